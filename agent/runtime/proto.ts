@@ -1,0 +1,31 @@
+import { join } from "node:path";
+import { findPackageRoot } from "../package-root.js";
+import type { ServiceClientConstructor } from "@grpc/grpc-js";
+
+const CRI_PROTO = join("proto", "cri", "runtime", "v1", "api.proto");
+
+export interface CriServices {
+  RuntimeService: ServiceClientConstructor;
+  ImageService: ServiceClientConstructor;
+}
+
+let cached: Promise<CriServices> | undefined;
+
+/** Loads the CRI proto once per process; grpc-js and proto-loader are imported lazily. */
+export function loadCriServices(): Promise<CriServices> {
+  cached ??= (async () => {
+    const [grpc, protoLoader] = await Promise.all([import("@grpc/grpc-js"), import("@grpc/proto-loader")]);
+    const definition = await protoLoader.load(join(findPackageRoot(), CRI_PROTO), {
+      keepCase: false,
+      longs: String,
+      enums: String,
+      defaults: true,
+      oneofs: true,
+    });
+    const pkg = grpc.loadPackageDefinition(definition) as unknown as {
+      runtime: { v1: { RuntimeService: ServiceClientConstructor; ImageService: ServiceClientConstructor } };
+    };
+    return { RuntimeService: pkg.runtime.v1.RuntimeService, ImageService: pkg.runtime.v1.ImageService };
+  })();
+  return cached;
+}
