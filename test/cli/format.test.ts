@@ -1,0 +1,24 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { humanBytes, humanCount, shortId, table } from "../../agent/cli/format.js";
+
+test("sizes read like ctr and df -h", () => {
+  assert.equal(humanBytes(0), "0 B");
+  assert.equal(humanBytes(1023), "1023 B");
+  assert.equal(humanBytes(1024), "1.0 KiB");
+  assert.equal(humanBytes(1536 * 1024), "1.5 MiB");
+  assert.equal(humanBytes(252 * 1024 ** 3), "252.0 GiB");
+  assert.equal(humanBytes(-1), "?");
+  assert.equal(humanCount(999), "999");
+  assert.equal(humanCount(1200), "1.2k");
+  assert.equal(humanCount(16_000_000), "16.0M");
+});
+
+test("tables align columns, numbers to the right, with no trailing spaces", () => {
+  const out = table(["NAME", "SIZE", "NOTE"], [["a", "1.0 KiB", "x"], ["longer", "12 B", ""]], new Set([1]));
+  assert.equal(out, ["NAME       SIZE  NOTE", "a       1.0 KiB  x", "longer     12 B"].join("\n"));
+});
+
+test("image IDs shorten to 12 hex characters", () => {
+  assert.equal(shortId("sha256:0123456789abcdef0123"), "0123456789ab");
+});

@@ -1,0 +1,30 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { mountFor, readHostFilesystem, type MountInfo } from "../../agent/probe/index.js";
+
+test("the mount for a path is the longest mount point that contains it", () => {
+  const mounts: MountInfo[] = [
+    { mount: "/", device: "/dev/vda", fsType: "ext4" },
+    { mount: "/var/lib", device: "/dev/vdb", fsType: "xfs" },
+    { mount: "/var/lib/containerd", device: "/dev/vdc", fsType: "xfs" },
+  ];
+  assert.equal(mountFor("/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs", mounts)?.device, "/dev/vdc");
+  assert.equal(mountFor("/var/lib/kubelet", mounts)?.device, "/dev/vdb");
+  assert.equal(mountFor("/var/library", mounts)?.device, "/dev/vda", "a prefix of the name is not a parent folder");
+  assert.equal(mountFor("/etc", []), undefined);
+});
+
+test("host figures match what df reports for the same path", async () => {
+  const path = tmpdir();
+  const fs = await readHostFilesystem(path, async () => [{ mount: "/", device: "dev", fsType: "t" }]);
+  const [size, avail, itotal] = execFileSync("df", ["-B1", "--output=size,avail,itotal", path], { encoding: "utf8" })
+    .trim().split("\n")[1]!.trim().split(/\s+/).map(Number);
+  assert.equal(fs.capacityBytes, size);
+  // The disk is live: allow for other writers between the two reads.
+  assert.ok(Math.abs(fs.availableBytes - avail!) < 64 * 1024 * 1024, `${fs.availableBytes} vs df ${avail}`);
+  assert.equal(fs.inodesTotal, itotal);
+  assert.ok(fs.usedPercent >= 0 && fs.usedPercent <= 100);
+  assert.equal(fs.device, "dev");
+});
