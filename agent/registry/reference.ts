@@ -375,7 +375,9 @@ function describeChar(ch: string): string {
   if (named !== undefined) return named;
   const code = ch.codePointAt(0) ?? 0;
   const hex = `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
-  return code > 0x20 && code < 0x7f ? `the character ${JSON.stringify(ch)}` : `the character ${hex}`;
+  if (code > 0x20 && code < 0x7f) return `the character ${JSON.stringify(ch)}`;
+  // Printable non-ASCII is shown as itself too, so a look-alike letter can be spotted.
+  return /\p{L}|\p{N}|\p{P}|\p{S}/u.test(ch) ? `the character ${JSON.stringify(ch)} (${hex})` : `the character ${hex}`;
 }
 
 /** JSON quoting makes control characters visible; long inputs are cut so a message stays readable. */

@@ -1,3 +1,4 @@
+import { tryParseReference } from "../registry/index.js";
 import type { ContainerState, CriContainer, CriImage, CriPodSandbox } from "./types.js";
 
 /** A container that keeps an image in use, named the way a person finds it with kubectl. */
@@ -55,7 +56,7 @@ export function buildImageViews(
       state: c.state,
     });
   }
-  const sandboxIndex = sandboxImage === undefined ? undefined : byKey.get(sandboxImage);
+  const sandboxIndex = sandboxImage === undefined ? undefined : byKey.get(sandboxImage) ?? byKey.get(normalized(sandboxImage));
   return images.map((img, index) => ({
     id: img.id,
     repoTags: [...img.repoTags],
@@ -85,4 +86,10 @@ export function sandboxImageFromStatusInfo(info: Record<string, string>): string
   if (typeof c.sandboxImage === "string" && c.sandboxImage) return c.sandboxImage;
   const pinned = c.pinnedImages?.sandbox;
   return typeof pinned === "string" && pinned ? pinned : undefined;
+}
+
+/** Config files may name the sandbox image in short form ("pause:3.6"); runtimes store it in full. */
+function normalized(image: string): string {
+  const ref = tryParseReference(image);
+  return ref instanceof Error ? image : ref.normalized;
 }

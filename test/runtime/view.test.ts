@@ -49,6 +49,11 @@ test("the sandbox image is marked even when the runtime does not pin it; sizes b
   assert.deepEqual(views.map((v) => [v.sandbox, v.pinned, v.sizeBytes]), [[true, false, 299513], [false, true, 1000]]);
 });
 
+test("a sandbox image configured in short form matches the runtime's normalized tag", () => {
+  const views = buildImageViews([image("sha256:p", ["docker.io/library/pause:3.6"])], [], [], "pause:3.6");
+  assert.equal(views[0]?.sandbox, true);
+});
+
 test("the sandbox image comes from containerd's verbose Status config, 1.x and 2.x shapes", () => {
   assert.equal(sandboxImageFromStatusInfo({ config: JSON.stringify({ sandboxImage: "registry.k8s.io/pause:3.6" }) }), "registry.k8s.io/pause:3.6");
   assert.equal(sandboxImageFromStatusInfo({ config: JSON.stringify({ pinnedImages: { sandbox: "registry.k8s.io/pause:3.10" } }) }), "registry.k8s.io/pause:3.10");
