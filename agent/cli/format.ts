@@ -1,6 +1,6 @@
 const UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"] as const;
 
-/** IEC units with one decimal, as `ctr images ls` and `df -h` show sizes. */
+/** IEC units, always one decimal, exactly as `ctr images ls` prints sizes. */
 export function humanBytes(bytes: number): string {
   if (!Number.isFinite(bytes) || bytes < 0) return "?";
   let value = bytes;
@@ -9,7 +9,16 @@ export function humanBytes(bytes: number): string {
     value /= 1024;
     unit++;
   }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${UNITS[unit]}`;
+  return `${oneDecimal(value)} ${UNITS[unit]}`;
+}
+
+/** Rounds half to even, as Go's %.1f does, so our sizes read exactly like ctr's. */
+function oneDecimal(value: number): string {
+  const tenths = value * 10;
+  const floor = Math.floor(tenths);
+  const rest = tenths - floor;
+  const rounded = Math.abs(rest - 0.5) < 1e-9 ? (floor % 2 === 0 ? floor : floor + 1) : Math.round(tenths);
+  return (rounded / 10).toFixed(1);
 }
 
 export function humanCount(n: number): string {
