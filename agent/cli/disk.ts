@@ -38,7 +38,7 @@ export function diskText(filesystems: ImageFilesystem[], problems: string[]): st
     if (h) {
       if (h.device) lines.push(["device", `${h.device}${h.fsType ? ` (${h.fsType})` : ""} mounted on ${h.mount}`]);
       lines.push(["capacity", humanBytes(h.capacityBytes)]);
-      lines.push(["used", `${h.usedPercent} %  (kubelet image GC starts at ${KUBELET_GC_HIGH_PERCENT} %)`]);
+      lines.push(["used", `${h.usedPercent} % of capacity is not available (kubelet's measure; its image GC starts at ${KUBELET_GC_HIGH_PERCENT} %)`]);
       lines.push(["available", humanBytes(h.availableBytes)]);
       lines.push(["inodes", `${humanCount(h.inodesTotal - h.inodesFree)} of ${humanCount(h.inodesTotal)} used (${h.inodesUsedPercent} %)`]);
     } else {

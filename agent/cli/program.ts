@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from "commander";
+import { CriError } from "../runtime/index.js";
 import { diskVerb } from "./disk.js";
 import { EXIT_USAGE, errorKind, exitCodeFor } from "./errors.js";
 import { imagesVerb } from "./images.js";
@@ -77,6 +78,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     }
     const message = redactText(err instanceof Error ? err.message : String(err));
     process.stderr.write(`pullmedic: ${message}\n`);
+    if (err instanceof CriError && err.kind === "socket-missing" && err.tried.length > 1) {
+      process.stderr.write("hint: no runtime here? In a pullmedic checkout, `npm run lab` starts a real containerd and prints its socket.\n");
+    }
     if (argv.includes("--json")) process.stdout.write(`${JSON.stringify({ error: { kind: errorKind(err), message } })}\n`);
     return exitCodeFor(err);
   }
