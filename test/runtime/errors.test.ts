@@ -92,3 +92,26 @@ test("a runtime error keeps the runtime's own words, for the diagnosis rules", a
     client.close();
   }
 });
+
+test("a ListImages answer over gRPC's 4 MiB default arrives whole, as on a busy node", async () => {
+  const path = join(dir, "busy.sock");
+  const { ImageService } = await loadCriServices();
+  const images = Array.from({ length: 30_000 }, (_, i) => ({
+    id: `sha256:${i.toString(16).padStart(64, "0")}`,
+    repoTags: [`registry.example.com/team-${i % 50}/service-${i}:v1.${i}`],
+    repoDigests: [`registry.example.com/team-${i % 50}/service-${i}@sha256:${i.toString(16).padStart(64, "a")}`],
+    size: String(1000 + i),
+  }));
+  const server = new grpc.Server({ "grpc.max_send_message_length": 64 * 1024 * 1024 });
+  server.addService(ImageService.service, { ListImages: (_call: unknown, cb: grpc.sendUnaryData<unknown>) => cb(null, { images }) });
+  await bindGrpc(server, path);
+  cleanups.push(() => server.forceShutdown());
+  const client = await RuntimeClient.connect({ endpoint: path });
+  try {
+    const listed = await client.listImages();
+    assert.equal(listed.length, 30_000);
+    assert.equal(listed[29_999]?.repoTags[0], "registry.example.com/team-49/service-29999:v1.29999");
+  } finally {
+    client.close();
+  }
+});
