@@ -1,2 +1,3 @@
 export { readImageFilesystems, readHostFilesystem, mountFor, listMounts } from "./disk.js";
 export type { ImageFilesystem, HostFilesystem, MountInfo, MountLister } from "./disk.js";
+export * from "./network.js";

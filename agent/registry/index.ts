@@ -1,3 +1,5 @@
+// The registry room: image references, the registry HTTP client, credentials and containerd's
+// per-host configuration. Other folders import only this file.
 export {
   ReferenceError,
   parseReference,
@@ -7,3 +9,6 @@ export {
   manifestReference,
 } from "./reference.js";
 export type { ImageReference } from "./reference.js";
+export * from "./client.js";
+export * from "./credentials.js";
+export * from "./hosts.js";
