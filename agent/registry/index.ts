@@ -9,6 +9,8 @@ export {
   manifestReference,
 } from "./reference.js";
 export type { ImageReference } from "./reference.js";
+export { PlatformError, formatPlatform, nodePlatform, parsePlatform, platformMatches } from "./platform.js";
+export type { Platform } from "./platform.js";
 export * from "./client.js";
 export * from "./credentials.js";
 export * from "./hosts.js";
