@@ -1,2 +1,7 @@
-// Filled in by the issue-3 work; see agent/registry/index.ts.
-export {};
+// Pull credentials as kubelet sees them: .dockerconfigjson / .dockercfg files, Secret manifests,
+// and the keyring rules that pick the entries for an image. The pieces live in dockerconfig.ts,
+// secret.ts and keyring.ts; this file is their one door (index.ts re-exports it).
+export { CredentialError, describeCredential, parseDockerConfigJson } from "./dockerconfig.js";
+export type { DockerConfig, ParseDockerConfigOptions, RegistryAuthEntry } from "./dockerconfig.js";
+export { parseSecretManifest } from "./secret.js";
+export { DOCKER_HUB_AUTH_KEY, credentialKeyMismatch, matchCredentials, normalizeRegistryAuthKey } from "./keyring.js";
