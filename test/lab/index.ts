@@ -3,6 +3,7 @@
 
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { makeTestCerts, type CertAndKey, type TestCerts } from "./certs.js";
 import { containerdPaths, ctr as runCtr, requireContainerd, startContainerd, writeRegistryHost } from "./containerd.js";
 import { buildPauseImage } from "./pause.js";
 import { run } from "./process.js";
@@ -14,10 +15,22 @@ import type { BuiltImage, BuiltIndex } from "./image.js";
 export { buildImage, buildIndex, nodePlatform, sha256, MEDIA_TYPES } from "./image.js";
 export type { BuiltImage, BuiltIndex, BuiltLayer, FileSpec, ImageSpec, Platform } from "./image.js";
 export { CommandError } from "./process.js";
+export { makeTestCerts, DEFAULT_CERT_NAMES, WRONG_HOST_NAME } from "./certs.js";
+export type { CertAndKey, TestCerts, TestCertOptions } from "./certs.js";
+export { startFaultServer, HUB_SERVICE, TOO_MANY_REQUESTS_MESSAGE } from "./faults.js";
+export type { FaultImage, FaultMode, FaultServer } from "./faults.js";
+
+export type RegistryTlsMode = "valid" | "expired" | "wrong-host" | "unknown-ca";
 
 export interface LabOptions {
   /** Protects the registry with htpasswd (bcrypt) basic auth. */
   registryAuth?: Credentials;
+  /**
+   * Serves the registry over HTTPS with a certificate from the lab's test CA: a good one, an
+   * expired one, one for another host, or one from a CA nothing trusts. containerd's hosts.toml
+   * then trusts the lab CA (and nothing more), so pulls see the certificate's real fault.
+   */
+  registryTls?: RegistryTlsMode;
   /** Puts containerd's root on a tmpfs of this size, to make the image filesystem fill up. */
   imageFsSizeMiB?: number;
   /** Leaves the lab directory in place after stop(), for debugging. */
@@ -29,8 +42,10 @@ export interface Lab {
   criEndpoint: string; // unix:///…/containerd.sock
   socketPath: string;
   containerdRoot: string;
-  registry: { host: string; url: string };
+  registry: { host: string; url: string }; // url is https://… with registryTls
   hostsDir: string; // containerd's registry config_path (certs.d)
+  /** The lab CA's certificate (PEM file) when the registry serves HTTPS, for hosts.toml `ca` or probeTls. */
+  caCertFile: string | undefined;
   /** The sandbox_image, already in the registry and already pulled into containerd. */
   sandboxImage: string;
   /** repoAndTag like "app/web:1.0" → ref "127.0.0.1:PORT/app/web:1.0". Pushing an index pushes its images first. */
@@ -65,10 +80,21 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       await run("mount", ["-t", "tmpfs", "-o", `size=${opts.imageFsSizeMiB}m`, "pm-lab-imagefs", paths.root]);
     }
 
-    const registry = await startRegistry(dir, opts.registryAuth);
+    const certs = opts.registryTls ? await makeTestCerts(join(dir, "certs")) : undefined;
+    const serving = opts.registryTls && certs ? servingCert(certs, opts.registryTls) : undefined;
+    const registry = await startRegistry(dir, opts.registryAuth, serving && { certificate: serving.cert, key: serving.key });
     runtime.daemons.unshift(registry.daemon);
-    const target: PushTarget = { url: registry.url, host: registry.host, auth: opts.registryAuth };
-    writeRegistryHost(paths.hostsDir, registry.host);
+    if (registry.pushDaemon) runtime.daemons.push(registry.pushDaemon);
+    // Refs name the registry clients pull from; bytes go in through the push process when it is TLS.
+    const target: PushTarget = { url: registry.pushUrl, host: registry.host, auth: opts.registryAuth };
+    if (certs) {
+      // A faulty certificate would keep containerd from ever getting the sandbox image, which
+      // real nodes have preloaded anyway. So verification is off for that one pull and comes
+      // back on (the lab CA trusted, nothing skipped) before startLab() returns.
+      writeTlsRegistryHost(paths.hostsDir, registry.host, certs.caCert, opts.registryTls !== "valid");
+    } else {
+      writeRegistryHost(paths.hostsDir, registry.host);
+    }
     const { ref: sandboxImage } = await pushImage(target, pauseImage, "pause:lab");
 
     const containerd = await startContainerd(dir, paths, sandboxImage);
@@ -80,6 +106,8 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     // registry RunPodSandbox could not pull it; real nodes have it preloaded too.
     const user = opts.registryAuth ? ["--user", `${opts.registryAuth.username}:${opts.registryAuth.password}`] : [];
     await ctr("images", "pull", "--hosts-dir", paths.hostsDir, ...user, sandboxImage);
+    // containerd reads hosts.toml at every pull, so rewriting it needs no restart.
+    if (certs && opts.registryTls !== "valid") writeTlsRegistryHost(paths.hostsDir, registry.host, certs.caCert, false);
 
     let stopping: Promise<void> | undefined;
     return {
@@ -89,6 +117,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       containerdRoot: paths.root,
       registry: { host: registry.host, url: registry.url },
       hostsDir: paths.hostsDir,
+      caCertFile: certs?.caCert,
       sandboxImage,
       push: (image, repoAndTag) => pushImage(target, image, repoAndTag),
       ctr,
@@ -100,4 +129,27 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     untrackLab(runtime);
     throw error;
   }
+}
+
+function servingCert(certs: TestCerts, mode: RegistryTlsMode): CertAndKey {
+  switch (mode) {
+    case "valid":
+      return certs.certs.valid;
+    case "expired":
+      return certs.certs.expired;
+    case "wrong-host":
+      return certs.certs.wrongHost;
+    case "unknown-ca":
+      return certs.certs.unknownCa;
+  }
+}
+
+/** hosts.toml for an HTTPS registry: trust the lab CA on top of the system roots, as a node would with a private CA. */
+function writeTlsRegistryHost(hostsDir: string, registryHost: string, caFile: string, skipVerify: boolean): void {
+  const dir = join(hostsDir, registryHost);
+  mkdirSync(dir, { recursive: true });
+  const url = JSON.stringify(`https://${registryHost}`);
+  const lines = [`server = ${url}`, "", `[host.${url}]`, `  capabilities = ["pull", "resolve"]`, `  ca = ${JSON.stringify(caFile)}`];
+  if (skipVerify) lines.push("  skip_verify = true");
+  writeFileSync(join(dir, "hosts.toml"), `${lines.join("\n")}\n`);
 }

@@ -3,10 +3,11 @@
 
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { request as httpsRequest } from "node:https";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { freePort } from "./ports.js";
-import { requireBinary, run, startDaemon, tailFile, waitUntil, SYSTEM_PATH, type Daemon } from "./process.js";
+import { requireBinary, run, signal, startDaemon, tailFile, waitUntil, SYSTEM_PATH, type Daemon } from "./process.js";
 
 const REGISTRY_BIN = "/usr/bin/docker-registry";
 const HTPASSWD_BIN = "/usr/bin/htpasswd";
@@ -16,19 +17,32 @@ export interface Credentials {
   password: string;
 }
 
+/** Certificate and key (PEM files) the registry serves HTTPS with. */
+export interface RegistryTls {
+  certificate: string;
+  key: string;
+}
+
 export interface RegistryServer {
   host: string; // 127.0.0.1:PORT
-  url: string; // http://127.0.0.1:PORT
+  url: string; // http://127.0.0.1:PORT, or https:// with tls
   daemon: Daemon;
   logFile: string;
   auth: Credentials | undefined;
+  /**
+   * Where to push: `url`, or with tls a second, plain-http registry process over the same
+   * storage. The lab's push client uses fetch, which cannot be told to trust the lab CA (let
+   * alone an expired or wrong-host certificate), and pushing is setup, not the thing tested.
+   */
+  pushUrl: string;
+  pushDaemon: Daemon | undefined;
 }
 
-export async function startRegistry(labDir: string, auth: Credentials | undefined): Promise<RegistryServer> {
+export async function startRegistry(labDir: string, auth: Credentials | undefined, tls?: RegistryTls): Promise<RegistryServer> {
   requireBinary(REGISTRY_BIN, "the lab needs the CNCF distribution registry: apt-get install docker-registry");
   const dir = join(labDir, "registry");
-  mkdirSync(join(dir, "storage"), { recursive: true });
-  const logFile = join(dir, "registry.log");
+  const storageDir = join(dir, "storage");
+  mkdirSync(storageDir, { recursive: true });
 
   let htpasswdFile: string | undefined;
   if (auth) {
@@ -38,17 +52,38 @@ export async function startRegistry(labDir: string, auth: Credentials | undefine
     writeFileSync(htpasswdFile, await run(HTPASSWD_BIN, ["-Bbn", auth.username, auth.password]));
   }
 
+  // Upload state is signed with this secret; both processes of a TLS registry share it.
+  const secret = randomBytes(16).toString("hex");
+  const common = { storageDir, htpasswdFile, secret };
+  const main = await startProcess(dir, "registry", { ...common, tls });
+  if (!tls) return { host: main.host, url: main.url, daemon: main.daemon, logFile: main.logFile, auth, pushUrl: main.url, pushDaemon: undefined };
+  try {
+    const push = await startProcess(dir, "registry-push", { ...common, tls: undefined });
+    return { host: main.host, url: main.url, daemon: main.daemon, logFile: main.logFile, auth, pushUrl: push.url, pushDaemon: push.daemon };
+  } catch (error) {
+    // The caller never learns of the first process, so it cannot stop it.
+    signal(main.daemon.pid, "SIGKILL");
+    throw error;
+  }
+}
+
+async function startProcess(
+  dir: string,
+  name: string,
+  opts: { storageDir: string; htpasswdFile: string | undefined; secret: string; tls: RegistryTls | undefined },
+): Promise<{ host: string; url: string; daemon: Daemon; logFile: string }> {
+  const logFile = join(dir, `${name}.log`);
+  const configFile = join(dir, name === "registry" ? "config.yml" : `${name}.yml`);
   // The free port is released before the registry binds it; on the rare collision, try again.
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const host = `127.0.0.1:${port}`;
-    const configFile = join(dir, "config.yml");
-    writeFileSync(configFile, registryConfig({ host, storageDir: join(dir, "storage"), htpasswdFile }));
+    writeFileSync(configFile, registryConfig({ host, ...opts }));
     writeFileSync(logFile, `--- starting registry on ${host}\n`, { flag: "a" });
     const daemon = startDaemon(REGISTRY_BIN, ["serve", configFile], { logFile, env: { PATH: SYSTEM_PATH } });
-    const url = `http://${host}`;
+    const url = `${opts.tls ? "https" : "http"}://${host}`;
     const ready = await waitUntil(async () => daemon.exit !== undefined || (await answers(url)), 15_000);
-    if (ready && daemon.exit === undefined) return { host, url, daemon, logFile, auth };
+    if (ready && daemon.exit === undefined) return { host, url, daemon, logFile };
 
     const log = tailFile(logFile);
     if (daemon.exit === undefined) process.kill(daemon.pid, "SIGKILL");
@@ -58,7 +93,7 @@ export async function startRegistry(labDir: string, auth: Credentials | undefine
   }
 }
 
-function registryConfig(opts: { host: string; storageDir: string; htpasswdFile: string | undefined }): string {
+function registryConfig(opts: { host: string; storageDir: string; htpasswdFile: string | undefined; secret: string; tls: RegistryTls | undefined }): string {
   return stringify({
     version: 0.1,
     log: { level: "info", formatter: "text" },
@@ -69,13 +104,18 @@ function registryConfig(opts: { host: string; storageDir: string; htpasswdFile: 
       maintenance: { uploadpurging: { enabled: false } },
     },
     // Passing a secret silences the registry's warning about making one up itself.
-    http: { addr: opts.host, secret: randomBytes(16).toString("hex") },
+    http: {
+      addr: opts.host,
+      secret: opts.secret,
+      ...(opts.tls ? { tls: { certificate: opts.tls.certificate, key: opts.tls.key } } : {}),
+    },
     ...(opts.htpasswdFile ? { auth: { htpasswd: { realm: "pullmedic-lab", path: opts.htpasswdFile } } } : {}),
   });
 }
 
 // 401 counts as up: an authenticated registry challenges even the version check.
 async function answers(url: string): Promise<boolean> {
+  if (url.startsWith("https:")) return answersTls(url);
   try {
     const response = await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(1000) });
     await response.body?.cancel();
@@ -83,4 +123,18 @@ async function answers(url: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+// Without verification: the lab serves expired and wrong-host certificates on purpose, and
+// readiness is about the registry answering, not about its certificate.
+function answersTls(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = httpsRequest(`${url}/v2/`, { rejectUnauthorized: false, timeout: 1000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200 || res.statusCode === 401);
+    });
+    req.on("timeout", () => req.destroy());
+    req.on("error", () => resolve(false));
+    req.end();
+  });
 }
