@@ -1,0 +1,214 @@
+import type { FailureCause } from "./causes.js";
+
+/**
+ * One message shape a runtime, kubelet or Go's libraries print, and the cause it proves.
+ * Adding support for a new wording is one entry here and one row in test/diagnose/rules.test.ts.
+ */
+export interface MessageRule {
+  /** Stable, kebab-case; reports and tests refer to it, so never reuse an id for another shape. */
+  id: string;
+  cause: FailureCause;
+  /**
+   * Matched case-insensitively against the message with `rpc error: code = X desc = ` wrappers and
+   * kubelet's `Failed to pull image "…": ` prefix stripped, quotes unescaped and whitespace
+   * collapsed; also against the original text, so wrapper codes can be rules too.
+   */
+  pattern: RegExp;
+  /**
+   * Higher wins when several rules match. Go wraps errors outward ("outer: inner"), so the
+   * innermost, most specific fact gets the highest number and wrapper codes the lowest.
+   */
+  priority: number;
+  /** Which runtime/version wording this is, for tests and docs. */
+  source: string;
+}
+
+// Priority bands. The gaps leave room to slot a new wording between two existing ones.
+/** Local facts that make every other text moot: a full disk, a bad name, a policy, a broken secret, no platform. */
+const DECISIVE = 100;
+/** A proxy in the path explains the DNS, refused or timeout text that follows it. */
+const PROXY = 95;
+const DNS = 90;
+/** A runtime saying in so many words that the transfer stalled. */
+const NO_PROGRESS = 88;
+/** Transport: TLS verification, refusals, dial and read timeouts. */
+const TRANSPORT = 85;
+/** Wordings that tell whether credentials were sent, which decides auth-required vs auth-denied. */
+const CREDENTIALS = 80;
+/** Registry error codes with a specific text (the registry said exactly what is wrong). */
+const REGISTRY_SPECIFIC = 75;
+/** Registry error codes in their generic form (`denied:`, `unauthorized:`, `manifest unknown`). */
+const REGISTRY_CODE = 70;
+/** A bare HTTP status: right most of the time, but registries use 401/403/404 loosely. */
+const HTTP_STATUS = 60;
+/** containerd's own summaries of a resolve failure. */
+const RUNTIME_SUMMARY = 50;
+/** The stream broke without saying why. */
+const STREAM = 45;
+/** A deadline or cancellation with a request or phase attached. */
+const DEADLINE = 40;
+/** Wrappers that only carry a code. */
+const WRAPPER = 15;
+/** A bare deadline or cancellation with nothing around it. */
+const BARE = 10;
+
+// Patterns must stay linear on 64 KiB of hostile text: no nested quantifiers, gaps are bounded
+// (`{0,N}`), and neighbouring quantifiers never range over the same characters unboundedly.
+// No g or y flags: a shared RegExp with lastIndex state would make matching order-dependent.
+export const MESSAGE_RULES: readonly MessageRule[] = [
+  // --- disk-full -------------------------------------------------------------------------------
+  { id: "go-no-space-left", cause: "disk-full", pattern: /no space left on device/i, priority: DECISIVE, source: "go syscall (containerd, CRI-O, docker)" },
+  { id: "go-disk-quota-exceeded", cause: "disk-full", pattern: /disk quota exceeded/i, priority: DECISIVE, source: "go syscall" },
+
+  // --- never-pull ------------------------------------------------------------------------------
+  { id: "kubelet-never-pull", cause: "never-pull", pattern: /is not present with pull policy of Never/i, priority: DECISIVE, source: "kubelet" },
+  { id: "kubelet-err-image-never-pull", cause: "never-pull", pattern: /\bErrImageNeverPull\b/i, priority: DECISIVE - 2, source: "kubelet" },
+
+  // --- invalid-reference -----------------------------------------------------------------------
+  { id: "kubelet-default-tag", cause: "invalid-reference", pattern: /Failed to apply default image tag/i, priority: DECISIVE, source: "kubelet" },
+  { id: "reference-lowercase", cause: "invalid-reference", pattern: /repository name (?:\([^)]{0,512}\) )?must be lowercase/i, priority: DECISIVE, source: "distribution/reference" },
+  { id: "reference-invalid-format", cause: "invalid-reference", pattern: /invalid reference format/i, priority: DECISIVE - 1, source: "distribution/reference" },
+  { id: "containerd-parse-reference", cause: "invalid-reference", pattern: /failed to parse image reference/i, priority: DECISIVE - 2, source: "containerd" },
+  { id: "kubelet-invalid-image-name", cause: "invalid-reference", pattern: /\bInvalidImageName\b/i, priority: DECISIVE - 2, source: "kubelet" },
+  // CRI-O refuses names without a registry unless registries.conf lists search registries; the
+  // fix is the same as for a malformed name: write the full reference.
+  { id: "crio-short-name", cause: "invalid-reference", pattern: /short-name "[^"]{1,1024}" did not resolve to an alias|short-name resolution enforced/i, priority: DECISIVE, source: "CRI-O (containers/image)" },
+
+  // --- secret-invalid --------------------------------------------------------------------------
+  { id: "kubelet-pull-secrets-missing", cause: "secret-invalid", pattern: /Unable to retrieve some image pull secrets/i, priority: DECISIVE, source: "kubelet (event FailedToRetrieveImagePullSecret)" },
+  { id: "kubelet-pull-secret-missing-old", cause: "secret-invalid", pattern: /Unable to retrieve pull secret/i, priority: DECISIVE, source: "kubelet (older log wording)" },
+  { id: "kubelet-image-not-ensured", cause: "secret-invalid", pattern: /does not have the proper auth \(image secret\)/i, priority: DECISIVE, source: "kubelet (KubeletEnsureSecretPulledImages)" },
+  // The `auth` field of a .dockerconfigjson entry must be base64 of "user:password".
+  { id: "containerd-invalid-decoded-auth", cause: "secret-invalid", pattern: /invalid decoded auth/i, priority: DECISIVE, source: "containerd" },
+  { id: "go-illegal-base64", cause: "secret-invalid", pattern: /illegal base64 data at input byte/i, priority: DECISIVE, source: "containerd (auth decoding)" },
+
+  // --- platform-mismatch -----------------------------------------------------------------------
+  { id: "containerd-no-match-platform", cause: "platform-mismatch", pattern: /no match for (?:current )?platform/i, priority: DECISIVE, source: "containerd ≥ 1.2" },
+  { id: "docker-no-matching-manifest", cause: "platform-mismatch", pattern: /no matching manifest for \S{1,128} in the manifest list entries/i, priority: DECISIVE, source: "docker" },
+  { id: "docker-no-supported-platform", cause: "platform-mismatch", pattern: /no supported platform found in manifest list/i, priority: DECISIVE, source: "docker (old)" },
+  { id: "docker-platform-does-not-match", cause: "platform-mismatch", pattern: /does not match the specified platform/i, priority: DECISIVE, source: "docker" },
+  { id: "docker-os-mismatch", cause: "platform-mismatch", pattern: /image operating system "[^"]{1,64}" cannot be used on this platform/i, priority: DECISIVE, source: "docker" },
+  { id: "crio-no-image-for-architecture", cause: "platform-mismatch", pattern: /no image found in (?:manifest list|image index) for architecture/i, priority: DECISIVE, source: "CRI-O (containers/image)" },
+  // "exec format error" has no rule on purpose: it comes from starting a container whose binary
+  // is for another CPU, after a successful pull, and it is not a pull failure.
+
+  // --- network-timeout: proxies ----------------------------------------------------------------
+  { id: "go-proxyconnect", cause: "network-timeout", pattern: /\bproxyconnect tcp\b/i, priority: PROXY, source: "go net/http" },
+  { id: "http-407-proxy-auth", cause: "network-timeout", pattern: /Proxy Authentication Required/i, priority: PROXY, source: "go net/http" },
+
+  // --- dns -------------------------------------------------------------------------------------
+  { id: "go-dns-no-such-host", cause: "dns", pattern: /\bno such host\b/i, priority: DNS, source: "go net" },
+  { id: "go-dns-server-misbehaving", cause: "dns", pattern: /\blookup \S{1,255}(?: on \S{1,64})?: server misbehaving/i, priority: DNS, source: "go net" },
+  // A lookup that timed out is a DNS failure even though it ends in the generic "i/o timeout".
+  { id: "go-dns-lookup-timeout", cause: "dns", pattern: /\blookup \S{1,255}(?: on \S{1,64})?: [\s\S]{0,200}?i\/o timeout/i, priority: DNS, source: "go net" },
+  { id: "glibc-dns-temporary-failure", cause: "dns", pattern: /temporary failure in name resolution/i, priority: DNS, source: "go net (cgo resolver)" },
+  { id: "node-dns", cause: "dns", pattern: /\b(?:ENOTFOUND|EAI_AGAIN)\b/i, priority: DNS, source: "node" },
+
+  // --- tls -------------------------------------------------------------------------------------
+  { id: "go-x509-unknown-authority", cause: "tls", pattern: /x509: certificate signed by unknown authority/i, priority: TRANSPORT + 2, source: "go crypto/x509" },
+  { id: "go-x509-expired", cause: "tls", pattern: /x509: certificate has expired or is not yet valid/i, priority: TRANSPORT + 2, source: "go crypto/x509" },
+  { id: "go-x509-wrong-host", cause: "tls", pattern: /x509: certificate is (?:valid for|not valid for any names)/i, priority: TRANSPORT + 2, source: "go crypto/x509" },
+  { id: "go-x509-no-ip-san", cause: "tls", pattern: /x509: cannot validate certificate for \S{1,64} because it doesn't contain any IP SANs/i, priority: TRANSPORT + 2, source: "go crypto/x509" },
+  { id: "go-x509-legacy-common-name", cause: "tls", pattern: /x509: certificate relies on legacy Common Name field/i, priority: TRANSPORT + 2, source: "go crypto/x509 ≥ 1.15" },
+  { id: "go-http-response-to-https", cause: "tls", pattern: /server gave HTTP response to HTTPS client/i, priority: TRANSPORT + 2, source: "go net/http" },
+  { id: "go-tls-first-record", cause: "tls", pattern: /first record does not look like a TLS handshake/i, priority: TRANSPORT + 2, source: "go crypto/tls" },
+  { id: "go-tls-remote-error", cause: "tls", pattern: /remote error: tls: [a-z]/i, priority: TRANSPORT + 1, source: "go crypto/tls" },
+  { id: "go-tls-verify-failed", cause: "tls", pattern: /tls: failed to verify certificate/i, priority: TRANSPORT, source: "go crypto/tls ≥ 1.20" },
+  {
+    id: "node-tls",
+    cause: "tls",
+    pattern: /\b(?:CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|UNABLE_TO_VERIFY_LEAF_SIGNATURE|ERR_TLS_CERT_ALTNAME_INVALID)\b/i,
+    priority: TRANSPORT + 2,
+    source: "node",
+  },
+
+  // --- network-timeout -------------------------------------------------------------------------
+  { id: "go-tls-handshake-timeout", cause: "network-timeout", pattern: /TLS handshake timeout/i, priority: TRANSPORT + 1, source: "go net/http" },
+  { id: "go-dial-timeout", cause: "network-timeout", pattern: /\bdial tcp[46]? \S{1,300}: i\/o timeout/i, priority: TRANSPORT + 1, source: "go net" },
+  { id: "go-connect-timed-out", cause: "network-timeout", pattern: /connect: connection timed out/i, priority: TRANSPORT + 1, source: "go net (Linux ETIMEDOUT)" },
+  { id: "go-client-timeout", cause: "network-timeout", pattern: /Client\.Timeout exceeded/i, priority: TRANSPORT + 1, source: "go net/http (docker)" },
+  { id: "go-io-timeout", cause: "network-timeout", pattern: /\bi\/o timeout\b/i, priority: TRANSPORT, source: "go net" },
+  // Unreachable is not a timeout, but it is the same kind of failure with the same fix: the
+  // packets do not get to the registry (routes, firewall, egress policy).
+  { id: "go-net-unreachable", cause: "network-timeout", pattern: /\b(?:no route to host|network is unreachable)\b/i, priority: TRANSPORT, source: "go net" },
+  { id: "node-timeout", cause: "network-timeout", pattern: /\b(?:ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|UND_ERR_CONNECT_TIMEOUT|UND_ERR_HEADERS_TIMEOUT)\b/i, priority: TRANSPORT, source: "node" },
+  // An HTTP request that hit its deadline before answering: the runtime could not even talk to
+  // the registry. A deadline during a blob download is a slow pull instead (see pull-timeout).
+  { id: "go-http-request-deadline", cause: "network-timeout", pattern: /\b(?:Head|Get|Post) "?https?:\/\/[^\s"]{1,2048}"?: context deadline exceeded/i, priority: DEADLINE, source: "go net/http (containerd)" },
+
+  // --- connection-refused ----------------------------------------------------------------------
+  // Qualified by "dial tcp"/"read tcp": the same words on a unix socket are kubelet failing to
+  // reach the runtime, not the runtime failing to reach the registry.
+  { id: "go-connection-refused", cause: "connection-refused", pattern: /\bdial tcp[46]? \S{1,300}: (?:connect|getsockopt): connection refused/i, priority: TRANSPORT, source: "go net" },
+  { id: "go-connection-reset", cause: "connection-refused", pattern: /\b(?:read|write|dial) tcp[46]? \S{1,300}: (?:read|write|connect): connection reset by peer/i, priority: TRANSPORT, source: "go net" },
+  { id: "curl-connection-refused", cause: "connection-refused", pattern: /Failed to connect to \S{1,255} port \d{1,5}[^:]{0,64}: Connection refused/i, priority: TRANSPORT, source: "curl" },
+  { id: "node-connection-refused", cause: "connection-refused", pattern: /\b(?:ECONNREFUSED|ECONNRESET)\b/i, priority: TRANSPORT, source: "node" },
+
+  // --- auth: credential-specific wordings ------------------------------------------------------
+  { id: "ecr-token-expired", cause: "auth-denied", pattern: /authorization token has expired/i, priority: CREDENTIALS + 5, source: "ECR" },
+  { id: "ecr-not-authorized", cause: "auth-denied", pattern: /is not authorized to perform: ecr:/i, priority: CREDENTIALS, source: "ECR" },
+  { id: "gcp-permission-denied", cause: "auth-denied", pattern: /Permission "?artifactregistry\.\S{1,200} denied/i, priority: CREDENTIALS, source: "Artifact Registry" },
+  { id: "registry-incorrect-credentials", cause: "auth-denied", pattern: /incorrect username or password|invalid username\/password|HTTP Basic: Access denied/i, priority: CREDENTIALS, source: "Docker Hub, GitLab, CRI-O" },
+  // containerd fetches an OAuth token by POST only when it holds a secret, so a 401/403 there
+  // means the credentials were sent and refused.
+  { id: "containerd-oauth-token-rejected", cause: "auth-denied", pattern: /failed to fetch oauth token: [\s\S]{0,600}\b40[13]\b/i, priority: CREDENTIALS, source: "containerd" },
+  { id: "containerd-no-basic-auth", cause: "auth-required", pattern: /no basic auth credentials/i, priority: CREDENTIALS, source: "containerd (ECR, Basic-auth registries)" },
+  { id: "gcp-unauthenticated", cause: "auth-required", pattern: /Unauthenticated request/i, priority: CREDENTIALS, source: "Artifact Registry" },
+
+  // --- rate-limited ----------------------------------------------------------------------------
+  { id: "dockerhub-pull-rate-limit", cause: "rate-limited", pattern: /You have reached your (?:unauthenticated )?pull rate limit/i, priority: CREDENTIALS, source: "Docker Hub" },
+  { id: "registry-toomanyrequests", cause: "rate-limited", pattern: /\btoomanyrequests\b/i, priority: REGISTRY_SPECIFIC, source: "registry error code" },
+  { id: "crio-too-many-requests", cause: "rate-limited", pattern: /too many requests to registry/i, priority: REGISTRY_SPECIFIC, source: "CRI-O (containers/image)" },
+  { id: "http-429", cause: "rate-limited", pattern: /\b429 Too Many Requests\b|\bstatus(?: ?code)?:? 429\b/i, priority: HTTP_STATUS, source: "HTTP" },
+
+  // --- not-found -------------------------------------------------------------------------------
+  { id: "docker-manifest-not-found", cause: "not-found", pattern: /\bmanifest for \S{1,1024} not found\b/i, priority: REGISTRY_SPECIFIC, source: "docker" },
+  { id: "ecr-repository-not-found", cause: "not-found", pattern: /The repository with name '[^']{1,512}' does not exist/i, priority: REGISTRY_SPECIFIC, source: "ECR" },
+  { id: "ecr-image-not-found", cause: "not-found", pattern: /Requested image not found/i, priority: REGISTRY_SPECIFIC, source: "ECR" },
+  { id: "registry-manifest-unknown", cause: "not-found", pattern: /\bmanifest[ _]unknown\b/i, priority: REGISTRY_CODE, source: "registry error code (containerd, CRI-O, docker)" },
+  { id: "registry-name-unknown", cause: "not-found", pattern: /\bname[ _]unknown\b|repository name not known to registry/i, priority: REGISTRY_CODE, source: "registry error code" },
+  { id: "http-404", cause: "not-found", pattern: /\b404 Not Found\b|\bstatus(?: ?code)?:? 404\b/i, priority: HTTP_STATUS, source: "HTTP" },
+  // containerd turns a 404 on the manifest into "<ref>: not found" (errdefs.ErrNotFound):
+  // 1.x says "failed to resolve reference", the 2.x transfer service "failed to resolve image".
+  { id: "containerd-resolve-not-found", cause: "not-found", pattern: /failed to resolve (?:reference "[^"]{1,1024}"|image): [^\s"]{1,1024}: not found/i, priority: RUNTIME_SUMMARY, source: "containerd 1.x/2.x" },
+  { id: "containerd-content-at-not-found", cause: "not-found", pattern: /content at \S{1,2048} not found/i, priority: RUNTIME_SUMMARY, source: "containerd (fetcher 404)" },
+  { id: "containerd-fetch-not-found", cause: "not-found", pattern: /could not fetch content (?:descriptor )?\S{1,200}(?: \([^)]{0,200}\))? from remote: not found/i, priority: RUNTIME_SUMMARY, source: "containerd" },
+
+  // --- auth: registry codes and statuses -------------------------------------------------------
+  // Docker Hub answers "pull access denied … may require authorization" both for a private
+  // repository and for one that does not exist, and the message does not say whether
+  // credentials were sent. With no credential hint we label it auth-required (the registry
+  // wants credentials it did not get); explain says that a misspelt name gives the same answer.
+  { id: "docker-pull-access-denied", cause: "auth-required", pattern: /pull access denied for [^\s,]{1,1024}, repository does not exist or may require 'docker login'/i, priority: REGISTRY_SPECIFIC + 1, source: "docker" },
+  { id: "registry-requested-access-denied", cause: "auth-required", pattern: /requested access to the resource is denied/i, priority: REGISTRY_CODE + 2, source: "Docker Hub / distribution (DENIED default text)" },
+  // `denied:` is the DENIED code: authenticated but not allowed. The look-behind keeps the
+  // filesystem's "permission denied:" out.
+  { id: "registry-denied", cause: "auth-denied", pattern: /(?<!permission |access )\bdenied: |"code": ?"DENIED"/i, priority: REGISTRY_CODE, source: "registry error code" },
+  { id: "registry-unauthorized", cause: "auth-required", pattern: /\bunauthorized: |"code": ?"UNAUTHORIZED"/i, priority: REGISTRY_CODE, source: "registry error code (ACR, GHCR, Quay, CRI-O)" },
+  { id: "http-401", cause: "auth-required", pattern: /\b401 Unauthorized\b|\bstatus(?: ?code)?:? 401\b/i, priority: HTTP_STATUS, source: "HTTP" },
+  { id: "http-403", cause: "auth-denied", pattern: /\b403 Forbidden\b|\bstatus(?: ?code)?:? 403\b/i, priority: HTTP_STATUS, source: "HTTP" },
+  { id: "containerd-pull-access-denied", cause: "auth-required", pattern: /pull access denied, repository does not exist or may require authorization/i, priority: RUNTIME_SUMMARY, source: "containerd 1.x/2.x" },
+  { id: "containerd-insufficient-scope", cause: "auth-required", pattern: /server message: insufficient_scope/i, priority: RUNTIME_SUMMARY - 1, source: "containerd (early 1.x), ctr" },
+
+  // --- registry-unavailable --------------------------------------------------------------------
+  { id: "http-5xx", cause: "registry-unavailable", pattern: /\b(?:500 )?Internal Server Error\b|\b(?:502 )?Bad Gateway\b|\b(?:503 )?Service Unavailable\b|\b(?:504 )?Gateway Time-?out\b|\bstatus(?: ?code)?:? 50[0-4]\b/i, priority: HTTP_STATUS, source: "HTTP" },
+  { id: "crio-unexpected-http-status-5xx", cause: "registry-unavailable", pattern: /received unexpected HTTP status: 5\d\d/i, priority: HTTP_STATUS + 1, source: "CRI-O (containers/image), docker" },
+  { id: "go-unexpected-eof", cause: "registry-unavailable", pattern: /\bunexpected EOF\b/i, priority: STREAM, source: "go io" },
+  { id: "go-eof", cause: "registry-unavailable", pattern: /: EOF(?![a-z0-9_])/i, priority: STREAM - 1, source: "go io" },
+  { id: "go-http2-goaway", cause: "registry-unavailable", pattern: /server sent GOAWAY/i, priority: STREAM - 1, source: "go net/http2" },
+  // kubelet's own summary when the runtime returned RegistryUnavailable; any detail after it wins.
+  { id: "kubelet-registry-unavailable", cause: "registry-unavailable", pattern: /because the registry is unavailable|\bRegistryUnavailable\b/i, priority: WRAPPER, source: "kubelet" },
+
+  // --- pull-timeout ----------------------------------------------------------------------------
+  // containerd logs "cancel pulling image … because of no progress in 5m0s" (image_pull_progress_timeout);
+  // dockershim said "Cancel pulling image … because of no progress for 1m0s".
+  { id: "pull-no-progress", cause: "pull-timeout", pattern: /because of no progress/i, priority: NO_PROGRESS, source: "containerd (image_pull_progress_timeout), dockershim" },
+  { id: "containerd-copy-deadline", cause: "pull-timeout", pattern: /failed to copy: [\s\S]{0,2048}context (?:deadline exceeded|canceled)/i, priority: DEADLINE + 2, source: "containerd" },
+  { id: "containerd-blob-deadline", cause: "pull-timeout", pattern: /\/blobs\/sha256:[0-9a-f]{6,64}"?: context (?:deadline exceeded|canceled)/i, priority: DEADLINE + 2, source: "containerd" },
+  // The progress timeout cancels the pull's context, so what reaches kubelet is "context canceled".
+  { id: "containerd-pull-canceled", cause: "pull-timeout", pattern: /failed to pull and unpack image "[^"]{1,1024}": [\s\S]{0,2048}context canceled/i, priority: DEADLINE - 5, source: "containerd (image_pull_progress_timeout)" },
+  { id: "grpc-deadline-exceeded", cause: "pull-timeout", pattern: /rpc error: code = DeadlineExceeded/i, priority: WRAPPER, source: "CRI gRPC (crictl, kubelet)" },
+  { id: "grpc-canceled", cause: "pull-timeout", pattern: /rpc error: code = Canceled/i, priority: WRAPPER, source: "CRI gRPC" },
+  { id: "go-context-deadline", cause: "pull-timeout", pattern: /context deadline exceeded/i, priority: BARE, source: "go context" },
+  { id: "go-context-canceled", cause: "pull-timeout", pattern: /context canceled/i, priority: BARE, source: "go context (dockershim, containerd)" },
+];
