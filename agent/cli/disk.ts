@@ -1,6 +1,6 @@
 import { readImageFilesystems, type ImageFilesystem } from "../probe/index.js";
 import { EXIT_OK, EXIT_PROBLEM } from "./errors.js";
-import { humanBytes, humanCount } from "./format.js";
+import { humanBytes, humanCount } from "../format.js";
 import type { VerbResult } from "./result.js";
 import { withRuntime, type RuntimeFlags } from "./runtime-options.js";
 

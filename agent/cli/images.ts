@@ -1,6 +1,6 @@
 import { readNodeImages, type ImageView, type NodeImages } from "../runtime/index.js";
 import { EXIT_OK } from "./errors.js";
-import { humanBytes, shortId, table } from "./format.js";
+import { humanBytes, shortId, table } from "../format.js";
 import type { VerbResult } from "./result.js";
 import { withRuntime, type RuntimeFlags } from "./runtime-options.js";
 

@@ -1,6 +1,8 @@
 import { Command, CommanderError, Option } from "commander";
 import { CriError } from "../runtime/index.js";
+import { DEFAULT_HOSTS_DIR, DEFAULT_PULL_DEADLINE_SECONDS, diagnoseVerb, type DiagnoseFlags } from "./diagnose.js";
 import { diskVerb } from "./disk.js";
+import { explainVerb } from "./explain.js";
 import { EXIT_USAGE, errorKind, exitCodeFor } from "./errors.js";
 import { imagesVerb } from "./images.js";
 import type { VerbResult } from "./result.js";
@@ -61,6 +63,52 @@ export function buildProgram(env: NodeJS.ProcessEnv): Command {
   runtimeVerb(program, "status", "this node at a glance: runtime health, images and disk (what `npm start` runs)",
     "One read of the runtime's conditions, its images and its image filesystem.",
     (flags) => statusVerb(flags, env));
+
+  program
+    .command("diagnose")
+    .argument("<image>", "the image as the pod spec names it, e.g. nginx:1.27 or registry.example.com/team/app@sha256:…")
+    .summary("find from this node why IMAGE cannot be pulled, with evidence and the command that fixes it")
+    .description(
+      "Find from this node why IMAGE cannot be pulled, with evidence and the command that fixes it.\n\n" +
+        "Walks the path the runtime will take, timing each step and stopping at the first decisive failure:\n" +
+        "reference → credentials → containerd hosts.toml (mirrors, then the registry) → DNS → TCP → TLS →\n" +
+        "/v2/ → token → manifest → platform → free space on the image filesystem → a short download sample\n" +
+        "that predicts the pull time → optionally a real pull through the runtime (--pull).\n\n" +
+        "Causes: ok, invalid-reference, not-found, auth-required, auth-denied, secret-invalid, rate-limited,\n" +
+        "dns, network-timeout, connection-refused, tls, registry-unavailable, platform-mismatch, pull-timeout,\n" +
+        "disk-full, never-pull, unknown. Exit 0 when the image can be pulled, 1 otherwise.",
+    )
+    .option("--docker-config <file>", "pull credentials as a .dockerconfigjson file")
+    .option("--secret <file>", "pull credentials as a Kubernetes Secret manifest (YAML or JSON)")
+    .option("--platform <os/arch[/variant]>", "the platform to check the image for (default: this node's)")
+    .option("--hosts-dir <dir>", "containerd's registry host config (certs.d) directory", DEFAULT_HOSTS_DIR)
+    .option("--cri-endpoint <url>", `${ENDPOINT_HELP}; used for free space and --pull`)
+    .option("--timeout <seconds>", "deadline for each network step", "10")
+    .option("--pull", "also pull the image through the runtime (CRI PullImage) and classify its error")
+    .option("--pull-deadline <seconds>", "how long a pull may take before it counts as pull-timeout", String(DEFAULT_PULL_DEADLINE_SECONDS))
+    .option("--json", "print one JSON object on stdout instead of text")
+    .action(async (image: string, flags: DiagnoseFlags) => {
+      const result = await diagnoseVerb(image, flags, env, (line) => process.stdout.write(line));
+      process.stdout.write(flags.json ? `${JSON.stringify(result.json)}\n` : result.text);
+      process.exitCode = result.exitCode;
+    });
+
+  program
+    .command("explain")
+    .argument("<message>", "the error text from kubectl describe / events, or - to read it from stdin")
+    .summary("name the cause of a runtime or kubelet pull error message, with the fix")
+    .description(
+      "Name the cause of a runtime or kubelet pull error message, with the fix.\n\n" +
+        "Knows the wording of containerd 1.x and 2.x, CRI-O, Docker and kubelet, with or without the\n" +
+        "`rpc error: code = … desc =` wrapper. A message that decides nothing is `unknown`, never a guess.\n" +
+        "Example: kubectl get events -n shop -o jsonpath='{.items[-1].message}' | pullmedic explain -",
+    )
+    .option("--json", "print one JSON object on stdout instead of text")
+    .action(async (message: string, flags: { json?: boolean }) => {
+      const result = await explainVerb(message);
+      process.stdout.write(flags.json ? `${JSON.stringify(result.json)}\n` : result.text);
+      process.exitCode = result.exitCode;
+    });
   return program;
 }
 

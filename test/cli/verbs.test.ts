@@ -1,34 +1,17 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildImage, startLab, type Lab } from "../lab/index.js";
 import { RuntimeClient } from "../../agent/runtime/index.js";
+import { runPullmedic } from "../support/cli.js";
 
 // The verbs as a person runs them: a real process, real flags, against a real containerd whose
 // image filesystem is a small tmpfs so that "disk full" is a real condition we can create.
 
-const root = new URL("../..", import.meta.url).pathname;
 let lab: Lab;
 let webRef = "";
-
-interface Run { code: number | null; stdout: string; stderr: string }
-
-function pullmedic(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", join(root, "agent/main.ts"), ...args], {
-      cwd: root,
-      env: { ...process.env, CRI_ENDPOINT: "", ...env },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d));
-    child.stderr.on("data", (d: Buffer) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const pullmedic = (args: string[], env: NodeJS.ProcessEnv = {}) => runPullmedic(args, { env });
 
 before(async () => {
   lab = await startLab({ imageFsSizeMiB: 64 });
