@@ -1,6 +1,20 @@
 import { ReferenceError, tryParseReference, type ImageReference } from "../registry/index.js";
 import { CAUSE_SUMMARY, type FailureCause } from "./causes.js";
 import { classifyMessage, type Classification, type MessageFacts } from "./classify.js";
+import {
+  DEFAULT_HOSTS_DIR as HOSTS_DIR,
+  DOCKER_HUB_SERVER,
+  attachSecretCommand,
+  createSecretCommand,
+  diagnoseCommand,
+  hostsTomlCommand,
+  opensslConnect,
+  setImageCommand,
+  shellQuote,
+} from "./commands.js";
+import { formatDuration } from "./duration.js";
+
+export { shellQuote };
 
 export interface Explanation {
   cause: FailureCause;
@@ -30,7 +44,6 @@ export function explainMessage(message: string): Explanation {
 const NS = "<namespace>";
 const DEPLOYMENT = "<deployment>";
 const CONTAINER = "<container>";
-const HOSTS_DIR = "/etc/containerd/certs.d";
 
 /** Everything the summary and the fixes draw on, computed once from the classification. */
 interface Scene {
@@ -87,12 +100,6 @@ function splitHost(host: string | undefined): { hostOnly: string | undefined; po
   if (m === null) return { hostOnly: host, port: 443 };
   const hostOnly = (m[1] ?? host).replace(/^\[|\]$/g, "");
   return { hostOnly, port: m[2] === undefined ? 443 : Number(m[2]) };
-}
-
-/** Quotes a value from the message for a POSIX shell unless it is plainly safe as it is. */
-export function shellQuote(value: string): string {
-  if (/^[A-Za-z0-9._/:@%+=,-]+$/.test(value)) return value;
-  return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
 // --- summaries ----------------------------------------------------------------------------------
@@ -179,11 +186,7 @@ function rateLimitSummary(s: Scene): string {
   return `${who} refused the pull: rate limit reached${s.facts.status === 429 ? " (HTTP 429)" : ""}.`;
 }
 
-export function formatWindow(seconds: number): string {
-  if (seconds >= 3600 && seconds % 3600 === 0) return `${seconds / 3600} h`;
-  if (seconds >= 60 && seconds % 60 === 0) return `${seconds / 60} min`;
-  return `${seconds} s`;
-}
+export const formatWindow = formatDuration;
 
 function tlsSummary(s: Scene): string {
   const host = s.host ?? "the registry";
@@ -225,42 +228,30 @@ function tlsKind(rule: string | undefined): TlsKind {
 
 // --- fixes --------------------------------------------------------------------------------------
 
-function confirm(s: Scene, image = s.image): string {
-  return `pullmedic diagnose ${image ?? "<image>"}`;
+function confirm(s: Scene, image = s.facts.image): string {
+  return diagnoseCommand(image);
 }
 
 function setImage(image: string): string {
-  return `kubectl set image deployment/${DEPLOYMENT} ${CONTAINER}=${image} -n ${NS}`;
+  return setImageCommand(image);
 }
 
 /** The key kubelet matches credentials under: Docker Hub's legacy URL, else the registry host. */
 function secretServer(s: Scene): string {
-  if (s.dockerHub) return "https://index.docker.io/v1/";
+  if (s.dockerHub) return DOCKER_HUB_SERVER;
   return s.ref?.domain ?? s.host ?? "<registry>";
 }
 
 function createSecret(s: Scene, name: string, apply = false): string {
-  const credentials =
-    s.ecrRegion !== undefined
-      ? `--docker-username=AWS --docker-password="$(aws ecr get-login-password --region ${s.ecrRegion})"`
-      : `--docker-username=<username> --docker-password=<password-or-token>`;
-  const create = `kubectl create secret docker-registry ${name} --docker-server=${secretServer(s)} ${credentials} -n ${NS}`;
-  return apply ? `${create} --dry-run=client -o yaml | kubectl apply -f -` : create;
+  return createSecretCommand({ name, server: secretServer(s), apply, ...(s.ecrRegion !== undefined ? { ecrRegion: s.ecrRegion } : {}) });
 }
 
 function attachSecret(name: string): string {
-  return `kubectl patch serviceaccount default -n ${NS} -p '{"imagePullSecrets":[{"name":"${name}"}]}'`;
+  return attachSecretCommand(name);
 }
 
 function hostsToml(dir: string, body: string): string {
-  const path = dir.startsWith("<") ? `${HOSTS_DIR}/${dir}` : shellQuote(`${HOSTS_DIR}/${dir}`);
-  const file = dir.startsWith("<") ? `${HOSTS_DIR}/${dir}/hosts.toml` : shellQuote(`${HOSTS_DIR}/${dir}/hosts.toml`);
-  return `sudo mkdir -p ${path} && sudo tee ${file} <<'EOF'\n${body}\nEOF`;
-}
-
-/** host[:port] as a shell word: an IPv6 literal's brackets would otherwise be a glob. */
-function host(s: Scene): string {
-  return s.host === undefined ? "<registry>" : shellQuote(s.host);
+  return hostsTomlCommand(HOSTS_DIR, dir, body);
 }
 
 /** `curl` against the registry's API root; -g because curl globs brackets (IPv6 literals). */
@@ -284,7 +275,7 @@ function repository(s: Scene): string {
     const name = s.ref.input.split("@")[0] ?? s.ref.input;
     const slash = name.lastIndexOf("/");
     const colon = name.lastIndexOf(":");
-    return shellQuote(colon > slash ? name.slice(0, colon) : name);
+    return colon > slash ? name.slice(0, colon) : name;
   }
   return "<registry>/<repository>";
 }
@@ -312,11 +303,11 @@ const FIXES: Record<FailureCause, (s: Scene) => string[]> = {
   "invalid-reference": (s) => {
     const raw = s.facts.image;
     if (s.rule === "crio-short-name" && s.ref !== undefined) {
-      return [setImage(shellQuote(s.ref.normalized)), confirm(s, shellQuote(s.ref.normalized))];
+      return [setImage(s.ref.normalized), confirm(s, s.ref.normalized)];
     }
     const candidate = raw === undefined ? undefined : lowercasedCandidate(raw);
-    if (candidate !== undefined) return [setImage(shellQuote(candidate)), confirm(s, shellQuote(candidate))];
-    return [setImage("<registry>/<repository>:<tag>"), confirm(s, raw === undefined ? undefined : s.image)];
+    if (candidate !== undefined) return [setImage(candidate), confirm(s, candidate)];
+    return [setImage("<registry>/<repository>:<tag>"), confirm(s, raw)];
   },
   "not-found": (s) => [
     `${confirm(s)}  # checks the repository and lists the closest existing tags`,
@@ -357,35 +348,30 @@ const FIXES: Record<FailureCause, (s: Scene) => string[]> = {
       return [
         `${createSecret(s, "dockerhub")}  # authenticated pulls count against the account, not the node's IP`,
         attachSecret("dockerhub"),
-        "pullmedic quota  # what is left and when the window resets",
         hostsToml("docker.io", `server = "https://registry-1.docker.io"\n[host."https://<mirror>"]\n  capabilities = ["pull", "resolve"]`),
         confirm(s),
       ];
     }
     return [
       `${createSecret(s, "regcred")}  # many registries allow more to authenticated clients`,
-      `pullmedic probe ${host(s)}`,
       confirm(s),
     ];
   },
-  dns: (s) => [`getent hosts ${hostName(s)}`, `nslookup ${hostName(s)}`, "cat /etc/resolv.conf", `pullmedic probe ${host(s)}`, confirm(s)],
+  dns: (s) => [`getent hosts ${hostName(s)}`, `nslookup ${hostName(s)}`, "cat /etc/resolv.conf", confirm(s)],
   "network-timeout": (s) => [
     ...(s.rule === "go-proxyconnect" || s.rule === "http-407-proxy-auth"
       ? ["systemctl show --property=Environment containerd  # the HTTPS_PROXY / NO_PROXY containerd uses"]
       : []),
     curl(s, "-sv --max-time 10"),
-    `pullmedic probe ${host(s)}`,
     confirm(s),
   ],
   "connection-refused": (s) => [
     `nc -vz -w 5 ${hostName(s)} ${s.port}`,
     `${curl(s, "-sv --max-time 10")}  # is the registry running and listening on that port?`,
-    `pullmedic probe ${host(s)}`,
     confirm(s),
   ],
   tls: (s) => {
-    const address = s.hostOnly === undefined ? "<registry>:443" : shellQuote(`${s.hostOnly.includes(":") ? `[${s.hostOnly}]` : s.hostOnly}:${s.port}`);
-    const connect = `-connect ${address} -servername ${hostName(s)}`;
+    const connect = opensslConnect(s.hostOnly, s.port);
     const dir = s.namespaceDir ?? "<registry>";
     switch (tlsKind(s.rule)) {
       case "unknown-authority":
@@ -409,7 +395,6 @@ const FIXES: Record<FailureCause, (s: Scene) => string[]> = {
   },
   "registry-unavailable": (s) => [
     `${curl(s, "-s -o /dev/null -w '%{http_code}\\n'")}  # 5xx: the registry is failing; kubelet retries on its own`,
-    `pullmedic probe ${host(s)}`,
     confirm(s),
   ],
   "platform-mismatch": (s) => [
@@ -418,20 +403,18 @@ const FIXES: Record<FailureCause, (s: Scene) => string[]> = {
     `docker buildx build --platform ${s.facts.platform ?? "<os>/<arch>"} -t ${s.image ?? "<image>"} --push .  # publish the image for this platform`,
   ],
   "pull-timeout": (s) => [
-    `pullmedic prepull ${s.image ?? "<image>"}  # pull ahead of time, outside the pod's start`,
-    `crictl pull ${s.image ?? "<image>"}`,
+    `crictl pull ${s.image ?? "<image>"}  # pull ahead of time, outside the pod's start`,
     "grep -n image_pull_progress_timeout /etc/containerd/config.toml  # containerd cancels a pull with no progress for this long (default 5m)",
     confirm(s),
   ],
   "disk-full": (s) => [
     "pullmedic disk",
-    "pullmedic prune --dry-run  # what would be removed; never images in use, pinned or the sandbox image",
     "crictl rmi --prune  # caveat: removes every image no container uses, and some versions remove the pause image too",
     confirm(s),
   ],
   "never-pull": (s) => [
     `kubectl patch deployment ${DEPLOYMENT} -n ${NS} -p '{"spec":{"template":{"spec":{"containers":[{"name":"${CONTAINER}","imagePullPolicy":"IfNotPresent"}]}}}}'`,
-    `pullmedic prepull ${s.image ?? "<image>"}  # or keep Never and put the image on every node first`,
+    `crictl pull ${s.image ?? "<image>"}  # or keep Never and put the image on every node first`,
     confirm(s),
   ],
   unknown: (s) => [

@@ -1,30 +1,42 @@
 import type { Cause } from "./causes.js";
+import {
+  DOCKER_HUB_SERVER,
+  attachSecretCommand,
+  createSecretCommand,
+  diagnoseCommand,
+  hostsTomlCommand,
+  opensslConnect,
+  setImageCommand,
+  shellQuote,
+} from "./commands.js";
 import type { DiagnosisFacts } from "./facts.js";
 
 /**
- * Commands a person can paste, built from what the diagnosis learned. Names that only the
- * cluster knows (deployment, container, namespace) stay placeholders; everything the node saw
- * (image, registry, tags, secret) is filled in.
+ * Fix commands for a diagnosis, built from what the node saw: the image, the registry endpoint
+ * that failed, the closest tags, the Secret's name and namespace, the certificate problem.
  */
 export function fixCommands(cause: Cause, f: DiagnosisFacts): string[] {
   const rule = FIXES[cause];
   return rule ? rule(f) : [];
 }
 
-const NS = "<namespace>";
-
-function namespace(f: DiagnosisFacts): string {
-  return f.secretNamespace ?? NS;
+function namespace(f: DiagnosisFacts): string | undefined {
+  return f.secretNamespace;
 }
 
-/** kubelet matches Docker Hub credentials under this key; `docker.io` alone also works. */
-export function dockerServer(f: DiagnosisFacts): string {
-  return f.domain === "docker.io" || f.domain === undefined ? "https://index.docker.io/v1/" : f.domain;
+function secretServer(f: DiagnosisFacts): string {
+  return f.domain === undefined || f.domain === "docker.io" ? DOCKER_HUB_SERVER : f.domain;
 }
 
-function registryHost(f: DiagnosisFacts): string {
+/** host[:port] of the endpoint that failed, else the registry's API host. */
+function endpointHost(f: DiagnosisFacts): string {
   if (f.endpoint) return new URL(f.endpoint).host;
   return f.domain === "docker.io" ? "registry-1.docker.io" : (f.domain ?? "<registry>");
+}
+
+function splitHost(hostPort: string): { hostOnly: string; port: number } {
+  const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(hostPort);
+  return { hostOnly: (m?.[1] ?? hostPort).replace(/^\[|\]$/g, ""), port: m?.[2] ? Number(m[2]) : 443 };
 }
 
 /** The image as the user wrote it, with another tag. */
@@ -36,110 +48,103 @@ export function withTag(image: string, tag: string): string {
   return `${base}:${tag}`;
 }
 
-function setImage(image: string): string {
-  return `kubectl set image deployment/<deployment> <container>=${image} -n ${NS}`;
+function secret(f: DiagnosisFacts, name = f.secretName ?? "regcred", apply = false): string {
+  const ns = namespace(f);
+  return createSecretCommand({ name, server: secretServer(f), apply, ...(ns ? { namespace: ns } : {}) });
 }
 
-function createSecret(f: DiagnosisFacts, name = f.secretName ?? "regcred"): string {
-  return `kubectl create secret docker-registry ${name} --docker-server=${dockerServer(f)} --docker-username=<username> --docker-password=<password-or-token> -n ${namespace(f)}`;
-}
-
-function attachSecret(f: DiagnosisFacts, name = f.secretName ?? "regcred"): string {
-  return `kubectl patch serviceaccount default -n ${namespace(f)} -p '{"imagePullSecrets":[{"name":"${name}"}]}'`;
+function setImage(f: DiagnosisFacts, image: string): string {
+  return setImageCommand(image, namespace(f));
 }
 
 function hostsToml(f: DiagnosisFacts, body: string): string {
-  const host = f.domain ?? "<registry>";
-  const dir = `${f.hostsDir.split(":")[0] ?? "/etc/containerd/certs.d"}/${host}`;
-  return `mkdir -p ${dir} && cat > ${dir}/hosts.toml <<'EOF'\n${body}\nEOF`;
-}
-
-function confirm(f: DiagnosisFacts): string {
-  return `pullmedic diagnose ${f.image}`;
+  return hostsTomlCommand(f.hostsDir, f.domain ?? "<registry>", body);
 }
 
 const FIXES: Partial<Record<Cause, (f: DiagnosisFacts) => string[]>> = {
   "invalid-reference": (f) => {
     const lower = f.image.toLowerCase();
-    const fixed = lower !== f.image ? [setImage(lower)] : [setImage("<registry>/<repository>:<tag>")];
-    return [...fixed, confirm({ ...f, image: lower })];
+    return lower !== f.image ? [setImage(f, lower), diagnoseCommand(lower)] : [setImage(f, "<registry>/<repository>:<tag>")];
   },
   "not-found": (f) => {
     const best = f.suggestions?.[0];
-    if (best) return [setImage(withTag(f.image, best)), confirm({ ...f, image: withTag(f.image, best) })];
+    if (best) return [setImage(f, withTag(f.image, best)), diagnoseCommand(withTag(f.image, best))];
     if (f.repositoryExists === false) {
-      return [`curl -s https://${registryHost(f)}/v2/_catalog  # list the repositories you can see, then fix the image name`, setImage("<correct-image>")];
+      return [`curl -s ${shellQuote(`${f.endpoint ?? `https://${endpointHost(f)}`}/v2/_catalog`)}  # repositories you can see; then fix the image name`, setImage(f, "<correct-image>")];
     }
-    return [setImage("<image-that-exists>"), confirm(f)];
+    return [setImage(f, "<image-that-exists>"), `docker push ${shellQuote(f.image)}  # if this tag was built but never pushed`];
   },
-  "auth-required": (f) => [createSecret(f), attachSecret(f), confirm(f)],
-  "auth-denied": (f) => {
-    const name = f.secretName ?? "regcred";
-    return [
-      `${createSecret(f, name)} --dry-run=client -o yaml | kubectl apply -f -  # new credentials with pull access to ${f.repository ?? "the repository"}`,
-      confirm(f),
-    ];
-  },
+  "auth-required": (f) => [secret(f), attachSecretCommand(f.secretName ?? "regcred", namespace(f)), diagnoseCommand(f.image, " --secret <secret.yaml>")],
+  "auth-denied": (f) => [
+    `${secret(f, f.secretName ?? "regcred", true)}  # credentials with pull access to ${f.repository ?? "the repository"}`,
+    diagnoseCommand(f.image, " --secret <secret.yaml>"),
+  ],
   "secret-invalid": (f) => [
-    `${createSecret(f)} --dry-run=client -o yaml | kubectl apply -f -  # type kubernetes.io/dockerconfigjson, key for ${dockerServer(f)}`,
-    attachSecret(f),
-    confirm(f),
+    `${secret(f, f.secretName ?? "regcred", true)}  # kubectl writes a kubernetes.io/dockerconfigjson Secret keyed ${secretServer(f)}`,
+    attachSecretCommand(f.secretName ?? "regcred", namespace(f)),
   ],
   "rate-limited": (f) => [
-    `${createSecret(f, "dockerhub")}  # authenticated pulls get their own, larger quota`,
-    attachSecret(f, "dockerhub"),
-    hostsToml({ ...f, domain: f.domain ?? "docker.io" }, `server = "https://registry-1.docker.io"\n[host."https://<your-mirror>"]\n  capabilities = ["pull", "resolve"]`),
+    `${secret(f, "dockerhub")}  # authenticated pulls count against the account, not the node's address`,
+    attachSecretCommand("dockerhub", namespace(f)),
+    hostsToml(f, `server = "https://registry-1.docker.io"\n[host."https://<mirror>"]\n  capabilities = ["pull", "resolve"]`),
   ],
   dns: (f) => {
-    const host = registryHost(f).replace(/:\d+$/, "");
-    return [`getent hosts ${host}`, "cat /etc/resolv.conf", `# if ${host} is misspelled: ${setImage("<corrected-image>")}`];
+    const { hostOnly } = splitHost(endpointHost(f));
+    return [`getent hosts ${shellQuote(hostOnly)}`, "cat /etc/resolv.conf", `# if ${hostOnly} is misspelt: ${setImage(f, "<corrected-image>")}`];
   },
   "network-timeout": (f) => [
-    `curl -sv --max-time 10 https://${registryHost(f)}/v2/`,
-    "systemctl show --property=Environment containerd  # HTTPS_PROXY / NO_PROXY the runtime uses",
+    `curl -sv --max-time 10 ${shellQuote(`${f.endpoint ?? `https://${endpointHost(f)}`}/v2/`)}`,
+    "systemctl show --property=Environment containerd  # the HTTPS_PROXY / NO_PROXY containerd uses",
   ],
-  "connection-refused": (f) => [`curl -sv --max-time 10 ${f.endpoint ?? `https://${registryHost(f)}`}/v2/  # is the registry running on that port?`],
+  "connection-refused": (f) => {
+    const { hostOnly, port } = splitHost(endpointHost(f));
+    return [`nc -vz -w 5 ${shellQuote(hostOnly)} ${port}  # is the registry running and listening on that port?`];
+  },
   tls: (f) => {
-    const host = registryHost(f);
-    const hostOnly = host.replace(/:\d+$/, "");
-    const dir = `${f.hostsDir.split(":")[0] ?? "/etc/containerd/certs.d"}/${f.domain ?? host}`;
+    const host = endpointHost(f);
+    const { hostOnly, port } = splitHost(host);
+    const connect = opensslConnect(hostOnly, port);
+    const dir = `${(f.hostsDir.split(":")[0] || "/etc/containerd/certs.d")}/${f.domain ?? host}`;
     switch (f.tlsProblem) {
       case "unknown-authority":
       case "self-signed":
         return [
-          `openssl s_client -connect ${host} -servername ${hostOnly} -showcerts </dev/null  # get the CA that signed it`,
+          `openssl s_client ${connect} -showcerts </dev/null  # the last certificate shown is the CA to trust`,
           hostsToml(f, `server = "https://${host}"\n[host."https://${host}"]\n  ca = "${dir}/ca.crt"`),
         ];
       case "expired":
       case "not-yet-valid":
-        return [`echo | openssl s_client -connect ${host} -servername ${hostOnly} 2>/dev/null | openssl x509 -noout -dates  # renew the registry's certificate`];
+        return [`echo | openssl s_client ${connect} 2>/dev/null | openssl x509 -noout -dates  # renew the registry's certificate`, "date -u  # a wrong node clock makes valid certificates look expired"];
       case "wrong-host":
-        return [`echo | openssl s_client -connect ${host} -servername ${hostOnly} 2>/dev/null | openssl x509 -noout -ext subjectAltName  # pull by a name the certificate lists, or reissue it for ${hostOnly}`];
+        return [`echo | openssl s_client ${connect} 2>/dev/null | openssl x509 -noout -ext subjectAltName  # pull by a name the certificate lists, or reissue it for ${hostOnly}`];
       case "http-to-https":
         return [hostsToml(f, `server = "http://${host}"\n[host."http://${host}"]\n  capabilities = ["pull", "resolve"]`)];
       default:
-        return [`echo | openssl s_client -connect ${host} -servername ${hostOnly}`];
+        return [`echo | openssl s_client ${connect}`];
     }
   },
-  "registry-unavailable": (f) => [`curl -sI https://${registryHost(f)}/v2/  # retry when the registry recovers, or add a mirror in hosts.toml`],
+  "registry-unavailable": (f) => [`curl -s -o /dev/null -w '%{http_code}\\n' ${shellQuote(`${f.endpoint ?? `https://${endpointHost(f)}`}/v2/`)}  # 5xx: the registry is failing; kubelet retries on its own`],
   "platform-mismatch": (f) => {
     const arch = f.availablePlatforms?.[0]?.split("/")[1];
+    const wanted = f.platform ? [f.platform.os, f.platform.architecture, f.platform.variant].filter(Boolean).join("/") : "<os>/<arch>";
     return [
-      arch ? `kubectl patch deployment <deployment> -n ${NS} -p '{"spec":{"template":{"spec":{"nodeSelector":{"kubernetes.io/arch":"${arch}"}}}}}'` : "# schedule the pod on nodes of a platform the image offers",
-      `docker buildx build --platform ${f.platform ? [f.platform.os, f.platform.architecture, f.platform.variant].filter(Boolean).join("/") : "<os>/<arch>"},${f.availablePlatforms?.join(",") ?? ""} -t ${f.image} --push .  # or publish the image for this platform`,
+      arch
+        ? `kubectl patch deployment <deployment> -n ${namespace(f) ?? "<namespace>"} -p '{"spec":{"template":{"spec":{"nodeSelector":{"kubernetes.io/arch":"${arch}"}}}}}'  # run it where the image runs`
+        : "kubectl get nodes -L kubernetes.io/arch",
+      `docker buildx build --platform ${[wanted, ...(f.availablePlatforms ?? [])].join(",")} -t ${shellQuote(f.image)} --push .  # or publish the image for this platform too`,
     ];
   },
   "pull-timeout": (f) => [
-    `crictl pull ${f.image}  # pre-pull on the node, outside the pod's start-up`,
-    "# containerd: raise image_pull_progress_timeout in the CRI plugin config, or pull through a closer mirror (hosts.toml)",
+    `crictl pull ${shellQuote(f.image)}  # pull ahead of time, outside the pod's start`,
+    "grep -n image_pull_progress_timeout /etc/containerd/config.toml  # containerd cancels a pull with no progress for this long (default 5m)",
   ],
   "disk-full": (f) => [
-    `df -h ${f.imageFsMount ?? "/var/lib/containerd"}`,
-    "crictl rmi --prune  # removes every image no container uses; kubelet re-pulls what pods need",
+    `df -h ${shellQuote(f.imageFsMount ?? "/var/lib/containerd")}`,
+    "crictl rmi --prune  # caveat: removes every image no container uses, and some versions remove the pause image too",
   ],
   "never-pull": (f) => [
-    `kubectl patch deployment <deployment> -n ${NS} --type=json -p '[{"op":"replace","path":"/spec/template/spec/containers/0/imagePullPolicy","value":"IfNotPresent"}]'`,
-    `crictl pull ${f.image}  # or put the image on the node first`,
+    `kubectl patch deployment <deployment> -n ${namespace(f) ?? "<namespace>"} -p '{"spec":{"template":{"spec":{"containers":[{"name":"<container>","imagePullPolicy":"IfNotPresent"}]}}}}'`,
+    `crictl pull ${shellQuote(f.image)}  # or keep Never and put the image on every node first`,
   ],
-  unknown: (f) => [`pullmedic diagnose ${f.image} --pull  # adds a real pull through the runtime`, "kubectl describe pod <pod> -n <namespace>"],
+  unknown: (f) => [diagnoseCommand(f.image, " --pull  # adds a real pull through the runtime"), "kubectl describe pod <pod> -n <namespace>"],
 };

@@ -33,6 +33,7 @@ import { classifyMessage } from "./classify.js";
 import { elapsedMs, now, type CheckName, type Evidence } from "./evidence.js";
 import type { DiagnosisFacts } from "./facts.js";
 import { humanBytes as mib } from "../format.js";
+import { formatDuration } from "./duration.js";
 import { fixCommands } from "./fixes.js";
 import { closestTags } from "./suggest.js";
 import { httpVerdict, transportVerdict, type Verdict } from "./verdict.js";
@@ -423,12 +424,6 @@ function rateLimitSummary(label: string, r: DiagnosisFacts["rateLimit"], retryAf
   return `${label} refused the pull: rate limit reached (${quota}${when})`;
 }
 
-export function formatDuration(seconds: number): string {
-  if (seconds >= 3600 && seconds % 3600 === 0) return `${seconds / 3600} h`;
-  if (seconds >= 3600) return `${(seconds / 3600).toFixed(1)} h`;
-  if (seconds >= 60) return `${Math.round(seconds / 60)} min`;
-  return `${seconds} s`;
-}
 
 async function registrySteps(run: Run, ref: ImageReference, client: RegistryClient, label: string, withCredential: boolean): Promise<void> {
   const tag = { host: label };

@@ -227,7 +227,7 @@ test("rate-limited: the quota in the summary when the message carries it, Hub cr
   );
   assert.equal(e.cause, "rate-limited");
   assert.equal(e.summary, "Docker Hub refused the pull: rate limit reached (0 of 100 left in a 6 h window).");
-  includesAll(e.fix, "--docker-server=https://index.docker.io/v1/", "/etc/containerd/certs.d/docker.io/hosts.toml", "pullmedic quota", "pullmedic diagnose nginx:1.27");
+  includesAll(e.fix, "--docker-server=https://index.docker.io/v1/", "/etc/containerd/certs.d/docker.io/hosts.toml", "pullmedic diagnose nginx:1.27");
 });
 
 test("dns: look the host up the way the node does", () => {
@@ -285,17 +285,17 @@ test("tls, wrong host: names the certificate's names", () => {
   includesAll(e.fix, "openssl x509 -noout -ext subjectAltName");
 });
 
-test("disk-full: pullmedic's prune first, crictl's with its caveat", () => {
+test("disk-full: what the disk holds, then crictl's prune with its caveat", () => {
   const e = explainMessage(
     `Failed to pull image "postgres:16": rpc error: code = Unknown desc = failed to pull and unpack image "docker.io/library/postgres:16": failed to extract layer ${D}: write /var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots/9/fs/usr/lib/x: no space left on device: unknown`,
   );
-  includesAll(e.fix, "pullmedic prune --dry-run", "crictl rmi --prune  # caveat", "pullmedic diagnose postgres:16");
+  includesAll(e.fix, "pullmedic disk", "crictl rmi --prune  # caveat", "pullmedic diagnose postgres:16");
 });
 
 test("never-pull: change the policy or put the image on the node", () => {
   const e = explainMessage(`Container image "log-pipeline-api:latest" is not present with pull policy of Never`);
   assert.equal(e.summary, "log-pipeline-api:latest is not on the node and the pod's imagePullPolicy is Never.");
-  includesAll(e.fix, `"imagePullPolicy":"IfNotPresent"`, "pullmedic prepull log-pipeline-api:latest");
+  includesAll(e.fix, `"imagePullPolicy":"IfNotPresent"`, "crictl pull log-pipeline-api:latest");
 });
 
 test("invalid-reference: suggests the name with its repository lower-cased, tag untouched", () => {
@@ -320,7 +320,7 @@ test("platform-mismatch: the wanted platform goes into the build command", () =>
 test("pull-timeout: pre-pull, and where the progress timeout is set", () => {
   const e = explainMessage(`Failed to pull image "pytorch/pytorch:2.3.0": rpc error: code = Canceled desc = failed to pull and unpack image "docker.io/pytorch/pytorch:2.3.0": context canceled`);
   assert.equal(e.cause, "pull-timeout");
-  includesAll(e.fix, "pullmedic prepull pytorch/pytorch:2.3.0", "image_pull_progress_timeout");
+  includesAll(e.fix, "crictl pull pytorch/pytorch:2.3.0", "image_pull_progress_timeout");
 });
 
 test("registry-unavailable: the status is in the summary", () => {

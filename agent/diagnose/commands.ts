@@ -1,0 +1,63 @@
+/**
+ * The building blocks of fix commands, shared by `explain` (facts from a message) and `diagnose`
+ * (facts from the node). Values that came from outside are shell-quoted; what only the cluster
+ * knows stays a <placeholder>.
+ */
+
+export const NAMESPACE_PLACEHOLDER = "<namespace>";
+export const DEFAULT_HOSTS_DIR = "/etc/containerd/certs.d";
+/** kubelet matches Docker Hub credentials under this key (`docker.io` alone also works). */
+export const DOCKER_HUB_SERVER = "https://index.docker.io/v1/";
+
+/** Quotes a value for a POSIX shell unless it is plainly safe as it is. Placeholders stay bare. */
+export function shellQuote(value: string): string {
+  if (/^(?:[A-Za-z0-9._/:@%+=,-]|<[a-z-]+>)+$/.test(value)) return value;
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+export function setImageCommand(image: string, namespace = NAMESPACE_PLACEHOLDER): string {
+  return `kubectl set image deployment/<deployment> <container>=${shellQuote(image)} -n ${namespace}`;
+}
+
+export function diagnoseCommand(image: string | undefined, extra = ""): string {
+  return `pullmedic diagnose ${image === undefined ? "<image>" : shellQuote(image)}${extra}`;
+}
+
+export interface SecretCommand {
+  name: string;
+  server: string;
+  namespace?: string;
+  /** ECR: the password is a 12-hour token from the AWS CLI. */
+  ecrRegion?: string;
+  /** Replace an existing Secret instead of creating a new one. */
+  apply?: boolean;
+}
+
+export function createSecretCommand(s: SecretCommand): string {
+  const credentials =
+    s.ecrRegion !== undefined
+      ? `--docker-username=AWS --docker-password="$(aws ecr get-login-password --region ${s.ecrRegion})"`
+      : "--docker-username=<username> --docker-password=<password-or-token>";
+  const create = `kubectl create secret docker-registry ${s.name} --docker-server=${shellQuote(s.server)} ${credentials} -n ${s.namespace ?? NAMESPACE_PLACEHOLDER}`;
+  return s.apply ? `${create} --dry-run=client -o yaml | kubectl apply -f -` : create;
+}
+
+export function attachSecretCommand(name: string, namespace = NAMESPACE_PLACEHOLDER): string {
+  return `kubectl patch serviceaccount default -n ${namespace} -p '{"imagePullSecrets":[{"name":"${name}"}]}'`;
+}
+
+/** Writes containerd's hosts.toml for one registry; containerd reads it without a restart. */
+export function hostsTomlCommand(hostsDir: string, registryDir: string, body: string): string {
+  const root = hostsDir.split(":")[0] || DEFAULT_HOSTS_DIR;
+  const dir = `${root}/${registryDir}`;
+  const quoted = registryDir.startsWith("<") ? dir : shellQuote(dir);
+  const file = registryDir.startsWith("<") ? `${dir}/hosts.toml` : shellQuote(`${dir}/hosts.toml`);
+  return `sudo mkdir -p ${quoted} && sudo tee ${file} <<'EOF'\n${body}\nEOF`;
+}
+
+/** `openssl s_client` arguments for host[:port]; IPv6 literals keep their brackets. */
+export function opensslConnect(hostOnly: string | undefined, port: number): string {
+  if (hostOnly === undefined) return "-connect <registry>:443 -servername <registry>";
+  const address = shellQuote(`${hostOnly.includes(":") ? `[${hostOnly}]` : hostOnly}:${port}`);
+  return `-connect ${address} -servername ${shellQuote(hostOnly)}`;
+}
