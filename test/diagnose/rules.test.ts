@@ -5,6 +5,7 @@ import { CAUSES, type Cause } from "../../agent/diagnose/causes.js";
 import { classifyMessage } from "../../agent/diagnose/classify.js";
 import { explainMessage } from "../../agent/diagnose/explain.js";
 import { MESSAGE_RULES } from "../../agent/diagnose/rules.js";
+import { prng } from "../support/fuzz.js";
 
 // Real messages as kubelet, containerd (1.6/1.7/2.x), CRI-O, Docker and Go print them, taken from
 // public issues and the runtimes' source. Only names (images, hosts, digests) were shortened or
@@ -324,17 +325,6 @@ test("wording matches whatever the case and however the lines were wrapped", () 
 
 // --- fuzz: random text and mutations of the real messages ---------------------------------------
 
-/** mulberry32: small, seeded, good enough to make failures reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TOKENS = [
   "rpc error: code = ", "desc = ", "NotFound", "Unknown", "failed to pull and unpack image ", "failed to resolve reference ",

@@ -5,22 +5,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 
 import { CredentialError, parseDockerConfigJson, parseSecretManifest, type DockerConfig } from "../../agent/registry/index.js";
+import { fuzzSeed, prng } from "../support/fuzz.js";
 
-const SEED = Number(process.env["PULLMEDIC_FUZZ_SEED"] ?? 0x5eed2026) >>> 0;
+const SEED = fuzzSeed(0x5eed2026);
 const INPUTS = 5000;
 const MARKER = "QQplantedQQ";
 
-/** mulberry32: small, fast and good enough to drive mutations. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const random = prng(SEED);
 const int = (n: number) => Math.floor(random() * n);
