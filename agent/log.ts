@@ -1,4 +1,5 @@
-import winston from "winston";
+import type winston from "winston";
+import { lazyModule } from "./lazy.js";
 
 export type LogMode = "daemon" | "cli";
 export const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;
@@ -27,52 +28,68 @@ export function redact(value: unknown, depth = 0): unknown {
   return out;
 }
 
-const redactFormat = winston.format((info) => {
-  for (const key of Object.keys(info)) {
-    info[key] = SECRET_KEYS.test(key) ? "[REDACTED]" : redact(info[key]);
-  }
-  return info;
-});
+/** The calls the rest of pullmedic makes; winston stays behind it. */
+export interface Logger {
+  error(message: string, meta?: Record<string, unknown>): void;
+  warn(message: string, meta?: Record<string, unknown>): void;
+  info(message: string, meta?: Record<string, unknown>): void;
+  debug(message: string, meta?: Record<string, unknown>): void;
+}
+
+const RANK: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
+
+/** winston costs ~50 ms to load; a CLI run that logs nothing should not pay it. */
+const loadWinston = lazyModule<typeof winston>("winston");
+
+function buildWinston(mode: LogMode, level: LogLevel, stream: NodeJS.WritableStream | undefined): winston.Logger {
+  const w = loadWinston();
+  const redactFormat = w.format((info) => {
+    for (const key of Object.keys(info)) {
+      info[key] = SECRET_KEYS.test(key) ? "[REDACTED]" : redact(info[key]);
+    }
+    return info;
+  });
+  const format =
+    mode === "daemon"
+      ? w.format.combine(redactFormat(), w.format.timestamp(), w.format.json())
+      : w.format.combine(
+          redactFormat(),
+          w.format.printf((info) => {
+            const { level: lvl, message, ...rest } = info;
+            const fields = Object.entries(rest)
+              .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+              .join(" ");
+            return `pullmedic ${lvl}: ${String(message)}${fields ? ` (${fields})` : ""}`;
+          }),
+        );
+  const transport = stream
+    ? new w.transports.Stream({ stream })
+    : new w.transports.Console(mode === "cli" ? { stderrLevels: [...LOG_LEVELS] } : {});
+  return w.createLogger({ level, format, transports: [transport] });
+}
 
 /**
  * Daemon mode writes JSON lines to stdout for log collectors; the CLI writes short text to
- * stderr so stdout stays clean for `--json`.
+ * stderr so stdout stays clean for `--json`. Every record is redacted before it is written.
  */
-export function createLogger(mode: LogMode, level: LogLevel = mode === "cli" ? "warn" : "info"): winston.Logger {
-  if (mode === "daemon") {
-    return winston.createLogger({
-      level,
-      format: winston.format.combine(redactFormat(), winston.format.timestamp(), winston.format.json()),
-      transports: [new winston.transports.Console()],
-    });
-  }
-  return winston.createLogger({
-    level,
-    format: winston.format.combine(
-      redactFormat(),
-      winston.format.printf((info) => {
-        const { level: lvl, message, ...rest } = info;
-        const fields = Object.entries(rest)
-          .filter(([k]) => typeof k === "string")
-          .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
-          .join(" ");
-        return `pullmedic ${lvl}: ${String(message)}${fields ? ` (${fields})` : ""}`;
-      }),
-    ),
-    transports: [new winston.transports.Console({ stderrLevels: [...LOG_LEVELS] })],
-  });
+export function createLogger(mode: LogMode, level: LogLevel = mode === "cli" ? "warn" : "info", stream?: NodeJS.WritableStream): Logger {
+  let w: winston.Logger | undefined;
+  const emit = (lvl: LogLevel) => (message: string, meta: Record<string, unknown> = {}) => {
+    if (RANK[lvl] > RANK[level]) return;
+    w ??= buildWinston(mode, level, stream);
+    w.log(lvl, message, meta);
+  };
+  return { error: emit("error"), warn: emit("warn"), info: emit("info"), debug: emit("debug") };
 }
 
-export type Logger = winston.Logger;
-
-let current: winston.Logger | undefined;
+let current: Logger | undefined;
 
 /** The process's logger; the CLI and the daemon each set it once at start. */
-export function logger(): winston.Logger {
+export function logger(): Logger {
   current ??= createLogger("cli");
   return current;
 }
 
-export function setLogger(log: winston.Logger): void {
+export function setLogger(log: Logger): void {
   current = log;
 }

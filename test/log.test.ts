@@ -1,17 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
-import winston from "winston";
-import { createLogger, redact, redactText } from "../agent/log.js";
+import { createLogger, redact, redactText, type Logger } from "../agent/log.js";
 
 const SECRET = "s3cr3t-Pa55word";
 const B64 = Buffer.from(`robot:${SECRET}`).toString("base64");
 
-function capture(mode: "daemon" | "cli"): { log: winston.Logger; text: () => string } {
+function capture(mode: "daemon" | "cli"): { log: Logger; text: () => string } {
   const chunks: string[] = [];
-  const log = createLogger(mode, "debug");
-  log.clear();
-  log.add(new winston.transports.Stream({ stream: new Writable({ write(c, _e, cb) { chunks.push(String(c)); cb(); } }) }));
+  const log = createLogger(mode, "debug", new Writable({ write(c, _e, cb) { chunks.push(String(c)); cb(); } }));
   return { log, text: () => chunks.join("") };
 }
 

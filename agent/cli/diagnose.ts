@@ -11,6 +11,7 @@ import {
   type Platform,
 } from "../registry/index.js";
 import { RuntimeClient } from "../runtime/index.js";
+import { DEFAULT_PULL_DEADLINE_SECONDS, DEFAULT_TIMEOUT_SECONDS } from "./defaults.js";
 import { EXIT_OK, EXIT_PROBLEM, UsageError } from "./errors.js";
 import type { VerbResult } from "./result.js";
 import { parseTimeoutSeconds } from "./runtime-options.js";
@@ -27,9 +28,6 @@ export interface DiagnoseFlags {
   json?: boolean;
 }
 
-export const DEFAULT_HOSTS_DIR = "/etc/containerd/certs.d";
-/** containerd's image_pull_progress_timeout: a pull with no progress for this long is cancelled. */
-export const DEFAULT_PULL_DEADLINE_SECONDS = 300;
 
 async function readInput(path: string, flag: string): Promise<string> {
   try {
@@ -90,7 +88,7 @@ async function connectOptional(flags: DiagnoseFlags, env: NodeJS.ProcessEnv, tim
 }
 
 export async function diagnoseVerb(image: string, flags: DiagnoseFlags, env: NodeJS.ProcessEnv, progress: (line: string) => void): Promise<VerbResult> {
-  const timeoutMs = parseTimeoutSeconds(flags.timeout) ?? 10_000;
+  const timeoutMs = parseTimeoutSeconds(flags.timeout) ?? DEFAULT_TIMEOUT_SECONDS * 1000;
   const pullDeadlineMs = parseTimeoutSeconds(flags.pullDeadline, "--pull-deadline") ?? DEFAULT_PULL_DEADLINE_SECONDS * 1000;
   const platform = platformFrom(flags.platform);
   const { credentials, problem } = await loadCredentials(flags);

@@ -1,13 +1,10 @@
 import { Command, CommanderError, Option } from "commander";
 import { CriError } from "../runtime/index.js";
-import { DEFAULT_HOSTS_DIR, DEFAULT_PULL_DEADLINE_SECONDS, diagnoseVerb, type DiagnoseFlags } from "./diagnose.js";
-import { diskVerb } from "./disk.js";
-import { explainVerb } from "./explain.js";
+import { DEFAULT_HOSTS_DIR, DEFAULT_PULL_DEADLINE_SECONDS, DEFAULT_TIMEOUT_SECONDS } from "./defaults.js";
+import type { DiagnoseFlags } from "./diagnose.js";
 import { EXIT_USAGE, errorKind, exitCodeFor } from "./errors.js";
-import { imagesVerb } from "./images.js";
 import type { VerbResult } from "./result.js";
 import type { RuntimeFlags } from "./runtime-options.js";
-import { statusVerb } from "./status.js";
 import { LOG_LEVELS, createLogger, redactText, setLogger, type LogLevel } from "../log.js";
 import { VERSION } from "../version.js";
 
@@ -24,7 +21,7 @@ function runtimeVerb(program: Command, name: string, summary: string, details: s
     .description(`${summary}\n\n${details}`)
     .option("--json", "print one JSON object on stdout instead of text")
     .option("--cri-endpoint <url>", ENDPOINT_HELP)
-    .option("--timeout <seconds>", "deadline for each runtime call", "10")
+    .option("--timeout <seconds>", "deadline for each runtime call", String(DEFAULT_TIMEOUT_SECONDS))
     .action(async (flags: CommonFlags) => {
       const result = await run(flags);
       process.stdout.write(flags.json ? `${JSON.stringify(result.json)}\n` : result.text);
@@ -55,14 +52,14 @@ export function buildProgram(env: NodeJS.ProcessEnv): Command {
   runtimeVerb(program, "images", "list the node's images: tags, digests, size, pinned, which containers use them",
     "Joins the runtime's images with its containers (running and exited) and pod sandboxes, so each\n" +
       "image shows whether it is in use, pinned by the runtime, or the sandbox (pause) image.",
-    (flags) => imagesVerb(flags, env));
+    async (flags) => (await import("./images.js")).imagesVerb(flags, env));
   runtimeVerb(program, "disk", "show the image filesystem: runtime usage plus the host's capacity, free space and inodes",
     "Reads CRI ImageFsInfo for the image filesystem's mount point, then statfs(2) on it for capacity,\n" +
       "free bytes and inodes. Exits 1 when the disk is past kubelet's image GC threshold (85 %).",
-    (flags) => diskVerb(flags, env));
+    async (flags) => (await import("./disk.js")).diskVerb(flags, env));
   runtimeVerb(program, "status", "this node at a glance: runtime health, images and disk (what `npm start` runs)",
     "One read of the runtime's conditions, its images and its image filesystem.",
-    (flags) => statusVerb(flags, env));
+    async (flags) => (await import("./status.js")).statusVerb(flags, env));
 
   program
     .command("diagnose")
@@ -83,11 +80,12 @@ export function buildProgram(env: NodeJS.ProcessEnv): Command {
     .option("--platform <os/arch[/variant]>", "the platform to check the image for (default: this node's)")
     .option("--hosts-dir <dir>", "containerd's registry host config (certs.d) directory", DEFAULT_HOSTS_DIR)
     .option("--cri-endpoint <url>", `${ENDPOINT_HELP}; used for free space and --pull`)
-    .option("--timeout <seconds>", "deadline for each network step", "10")
+    .option("--timeout <seconds>", "deadline for each network step", String(DEFAULT_TIMEOUT_SECONDS))
     .option("--pull", "also pull the image through the runtime (CRI PullImage) and classify its error")
     .option("--pull-deadline <seconds>", "how long a pull may take before it counts as pull-timeout", String(DEFAULT_PULL_DEADLINE_SECONDS))
     .option("--json", "print one JSON object on stdout instead of text")
     .action(async (image: string, flags: DiagnoseFlags) => {
+      const { diagnoseVerb } = await import("./diagnose.js");
       const result = await diagnoseVerb(image, flags, env, (line) => process.stdout.write(line));
       process.stdout.write(flags.json ? `${JSON.stringify(result.json)}\n` : result.text);
       process.exitCode = result.exitCode;
@@ -105,7 +103,7 @@ export function buildProgram(env: NodeJS.ProcessEnv): Command {
     )
     .option("--json", "print one JSON object on stdout instead of text")
     .action(async (message: string, flags: { json?: boolean }) => {
-      const result = await explainVerb(message);
+      const result = await (await import("./explain.js")).explainVerb(message);
       process.stdout.write(flags.json ? `${JSON.stringify(result.json)}\n` : result.text);
       process.exitCode = result.exitCode;
     });

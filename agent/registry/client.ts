@@ -5,7 +5,7 @@
  */
 
 import { performance } from "node:perf_hooks";
-import { z } from "zod";
+import { shape, type Infer } from "./json-shape.js";
 import { VERSION } from "../version.js";
 import { parseWwwAuthenticate, type AuthChallenge } from "./challenge.js";
 import { RegistryError, type RegistryStep } from "./errors.js";
@@ -67,8 +67,8 @@ const TAGS_BODY_LIMIT = 16 * 1024 * 1024;
 const GET_ON_ERROR = new Set([400, 401, 403, 404]);
 // Image configs hold history and env; a few MiB is already unusual.
 const CONFIG_BODY_LIMIT = 8 * 1024 * 1024;
-const configBody = z.object({ os: z.string().optional(), architecture: z.string().optional(), variant: z.string().optional() });
-const tagsBody = z.object({ name: z.string().optional(), tags: z.array(z.string()).nullable().optional() });
+const configBody = shape.object({ os: shape.string().optional(), architecture: shape.string().optional(), variant: shape.string().optional() });
+const tagsBody = shape.object({ name: shape.string().optional(), tags: shape.array(shape.string()).nullable().optional() });
 
 interface Exchange {
   step: RegistryStep;
@@ -254,7 +254,7 @@ export class RegistryClient {
       const answer = await this.exchange({ step: "tags", method: "GET", url, repo, accept: "application/json", authRetry: true });
       if (answer.status < 200 || answer.status > 299) throw await this.http.statusError(answer);
       const raw = await this.readBody(answer, TAGS_BODY_LIMIT, "tag list");
-      let page: z.output<typeof tagsBody>;
+      let page: Infer<typeof tagsBody>;
       try {
         page = parseJsonBody(tagsBody, raw, "tag list");
       } catch (err) {

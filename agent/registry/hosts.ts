@@ -15,7 +15,11 @@ import { readFile, readdir, stat } from "node:fs/promises";
 import { isIPv4, isIPv6 } from "node:net";
 import { isAbsolute, join, posix, resolve } from "node:path";
 
-import { TomlError, parse as parseToml, type TomlTable, type TomlValue } from "smol-toml";
+import type * as SmolToml from "smol-toml";
+import type { TomlTable, TomlValue } from "smol-toml";
+import { lazyModule } from "../lazy.js";
+
+const toml = lazyModule<typeof SmolToml>("smol-toml");
 
 export type HostCapability = "pull" | "resolve" | "push";
 
@@ -304,9 +308,9 @@ type Toml = TomlTable;
 function parseHostsToml(text: string, dir: string, domain: string, rules: Rules): { hosts: RegistryHost[]; notes: string[] } {
   let doc: Toml;
   try {
-    doc = parseToml(text);
+    doc = toml().parse(text);
   } catch (err) {
-    if (err instanceof TomlError) {
+    if (err instanceof toml().TomlError) {
       const what = (err.message.split("\n")[0] ?? "").replace(/^Invalid TOML document:\s*/, "");
       throw new HostsFileProblem(`invalid TOML at line ${err.line}, column ${err.column}: ${what}`, err.line);
     }

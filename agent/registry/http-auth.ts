@@ -6,7 +6,7 @@
  */
 
 import { performance } from "node:perf_hooks";
-import { z } from "zod";
+import { shape, type Infer } from "./json-shape.js";
 import { preferredChallenge, type AuthChallenge } from "./challenge.js";
 import { RegistryError } from "./errors.js";
 import { parseJsonBody, readBodyLimited } from "./http-body.js";
@@ -43,11 +43,11 @@ const TOKEN_BODY_LIMIT = 1024 * 1024;
 const POST_FALLBACK = new Set([400, 401, 404, 405]);
 const CLIENT_ID = "pullmedic";
 
-const tokenResponse = z.object({
-  token: z.string().optional(),
-  access_token: z.string().optional(),
-  expires_in: z.unknown().optional(),
-  issued_at: z.unknown().optional(),
+const tokenResponse = shape.object({
+  token: shape.string().optional(),
+  access_token: shape.string().optional(),
+  expires_in: shape.unknown().optional(),
+  issued_at: shape.unknown().optional(),
 });
 
 export class RegistryAuth {
@@ -208,7 +208,7 @@ export class RegistryAuth {
 
   private async readToken(answer: HttpAnswer, withCredential: boolean): Promise<CachedToken> {
     if (answer.status < 200 || answer.status > 299) throw await this.http.statusError(answer);
-    let body: z.output<typeof tokenResponse>;
+    let body: Infer<typeof tokenResponse>;
     try {
       body = parseJsonBody(tokenResponse, await readBodyLimited(answer.body, TOKEN_BODY_LIMIT, "token response"), "token response");
     } catch (err) {

@@ -5,7 +5,7 @@
  */
 
 import type { Readable } from "node:stream";
-import { z } from "zod";
+import { describeIssues, shape, type Infer, type Shape } from "./json-shape.js";
 import type { RegistryErrorBody } from "./errors.js";
 
 /** Thrown by decoders; the exchange layer turns it into a RegistryError of kind "protocol". */
@@ -48,7 +48,7 @@ export async function readBodyPrefix(body: Readable, limit: number): Promise<Buf
   return Buffer.concat(chunks);
 }
 
-export function parseJsonBody<S extends z.ZodType>(schema: S, raw: Buffer, what: string): z.output<S> {
+export function parseJsonBody<S extends Shape<unknown>>(schema: S, raw: Buffer, what: string): Infer<S> {
   let value: unknown;
   try {
     value = JSON.parse(raw.toString("utf8"));
@@ -57,18 +57,8 @@ export function parseJsonBody<S extends z.ZodType>(schema: S, raw: Buffer, what:
     throw new MalformedResponse(`${what} is not JSON (${why}; starts with ${preview(raw)})`);
   }
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new MalformedResponse(`${what} has an unexpected shape: ${describeIssues(parsed.error)}`);
-  return parsed.data;
-}
-
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 3)
-    .map((issue) => {
-      const path = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
-      return `${path === "" ? "the document" : path.replace(/^\./, "")}: ${issue.message}`;
-    })
-    .join("; ");
+  if (!parsed.success) throw new MalformedResponse(`${what} has an unexpected shape: ${describeIssues(parsed.issues)}`);
+  return parsed.data as Infer<S>;
 }
 
 /** A short, printable view of a body for messages: control bytes escaped, long bodies cut. */
@@ -78,18 +68,18 @@ export function preview(raw: Buffer, max = 60): string {
   return JSON.stringify(cut);
 }
 
-const registryErrors = z.object({
-  errors: z.array(
-    z.object({
-      code: z.string(),
-      message: z.string().optional(),
-      detail: z.unknown().optional(),
+const registryErrors = shape.object({
+  errors: shape.array(
+    shape.object({
+      code: shape.string(),
+      message: shape.string().optional(),
+      detail: shape.unknown().optional(),
     }),
   ),
 });
 // Token servers speak OAuth2 (`error`, `error_description`) or, like Docker Hub's, `{"details": …}`.
-const oauthError = z.object({ error: z.string(), error_description: z.string().optional() });
-const freeTextError = z.object({ details: z.string() }).or(z.object({ message: z.string() }));
+const oauthError = shape.object({ error: shape.string(), error_description: shape.string().optional() });
+const freeTextError = shape.object({ details: shape.string() }).or(shape.object({ message: shape.string() }));
 
 /**
  * Registry error JSON (`{"errors":[{code,message,detail}]}`) and the shapes token servers use.

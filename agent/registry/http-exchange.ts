@@ -6,7 +6,7 @@
 
 import { rootCertificates, connect as tlsConnect } from "node:tls";
 import type { Readable } from "node:stream";
-import { Agent, request } from "undici";
+import type { Agent, Dispatcher } from "undici";
 import { RegistryError, type RegistryFailureKind, type RegistryStep } from "./errors.js";
 import { decodeErrorBody, MalformedResponse, readBodyPrefix } from "./http-body.js";
 import { classifyNetworkError } from "./http-failure.js";
@@ -49,15 +49,24 @@ const ERROR_BODY_LIMIT = 64 * 1024;
 const PLAIN_HTTP_TO_TLS = /HTTP request to an HTTPS server|plain HTTP request was sent to HTTPS port/i;
 
 export class RegistryHttp {
-  private readonly agent: Agent;
+  /** undici takes ~100 ms to load: verbs that never talk HTTP (explain) must not pay for it. */
+  private agent: Promise<Agent> | undefined;
 
   constructor(
-    endpoint: RegistryEndpoint,
+    private readonly endpoint: RegistryEndpoint,
     private readonly timeoutMs: number,
     private readonly now: () => number,
     private readonly onRateLimit: ((r: RateLimit) => void) | undefined,
-  ) {
-    this.agent = new Agent({
+  ) {}
+
+  private dispatcher(): Promise<Agent> {
+    this.agent ??= import("undici").then((u) => this.makeAgent(u.Agent));
+    return this.agent;
+  }
+
+  private makeAgent(AgentClass: typeof Agent): Agent {
+    const { endpoint, timeoutMs } = this;
+    return new AgentClass({
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
       connect: {
@@ -96,10 +105,12 @@ export class RegistryHttp {
   }
 
   private async once(req: HttpRequest, headers: Record<string, string>): Promise<HttpAnswer> {
-    let res: Awaited<ReturnType<typeof request>>;
+    let res: Dispatcher.ResponseData;
     try {
-      res = await request(req.url, {
-        dispatcher: this.agent,
+      const dispatcher = await this.dispatcher();
+      res = await dispatcher.request({
+        origin: req.url.origin,
+        path: `${req.url.pathname}${req.url.search}`,
         method: req.method,
         headers,
         ...(req.body !== undefined ? { body: req.body } : {}),
@@ -242,7 +253,7 @@ export class RegistryHttp {
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    if (this.agent) await (await this.agent).close();
   }
 }
 

@@ -4,7 +4,7 @@
  */
 
 import { createHash } from "node:crypto";
-import { z } from "zod";
+import { shape, type Infer } from "./json-shape.js";
 import { MalformedResponse, parseJsonBody } from "./http-body.js";
 
 export interface ManifestDescriptor {
@@ -38,20 +38,20 @@ export const MANIFEST_ACCEPT = [OCI_INDEX, OCI_MANIFEST, DOCKER_LIST, DOCKER_MAN
 /** OCI says registries should accept 4 MiB manifests; twice that leaves room without inviting abuse. */
 export const MANIFEST_BODY_LIMIT = 8 * 1024 * 1024;
 
-const descriptor = z.object({
-  mediaType: z.string(),
-  digest: z.string().regex(/^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/, "not a digest"),
-  size: z.number().int().nonnegative(),
-  platform: z
-    .object({ os: z.string(), architecture: z.string(), variant: z.string().optional() })
+const descriptor = shape.object({
+  mediaType: shape.string(),
+  digest: shape.string().regex(/^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/, "not a digest"),
+  size: shape.number().nonNegativeInteger(),
+  platform: shape
+    .object({ os: shape.string(), architecture: shape.string(), variant: shape.string().optional() })
     .optional(),
 });
-const shape = z.object({
-  mediaType: z.string().optional(),
-  manifests: z.array(descriptor).optional(),
+const manifestShape = shape.object({
+  mediaType: shape.string().optional(),
+  manifests: shape.array(descriptor).optional(),
   config: descriptor.optional(),
-  layers: z.array(descriptor).optional(),
-  schemaVersion: z.number().optional(),
+  layers: shape.array(descriptor).optional(),
+  schemaVersion: shape.number().optional(),
 });
 
 /** Media type from a Content-Type header: parameters and case dropped. */
@@ -61,7 +61,7 @@ export function mediaTypeOf(contentType: string | undefined): string | undefined
 }
 
 export function decodeManifest(raw: Buffer, contentType: string | undefined, digest: string): Manifest {
-  const body = parseJsonBody(shape, raw, "manifest");
+  const body = parseJsonBody(manifestShape, raw, "manifest");
   const headerType = mediaTypeOf(contentType);
   if (body.schemaVersion === 1 || SCHEMA1_TYPES.has(body.mediaType ?? "") || SCHEMA1_TYPES.has(headerType ?? "")) {
     throw new MalformedResponse("the registry served a schema 1 manifest, which runtimes no longer pull");
@@ -84,8 +84,8 @@ export function decodeManifest(raw: Buffer, contentType: string | undefined, dig
   throw new MalformedResponse(`manifest has unknown media type ${JSON.stringify(declared ?? headerType ?? "(none)")}`);
 }
 
-// zod's output has `variant: string | undefined`; the public type leaves it out when absent.
-function cleanDescriptor(d: z.output<typeof descriptor>): ManifestDescriptor {
+// The checked shape has `variant: string | undefined`; the public type leaves it out when absent.
+function cleanDescriptor(d: Infer<typeof descriptor>): ManifestDescriptor {
   const out: ManifestDescriptor = { mediaType: d.mediaType, digest: d.digest, size: d.size };
   if (d.platform !== undefined) {
     out.platform = { os: d.platform.os, architecture: d.platform.architecture };

@@ -6,7 +6,10 @@
  * diagnosis has to say out loud.
  */
 
-import { parseAllDocuments } from "yaml";
+import type * as Yaml from "yaml";
+import { lazyModule } from "../lazy.js";
+
+const yaml = lazyModule<typeof Yaml>("yaml");
 
 import {
   CredentialError,
@@ -125,9 +128,9 @@ export function parseSecretManifest(text: string, source?: string): DockerConfig
 function readManifest(text: string, fail: Fail): Json {
   if (text.trimStart().startsWith("{")) return parseJsonText(text, (reason) => fail(`the manifest ${reason}`));
 
-  let docs: ReturnType<typeof parseAllDocuments>;
+  let docs: ReturnType<typeof Yaml.parseAllDocuments>;
   try {
-    docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true, version: "1.1", logLevel: "error" });
+    docs = yaml().parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true, version: "1.1", logLevel: "error" });
   } catch {
     return fail("is not valid YAML");
   }
