@@ -100,9 +100,9 @@ class Run {
     this.opts.onEvidence?.(e);
   }
 
-  /** Records a failing step and stops the pipeline with its verdict. */
-  fail(check: CheckName, started: number, verdict: Verdict, extra: Partial<Evidence> = {}): never {
-    this.record(check, false, started, verdict.summary, extra);
+  /** Records a failing step and stops the pipeline with its verdict; `detail` adds the raw evidence. */
+  fail(check: CheckName, started: number, verdict: Verdict, extra: Partial<Evidence> = {}, detail = verdict.summary): never {
+    this.record(check, false, started, detail, extra);
     throw new Stop(verdict);
   }
 }
@@ -406,7 +406,7 @@ function registryFailure(run: Run, check: CheckName, started: number, err: unkno
     );
     if (v) {
       if (v.cause === "rate-limited") v.summary = rateLimitSummary(label, run.facts.rateLimit, err.retryAfterSeconds);
-      run.fail(check, started, { ...v, summary: `${v.summary} — ${err.message}` }, tag);
+      run.fail(check, started, v, tag, `${v.summary} — ${err.message}`);
     }
     run.fail(check, started, { cause: "unknown", summary: `${what}: unexpected answer: ${err.message}`, facts: { status: err.status } }, tag);
   }
@@ -456,9 +456,19 @@ async function registrySteps(run: Run, ref: ImageReference, client: RegistryClie
     });
   } catch (err) {
     if (err instanceof RegistryError && err.kind === "http" && (err.status === 404 || err.errors.some((e) => e.code === "MANIFEST_UNKNOWN" || e.code === "NAME_UNKNOWN"))) {
-      const failedAt = started;
+      run.record("manifest", false, started, `${label} has no ${ref.path}:${reference} — ${err.message}`, tag);
       await notFoundEvidence(run, ref, client, label, err);
-      registryFailure(run, "manifest", failedAt, err, `${ref.path}:${reference}`, label);
+      const sep = ref.digest ? "@" : ":";
+      const closest = run.facts.suggestions?.length
+        ? `; closest existing tags: ${run.facts.suggestions.join(", ")}`
+        : run.facts.repositoryExists === false
+          ? `; the repository ${ref.path} does not exist there`
+          : "";
+      throw new Stop({
+        cause: "not-found",
+        summary: `${label} has no ${ref.path}${sep}${reference}${closest}`,
+        facts: { status: err.status, registryCodes: err.errors.map((e) => e.code) },
+      });
     }
     registryFailure(run, "manifest", started, err, `${ref.path}:${reference}`, label);
   }
