@@ -2,7 +2,7 @@ import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
 import type { ServerResponse } from "node:http";
 import { RegistryClient, RegistryError, type RegistryClientOptions, type RegistryCredential } from "../../agent/registry/index.js";
-import { header, json, registryError, startServer, type SeenRequest, type TestServer } from "./client-servers.js";
+import { header, json, registryError, startServer, type SeenRequest, type TestServer, rejection } from "./client-servers.js";
 
 // The Bearer token flow (distribution auth/token.md) against a loopback registry whose token
 // server lives on the same port: what is sent where, what is cached for how long, and what an
@@ -86,15 +86,6 @@ function bearerRegistry(now: () => number, opts: TokenServerOptions = {}) {
   return { handler, tokenRequests };
 }
 
-async function rejection(p: Promise<unknown>): Promise<RegistryError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof RegistryError) return err;
-    throw err;
-  }
-  assert.fail("expected a RegistryError");
-}
 
 describe("bearer token flow", () => {
   let clock = T0;

@@ -2,20 +2,11 @@ import { test, after, describe } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { RegistryClient, RegistryError, type RateLimit } from "../../agent/registry/index.js";
-import { closedPort, json, registryError, startRawServer, startServer, type TestServer } from "./client-servers.js";
+import { closedPort, json, registryError, startRawServer, startServer, type TestServer, rejection } from "./client-servers.js";
 
 // Failures the lab registry cannot produce: quota exhaustion, a failing load balancer, a server
 // that stalls, nothing listening, a name that does not resolve, garbage where JSON belongs.
 
-async function rejection(p: Promise<unknown>): Promise<RegistryError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof RegistryError) return err;
-    throw err;
-  }
-  assert.fail("expected a RegistryError");
-}
 
 const servers: TestServer[] = [];
 async function server(...args: Parameters<typeof startServer>): Promise<TestServer> {

@@ -2,6 +2,8 @@
 // headers, stalls, redirects to other hosts, broken bodies. Each records what it was sent,
 // so tests can assert what went over the wire (which headers reached which host).
 
+import assert from "node:assert/strict";
+import { RegistryError } from "../../agent/registry/index.js";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 
@@ -104,4 +106,15 @@ export function registryError(res: ServerResponse, status: number, code: string,
 export function header(req: SeenRequest, name: string): string | undefined {
   const v = req.headers[name.toLowerCase()];
   return Array.isArray(v) ? v[0] : v;
+}
+
+/** The RegistryError a call rejects with; anything else fails the test. */
+export async function rejection(p: Promise<unknown>): Promise<RegistryError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof RegistryError) return err;
+    throw err;
+  }
+  assert.fail("expected a RegistryError");
 }

@@ -7,21 +7,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RegistryClient, RegistryError, type RegistryEndpoint } from "../../agent/registry/index.js";
 import { makeTestCerts, type CertAndKey, type TestCerts } from "../lab/certs.js";
-import { startServer, type TestServer } from "./client-servers.js";
+import { startServer, type TestServer, rejection } from "./client-servers.js";
 
 // TLS as containerd sees it: real certificates from the lab's openssl-made CA, served by Node's
 // TLS server on loopback. Each certificate fault must come back as kind "tls" with Node's code,
 // and the two ways of mixing up http and https as "http-to-https".
 
-async function rejection(p: Promise<unknown>): Promise<RegistryError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof RegistryError) return err;
-    throw err;
-  }
-  assert.fail("expected a RegistryError");
-}
 
 interface TlsServer {
   url: string;

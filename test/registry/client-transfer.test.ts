@@ -2,20 +2,11 @@ import { test, after, describe } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { RegistryClient, RegistryError } from "../../agent/registry/index.js";
-import { header, json, registryError, startServer, type TestServer } from "./client-servers.js";
+import { header, json, registryError, startServer, type TestServer, rejection } from "./client-servers.js";
 
 // Paging, redirects, mirrors and blob sampling against loopback servers that do exactly what
 // the spec allows and the lab registry does not (relative Links, redirects to another host).
 
-async function rejection(p: Promise<unknown>): Promise<RegistryError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof RegistryError) return err;
-    throw err;
-  }
-  assert.fail("expected a RegistryError");
-}
 
 const servers: TestServer[] = [];
 async function server(...args: Parameters<typeof startServer>): Promise<TestServer> {

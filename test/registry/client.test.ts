@@ -2,21 +2,13 @@ import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
 import { buildImage, buildIndex, nodePlatform, startLab, type BuiltImage, type Lab } from "../lab/index.js";
 import { RegistryClient, RegistryError } from "../../agent/registry/index.js";
+import { rejection } from "./client-servers.js";
 
 // The client against the real CNCF distribution registry of the lab: what it answers is what
 // a self-hosted registry answers, error codes and all.
 
 const TIMEOUT_MS = 5000;
 
-async function rejection(p: Promise<unknown>): Promise<RegistryError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof RegistryError) return err;
-    throw err;
-  }
-  assert.fail("expected a RegistryError");
-}
 
 describe("open lab registry", () => {
   let lab: Lab;
