@@ -1,0 +1,80 @@
+import { z } from "zod";
+import { parseDuration } from "./duration.js";
+
+/** A duration written as "30s", "5m", "24h"; validated to a range, carried as milliseconds. */
+function duration(min: number, max: number) {
+  return z.string().transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      ctx.addIssue({ code: "custom", message: `"${text}" is not a duration; write it like 30s, 5m, 1h30m or 2d` });
+      return z.NEVER;
+    }
+    if (ms < min || ms > max) {
+      ctx.addIssue({ code: "custom", message: `${text} is outside ${fmt(min)}..${fmt(max)}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+}
+
+function fmt(ms: number): string {
+  return ms >= 86_400_000 ? `${ms / 86_400_000}d` : ms >= 3_600_000 ? `${ms / 3_600_000}h` : ms >= 60_000 ? `${ms / 60_000}m` : `${ms / 1000}s`;
+}
+
+const percent = z.number().int().min(1).max(99);
+const LISTEN = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+
+/**
+ * The whole agent configuration: a YAML file, environment variables and flags all land here,
+ * so one schema decides what is valid. Unknown keys are errors: a typo must not silently fall
+ * back to a default on every node of a cluster.
+ */
+export const configSchema = z.strictObject({
+  nodeName: z.string().min(1).optional(),
+  criEndpoint: z.string().min(1).optional(),
+  hostsDir: z.string().min(1).default("/etc/containerd/certs.d"),
+  stateFile: z.string().min(1).default("/var/lib/pullmedic/state.json"),
+  listen: z.string().regex(LISTEN, "must be host:port, e.g. 127.0.0.1:9476 or 0.0.0.0:9476").default("127.0.0.1:9476"),
+  logLevel: z.enum(["error", "warn", "info", "debug"]).default("info"),
+  logFormat: z.enum(["json", "text"]).default("json"),
+  shutdownTimeout: duration(1000, 600_000).prefault("10s"),
+  disk: z.strictObject({ interval: duration(1000, 86_400_000).prefault("30s") }).prefault({}),
+  images: z.strictObject({ interval: duration(1000, 86_400_000).prefault("30s") }).prefault({}),
+  prune: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      dryRun: z.boolean().default(false),
+      schedule: z.string().min(1).default("0 * * * *"),
+      highWatermarkPercent: percent.default(80),
+      lowWatermarkPercent: percent.default(70),
+      minUnusedAge: duration(0, 365 * 86_400_000).prefault("24h"),
+      maxUnusedAge: duration(3_600_000, 365 * 86_400_000).optional(),
+      protected: z.array(z.string().min(1)).default([]),
+    })
+    .prefault({})
+    .refine((p) => p.lowWatermarkPercent < p.highWatermarkPercent, {
+      message: "lowWatermarkPercent must be below highWatermarkPercent",
+      path: ["lowWatermarkPercent"],
+    }),
+  probes: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      interval: duration(5000, 86_400_000).prefault("1m"),
+      timeout: duration(100, 120_000).prefault("10s"),
+      registries: z.array(z.string().min(1)).default([]),
+    })
+    .prefault({}),
+  quota: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      interval: duration(10_000, 86_400_000).prefault("10m"),
+      registryUrl: z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).default("https://registry-1.docker.io"),
+      dockerConfig: z.string().min(1).optional(),
+      timeout: duration(100, 120_000).prefault("10s"),
+    })
+    .prefault({}),
+  prepull: z.strictObject({ images: z.array(z.string().min(1)).default([]) }).prefault({}),
+});
+
+export type AgentConfig = z.output<typeof configSchema>;
+export type AgentConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,82 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConfigError, formatDurationMs, loadConfig, parseDuration } from "../../agent/config/index.js";
+
+const dir = mkdtempSync(join(tmpdir(), "pm-config-"));
+function file(name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+async function problems(sources: Parameters<typeof loadConfig>[0]): Promise<string[]> {
+  try {
+    await loadConfig(sources);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, String(err));
+    return err.problems;
+  }
+  assert.fail("expected a ConfigError");
+}
+
+test("no file: sane defaults, acting before kubelet's 85 % and listening on loopback only", async () => {
+  const c = await loadConfig({ env: { NODE_NAME: "node-a" } });
+  assert.equal(c.nodeName, "node-a");
+  assert.equal(c.listen, "127.0.0.1:9476");
+  assert.equal(c.disk.interval, 30_000);
+  assert.deepEqual([c.prune.highWatermarkPercent, c.prune.lowWatermarkPercent, c.prune.minUnusedAge], [80, 70, 24 * 3_600_000]);
+  assert.equal(c.prune.schedule, "0 * * * *");
+  assert.equal(c.stateFile, "/var/lib/pullmedic/state.json");
+  assert.equal(c.quota.registryUrl, "https://registry-1.docker.io");
+});
+
+test("file, then environment, then flags: the later wins", async () => {
+  const f = file("layers.yaml", "listen: 0.0.0.0:9476\nhostsDir: /from/file\nlogLevel: debug\nprune:\n  lowWatermarkPercent: 60\n  minUnusedAge: 2h\n");
+  const c = await loadConfig({ file: f, env: { PULLMEDIC_LISTEN: "127.0.0.1:1234", PULLMEDIC_HOSTS_DIR: "/from/env" }, flags: { hostsDir: "/from/flag" } });
+  assert.equal(c.listen, "127.0.0.1:1234");
+  assert.equal(c.hostsDir, "/from/flag");
+  assert.equal(c.logLevel, "debug");
+  assert.equal(c.prune.lowWatermarkPercent, 60);
+  assert.equal(c.prune.minUnusedAge, 7_200_000);
+  assert.equal(c.prune.highWatermarkPercent, 80, "untouched keys keep their defaults");
+});
+
+test("every problem is reported at once, each naming its key and where it came from", async () => {
+  const f = file("bad.yaml", ["prune:", "  hihgWatermarkPercent: 90", "  lowWatermarkPercent: 95", "disk:", "  interval: soon", "listen: nope", "quota:", "  registryUrl: ftp://x", "colour: blue", ""].join("\n"));
+  const p = await problems({ file: f, env: { PULLMEDIC_LOG_LEVEL: "loud" } });
+  const expect = [
+    /^prune\.hihgWatermarkPercent: unknown key \(did you mean highWatermarkPercent\?\) in .*bad\.yaml$/,
+    /^prune\.lowWatermarkPercent: lowWatermarkPercent must be below highWatermarkPercent/,
+    /^disk\.interval: "soon" is not a duration; write it like 30s/,
+    /^listen: must be host:port/,
+    /^quota\.registryUrl: must be an http:\/\/ or https:\/\/ URL/,
+    /^colour: unknown key/,
+    /^logLevel: .*"debug".*\(from PULLMEDIC_LOG_LEVEL\)$/,
+  ];
+  for (const re of expect) assert.ok(p.some((x) => re.test(x)), `${re} in\n${p.join("\n")}`);
+});
+
+test("a file that is not valid YAML, not a mapping, or not there says so", async () => {
+  assert.match((await problems({ file: file("broken.yaml", "prune: [\n"), env: {} }))[0] ?? "", /broken\.yaml: .*\(line \d+\)|broken\.yaml: /);
+  assert.match((await problems({ file: file("list.yaml", "- a\n- b\n"), env: {} }))[0] ?? "", /top level must be a mapping/);
+  assert.match((await problems({ file: join(dir, "missing.yaml"), env: {} }))[0] ?? "", /cannot read config file .*missing\.yaml: no such file/);
+  assert.match((await problems({ file: file("dup.yaml", "listen: a:1\nlisten: b:2\n"), env: {} }))[0] ?? "", /dup\.yaml/);
+});
+
+test("durations read the way people write them", () => {
+  assert.equal(parseDuration("30s"), 30_000);
+  assert.equal(parseDuration("1h30m"), 5_400_000);
+  assert.equal(parseDuration("2d"), 172_800_000);
+  assert.equal(parseDuration("250ms"), 250);
+  assert.equal(parseDuration("30"), undefined);
+  assert.equal(parseDuration("soon"), undefined);
+  assert.equal(formatDurationMs(5_400_000), "1h30m");
+});
+
+test("an empty file is the defaults", async () => {
+  const c = await loadConfig({ file: file("empty.yaml", "# nothing yet\n"), env: {} });
+  assert.equal(c.disk.interval, 30_000);
+});
