@@ -36,6 +36,8 @@ export interface TestCerts {
     selfSigned: CertAndKey;
     /** Signed by the lab CA, with the first name as subject CN and no alternative names, which Go rejects. */
     commonNameOnly: CertAndKey;
+    /** Signed by the lab CA for the same names, valid now, ending EXPIRING_SOON_DAYS (and a half) days from now. */
+    expiringSoon: CertAndKey;
   };
 }
 
@@ -48,6 +50,8 @@ export interface TestCertOptions {
 
 export const DEFAULT_CERT_NAMES = ["localhost", "127.0.0.1"];
 export const WRONG_HOST_NAME = "other.example";
+/** Whole days `expiringSoon` has left; the extra half day keeps that number steady for a whole test run. */
+export const EXPIRING_SOON_DAYS = 5;
 
 /** Makes the whole set under `dir` (created if missing). */
 export async function makeTestCerts(dir: string, opts: TestCertOptions = {}): Promise<TestCerts> {
@@ -60,7 +64,7 @@ export async function makeTestCerts(dir: string, opts: TestCertOptions = {}): Pr
   const [lab, other] = await Promise.all([makeCa(join(dir, "lab-ca"), "pullmedic lab CA"), makeCa(join(dir, "other-ca"), "pullmedic unknown CA")]);
   const current = { start: now - DAY_MS, end: now + 365 * DAY_MS };
 
-  const [valid, expired, notYetValid, wrongHost, unknownCa, selfSigned, commonNameOnly] = await Promise.all([
+  const [valid, expired, notYetValid, wrongHost, unknownCa, selfSigned, commonNameOnly, expiringSoon] = await Promise.all([
     issue(lab, join(dir, "valid"), names, current),
     issue(lab, join(dir, "expired"), names, { start: now - 90 * DAY_MS, end: now - 30 * DAY_MS }),
     issue(lab, join(dir, "not-yet-valid"), names, { start: now + 30 * DAY_MS, end: now + 395 * DAY_MS }),
@@ -68,8 +72,14 @@ export async function makeTestCerts(dir: string, opts: TestCertOptions = {}): Pr
     issue(other, join(dir, "unknown-ca"), names, current),
     selfSign(join(dir, "self-signed"), names),
     issue(lab, join(dir, "common-name-only"), names, current, { withNames: false }),
+    issue(lab, join(dir, "expiring-soon"), names, { start: now - DAY_MS, end: now + (EXPIRING_SOON_DAYS + 0.5) * DAY_MS }),
   ]);
-  return { caCert: lab.cert, caKey: lab.key, otherCaCert: other.cert, certs: { valid, expired, notYetValid, wrongHost, unknownCa, selfSigned, commonNameOnly } };
+  return {
+    caCert: lab.cert,
+    caKey: lab.key,
+    otherCaCert: other.cert,
+    certs: { valid, expired, notYetValid, wrongHost, unknownCa, selfSigned, commonNameOnly, expiringSoon },
+  };
 }
 
 interface Ca extends CertAndKey {

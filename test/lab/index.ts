@@ -15,19 +15,20 @@ import type { BuiltImage, BuiltIndex } from "./image.js";
 export { buildImage, buildIndex, nodePlatform, sha256, MEDIA_TYPES } from "./image.js";
 export type { BuiltImage, BuiltIndex, BuiltLayer, FileSpec, ImageSpec, Platform } from "./image.js";
 export { CommandError } from "./process.js";
-export { makeTestCerts, DEFAULT_CERT_NAMES, WRONG_HOST_NAME } from "./certs.js";
+export { makeTestCerts, DEFAULT_CERT_NAMES, EXPIRING_SOON_DAYS, WRONG_HOST_NAME } from "./certs.js";
 export type { CertAndKey, TestCerts, TestCertOptions } from "./certs.js";
 export { startFaultServer, HUB_SERVICE, TOO_MANY_REQUESTS_MESSAGE } from "./faults.js";
 export type { FaultImage, FaultMode, FaultServer } from "./faults.js";
 
-export type RegistryTlsMode = "valid" | "expired" | "wrong-host" | "unknown-ca";
+export type RegistryTlsMode = "valid" | "expired" | "wrong-host" | "unknown-ca" | "expiring";
 
 export interface LabOptions {
   /** Protects the registry with htpasswd (bcrypt) basic auth. */
   registryAuth?: Credentials;
   /**
    * Serves the registry over HTTPS with a certificate from the lab's test CA: a good one, an
-   * expired one, one for another host, or one from a CA nothing trusts. containerd's hosts.toml
+   * expired one, one for another host, one from a CA nothing trusts, or a good one that expires
+   * in EXPIRING_SOON_DAYS days ("expiring"). containerd's hosts.toml
    * then trusts the lab CA (and nothing more), so pulls see the certificate's real fault.
    */
   registryTls?: RegistryTlsMode;
@@ -141,6 +142,8 @@ function servingCert(certs: TestCerts, mode: RegistryTlsMode): CertAndKey {
       return certs.certs.wrongHost;
     case "unknown-ca":
       return certs.certs.unknownCa;
+    case "expiring":
+      return certs.certs.expiringSoon;
   }
 }
 
