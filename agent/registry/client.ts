@@ -46,6 +46,8 @@ export interface ManifestHead {
   size: number | undefined;
   ms: number;
   rateLimit: RateLimit | undefined;
+  /** ratelimit-* and docker-ratelimit-source as sent, for a quota check that must tell none from unreadable. */
+  quotaHeaders: Record<string, string[]>;
 }
 
 export interface AuthorizeResult {
@@ -178,6 +180,7 @@ export class RegistryClient {
         size: contentLength(answer),
         ms: performance.now() - started,
         rateLimit: answer.rateLimit,
+        quotaHeaders: answer.quotaHeaders,
       };
     }
     if (opts.getOnError === false || !GET_ON_ERROR.has(answer.status)) throw await this.http.statusError(answer);
@@ -193,6 +196,7 @@ export class RegistryClient {
       size: raw.length,
       ms: performance.now() - started,
       rateLimit: get.rateLimit ?? answer.rateLimit,
+      quotaHeaders: Object.keys(get.quotaHeaders).length ? get.quotaHeaders : answer.quotaHeaders,
     };
   }
 

@@ -41,6 +41,7 @@ export interface RegistryErrorInit {
   errors?: RegistryErrorBody[];
   code?: string | undefined;
   rateLimit?: RateLimit | undefined;
+  quotaHeaders?: Record<string, string[]>;
   retryAfterSeconds?: number | undefined;
   challenges?: AuthChallenge[];
   credentialSent: boolean;
@@ -62,6 +63,8 @@ export class RegistryError extends Error {
   /** Node/undici error code (ENOTFOUND, UND_ERR_CONNECT_TIMEOUT, CERT_HAS_EXPIRED, …). */
   readonly code: string | undefined;
   readonly rateLimit: RateLimit | undefined;
+  /** ratelimit-* and docker-ratelimit-source as the failing response sent them. */
+  readonly quotaHeaders: Record<string, string[]>;
   readonly retryAfterSeconds: number | undefined;
   readonly challenges: AuthChallenge[];
   /** Whether the failing request, or the token request behind it, carried our credentials. */
@@ -80,6 +83,7 @@ export class RegistryError extends Error {
     this.errors = init.errors ?? [];
     this.code = init.code;
     this.rateLimit = init.rateLimit;
+    this.quotaHeaders = init.quotaHeaders ?? {};
     this.retryAfterSeconds = init.retryAfterSeconds;
     this.challenges = init.challenges ?? [];
     this.credentialSent = init.credentialSent;

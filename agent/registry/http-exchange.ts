@@ -12,7 +12,7 @@ import { decodeErrorBody, MalformedResponse, readBodyPrefix } from "./http-body.
 import { classifyNetworkError } from "./http-failure.js";
 import type { RegistryEndpoint } from "./http-types.js";
 import { parseWwwAuthenticate } from "./challenge.js";
-import { headerValue, parseRateLimitHeaders, parseRetryAfter, type HeaderBag, type RateLimit } from "./ratelimit.js";
+import { headerValue, parseRateLimitHeaders, parseRetryAfter, quotaHeaderValues, type HeaderBag, type RateLimit } from "./ratelimit.js";
 
 export type HttpMethod = "GET" | "HEAD" | "POST";
 
@@ -40,6 +40,8 @@ export interface HttpAnswer {
   method: HttpMethod;
   step: RegistryStep;
   rateLimit: RateLimit | undefined;
+  /** ratelimit-* and docker-ratelimit-source as sent. */
+  quotaHeaders: Record<string, string[]>;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -128,6 +130,7 @@ export class RegistryHttp {
       method: req.method,
       step: req.step,
       rateLimit,
+      quotaHeaders: quotaHeaderValues(res.headers),
     };
   }
 
@@ -170,6 +173,7 @@ export class RegistryHttp {
       status: answer.status,
       errors,
       rateLimit: answer.rateLimit,
+      quotaHeaders: answer.quotaHeaders,
       retryAfterSeconds: parseRetryAfter(headerValue(answer.headers, "retry-after"), this.now()),
       challenges: wwwAuthenticate === undefined ? [] : parseWwwAuthenticate(wwwAuthenticate),
       credentialSent: answer.credentialSent,

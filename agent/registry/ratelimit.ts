@@ -33,6 +33,22 @@ export function headerValue(headers: HeaderBag, name: string): string | undefine
  * `docker-ratelimit-source`. Both counts are needed: a limit without what is left says nothing
  * a user can act on.
  */
+const QUOTA_HEADERS = ["ratelimit-limit", "ratelimit-remaining", "docker-ratelimit-source"] as const;
+
+/**
+ * The quota headers exactly as sent, every value of each: the parsed RateLimit cannot tell
+ * "no headers" (unlimited) from "headers nobody can read", and a quota check must.
+ */
+export function quotaHeaderValues(headers: HeaderBag): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [key, value] of Object.entries(headers)) {
+    const name = key.toLowerCase();
+    if (value === undefined || !(QUOTA_HEADERS as readonly string[]).includes(name)) continue;
+    out[name] = [...(out[name] ?? []), ...(Array.isArray(value) ? value : [value])];
+  }
+  return out;
+}
+
 export function parseRateLimitHeaders(headers: HeaderBag, now: number): RateLimit | undefined {
   const limitHeader = headerValue(headers, "ratelimit-limit");
   const remainingHeader = headerValue(headers, "ratelimit-remaining");

@@ -6,15 +6,36 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { MEDIA_TYPES, type BuiltImage, type BuiltIndex } from "./image.js";
+import { buildImage, MEDIA_TYPES, type BuiltImage, type BuiltIndex } from "./image.js";
+
+/**
+ * What both Docker Hub stand-ins share: the token endpoint, and Hub's quota-check repository
+ * `ratelimitpreview/test:latest`, served without the test pushing an image.
+ */
+export interface HubOptions {
+  /**
+   * Token requests with HTTP Basic must carry exactly this account, or get auth.docker.io's 401
+   * `{"details":"incorrect username or password"}`. Anonymous token requests still succeed.
+   */
+  account?: { username: string; password: string };
+  /** The token endpoint answers every request with this status (e.g. 503) instead of a token. */
+  tokenStatus?: number;
+}
 
 export type FaultMode =
   /**
    * Docker Hub: a Bearer challenge from /v2/, tokens from /token, and manifests that carry the
    * ratelimit-* headers. Each manifest GET uses one pull (HEAD does not, as on Hub); at zero,
-   * a manifest GET gets 429 TOOMANYREQUESTS and a HEAD a bare 429.
+   * a manifest GET gets 429 TOOMANYREQUESTS and a HEAD a bare 429, unless `headAtZero` is 200:
+   * Hub's documented quota check, a HEAD, keeps answering 200 with `ratelimit-remaining: 0`.
    */
-  | { kind: "rate-limited"; limit: number; remaining: number; windowSeconds: number; source: string }
+  | ({ kind: "rate-limited"; limit: number; remaining: number; windowSeconds: number; source: string; headAtZero?: 200 | 429 } & HubOptions)
+  /**
+   * Docker Hub whose manifest responses carry exactly `headers` in place of the counted quota
+   * headers: `{}` for an unlimited source or paid account, empty values, or malformed ones
+   * (`ratelimit-limit: lots`, `;w=`, negative counts, repeated headers as arrays).
+   */
+  | ({ kind: "hub-headers"; headers: Record<string, string | string[]> } & HubOptions)
   /** Every /v2/ request gets this status (default 503): 502/503 as an HTML page from a load balancer, 500 as the registry's JSON error. */
   | { kind: "unavailable"; status?: 500 | 502 | 503 }
   /** Accepts connections, reads requests, never answers. */
@@ -33,14 +54,23 @@ export interface FaultImage {
 export interface FaultServer {
   url: string; // http://127.0.0.1:PORT
   host: string; // 127.0.0.1:PORT
-  /** Requests in arrival order (the most recent MAX_LOGGED_REQUESTS); path includes the query. */
-  requests: { method: string; path: string }[];
+  /**
+   * Requests in arrival order (the most recent MAX_LOGGED_REQUESTS); path includes the query.
+   * `authorization` is there only when the request sent that header, so tests can see which
+   * requests carried a credential.
+   */
+  requests: { method: string; path: string; authorization?: string }[];
   stop(): Promise<void>;
 }
 
 /** The service Docker Hub names in its challenges; clients send it back to the token endpoint. */
 export const HUB_SERVICE = "registry.docker.io";
 export const TOO_MANY_REQUESTS_MESSAGE = "You have reached your unauthenticated pull rate limit. https://www.docker.com/increase-rate-limit";
+/** Docker Hub's documented quota check reads the headers of this repository's manifest. */
+export const QUOTA_CHECK_REPO = "ratelimitpreview/test";
+export const QUOTA_CHECK_TAG = "latest";
+/** auth.docker.io's answer to wrong Basic credentials. */
+export const BAD_CREDENTIALS_BODY = JSON.stringify({ details: "incorrect username or password" });
 const MAX_LOGGED_REQUESTS = 10_000;
 const MAX_TOKENS = 1_000;
 const TOKEN_LIFETIME_SECONDS = 300;
@@ -62,8 +92,11 @@ interface Repository {
 
 export async function startFaultServer(mode: FaultMode, images: FaultImage[] = []): Promise<FaultServer> {
   checkMode(mode);
-  const repos = storeImages(images);
-  const requests: { method: string; path: string }[] = [];
+  const hubMode = mode.kind === "rate-limited" || mode.kind === "hub-headers";
+  // Hub always has the quota-check image; tests of the check should not have to push one.
+  const withProbe = hubMode && !images.some((i) => i.repo === QUOTA_CHECK_REPO && i.tag === QUOTA_CHECK_TAG);
+  const repos = storeImages(withProbe ? [...images, { repo: QUOTA_CHECK_REPO, tag: QUOTA_CHECK_TAG, image: quotaProbeImage() }] : images);
+  const requests: { method: string; path: string; authorization?: string }[] = [];
   const sockets = new Set<Socket>();
   const quota = mode.kind === "rate-limited" ? { remaining: mode.remaining } : undefined;
   const tokens = new Set<string>();
@@ -71,7 +104,8 @@ export async function startFaultServer(mode: FaultMode, images: FaultImage[] = [
 
   // No request or header timeouts: a stalled exchange must stay stalled until the test ends it.
   const server = createServer({ requestTimeout: 0, headersTimeout: 0, keepAliveTimeout: 5_000 }, (req, res) => {
-    requests.push({ method: req.method ?? "", path: req.url ?? "" });
+    const authorization = req.headers.authorization;
+    requests.push({ method: req.method ?? "", path: req.url ?? "", ...(authorization === undefined ? {} : { authorization }) });
     if (requests.length > MAX_LOGGED_REQUESTS) requests.shift();
     // Reading the body lets a client finish sending; nothing here needs its content.
     req.resume();
@@ -87,6 +121,7 @@ export async function startFaultServer(mode: FaultMode, images: FaultImage[] = [
       case "trickle":
         return registry(req, res, path, repos, { bytesPerSecond: mode.bytesPerSecond });
       case "rate-limited":
+      case "hub-headers":
         return hub(req, res, path, { mode, quota: quota ?? { remaining: 0 }, tokens, repos, realm: `${base}/token` });
     }
   });
@@ -129,6 +164,16 @@ function checkMode(mode: FaultMode): void {
     whole("remaining", mode.remaining, 0);
     whole("windowSeconds", mode.windowSeconds, 1);
     if (mode.source === "" || /[\r\n]/.test(mode.source)) throw new RangeError("fault server rate-limited: source must be a non-empty single-line string");
+  }
+  if (mode.kind === "hub-headers") {
+    for (const [name, value] of Object.entries(mode.headers)) {
+      if ([value].flat().some((v) => /[\r\n]/.test(v))) throw new RangeError(`fault server hub-headers: header ${name} must be single-line`);
+    }
+  }
+  if ((mode.kind === "rate-limited" || mode.kind === "hub-headers") && mode.tokenStatus !== undefined) {
+    if (!(Number.isInteger(mode.tokenStatus) && mode.tokenStatus >= 300 && mode.tokenStatus <= 599)) {
+      throw new RangeError(`fault server ${mode.kind}: tokenStatus must be an HTTP error status (300-599), got ${mode.tokenStatus}`);
+    }
   }
   if (mode.kind === "trickle" && !(Number.isFinite(mode.bytesPerSecond) && mode.bytesPerSecond > 0)) {
     throw new RangeError(`fault server trickle: bytesPerSecond must be positive, got ${mode.bytesPerSecond}`);
@@ -217,7 +262,7 @@ function route(path: string): Route {
 }
 
 /** Before a found manifest is served: answer instead (Hub's quota), or add headers to it. */
-type ManifestGate = () => { answered: true } | { answered: false; headers: Record<string, string> };
+type ManifestGate = () => { answered: true } | { answered: false; headers: Record<string, string | string[]> };
 
 /** What a read-only registry answers. */
 function registry(
@@ -295,10 +340,16 @@ function hub(
   req: IncomingMessage,
   res: ServerResponse,
   path: string,
-  ctx: { mode: Extract<FaultMode, { kind: "rate-limited" }>; quota: { remaining: number }; tokens: Set<string>; repos: Map<string, Repository>; realm: string },
+  ctx: { mode: Extract<FaultMode, { kind: "rate-limited" | "hub-headers" }>; quota: { remaining: number }; tokens: Set<string>; repos: Map<string, Repository>; realm: string },
 ): void {
   if (path === "/token") {
     if (req.method !== "GET") return sendJson(req, res, 405, registryError("UNSUPPORTED", "the token endpoint takes GET"));
+    if (ctx.mode.tokenStatus !== undefined) return sendJson(req, res, ctx.mode.tokenStatus, JSON.stringify({ details: "token service unavailable" }));
+    const basic = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
+    const account = ctx.mode.account;
+    if (basic !== undefined && account !== undefined && Buffer.from(basic, "base64").toString("utf8") !== `${account.username}:${account.password}`) {
+      return sendJson(req, res, 401, BAD_CREDENTIALS_BODY);
+    }
     // Tokens are opaque to clients; only this server reads them back.
     const token = `lab-${randomBytes(16).toString("hex")}`;
     ctx.tokens.add(token);
@@ -324,7 +375,12 @@ function hub(
     });
   }
 
-  const { limit, windowSeconds, source } = ctx.mode;
+  const mode = ctx.mode;
+  if (mode.kind === "hub-headers") {
+    registry(req, res, path, ctx.repos, { beforeManifest: () => ({ answered: false, headers: mode.headers }) });
+    return;
+  }
+  const { limit, windowSeconds, source } = mode;
   const quotaHeaders = (): Record<string, string> => ({
     "Ratelimit-Limit": `${limit};w=${windowSeconds}`,
     "Ratelimit-Remaining": `${ctx.quota.remaining};w=${windowSeconds}`,
@@ -332,7 +388,7 @@ function hub(
   });
   registry(req, res, path, ctx.repos, {
     beforeManifest: () => {
-      if (ctx.quota.remaining <= 0) {
+      if (ctx.quota.remaining <= 0 && !(req.method === "HEAD" && mode.headAtZero === 200)) {
         sendJson(req, res, 429, registryError("TOOMANYREQUESTS", TOO_MANY_REQUESTS_MESSAGE), quotaHeaders());
         return { answered: true };
       }
@@ -341,4 +397,11 @@ function hub(
       return { answered: false, headers: quotaHeaders() };
     },
   });
+}
+
+/** A small single-platform image standing in for Hub's `ratelimitpreview/test:latest`. */
+let probeImage: BuiltImage | undefined;
+function quotaProbeImage(): BuiltImage {
+  probeImage ??= buildImage({ files: { "README.txt": "Docker Hub quota check image (lab stand-in)\n" }, label: "ratelimitpreview" });
+  return probeImage;
 }
