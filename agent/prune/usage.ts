@@ -1,0 +1,181 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import type { ImageView } from "../runtime/index.js";
+import type { ImageUsage } from "./plan.js";
+
+export const DEFAULT_STATE_FILE = "/var/lib/pullmedic/state.json";
+/** Far above any real node; past it the least recently active images lose their record (and so look new: the safe side). */
+export const MAX_TRACKED_IMAGES = 50_000;
+const STATE_VERSION = 1;
+/** An image ID is a digest; anything much longer is not one. */
+const MAX_ID_LENGTH = 256;
+
+interface StateFile {
+  version: number;
+  savedAt: string;
+  images: Record<string, { firstSeen: number; lastUsed?: number }>;
+}
+
+export interface UsageLoad {
+  tracker: UsageTracker;
+  /** Set when the file existed but could not be used; the tracker then starts empty or partial. */
+  warning: string | undefined;
+}
+
+export type ObservedImage = Pick<ImageView, "id" | "usedBy">;
+
+/**
+ * When each image was first seen and last used, kept on disk so that a restart does not make
+ * every image look new — kubelet forgets this on restart, which is why its minimum age protects
+ * nothing after one.
+ */
+export class UsageTracker {
+  readonly path: string;
+  private readonly entries = new Map<string, ImageUsage>();
+  private readonly maxEntries: number;
+  private saving: Promise<void> = Promise.resolve();
+
+  constructor(path: string, opts: { maxEntries?: number } = {}) {
+    this.path = path;
+    this.maxEntries = opts.maxEntries ?? MAX_TRACKED_IMAGES;
+  }
+
+  /** A missing file is a first start; an unreadable or corrupt one is a warning, never a crash. */
+  static async load(path: string, opts: { now: number; maxEntries?: number }): Promise<UsageLoad> {
+    const tracker = new UsageTracker(path, opts);
+    let text: string;
+    try {
+      text = await readFile(path, "utf8");
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") return { tracker, warning: undefined };
+      return { tracker, warning: `cannot read image usage state ${path} (${code ?? (err as Error).message}); image ages start over` };
+    }
+    const warning = tracker.restore(text, opts.now);
+    return { tracker, warning: warning && `image usage state ${path}: ${warning}` };
+  }
+
+  /**
+   * Records what the runtime shows now. An image seen for the first time starts its age now; an
+   * image any container refers to (running, created or exited, as kubelet counts use) was used
+   * now; an image that is gone is forgotten.
+   */
+  observe(images: readonly ObservedImage[], now: number): void {
+    const present = new Set<string>();
+    for (const image of images) {
+      present.add(image.id);
+      const entry = this.entries.get(image.id);
+      const used = image.usedBy.length > 0;
+      if (entry === undefined) this.entries.set(image.id, { firstSeen: now, lastUsed: used ? now : undefined });
+      else if (used) entry.lastUsed = Math.max(now, entry.lastUsed ?? now);
+    }
+    for (const id of this.entries.keys()) if (!present.has(id)) this.entries.delete(id);
+    this.bound();
+  }
+
+  get(id: string): ImageUsage | undefined {
+    const entry = this.entries.get(id);
+    return entry && { ...entry };
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  snapshot(): Record<string, ImageUsage> {
+    // fromEntries defines own properties, so an ID such as "__proto__" cannot reach the prototype.
+    return Object.fromEntries([...this.entries].map(([id, e]) => [id, { ...e }]));
+  }
+
+  /**
+   * Atomic: a temp file in the same directory, fsynced, then renamed over the old one, so a
+   * crash or a full disk leaves either the old state or the new, never half of one. Saves are
+   * serialized so two callers cannot interleave.
+   */
+  save(): Promise<void> {
+    const run = this.saving.then(() => this.writeAtomically());
+    this.saving = run.catch(() => undefined);
+    return run;
+  }
+
+  private async writeAtomically(): Promise<void> {
+    const dir = dirname(this.path);
+    await mkdir(dir, { recursive: true });
+    const body: StateFile = { version: STATE_VERSION, savedAt: new Date().toISOString(), images: {} };
+    body.images = Object.fromEntries(
+      [...this.entries].map(([id, e]) => [id, e.lastUsed === undefined ? { firstSeen: e.firstSeen } : { firstSeen: e.firstSeen, lastUsed: e.lastUsed }]),
+    );
+    const tmp = join(dir, `.${basename(this.path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+    try {
+      const handle = await open(tmp, "wx", 0o644);
+      try {
+        await handle.writeFile(`${JSON.stringify(body)}\n`);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(tmp, this.path);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+    await syncDirectory(dir);
+  }
+
+  /** Fills the tracker from file text; returns what was wrong with it, if anything. */
+  private restore(text: string, now: number): string | undefined {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      return `not valid JSON (${(err as Error).message}); image ages start over`;
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return "not a JSON object; image ages start over";
+    const state = parsed as Partial<StateFile>;
+    if (state.version !== STATE_VERSION) {
+      return `version ${JSON.stringify(state.version)} is not the version ${STATE_VERSION} this pullmedic writes; image ages start over`;
+    }
+    if (typeof state.images !== "object" || state.images === null || Array.isArray(state.images)) {
+      return '"images" is not an object; image ages start over';
+    }
+    let bad = 0;
+    for (const [id, raw] of Object.entries(state.images as Record<string, unknown>)) {
+      const entry = usageEntry(raw, now);
+      if (id === "" || id.length > MAX_ID_LENGTH || entry === undefined) bad++;
+      else this.entries.set(id, entry);
+    }
+    this.bound();
+    return bad > 0 ? `${bad} malformed entr${bad === 1 ? "y" : "ies"} ignored (those images count as first seen now)` : undefined;
+  }
+
+  private bound(): void {
+    const excess = this.entries.size - this.maxEntries;
+    if (excess <= 0) return;
+    const byActivity = [...this.entries].sort(([, a], [, b]) => (a.lastUsed ?? a.firstSeen) - (b.lastUsed ?? b.firstSeen));
+    for (const [id] of byActivity.slice(0, excess)) this.entries.delete(id);
+  }
+}
+
+/** A time from the future (the clock was ahead when it was written) counts from now instead, so it cannot keep an image young until that future comes. */
+function usageEntry(raw: unknown, now: number): ImageUsage | undefined {
+  if (typeof raw !== "object" || raw === null) return undefined;
+  const { firstSeen, lastUsed } = raw as { firstSeen?: unknown; lastUsed?: unknown };
+  if (typeof firstSeen !== "number" || !Number.isFinite(firstSeen) || firstSeen < 0) return undefined;
+  if (lastUsed !== undefined && (typeof lastUsed !== "number" || !Number.isFinite(lastUsed) || lastUsed < 0)) return undefined;
+  return { firstSeen: Math.min(firstSeen, now), lastUsed: lastUsed === undefined ? undefined : Math.min(lastUsed, now) };
+}
+
+/** Makes the rename itself durable; some filesystems cannot fsync a directory, which is fine. */
+async function syncDirectory(dir: string): Promise<void> {
+  try {
+    const handle = await open(dir, "r");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // best effort
+  }
+}
