@@ -60,6 +60,35 @@ export function buildProgram(env: NodeJS.ProcessEnv): Command {
   runtimeVerb(program, "status", "this node at a glance: runtime health, images and disk (what `npm start` runs)",
     "One read of the runtime's conditions, its images and its image filesystem.",
     async (flags) => (await import("./status.js")).statusVerb(flags, env));
+  program
+    .command("prune")
+    .summary("remove unused images by policy: watermarks, minimum age, protected list (try --dry-run first)")
+    .description(
+      "Remove unused images by policy (try --dry-run first).\n\n" +
+        "Works like kubelet's image GC, with the protections it lacks. When the image\n" +
+        "filesystem is at least --high full, removes images least recently used first\n" +
+        "until it would be under --low. Never removes a pinned image, the sandbox (pause)\n" +
+        "image, an image any container uses (running, created or exited), a --protect\n" +
+        "match, or an image unused for less than --min-age. Image ages are kept in\n" +
+        "--state-file across restarts; a dry run only reads it.\n" +
+        "Exit 0 when done, 1 when an image could not be removed.",
+    )
+    .option("--dry-run", "show the plan; remove nothing and write nothing")
+    .option("--force", "act as if the disk were past --high: down to --low, or, already under it, every image the rules allow")
+    .option("--high <percent>", "start pruning at this image filesystem usage, 1-99 (default: 80)")
+    .option("--low <percent>", "stop once usage would be under this, below --high (default: 70)")
+    .option("--min-age <duration>", "keep images unused for less than this, e.g. 30m, 24h, 7d (default: 24h)")
+    .option("--max-age <duration>", "remove images unused for longer than this even under --high (default: off)")
+    .option("--protect <pattern>", "never remove: repo:tag, repo:* or registry/* (repeatable)", (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option("--state-file <file>", "where image ages are kept (default: /var/lib/pullmedic/state.json)")
+    .option("--cri-endpoint <url>", ENDPOINT_HELP)
+    .option("--timeout <seconds>", "deadline for each runtime call", String(DEFAULT_TIMEOUT_SECONDS))
+    .option("--json", "print one JSON object on stdout instead of text")
+    .action(async (flags: import("./prune.js").PruneFlags) => {
+      const result = await (await import("./prune.js")).pruneVerb(flags, env);
+      process.stdout.write(flags.json ? `${JSON.stringify(result.json)}\n` : result.text);
+      process.exitCode = result.exitCode;
+    });
 
   program
     .command("diagnose")
@@ -92,6 +121,29 @@ export function buildProgram(env: NodeJS.ProcessEnv): Command {
     });
 
   program
+    .command("quota")
+    .summary("read this node's Docker Hub pull quota: pulls left, limit, window and the source it is counted against")
+    .description(
+      "Read this node's Docker Hub pull quota: pulls left, limit, window and the source it is counted against.\n\n" +
+        "Runs Docker Hub's documented check: a pull token for ratelimitpreview/test,\n" +
+        "then a HEAD of its latest manifest (a HEAD uses no pull), and reads the\n" +
+        "ratelimit-* headers. No headers means Hub does not count these pulls (paid\n" +
+        "account or unlimited source). With --docker-config, the docker.io entry\n" +
+        "kubelet would use is checked instead of the anonymous (per-IP) quota.\n" +
+        "Exit 0 when pulls are left or unlimited, 1 when the quota is used up or the\n" +
+        "check failed.",
+    )
+    .option("--docker-config <file>", "the node's Docker Hub credentials as a .dockerconfigjson file")
+    .option("--registry-url <url>", "the Docker Hub registry API to ask (a stand-in, for testing)", "https://registry-1.docker.io")
+    .option("--timeout <seconds>", "deadline for each network step", String(DEFAULT_TIMEOUT_SECONDS))
+    .option("--json", "print one JSON object on stdout instead of text")
+    .action(async (flags: import("./quota.js").QuotaFlags) => {
+      const result = await (await import("./quota.js")).quotaVerb(flags);
+      process.stdout.write(flags.json ? `${JSON.stringify(result.json)}\n` : result.text);
+      process.exitCode = result.exitCode;
+    });
+
+  program
     .command("explain")
     .argument("<message>", "the error text from kubectl describe / events, or - to read it from stdin")
     .summary("name the cause of a runtime or kubelet pull error message, with the fix")
@@ -106,6 +158,50 @@ export function buildProgram(env: NodeJS.ProcessEnv): Command {
       const result = await (await import("./explain.js")).explainVerb(message);
       process.stdout.write(flags.json ? `${JSON.stringify(result.json)}\n` : result.text);
       process.exitCode = result.exitCode;
+    });
+  program
+    .command("probe")
+    .argument("[registry...]", "registry hosts as image references name them, e.g. docker.io ghcr.io registry.example.com:5000 (default: every registry of an image on this node)")
+    .summary("check that this node reaches its registries: DNS, TCP, TLS and GET /v2/ on every host containerd would use")
+    .description(
+      // No line breaks inside paragraphs: commander wraps them to the terminal.
+      "Check that this node reaches its registries: DNS, TCP, TLS and GET /v2/ on every host containerd " +
+        "would use, mirrors from hosts.toml included, with the certificate's days left.\n\n" +
+        "Without REGISTRY arguments, probes every registry an image on this node comes from (listed through " +
+        "the runtime). A registry is healthy when at least one of its hosts answers /v2/ (200 or 401); a " +
+        "failing mirror or a certificate expiring within 14 days is a warning. Exit 0 when every registry " +
+        "is healthy, 1 otherwise.",
+    )
+    .option("--hosts-dir <dir>", "containerd's registry host config (certs.d) directory", DEFAULT_HOSTS_DIR)
+    .option("--cri-endpoint <url>", `${ENDPOINT_HELP}; lists the node's images and tells containerd's version`)
+    .option("--timeout <seconds>", "deadline for each network step", String(DEFAULT_TIMEOUT_SECONDS))
+    .option("--json", "print one JSON object on stdout instead of text")
+    .action(async (registries: string[], flags: import("./probe.js").ProbeFlags) => {
+      const result = await (await import("./probe.js")).probeVerb(registries, flags, env);
+      process.stdout.write(flags.json ? `${JSON.stringify(result.json)}\n` : result.text);
+      process.exitCode = result.exitCode;
+    });
+  program
+    .command("agent")
+    .summary("run the node agent: disk, prune, registry probes, Docker Hub quota, metrics (what `npm start` runs)")
+    .description(
+      "Run the node agent until SIGTERM or SIGINT: the image filesystem and images every 30 s, image\n" +
+        "prune on a schedule and when the disk crosses the high watermark, registry probes, Docker Hub\n" +
+        "quota, with the findings on HTTP: /healthz, /readyz, /metrics (Prometheus), /v1/state (JSON).\n\n" +
+        "Configuration: a YAML file (--config or $PULLMEDIC_CONFIG), then environment (NODE_NAME,\n" +
+        "CRI_ENDPOINT, PULLMEDIC_LISTEN, PULLMEDIC_HOSTS_DIR, PULLMEDIC_STATE_FILE, PULLMEDIC_LOG_LEVEL,\n" +
+        "PULLMEDIC_LOG_FORMAT), then these flags. An unknown or invalid key stops the agent with exit 2.\n" +
+        "It listens on 127.0.0.1:9476 unless told otherwise (a DaemonSet sets 0.0.0.0:9476).",
+    )
+    .option("--config <file>", "YAML configuration file")
+    .option("--cri-endpoint <url>", ENDPOINT_HELP)
+    .option("--hosts-dir <dir>", "containerd's registry host config (certs.d) directory")
+    .option("--listen <host:port>", "address for /healthz, /readyz, /metrics and /v1/state")
+    .option("--state-file <file>", "where image ages are kept across restarts")
+    .addOption(new Option("--log-format <format>", "json lines for collectors, or text for a terminal").choices(["json", "text"]))
+    .action(async (flags: import("./agent.js").AgentFlags, cmd: Command) => {
+      const explicit = cmd.parent?.getOptionValueSource("logLevel") === "cli" ? cmd.optsWithGlobals<{ logLevel: LogLevel }>().logLevel : undefined;
+      process.exitCode = await (await import("./agent.js")).agentVerb(flags, explicit, env);
     });
   return program;
 }

@@ -1,0 +1,235 @@
+import { readFile } from "node:fs/promises";
+import { performance } from "node:perf_hooks";
+import type { AgentConfig } from "../config/index.js";
+import type { Logger } from "../log.js";
+import { probeRegistries, registriesOfImages, type ImageFilesystem, type RegistryProbe } from "../probe/index.js";
+import { executePrune, planPrune, UsageTracker, type PruneResult } from "../prune/index.js";
+import { checkDockerHubQuota, describeQuota, QuotaTracker, type QuotaReading } from "../quota/index.js";
+import { matchCredentials, parseDockerConfigJson, parseReference, type RegistryCredential } from "../registry/index.js";
+import { createMetrics, type PruneFinding } from "../report/metrics.js";
+import { NodeState } from "../report/node-state.js";
+import type { NodeImages } from "../runtime/index.js";
+import { VERSION } from "../version.js";
+import { describeDisk, diskCheck, highestUsedPercent, imagesCheck, imagesFinding, RuntimeHandle } from "./checks.js";
+import { startHttpServer, type HttpServer } from "./http.js";
+import { Scheduler } from "./scheduler.js";
+
+export interface RunningAgent {
+  url: string;
+  state: NodeState;
+  /** Runtime reachable and the first disk and images rounds done. */
+  ready(): { ready: boolean; reasons: string[] };
+  /** Stops checks (waiting for runs in flight up to the shutdown bound), saves state, closes the port. */
+  stop(): Promise<void>;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * The node agent: each check on its own interval, findings in NodeState, served on HTTP.
+ * Checks never throw out of here: a failure is recorded, logged, and retried at the next tick.
+ */
+export async function startAgent(config: AgentConfig, log: Logger): Promise<RunningAgent> {
+  const state = new NodeState(config.nodeName ?? "unknown", VERSION);
+  const runtime = new RuntimeHandle(config);
+  const scheduler = new Scheduler(log);
+  const quota = new QuotaTracker();
+  const { tracker: usage, warning } = await UsageTracker.load(config.stateFile, { now: Date.now() });
+  if (warning) log.warn(warning, { stateFile: config.stateFile });
+  let latestImages: NodeImages | undefined;
+  let latestDisk: ImageFilesystem[] | undefined;
+  let pruneTotals = { removed: 0, freedBytes: 0 };
+
+  /** Times a check, records its outcome, and logs one line a person can read. */
+  async function run<T>(name: string, work: () => Promise<T>, describe: (t: T) => string, store: (t: T) => unknown = (t) => t): Promise<T | undefined> {
+    const started = performance.now();
+    try {
+      const result = await work();
+      state.record(name, { ok: true, durationMs: performance.now() - started, result: store(result) });
+      log.info(`${name}: ${describe(result)}`);
+      return result;
+    } catch (err) {
+      const error = errorText(err);
+      const before = state.get(name);
+      state.record(name, { ok: false, durationMs: performance.now() - started, error });
+      // A check that keeps failing the same way is logged once, not every interval.
+      if (before?.ok !== false || before.error !== error) log.warn(`${name} failed: ${error}`);
+      return undefined;
+    }
+  }
+
+  scheduler.every("disk", config.disk.interval, async () => {
+    latestDisk = await run("disk", () => diskCheck(runtime), describeDisk);
+    const used = latestDisk && highestUsedPercent(latestDisk);
+    if (config.prune.enabled && used !== undefined && used >= config.prune.highWatermarkPercent && !scheduler.isRunning("prune")) {
+      log.info(`disk at ${used} % crosses the ${config.prune.highWatermarkPercent} % high watermark: pruning now`);
+      void scheduler.trigger("prune");
+    }
+  });
+
+  scheduler.every("images", config.images.interval, async () => {
+    // The finding stored is a summary: the full list would make /v1/state grow with the node.
+    const node = await run(
+      "images",
+      () => imagesCheck(runtime),
+      (n) => {
+        const f = imagesFinding(n);
+        return `${f.count} images, ${f.inUse} in use, sandbox image ${f.sandboxImage ?? "unknown"}`;
+      },
+      imagesFinding,
+    );
+    if (!node) return;
+    latestImages = node;
+    usage.observe(node.images, Date.now());
+    await usage.save().catch((err: unknown) => log.warn(`cannot save image ages to ${config.stateFile}: ${errorText(err)}`));
+  });
+
+  if (config.prune.enabled) {
+    const prune = async () => {
+      await run(
+        "prune",
+        async (): Promise<PruneFinding> => {
+          const client = await runtime.get();
+          const node = latestImages ?? (await imagesCheck(runtime));
+          const disk = latestDisk ?? (await diskCheck(runtime));
+          const fs = disk.find((d) => d.host);
+          const plan = planPrune({
+            images: node.images,
+            usage: usage.snapshot(),
+            prepull: config.prepull.images,
+            disk: fs?.host ? { capacityBytes: fs.host.capacityBytes, availableBytes: fs.host.availableBytes } : undefined,
+            policy: {
+              highWatermarkPercent: config.prune.highWatermarkPercent,
+              lowWatermarkPercent: config.prune.lowWatermarkPercent,
+              minUnusedAgeMs: config.prune.minUnusedAge,
+              maxUnusedAgeMs: config.prune.maxUnusedAge,
+              protected: config.prune.protected,
+            },
+            now: Date.now(),
+          });
+          const result: PruneResult = await executePrune(client, plan, {
+            dryRun: config.prune.dryRun,
+            ...(node.sandboxImage ? { sandboxImage: node.sandboxImage } : {}),
+            log: (message: string) => log.info(`prune: ${message}`),
+          });
+          if (!config.prune.dryRun) pruneTotals = { removed: pruneTotals.removed + result.removed.length, freedBytes: pruneTotals.freedBytes + result.freedBytes };
+          latestImages = undefined;
+          latestDisk = undefined;
+          return {
+            lastRunAt: new Date().toISOString(),
+            trigger: plan.trigger,
+            dryRun: config.prune.dryRun,
+            removed: result.removed.length,
+            freedBytes: result.freedBytes,
+            failed: result.failed.length,
+            totals: pruneTotals,
+          };
+        },
+        (f) => (f.trigger === "none" ? "nothing to do: below the high watermark" : `${f.dryRun ? "would remove" : "removed"} ${f.removed} images, ${f.freedBytes} bytes (${f.trigger})`),
+      );
+    };
+    await scheduler.cron("prune", config.prune.schedule, prune);
+  }
+
+  if (config.probes.enabled) {
+    scheduler.every("probes", config.probes.interval, async () => {
+      await run(
+        "probes",
+        async (): Promise<RegistryProbe[]> => {
+          const tags = latestImages?.images.flatMap((i) => i.repoTags) ?? [];
+          const domains = [...new Set([...config.probes.registries, ...registriesOfImages(tags)])];
+          const containerdVersion = await runtime.containerdVersion();
+          return probeRegistries(domains, {
+            hostsDir: config.hostsDir,
+            timeoutMs: config.probes.timeout,
+            ...(containerdVersion ? { containerdVersion } : {}),
+            onRateLimit: (r) => quota.recordRateLimit(r, "pull"),
+          });
+        },
+        (probes) => {
+          const bad = probes.filter((p) => !p.ok).map((p) => p.registry);
+          const warnings = probes.flatMap((p) => p.warnings);
+          return `${probes.length} registries, ${bad.length ? `unhealthy: ${bad.join(", ")}` : "all healthy"}${warnings.length ? `; ${warnings.join("; ")}` : ""}`;
+        },
+      );
+    });
+  }
+
+  if (config.quota.enabled) {
+    const credential = await dockerHubCredential(config, log);
+    scheduler.every("quota", config.quota.interval, async () => {
+      await run(
+        "quota",
+        async (): Promise<QuotaReading> => {
+          const reading = await checkDockerHubQuota({ registryUrl: config.quota.registryUrl, timeoutMs: config.quota.timeout, ...(credential ? { credential } : {}) });
+          quota.record(reading);
+          return reading;
+        },
+        (r) => describeQuota(r, Date.now()),
+      );
+    });
+  }
+
+  const metrics = await createMetrics(state, { quotaReadings: () => quota.bySource() });
+  const ready = () => {
+    const reasons: string[] = [];
+    const disk = state.get("disk");
+    if (!disk) reasons.push("the first disk check has not finished");
+    else if (!disk.ok) reasons.push(`runtime or disk check failing: ${disk.error ?? "unknown"}`);
+    if (!state.get("images")?.ok) reasons.push("the first images check has not succeeded");
+    return { ready: reasons.length === 0, reasons };
+  };
+  let server: HttpServer;
+  try {
+    server = await startHttpServer(config.listen, {
+      "/healthz": async () => ({ status: 200, contentType: "text/plain", body: "ok\n" }),
+      "/readyz": async () => {
+        const r = ready();
+        return { status: r.ready ? 200 : 503, contentType: "text/plain", body: r.ready ? "ready\n" : `not ready: ${r.reasons.join("; ")}\n` };
+      },
+      "/metrics": async () => ({ status: 200, contentType: metrics.contentType, body: await metrics.render() }),
+      "/v1/state": async () => ({ status: 200, contentType: "application/json", body: `${JSON.stringify({ ...state.toJSON(), ready: ready().ready, quota: quota.bySource() })}\n` }),
+    });
+  } catch (err) {
+    await scheduler.stop(0);
+    throw err;
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url: server.url,
+    state,
+    ready,
+    stop: () =>
+      (stopping ??= (async () => {
+        const abandoned = await scheduler.stop(config.shutdownTimeout);
+        if (abandoned.length) log.warn(`shutdown: abandoned ${abandoned.join(", ")} after ${config.shutdownTimeout} ms`);
+        await usage.save().catch((err: unknown) => log.warn(`cannot save image ages: ${errorText(err)}`));
+        await server.close();
+        runtime.close();
+      })()),
+  };
+}
+
+/** The node's own Docker Hub account, when configured, so the quota shown is the one pulls use. */
+async function dockerHubCredential(config: AgentConfig, log: Logger): Promise<RegistryCredential | undefined> {
+  const file = config.quota.dockerConfig;
+  if (!file) return undefined;
+  try {
+    const parsed = parseDockerConfigJson(await readFile(file, "utf8"), `quota.dockerConfig ${file}`);
+    const entry = matchCredentials(parsed, parseReference("docker.io/ratelimitpreview/test"))[0];
+    if (!entry) {
+      log.warn(`quota.dockerConfig ${file} has no Docker Hub entry; checking the anonymous quota`);
+      return undefined;
+    }
+    const credential: RegistryCredential = { source: `quota.dockerConfig ${file}` };
+    if (entry.username !== undefined) credential.username = entry.username;
+    if (entry.password !== undefined) credential.password = entry.password;
+    return credential;
+  } catch (err) {
+    log.warn(`cannot use quota.dockerConfig ${file}: ${errorText(err)}; checking the anonymous quota`);
+    return undefined;
+  }
+}

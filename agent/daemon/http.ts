@@ -1,0 +1,60 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+
+export type Route = (req: IncomingMessage) => Promise<{ status: number; contentType: string; body: string }>;
+
+export interface HttpServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export function parseListen(listen: string): { host: string; port: number } {
+  const i = listen.lastIndexOf(":");
+  return { host: listen.slice(0, i).replace(/^\[|\]$/g, ""), port: Number(listen.slice(i + 1)) };
+}
+
+/**
+ * The agent's HTTP face: GET only, a fixed set of paths, and a route that throws answers 500
+ * with a one-line reason instead of taking the process down.
+ */
+export async function startHttpServer(listen: string, routes: Record<string, Route>): Promise<HttpServer> {
+  const server = createServer((req, res) => void handle(req, res, routes));
+  server.keepAliveTimeout = 5000;
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  const { host, port } = parseListen(listen);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (err: NodeJS.ErrnoException) =>
+      reject(new Error(err.code === "EADDRINUSE" ? `cannot listen on ${listen}: the port is in use` : `cannot listen on ${listen}: ${err.message}`)),
+    );
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address();
+  const boundPort = typeof address === "object" && address ? address.port : port;
+  const shownHost = host.includes(":") ? `[${host}]` : host;
+  return {
+    url: `http://${shownHost}:${boundPort}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, routes: Record<string, Route>): Promise<void> {
+  const path = (req.url ?? "/").split("?")[0] ?? "/";
+  const route = routes[path];
+  if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, "text/plain", "only GET\n", { Allow: "GET, HEAD" });
+  if (!route) return send(res, 404, "text/plain", `no such path: ${path}; try ${Object.keys(routes).join(", ")}\n`);
+  try {
+    const out = await route(req);
+    send(res, out.status, out.contentType, req.method === "HEAD" ? "" : out.body);
+  } catch (err) {
+    send(res, 500, "text/plain", `internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+  }
+}
+
+function send(res: ServerResponse, status: number, contentType: string, body: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { "Content-Type": contentType, "Cache-Control": "no-store", ...headers });
+  res.end(body);
+}

@@ -1,0 +1,132 @@
+import type { Gauge, Registry } from "prom-client";
+import type { ImageFilesystem } from "../probe/index.js";
+import type { NodeState } from "./node-state.js";
+
+/** What the images check stores in NodeState. */
+export interface ImagesFinding {
+  count: number;
+  bytes: number;
+  inUse: number;
+  pinned: number;
+  sandboxImage: string | null;
+}
+
+/** What the prune check stores: the latest run, and totals since the agent started. */
+export interface PruneFinding {
+  lastRunAt: string;
+  trigger: string;
+  dryRun: boolean;
+  removed: number;
+  freedBytes: number;
+  failed: number;
+  totals: { removed: number; freedBytes: number };
+}
+
+export interface ProbeStepFinding {
+  step: string;
+  ok: boolean;
+  ms: number;
+}
+export interface ProbeFinding {
+  registry: string;
+  ok: boolean;
+  hosts: { url: string; steps: ProbeStepFinding[]; certificate?: { validTo: string } }[];
+}
+
+export interface QuotaFinding {
+  source: string | undefined;
+  limit: number | undefined;
+  remaining: number | undefined;
+  windowSeconds: number | undefined;
+}
+
+export interface Metrics {
+  contentType: string;
+  render(): Promise<string>;
+}
+
+/**
+ * Prometheus metrics, read from NodeState when scraped: a gauge is always the latest finding,
+ * and nothing is kept twice. prom-client is loaded only by the daemon.
+ */
+export async function createMetrics(state: NodeState, extra: { quotaReadings: () => QuotaFinding[] }): Promise<Metrics> {
+  const client = await import("prom-client");
+  const registry: Registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry, prefix: "pullmedic_process_" });
+
+  const gauge = (name: string, help: string, labelNames: string[], collect: (g: Gauge) => void) =>
+    new client.Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        this.reset();
+        collect(this);
+      },
+    });
+
+  const disks = () => state.result<ImageFilesystem[]>("disk") ?? [];
+  gauge("pullmedic_image_fs_capacity_bytes", "Capacity of the image filesystem.", ["mountpoint"], (g) => {
+    for (const fs of disks()) if (fs.host) g.set({ mountpoint: fs.mountpoint }, fs.host.capacityBytes);
+  });
+  gauge("pullmedic_image_fs_available_bytes", "Bytes available to the runtime on the image filesystem.", ["mountpoint"], (g) => {
+    for (const fs of disks()) if (fs.host) g.set({ mountpoint: fs.mountpoint }, fs.host.availableBytes);
+  });
+  gauge("pullmedic_image_fs_used_ratio", "Share of the image filesystem not available, as kubelet's image GC measures it (0..1).", ["mountpoint"], (g) => {
+    for (const fs of disks()) if (fs.host) g.set({ mountpoint: fs.mountpoint }, fs.host.usedPercent / 100);
+  });
+  gauge("pullmedic_image_fs_inodes_free", "Free inodes on the image filesystem.", ["mountpoint"], (g) => {
+    for (const fs of disks()) if (fs.host) g.set({ mountpoint: fs.mountpoint }, fs.host.inodesFree);
+  });
+
+  gauge("pullmedic_images_total", "Images on the node.", [], (g) => {
+    const f = state.result<ImagesFinding>("images");
+    if (f) g.set(f.count);
+  });
+  gauge("pullmedic_images_bytes", "Size of the node's images as the runtime counts it (compressed).", [], (g) => {
+    const f = state.result<ImagesFinding>("images");
+    if (f) g.set(f.bytes);
+  });
+
+  gauge("pullmedic_prune_removed_images_total", "Images removed by pullmedic's prune since the agent started.", [], (g) => {
+    g.set(state.result<PruneFinding>("prune")?.totals.removed ?? 0);
+  });
+  gauge("pullmedic_prune_freed_bytes_total", "Bytes freed by pullmedic's prune since the agent started (runtime sizes).", [], (g) => {
+    g.set(state.result<PruneFinding>("prune")?.totals.freedBytes ?? 0);
+  });
+  gauge("pullmedic_prune_last_run_timestamp_seconds", "When prune last ran.", [], (g) => {
+    const f = state.result<PruneFinding>("prune");
+    if (f) g.set(Date.parse(f.lastRunAt) / 1000);
+  });
+
+  const probes = () => state.result<ProbeFinding[]>("probes") ?? [];
+  gauge("pullmedic_registry_probe_success", "1 when the step succeeded on the registry host in the latest probe.", ["registry", "host", "step"], (g) => {
+    for (const p of probes()) for (const h of p.hosts) for (const s of h.steps) g.set({ registry: p.registry, host: h.url, step: s.step }, s.ok ? 1 : 0);
+  });
+  gauge("pullmedic_registry_probe_duration_seconds", "Time each probe step took.", ["registry", "host", "step"], (g) => {
+    for (const p of probes()) for (const h of p.hosts) for (const s of h.steps) g.set({ registry: p.registry, host: h.url, step: s.step }, s.ms / 1000);
+  });
+  gauge("pullmedic_registry_up", "1 when at least one host the runtime would use answers the registry API.", ["registry"], (g) => {
+    for (const p of probes()) g.set({ registry: p.registry }, p.ok ? 1 : 0);
+  });
+  gauge("pullmedic_registry_certificate_expiry_seconds", "Seconds until the registry host's TLS certificate expires (negative: expired).", ["registry", "host"], (g) => {
+    for (const p of probes()) for (const h of p.hosts) if (h.certificate) g.set({ registry: p.registry, host: h.url }, (Date.parse(h.certificate.validTo) - Date.now()) / 1000);
+  });
+
+  gauge("pullmedic_dockerhub_quota_limit", "Docker Hub pull limit for the source, as ratelimit-limit says.", ["source"], (g) => {
+    for (const q of extra.quotaReadings()) if (q.limit !== undefined) g.set({ source: q.source ?? "unknown" }, q.limit);
+  });
+  gauge("pullmedic_dockerhub_quota_remaining", "Docker Hub pulls left for the source, as ratelimit-remaining says.", ["source"], (g) => {
+    for (const q of extra.quotaReadings()) if (q.remaining !== undefined) g.set({ source: q.source ?? "unknown" }, q.remaining);
+  });
+  gauge("pullmedic_dockerhub_quota_window_seconds", "Length of Docker Hub's quota window for the source.", ["source"], (g) => {
+    for (const q of extra.quotaReadings()) if (q.windowSeconds !== undefined) g.set({ source: q.source ?? "unknown" }, q.windowSeconds);
+  });
+
+  gauge("pullmedic_check_success", "1 when the latest run of the check succeeded.", ["check"], (g) => {
+    for (const [name, record] of Object.entries(state.toJSON().checks)) g.set({ check: name }, record.ok ? 1 : 0);
+  });
+
+  return { contentType: registry.contentType, render: () => registry.metrics() };
+}
