@@ -2,4 +2,4 @@ export { loadConfig, ConfigError, ENV_KEYS } from "./load.js";
 export type { ConfigSources } from "./load.js";
 export { configSchema } from "./schema.js";
 export type { AgentConfig, AgentConfigInput } from "./schema.js";
-export { parseDuration, formatDurationMs } from "./duration.js";
+export { parseDuration, formatDurationMs } from "../duration.js";

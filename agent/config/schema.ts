@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseDuration } from "./duration.js";
+import { parseDuration } from "../duration.js";
 
 /** A duration written as "30s", "5m", "24h"; validated to a range, carried as milliseconds. */
 function duration(min: number, max: number) {

@@ -1,9 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
 import type { AgentConfig } from "../config/index.js";
+import { humanBytes } from "../format.js";
 import type { Logger } from "../log.js";
-import { probeRegistries, registriesOfImages, type ImageFilesystem, type RegistryProbe } from "../probe/index.js";
-import { executePrune, planPrune, UsageTracker, type PruneResult } from "../prune/index.js";
+import { probeRegistries, registriesOfImages, type RegistryProbe } from "../probe/index.js";
+import { prunePass, UsageTracker } from "../prune/index.js";
 import { checkDockerHubQuota, describeQuota, QuotaTracker, type QuotaReading } from "../quota/index.js";
 import { matchCredentials, parseDockerConfigJson, parseReference, type RegistryCredential } from "../registry/index.js";
 import { createMetrics, type PruneFinding } from "../report/metrics.js";
@@ -39,7 +40,6 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   const { tracker: usage, warning } = await UsageTracker.load(config.stateFile, { now: Date.now() });
   if (warning) log.warn(warning, { stateFile: config.stateFile });
   let latestImages: NodeImages | undefined;
-  let latestDisk: ImageFilesystem[] | undefined;
   let pruneTotals = { removed: 0, freedBytes: 0 };
 
   /** Times a check, records its outcome, and logs one line a person can read. */
@@ -60,9 +60,35 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     }
   }
 
+  // Serve first: /healthz must answer while the first checks still run.
+  const metrics = await createMetrics(state, { quotaReadings: () => quota.bySource() });
+  const ready = () => {
+    const reasons: string[] = [];
+    const disk = state.get("disk");
+    if (!disk) reasons.push("the first disk check has not finished");
+    else if (!disk.ok) reasons.push(`runtime or disk check failing: ${disk.error ?? "unknown"}`);
+    if (!state.get("images")?.ok) reasons.push("the first images check has not succeeded");
+    return { ready: reasons.length === 0, reasons };
+  };
+  let server: HttpServer;
+  try {
+    server = await startHttpServer(config.listen, {
+      "/healthz": async () => ({ status: 200, contentType: "text/plain", body: "ok\n" }),
+      "/readyz": async () => {
+        const r = ready();
+        return { status: r.ready ? 200 : 503, contentType: "text/plain", body: r.ready ? "ready\n" : `not ready: ${r.reasons.join("; ")}\n` };
+      },
+      "/metrics": async () => ({ status: 200, contentType: metrics.contentType, body: await metrics.render() }),
+      "/v1/state": async () => ({ status: 200, contentType: "application/json", body: `${JSON.stringify({ ...state.toJSON(), ready: ready().ready, quota: quota.bySource() })}\n` }),
+    });
+  } catch (err) {
+    runtime.close();
+    throw err;
+  }
+
   scheduler.every("disk", config.disk.interval, async () => {
-    latestDisk = await run("disk", () => diskCheck(runtime), describeDisk);
-    const used = latestDisk && highestUsedPercent(latestDisk);
+    const disk = await run("disk", () => diskCheck(runtime), describeDisk);
+    const used = disk && highestUsedPercent(disk);
     if (config.prune.enabled && used !== undefined && used >= config.prune.highWatermarkPercent && !scheduler.isRunning("prune")) {
       log.info(`disk at ${used} % crosses the ${config.prune.highWatermarkPercent} % high watermark: pruning now`);
       void scheduler.trigger("prune");
@@ -87,47 +113,44 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   });
 
   if (config.prune.enabled) {
+    const policy = {
+      highWatermarkPercent: config.prune.highWatermarkPercent,
+      lowWatermarkPercent: config.prune.lowWatermarkPercent,
+      minUnusedAgeMs: config.prune.minUnusedAge,
+      maxUnusedAgeMs: config.prune.maxUnusedAge,
+      protected: config.prune.protected,
+    };
     const prune = async () => {
       await run(
         "prune",
         async (): Promise<PruneFinding> => {
-          const client = await runtime.get();
-          const node = latestImages ?? (await imagesCheck(runtime));
-          const disk = latestDisk ?? (await diskCheck(runtime));
-          const fs = disk.find((d) => d.host);
-          const plan = planPrune({
-            images: node.images,
-            usage: usage.snapshot(),
+          const pass = await prunePass(await runtime.get(), {
+            policy,
+            tracker: usage,
             prepull: config.prepull.images,
-            disk: fs?.host ? { capacityBytes: fs.host.capacityBytes, availableBytes: fs.host.availableBytes } : undefined,
-            policy: {
-              highWatermarkPercent: config.prune.highWatermarkPercent,
-              lowWatermarkPercent: config.prune.lowWatermarkPercent,
-              minUnusedAgeMs: config.prune.minUnusedAge,
-              maxUnusedAgeMs: config.prune.maxUnusedAge,
-              protected: config.prune.protected,
-            },
-            now: Date.now(),
-          });
-          const result: PruneResult = await executePrune(client, plan, {
             dryRun: config.prune.dryRun,
-            ...(node.sandboxImage ? { sandboxImage: node.sandboxImage } : {}),
             log: (message: string) => log.info(`prune: ${message}`),
           });
-          if (!config.prune.dryRun) pruneTotals = { removed: pruneTotals.removed + result.removed.length, freedBytes: pruneTotals.freedBytes + result.freedBytes };
-          latestImages = undefined;
-          latestDisk = undefined;
+          const removed = pass.result?.removed.length ?? 0;
+          const freedBytes = pass.result?.freedBytes ?? 0;
+          pruneTotals = { removed: pruneTotals.removed + removed, freedBytes: pruneTotals.freedBytes + freedBytes };
           return {
-            lastRunAt: new Date().toISOString(),
-            trigger: plan.trigger,
+            lastRunAt: new Date(pass.now).toISOString(),
+            trigger: pass.plan.trigger,
             dryRun: config.prune.dryRun,
-            removed: result.removed.length,
-            freedBytes: result.freedBytes,
-            failed: result.failed.length,
+            planned: pass.plan.candidates.length,
+            removed,
+            freedBytes,
+            failed: pass.result?.failed.length ?? 0,
             totals: pruneTotals,
           };
         },
-        (f) => (f.trigger === "none" ? "nothing to do: below the high watermark" : `${f.dryRun ? "would remove" : "removed"} ${f.removed} images, ${f.freedBytes} bytes (${f.trigger})`),
+        (f) =>
+          f.trigger === "none"
+            ? "nothing to do: below the high watermark"
+            : f.dryRun
+              ? `dry run: would remove ${f.planned} images (${f.trigger})`
+              : `removed ${f.removed} images, ${humanBytes(f.freedBytes)} freed (${f.trigger})`,
       );
     };
     await scheduler.cron("prune", config.prune.schedule, prune);
@@ -170,31 +193,6 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
         (r) => describeQuota(r, Date.now()),
       );
     });
-  }
-
-  const metrics = await createMetrics(state, { quotaReadings: () => quota.bySource() });
-  const ready = () => {
-    const reasons: string[] = [];
-    const disk = state.get("disk");
-    if (!disk) reasons.push("the first disk check has not finished");
-    else if (!disk.ok) reasons.push(`runtime or disk check failing: ${disk.error ?? "unknown"}`);
-    if (!state.get("images")?.ok) reasons.push("the first images check has not succeeded");
-    return { ready: reasons.length === 0, reasons };
-  };
-  let server: HttpServer;
-  try {
-    server = await startHttpServer(config.listen, {
-      "/healthz": async () => ({ status: 200, contentType: "text/plain", body: "ok\n" }),
-      "/readyz": async () => {
-        const r = ready();
-        return { status: r.ready ? 200 : 503, contentType: "text/plain", body: r.ready ? "ready\n" : `not ready: ${r.reasons.join("; ")}\n` };
-      },
-      "/metrics": async () => ({ status: 200, contentType: metrics.contentType, body: await metrics.render() }),
-      "/v1/state": async () => ({ status: 200, contentType: "application/json", body: `${JSON.stringify({ ...state.toJSON(), ready: ready().ready, quota: quota.bySource() })}\n` }),
-    });
-  } catch (err) {
-    await scheduler.stop(0);
-    throw err;
   }
 
   let stopping: Promise<void> | undefined;

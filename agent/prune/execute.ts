@@ -25,6 +25,8 @@ export interface PruneResult {
   durationMs: number;
 }
 
+const IN_USE_REFUSAL = /image is in use by a container/i;
+
 /** Errors after which no further call can succeed: stop instead of failing every candidate. */
 const FATAL_KINDS: ReadonlySet<string> = new Set(["unavailable", "deadline", "socket-missing", "permission-denied", "not-cri"]);
 
@@ -70,6 +72,11 @@ export async function executePrune(client: RuntimeClient, plan: PrunePlan, opts:
       } catch (err) {
         if (err instanceof CriError && err.kind === "not-found") {
           result.skipped.push({ id, name, reason: "already gone" });
+          continue;
+        }
+        // CRI-O checks use itself and refuses (cri-o#3302): the image is needed, which is no failure.
+        if (err instanceof CriError && IN_USE_REFUSAL.test(err.message)) {
+          result.skipped.push({ id, name, reason: "in use now (the runtime refused to remove it)" });
           continue;
         }
         const message = errorMessage(err);

@@ -46,8 +46,7 @@ export interface PrunePass {
  */
 export async function prunePass(client: RuntimeClient, opts: PrunePassOptions): Promise<PrunePass> {
   const now = opts.now ?? Date.now();
-  // Mount names are decoration here; skipping them keeps systeminformation unloaded.
-  const [node, filesystems] = await Promise.all([readNodeImages(client), readImageFilesystems(client, async () => [])]);
+  const [node, filesystems] = await Promise.all([readNodeImages(client), readImageFilesystems(client)]);
   opts.tracker.observe(node.images, now);
   let saveError: string | undefined;
   if (opts.save ?? !opts.dryRun) {

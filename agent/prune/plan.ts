@@ -1,7 +1,7 @@
 import type { ImageUser, ImageView } from "../runtime/index.js";
 import { formatAge, formatPolicyDuration } from "./age.js";
 import { imageName } from "./names.js";
-import { compileProtection, compileReferences, policyProblems, PolicyError, type PrunePolicy } from "./policy.js";
+import { compileProtection, compileReferences, policyProblems, PolicyError, type PrunePolicy, type ReferenceMatcher } from "./policy.js";
 
 /** What the planner needs to know about one image; an ImageView fits. */
 export type PruneImage = Pick<ImageView, "id" | "repoTags" | "repoDigests" | "sizeBytes" | "pinned" | "sandbox" | "usedBy">;
@@ -99,8 +99,9 @@ export function planPrune(input: PruneInput): PrunePlan {
   const usedPercent = disk && disk.capacityBytes > 0 ? 100 - (disk.availableBytes * 100) / disk.capacityBytes : undefined;
   const crossed = usedPercent !== undefined && usedPercent >= policy.highWatermarkPercent;
   const watermarkPass = input.force === "watermark" || (crossed && input.force !== "max-age-only");
+  // kubelet's integer arithmetic: capacity * (100 - low) / 100 rounded down, minus available.
   const targetBytes = disk && disk.capacityBytes > 0
-    ? Math.max(0, Math.ceil((disk.capacityBytes * (100 - policy.lowWatermarkPercent)) / 100 - disk.availableBytes))
+    ? Math.max(0, Math.floor((disk.capacityBytes * (100 - policy.lowWatermarkPercent)) / 100) - disk.availableBytes)
     : 0;
   const takeAll = input.force === "watermark" && targetBytes === 0;
 
@@ -108,18 +109,15 @@ export function planPrune(input: PruneInput): PrunePlan {
   const eligible: Eligible[] = [];
   for (const image of input.images) {
     const usage = Object.hasOwn(input.usage, image.id) ? input.usage[image.id] : undefined;
-    const pattern = image.pinned || image.sandbox || image.usedBy.length > 0 ? undefined : protection.match(image);
-    if (image.pinned) kept.push(keptImage(image, usage, "pinned", "pinned"));
-    else if (image.sandbox) kept.push(keptImage(image, usage, "sandbox", "sandbox image"));
-    else if (image.usedBy.length > 0) kept.push(keptImage(image, usage, "in-use", inUseReason(image.usedBy)));
-    else if (pattern !== undefined) kept.push(keptImage(image, usage, "protected", `protected by ${pattern}`));
-    else if (prepull.match(image) !== undefined) kept.push(keptImage(image, usage, "pre-pull", "pre-pull list"));
-    else {
-      const since = usage ? usage.lastUsed ?? usage.firstSeen : now;
-      const unusedMs = Math.max(0, now - since);
-      if (unusedMs < policy.minUnusedAgeMs) kept.push(keptImage(image, usage, "too-young", youngReason(usage, unusedMs, policy.minUnusedAgeMs)));
-      else eligible.push({ image, usage, since, unusedMs });
+    const protectedBy = protectionOf(image, protection, prepull);
+    if (protectedBy !== undefined) {
+      kept.push(keptImage(image, usage, protectedBy.rule, protectedBy.reason));
+      continue;
     }
+    const since = usage ? usage.lastUsed ?? usage.firstSeen : now;
+    const unusedMs = Math.max(0, now - since);
+    if (unusedMs < policy.minUnusedAgeMs) kept.push(keptImage(image, usage, "too-young", youngReason(usage, unusedMs, policy.minUnusedAgeMs)));
+    else eligible.push({ image, usage, since, unusedMs });
   }
 
   eligible.sort((a, b) => a.since - b.since || b.image.sizeBytes - a.image.sizeBytes || (a.image.id < b.image.id ? -1 : a.image.id > b.image.id ? 1 : 0));
@@ -169,6 +167,17 @@ export function planPrune(input: PruneInput): PrunePlan {
     bytesPlanned,
     reachesLowWatermark: disk !== undefined && disk.capacityBytes > 0 && bytesPlanned >= targetBytes,
   };
+}
+
+/** The first rule that keeps the image whatever its age, strongest first. */
+function protectionOf(image: PruneImage, protection: ReferenceMatcher, prepull: ReferenceMatcher): { rule: KeepRule; reason: string } | undefined {
+  if (image.pinned) return { rule: "pinned", reason: "pinned" };
+  if (image.sandbox) return { rule: "sandbox", reason: "sandbox image" };
+  if (image.usedBy.length > 0) return { rule: "in-use", reason: inUseReason(image.usedBy) };
+  const pattern = protection.match(image);
+  if (pattern !== undefined) return { rule: "protected", reason: `protected by ${pattern}` };
+  if (prepull.match(image) !== undefined) return { rule: "pre-pull", reason: "pre-pull list" };
+  return undefined;
 }
 
 function keptImage(image: PruneImage, usage: ImageUsage | undefined, rule: KeepRule, reason: string): KeptImage {

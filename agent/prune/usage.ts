@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { ImageView } from "../runtime/index.js";
 import type { ImageUsage } from "./plan.js";
@@ -101,7 +101,7 @@ export class UsageTracker {
 
   private async writeAtomically(): Promise<void> {
     const dir = dirname(this.path);
-    await mkdir(dir, { recursive: true });
+    await ensureDirectory(dir);
     const body: StateFile = { version: STATE_VERSION, savedAt: new Date().toISOString(), images: {} };
     body.images = Object.fromEntries(
       [...this.entries].map(([id, e]) => [id, e.lastUsed === undefined ? { firstSeen: e.firstSeen } : { firstSeen: e.firstSeen, lastUsed: e.lastUsed }]),
@@ -164,6 +164,32 @@ function usageEntry(raw: unknown, now: number): ImageUsage | undefined {
   if (typeof firstSeen !== "number" || !Number.isFinite(firstSeen) || firstSeen < 0) return undefined;
   if (lastUsed !== undefined && (typeof lastUsed !== "number" || !Number.isFinite(lastUsed) || lastUsed < 0)) return undefined;
   return { firstSeen: Math.min(firstSeen, now), lastUsed: lastUsed === undefined ? undefined : Math.min(lastUsed, now) };
+}
+
+/**
+ * mkdir -p by hand: Node 20's recursive mkdir spins forever at full CPU where mkdir(2) answers
+ * ENOENT although the parent exists (any path under /proc), and a misconfigured state path must
+ * fail, not hang the agent.
+ */
+async function ensureDirectory(dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let at = dir; ; at = dirname(at)) {
+    try {
+      await stat(at);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+      missing.push(at);
+      if (dirname(at) === at) break;
+    }
+  }
+  for (const d of missing.reverse()) {
+    try {
+      await mkdir(d);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+  }
 }
 
 /** Makes the rename itself durable; some filesystems cannot fsync a directory, which is fine. */

@@ -16,6 +16,7 @@ export interface PruneFinding {
   lastRunAt: string;
   trigger: string;
   dryRun: boolean;
+  planned: number;
   removed: number;
   freedBytes: number;
   failed: number;

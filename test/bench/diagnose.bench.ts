@@ -37,7 +37,7 @@ function row(name: string, s: Stats): string {
   return `${name.padEnd(44)} ${s.median.toFixed(1).padStart(8)} ${s.p90.toFixed(1).padStart(8)} ${s.min.toFixed(1).padStart(8)}`;
 }
 
-async function main(): Promise<void> {
+export async function benchDiagnose(): Promise<void> {
   if (!existsSync(bin)) throw new Error("dist/ is missing: run npm run build first (npm run bench does)");
   const skopeo = spawnSync("skopeo", ["--version"], { encoding: "utf8" });
   if (skopeo.status !== 0) throw new Error("skopeo is the peer tool of this benchmark: apt-get install -y skopeo");
@@ -80,8 +80,3 @@ async function main(): Promise<void> {
     await lab.stop();
   }
 }
-
-main().catch((err: unknown) => {
-  console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
-  process.exitCode = 1;
-});

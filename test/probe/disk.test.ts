@@ -28,3 +28,19 @@ test("host figures match what df reports for the same path", async () => {
   assert.ok(fs.usedPercent >= 0 && fs.usedPercent <= 100);
   assert.equal(fs.device, "dev");
 });
+
+test("mounts come from the kernel's mountinfo, escapes decoded", async () => {
+  const { parseMountInfo } = await import("../../agent/probe/index.js");
+  const text = [
+    "26 1 253:0 / / rw,relatime shared:1 - ext4 /dev/vda rw",
+    "99 26 0:52 / /var/lib/containerd rw,nosuid - xfs /dev/mapper/data rw,attr2",
+    "100 26 0:53 / /mnt/with\\040space rw - tmpfs tmpfs rw,size=16384k",
+    "garbage line",
+    "",
+  ].join("\n");
+  assert.deepEqual(parseMountInfo(text), [
+    { mount: "/", fsType: "ext4", device: "/dev/vda" },
+    { mount: "/var/lib/containerd", fsType: "xfs", device: "/dev/mapper/data" },
+    { mount: "/mnt/with space", fsType: "tmpfs", device: "tmpfs" },
+  ]);
+});

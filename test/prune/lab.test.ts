@@ -154,3 +154,13 @@ test("ages survive a restart: the next run reads the first-seen time the previou
   assert.equal(state().images[ids["young"] ?? ""]?.firstSeen, firstSeen);
   assert.equal(state().images[ids["old-big"] ?? ""], undefined, "removed images are forgotten");
 });
+
+test("a state file that cannot be written is a warning on the output, and the run still succeeds", async () => {
+  const args = ["prune", "--cri-endpoint", lab.criEndpoint, "--state-file", "/proc/pm-nope/state.json"];
+  const r = await runPullmedicJson<PruneJson>(args);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.out.stateFile.saved, false);
+  assert.match(r.out.warnings.join("\n"), /cannot write image usage state \/proc\/pm-nope\/state\.json: ENOENT/);
+  const text = await runPullmedic(args);
+  assert.match(text.stdout, /^warning: cannot write image usage state/m);
+});

@@ -128,6 +128,14 @@ test("a full disk mid-write leaves the old state intact and loadable (real ENOSP
   }
 });
 
+test("a state path where no directory can be made fails fast instead of spinning (Node's recursive mkdir loops under /proc)", async (t) => {
+  if (process.platform !== "linux") {
+    t.skip("/proc is Linux's");
+    return;
+  }
+  await assert.rejects(new UsageTracker("/proc/pm-nope/deeper/state.json").save(), /ENOENT/);
+});
+
 test("saves from two callers at once do not interleave", async (t) => {
   const path = join(tempDir(t), "state.json");
   const tracker = new UsageTracker(path);

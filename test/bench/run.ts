@@ -1,0 +1,19 @@
+// npm run bench [diagnose|agent]: runs the benchmarks one after the other. Prints figures only.
+import { benchAgent } from "./agent.bench.js";
+import { benchDiagnose } from "./diagnose.bench.js";
+
+const which = process.argv.slice(2);
+const benches: [string, () => Promise<void>][] = [
+  ["diagnose", benchDiagnose],
+  ["agent", benchAgent],
+];
+try {
+  for (const [name, run] of benches) {
+    if (which.length && !which.includes(name)) continue;
+    await run();
+    console.log("");
+  }
+} catch (err) {
+  console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+}
