@@ -24,6 +24,8 @@ export interface RunningAgent {
   stop(): Promise<void>;
 }
 
+const USAGE_SAVE_EVERY_MS = 5 * 60_000;
+
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -40,6 +42,8 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   const { tracker: usage, warning } = await UsageTracker.load(config.stateFile, { now: Date.now() });
   if (warning) log.warn(warning, { stateFile: config.stateFile });
   let latestImages: NodeImages | undefined;
+  let savedSize = -1;
+  let savedAt = 0;
   let pruneTotals = { removed: 0, freedBytes: 0 };
 
   /** Times a check, records its outcome, and logs one line a person can read. */
@@ -108,8 +112,19 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     );
     if (!node) return;
     latestImages = node;
-    usage.observe(node.images, Date.now());
-    await usage.save().catch((err: unknown) => log.warn(`cannot save image ages to ${config.stateFile}: ${errorText(err)}`));
+    const now = Date.now();
+    usage.observe(node.images, now);
+    // In-use images get a new last-used time every round; writing (and fsyncing) that every 30 s
+    // buys nothing. New or removed images are saved at once, time alone every few minutes.
+    if (usage.size !== savedSize || now - savedAt >= USAGE_SAVE_EVERY_MS) {
+      await usage.save().then(
+        () => {
+          savedSize = usage.size;
+          savedAt = now;
+        },
+        (err: unknown) => log.warn(`cannot save image ages to ${config.stateFile}: ${errorText(err)}`),
+      );
+    }
   });
 
   if (config.prune.enabled) {
