@@ -57,7 +57,7 @@ export function buildProgram(env: NodeJS.ProcessEnv): Command {
     "Reads CRI ImageFsInfo for the image filesystem's mount point, then statfs(2) on it for capacity,\n" +
       "free bytes and inodes. Exits 1 when the disk is past kubelet's image GC threshold (85 %).",
     async (flags) => (await import("./disk.js")).diskVerb(flags, env));
-  runtimeVerb(program, "status", "this node at a glance: runtime health, images and disk (what `npm start` runs)",
+  runtimeVerb(program, "status", "this node at a glance, once: runtime health, images and disk",
     "One read of the runtime's conditions, its images and its image filesystem.",
     async (flags) => (await import("./status.js")).statusVerb(flags, env));
   program
