@@ -73,7 +73,39 @@ export const configSchema = z.strictObject({
       timeout: duration(100, 120_000).prefault("10s"),
     })
     .prefault({}),
-  prepull: z.strictObject({ images: z.array(z.string().min(1)).default([]) }).prefault({}),
+  prepull: z
+    .strictObject({
+      /** An image reference, or one with its own pull credentials and schedule. */
+      images: z
+        .array(
+          z.union([
+            z.string().min(1),
+            z.strictObject({
+              image: z.string().min(1),
+              dockerConfig: z.string().min(1).optional(),
+              platform: z.string().min(1).optional(),
+              schedule: z.string().min(1).optional(),
+            }),
+          ]),
+        )
+        .default([]),
+      schedule: z.string().min(1).default("0 */6 * * *"),
+      /** A random delay before each scheduled round, so a fleet does not hit the registry at once. */
+      jitter: duration(0, 86_400_000).prefault("5m"),
+      runAtStart: z.boolean().default(true),
+      concurrency: z.number().int().min(1).max(16).default(2),
+      timeout: duration(100, 120_000).prefault("10s"),
+      pullDeadline: duration(1000, 3_600_000).prefault("10m"),
+      quotaReserve: z.number().int().min(0).max(10_000).default(10),
+      retries: z
+        .strictObject({
+          attempts: z.number().int().min(1).max(10).default(3),
+          baseDelay: duration(0, 600_000).prefault("2s"),
+          maxDelay: duration(0, 3_600_000).prefault("1m"),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
 });
 
 export type AgentConfig = z.output<typeof configSchema>;

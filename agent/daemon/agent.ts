@@ -42,6 +42,8 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   const { tracker: usage, warning } = await UsageTracker.load(config.stateFile, { now: Date.now() });
   if (warning) log.warn(warning, { stateFile: config.stateFile });
   let latestImages: NodeImages | undefined;
+  // Pre-pulled images are protected from the agent's own prune.
+  const prepullImages = config.prepull.images.map((t) => (typeof t === "string" ? t : t.image));
   let savedSize = -1;
   let savedAt = 0;
   let pruneTotals = { removed: 0, freedBytes: 0 };
@@ -142,7 +144,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
           const pass = await prunePass(await runtime.get(), {
             policy,
             tracker: usage,
-            prepull: config.prepull.images,
+            prepull: prepullImages,
             dryRun: config.prune.dryRun,
             log: (message: string) => log.info(`prune: ${message}`),
           });
