@@ -4,6 +4,7 @@ import type { AgentConfig } from "../config/index.js";
 import { humanBytes } from "../format.js";
 import type { Logger } from "../log.js";
 import { probeRegistries, registriesOfImages, type RegistryProbe } from "../probe/index.js";
+import { prepullRound, type PrepullImageStatus, type PrepullTarget } from "../prepull/index.js";
 import { prunePass, UsageTracker } from "../prune/index.js";
 import { checkDockerHubQuota, describeQuota, QuotaTracker, type QuotaReading } from "../quota/index.js";
 import { matchCredentials, parseDockerConfigJson, parseReference, type RegistryCredential } from "../registry/index.js";
@@ -25,6 +26,12 @@ export interface RunningAgent {
 }
 
 const USAGE_SAVE_EVERY_MS = 5 * 60_000;
+
+/** Waits, or stops waiting when the agent stops; false when it was interrupted. */
+async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
+  const { setTimeout: wait } = await import("node:timers/promises");
+  return wait(ms, true, { signal }).catch(() => false);
+}
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -173,6 +180,52 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     await scheduler.cron("prune", config.prune.schedule, prune);
   }
 
+  const shutdown = new AbortController();
+  if (config.prepull.images.length > 0) {
+    const statuses = new Map<string, PrepullImageStatus>();
+    const schedules = new Map<string, PrepullTarget[]>();
+    for (const t of config.prepull.images) {
+      const target: PrepullTarget = typeof t === "string" ? { image: t } : { image: t.image, ...(t.dockerConfig ? { dockerConfig: t.dockerConfig } : {}), ...(t.platform ? { platform: t.platform } : {}) };
+      const schedule = typeof t === "string" ? config.prepull.schedule : (t.schedule ?? config.prepull.schedule);
+      schedules.set(schedule, [...(schedules.get(schedule) ?? []), target]);
+    }
+    const round = (targets: PrepullTarget[], jitterMs: number) => async () => {
+      // A random wait first, so a thousand nodes on the same schedule do not hit the registry at once.
+      if (jitterMs > 0 && !(await pause(Math.random() * jitterMs, shutdown.signal))) return;
+      await run(
+        "prepull",
+        async () => {
+          const containerdVersion = await runtime.containerdVersion();
+          const results = await prepullRound(targets, {
+            client: await runtime.get(),
+            hostsDir: config.hostsDir,
+            ...(containerdVersion ? { containerdVersion } : {}),
+            timeoutMs: config.prepull.timeout,
+            pullDeadlineMs: config.prepull.pullDeadline,
+            concurrency: config.prepull.concurrency,
+            retries: { attempts: config.prepull.retries.attempts, baseDelayMs: config.prepull.retries.baseDelay, maxDelayMs: config.prepull.retries.maxDelay },
+            quota: { latest: () => quota.latest(), reserve: config.prepull.quotaReserve },
+            onRateLimit: (r) => quota.recordRateLimit(r, "pull"),
+            onProgress: (status) => statuses.set(status.image, status),
+            previous: statuses,
+          });
+          for (const r of results) statuses.set(r.image, r);
+          return results;
+        },
+        (results) => {
+          const count = (a: string) => results.filter((r) => r.action === a).length;
+          const failed = results.filter((r) => r.action === "failed").map((r) => `${r.image} (${r.cause ?? "unknown"})`);
+          return `${count("pulled")} pulled, ${count("unchanged")} unchanged, ${count("deferred")} deferred, ${failed.length} failed${failed.length ? `: ${failed.join(", ")}` : ""}`;
+        },
+        () => [...statuses.values()],
+      );
+    };
+    let n = 0;
+    for (const [schedule, targets] of schedules) await scheduler.cron(n++ === 0 ? "prepull" : `prepull ${schedule}`, schedule, round(targets, config.prepull.jitter));
+    // A node that joins gets its images before it gets pods: one round for every target at start.
+    if (config.prepull.runAtStart) void scheduler.triggerOnce("prepull-start", round([...schedules.values()].flat(), 0));
+  }
+
   if (config.probes.enabled) {
     scheduler.every("probes", config.probes.interval, async () => {
       await run(
@@ -219,6 +272,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     ready,
     stop: () =>
       (stopping ??= (async () => {
+        shutdown.abort();
         const abandoned = await scheduler.stop(config.shutdownTimeout);
         if (abandoned.length) log.warn(`shutdown: abandoned ${abandoned.join(", ")} after ${config.shutdownTimeout} ms`);
         await usage.save().catch((err: unknown) => log.warn(`cannot save image ages: ${errorText(err)}`));

@@ -52,6 +52,12 @@ export class Scheduler {
     job.stopCron = () => cron.stop();
   }
 
+  /** A job that runs once, now, tracked like the others so shutdown waits for it. */
+  triggerOnce(name: string, fn: () => Promise<void>): Promise<void> {
+    const job = this.add(name, fn);
+    return this.runJob(job);
+  }
+
   /** Runs a job now unless it is already running; resolves when that run ends. */
   trigger(name: string): Promise<void> {
     const job = this.jobs.get(name);

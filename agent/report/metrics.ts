@@ -41,6 +41,16 @@ export interface QuotaFinding {
   windowSeconds: number | undefined;
 }
 
+/** The pre-puller's per-image status, as far as metrics read it. */
+export interface PrepullFinding {
+  image: string;
+  state: string;
+  bytes: number | undefined;
+  durationMs: number | undefined;
+  lastPull: string | undefined;
+  lastCheck: string | undefined;
+}
+
 export interface Metrics {
   contentType: string;
   render(): Promise<string>;
@@ -123,6 +133,23 @@ export async function createMetrics(state: NodeState, extra: { quotaReadings: ()
   });
   gauge("pullmedic_dockerhub_quota_window_seconds", "Length of Docker Hub's quota window for the source.", ["source"], (g) => {
     for (const q of extra.quotaReadings()) if (q.windowSeconds !== undefined) g.set({ source: q.source ?? "unknown" }, q.windowSeconds);
+  });
+
+  const prepull = () => state.result<PrepullFinding[]>("prepull") ?? [];
+  gauge("pullmedic_prepull_image_state", "1 for the pre-pull state each critical image is in (present, pulling, failed, deferred).", ["image", "state"], (g) => {
+    for (const p of prepull()) for (const st of ["present", "pulling", "failed", "deferred"]) g.set({ image: p.image, state: st }, p.state === st ? 1 : 0);
+  });
+  gauge("pullmedic_prepull_image_bytes", "Size of the pre-pulled image as the runtime counts it.", ["image"], (g) => {
+    for (const p of prepull()) if (p.bytes !== undefined) g.set({ image: p.image }, p.bytes);
+  });
+  gauge("pullmedic_prepull_last_pull_duration_seconds", "How long the last pull of the image took.", ["image"], (g) => {
+    for (const p of prepull()) if (p.durationMs !== undefined) g.set({ image: p.image }, p.durationMs / 1000);
+  });
+  gauge("pullmedic_prepull_last_pull_timestamp_seconds", "When the image was last pulled by the pre-puller.", ["image"], (g) => {
+    for (const p of prepull()) if (p.lastPull) g.set({ image: p.image }, Date.parse(p.lastPull) / 1000);
+  });
+  gauge("pullmedic_prepull_last_check_timestamp_seconds", "When the image's tag was last checked against the registry.", ["image"], (g) => {
+    for (const p of prepull()) if (p.lastCheck) g.set({ image: p.image }, Date.parse(p.lastCheck) / 1000);
   });
 
   gauge("pullmedic_check_success", "1 when the latest run of the check succeeded.", ["check"], (g) => {

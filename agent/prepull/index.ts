@@ -1,0 +1,16 @@
+// The pre-pull room: keeps critical images present and fresh on the node without wasting pulls.
+// Scheduling lives with the daemon; this room runs one round when asked. Other folders import
+// only this file.
+export { prepullRound } from "./round.js";
+export { isDockerHub } from "./quota-gate.js";
+export { backoffDelayMs } from "./backoff.js";
+export { PREPULL_DEFAULTS, DEFAULT_DOCKER_HUB_DOMAINS } from "./types.js";
+export type {
+  PrepullAction,
+  PrepullImageStatus,
+  PrepullOptions,
+  PrepullState,
+  PrepullTarget,
+  QuotaSnapshot,
+  RetryPolicy,
+} from "./types.js";
