@@ -89,6 +89,31 @@ export function buildProgram(env: NodeJS.ProcessEnv): Command {
       process.stdout.write(flags.json ? `${JSON.stringify(result.json)}\n` : result.text);
       process.exitCode = result.exitCode;
     });
+  program
+    .command("prepull")
+    .argument("<image...>", "images to have on this node, e.g. nginx:1.27 registry.example.com/team/app:v2")
+    .summary("pull images onto this node now, only those missing or whose tag moved, with a line per image")
+    .description(
+      "Pull images onto this node now, only those missing or whose tag moved, with a line per image.\n\n" +
+        "Asks each image's registry for the tag's digest with a manifest HEAD (Docker Hub does not count a\n" +
+        "HEAD as a pull) through the host containerd would use, and compares it with the node's copy: the\n" +
+        "same digest is `unchanged` and nothing is downloaded. Otherwise CRI PullImage, a few at a time,\n" +
+        "retried with back-off. A Docker Hub pull waits (`deferred`) when the quota the HEADs report is\n" +
+        "under 10 pulls, keeping the last ones for pods. Failures carry a cause and a fix, as in diagnose.\n" +
+        "Exit 0 when no image failed (deferred is not a failure), 1 otherwise.",
+    )
+    .option("--docker-config <file>", "pull credentials as a .dockerconfigjson file, used for every image it has an entry for")
+    .option("--hosts-dir <dir>", "containerd's registry host config (certs.d) directory", DEFAULT_HOSTS_DIR)
+    .option("--cri-endpoint <url>", ENDPOINT_HELP)
+    .option("--concurrency <n>", "images worked on at once, 1-16", "2")
+    .option("--timeout <seconds>", "deadline for each registry step and runtime call", String(DEFAULT_TIMEOUT_SECONDS))
+    .option("--pull-deadline <seconds>", "how long one pull may take", "600")
+    .option("--json", "print one JSON object on stdout instead of text")
+    .action(async (images: string[], flags: import("./prepull.js").PrepullFlags) => {
+      const result = await (await import("./prepull.js")).prepullVerb(images, flags, env, (line) => process.stdout.write(line));
+      process.stdout.write(flags.json ? `${JSON.stringify(result.json)}\n` : result.text);
+      process.exitCode = result.exitCode;
+    });
 
   program
     .command("diagnose")

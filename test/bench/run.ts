@@ -1,10 +1,12 @@
-// npm run bench [diagnose|agent]: runs the benchmarks one after the other. Prints figures only.
+// npm run bench [diagnose|prepull|agent]: runs the benchmarks one after the other. Prints figures only.
 import { benchAgent } from "./agent.bench.js";
 import { benchDiagnose } from "./diagnose.bench.js";
+import { benchPrepull } from "./prepull.bench.js";
 
 const which = process.argv.slice(2);
 const benches: [string, () => Promise<void>][] = [
   ["diagnose", benchDiagnose],
+  ["prepull", benchPrepull],
   ["agent", benchAgent],
 ];
 try {
