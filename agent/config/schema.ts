@@ -1,5 +1,17 @@
 import { z } from "zod";
 import { parseDuration } from "../duration.js";
+import { lazyModule } from "../lazy.js";
+
+const croner = lazyModule<typeof import("croner")>("croner");
+
+/** A cron pattern croner accepts ("0 * * * *"); checked here so a typo stops the agent at start. */
+const cron = z.string().min(1).superRefine((pattern, ctx) => {
+  try {
+    new (croner().Cron)(pattern, { paused: true }).stop();
+  } catch (err) {
+    ctx.addIssue({ code: "custom", message: `"${pattern}" is not a cron schedule (${err instanceof Error ? err.message : String(err)}); write it like "0 * * * *"` });
+  }
+});
 
 /** A duration written as "30s", "5m", "24h"; validated to a range, carried as milliseconds. */
 function duration(min: number, max: number) {
@@ -44,7 +56,7 @@ export const configSchema = z.strictObject({
     .strictObject({
       enabled: z.boolean().default(true),
       dryRun: z.boolean().default(false),
-      schedule: z.string().min(1).default("0 * * * *"),
+      schedule: cron.default("0 * * * *"),
       highWatermarkPercent: percent.default(80),
       lowWatermarkPercent: percent.default(70),
       minUnusedAge: duration(0, 365 * 86_400_000).prefault("24h"),
@@ -80,16 +92,23 @@ export const configSchema = z.strictObject({
         .array(
           z.union([
             z.string().min(1),
-            z.strictObject({
-              image: z.string().min(1),
-              dockerConfig: z.string().min(1).optional(),
-              platform: z.string().min(1).optional(),
-              schedule: z.string().min(1).optional(),
-            }),
+            z
+              .strictObject({
+                image: z.string().min(1),
+                dockerConfig: z.string().min(1).optional(),
+                /** A pull Secret by name needs the Kubernetes API client, which comes with the pod watch. */
+                secret: z.string().min(1).optional(),
+                platform: z.string().min(1).optional(),
+                schedule: cron.optional(),
+              })
+              .refine((t) => t.secret === undefined, {
+                message: "pull Secrets by name need Kubernetes API access, which this version of the agent does not have yet: mount the Secret into the pod and name its .dockerconfigjson file with dockerConfig",
+                path: ["secret"],
+              }),
           ]),
         )
         .default([]),
-      schedule: z.string().min(1).default("0 */6 * * *"),
+      schedule: cron.default("0 */6 * * *"),
       /** A random delay before each scheduled round, so a fleet does not hit the registry at once. */
       jitter: duration(0, 86_400_000).prefault("5m"),
       runAtStart: z.boolean().default(true),

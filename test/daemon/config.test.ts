@@ -45,7 +45,7 @@ test("file, then environment, then flags: the later wins", async () => {
 });
 
 test("every problem is reported at once, each naming its key and where it came from", async () => {
-  const f = file("bad.yaml", ["prune:", "  hihgWatermarkPercent: 90", "  lowWatermarkPercent: 95", "disk:", "  interval: soon", "listen: nope", "quota:", "  registryUrl: ftp://x", "colour: blue", ""].join("\n"));
+  const f = file("bad.yaml", ["prune:", "  hihgWatermarkPercent: 90", "  lowWatermarkPercent: 95", "disk:", "  interval: soon", "listen: nope", "quota:", "  registryUrl: ftp://x", "colour: blue", "prepull:", "  schedule: every hour", ""].join("\n"));
   const p = await problems({ file: f, env: { PULLMEDIC_LOG_LEVEL: "loud" } });
   const expect = [
     /^prune\.hihgWatermarkPercent: unknown key \(did you mean highWatermarkPercent\?\) in .*bad\.yaml$/,
@@ -54,6 +54,7 @@ test("every problem is reported at once, each naming its key and where it came f
     /^listen: must be host:port/,
     /^quota\.registryUrl: must be an http:\/\/ or https:\/\/ URL/,
     /^colour: unknown key/,
+    /^prepull\.schedule: "every hour" is not a cron schedule/,
     /^logLevel: .*"debug".*\(from PULLMEDIC_LOG_LEVEL\)$/,
   ];
   for (const re of expect) assert.ok(p.some((x) => re.test(x)), `${re} in\n${p.join("\n")}`);
@@ -79,4 +80,12 @@ test("durations read the way people write them", () => {
 test("an empty file is the defaults", async () => {
   const c = await loadConfig({ file: file("empty.yaml", "# nothing yet\n"), env: {} });
   assert.equal(c.disk.interval, 30_000);
+});
+
+test("a pre-pull target may carry its own credentials file and schedule; a Secret by name is refused with the way out", async () => {
+  const ok = await loadConfig({ file: file("prepull.yaml", 'prepull:\n  images:\n    - nginx:1.27\n    - { image: ghcr.io/acme/api:2, dockerConfig: /etc/pullmedic/ghcr.json, schedule: "*/30 * * * *" }\n'), env: {} });
+  assert.deepEqual(ok.prepull.images[1], { image: "ghcr.io/acme/api:2", dockerConfig: "/etc/pullmedic/ghcr.json", schedule: "*/30 * * * *" });
+  assert.equal(ok.prepull.schedule, "0 */6 * * *");
+  const p = await problems({ file: file("secret.yaml", "prepull:\n  images:\n    - { image: ghcr.io/acme/api:2, secret: regcred }\n"), env: {} });
+  assert.match(p[0] ?? "", /^prepull\.images\.0\.secret: pull Secrets by name need Kubernetes API access.*dockerConfig/);
 });
