@@ -9,6 +9,14 @@ import { setFlagsFromString } from "node:v8";
 // a minute just as well.
 setFlagsFromString("--liftoff-only");
 
+// `pullmedic diagnose … | head` closes the pipe early: that is the reader's choice, not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(typeof process.exitCode === "number" ? process.exitCode : 0);
+    throw err;
+  });
+}
+
 const { main } = await import("./cli/index.js");
 const { redactText } = await import("./log.js");
 
