@@ -76,12 +76,16 @@ test("disk exits 1 and says why once the image filesystem passes 85 %", async ()
   assert.match(r.stdout, /problem: .* is 9\d(\.\d)? % full: kubelet image GC starts at 85 %/);
 });
 
-test("status shows runtime conditions, images and disk in one go", async () => {
+test("status shows runtime conditions, images and disk in one go, and exits 1 for the full disk", async () => {
+  // The previous test left the image filesystem past 85 %: status reports it as its problem.
   const r = await pullmedic(["status", "--json", "--cri-endpoint", lab.criEndpoint]);
-  const out = JSON.parse(r.stdout) as { conditions: { type: string; status: boolean }[]; images: unknown[]; imageFilesystems: unknown[] };
+  assert.equal(r.code, 1, r.stderr);
+  const out = JSON.parse(r.stdout) as { conditions: { type: string; status: boolean }[]; images: unknown[]; imageFilesystems: unknown[]; problems: string[] };
   assert.equal(out.conditions.find((c) => c.type === "RuntimeReady")?.status, true);
   assert.ok(out.images.length >= 2);
   assert.equal(out.imageFilesystems.length, 1);
+  assert.equal(out.problems.length, 1);
+  assert.match(out.problems[0] ?? "", /% full: kubelet image GC starts at 85 %/);
 });
 
 test("a socket that does not exist: exit 2, one line naming it, no stack trace", async () => {

@@ -147,8 +147,10 @@ describe("lab with registry auth", () => {
     const { ref } = await lab.push(buildImage({ files: { secret: "data" }, label: "auth" }), "private/app:1");
     await assert.rejects(lab.ctr("images", "pull", "--plain-http", ref), /401 Unauthorized|authorization failed/);
     await lab.ctr("images", "pull", "--plain-http", "--user", `${credentials.username}:${credentials.password}`, ref);
+    const listed = (await lab.ctr("images", "ls", "-q")).split("\n");
+    assert.ok(listed.includes(ref), "the authenticated pull put the image on the node");
     // The sandbox image was preloaded, since kubelet never sends credentials for it.
-    assert.ok((await lab.ctr("images", "ls", "-q")).split("\n").includes(lab.sandboxImage));
+    assert.ok(listed.includes(lab.sandboxImage));
   });
 
   test("stop() leaves nothing behind", () => assertStopsCleanly(lab));

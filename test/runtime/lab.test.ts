@@ -1,5 +1,6 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { statfsSync } from "node:fs";
 import { buildImage, buildIndex, nodePlatform, startLab, type Lab } from "../lab/index.js";
 import { createPod, deletePod } from "../lab/pods.js";
 import { CriError, RuntimeClient, readNodeImages } from "../../agent/runtime/index.js";
@@ -114,7 +115,10 @@ test("ImageFsInfo names the snapshotter's mount, and the host figures for it are
   assert.ok(first?.fsId?.mountpoint.startsWith(lab.containerdRoot), `${first?.fsId?.mountpoint} under ${lab.containerdRoot}`);
   const [fs] = await readImageFilesystems(client);
   assert.ok(fs?.host, fs?.hostError);
-  assert.ok(fs.host.capacityBytes > 0 && fs.host.availableBytes <= fs.host.capacityBytes);
+  const st = statfsSync(fs.mountpoint);
+  assert.equal(fs.host.capacityBytes, st.blocks * st.bsize, "capacity is the filesystem's, as statfs says");
+  assert.ok(Math.abs(fs.host.availableBytes - st.bavail * st.bsize) < 64 * 1024 * 1024, "available matches statfs (other writers aside)");
+  assert.equal(fs.host.inodesTotal, st.files);
   // containerd refreshes snapshot usage in the background, so only its presence is certain here.
   assert.equal(typeof fs.runtimeUsedBytes, "number");
 });
