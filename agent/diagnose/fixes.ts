@@ -86,7 +86,8 @@ const FIXES: Partial<Record<Cause, (f: DiagnosisFacts) => string[]>> = {
   "rate-limited": (f) => [
     `${secret(f, "dockerhub")}  # authenticated pulls count against the account, not the node's address`,
     attachSecretCommand("dockerhub", namespace(f)),
-    hostsToml(f, `server = "https://registry-1.docker.io"\n[host."https://<mirror>"]\n  capabilities = ["pull", "resolve"]`),
+    // The file goes under the image's registry, so its upstream must be that registry, not always Docker Hub.
+    hostsToml(f, `server = "https://${f.domain === undefined || f.domain === "docker.io" ? "registry-1.docker.io" : f.domain}"\n[host."https://<mirror>"]\n  capabilities = ["pull", "resolve"]`),
   ],
   dns: (f) => {
     const { hostOnly } = splitHost(endpointHost(f));
@@ -117,21 +118,25 @@ const FIXES: Partial<Record<Cause, (f: DiagnosisFacts) => string[]>> = {
         return [`echo | openssl s_client ${connect} 2>/dev/null | openssl x509 -noout -dates  # renew the registry's certificate`, "date -u  # a wrong node clock makes valid certificates look expired"];
       case "wrong-host":
         return [`echo | openssl s_client ${connect} 2>/dev/null | openssl x509 -noout -ext subjectAltName  # pull by a name the certificate lists, or reissue it for ${hostOnly}`];
-      case "http-to-https":
-        return [hostsToml(f, `server = "http://${host}"\n[host."http://${host}"]\n  capabilities = ["pull", "resolve"]`)];
+      case "http-to-https": {
+        // Either side can be the plain one: an https endpoint answered in HTTP, or an http one in TLS.
+        const scheme = f.endpoint?.startsWith("http:") ? "https" : "http";
+        return [hostsToml(f, `server = "${scheme}://${host}"\n[host."${scheme}://${host}"]\n  capabilities = ["pull", "resolve"]`)];
+      }
       default:
         return [`echo | openssl s_client ${connect}`];
     }
   },
   "registry-unavailable": (f) => [`curl -s -o /dev/null -w '%{http_code}\\n' ${shellQuote(`${f.endpoint ?? `https://${endpointHost(f)}`}/v2/`)}  # 5xx: the registry is failing; kubelet retries on its own`],
   "platform-mismatch": (f) => {
+    // Platform names come from the registry's index: only a plain name goes inside the quoted patch.
     const arch = f.availablePlatforms?.[0]?.split("/")[1];
     const wanted = f.platform ? [f.platform.os, f.platform.architecture, f.platform.variant].filter(Boolean).join("/") : "<os>/<arch>";
     return [
-      arch
+      arch !== undefined && /^[a-z0-9_.-]+$/i.test(arch)
         ? `kubectl patch deployment <deployment> -n ${namespace(f) ?? "<namespace>"} -p '{"spec":{"template":{"spec":{"nodeSelector":{"kubernetes.io/arch":"${arch}"}}}}}'  # run it where the image runs`
         : "kubectl get nodes -L kubernetes.io/arch",
-      `docker buildx build --platform ${[wanted, ...(f.availablePlatforms ?? [])].join(",")} -t ${shellQuote(f.image)} --push .  # or publish the image for this platform too`,
+      `docker buildx build --platform ${shellQuote([wanted, ...(f.availablePlatforms ?? [])].join(","))} -t ${shellQuote(f.image)} --push .  # or publish the image for this platform too`,
     ];
   },
   "pull-timeout": (f) => [

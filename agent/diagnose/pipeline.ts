@@ -12,6 +12,7 @@ import {
   RegistryClient,
   RegistryError,
   describeCredential,
+  redactUrls,
   formatPlatform,
   manifestReference,
   matchCredentials,
@@ -118,10 +119,13 @@ export async function diagnoseImage(opts: DiagnoseOptions): Promise<Diagnosis> {
     const credential = credentialStep(run, ref);
     const hosts = await hostsStep(run, ref);
     const reached = await walkHosts(run, ref, hosts, credential);
-    registry = new URL(reached.host.url).host;
-    await diskStep(run, reached.imageBytes);
-    await throughputStep(run, reached);
-    await reached.client.close();
+    try {
+      registry = new URL(reached.host.url).host;
+      await diskStep(run, reached.imageBytes);
+      await throughputStep(run, reached);
+    } finally {
+      await reached.client.close();
+    }
     if (opts.pull) await pullStep(run, credential?.entry);
   } catch (err) {
     if (!(err instanceof Stop)) throw err;
@@ -226,7 +230,7 @@ async function walkHosts(run: Run, ref: ImageReference, config: HostsConfig, cre
   // containerd resolves tags only on hosts with the "resolve" capability.
   const usable = config.hosts.filter((h) => ref.digest || h.capabilities.includes("resolve"));
   const hosts = usable.length ? usable : config.hosts;
-  let best: { stop: Stop; priority: number } | undefined;
+  let best: { stop: Stop; priority: number; endpoint: string | undefined } | undefined;
   for (const host of hosts) {
     try {
       return await diagnoseHost(run, ref, host, credential);
@@ -235,10 +239,12 @@ async function walkHosts(run: Run, ref: ImageReference, config: HostsConfig, cre
       // Past resolution there is no next host: containerd pulls from the host that resolved.
       if (err.resolved) throw err;
       const priority = resolvePriority(err.verdict.cause);
-      if (!best || priority > best.priority) best = { stop: err, priority };
+      if (!best || priority > best.priority) best = { stop: err, priority, endpoint: run.facts.endpoint };
     }
   }
   if (!best) throw new Error("no registry host to try");
+  // The fix commands must name the host whose failure is reported, not the last one tried.
+  run.facts.endpoint = best.endpoint;
   throw best.stop;
 }
 
@@ -249,7 +255,12 @@ function resolvePriority(cause: Cause): number {
 }
 
 async function diagnoseHost(run: Run, ref: ImageReference, host: RegistryHost, credential: ChosenCredential | undefined): Promise<ReachedHost> {
-  const url = new URL(host.url);
+  let url: URL;
+  try {
+    url = new URL(host.url);
+  } catch (err) {
+    unusableHost(run, now(), host.url, err);
+  }
   const hostname = url.hostname.replace(/^\[|\]$/g, "");
   const port = Number(url.port) || (url.protocol === "https:" ? 443 : 80);
   const label = url.host;
@@ -296,23 +307,29 @@ async function diagnoseHost(run: Run, ref: ImageReference, host: RegistryHost, c
     await tlsStep(run, hostname, port, connected ?? hostname, ca, host.skipVerify, label);
   }
 
-  const client = new RegistryClient(
-    {
-      url: base,
-      ca,
-      skipVerify: host.skipVerify,
-      overridePath: host.overridePath,
-      headers: host.headers,
-      ...(host.mirror ? { namespace: ref.domain } : {}),
-    },
-    {
-      timeoutMs: run.opts.timeoutMs,
-      ...(credential ? { credential: credential.credential } : {}),
-      onRateLimit: (r) => {
-        run.facts.rateLimit = { limit: r.limit, remaining: r.remaining, windowSeconds: r.windowSeconds, source: r.source };
+  run.facts.endpoint = base;
+  let client: RegistryClient;
+  try {
+    client = new RegistryClient(
+      {
+        url: base,
+        ca,
+        skipVerify: host.skipVerify,
+        overridePath: host.overridePath,
+        headers: host.headers,
+        ...(host.mirror ? { namespace: ref.domain } : {}),
       },
-    },
-  );
+      {
+        timeoutMs: run.opts.timeoutMs,
+        ...(credential ? { credential: credential.credential } : {}),
+        onRateLimit: (r) => {
+          run.facts.rateLimit = { limit: r.limit, remaining: r.remaining, windowSeconds: r.windowSeconds, source: r.source };
+        },
+      },
+    );
+  } catch (err) {
+    unusableHost(run, now(), label, err);
+  }
   try {
     await registrySteps(run, ref, client, label, credential !== undefined);
     const manifest = await platformStep(run, ref, client, label).catch((err: unknown) => {
@@ -326,6 +343,16 @@ async function diagnoseHost(run: Run, ref: ImageReference, host: RegistryHost, c
     await client.close();
     throw err;
   }
+}
+
+/**
+ * A host entry that reads as TOML but that no request can be sent to (a URL WHATWG refuses, a
+ * header name or value HTTP forbids). containerd fails requests to that host and tries the next
+ * one; so does the diagnosis, instead of failing as a whole.
+ */
+function unusableHost(run: Run, started: number, label: string, err: unknown): never {
+  const why = err instanceof Error ? err.message : String(err);
+  run.fail("hosts", started, { cause: "unknown", summary: `requests to ${label} cannot be made as hosts.toml configures them: ${why}`, facts: {} }, { host: label });
 }
 
 /**
@@ -515,7 +542,12 @@ async function platformStep(run: Run, ref: ImageReference, client: RegistryClien
     registryFailure(run, "platform", started, err, `${ref.path} manifest`, label);
   }
   if (top.kind === "image") {
-    const platform = await client.getImagePlatform(ref.path, top);
+    let platform: Platform | undefined;
+    try {
+      platform = await client.getImagePlatform(ref.path, top);
+    } catch (err) {
+      registryFailure(run, "platform", started, err, `${ref.path} image config`, label);
+    }
     if (platform && !platformMatches(wanted, platform)) {
       const have = formatPlatform(platform);
       run.facts.availablePlatforms = [have];
@@ -605,7 +637,9 @@ async function throughputStep(run: Run, reached: ReachedHost): Promise<void> {
   try {
     sample = await reached.client.sampleBlob(reached.ref.path, largest.digest, { maxBytes: SAMPLE_MAX_BYTES, maxMs: SAMPLE_MAX_MS });
   } catch (err) {
-    if (err instanceof RegistryError && err.kind === "timeout") {
+    // A server that accepted and then sent nothing is a pull that would stall; a connect timeout
+    // or no route (often to the storage a blob redirects to) is the network's failure instead.
+    if (err instanceof RegistryError && (err.code === "UND_ERR_HEADERS_TIMEOUT" || err.code === "UND_ERR_BODY_TIMEOUT")) {
       run.facts.pullDeadlineSeconds = run.opts.pullDeadlineMs / 1000;
       run.fail("throughput", started, {
         cause: "pull-timeout",
@@ -642,7 +676,8 @@ async function pullStep(run: Run, auth: RegistryAuthEntry | undefined): Promise<
     const id = await runtime.pull(run.opts.image, auth, run.opts.pullDeadlineMs);
     run.record("pull", true, started, `the runtime pulled it: ${id}`);
   } catch (err) {
-    const message = (err as Error).message;
+    // The runtime's words may quote a signed storage URL it was redirected to.
+    const message = redactUrls((err as Error).message);
     const c = classifyMessage(message);
     run.facts.runtimeMessage = message;
     run.fail("pull", started, { cause: c.cause, summary: `the runtime's pull failed: ${message}`, facts: {} });

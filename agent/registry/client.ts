@@ -264,10 +264,15 @@ export class RegistryClient {
       } catch (err) {
         throw this.http.bodyError(answer, err);
       }
-      tags.push(...(page.tags ?? []));
+      // One at a time, and no further than `max`: spreading a page of a few hundred thousand tags
+      // into push() overflows the call stack.
+      for (const tag of page.tags ?? []) {
+        if (tags.length >= max) break;
+        tags.push(tag);
+      }
       url = this.nextPage(answer, seen);
     }
-    return tags.slice(0, max);
+    return tags;
   }
 
   /**

@@ -129,8 +129,9 @@ export function statusLine(status: number): string {
   return text === undefined ? String(status) : `${status} ${text}`;
 }
 
-// Presigned object-storage URLs (S3, GCS, Azure) carry their credential in the query.
-const SECRET_QUERY = /token|signature|sig$|credential|secret|password|passwd|key|auth|code/i;
+// Presigned object-storage URLs (S3, GCS, Azure) carry their credential in the query; Docker
+// Hub's blob redirects to Cloudflare carry theirs as `verify=<expiry>-<signature>`.
+const SECRET_QUERY = /token|signature|sig$|credential|secret|password|passwd|key|auth|code|^verify$/i;
 
 /** A URL safe to show: no userinfo, no fragment, secret-looking query parameters removed. */
 export function safeUrl(input: string | URL): string {
@@ -147,4 +148,21 @@ export function safeUrl(input: string | URL): string {
     if (SECRET_QUERY.test(name)) url.searchParams.delete(name);
   }
   return url.toString();
+}
+
+/**
+ * Free text with its URLs shown as `safeUrl` shows them. For messages we did not write (a
+ * runtime's pull error): Go's errors quote whole request URLs, signed query included.
+ */
+export function redactUrls(text: string): string {
+  return redactText(text).replace(/\bhttps?:\/\/[^\s"'<>]+/gi, (found) => {
+    let url: URL;
+    try {
+      url = new URL(found);
+    } catch {
+      return found.replace(/\?.*$/s, "");
+    }
+    const secret = url.username !== "" || url.password !== "" || [...url.searchParams.keys()].some((name) => SECRET_QUERY.test(name));
+    return secret ? safeUrl(url) : found;
+  });
 }

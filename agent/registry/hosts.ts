@@ -326,15 +326,17 @@ function parseHostsToml(text: string, dir: string, domain: string, rules: Rules)
   const order = hostTableOrder(text);
   for (const name of Object.keys(declared)) {
     if (!order.includes(name)) {
-      notes.push(`host ${JSON.stringify(name)} is not written as a [host.${JSON.stringify(name)}] section, so containerd does not use it`);
+      const shown = JSON.stringify(withoutUserinfo(name));
+      notes.push(`host ${shown} is not written as a [host.${shown}] section, so containerd does not use it`);
     }
   }
 
   const hosts: RegistryHost[] = [];
   for (const name of order) {
     const table = declared[name];
-    const at = `host.${JSON.stringify(name)}`;
+    const at = `host.${JSON.stringify(withoutUserinfo(name))}`;
     if (table === undefined) continue;
+    if (withoutUserinfo(name) !== name) notes.push(`[${at}] has user information in its URL; containerd drops it and sends no credentials from it`);
     if (!isTable(table)) throw new HostsFileProblem(`key ${at} must be a table, found ${tomlType(table)}`, undefined, at);
     const partial = readHostTable(table as Toml, at, dir, rules);
     Object.assign(partial, parseHostUrl(name, partial.overridePath === true, at));
@@ -347,6 +349,7 @@ function parseHostsToml(text: string, dir: string, domain: string, rules: Rules)
   }
   const top = readHostTable(doc, "", dir, rules);
   if (server !== undefined && server !== "") {
+    if (withoutUserinfo(server) !== server) notes.push('key "server" has user information in its URL; containerd drops it and sends no credentials from it');
     Object.assign(top, parseHostUrl(server, top.overridePath === true, "server"));
     hosts.push(finishHost(top, false, rules));
   } else {
@@ -444,15 +447,21 @@ function readHostTable(table: Toml, at: string, dir: string, rules: Rules): Part
 function parseHostUrl(raw: string, overridePath: boolean, at: string): Pick<PartialHost, "scheme" | "host" | "path"> {
   const withScheme = raw.startsWith("http") ? raw : `https://${raw}`;
   const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/?#]*)([^?#]*)/.exec(withScheme);
-  const host = m?.[2] ?? "";
+  // Go's url.Parse keeps user information out of the host, and containerd uses only the host.
+  const authority = m?.[2] ?? "";
+  const host = authority.slice(authority.lastIndexOf("@") + 1);
+  const where = at === "server" ? 'key "server"' : `section [${at}]`;
+  const shown = JSON.stringify(withoutUserinfo(raw));
   if (m === null || host === "") {
     // containerd adds "https://" only when the text does not start with "http", so "httpbin.local" has no host.
     const why = raw.startsWith("http") && !raw.includes("://") ? ' (it starts with "http" but has no "://", so no scheme is added)' : "";
-    throw new HostsFileProblem(`${at === "server" ? 'key "server"' : `section [${at}]`}: ${JSON.stringify(raw)} is not a URL with a host, such as "https://mirror.example.com"${why}`, undefined, at, NO_HOST);
+    throw new HostsFileProblem(`${where}: ${shown} is not a URL with a host, such as "https://mirror.example.com"${why}`, undefined, at, NO_HOST);
   }
+  const bad = GO_BAD_HOST_CHAR.exec(host);
+  if (bad !== null) throw new HostsFileProblem(`${where}: invalid character ${JSON.stringify(bad[0])} in the host of ${shown}`, undefined, at);
   const port = /^(?:\[[^\]]*\]|[^:]*)(?::(.*))?$/.exec(host)?.[1];
   if (port !== undefined && !/^[0-9]*$/.test(port)) {
-    throw new HostsFileProblem(`${at === "server" ? 'key "server"' : `section [${at}]`}: invalid port ${JSON.stringify(port)} in ${JSON.stringify(raw)}`, undefined, at);
+    throw new HostsFileProblem(`${where}: invalid port ${JSON.stringify(port)} in ${shown}`, undefined, at);
   }
   const scheme = (m[1] ?? "https").toLowerCase();
   let path = m[3] ?? "";
@@ -464,6 +473,14 @@ function parseHostUrl(raw: string, overridePath: boolean, at: string): Pick<Part
     path = "/v2";
   }
   return { scheme, host, path };
+}
+
+// What Go's url.Parse refuses in a host (net/url shouldEscape in encodeHost mode).
+const GO_BAD_HOST_CHAR = /[^A-Za-z0-9\-_.~!$&'()*+,;=:[\]<>"%\u0080-\uffff]/;
+
+/** "https://user:token@mirror" → "https://mirror": for messages, which must not show a credential. */
+function withoutUserinfo(url: string): string {
+  return url.replace(/^((?:[a-zA-Z][a-zA-Z0-9+.-]*:\/\/)?)[^/?#]*@/, "$1");
 }
 
 function finishHost(p: PartialHost, mirror: boolean, rules: Rules): RegistryHost {

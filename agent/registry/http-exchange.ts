@@ -96,7 +96,8 @@ export class RegistryHttp {
       try {
         next = new URL(location, url);
       } catch {
-        throw this.malformed(answer, `redirect Location ${JSON.stringify(location.slice(0, 200))} is not a URL`);
+        // A storage redirect signs its query; unparsed, safeUrl cannot pick the secret parameters out.
+        throw this.malformed(answer, `redirect Location ${JSON.stringify(location.replace(/[?#].*$/s, "").slice(0, 200))} is not a URL`);
       }
       if (next.protocol !== "http:" && next.protocol !== "https:") {
         throw this.malformed(answer, `redirect to unsupported scheme ${next.protocol}`);

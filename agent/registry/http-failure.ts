@@ -75,6 +75,8 @@ export function classifyNetworkError(err: unknown): NetworkFailure {
   const unreachable = has(UNREACHABLE_CODES);
   // No route is a network failure the user fixes like a timeout (routes, firewalls), not like a refusal.
   if (unreachable !== undefined) return { kind: "timeout", code: unreachable, reason: "host unreachable" };
+  // Headers past undici's limit come from a misbehaving server or proxy, not from a closed connection.
+  if (codes.includes("UND_ERR_HEADERS_OVERFLOW")) return { kind: "protocol", code: "UND_ERR_HEADERS_OVERFLOW", reason: "the response headers are too large" };
   if (codes.some((c) => c.startsWith("HPE_"))) {
     return { kind: "protocol", code: codes.find((c) => c.startsWith("HPE_")), reason: "the response is not valid HTTP" };
   }

@@ -12,5 +12,6 @@ export type { ImageReference } from "./reference.js";
 export { PlatformError, formatPlatform, nodePlatform, parsePlatform, platformMatches } from "./platform.js";
 export type { Platform } from "./platform.js";
 export * from "./client.js";
+export { redactUrls } from "./errors.js";
 export * from "./credentials.js";
 export * from "./hosts.js";

@@ -114,9 +114,9 @@ function keyMismatch(key: string, target: string): string | undefined {
   }
   for (const [i, pattern] of gLabels.entries()) {
     const label = tLabels[i] ?? "";
-    const re = globToRegExp(pattern);
-    if (re === undefined) return `the key's host part ${JSON.stringify(pattern)} is not a valid pattern, so kubelet never matches it`;
-    if (!re.test(label)) return `the key's host part ${JSON.stringify(pattern)} does not match ${JSON.stringify(label)}`;
+    const glob = parseGlob(pattern);
+    if (glob === undefined) return `the key's host part ${JSON.stringify(pattern)} is not a valid pattern, so kubelet never matches it`;
+    if (!globMatches(glob, label)) return `the key's host part ${JSON.stringify(pattern)} does not match ${JSON.stringify(label)}`;
   }
   return undefined;
 }
@@ -207,28 +207,33 @@ function splitHostPort(hostport: string): { host: string; port: string } {
   return { host: hostport.slice(0, colon), port: hostport.slice(colon + 1) };
 }
 
+/** One step of a host-label glob: "*" (any run without "/"), or one character passing `one`. */
+type GlobToken = { star: true } | { star: false; one: RegExp };
+
 /**
  * Go's filepath.Match for one host label (no "/" can occur in it): "*", "?", "[…]" with ranges and
- * "^" negation, "\" escapes. A malformed pattern is undefined: Go returns ErrBadPattern and
+ * "^" negation, "\\" escapes. A malformed pattern is undefined: Go returns ErrBadPattern and
  * kubelet treats that as no match.
  */
-function globToRegExp(pattern: string): RegExp | undefined {
-  let out = "";
+function parseGlob(pattern: string): GlobToken[] | undefined {
+  const tokens: GlobToken[] = [];
   const chars = [...pattern];
   let i = 0;
   const literal = (c: string) => `\\u{${(c.codePointAt(0) ?? 0).toString(16)}}`;
+  const one = (source: string): GlobToken => ({ star: false, one: new RegExp(`^${source}$`, "u") });
   while (i < chars.length) {
     const c = chars[i] ?? "";
     if (c === "*") {
-      out += "[^/]*";
+      // "**" matches what "*" matches; one token keeps the matching table small.
+      if (tokens.at(-1)?.star !== true) tokens.push({ star: true });
       i++;
     } else if (c === "?") {
-      out += "[^/]";
+      tokens.push(one("[^/]"));
       i++;
     } else if (c === "\\") {
       const next = chars[i + 1];
       if (next === undefined) return undefined;
-      out += literal(next);
+      tokens.push(one(literal(next)));
       i += 2;
     } else if (c === "[") {
       i++;
@@ -256,13 +261,39 @@ function globToRegExp(pattern: string): RegExp | undefined {
         }
         ranges.push(`${literal(lo.char)}-${literal(hi.char)}`);
       }
-      out += negated ? `[^/${ranges.join("")}]` : `[${ranges.join("")}]`;
+      tokens.push(one(negated ? `[^/${ranges.join("")}]` : `[${ranges.join("")}]`));
     } else {
-      out += literal(c);
+      tokens.push(one(literal(c)));
       i++;
     }
   }
-  return new RegExp(`^${out}$`, "u");
+  return tokens;
+}
+
+/**
+ * Whether `label` matches, filling a table of "the tokens so far match the first j characters":
+ * time is tokens × characters. One RegExp for the whole glob would backtrack, and a key such as
+ * "*a*a*a*a*a*a*a*a*a*a*a*a*b" in a Secret took seconds per image name.
+ */
+function globMatches(tokens: GlobToken[], label: string): boolean {
+  const chars = [...label];
+  let reachable = new Array<boolean>(chars.length + 1).fill(false);
+  reachable[0] = true;
+  for (const token of tokens) {
+    const next = new Array<boolean>(chars.length + 1).fill(false);
+    if (token.star) {
+      let open = false;
+      for (let j = 0; j <= chars.length; j++) {
+        if (j > 0 && chars[j - 1] === "/") open = false;
+        open ||= reachable[j] === true;
+        next[j] = open;
+      }
+    } else {
+      for (let j = 0; j < chars.length; j++) next[j + 1] = reachable[j] === true && token.one.test(chars[j] ?? "");
+    }
+    reachable = next;
+  }
+  return reachable[chars.length] === true;
 }
 
 /** One character inside "[…]": "-" and "]" must be escaped, as Go's getEsc requires. */

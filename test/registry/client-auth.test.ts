@@ -330,6 +330,41 @@ describe("bearer token flow", () => {
   });
 });
 
+test("Docker Hub's Cloudflare blob redirect: its verify= signature is not shown in the error", async () => {
+  const storage = await startServer((_req, res) => registryError(res, 403, "DENIED", "expired"));
+  const server = await startServer((_req, res) => {
+    res.writeHead(307, { Location: `${storage.url}/registry-v2/docker/registry/v2/blobs/sha256/aa/data?verify=1767225600-c2lnbmF0dXJlLXZhbHVl` });
+    res.end();
+  });
+  const c = new RegistryClient({ url: server.url }, { timeoutMs: 3000 });
+  try {
+    const err = await rejection(c.sampleBlob("library/app", `sha256:${"a".repeat(64)}`, { maxBytes: 10, maxMs: 1000 }));
+    for (const text of [err.message, JSON.stringify(err), err.url]) assert.ok(!text.includes("c2lnbmF0dXJlLXZhbHVl"), text);
+    assert.match(err.url, /\/blobs\/sha256\/aa\/data$/);
+  } finally {
+    await c.close();
+    await server.stop();
+    await storage.stop();
+  }
+});
+
+test("a signed redirect Location that is not a URL: the error names it without its query", async () => {
+  const server = await startServer((_req, res) => {
+    res.writeHead(302, { Location: "http://storage.example:99999/bucket/blob?X-Amz-Signature=abcdef0123&X-Amz-Credential=AKIAEXAMPLE" });
+    res.end();
+  });
+  const c = new RegistryClient({ url: server.url }, { timeoutMs: 3000 });
+  try {
+    const err = await rejection(c.sampleBlob("library/app", `sha256:${"a".repeat(64)}`, { maxBytes: 10, maxMs: 1000 }));
+    assert.equal(err.kind, "protocol");
+    assert.match(err.message, /redirect Location "http:\/\/storage\.example:99999\/bucket\/blob" is not a URL/);
+    for (const secret of ["abcdef0123", "AKIAEXAMPLE"]) assert.ok(!JSON.stringify(err).includes(secret) && !err.message.includes(secret), err.message);
+  } finally {
+    await c.close();
+    await server.stop();
+  }
+});
+
 describe("secrets never reach errors", () => {
   // Each failure is forced with a credential configured; none of the secrets, nor the Basic
   // encoding of user:password, nor an issued token may show up in what an error exposes.

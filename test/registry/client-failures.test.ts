@@ -187,6 +187,22 @@ describe("network failures", () => {
 });
 
 describe("malformed answers", () => {
+  test("response headers past undici's limit: protocol (a misbehaving server), not a connection reset", async () => {
+    const s = await rawServer((socket) => {
+      socket.once("data", () => {
+        socket.end(`HTTP/1.1 200 OK\r\nX-Padding: ${"a".repeat(100_000)}\r\nContent-Length: 0\r\n\r\n`);
+      });
+    });
+    const c = new RegistryClient({ url: s.url }, { timeoutMs: 3000 });
+    try {
+      const err = await rejection(c.ping());
+      assert.deepEqual([err.kind, err.code], ["protocol", "UND_ERR_HEADERS_OVERFLOW"]);
+      assert.match(err.message, /response headers are too large/);
+    } finally {
+      await c.close();
+    }
+  });
+
   test("garbage where a manifest belongs: protocol, naming what is wrong", async () => {
     const s = await server((req, res) => {
       const bodies: Record<string, string> = {

@@ -80,6 +80,18 @@ describe("tag pagination", () => {
       await c.close();
     }
   });
+
+  test("a page far longer than asked for (n ignored): the list stops at max instead of overflowing the stack", async () => {
+    const huge = Array.from({ length: 400_000 }, (_, i) => `t${i}`);
+    const s = await server((_req, res) => json(res, 200, { name: "big", tags: huge }));
+    const c = new RegistryClient({ url: s.url }, { timeoutMs: 10_000 });
+    try {
+      assert.deepEqual(await c.listTags("big", { max: 3 }), ["t0", "t1", "t2"]);
+      assert.equal((await c.listTags("big")).length, 10_000);
+    } finally {
+      await c.close();
+    }
+  });
 });
 
 describe("blobs", () => {

@@ -220,6 +220,28 @@ describe("hosts.toml", () => {
       assert.ok(!err.message.includes("secret-token-value"));
     });
 
+    test("user information in a host URL is dropped as Go's url.Parse drops it, and never shown", async () => {
+      const dir = certsD({
+        "reg.io/hosts.toml": 'server = "https://robot:s3cret-pw@reg.io"\n[host."https://robot:s3cret-pw@mirror.local:5000"]\n  capabilities = ["pull", "resolve"]\n',
+      });
+      const config = await readHostsConfig(dir, "reg.io");
+      assert.deepEqual(config.hosts.map((h) => h.url), ["https://mirror.local:5000", "https://reg.io"]);
+      assert.match(config.notes?.join("\n") ?? "", /user information/);
+      assert.ok(!JSON.stringify(config).includes("s3cret-pw"), JSON.stringify(config));
+      // A problem elsewhere in that section names it without the credential.
+      const bad = certsD({ "reg.io/hosts.toml": '[host."https://robot:s3cret-pw@mirror.local"]\n  skip_verify = "yes"\n' });
+      const err = await rejectsWith(readHostsConfig(bad, "reg.io"));
+      assert.equal(err.key, 'host."https://mirror.local".skip_verify');
+      assert.ok(!err.message.includes("s3cret-pw"), err.message);
+    });
+
+    test("a host name Go's url.Parse refuses: containerd ignores the file, and so the certificate files apply", async () => {
+      const dir = certsD({ "reg.io/hosts.toml": '[host."https://bad host.local"]\n  capabilities = ["pull"]\n', "reg.io/ca.crt": "x" });
+      const err = await rejectsWith(readHostsConfig(dir, "reg.io"));
+      assert.match(err.message, /invalid character " " in the host of "https:\/\/bad host\.local"/);
+      assert.deepEqual(err.fallback?.hosts.map((h) => h.url), ["https://reg.io"]);
+    });
+
     test("other wrong types: ca, client pair, server, host, bad port", async () => {
       const cases: [string, RegExp][] = [
         ["ca = 5\n", /key "ca" must be a file path or an array of file paths, found a number/],

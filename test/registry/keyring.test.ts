@@ -137,3 +137,20 @@ test("key normalization reports what Go's url.Parse would reject", () => {
   assert.match(normalizeRegistryAuthKey("reg.io/%zz").problem ?? "", /invalid escape/);
   assert.match(normalizeRegistryAuthKey("reg.io\n").problem ?? "", /control character/);
 });
+
+test("globs with many stars are matched without backtracking (a Secret key must not stall the agent)", () => {
+  // As one RegExp, "*a*a…*b" against a long run of "a" backtracks through every split: minutes.
+  const key = `${"*a".repeat(24)}*b.io`;
+  const cfg = config([key]);
+  assert.deepEqual(matchedKeys(cfg, `${"a".repeat(60)}.io/x/y:1`), []);
+  assert.match(credentialKeyMismatch(key, parseReference(`${"a".repeat(60)}.io/x/y:1`)) ?? "", /does not match/);
+  assert.deepEqual(matchedKeys(cfg, `${"a".repeat(59)}b.io/x/y:1`), [key]);
+  // The same semantics as before: "*" runs (empty ones too) and classes.
+  const globs = config(["r*g.io", "x[a-c].io"]);
+  assert.deepEqual(matchedKeys(globs, "rxyzg.io/app"), ["r*g.io"]);
+  assert.deepEqual(matchedKeys(globs, "rg.io/app"), ["r*g.io"]);
+  assert.deepEqual(matchedKeys(globs, "rxyzgh.io/app"), []);
+  assert.deepEqual(matchedKeys(globs, "xb.io/app"), ["x[a-c].io"]);
+  assert.deepEqual(matchedKeys(globs, "xd.io/app"), []);
+  assert.deepEqual(matchedKeys(config(["*.io"]), "xz.io/app"), ["*.io"]);
+});
