@@ -42,8 +42,14 @@ export function createSecretCommand(s: SecretCommand): string {
   return s.apply ? `${create} --dry-run=client -o yaml | kubectl apply -f -` : create;
 }
 
+/**
+ * A JSON-patch append keeps the pull secrets the account already has (a merge patch would replace
+ * the list); it needs the list to exist, hence the fallback that creates it.
+ */
 export function attachSecretCommand(name: string, namespace = NAMESPACE_PLACEHOLDER): string {
-  return `kubectl patch serviceaccount default -n ${namespace} -p '{"imagePullSecrets":[{"name":"${name}"}]}'`;
+  const append = `kubectl patch serviceaccount default -n ${namespace} --type=json -p '[{"op":"add","path":"/imagePullSecrets/-","value":{"name":"${name}"}}]'`;
+  const create = `kubectl patch serviceaccount default -n ${namespace} -p '{"imagePullSecrets":[{"name":"${name}"}]}'`;
+  return `${append} || ${create}`;
 }
 
 /** Writes containerd's hosts.toml for one registry; containerd reads it without a restart. */
