@@ -49,5 +49,9 @@ export async function agentVerb(flags: AgentFlags, logLevel: LogLevel | undefine
     process.on("SIGINT", onSignal);
   });
   log.info("stopped");
-  return EXIT_OK;
+  // Work still in flight was abandoned by stop(): a CRI pull keeps its gRPC call open until its
+  // own deadline (minutes), and would keep the process alive past the shutdown bound that
+  // Kubernetes' grace period is sized for. Log lines are already written: pipes and files are
+  // synchronous on Linux.
+  process.exit(EXIT_OK);
 }

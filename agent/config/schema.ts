@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { parseDuration } from "../duration.js";
 import { lazyModule } from "../lazy.js";
+import { protectionPatternProblem } from "../prune/index.js";
 
 const croner = lazyModule<typeof import("croner")>("croner");
 
@@ -46,7 +47,11 @@ export const configSchema = z.strictObject({
   criEndpoint: z.string().min(1).optional(),
   hostsDir: z.string().min(1).default("/etc/containerd/certs.d"),
   stateFile: z.string().min(1).default("/var/lib/pullmedic/state.json"),
-  listen: z.string().regex(LISTEN, "must be host:port, e.g. 127.0.0.1:9476 or 0.0.0.0:9476").default("127.0.0.1:9476"),
+  listen: z
+    .string()
+    .regex(LISTEN, "must be host:port, e.g. 127.0.0.1:9476 or 0.0.0.0:9476")
+    .refine((l) => Number(LISTEN.exec(l)?.[2] ?? 0) <= 65_535, "the port must be 0..65535")
+    .default("127.0.0.1:9476"),
   logLevel: z.enum(["error", "warn", "info", "debug"]).default("info"),
   logFormat: z.enum(["json", "text"]).default("json"),
   shutdownTimeout: duration(1000, 600_000).prefault("10s"),
@@ -61,12 +66,24 @@ export const configSchema = z.strictObject({
       lowWatermarkPercent: percent.default(70),
       minUnusedAge: duration(0, 365 * 86_400_000).prefault("24h"),
       maxUnusedAge: duration(3_600_000, 365 * 86_400_000).optional(),
-      protected: z.array(z.string().min(1)).default([]),
+      // A typo in a pattern must stop the agent here, not fail every prune run later.
+      protected: z
+        .array(
+          z.string().min(1).superRefine((pattern, ctx) => {
+            const problem = protectionPatternProblem(pattern);
+            if (problem !== undefined) ctx.addIssue({ code: "custom", message: `${JSON.stringify(pattern)} is not a protection pattern: ${problem}` });
+          }),
+        )
+        .default([]),
     })
     .prefault({})
     .refine((p) => p.lowWatermarkPercent < p.highWatermarkPercent, {
       message: "lowWatermarkPercent must be below highWatermarkPercent",
       path: ["lowWatermarkPercent"],
+    })
+    .refine((p) => p.maxUnusedAge === undefined || p.maxUnusedAge > p.minUnusedAge, {
+      message: "maxUnusedAge must be longer than minUnusedAge",
+      path: ["maxUnusedAge"],
     }),
   probes: z
     .strictObject({

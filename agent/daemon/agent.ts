@@ -189,10 +189,24 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
       const schedule = typeof t === "string" ? config.prepull.schedule : (t.schedule ?? config.prepull.schedule);
       schedules.set(schedule, [...(schedules.get(schedule) ?? []), target]);
     }
+    // One round at a time, whichever schedule (or the start) asked for it: two rounds at once would
+    // double the pull limit and could pull the same image twice. A round that comes while another
+    // runs waits for it, and then finds what that one pulled already present.
+    let rounds: Promise<unknown> = Promise.resolve();
+    const oneAtATime = (work: () => Promise<unknown>): Promise<void> => {
+      const next = rounds.then(() => (shutdown.signal.aborted ? undefined : work()));
+      rounds = next.catch(() => undefined);
+      return next.then(() => undefined);
+    };
+    // A back-off between pull attempts ends at shutdown: the round gives up instead of keeping the
+    // process alive for the rest of the wait.
+    const sleep = async (ms: number): Promise<void> => {
+      if (!(await pause(ms, shutdown.signal))) throw new Error("the agent is shutting down");
+    };
     const round = (targets: PrepullTarget[], jitterMs: number) => async () => {
       // A random wait first, so a thousand nodes on the same schedule do not hit the registry at once.
       if (jitterMs > 0 && !(await pause(Math.random() * jitterMs, shutdown.signal))) return;
-      await run(
+      await oneAtATime(() => run(
         "prepull",
         async () => {
           const containerdVersion = await runtime.containerdVersion();
@@ -208,6 +222,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
             onRateLimit: (r) => quota.recordRateLimit(r, "pull"),
             onProgress: (status) => statuses.set(status.image, status),
             previous: statuses,
+            sleep,
           });
           for (const r of results) statuses.set(r.image, r);
           return results;
@@ -218,7 +233,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
           return `${count("pulled")} pulled, ${count("unchanged")} unchanged, ${count("deferred")} deferred, ${failed.length} failed${failed.length ? `: ${failed.join(", ")}` : ""}`;
         },
         () => [...statuses.values()],
-      );
+      ));
     };
     let n = 0;
     for (const [schedule, targets] of schedules) await scheduler.cron(n++ === 0 ? "prepull" : `prepull ${schedule}`, schedule, round(targets, config.prepull.jitter));

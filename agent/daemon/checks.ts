@@ -7,31 +7,52 @@ import type { ImagesFinding } from "../report/metrics.js";
 
 /** What every check needs: the config, a log, and the runtime when it can be reached. */
 export class RuntimeHandle {
-  private client: RuntimeClient | undefined;
+  private client: Promise<RuntimeClient> | undefined;
+  private connected: RuntimeClient | undefined;
   private version: string | undefined;
 
-  constructor(private readonly config: AgentConfig) {}
+  constructor(private readonly config: Pick<AgentConfig, "criEndpoint">) {}
 
   /**
    * A client for the configured or detected socket. Detection is retried on every call until a
    * socket appears, so an agent started before the runtime becomes ready without a restart.
    */
-  async get(): Promise<RuntimeClient> {
-    this.client ??= await RuntimeClient.connect({ endpoint: this.config.criEndpoint });
+  get(): Promise<RuntimeClient> {
+    // One connection for every caller: checks that start together must not each open a channel
+    // (all but the last would never be closed). A failed attempt is forgotten, so the next retries.
+    if (this.client === undefined) {
+      const connecting = RuntimeClient.connect({ endpoint: this.config.criEndpoint }).then(
+        (client) => {
+          if (this.client !== connecting) {
+            // Closed while connecting: this client has no owner left.
+            client.close();
+            throw new Error("the runtime connection was closed");
+          }
+          this.connected = client;
+          return client;
+        },
+        (err: unknown) => {
+          if (this.client === connecting) this.client = undefined;
+          throw err;
+        },
+      );
+      this.client = connecting;
+    }
     return this.client;
   }
 
   /** containerd's version, for its hosts.toml rules; undefined for other runtimes or when unknown. */
   async containerdVersion(): Promise<string | undefined> {
-    if (this.version === undefined && this.client) {
-      const v = await this.client.version().catch(() => undefined);
+    if (this.version === undefined && this.connected) {
+      const v = await this.connected.version().catch(() => undefined);
       if (v?.runtimeName === "containerd") this.version = v.runtimeVersion;
     }
     return this.version;
   }
 
   close(): void {
-    this.client?.close();
+    this.connected?.close();
+    this.connected = undefined;
     this.client = undefined;
   }
 }

@@ -91,7 +91,7 @@ export async function createMetrics(state: NodeState, extra: { quotaReadings: ()
     for (const fs of disks()) if (fs.host) g.set({ mountpoint: fs.mountpoint }, fs.host.inodesFree);
   });
 
-  gauge("pullmedic_images_total", "Images on the node.", [], (g) => {
+  gauge("pullmedic_images", "Images on the node.", [], (g) => {
     const f = state.result<ImagesFinding>("images");
     if (f) g.set(f.count);
   });
@@ -100,12 +100,20 @@ export async function createMetrics(state: NodeState, extra: { quotaReadings: ()
     if (f) g.set(f.bytes);
   });
 
-  gauge("pullmedic_prune_removed_images_total", "Images removed by pullmedic's prune since the agent started.", [], (g) => {
-    g.set(state.result<PruneFinding>("prune")?.totals.removed ?? 0);
-  });
-  gauge("pullmedic_prune_freed_bytes_total", "Bytes freed by pullmedic's prune since the agent started (runtime sizes).", [], (g) => {
-    g.set(state.result<PruneFinding>("prune")?.totals.freedBytes ?? 0);
-  });
+  // Totals since the agent started only ever grow: counters (a _total name says so to Prometheus,
+  // and rate() and increase() need the counter type to handle the reset at a restart).
+  const counter = (name: string, help: string, read: () => number) =>
+    new client.Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
+  counter("pullmedic_prune_removed_images_total", "Images removed by pullmedic's prune since the agent started.", () => state.result<PruneFinding>("prune")?.totals.removed ?? 0);
+  counter("pullmedic_prune_freed_bytes_total", "Bytes freed by pullmedic's prune since the agent started (runtime sizes).", () => state.result<PruneFinding>("prune")?.totals.freedBytes ?? 0);
   gauge("pullmedic_prune_last_run_timestamp_seconds", "When prune last ran.", [], (g) => {
     const f = state.result<PruneFinding>("prune");
     if (f) g.set(Date.parse(f.lastRunAt) / 1000);

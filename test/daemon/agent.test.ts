@@ -90,7 +90,7 @@ test("/metrics speaks Prometheus text with pullmedic_ names and units", async ()
   for (const re of [
     /^pullmedic_image_fs_capacity_bytes\{mountpoint="[^"]+"\} 50331648$/m,
     /^pullmedic_image_fs_used_ratio\{mountpoint="[^"]+"\} 0\.\d+$/m,
-    /^pullmedic_images_total \d+$/m,
+    /^pullmedic_images \d+$/m,
     /^pullmedic_images_bytes \d+$/m,
     new RegExp(`^pullmedic_registry_up\\{registry="${lab.registry.host.replace(/\./g, "\\.")}"\\} 1$`, "m"),
     /^pullmedic_registry_probe_duration_seconds\{registry="[^"]+",host="[^"]+",step="dns"\} [\d.e-]+$/m,

@@ -89,3 +89,19 @@ test("a pre-pull target may carry its own credentials file and schedule; a Secre
   const p = await problems({ file: file("secret.yaml", "prepull:\n  images:\n    - { image: ghcr.io/acme/api:2, secret: regcred }\n"), env: {} });
   assert.match(p[0] ?? "", /^prepull\.images\.0\.secret: pull Secrets by name need Kubernetes API access.*dockerConfig/);
 });
+
+test("prune settings the planner would refuse stop the agent at start, naming the key", async () => {
+  const f = file("prune-policy.yaml", 'prune:\n  protected: ["registry.k8s.io/*", "ghcr.io/acme/*/api", "Nginx:1.27"]\n  minUnusedAge: 48h\n  maxUnusedAge: 24h\n');
+  const p = await problems({ file: f, env: {} });
+  assert.ok(p.some((x) => /^prune\.protected\.1: "ghcr\.io\/acme\/\*\/api" is not a protection pattern: a "\*" may only end a pattern/.test(x)), p.join("\n"));
+  assert.ok(p.some((x) => /^prune\.protected\.2: "Nginx:1\.27" is not a protection pattern/.test(x)), p.join("\n"));
+  assert.ok(p.some((x) => /^prune\.maxUnusedAge: maxUnusedAge must be longer than minUnusedAge/.test(x)), p.join("\n"));
+  assert.ok(!p.some((x) => x.startsWith("prune.protected.0")), p.join("\n"));
+  const ok = await loadConfig({ file: file("prune-ok.yaml", 'prune:\n  protected: ["registry.k8s.io/*", "nginx:*", "ghcr.io/acme/critical:1.0"]\n  maxUnusedAge: 30d\n'), env: {} });
+  assert.deepEqual(ok.prune.protected, ["registry.k8s.io/*", "nginx:*", "ghcr.io/acme/critical:1.0"]);
+});
+
+test("a port past 65535 is named as the listen key's problem, not a crash at start", async () => {
+  const p = await problems({ env: { PULLMEDIC_LISTEN: "127.0.0.1:70000" } });
+  assert.match(p[0] ?? "", /^listen: the port must be 0\.\.65535 \(from PULLMEDIC_LISTEN\)$/);
+});
