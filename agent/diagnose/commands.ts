@@ -67,3 +67,9 @@ export function opensslConnect(hostOnly: string | undefined, port: number): stri
   const address = shellQuote(`${hostOnly.includes(":") ? `[${hostOnly}]` : hostOnly}:${port}`);
   return `-connect ${address} -servername ${shellQuote(hostOnly)}`;
 }
+
+/** "host:port" or "[v6]:port" → the host without brackets and the port (443 when none is written). */
+export function splitHostPort(hostPort: string): { hostOnly: string; port: number } {
+  const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(hostPort);
+  return { hostOnly: (m?.[1] ?? hostPort).replace(/^\[|\]$/g, ""), port: m?.[2] ? Number(m[2]) : 443 };
+}

@@ -11,6 +11,7 @@ import {
   opensslConnect,
   setImageCommand,
   shellQuote,
+  splitHostPort,
 } from "./commands.js";
 import { formatDuration } from "./duration.js";
 
@@ -95,11 +96,7 @@ function scene(c: Classification, backOff: boolean): Scene {
 }
 
 function splitHost(host: string | undefined): { hostOnly: string | undefined; port: number } {
-  if (host === undefined) return { hostOnly: undefined, port: 443 };
-  const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host);
-  if (m === null) return { hostOnly: host, port: 443 };
-  const hostOnly = (m[1] ?? host).replace(/^\[|\]$/g, "");
-  return { hostOnly, port: m[2] === undefined ? 443 : Number(m[2]) };
+  return host === undefined ? { hostOnly: undefined, port: 443 } : splitHostPort(host);
 }
 
 // --- summaries ----------------------------------------------------------------------------------
@@ -177,7 +174,7 @@ function rateLimitSummary(s: Scene): string {
   const who = s.dockerHub ? "Docker Hub" : (s.host ?? "The registry");
   if (rl?.limit !== undefined) {
     const left = rl.remaining !== undefined ? `${rl.remaining} of ${rl.limit} left` : `limit ${rl.limit}`;
-    const window = rl.windowSeconds !== undefined ? ` in a ${formatWindow(rl.windowSeconds)} window` : "";
+    const window = rl.windowSeconds !== undefined ? ` in a ${formatDuration(rl.windowSeconds)} window` : "";
     return `${who} refused the pull: rate limit reached (${left}${window}).`;
   }
   if (s.dockerHub) {
@@ -186,7 +183,6 @@ function rateLimitSummary(s: Scene): string {
   return `${who} refused the pull: rate limit reached${s.facts.status === 429 ? " (HTTP 429)" : ""}.`;
 }
 
-export const formatWindow = formatDuration;
 
 function tlsSummary(s: Scene): string {
   const host = s.host ?? "the registry";

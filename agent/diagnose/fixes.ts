@@ -8,6 +8,7 @@ import {
   opensslConnect,
   setImageCommand,
   shellQuote,
+  splitHostPort,
 } from "./commands.js";
 import type { DiagnosisFacts } from "./facts.js";
 
@@ -32,11 +33,6 @@ function secretServer(f: DiagnosisFacts): string {
 function endpointHost(f: DiagnosisFacts): string {
   if (f.endpoint) return new URL(f.endpoint).host;
   return f.domain === "docker.io" ? "registry-1.docker.io" : (f.domain ?? "<registry>");
-}
-
-function splitHost(hostPort: string): { hostOnly: string; port: number } {
-  const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(hostPort);
-  return { hostOnly: (m?.[1] ?? hostPort).replace(/^\[|\]$/g, ""), port: m?.[2] ? Number(m[2]) : 443 };
 }
 
 /** The image as the user wrote it, with another tag. */
@@ -90,7 +86,7 @@ const FIXES: Partial<Record<Cause, (f: DiagnosisFacts) => string[]>> = {
     hostsToml(f, `server = "https://${f.domain === undefined || f.domain === "docker.io" ? "registry-1.docker.io" : f.domain}"\n[host."https://<mirror>"]\n  capabilities = ["pull", "resolve"]`),
   ],
   dns: (f) => {
-    const { hostOnly } = splitHost(endpointHost(f));
+    const { hostOnly } = splitHostPort(endpointHost(f));
     return [`getent hosts ${shellQuote(hostOnly)}`, "cat /etc/resolv.conf", `# if ${hostOnly} is misspelt: ${setImage(f, "<corrected-image>")}`];
   },
   "network-timeout": (f) => [
@@ -98,12 +94,12 @@ const FIXES: Partial<Record<Cause, (f: DiagnosisFacts) => string[]>> = {
     "systemctl show --property=Environment containerd  # the HTTPS_PROXY / NO_PROXY containerd uses",
   ],
   "connection-refused": (f) => {
-    const { hostOnly, port } = splitHost(endpointHost(f));
+    const { hostOnly, port } = splitHostPort(endpointHost(f));
     return [`nc -vz -w 5 ${shellQuote(hostOnly)} ${port}  # is the registry running and listening on that port?`];
   },
   tls: (f) => {
     const host = endpointHost(f);
-    const { hostOnly, port } = splitHost(host);
+    const { hostOnly, port } = splitHostPort(host);
     const connect = opensslConnect(hostOnly, port);
     const dir = `${(f.hostsDir.split(":")[0] || "/etc/containerd/certs.d")}/${f.domain ?? host}`;
     switch (f.tlsProblem) {

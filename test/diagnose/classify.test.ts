@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 
 import { CAUSE_SUMMARY, CAUSES, isCause } from "../../agent/diagnose/causes.js";
 import { MAX_MESSAGE_CHARS, classifyMessage, normalizeMessage, type MessageFacts } from "../../agent/diagnose/classify.js";
-import { explainMessage, formatWindow, shellQuote } from "../../agent/diagnose/explain.js";
+import { explainMessage, shellQuote } from "../../agent/diagnose/explain.js";
+import { formatDuration as formatWindow } from "../../agent/diagnose/duration.js";
 
 const D = "sha256:50aa4698fa6262977cff89181b2664b99d8a56dbca847bf62f2ef04854597cf8";
 

@@ -1,9 +1,9 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { createServer } from "node:net";
 import { buildImage, buildIndex, nodePlatform, startLab, type Lab } from "../lab/index.js";
 import { startFaultServer, type FaultServer } from "../lab/faults.js";
 import { diagnose, expectCause, plainHttpHosts, step } from "./diagnose-support.js";
+import { closedPort } from "../support/net.js";
 
 // Every diagnosis here talks to a real registry (the lab's CNCF distribution) or, for what
 // cannot run here (Docker Hub's quota, a failing load balancer, a stalled or slow server), to
@@ -153,13 +153,3 @@ test("the text output shows progress per step, then cause, summary and fix", asy
   assert.match(r.stdout, /^cause: {3}not-found$/m);
   assert.match(r.stdout, /^fix:\n {2}\$ kubectl set image/m);
 });
-
-function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}

@@ -8,19 +8,11 @@ import { join } from "node:path";
 import { createServer as createTlsServer } from "node:tls";
 import { probeDns, probeTcp, probeTls, ProbeError } from "../../agent/probe/index.js";
 import { makeTestCerts, WRONG_HOST_NAME, type CertAndKey, type TestCerts } from "../lab/certs.js";
+import { listenOnLoopback } from "../support/net.js";
 
 const DAY_MS = 86_400_000;
 
-function listen(server: Server): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      if (address !== null && typeof address === "object") resolve(address.port);
-      else reject(new Error("no TCP address"));
-    });
-  });
-}
+const listen = listenOnLoopback;
 
 /** A server whose open connections stop() destroys, so a stalled client cannot keep it alive. */
 async function serve(server: Server): Promise<{ port: number; stop(): Promise<void> }> {

@@ -1,29 +1,21 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server, type Socket } from "node:net";
+import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { probeRegistries, probeRegistry, registriesOfImages, type HostProbe, type RegistryProbe } from "../../agent/probe/index.js";
 import { RuntimeClient } from "../../agent/runtime/index.js";
 import { buildImage, EXPIRING_SOON_DAYS, startLab, type Lab } from "../lab/index.js";
 import { runPullmedic } from "../support/cli.js";
+import { listenOnLoopback } from "../support/net.js";
 
 // Every probe here reaches a real registry (the lab's CNCF distribution), a real closed port or a
 // name that cannot resolve; only the registry that never answers is a socket of ours.
 
 const TIMEOUT_MS = 10_000;
 
-function listen(server: Server): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      if (address !== null && typeof address === "object") resolve(address.port);
-      else reject(new Error("no TCP address"));
-    });
-  });
-}
+const listen = listenOnLoopback;
 
 /** A loopback port nothing listens on: bound by the kernel, then released. */
 async function closedPort(): Promise<number> {

@@ -4,7 +4,8 @@ import { createServer } from "node:http";
 import { checkDockerHubQuota, describeQuota, describeQuotaFailure, QuotaError, QuotaTracker, type QuotaReading } from "../../agent/quota/index.js";
 import { RegistryClient, RegistryError, type RegistryCredential } from "../../agent/registry/index.js";
 import { buildImage } from "../lab/image.js";
-import { QUOTA_CHECK_REPO, startFaultServer, type FaultMode, type FaultServer } from "../lab/faults.js";
+import { QUOTA_CHECK_REPO, startFaultServer, type FaultServer } from "../lab/faults.js";
+import { withHub } from "./hub.js";
 
 // The documented check against the Docker Hub stand-in (no real Hub here): what it reads, what
 // it sends, and that it never spends a pull.
@@ -14,14 +15,6 @@ const NOW = 1_750_000_000_000;
 const ACCOUNT = { username: "nodebot", password: "hunter2-Sup3r-s3cret" };
 const HUB = { kind: "rate-limited", limit: 100, remaining: 62, windowSeconds: 21600, source: "192.0.2.1" } as const;
 
-async function withHub<T>(mode: FaultMode, fn: (server: FaultServer) => Promise<T>): Promise<T> {
-  const server = await startFaultServer(mode);
-  try {
-    return await fn(server);
-  } finally {
-    await server.stop();
-  }
-}
 
 function check(server: FaultServer, extra: { credential?: RegistryCredential } = {}): Promise<QuotaReading> {
   return checkDockerHubQuota({ registryUrl: server.url, timeoutMs: TIMEOUT_MS, now: () => NOW, ...extra });

@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startFaultServer, type FaultMode, type FaultServer } from "../lab/faults.js";
 import { runPullmedic, runPullmedicJson } from "../support/cli.js";
+import { withHub } from "./hub.js";
 
 // `pullmedic quota` as a person runs it: a real process, pointed at the Docker Hub stand-in.
 
@@ -49,14 +49,6 @@ after(() => {
   if (dir !== "") rmSync(dir, { recursive: true, force: true });
 });
 
-async function withHub<T>(mode: FaultMode, fn: (server: FaultServer) => Promise<T>): Promise<T> {
-  const server = await startFaultServer(mode);
-  try {
-    return await fn(server);
-  } finally {
-    await server.stop();
-  }
-}
 
 function assertNoSecret(...texts: string[]): void {
   for (const secret of [ACCOUNT.password, "Wrong-Pa55-never-shown", "Other-Pa55-never-shown", basicAuth(ACCOUNT.username, ACCOUNT.password)]) {
