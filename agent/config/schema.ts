@@ -102,6 +102,32 @@ export const configSchema = z.strictObject({
       timeout: duration(100, 120_000).prefault("10s"),
     })
     .prefault({}),
+  kube: z
+    .strictObject({
+      /** "auto": on when KUBECONFIG is set or the agent runs in a pod (KUBERNETES_SERVICE_HOST). */
+      enabled: z.union([z.boolean(), z.literal("auto")]).default("auto"),
+      /** A kubeconfig file; else the KUBECONFIG environment variable; else the pod's service account. */
+      kubeconfig: z.string().min(1).optional(),
+      context: z.string().min(1).optional(),
+      /**
+       * Read the pods' pull Secrets (and service accounts) to diagnose with their credentials and
+       * re-validate them. Off unless the opt-in RBAC rule is applied too: reading Secrets is a grant
+       * a cluster owner must choose.
+       */
+      readSecrets: z.boolean().default(false),
+      /** Post PullDiagnosis Events on failing pods. */
+      events: z.boolean().default(true),
+      /** Set and clear the node conditions ImageFsPressure and RegistryUnreachable. */
+      conditions: z.boolean().default(true),
+      imageFsPressurePercent: percent.default(85),
+      /** Fifty replicas failing on one image within this window share one diagnosis. */
+      dedupeWindow: duration(1000, 86_400_000).prefault("5m"),
+      /** Per-step network timeout of the node-local diagnosis of a failing pod. */
+      diagnoseTimeout: duration(100, 120_000).prefault("10s"),
+      /** How often the pull Secrets of this node's pods are tried against their registries (HEAD only). */
+      secretCheckInterval: duration(5000, 86_400_000).prefault("30m"),
+    })
+    .prefault({}),
   prepull: z
     .strictObject({
       /** An image reference, or one with its own pull credentials and schedule. */

@@ -14,6 +14,7 @@ import type { NodeImages } from "../runtime/index.js";
 import { VERSION } from "../version.js";
 import { describeDisk, diskCheck, highestUsedPercent, imagesCheck, imagesFinding, RuntimeHandle } from "./checks.js";
 import { startHttpServer, type HttpServer } from "./http.js";
+import { startKubeSide, type KubeSide } from "./kube-side.js";
 import { Scheduler } from "./scheduler.js";
 
 export interface RunningAgent {
@@ -41,7 +42,7 @@ function errorText(err: unknown): string {
  * The node agent: each check on its own interval, findings in NodeState, served on HTTP.
  * Checks never throw out of here: a failure is recorded, logged, and retried at the next tick.
  */
-export async function startAgent(config: AgentConfig, log: Logger): Promise<RunningAgent> {
+export async function startAgent(config: AgentConfig, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<RunningAgent> {
   const state = new NodeState(config.nodeName ?? "unknown", VERSION);
   const runtime = new RuntimeHandle(config);
   const scheduler = new Scheduler(log);
@@ -74,7 +75,9 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   }
 
   // Serve first: /healthz must answer while the first checks still run.
-  const metrics = await createMetrics(state, { quotaReadings: () => quota.bySource() });
+  // The API side comes first: a kubeconfig problem stops the agent before it serves anything.
+  const kube: KubeSide | undefined = await startKubeSide(config, log, env, { state, runtime, quota });
+  const metrics = await createMetrics(state, { quotaReadings: () => quota.bySource(), podWatch: () => kube?.watch.snapshot() });
   const ready = () => {
     const reasons: string[] = [];
     const disk = state.get("disk");
@@ -95,12 +98,15 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
       "/v1/state": async () => ({ status: 200, contentType: "application/json", body: `${JSON.stringify({ ...state.toJSON(), ready: ready().ready, quota: quota.bySource() })}\n` }),
     });
   } catch (err) {
+    await kube?.stop();
     runtime.close();
     throw err;
   }
+  kube?.start();
 
   scheduler.every("disk", config.disk.interval, async () => {
     const disk = await run("disk", () => diskCheck(runtime), describeDisk);
+    await kube?.conditionsChanged();
     const used = disk && highestUsedPercent(disk);
     if (config.prune.enabled && used !== undefined && used >= config.prune.highWatermarkPercent && !scheduler.isRunning("prune")) {
       log.info(`disk at ${used} % crosses the ${config.prune.highWatermarkPercent} % high watermark: pruning now`);
@@ -247,7 +253,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
         "probes",
         async (): Promise<RegistryProbe[]> => {
           const tags = latestImages?.images.flatMap((i) => i.repoTags) ?? [];
-          const domains = [...new Set([...config.probes.registries, ...registriesOfImages(tags)])];
+          const domains = [...new Set([...config.probes.registries, ...registriesOfImages(tags), ...(kube?.watch.registries() ?? [])])];
           const containerdVersion = await runtime.containerdVersion();
           return probeRegistries(domains, {
             hostsDir: config.hostsDir,
@@ -260,6 +266,20 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
           const bad = probes.filter((p) => !p.ok).map((p) => p.registry);
           const warnings = probes.flatMap((p) => p.warnings);
           return `${probes.length} registries, ${bad.length ? `unhealthy: ${bad.join(", ")}` : "all healthy"}${warnings.length ? `; ${warnings.join("; ")}` : ""}`;
+        },
+      );
+      await kube?.conditionsChanged();
+    });
+  }
+
+  if (kube !== undefined && config.kube.readSecrets) {
+    scheduler.every("pull-secrets", config.kube.secretCheckInterval, async () => {
+      await run(
+        "pull-secrets",
+        () => kube.watch.checkSecrets(),
+        (checks) => {
+          const bad = checks.filter((c) => c.state !== "ok" && c.state !== "unverified");
+          return `${checks.length} pull Secret${checks.length === 1 ? "" : "s"} checked${bad.length ? `, not working: ${bad.map((c) => `${c.secret} (${c.state})`).join(", ")}` : ", all working"}`;
         },
       );
     });
@@ -291,6 +311,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
         const abandoned = await scheduler.stop(config.shutdownTimeout);
         if (abandoned.length) log.warn(`shutdown: abandoned ${abandoned.join(", ")} after ${config.shutdownTimeout} ms`);
         await usage.save().catch((err: unknown) => log.warn(`cannot save image ages: ${errorText(err)}`));
+        await kube?.stop();
         await server.close();
         runtime.close();
       })()),

@@ -14,3 +14,7 @@ export type {
   QuotaSnapshot,
   RetryPolicy,
 } from "./types.js";
+// The manifest HEAD through containerd's hosts, for checking credentials without a pull (pod watch).
+export { Resolver } from "./resolve.js";
+export { headFailure } from "./failure.js";
+export type { ChosenCredential } from "./credentials.js";

@@ -60,7 +60,17 @@ export interface Metrics {
  * Prometheus metrics, read from NodeState when scraped: a gauge is always the latest finding,
  * and nothing is kept twice. prom-client is loaded only by the daemon.
  */
-export async function createMetrics(state: NodeState, extra: { quotaReadings: () => QuotaFinding[] }): Promise<Metrics> {
+/** What the pod watch shows the metrics; structurally the pod watch's snapshot. */
+export interface PodWatchMetricsView {
+  watch: { state: string; relists: number; reconnects: number; skipped: number };
+  pods: number;
+  failures: { cause?: string; detectionMs?: number }[];
+  hygiene: { kind: string }[];
+  secrets?: { secret: string; registry: string; state: string }[];
+  totals: { failuresByCause: Record<string, number>; recovered: number; recoveredSeconds: number; diagnoses: number; eventsCreated: number; eventsPatched: number; eventErrors: number };
+}
+
+export async function createMetrics(state: NodeState, extra: { quotaReadings: () => QuotaFinding[]; podWatch?: () => PodWatchMetricsView | undefined }): Promise<Metrics> {
   const client = await import("prom-client");
   const registry: Registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: "pullmedic_process_" });
@@ -158,6 +168,65 @@ export async function createMetrics(state: NodeState, extra: { quotaReadings: ()
   });
   gauge("pullmedic_prepull_last_check_timestamp_seconds", "When the image's tag was last checked against the registry.", ["image"], (g) => {
     for (const p of prepull()) if (p.lastCheck) g.set({ image: p.image }, Date.parse(p.lastCheck) / 1000);
+  });
+
+  const pods = () => extra.podWatch?.();
+  gauge("pullmedic_pods", "Pods bound to this node, as the pod watch sees them.", [], (g) => {
+    const p = pods();
+    if (p) g.set(p.pods);
+  });
+  gauge("pullmedic_pull_failures", "Containers on this node failing to pull now, by diagnosed cause (pending: not diagnosed yet).", ["cause"], (g) => {
+    const p = pods();
+    if (!p) return;
+    const by = new Map<string, number>();
+    for (const f of p.failures) by.set(f.cause ?? "pending", (by.get(f.cause ?? "pending") ?? 0) + 1);
+    for (const [cause, n] of by) g.set({ cause }, n);
+  });
+  const labelledCounter = (name: string, help: string, labelNames: string[], read: (c: { inc(labels: Record<string, string>, v: number): void }) => void) =>
+    new client.Counter({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        this.reset();
+        read({ inc: (labels, v) => this.inc(labels, v) });
+      },
+    });
+  labelledCounter("pullmedic_pull_failures_total", "Pull failures diagnosed since the agent started, by cause.", ["cause"], (c) => {
+    for (const [cause, n] of Object.entries(pods()?.totals.failuresByCause ?? {})) c.inc({ cause }, n);
+  });
+  counter("pullmedic_pull_recoveries_total", "Pull failures that ended with the container's image pulled.", () => pods()?.totals.recovered ?? 0);
+  counter("pullmedic_pull_failure_seconds_total", "Summed duration of recovered pull failures (divide by pullmedic_pull_recoveries_total for the mean).", () => pods()?.totals.recoveredSeconds ?? 0);
+  counter("pullmedic_pull_diagnoses_total", "Node-local diagnoses run for failing pods (shared by pods with the same image and secrets).", () => pods()?.totals.diagnoses ?? 0);
+  labelledCounter("pullmedic_kube_events_total", "Events pullmedic wrote on pods, by what happened (created, patched, failed).", ["action"], (c) => {
+    const t = pods()?.totals;
+    if (!t) return;
+    c.inc({ action: "created" }, t.eventsCreated);
+    c.inc({ action: "patched" }, t.eventsPatched);
+    c.inc({ action: "failed" }, t.eventErrors);
+  });
+  labelledCounter("pullmedic_kube_watch_restarts_total", "Pod watch restarts: relist after 410 Gone, reconnect after an error.", ["reason"], (c) => {
+    const w = pods()?.watch;
+    if (!w) return;
+    c.inc({ reason: "relist" }, w.relists);
+    c.inc({ reason: "reconnect" }, w.reconnects);
+  });
+  gauge("pullmedic_kube_watch_up", "1 while the pod watch is connected and watching.", [], (g) => {
+    const w = pods()?.watch;
+    if (w) g.set(w.state === "watching" ? 1 : 0);
+  });
+  gauge("pullmedic_pull_detection_seconds", "From the watch event showing a pull failure to the posted diagnosis, per open failure (latest).", [], (g) => {
+    const ms = (pods()?.failures ?? []).flatMap((f) => (f.detectionMs === undefined ? [] : [f.detectionMs]));
+    if (ms.length) g.set(Math.max(...ms) / 1000);
+  });
+  gauge("pullmedic_pull_hygiene_risks", "Pull-hygiene risks of this node's pods, by kind.", ["kind"], (g) => {
+    const by = new Map<string, number>();
+    for (const r of pods()?.hygiene ?? []) by.set(r.kind, (by.get(r.kind) ?? 0) + 1);
+    for (const [kind, n] of by) g.set({ kind }, n);
+  });
+  gauge("pullmedic_pull_secret_ok", "1 when the pull Secret's credentials were accepted by the registry at the latest check (HEAD, no pull).", ["secret", "registry", "state"], (g) => {
+    for (const s of pods()?.secrets ?? []) g.set({ secret: s.secret, registry: s.registry, state: s.state }, s.state === "ok" ? 1 : 0);
   });
 
   gauge("pullmedic_check_success", "1 when the latest run of the check succeeded.", ["check"], (g) => {

@@ -17,6 +17,8 @@ export interface NodeStateJson {
   version: string;
   startedAt: string;
   checks: Record<string, CheckRecord>;
+  /** Live sections owned by long-running watchers (the pod watch), read when asked. */
+  [section: string]: unknown;
 }
 
 /**
@@ -26,6 +28,7 @@ export interface NodeStateJson {
 export class NodeState {
   readonly startedAt: string;
   private readonly checks = new Map<string, CheckRecord>();
+  private readonly sections = new Map<string, () => unknown>();
 
   constructor(
     readonly node: string,
@@ -60,7 +63,22 @@ export class NodeState {
     return this.checks.get(check)?.result as T | undefined;
   }
 
+  /**
+   * A section that is not a periodic check (the pod watch's open failures): its owner keeps the
+   * data, bounded, and this reads it on demand, so nothing is copied on every change.
+   */
+  provide(section: string, read: () => unknown): void {
+    if (["node", "version", "startedAt", "checks"].includes(section)) throw new Error(`NodeState section name ${section} is taken`);
+    this.sections.set(section, read);
+  }
+
+  section<T>(name: string): T | undefined {
+    return this.sections.get(name)?.() as T | undefined;
+  }
+
   toJSON(): NodeStateJson {
-    return { node: this.node, version: this.version, startedAt: this.startedAt, checks: Object.fromEntries(this.checks) };
+    const out: NodeStateJson = { node: this.node, version: this.version, startedAt: this.startedAt, checks: Object.fromEntries(this.checks) };
+    for (const [name, read] of this.sections) out[name] = read();
+    return out;
   }
 }

@@ -18,7 +18,9 @@ const root = new URL("../..", import.meta.url).pathname;
 export function startAgentProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<AgentProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", join(root, "agent/main.ts"), "agent", "--log-format", "json", ...args], {
     cwd: root,
-    env: { ...process.env, CRI_ENDPOINT: "", NODE_NAME: "lab-node", ...env },
+    // No Kubernetes API unless a test gives one: a KUBECONFIG in the developer's shell must not
+    // point the agents of unrelated tests at a real cluster.
+    env: { ...process.env, CRI_ENDPOINT: "", NODE_NAME: "lab-node", KUBECONFIG: "", KUBERNETES_SERVICE_HOST: "", ...env },
   });
   const logs: Record<string, unknown>[] = [];
   let err = "";
