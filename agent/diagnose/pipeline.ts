@@ -229,7 +229,15 @@ interface ReachedHost {
 async function walkHosts(run: Run, ref: ImageReference, config: HostsConfig, credential: ChosenCredential | undefined): Promise<ReachedHost> {
   // containerd resolves tags only on hosts with the "resolve" capability.
   const usable = config.hosts.filter((h) => ref.digest || h.capabilities.includes("resolve"));
-  const hosts = usable.length ? usable : config.hosts;
+  // A hosts.toml that names the server also as a [host] makes containerd ask it twice with the
+  // same request; the second answer is the first one again, so it is asked once here.
+  const seen = new Set<string>();
+  const hosts = (usable.length ? usable : config.hosts).filter((h) => {
+    const same = JSON.stringify([h.url, h.skipVerify, h.caFiles, h.overridePath, h.headers, h.httpsFirst, h.mirror]);
+    if (seen.has(same)) return false;
+    seen.add(same);
+    return true;
+  });
   let best: { stop: Stop; priority: number; endpoint: string | undefined } | undefined;
   for (const host of hosts) {
     try {

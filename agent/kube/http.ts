@@ -36,6 +36,8 @@ export interface KubeResponse {
   /** The path as errors show it. */
   shownPath: string;
   verb: Verb;
+  /** Aborts when the request timeout has passed (absent for watches). */
+  deadline: AbortSignal | undefined;
 }
 
 const ERROR_BODY_LIMIT = 64 * 1024;
@@ -152,7 +154,7 @@ export class KubeHttp {
         ...(req.body !== undefined ? { body: req.body } : {}),
         ...(req.bodyTimeoutMs !== undefined ? { bodyTimeout: req.bodyTimeoutMs } : {}),
       });
-      return { status: res.statusCode, headers: res.headers, body: res.body, shownPath, verb: req.verb };
+      return { status: res.statusCode, headers: res.headers, body: res.body, shownPath, verb: req.verb, deadline };
     } catch (err) {
       throw this.networkError(req.verb, shownPath, err, deadline);
     }
@@ -192,7 +194,7 @@ export class KubeHttp {
       raw = await readLimited(res.body, limit, false);
     } catch (err) {
       if (err instanceof TooLarge) throw malformedError(res.verb, res.shownPath, res.status, `the response is larger than ${Math.round(limit / 1048576)} MiB`);
-      throw this.networkError(res.verb, res.shownPath, err);
+      throw this.networkError(res.verb, res.shownPath, err, res.deadline);
     }
     try {
       return JSON.parse(raw.toString("utf8"));

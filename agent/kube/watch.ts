@@ -33,8 +33,6 @@ const QUICK_END_MS = 1000;
 const QUICK_ENDS_ALLOWED = 3;
 const RETRY_AFTER_CAP_MS = 10 * 60_000;
 
-class Expired extends Error {}
-
 /** The delay before attempt `attempt` (1, 2, ...): doubling from base to max, the upper half jittered, never below Retry-After. */
 export function backoffDelay(attempt: number, baseMs: number, maxMs: number, retryAfterSeconds?: number, random: () => number = Math.random): number {
   const full = Math.min(maxMs, baseMs * 2 ** Math.min(attempt - 1, 30));
@@ -131,7 +129,8 @@ export async function watchPods(http: KubeHttp, settings: WatchSettings, options
         quickEnds++;
         if (quickEnds < QUICK_ENDS_ALLOWED) continue;
       }
-      attempt++;
+      // Attempts reset when a watch connects; a server that keeps ending watches at once still backs off further.
+      attempt = Math.max(attempt + 1, quickEnds - QUICK_ENDS_ALLOWED + 1);
       const retryAfter = err instanceof KubeApiError ? err.retryAfterSeconds : undefined;
       const delayMs = backoffDelay(attempt, settings.backoffBaseMs, settings.backoffMaxMs, retryAfter);
       const error = http.scrub(message(err));

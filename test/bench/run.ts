@@ -1,6 +1,7 @@
-// npm run bench [diagnose|prepull|agent]: runs the benchmarks one after the other. Prints figures only.
+// npm run bench [diagnose|prepull|agent|podwatch]: runs the benchmarks one after the other. Prints figures only.
 import { benchAgent } from "./agent.bench.js";
 import { benchDiagnose } from "./diagnose.bench.js";
+import { benchPodWatch } from "./podwatch.bench.js";
 import { benchPrepull } from "./prepull.bench.js";
 
 const which = process.argv.slice(2);
@@ -8,6 +9,7 @@ const benches: [string, () => Promise<void>][] = [
   ["diagnose", benchDiagnose],
   ["prepull", benchPrepull],
   ["agent", benchAgent],
+  ["podwatch", benchPodWatch],
 ];
 try {
   for (const [name, run] of benches) {
