@@ -10,6 +10,7 @@ export interface AgentFlags {
   listen?: string;
   stateFile?: string;
   logFormat?: string;
+  kubeconfig?: string;
 }
 
 /**
@@ -22,7 +23,7 @@ export async function agentVerb(flags: AgentFlags, logLevel: LogLevel | undefine
     config = await loadConfig({
       file: flags.config,
       env,
-      flags: { criEndpoint: flags.criEndpoint, hostsDir: flags.hostsDir, listen: flags.listen, stateFile: flags.stateFile, logFormat: flags.logFormat, logLevel },
+      flags: { criEndpoint: flags.criEndpoint, hostsDir: flags.hostsDir, listen: flags.listen, stateFile: flags.stateFile, logFormat: flags.logFormat, logLevel, "kube.kubeconfig": flags.kubeconfig },
     });
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(err.message);
@@ -30,7 +31,7 @@ export async function agentVerb(flags: AgentFlags, logLevel: LogLevel | undefine
   }
   const log = createLogger(config.logFormat === "text" ? "cli" : "daemon", config.logLevel);
   setLogger(log);
-  const agent = await startAgent(config, log).catch((err: unknown) => {
+  const agent = await startAgent(config, log, env).catch((err: unknown) => {
     throw new UsageError(err instanceof Error ? err.message : String(err));
   });
   log.info(`pullmedic agent ${agent.state.version} on node ${config.nodeName ?? "?"}: state ${agent.url}/v1/state, metrics ${agent.url}/metrics, health ${agent.url}/healthz and /readyz`);

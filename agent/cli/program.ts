@@ -208,11 +208,14 @@ export function buildProgram(env: NodeJS.ProcessEnv): Command {
     });
   program
     .command("agent")
-    .summary("run the node agent: disk, prune, registry probes, Docker Hub quota, metrics (what `npm start` runs)")
+    .summary("run the node agent: pod watch, disk, prune, registry probes, Docker Hub quota, metrics (what `npm start` runs)")
     .description(
       "Run the node agent until SIGTERM or SIGINT: the image filesystem and images every 30 s, image\n" +
         "prune on a schedule and when the disk crosses the high watermark, registry probes, Docker Hub\n" +
         "quota, with the findings on HTTP: /healthz, /readyz, /metrics (Prometheus), /v1/state (JSON).\n\n" +
+        "In a pod (or with KUBECONFIG / --kubeconfig) it also watches the node's pods: a pull failure is\n" +
+        "diagnosed from the node within a second and answered on the pod as a PullDiagnosis Event, and\n" +
+        "the node conditions ImageFsPressure and RegistryUnreachable are set and cleared.\n\n" +
         "Configuration: a YAML file (--config or $PULLMEDIC_CONFIG), then environment (NODE_NAME,\n" +
         "CRI_ENDPOINT, PULLMEDIC_LISTEN, PULLMEDIC_HOSTS_DIR, PULLMEDIC_STATE_FILE, PULLMEDIC_LOG_LEVEL,\n" +
         "PULLMEDIC_LOG_FORMAT), then these flags. An unknown or invalid key stops the agent with exit 2.\n" +
@@ -223,6 +226,7 @@ export function buildProgram(env: NodeJS.ProcessEnv): Command {
     .option("--hosts-dir <dir>", "containerd's registry host config (certs.d) directory")
     .option("--listen <host:port>", "address for /healthz, /readyz, /metrics and /v1/state")
     .option("--state-file <file>", "where image ages are kept across restarts")
+    .option("--kubeconfig <file>", "watch pods through this kubeconfig (default: $KUBECONFIG, else the pod's service account)")
     .addOption(new Option("--log-format <format>", "json lines for collectors, or text for a terminal").choices(["json", "text"]))
     .action(async (flags: import("./agent.js").AgentFlags, cmd: Command) => {
       const explicit = cmd.parent?.getOptionValueSource("logLevel") === "cli" ? cmd.optsWithGlobals<{ logLevel: LogLevel }>().logLevel : undefined;

@@ -123,7 +123,7 @@ export async function loadConfig(sources: ConfigSources): Promise<AgentConfig> {
   for (const [key, value] of Object.entries(sources.flags ?? {})) {
     if (value === undefined) continue;
     setPath(raw, key, value);
-    origins.set(key, `(from --${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)})`);
+    origins.set(key, `(from --${(key.split(".").pop() ?? key).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)})`);
   }
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.flatMap((i) => describeIssue(i, origins, file)));

@@ -139,13 +139,13 @@ export const configSchema = z.strictObject({
               .strictObject({
                 image: z.string().min(1),
                 dockerConfig: z.string().min(1).optional(),
-                /** A pull Secret by name needs the Kubernetes API client, which comes with the pod watch. */
+                /** Refused: the pre-puller reads credentials from files, never Secrets through the API. */
                 secret: z.string().min(1).optional(),
                 platform: z.string().min(1).optional(),
                 schedule: cron.optional(),
               })
               .refine((t) => t.secret === undefined, {
-                message: "pull Secrets by name need Kubernetes API access, which this version of the agent does not have yet: mount the Secret into the pod and name its .dockerconfigjson file with dockerConfig",
+                message: "the pre-puller does not read Secrets through the API (that would need a cluster-wide Secret grant for every agent): mount the Secret into the agent's pod and name its .dockerconfigjson file with dockerConfig",
                 path: ["secret"],
               }),
           ]),

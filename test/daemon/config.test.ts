@@ -87,7 +87,7 @@ test("a pre-pull target may carry its own credentials file and schedule; a Secre
   assert.deepEqual(ok.prepull.images[1], { image: "ghcr.io/acme/api:2", dockerConfig: "/etc/pullmedic/ghcr.json", schedule: "*/30 * * * *" });
   assert.equal(ok.prepull.schedule, "0 */6 * * *");
   const p = await problems({ file: file("secret.yaml", "prepull:\n  images:\n    - { image: ghcr.io/acme/api:2, secret: regcred }\n"), env: {} });
-  assert.match(p[0] ?? "", /^prepull\.images\.0\.secret: pull Secrets by name need Kubernetes API access.*dockerConfig/);
+  assert.match(p[0] ?? "", /^prepull\.images\.0\.secret: the pre-puller does not read Secrets through the API.*dockerConfig/);
 });
 
 test("prune settings the planner would refuse stop the agent at start, naming the key", async () => {
@@ -104,4 +104,25 @@ test("prune settings the planner would refuse stop the agent at start, naming th
 test("a port past 65535 is named as the listen key's problem, not a crash at start", async () => {
   const p = await problems({ env: { PULLMEDIC_LISTEN: "127.0.0.1:70000" } });
   assert.match(p[0] ?? "", /^listen: the port must be 0\.\.65535 \(from PULLMEDIC_LISTEN\)$/);
+});
+
+test("the pod watch's keys: defaults, the opt-in to read Secrets, and clear errors", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "pm-config-kube-"));
+  const file = join(dir, "agent.yaml");
+  writeFileSync(file, "kube:\n  enabled: auto\n");
+  const defaults = await loadConfig({ file, env: {} });
+  assert.equal(defaults.kube.enabled, "auto");
+  assert.equal(defaults.kube.readSecrets, false, "reading Secrets is opt-in");
+  assert.equal(defaults.kube.events, true);
+  assert.equal(defaults.kube.imageFsPressurePercent, 85);
+  assert.equal(defaults.kube.dedupeWindow, 300_000);
+  writeFileSync(file, "kube:\n  enabled: maybe\n  readSecret: true\n  dedupeWindow: soon\n");
+  const err = await loadConfig({ file, env: {} }).then(() => undefined, (e: unknown) => e);
+  assert.ok(err instanceof ConfigError);
+  const text = err.message;
+  assert.match(text, /kube\.enabled/);
+  assert.match(text, /kube\.readSecret: unknown key \(did you mean readSecrets\?\)/);
+  assert.match(text, /kube\.dedupeWindow: "soon" is not a duration/);
+  const flagged = await loadConfig({ env: {}, flags: { "kube.kubeconfig": "/etc/kube/config" } });
+  assert.equal(flagged.kube.kubeconfig, "/etc/kube/config");
 });
