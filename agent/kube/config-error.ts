@@ -14,3 +14,20 @@ export class KubeConfigError extends Error {
     this.key = where.key;
   }
 }
+
+const READ_ERRORS: Record<string, string> = {
+  ENOENT: "no such file",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  EISDIR: "it is a directory",
+  ENOTDIR: "a parent of it is not a directory",
+  ELOOP: "too many symbolic links",
+};
+
+/** Why a file could not be read, in words (the errno code in parentheses for searching). */
+export function readFailure(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== "string") return "unreadable";
+  const words = READ_ERRORS[code];
+  return words === undefined ? code : `${words} (${code})`;
+}

@@ -4,7 +4,7 @@
  * the last token that was read, so a rotation caught half-way does not fail a request.
  */
 
-import { KubeConfigError } from "./config-error.js";
+import { KubeConfigError, readFailure } from "./config-error.js";
 
 export const TOKEN_FILE_CACHE_MS = 60_000;
 
@@ -36,8 +36,7 @@ export function fileToken(opts: FileTokenOptions): () => Promise<string | undefi
     } catch (err) {
       if (cached !== undefined) return cached.value;
       if (opts.fallback !== undefined && opts.fallback !== "") return opts.fallback;
-      const code = (err as { code?: unknown } | null)?.code;
-      const why = code === "EMPTY" ? "it is empty" : typeof code === "string" ? code : "unreadable";
+      const why = (err as { code?: unknown } | null)?.code === "EMPTY" ? "it is empty" : readFailure(err);
       throw new KubeConfigError(`cannot read the ${opts.describe} ${opts.path}: ${why}`, { file: opts.path });
     }
   };

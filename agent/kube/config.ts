@@ -7,7 +7,7 @@
 
 import { readFile as fsReadFile } from "node:fs/promises";
 import { delimiter, join, resolve as resolvePath } from "node:path";
-import { KubeConfigError } from "./config-error.js";
+import { KubeConfigError, readFailure } from "./config-error.js";
 import { fileToken } from "./config-token.js";
 import { parseKubeconfigFile, resolveKubeconfig, type KubeconfigFile } from "./kubeconfig.js";
 
@@ -71,7 +71,7 @@ async function readOptional(readFile: ReadFile, path: string): Promise<string | 
     return await readFile(path);
   } catch (err) {
     if (errnoCode(err) === "ENOENT") return undefined;
-    throw new KubeConfigError(`in-cluster service account: cannot read ${path}: ${errnoCode(err) ?? (err as Error).message}`, { file: path });
+    throw new KubeConfigError(`in-cluster service account: cannot read ${path}: ${readFailure(err)}`, { file: path });
   }
 }
 
@@ -154,7 +154,7 @@ export async function loadKubeConnection(opts: LoadOptions): Promise<KubeConnect
           missing.push(path);
           continue;
         }
-        throw new KubeConfigError(`kubeconfig ${path}: cannot read: ${code ?? (err as Error).message}`, { file: path });
+        throw new KubeConfigError(`kubeconfig ${path}: cannot read: ${readFailure(err)}`, { file: path });
       }
       files.push(parseKubeconfigFile(text, path));
     }

@@ -6,7 +6,7 @@
 
 import { dirname, isAbsolute, join } from "node:path";
 import { lazyModule } from "../lazy.js";
-import { KubeConfigError } from "./config-error.js";
+import { KubeConfigError, readFailure } from "./config-error.js";
 import { fileToken } from "./config-token.js";
 import type { KubeConnection, ReadFile } from "./config.js";
 
@@ -180,8 +180,7 @@ async function pemFile(body: Plain, key: string, entry: Entry, fail: Fail, opts:
   try {
     text = await opts.readFile(path);
   } catch (err) {
-    const code = (err as { code?: unknown } | null)?.code;
-    return fail(key, `cannot read ${path}: ${typeof code === "string" ? code : "unreadable"}`);
+    return fail(key, `cannot read ${path}: ${readFailure(err)}`);
   }
   if (!text.includes("-----BEGIN")) return fail(key, `${path} does not hold a PEM ${what}`);
   return text;
@@ -261,9 +260,8 @@ async function applyUser(conn: KubeConnection, entry: Entry, fail: Fail, opts: R
     try {
       initial = (await opts.readFile(path)).trim();
     } catch (err) {
-      const code = (err as { code?: unknown } | null)?.code;
       // A token next to the file covers for it, as kubectl's does.
-      if (token === undefined) return fail("tokenFile", `cannot read ${path}: ${typeof code === "string" ? code : "unreadable"}`);
+      if (token === undefined) return fail("tokenFile", `cannot read ${path}: ${readFailure(err)}`);
     }
     if (initial === "" && token === undefined) return fail("tokenFile", `${path} is empty`);
     conn.token = fileToken({

@@ -164,10 +164,10 @@ describe("parseKubeconfig", () => {
     { name: "bad base64 CA", text: kubeconfig({ cluster: "      server: https://a\n      certificate-authority-data: '%%%not base64'" }), key: 'clusters["prod"].cluster.certificate-authority-data', pattern: /not valid base64/ },
     { name: "CA data that is not PEM", text: kubeconfig({ cluster: `      server: https://a\n      certificate-authority-data: ${b64("hello")}` }), key: 'clusters["prod"].cluster.certificate-authority-data', pattern: /not a PEM certificate/ },
     { name: "bad base64 client key", text: kubeconfig({ user: `      client-certificate-data: ${b64(CERT_PEM)}\n      client-key-data: "${b64(KEY_PEM).slice(0, -3)}!!"` }), key: 'users["admin"].user.client-key-data', pattern: /not valid base64/ },
-    { name: "CA file that does not exist", text: kubeconfig({ cluster: "      server: https://a\n      certificate-authority: missing/ca.crt" }), key: 'clusters["prod"].cluster.certificate-authority', pattern: /cannot read .*missing\/ca\.crt: ENOENT/ },
+    { name: "CA file that does not exist", text: kubeconfig({ cluster: "      server: https://a\n      certificate-authority: missing/ca.crt" }), key: 'clusters["prod"].cluster.certificate-authority', pattern: /cannot read .*missing\/ca\.crt: no such file \(ENOENT\)/ },
     { name: "client certificate without key", text: kubeconfig({ user: `      client-certificate-data: ${b64(CERT_PEM)}` }), key: 'users["admin"].user.client-key', pattern: /missing/ },
     { name: "password without username", text: kubeconfig({ user: `      password: ${PASSWORD}` }), key: 'users["admin"].user.username', pattern: /missing/ },
-    { name: "token file that does not exist", text: kubeconfig({ user: "      tokenFile: /nonexistent/token" }), key: 'users["admin"].user.tokenFile', pattern: /cannot read \/nonexistent\/token: ENOENT/ },
+    { name: "token file that does not exist", text: kubeconfig({ user: "      tokenFile: /nonexistent/token" }), key: 'users["admin"].user.tokenFile', pattern: /cannot read \/nonexistent\/token: no such file \(ENOENT\)/ },
     { name: "insecure with a CA", text: kubeconfig({ cluster: `      server: https://a\n      insecure-skip-tls-verify: true\n      certificate-authority-data: ${b64(CA_PEM)}` }), key: 'clusters["prod"].cluster.insecure-skip-tls-verify', pattern: /one or the other/ },
     { name: "clusters is not a list", text: "clusters: {}\n", key: "clusters", pattern: /expected a list/ },
     { name: "impersonation", text: kubeconfig({ user: `      token: ${TOKEN}\n      as: system:admin` }), key: 'users["admin"].user.as', pattern: /impersonation is not supported/ },
@@ -301,7 +301,7 @@ describe("loadKubeConnection", () => {
     const conn = await loadKubeConnection({ env: { KUBECONFIG: a, KUBERNETES_SERVICE_HOST: "10.96.0.1" }, kubeconfig: b });
     assert.equal(conn?.server, "https://b.example");
     const err = await configError(loadKubeConnection({ env: {}, kubeconfig: join(dir, "opt/none") }));
-    assert.match(err.message, /cannot read: ENOENT/);
+    assert.match(err.message, /cannot read: no such file \(ENOENT\)/);
   });
 
   test("KUBECONFIG naming only missing files is an error", async () => {
