@@ -4,7 +4,7 @@
 // posts a PullDiagnosis Event. Timed from the stand-in's status change to the Event's arrival, both
 // in this process. Prints figures only.
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -113,6 +113,8 @@ export async function benchPodWatch(): Promise<void> {
       console.log(`  median ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, max ${Math.max(...ms).toFixed(0)} ms (goal p99 <= 1000 ms: ${p99 <= 1000 ? "met" : "NOT met"}); all ${PODS} in ${(total / 1000).toFixed(1)} s`);
       console.log(`  p99 / the anchor product's 30 s claim = ${(p99 / ANCHOR_CLAIM_MS).toFixed(3)}`);
     }
+    const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${agent.pid}/status`, "utf8"))?.[1];
+    console.log(`  agent resident memory after both phases (${PODS * 2} pods watched, ${PODS * 2} failing): ${(Number(rss) / 1024).toFixed(1)} MiB`);
   } finally {
     agent.kill("SIGTERM");
     await new Promise((r) => agent.once("exit", r));
