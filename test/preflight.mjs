@@ -11,6 +11,7 @@ const needs = [
   ["/usr/bin/htpasswd", "apache2-utils"],
   ["/usr/bin/openssl", "openssl"],
   ["/bin/busybox", "busybox-static"],
+  ["/usr/bin/chromium", "chromium"],
 ];
 
 const problems = [];

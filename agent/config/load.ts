@@ -24,6 +24,8 @@ export const ENV_KEYS: Record<string, string> = {
   PULLMEDIC_LISTEN: "listen",
   PULLMEDIC_LOG_LEVEL: "logLevel",
   PULLMEDIC_LOG_FORMAT: "logFormat",
+  PULLMEDIC_AGGREGATOR: "report.aggregator",
+  PULLMEDIC_TOKEN_FILE: "report.tokenFile",
 };
 
 export interface ConfigSources {

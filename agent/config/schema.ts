@@ -102,6 +102,23 @@ export const configSchema = z.strictObject({
       timeout: duration(100, 120_000).prefault("10s"),
     })
     .prefault({}),
+  report: z
+    .strictObject({
+      /** The aggregator's gRPC address (host:port); absent: the agent reports to nobody. */
+      aggregator: z
+        .string()
+        .regex(LISTEN, "must be host:port, e.g. pullmedic-aggregator.pullmedic.svc:9477")
+        .optional(),
+      /** A file holding the bearer token (a mounted Secret); read at every connect. */
+      tokenFile: z.string().min(1).optional(),
+      /** A PEM CA file: TLS to the aggregator, trusting this CA. Absent: plaintext. */
+      caFile: z.string().min(1).optional(),
+      /** A full node report this often (the aggregator marks a node stale after 3 missed). */
+      interval: duration(1000, 3_600_000).prefault("30s"),
+      /** Findings kept while the aggregator is away; beyond, the oldest are dropped and counted. */
+      bufferLimit: z.number().int().min(10).max(100_000).default(1000),
+    })
+    .prefault({}),
   kube: z
     .strictObject({
       /** "auto": on when KUBECONFIG is set or the agent runs in a pod (KUBERNETES_SERVICE_HOST). */

@@ -17,6 +17,8 @@ export interface KubeSide {
   api: KubeApi;
   watch: PodWatch;
   start(): void;
+  /** The conditions pullmedic owns as last written to the node. */
+  conditions(): { type: string; status: string; reason?: string; message?: string }[];
   /** Called after the disk and probe checks: sets or clears the conditions pullmedic owns. */
   conditionsChanged(): Promise<void>;
   stop(): Promise<void>;
@@ -76,6 +78,7 @@ export async function startKubeSide(
     api,
     watch,
     start: () => watch.start(),
+    conditions: () => conditions?.conditions() ?? [],
     conditionsChanged: async () => {
       if (conditions === undefined) return;
       const disk = state.get("disk");

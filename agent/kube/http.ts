@@ -42,6 +42,8 @@ export interface KubeResponse {
 
 const ERROR_BODY_LIMIT = 64 * 1024;
 const POOL_CONNECTIONS = 16;
+/** Tokens remembered for scrubbing: a rotated one (hourly, for service accounts) soon goes out of use. */
+const REMEMBERED_SECRETS = 8;
 
 /** A request path for messages: continue tokens are long and opaque, so they are elided. */
 export function showPath(path: string): string {
@@ -73,7 +75,15 @@ export class KubeHttp {
   }
 
   private remember(secret: string | undefined): void {
-    if (secret !== undefined && secret.length >= 4) this.secrets.add(secret);
+    if (secret === undefined || secret.length < 4) return;
+    // Most recent last; the oldest go, so months of token rotation do not pile up here.
+    this.secrets.delete(secret);
+    this.secrets.add(secret);
+    while (this.secrets.size > REMEMBERED_SECRETS) {
+      const oldest = this.secrets.values().next();
+      if (oldest.done === true) break;
+      this.secrets.delete(oldest.value);
+    }
   }
 
   /** Removes every credential this client has sent from a text bound for an error or a log. */
@@ -137,20 +147,23 @@ export class KubeHttp {
     }
     const headers: Record<string, string> = { accept: "application/json", "user-agent": this.userAgent };
     const auth = await this.authorization(req.verb, shownPath);
+    if (this.closer.signal.aborted) {
+      throw new KubeApiError({ verb: req.verb, path: shownPath, status: 0, reason: undefined, network: "other", detail: "the Kubernetes API client is closed" });
+    }
     if (auth !== undefined) headers.authorization = auth;
     if (req.contentType !== undefined) headers["content-type"] = req.contentType;
-    const signals = [this.closer.signal];
-    if (req.signal !== undefined) signals.push(req.signal);
+    // close() destroys the pool, which ends every request in flight; the client's own close signal
+    // is not joined in here: on Node 20, AbortSignal.any keeps a record on a long-lived signal per call.
     const deadline = req.deadline === false ? undefined : AbortSignal.timeout(this.requestTimeoutMs);
-    if (deadline !== undefined) signals.push(deadline);
-    const signal = signals.length === 1 ? this.closer.signal : AbortSignal.any(signals);
+    const signals = [req.signal, deadline].filter((s): s is AbortSignal => s !== undefined);
+    const signal = signals.length <= 1 ? signals[0] : AbortSignal.any(signals);
     try {
       const res = await this.dispatcher().request({
         origin: this.origin,
         path: `${this.prefix}${req.path}`,
         method: req.verb,
         headers,
-        signal,
+        ...(signal !== undefined ? { signal } : {}),
         ...(req.body !== undefined ? { body: req.body } : {}),
         ...(req.bodyTimeoutMs !== undefined ? { bodyTimeout: req.bodyTimeoutMs } : {}),
       });

@@ -28,6 +28,8 @@ type WatchOptions = Parameters<KubeApi["watchPods"]>[0];
 export const MAX_WATCH_LINE = 16 * 1024 * 1024;
 /** A continue token that expires (410) restarts the list; this many times in a row, then it is an error. */
 const LIST_RESTARTS = 3;
+/** Pages of one list at most: a node's pods are a few pages; a list that never ends would hold them all. */
+const LIST_PAGES = 1000;
 /** A watch that ends or expires this fast, delivering nothing, this many times in a row, backs off like an error. */
 const QUICK_END_MS = 1000;
 const QUICK_ENDS_ALLOWED = 3;
@@ -83,6 +85,10 @@ export async function watchPods(http: KubeHttp, settings: WatchSettings, options
 
   while (!signal.aborted) {
     let phase: "list" | "watch" = "list";
+    let started = Date.now();
+    let delivered = false;
+    /** Whether the watch ended on its own (its quick end is counted there, not again as a failure). */
+    let ended = false;
     try {
       if (resourceVersion === undefined) {
         status({ state: "listing" });
@@ -91,17 +97,19 @@ export async function watchPods(http: KubeHttp, settings: WatchSettings, options
         emit({ type: "sync", pods: listed.pods, resourceVersion });
       }
       phase = "watch";
-      const started = Date.now();
+      started = Date.now();
       const outcome = await watchOnce(http, settings, selector, resourceVersion, signal, {
         connected: (rv) => {
           attempt = 0;
           status({ state: "watching", resourceVersion: rv });
         },
         event: (e) => {
+          delivered = true;
           resourceVersion = e.resourceVersion;
           emit(e);
         },
         bookmark: (rv) => {
+          delivered = true;
           resourceVersion = rv;
           status({ state: "bookmark", resourceVersion: rv });
         },
@@ -111,6 +119,7 @@ export async function watchPods(http: KubeHttp, settings: WatchSettings, options
         },
       });
       if (signal.aborted) break;
+      ended = true;
       quickEnds = outcome.delivered || Date.now() - started >= QUICK_END_MS ? 0 : quickEnds + 1;
       if (outcome.end === "expired") {
         status({ state: "expired", resourceVersion: resourceVersion ?? "" });
@@ -122,11 +131,15 @@ export async function watchPods(http: KubeHttp, settings: WatchSettings, options
       if (quickEnds >= QUICK_ENDS_ALLOWED) throw new Error(`the server ended ${quickEnds} watches in a row as soon as they started`);
     } catch (err) {
       if (signal.aborted) break;
+      if (phase === "watch" && !ended) {
+        // A watch that is accepted and then fails at once (a proxy cutting every stream) resets
+        // the attempts when it connects; counted as a quick end, it still backs off further each time.
+        quickEnds = delivered || Date.now() - started >= QUICK_END_MS ? 0 : quickEnds + 1;
+      }
       if (err instanceof KubeApiError && err.status === 410 && phase === "watch") {
         // An HTTP 410 on the watch request: the version is too old to resume from.
         status({ state: "expired", resourceVersion: resourceVersion ?? "" });
         resourceVersion = undefined;
-        quickEnds++;
         if (quickEnds < QUICK_ENDS_ALLOWED) continue;
       }
       // Attempts reset when a watch connects; a server that keeps ending watches at once still backs off further.
@@ -147,6 +160,7 @@ async function listPods(http: KubeHttp, settings: WatchSettings, selector: strin
     const pods: Pod[] = [];
     let token: string | undefined;
     let resourceVersion: string | undefined;
+    const tokens = new Set<string>();
     do {
       const query = new URLSearchParams({ fieldSelector: selector, limit: String(settings.listPageSize) });
       if (token !== undefined) query.set("continue", token);
@@ -174,6 +188,11 @@ async function listPods(http: KubeHttp, settings: WatchSettings, selector: strin
       // Every page of one list is a snapshot at the same version.
       resourceVersion ??= page.resourceVersion;
       token = page.continueToken;
+      if (token !== undefined && (tokens.has(token) || tokens.size >= LIST_PAGES)) {
+        const why = tokens.has(token) ? "the same continue token came back twice (is a proxy dropping the continue parameter?)" : `more than ${LIST_PAGES} pages`;
+        throw new KubeApiError({ verb: "GET", path: showPath(req.path), status: 200, reason: "MalformedResponse", detail: `200: unusable pod list: ${why}` });
+      }
+      if (token !== undefined) tokens.add(token);
       if (token === undefined) {
         if (resourceVersion === "") throw new KubeApiError({ verb: "GET", path: showPath(req.path), status: 200, reason: "MalformedResponse", detail: "200: unusable pod list: metadata.resourceVersion: missing" });
         return { pods, resourceVersion };

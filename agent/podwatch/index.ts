@@ -1,7 +1,7 @@
 // The pod watch room: detects pull failures of this node's pods, diagnoses them from the node,
 // and answers on the pod (Events) and the node (conditions). Other folders import only this file.
 export { PodWatch } from "./service.js";
-export type { PodWatchOptions, PodWatchSnapshot, PodWatchTotals, PullFailureFinding, ClosedFailureFinding } from "./service.js";
+export type { PodWatchFinding, PodWatchOptions, PodWatchSnapshot, PodWatchTotals, PullFailureFinding, ClosedFailureFinding } from "./service.js";
 export { NodeConditionWriter } from "./node-conditions.js";
 export type { WantedCondition } from "./node-conditions.js";
 export { IMAGE_FS_PRESSURE, REGISTRY_UNREACHABLE, imageFsPressureCondition, registryUnreachableCondition } from "./conditions.js";

@@ -3,13 +3,15 @@
 
 import type { KubeApi, NodeCondition } from "../kube/index.js";
 import type { Logger } from "../log.js";
-import { nextConditions } from "./conditions.js";
+import { nextConditions, OWNED_CONDITION_TYPES } from "./conditions.js";
 
 export type WantedCondition = { type: string; status: NodeCondition["status"]; reason: string; message: string };
 
 export class NodeConditionWriter {
   private current: NodeCondition[] | undefined;
   private loaded = false;
+  /** Conditions pullmedic set before and no longer checks, to be written once as Unknown. */
+  private retired: WantedCondition[] = [];
   private writing: Promise<void> = Promise.resolve();
   /** The latest write's outcome, for /v1/state. */
   lastError: string | undefined;
@@ -38,13 +40,18 @@ export class NodeConditionWriter {
       if (!this.loaded) {
         // What the node already carries (a previous agent's True) decides the transition times.
         const node = await this.api.getNode(this.nodeName);
-        const owned = new Set(wanted.map((w) => w.type));
-        this.current = (node.status?.conditions ?? []).filter((c) => owned.has(c.type));
+        const checked = new Set(wanted.map((w) => w.type));
+        this.current = (node.status?.conditions ?? []).filter((c) => OWNED_CONDITION_TYPES.includes(c.type));
+        // A check turned off since an earlier run would leave its last word (say True) on the node for good.
+        this.retired = this.current
+          .filter((c) => !checked.has(c.type) && c.status !== "Unknown")
+          .map((c) => ({ type: c.type, status: "Unknown", reason: "NotChecked", message: "pullmedic no longer checks this on this node (the check is turned off in its configuration)" }));
         this.loaded = true;
       }
-      const patch = nextConditions(this.current, wanted, this.now(), this.heartbeatMs);
+      const patch = nextConditions(this.current, [...wanted, ...this.retired], this.now(), this.heartbeatMs);
       if (patch === undefined) return;
       await this.api.patchNodeConditions(this.nodeName, patch);
+      this.retired = [];
       for (const c of patch) {
         const before = this.current?.find((p) => p.type === c.type);
         if (before?.status !== c.status) this.log.info(`node condition ${c.type}=${c.status} (${c.reason ?? ""}): ${c.message ?? ""}`);

@@ -4,10 +4,11 @@
 
 import { performance } from "node:perf_hooks";
 import { explainMessage, type Diagnosis, type DiagnoseOptions, type FailureCause, type NodeRuntime } from "../diagnose/index.js";
-import type { KubeApi, KubeEvent, Pod, PodWatchEvent, WatchStatus } from "../kube/index.js";
+import { KubeApiError, type KubeApi, type KubeEvent, type Pod, type PodWatchEvent, type WatchStatus } from "../kube/index.js";
 import type { Logger } from "../log.js";
-import { tryParseReference, type Platform, type RateLimit } from "../registry/index.js";
+import { redactUrls, tryParseReference, type Platform, type RateLimit } from "../registry/index.js";
 import { checkPullSecrets, type SecretCheck } from "./revalidate.js";
+import type { PullFailure, Recovery, SecretCheckReport } from "../report/protocol.js";
 import { countByKey, diagnosisKey, DiagnosisCache } from "./dedupe.js";
 import { buildEvent, diagnosisEventMessage, EventAggregator, recoveryEventMessage } from "./event.js";
 import { FailureTracker, type ClosedFailure, type OpenFailure } from "./failures.js";
@@ -81,6 +82,12 @@ export interface PodWatchSnapshot {
   totals: PodWatchTotals;
 }
 
+/** What the pod watch reports as it happens; the shapes of the aggregator contract's findings. */
+export type PodWatchFinding =
+  | { kind: "diagnosis"; diagnosis: PullFailure }
+  | { kind: "recovery"; recovery: Recovery }
+  | { kind: "secretBroken"; secretBroken: SecretCheckReport };
+
 export interface PodWatchTotals {
   failuresByCause: Record<string, number>;
   recovered: number;
@@ -118,6 +125,7 @@ export class PodWatch {
   private watchState: PodWatchSnapshot["watch"] = { state: "starting", relists: 0, reconnects: 0, skipped: 0 };
   private seq = 0;
   private secretChecks: SecretCheck[] | undefined;
+  private readonly findingListeners: ((f: PodWatchFinding) => void)[] = [];
   readonly totals: PodWatchTotals = { failuresByCause: {}, recovered: 0, recoveredSeconds: 0, diagnoses: 0, eventsCreated: 0, eventsPatched: 0, eventErrors: 0 };
 
   constructor(private readonly opts: PodWatchOptions) {
@@ -131,6 +139,21 @@ export class PodWatch {
       maxEntries: 512,
       now: this.now,
     });
+  }
+
+  /** Called with what happened (a diagnosis, a recovery, a Secret that broke), for the aggregator. */
+  onFinding(listener: (f: PodWatchFinding) => void): void {
+    this.findingListeners.push(listener);
+  }
+
+  private emit(f: PodWatchFinding): void {
+    for (const listener of this.findingListeners) {
+      try {
+        listener(f);
+      } catch (err) {
+        this.opts.log.warn(`pod watch: a finding listener failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
   }
 
   start(): void {
@@ -207,6 +230,7 @@ export class PodWatch {
       const was = before.get(`${check.secret}\0${check.registry}`);
       if (!broken || was?.state === check.state) continue;
       this.opts.log.warn(`pull Secret ${check.secret} for ${check.registry}: ${check.state}: ${check.message}`);
+      this.emit({ kind: "secretBroken", secretBroken: { secret: check.secret, registry: check.registry, state: check.state, message: check.message } });
       if (!this.opts.postEvents) continue;
       const text = diagnosisEventMessage({
         cause: check.cause ?? "secret-invalid",
@@ -339,7 +363,8 @@ export class PodWatch {
   /** Message → credentials → shared diagnosis → verdict → Event. */
   private async handle(failure: OpenFailure, seenAt: number): Promise<void> {
     const pod = this.pods.get(failure.podKey);
-    if (pod === undefined || this.abort.signal.aborted) return;
+    // A handling that waited in the queue may find its failure over (recovered, pod deleted, image changed).
+    if (pod === undefined || this.abort.signal.aborted || !this.stillOpen(failure)) return;
     const namespace = failure.namespace;
     const fkey = failureKey(failure);
     const finding: PullFailureFinding = this.findings.get(fkey) ?? {
@@ -353,9 +378,11 @@ export class PodWatch {
     this.findings.set(fkey, finding);
 
     const message = await this.pullMessage(failure, pod);
-    finding.message = message.slice(0, MAX_MESSAGE_KEPT);
+    // Runtime errors quote whole request URLs, signed queries (presigned blob URLs) included.
+    finding.message = redactUrls(message).slice(0, MAX_MESSAGE_KEPT);
     const explanation = explainMessage(message);
     const credentials = await this.secrets.forPod(pod);
+    if (!this.stillOpen(failure)) return;
     const dkey = openFailureKey(failure);
     this.findingKeys.set(fkey, dkey);
     let diagnosed: { diagnosis?: Diagnosis; error?: string } = {};
@@ -363,16 +390,36 @@ export class PodWatch {
       const shared = await this.diagnoses.shared(dkey, this.now(), () => this.diagnose(failure.image, namespace, credentials));
       diagnosed = shared.value;
     }
-    if (!this.tracker.isOpen(failure.podKey, failure.container)) return; // recovered meanwhile
+    // Recovered, deleted or superseded by another image meanwhile: this diagnosis is no one's to post.
+    if (!this.stillOpen(failure)) return;
     const verdict = podVerdict({ explanation, diagnosis: diagnosed.diagnosis, diagnosisError: diagnosed.error, unreadableSecrets: credentials.unreadable, namespace });
     const owner = pod.metadata.ownerReferences?.[0];
     const workload = workloadOf(owner, pod.metadata.labels?.["pod-template-hash"]);
     const fix = fillPlaceholders(verdict.fix, { namespace, pod: failure.pod, container: failure.container, ...(workload ? { workload } : {}) });
-    if (finding.cause !== verdict.cause) this.totals.failuresByCause[verdict.cause] = (this.totals.failuresByCause[verdict.cause] ?? 0) + 1;
+    const newCause = finding.cause !== verdict.cause;
+    if (newCause) this.totals.failuresByCause[verdict.cause] = (this.totals.failuresByCause[verdict.cause] ?? 0) + 1;
     Object.assign(finding, { cause: verdict.cause, summary: verdict.summary, fix, decidedBy: verdict.source });
     if (verdict.note !== undefined) finding.note = verdict.note;
     else delete finding.note;
     finding.impact = this.impactOf(dkey);
+    if (newCause) {
+      this.emit({
+        kind: "diagnosis",
+        diagnosis: {
+          pod: finding.pod,
+          container: finding.container,
+          image: finding.image,
+          registry: registryOf(finding.image),
+          reason: finding.reason,
+          cause: verdict.cause,
+          summary: verdict.summary,
+          fix,
+          sinceMs: failure.openedAt,
+          impact: finding.impact,
+          note: verdict.note ?? "",
+        },
+      });
+    }
 
     if (this.opts.postEvents) {
       const text = diagnosisEventMessage({
@@ -428,21 +475,34 @@ export class PodWatch {
     }
   }
 
+  /** Whether this very failure (not a later one of the same container, e.g. after an image edit) is still open. */
+  private stillOpen(failure: OpenFailure): boolean {
+    return this.tracker.openFor(failure.podKey).some((f) => f.container === failure.container && f.openedAt === failure.openedAt && f.image === failure.image);
+  }
+
   private impactOf(dkey: string): number {
     return Math.max(countByKey(this.tracker.open(), openFailureKey).get(dkey)?.pods ?? 0, 1);
   }
 
   private async post(pod: Pod, failure: { podKey: string; namespace: string; pod: string; container: string; kind: OpenFailure["kind"] }, type: "Warning" | "Normal", reason: string, message: string): Promise<{ name: string; count: number } | undefined> {
+    // Work that waited in the queue (a recovery, a Secret warning) may find the pod gone.
+    if (!this.pods.has(failure.podKey)) return undefined;
     const key = `${failure.podKey}/${failure.container}/${reason}`;
     const now = this.now();
     const decision = this.aggregator.decide(key, message, now);
     try {
       if (decision.action === "skip") return undefined;
       if (decision.action === "patch") {
-        const patched = await this.opts.api.patchEvent(failure.namespace, decision.name, decision.patch);
-        this.aggregator.posted(key, decision.name, message, now);
-        this.totals.eventsPatched++;
-        return { name: decision.name, count: patched.count ?? decision.patch.count };
+        try {
+          const patched = await this.opts.api.patchEvent(failure.namespace, decision.name, decision.patch);
+          this.aggregator.posted(key, decision.name, message, now);
+          this.totals.eventsPatched++;
+          return { name: decision.name, count: patched.count ?? decision.patch.count };
+        } catch (err) {
+          if (!(err instanceof KubeApiError && err.status === 404)) throw err;
+          // The Event is gone (the server's Event TTL, or someone deleted it): a new one is created.
+          this.aggregator.forget(key);
+        }
       }
       const event = buildEvent({
         pod: { namespace: failure.namespace, name: failure.pod, ...(pod.metadata.uid ? { uid: pod.metadata.uid } : {}) },
@@ -483,6 +543,9 @@ export class PodWatch {
       ...(finding?.cause ? { cause: finding.cause } : {}),
     };
     this.closed.push(closed);
+    if (finding?.cause !== undefined) {
+      this.emit({ kind: "recovery", recovery: { pod: closed.pod, container: f.container, image: f.image, cause: finding.cause, durationMs: f.durationMs, outcome: f.outcome } });
+    }
     if (this.closed.length > 100) this.closed.shift();
     if (f.outcome !== "recovered") return;
     this.totals.recovered++;
@@ -501,10 +564,18 @@ export class PodWatch {
     const key = keyOf(pod);
     if (!this.pods.has(key)) return;
     const credentials = await this.secrets.forPod(pod);
+    // Deleted while its Secrets were read: its risks would stay in the state for good.
+    if (!this.pods.has(key)) return;
     const risks = hygieneRisks(pod, credentials.lookups);
     if (risks.length > 0) this.hygiene.set(key, risks);
     else this.hygiene.delete(key);
   }
+}
+
+/** The registry an image names (docker.io for bare names); "" when it is not a reference. */
+function registryOf(image: string): string {
+  const ref = tryParseReference(image);
+  return ref instanceof Error ? "" : ref.domain;
 }
 
 function keyOf(pod: Pod): string {

@@ -70,7 +70,16 @@ export interface PodWatchMetricsView {
   totals: { failuresByCause: Record<string, number>; recovered: number; recoveredSeconds: number; diagnoses: number; eventsCreated: number; eventsPatched: number; eventErrors: number };
 }
 
-export async function createMetrics(state: NodeState, extra: { quotaReadings: () => QuotaFinding[]; podWatch?: () => PodWatchMetricsView | undefined }): Promise<Metrics> {
+/** What the reporter shows the metrics; structurally its status. */
+export interface ReporterMetricsView {
+  connected: boolean;
+  buffered: number;
+  dropped: number;
+  acked: number;
+  reconnects: number;
+}
+
+export async function createMetrics(state: NodeState, extra: { quotaReadings: () => QuotaFinding[]; podWatch?: () => PodWatchMetricsView | undefined; reporter?: () => ReporterMetricsView | undefined }): Promise<Metrics> {
   const client = await import("prom-client");
   const registry: Registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: "pullmedic_process_" });
@@ -228,6 +237,19 @@ export async function createMetrics(state: NodeState, extra: { quotaReadings: ()
   gauge("pullmedic_pull_secret_ok", "1 when the pull Secret's credentials were accepted by the registry at the latest check (HEAD, no pull).", ["secret", "registry", "state"], (g) => {
     for (const s of pods()?.secrets ?? []) g.set({ secret: s.secret, registry: s.registry, state: s.state }, s.state === "ok" ? 1 : 0);
   });
+
+  const reporter = () => extra.reporter?.();
+  gauge("pullmedic_report_connected", "1 while the stream to the aggregator is open.", [], (g) => {
+    const r = reporter();
+    if (r) g.set(r.connected ? 1 : 0);
+  });
+  gauge("pullmedic_report_buffered_findings", "Findings waiting for the aggregator's acknowledgement.", [], (g) => {
+    const r = reporter();
+    if (r) g.set(r.buffered);
+  });
+  counter("pullmedic_report_dropped_findings_total", "Findings dropped because the buffer was full while the aggregator was away.", () => reporter()?.dropped ?? 0);
+  counter("pullmedic_report_acked_total", "Messages the aggregator acknowledged.", () => reporter()?.acked ?? 0);
+  counter("pullmedic_report_reconnects_total", "Connections to the aggregator after the first.", () => reporter()?.reconnects ?? 0);
 
   gauge("pullmedic_check_success", "1 when the latest run of the check succeeded.", ["check"], (g) => {
     for (const [name, record] of Object.entries(state.toJSON().checks)) g.set({ check: name }, record.ok ? 1 : 0);

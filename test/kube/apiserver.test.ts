@@ -515,6 +515,32 @@ test("POST events: 201 with the stored object, generateName, 409 AlreadyExists, 
   assert.equal(written.length, 2);
 });
 
+test("POST events: the involved object's namespace is checked as the API server's legacy Event validation does", async (t) => {
+  const k = await standIn(t);
+  const post = (namespace: string, body: Record<string, unknown>) => call(k, `/api/v1/namespaces/${namespace}/events`, { method: "POST", contentType: "application/json", body });
+  const base = { reason: "PullDiagnosis", type: "Warning", message: "m" };
+  // Without eventTime, the involved object's namespace must be the Event's (empty only in default).
+  const empty = await post("shop", { ...base, metadata: { name: "a.1" }, involvedObject: { kind: "Pod", name: "a" } });
+  assert.equal(empty.status, 422);
+  assert.equal(empty.body.message, 'Event "a.1" is invalid: involvedObject.namespace: Invalid value: "": does not match event.namespace');
+  assert.equal((await post("default", { ...base, metadata: { name: "a.2" }, involvedObject: { kind: "Node", name: "n" } })).status, 201);
+  // With eventTime, reportingComponent and reportingInstance are required.
+  const newStyle = await post("shop", { ...base, metadata: { name: "a.3" }, eventTime: "2024-05-01T10:00:00.000000Z", involvedObject: { kind: "Pod", name: "a", namespace: "shop" } });
+  assert.equal(newStyle.status, 422);
+  assert.match(newStyle.body.message, /reportingComponent: Required value/);
+  assert.match(newStyle.body.message, /reportingInstance: Required value/);
+  const complete = await post("shop", {
+    ...base,
+    metadata: { name: "a.4" },
+    eventTime: "2024-05-01T10:00:00.000000Z",
+    reportingComponent: "pullmedic",
+    reportingInstance: "node-a",
+    action: "Diagnose",
+    involvedObject: { kind: "Pod", name: "a", namespace: "shop" },
+  });
+  assert.equal(complete.status, 201);
+});
+
 test("events list by fieldSelector; PATCH by merge or strategic merge; other patch types 415; a missing Event 404", async (t) => {
   const k = await standIn(t);
   const failing = k.putPod(podFixture({ name: "api-1", nodeName: "node-a", image: "registry.example/shop/api:1.2", state: "err-image-pull" }));

@@ -326,3 +326,50 @@ describe("answers the client cannot use", () => {
     assert.match(err.message, /\[redacted\]/);
   });
 });
+
+describe("memory over a long run", () => {
+  test("rotating tokens are remembered for scrubbing only while they may still be in use, not forever", async () => {
+    // Projected service-account tokens rotate about hourly: a year is thousands of tokens.
+    let n = 0;
+    const tokens: string[] = [];
+    const url = await scripted((req, res) => {
+      res.writeHead(401, { "content-type": "application/json" });
+      res.end(JSON.stringify({ kind: "Status", status: "Failure", reason: "Unauthorized", code: 401, message: `bad header: ${req.headers.authorization?.slice(7)}` }));
+    });
+    const api = apiFor({
+      server: url,
+      source: "t",
+      token: async () => {
+        const token = `rotated-token-${String(n++).padStart(6, "0")}-${"x".repeat(900)}`;
+        tokens.push(token);
+        return token;
+      },
+    });
+    let last: KubeApiError | undefined;
+    for (let i = 0; i < 300; i++) last = await rejection(api.getNode("n"));
+    assert.ok(last !== undefined && !last.message.includes(tokens.at(-1)!), "the token in use is still scrubbed");
+    const remembered = (api as unknown as { http: { secrets: Set<string> } }).http.secrets;
+    assert.ok(remembered.size <= 16, `${remembered.size} tokens held`);
+  });
+});
+
+test("requests do not pile up on the client's long-lived close signal (AbortSignal.any keeps every one on Node 20)", async () => {
+  const url = await scripted((_req, res) => {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify({ kind: "Node", apiVersion: "v1", metadata: { name: "n" } }));
+  });
+  const api = apiFor({ server: url, token: async () => "tok-123456", source: "t" });
+  for (let i = 0; i < 1000; i++) await api.getNode("n");
+  const closed = (api as unknown as { http: { closedSignal: AbortSignal } }).http.closedSignal;
+  const dependants = Object.getOwnPropertySymbols(closed).find((s) => s.description === "kDependantSignals");
+  const held = dependants === undefined ? 0 : ((closed as unknown as Record<symbol, Set<unknown> | undefined>)[dependants]?.size ?? 0);
+  assert.ok(held < 50, `${held} signals hang on the close signal after 1000 requests`);
+  // Closing still stops what is in flight, and refuses what comes after.
+  const never = await scripted(() => undefined);
+  const slow = apiFor({ server: never, source: "t" });
+  const pending = rejection(slow.getNode("n"));
+  await new Promise((r) => setTimeout(r, 50));
+  await slow.close();
+  assert.match((await pending).message, /closed/);
+  assert.match((await rejection(slow.getNode("n"))).message, /closed/);
+});

@@ -390,6 +390,24 @@ describe("pod watch against scripted servers", () => {
     assert.equal(w.rec.count("retrying"), 0);
   });
 
+  test("a list whose continue token never ends (a proxy dropping the parameter) is an error, not an endless list", async () => {
+    let lists = 0;
+    const server = await scripted((_req, url, res) => {
+      if (url.searchParams.get("watch") === "true") return streamHead(res);
+      lists++;
+      // The continue parameter is lost on the way: every answer is the first page again.
+      return json(res, 200, { kind: "PodList", metadata: { resourceVersion: "5", continue: "page-2" }, items: [rawPod(`p${lists}`, "5")] });
+    });
+    const api = createKubeApi({ server: server.url, source: "test" }, { backoff: { baseMs: 60_000, maxMs: 60_000 } });
+    cleanups.push(() => api.close());
+    const w = startWatch(api);
+    await w.rec.until(() => w.rec.count("retrying") === 1, "the list given up", 5000);
+    await stop(w);
+    assert.match(w.rec.of("retrying")[0]?.error ?? "", /continue/);
+    assert.ok(lists <= 3, `${lists} pages requested`);
+    assert.equal(w.rec.syncs().length, 0);
+  });
+
   test("a list that is not a PodList, a stream line that is not JSON, an unknown event type: reported, never a crash", async () => {
     let lists = 0;
     const server = await scripted((_req, url, res) => {
@@ -456,6 +474,26 @@ describe("pod watch against scripted servers", () => {
     await stop(w);
     assert.deepEqual(w.rec.of("retrying").map((r) => r.attempt), [1, 2, 3]);
     assert.match(w.rec.of("retrying")[0]?.error ?? "", /ended 3 watches in a row as soon as they started/);
+    assert.equal(w.rec.syncs().length, 1);
+  });
+
+  test("a watch that is accepted and then cut at once, every time, is backed off from further each time", async () => {
+    // A proxy or load balancer in front of the API server that answers and then drops the stream.
+    let watches = 0;
+    const server = await scripted((req, url, res) => {
+      if (url.searchParams.get("watch") !== "true") return json(res, 200, { kind: "PodList", metadata: { resourceVersion: "1" }, items: [] });
+      watches++;
+      streamHead(res);
+      setImmediate(() => req.socket.destroy());
+    });
+    const api = createKubeApi({ server: server.url, source: "test" }, { backoff: { baseMs: 2, maxMs: 1000 } });
+    cleanups.push(() => api.close());
+    const w = startWatch(api);
+    await w.rec.until(() => w.rec.count("retrying") === 7, "seven back-offs");
+    await stop(w);
+    const attempts = w.rec.of("retrying").map((r) => r.attempt);
+    assert.ok((attempts.at(-1) ?? 0) >= 4, `the back-off grows (attempts ${attempts.join(", ")}), it does not restart at 1 on each connect`);
+    assert.ok(watches <= 8, `${watches} watch requests`);
     assert.equal(w.rec.syncs().length, 1);
   });
 

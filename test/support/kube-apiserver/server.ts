@@ -64,6 +64,8 @@ export interface KubeStandIn {
   putServiceAccount(sa: ServiceAccount): void;
   putNode(n: KubeNode): void;
   putEvent(e: KubeEvent): KubeEvent;
+  /** Deletes every Event, as the server's Event TTL (--event-ttl, 1 h after the last write) does. */
+  expireEvents(): void;
   /** From now on, answers this verb on this resource ("nodes/status" for a subresource) with 403, as RBAC does. */
   deny(verb: "get" | "list" | "watch" | "create" | "patch", resource: string, namespace?: string): void;
   /** Forgets history: a watch or paged list resuming from an older resourceVersion gets 410. */
@@ -446,14 +448,22 @@ export async function startKubeStandIn(opts: StandInOptions = {}): Promise<KubeS
         invalid("Event", "", [{ reason: "FieldValueRequired", message: "Required value: name or generateName is required", field: "metadata.name" }]),
       );
     }
+    // The API server's legacy Event validation (core/v1 accepts Events of both styles).
     const involved = isObject(input.involvedObject) ? input.involvedObject : {};
-    if (typeof involved.namespace === "string" && involved.namespace !== "" && involved.namespace !== namespace) {
-      throw new ApiError(
-        invalid("Event", name, [
-          { reason: "FieldValueInvalid", message: `Invalid value: ${JSON.stringify(involved.namespace)}: does not match event.namespace`, field: "involvedObject.namespace" },
-        ]),
-      );
+    const involvedNs = typeof involved.namespace === "string" ? involved.namespace : "";
+    const causes: { reason: string; message: string; field: string }[] = [];
+    const mismatch = { reason: "FieldValueInvalid", message: `Invalid value: ${JSON.stringify(involvedNs)}: does not match event.namespace`, field: "involvedObject.namespace" };
+    const filled = (v: unknown) => typeof v === "string" && v !== "";
+    if (!filled(input.eventTime)) {
+      // An old-style Event: the involved object's namespace is the Event's (empty only in default).
+      if (involvedNs === "" ? namespace !== "default" : involvedNs !== namespace) causes.push(mismatch);
+    } else {
+      if (involvedNs === "" && namespace !== "default" && namespace !== "kube-system") causes.push(mismatch);
+      if (!filled(input.reportingComponent)) causes.push({ reason: "FieldValueRequired", message: "Required value", field: "reportingComponent" });
+      if (!filled(input.reportingInstance)) causes.push({ reason: "FieldValueRequired", message: "Required value", field: "reportingInstance" });
+      if (typeof input.message === "string" && input.message.length > 1024) causes.push({ reason: "FieldValueInvalid", message: "Invalid value: \"\": can have at most 1024 characters", field: "message" });
     }
+    if (causes.length > 0) throw new ApiError(invalid("Event", name, causes));
     if (store.get("events", namespace, name) !== undefined) throw new ApiError(alreadyExists("events", name));
     // The server assigns uid, resourceVersion and creationTimestamp itself.
     delete metadata.uid;
@@ -681,6 +691,10 @@ export async function startKubeStandIn(opts: StandInOptions = {}): Promise<KubeS
 
     putEvent(e) {
       return structuredClone(withKind("events", store.put("events", normalizeEvent(e as unknown as Obj) as Obj))) as unknown as KubeEvent;
+    },
+
+    expireEvents() {
+      for (const e of store.all("events")) store.remove("events", e.metadata.namespace, e.metadata.name);
     },
 
     deny(verb, resource, namespace) {
