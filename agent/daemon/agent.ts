@@ -15,6 +15,7 @@ import { VERSION } from "../version.js";
 import { describeDisk, diskCheck, highestUsedPercent, imagesCheck, imagesFinding, RuntimeHandle } from "./checks.js";
 import { startHttpServer, type HttpServer } from "./http.js";
 import { startKubeSide, type KubeSide } from "./kube-side.js";
+import { startReportSide, type ReportSide } from "./report-side.js";
 import { Scheduler } from "./scheduler.js";
 
 export interface RunningAgent {
@@ -42,7 +43,14 @@ function errorText(err: unknown): string {
  * The node agent: each check on its own interval, findings in NodeState, served on HTTP.
  * Checks never throw out of here: a failure is recorded, logged, and retried at the next tick.
  */
-export async function startAgent(config: AgentConfig, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<RunningAgent> {
+export interface StartAgentOptions {
+  env?: NodeJS.ProcessEnv;
+  /** The aggregator's gRPC address when it runs in this process (embedded mode); wins over config. */
+  aggregatorAddress?: string;
+}
+
+export async function startAgent(config: AgentConfig, log: Logger, opts: StartAgentOptions = {}): Promise<RunningAgent> {
+  const env = opts.env ?? process.env;
   const state = new NodeState(config.nodeName ?? "unknown", VERSION);
   const runtime = new RuntimeHandle(config);
   const scheduler = new Scheduler(log);
@@ -77,7 +85,26 @@ export async function startAgent(config: AgentConfig, log: Logger, env: NodeJS.P
   // Serve first: /healthz must answer while the first checks still run.
   // The API side comes first: a kubeconfig problem stops the agent before it serves anything.
   const kube: KubeSide | undefined = await startKubeSide(config, log, env, { state, runtime, quota });
-  const metrics = await createMetrics(state, { quotaReadings: () => quota.bySource(), podWatch: () => kube?.watch.snapshot() });
+  const shutdown = new AbortController();
+  let runPrepull: (targets: PrepullTarget[], onProgress?: (s: PrepullImageStatus) => void) => Promise<void> = async () => undefined;
+  let runtimeName: string | undefined;
+  const reporting: ReportSide = await startReportSide(
+    config,
+    log,
+    {
+      state,
+      quota,
+      podWatch: () => kube?.watch.snapshot(),
+      conditions: () => kube?.conditions() ?? [],
+      runtime: () => runtimeName,
+      prepull: (targets, onProgress) => runPrepull(targets, onProgress),
+      pause: (ms) => pause(ms, shutdown.signal),
+    },
+    opts.aggregatorAddress ?? config.report.aggregator,
+  );
+  const findings = reporting.findings;
+  kube?.watch.onFinding((f) => findings.add(f));
+  const metrics = await createMetrics(state, { quotaReadings: () => quota.bySource(), podWatch: () => kube?.watch.snapshot(), reporter: () => reporting.status() });
   const ready = () => {
     const reasons: string[] = [];
     const disk = state.get("disk");
@@ -95,10 +122,12 @@ export async function startAgent(config: AgentConfig, log: Logger, env: NodeJS.P
         return { status: r.ready ? 200 : 503, contentType: "text/plain", body: r.ready ? "ready\n" : `not ready: ${r.reasons.join("; ")}\n` };
       },
       "/metrics": async () => ({ status: 200, contentType: metrics.contentType, body: await metrics.render() }),
-      "/v1/state": async () => ({ status: 200, contentType: "application/json", body: `${JSON.stringify({ ...state.toJSON(), ready: ready().ready, quota: quota.bySource() })}\n` }),
+      "/v1/state": async () => ({ status: 200, contentType: "application/json", body: `${JSON.stringify({ ...state.toJSON(), ready: ready().ready, quota: quota.bySource(), ...(reporting.status() ? { report: reporting.status() } : {}) })}\n` }),
+      "/v1/report": async () => ({ status: 200, contentType: "application/json", body: `${JSON.stringify(reporting.report())}\n` }),
     });
   } catch (err) {
     await kube?.stop();
+    await reporting.stop();
     runtime.close();
     throw err;
   }
@@ -106,6 +135,10 @@ export async function startAgent(config: AgentConfig, log: Logger, env: NodeJS.P
 
   scheduler.every("disk", config.disk.interval, async () => {
     const disk = await run("disk", () => diskCheck(runtime), describeDisk);
+    if (disk && runtimeName === undefined) {
+      const version = await runtime.containerdVersion();
+      if (version !== undefined) runtimeName = `containerd ${version}`;
+    }
     await kube?.conditionsChanged();
     const used = disk && highestUsedPercent(disk);
     if (config.prune.enabled && used !== undefined && used >= config.prune.highWatermarkPercent && !scheduler.isRunning("prune")) {
@@ -164,7 +197,7 @@ export async function startAgent(config: AgentConfig, log: Logger, env: NodeJS.P
           const removed = pass.result?.removed.length ?? 0;
           const freedBytes = pass.result?.freedBytes ?? 0;
           pruneTotals = { removed: pruneTotals.removed + removed, freedBytes: pruneTotals.freedBytes + freedBytes };
-          return {
+          const finding: PruneFinding = {
             lastRunAt: new Date(pass.now).toISOString(),
             trigger: pass.plan.trigger,
             dryRun: config.prune.dryRun,
@@ -174,6 +207,8 @@ export async function startAgent(config: AgentConfig, log: Logger, env: NodeJS.P
             failed: pass.result?.failed.length ?? 0,
             totals: pruneTotals,
           };
+          if (finding.removed > 0 || finding.failed > 0) findings.prune(finding, (pass.result?.removed ?? []).map((r) => r.name));
+          return finding;
         },
         (f) =>
           f.trigger === "none"
@@ -186,60 +221,63 @@ export async function startAgent(config: AgentConfig, log: Logger, env: NodeJS.P
     await scheduler.cron("prune", config.prune.schedule, prune);
   }
 
-  const shutdown = new AbortController();
+  const statuses = new Map<string, PrepullImageStatus>();
+  // One round at a time, whichever schedule, the start or an aggregator command asked for it: two
+  // rounds at once would double the pull limit and could pull the same image twice. A round that
+  // comes while another runs waits for it, and then finds what that one pulled already present.
+  let rounds: Promise<unknown> = Promise.resolve();
+  const oneAtATime = (work: () => Promise<unknown>): Promise<void> => {
+    const next = rounds.then(() => (shutdown.signal.aborted ? undefined : work()));
+    rounds = next.catch(() => undefined);
+    return next.then(() => undefined);
+  };
+  // A back-off between pull attempts ends at shutdown: the round gives up instead of keeping the
+  // process alive for the rest of the wait.
+  const sleep = async (ms: number): Promise<void> => {
+    if (!(await pause(ms, shutdown.signal))) throw new Error("the agent is shutting down");
+  };
+  const prepullNow = async (targets: PrepullTarget[], onProgress?: (s: PrepullImageStatus) => void): Promise<PrepullImageStatus[]> => {
+    const containerdVersion = await runtime.containerdVersion();
+    const results = await prepullRound(targets, {
+      client: await runtime.get(),
+      hostsDir: config.hostsDir,
+      ...(containerdVersion ? { containerdVersion } : {}),
+      timeoutMs: config.prepull.timeout,
+      pullDeadlineMs: config.prepull.pullDeadline,
+      concurrency: config.prepull.concurrency,
+      retries: { attempts: config.prepull.retries.attempts, baseDelayMs: config.prepull.retries.baseDelay, maxDelayMs: config.prepull.retries.maxDelay },
+      quota: { latest: () => quota.latest(), reserve: config.prepull.quotaReserve },
+      onRateLimit: (r) => quota.recordRateLimit(r, "pull"),
+      onProgress: (status) => {
+        statuses.set(status.image, status);
+        onProgress?.(status);
+      },
+      previous: statuses,
+      sleep,
+    });
+    for (const r of results) statuses.set(r.image, r);
+    for (const r of results) if (r.action === "pulled" || r.action === "failed") findings.prepull(r);
+    return results;
+  };
+  const describeRound = (results: PrepullImageStatus[]): string => {
+    const count = (a: string) => results.filter((r) => r.action === a).length;
+    const failed = results.filter((r) => r.action === "failed").map((r) => `${r.image} (${r.cause ?? "unknown"})`);
+    return `${count("pulled")} pulled, ${count("unchanged")} unchanged, ${count("deferred")} deferred, ${failed.length} failed${failed.length ? `: ${failed.join(", ")}` : ""}`;
+  };
+  runPrepull = (targets: PrepullTarget[], onProgress?: (s: PrepullImageStatus) => void) =>
+    oneAtATime(() => run("prepull", () => prepullNow(targets, onProgress), describeRound, () => [...statuses.values()]));
+
   if (config.prepull.images.length > 0) {
-    const statuses = new Map<string, PrepullImageStatus>();
     const schedules = new Map<string, PrepullTarget[]>();
     for (const t of config.prepull.images) {
       const target: PrepullTarget = typeof t === "string" ? { image: t } : { image: t.image, ...(t.dockerConfig ? { dockerConfig: t.dockerConfig } : {}), ...(t.platform ? { platform: t.platform } : {}) };
       const schedule = typeof t === "string" ? config.prepull.schedule : (t.schedule ?? config.prepull.schedule);
       schedules.set(schedule, [...(schedules.get(schedule) ?? []), target]);
     }
-    // One round at a time, whichever schedule (or the start) asked for it: two rounds at once would
-    // double the pull limit and could pull the same image twice. A round that comes while another
-    // runs waits for it, and then finds what that one pulled already present.
-    let rounds: Promise<unknown> = Promise.resolve();
-    const oneAtATime = (work: () => Promise<unknown>): Promise<void> => {
-      const next = rounds.then(() => (shutdown.signal.aborted ? undefined : work()));
-      rounds = next.catch(() => undefined);
-      return next.then(() => undefined);
-    };
-    // A back-off between pull attempts ends at shutdown: the round gives up instead of keeping the
-    // process alive for the rest of the wait.
-    const sleep = async (ms: number): Promise<void> => {
-      if (!(await pause(ms, shutdown.signal))) throw new Error("the agent is shutting down");
-    };
     const round = (targets: PrepullTarget[], jitterMs: number) => async () => {
       // A random wait first, so a thousand nodes on the same schedule do not hit the registry at once.
       if (jitterMs > 0 && !(await pause(Math.random() * jitterMs, shutdown.signal))) return;
-      await oneAtATime(() => run(
-        "prepull",
-        async () => {
-          const containerdVersion = await runtime.containerdVersion();
-          const results = await prepullRound(targets, {
-            client: await runtime.get(),
-            hostsDir: config.hostsDir,
-            ...(containerdVersion ? { containerdVersion } : {}),
-            timeoutMs: config.prepull.timeout,
-            pullDeadlineMs: config.prepull.pullDeadline,
-            concurrency: config.prepull.concurrency,
-            retries: { attempts: config.prepull.retries.attempts, baseDelayMs: config.prepull.retries.baseDelay, maxDelayMs: config.prepull.retries.maxDelay },
-            quota: { latest: () => quota.latest(), reserve: config.prepull.quotaReserve },
-            onRateLimit: (r) => quota.recordRateLimit(r, "pull"),
-            onProgress: (status) => statuses.set(status.image, status),
-            previous: statuses,
-            sleep,
-          });
-          for (const r of results) statuses.set(r.image, r);
-          return results;
-        },
-        (results) => {
-          const count = (a: string) => results.filter((r) => r.action === a).length;
-          const failed = results.filter((r) => r.action === "failed").map((r) => `${r.image} (${r.cause ?? "unknown"})`);
-          return `${count("pulled")} pulled, ${count("unchanged")} unchanged, ${count("deferred")} deferred, ${failed.length} failed${failed.length ? `: ${failed.join(", ")}` : ""}`;
-        },
-        () => [...statuses.values()],
-      ));
+      await runPrepull(targets);
     };
     let n = 0;
     for (const [schedule, targets] of schedules) await scheduler.cron(n++ === 0 ? "prepull" : `prepull ${schedule}`, schedule, round(targets, config.prepull.jitter));
@@ -312,6 +350,8 @@ export async function startAgent(config: AgentConfig, log: Logger, env: NodeJS.P
         if (abandoned.length) log.warn(`shutdown: abandoned ${abandoned.join(", ")} after ${config.shutdownTimeout} ms`);
         await usage.save().catch((err: unknown) => log.warn(`cannot save image ages: ${errorText(err)}`));
         await kube?.stop();
+        // Findings of the last moments (a prune, a diagnosis) get a short chance to reach the aggregator.
+        await reporting.stop();
         await server.close();
         runtime.close();
       })()),
