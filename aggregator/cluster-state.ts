@@ -1,0 +1,185 @@
+// The aggregator's live view of the cluster: the latest state of every node, in memory. One record
+// per node, replaced in place, so memory grows with the node count (bounded by maxNodes), never
+// with time. The store (store.ts) persists the same records; at start they come back through
+// restore() as disconnected until their agents say hello again.
+
+import type { Hello, NodeReport } from "../agent/report/protocol.js";
+
+export interface NodeRecord {
+  node: string;
+  agentVersion: string;
+  bootId: string;
+  reportIntervalSeconds: number;
+  connected: boolean;
+  firstSeenMs: number;
+  /** The latest message of any kind from the node (staleness counts from here). */
+  lastSeenMs: number;
+  /** When the latest full report arrived (0 before the first). */
+  lastReportMs: number;
+  report: NodeReport | undefined;
+  /** When the node's last stream ended (absent while connected or never known). */
+  disconnectedMs?: number;
+}
+
+export interface ClusterStateOptions {
+  /** A node is stale after this many report intervals without a message. Default 3. */
+  staleAfterIntervals?: number;
+  /** Nodes kept at most; hello from a new node beyond this throws. Default 20,000. */
+  maxNodes?: number;
+}
+
+export const DEFAULT_STALE_AFTER_INTERVALS = 3;
+export const DEFAULT_MAX_NODES = 20_000;
+/** The interval assumed for a node that announced none (0): the agent's default report interval. */
+export const FALLBACK_REPORT_INTERVAL_SECONDS = 30;
+
+/** Thrown by hello() when a new node would exceed maxNodes. */
+export class TooManyNodesError extends Error {
+  constructor(
+    readonly node: string,
+    readonly maxNodes: number,
+  ) {
+    super(`node ${JSON.stringify(node)} refused: the aggregator already keeps ${maxNodes} nodes (its maxNodes limit)`);
+    this.name = "TooManyNodesError";
+  }
+}
+
+/**
+ * Whether a node has missed more than `staleAfterIntervals` report intervals:
+ * now - lastSeenMs > staleAfterIntervals × reportIntervalSeconds × 1000. A node that announced no
+ * interval is judged by FALLBACK_REPORT_INTERVAL_SECONDS. Pure, for views that have no ClusterState.
+ */
+export function isStaleRecord(rec: NodeRecord, now: number, staleAfterIntervals = DEFAULT_STALE_AFTER_INTERVALS): boolean {
+  const interval = rec.reportIntervalSeconds > 0 ? rec.reportIntervalSeconds : FALLBACK_REPORT_INTERVAL_SECONDS;
+  return now - rec.lastSeenMs > staleAfterIntervals * interval * 1000;
+}
+
+function byName(a: NodeRecord, b: NodeRecord): number {
+  return a.node < b.node ? -1 : a.node > b.node ? 1 : 0;
+}
+
+export class ClusterState {
+  readonly staleAfterIntervals: number;
+  readonly maxNodes: number;
+  private readonly records = new Map<string, NodeRecord>();
+  /** Open streams per node that said hello: a reconnect's hello may come before the old stream's end. */
+  private readonly streams = new Map<string, number>();
+  /** nodes() sorted, rebuilt only when a node is added. */
+  private sorted: NodeRecord[] | undefined;
+
+  constructor(opts: ClusterStateOptions = {}) {
+    this.staleAfterIntervals = opts.staleAfterIntervals ?? DEFAULT_STALE_AFTER_INTERVALS;
+    this.maxNodes = opts.maxNodes ?? DEFAULT_MAX_NODES;
+    if (!(this.staleAfterIntervals > 0)) throw new Error(`staleAfterIntervals must be above 0, not ${this.staleAfterIntervals}`);
+    if (!(this.maxNodes >= 1)) throw new Error(`maxNodes must be at least 1, not ${this.maxNodes}`);
+  }
+
+  get size(): number {
+    return this.records.size;
+  }
+
+  /**
+   * A stream said hello: the node is connected, its identity and interval are updated, and the
+   * report it had (from before a reconnect or a restart of either side) is kept until the next.
+   * Call once per stream; pair with one disconnected() when that stream ends.
+   */
+  hello(h: Hello, now: number): NodeRecord {
+    let rec = this.records.get(h.node);
+    if (rec === undefined) {
+      if (this.records.size >= this.maxNodes) throw new TooManyNodesError(h.node, this.maxNodes);
+      rec = {
+        node: h.node,
+        agentVersion: h.agentVersion,
+        bootId: h.bootId,
+        reportIntervalSeconds: h.reportIntervalSeconds,
+        connected: true,
+        firstSeenMs: now,
+        lastSeenMs: now,
+        lastReportMs: 0,
+        report: undefined,
+      };
+      this.add(rec);
+    } else {
+      rec.agentVersion = h.agentVersion;
+      rec.bootId = h.bootId;
+      rec.reportIntervalSeconds = h.reportIntervalSeconds;
+      rec.connected = true;
+      delete rec.disconnectedMs;
+      rec.lastSeenMs = Math.max(rec.lastSeenMs, now);
+    }
+    this.streams.set(h.node, (this.streams.get(h.node) ?? 0) + 1);
+    return rec;
+  }
+
+  /** A full report replaces the node's previous one. Throws for a node that never said hello. */
+  report(node: string, r: NodeReport, now: number): NodeRecord {
+    const rec = this.records.get(node);
+    if (rec === undefined) throw new Error(`report from node ${JSON.stringify(node)} before its hello`);
+    rec.report = r;
+    rec.lastReportMs = now;
+    rec.lastSeenMs = Math.max(rec.lastSeenMs, now);
+    return rec;
+  }
+
+  /** Any message is a sign of life. Unknown nodes are ignored. */
+  seen(node: string, now: number): void {
+    const rec = this.records.get(node);
+    if (rec !== undefined && now > rec.lastSeenMs) rec.lastSeenMs = now;
+  }
+
+  /** One of the node's streams ended; the node is disconnected when none is left. */
+  disconnected(node: string, now: number): void {
+    const rec = this.records.get(node);
+    if (rec === undefined) return;
+    const open = Math.max(0, (this.streams.get(node) ?? 0) - 1);
+    if (open > 0) {
+      this.streams.set(node, open);
+      return;
+    }
+    this.streams.delete(node);
+    rec.connected = false;
+    rec.disconnectedMs = now;
+  }
+
+  /**
+   * A record from the store at start: kept as disconnected (its agent has to say hello again).
+   * Restores are not limited by maxNodes, so a restart never drops known nodes; a node that
+   * already said hello in this process is not overwritten.
+   */
+  restore(rec: NodeRecord): void {
+    if (this.records.has(rec.node)) return;
+    this.add({ ...rec, connected: false });
+  }
+
+  /**
+   * Drops a node (gone from the cluster; see Store.pruneNodes). A connected node is kept: it is
+   * plainly not gone. Returns whether it was dropped.
+   */
+  forget(name: string): boolean {
+    const rec = this.records.get(name);
+    if (rec === undefined || rec.connected) return false;
+    this.records.delete(name);
+    this.streams.delete(name);
+    this.sorted = undefined;
+    return true;
+  }
+
+  /** Every node, sorted by name. The records are live: read them, do not change them. */
+  nodes(): NodeRecord[] {
+    this.sorted ??= [...this.records.values()].sort(byName);
+    return this.sorted.slice();
+  }
+
+  node(name: string): NodeRecord | undefined {
+    return this.records.get(name);
+  }
+
+  isStale(rec: NodeRecord, now: number): boolean {
+    return isStaleRecord(rec, now, this.staleAfterIntervals);
+  }
+
+  private add(rec: NodeRecord): void {
+    this.records.set(rec.node, rec);
+    this.sorted = undefined;
+  }
+}

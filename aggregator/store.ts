@@ -1,0 +1,742 @@
+// The aggregator's persistence: one SQLite file (better-sqlite3) holding the latest state of every
+// node, the findings history and the pre-pull commands with their progress. The ingest writes here
+// before it acks, so a restart of the aggregator loses nothing an agent was told is kept.
+//
+// Durability. The database runs in WAL mode with synchronous=NORMAL by default. A commit then
+// appends the transaction to the WAL file with write(2) before it returns, and fsync happens only
+// at checkpoints. Once write(2) returned, the bytes are in the kernel's page cache, which outlives
+// the process: a crash, an OOM kill or `kill -9` of the aggregator (the restarts it has to survive)
+// loses no committed transaction, and the database is never corrupted. Only an OS crash or a power
+// loss can lose the last transactions before a checkpoint, never damage the file. synchronous=FULL
+// (option `synchronous: "full"`) also survives those, at one fsync per commit: on the event loop
+// thread that is 1–10 ms per transaction on common disks, the whole p99 ack budget at 500 writes/s
+// unless the ingest batches many messages per transaction(). NORMAL is the default because an
+// agent pod's aggregator dies by process far more often than by power, and an acked report that is
+// lost to a power cut is replaced by the next one anyway.
+//
+// better-sqlite3 is loaded on the first open(), so importing this module costs nothing, and the
+// agent never imports it at all.
+
+import { mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, resolve } from "node:path";
+import type BetterSqlite3 from "better-sqlite3";
+import type {
+  CommandUpdate,
+  DiskReport,
+  Finding,
+  FindingKind,
+  Hello,
+  HygieneRiskReport,
+  NodeConditionReport,
+  NodeReport,
+  PrepullReport,
+  PullFailure,
+  QuotaReport,
+  RegistryReport,
+  SecretCheckReport,
+} from "../agent/report/protocol.js";
+import type { NodeRecord } from "./cluster-state.js";
+
+export interface StoredFinding {
+  id: string;
+  node: string;
+  atMs: number;
+  kind: string;
+  /** The image the finding is about ("" for prune records and Secret checks). */
+  image: string;
+  /** The cause label (a Secret check's state for secretBroken; "" when none). */
+  cause: string;
+  registry: string;
+  pod: string;
+  finding: Finding;
+}
+
+export interface StoredCommand {
+  id: string;
+  createdMs: number;
+  images: string[];
+  plan: { node: string; notBeforeMs: number }[];
+}
+
+export interface StoredCommandUpdate extends CommandUpdate {
+  node: string;
+}
+
+export interface StoreOptions {
+  /** "normal" (default; survives process crashes, see the top of store.ts) or "full" (also power loss). */
+  synchronous?: "normal" | "full";
+  /** Commands kept at most; saving one more deletes the oldest with its updates. Default 500. */
+  maxCommands?: number;
+  /** Run PRAGMA quick_check at open so a damaged file is refused at start. Default true. */
+  check?: boolean;
+}
+
+export interface StoreStats {
+  nodes: number;
+  findings: number;
+  commands: number;
+  commandUpdates: number;
+}
+
+/** "pmdc": marks the file as pullmedic's (PRAGMA application_id). */
+export const APPLICATION_ID = 0x706d6463;
+/** The schema this code writes (PRAGMA user_version). */
+export const SCHEMA_VERSION = 1;
+/** findings() returns at most this many rows whatever limit is asked. */
+export const MAX_FINDINGS_QUERY = 10_000;
+
+const SCHEMA_V1 = `
+CREATE TABLE nodes (
+  node TEXT PRIMARY KEY,
+  agent_version TEXT NOT NULL DEFAULT '',
+  boot_id TEXT NOT NULL DEFAULT '',
+  report_interval_s INTEGER NOT NULL DEFAULT 0,
+  first_seen_ms INTEGER NOT NULL,
+  last_seen_ms INTEGER NOT NULL,
+  last_report_ms INTEGER NOT NULL DEFAULT 0,
+  report TEXT
+);
+CREATE TABLE findings (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  node TEXT NOT NULL,
+  at_ms INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  image TEXT NOT NULL,
+  cause TEXT NOT NULL,
+  registry TEXT NOT NULL,
+  pod TEXT NOT NULL,
+  body TEXT NOT NULL
+);
+CREATE INDEX findings_at ON findings (at_ms);
+CREATE INDEX findings_kind_at ON findings (kind, at_ms);
+CREATE INDEX findings_node_at ON findings (node, at_ms);
+CREATE TABLE commands (
+  id TEXT PRIMARY KEY,
+  created_ms INTEGER NOT NULL,
+  images TEXT NOT NULL,
+  plan TEXT NOT NULL
+);
+CREATE INDEX commands_created ON commands (created_ms);
+CREATE TABLE command_updates (
+  command_id TEXT NOT NULL,
+  node TEXT NOT NULL,
+  image TEXT NOT NULL,
+  state TEXT NOT NULL,
+  cause TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  duration_ms INTEGER NOT NULL,
+  at_ms INTEGER NOT NULL,
+  PRIMARY KEY (command_id, node, image)
+) WITHOUT ROWID;
+CREATE INDEX command_updates_at ON command_updates (at_ms);
+`;
+
+const EXPECTED_TABLES = ["command_updates", "commands", "findings", "nodes"];
+
+type SqliteDatabase = BetterSqlite3.Database;
+type Statement = BetterSqlite3.Statement<unknown[], unknown>;
+
+interface NodeRow {
+  node: string;
+  agent_version: string;
+  boot_id: string;
+  report_interval_s: number;
+  first_seen_ms: number;
+  last_seen_ms: number;
+  last_report_ms: number;
+  report: string | null;
+}
+
+interface FindingRow {
+  id: string;
+  node: string;
+  at_ms: number;
+  kind: string;
+  image: string;
+  cause: string;
+  registry: string;
+  pod: string;
+  body: string;
+}
+
+interface CommandRow {
+  id: string;
+  created_ms: number;
+  images: string;
+  plan: string;
+}
+
+interface CommandUpdateRow {
+  command_id: string;
+  node: string;
+  image: string;
+  state: string;
+  cause: string;
+  summary: string;
+  duration_ms: number;
+  at_ms: number;
+}
+
+const requireHere = createRequire(import.meta.url);
+let sqlite: typeof BetterSqlite3 | undefined;
+
+function loadSqlite(): typeof BetterSqlite3 {
+  return (sqlite ??= requireHere("better-sqlite3") as typeof BetterSqlite3);
+}
+
+function errorCode(err: unknown): string {
+  return typeof err === "object" && err !== null && typeof (err as { code?: unknown }).code === "string" ? (err as { code: string }).code : "";
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export class Store {
+  private readonly stmts: {
+    hello: Statement;
+    report: Statement;
+    seen: Statement;
+    finding: Statement;
+    command: Statement;
+    commandUpdate: Statement;
+    loadNodes: Statement;
+    getCommand: Statement;
+    getCommandUpdates: Statement;
+    latestCommands: Statement;
+    excessCommands: Statement;
+    deleteCommand: Statement;
+    deleteCommandUpdates: Statement;
+    pruneFindings: Statement;
+    pruneCommandUpdates: Statement;
+    oldCommands: Statement;
+    oldNodes: Statement;
+    deleteNode: Statement;
+  };
+  private readonly findingQueries = new Map<string, Statement>();
+  private readonly txn: BetterSqlite3.Transaction<(fn: () => unknown) => unknown>;
+  private readonly maxCommands: number;
+  private closed = false;
+
+  private constructor(
+    private readonly db: SqliteDatabase,
+    readonly path: string,
+    opts: StoreOptions,
+  ) {
+    this.maxCommands = opts.maxCommands ?? 500;
+    const p = (sql: string): Statement => db.prepare(sql);
+    this.stmts = {
+      hello: p(
+        `INSERT INTO nodes (node, agent_version, boot_id, report_interval_s, first_seen_ms, last_seen_ms) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (node) DO UPDATE SET agent_version = excluded.agent_version, boot_id = excluded.boot_id,
+           report_interval_s = excluded.report_interval_s, last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)`,
+      ),
+      report: p(
+        `INSERT INTO nodes (node, first_seen_ms, last_seen_ms, last_report_ms, report) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (node) DO UPDATE SET report = excluded.report, last_report_ms = excluded.last_report_ms,
+           last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)`,
+      ),
+      seen: p(`UPDATE nodes SET last_seen_ms = ? WHERE node = ? AND last_seen_ms < ?`),
+      finding: p(`INSERT OR IGNORE INTO findings (id, node, at_ms, kind, image, cause, registry, pod, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      command: p(
+        `INSERT INTO commands (id, created_ms, images, plan) VALUES (?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET created_ms = excluded.created_ms, images = excluded.images, plan = excluded.plan`,
+      ),
+      commandUpdate: p(
+        `INSERT INTO command_updates (command_id, node, image, state, cause, summary, duration_ms, at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (command_id, node, image) DO UPDATE SET state = excluded.state, cause = excluded.cause, summary = excluded.summary,
+           duration_ms = excluded.duration_ms, at_ms = excluded.at_ms
+         WHERE excluded.at_ms >= command_updates.at_ms`,
+      ),
+      loadNodes: p(`SELECT * FROM nodes ORDER BY node`),
+      getCommand: p(`SELECT * FROM commands WHERE id = ?`),
+      getCommandUpdates: p(`SELECT * FROM command_updates WHERE command_id = ? ORDER BY node, image`),
+      latestCommands: p(`SELECT * FROM commands ORDER BY created_ms DESC, rowid DESC LIMIT ?`),
+      excessCommands: p(`SELECT id FROM commands ORDER BY created_ms DESC, rowid DESC LIMIT -1 OFFSET ?`).pluck(),
+      deleteCommand: p(`DELETE FROM commands WHERE id = ?`),
+      deleteCommandUpdates: p(`DELETE FROM command_updates WHERE command_id = ?`),
+      pruneFindings: p(`DELETE FROM findings WHERE at_ms < ?`),
+      pruneCommandUpdates: p(`DELETE FROM command_updates WHERE at_ms < ?`),
+      oldCommands: p(`SELECT id FROM commands WHERE created_ms < ? AND NOT EXISTS (SELECT 1 FROM command_updates WHERE command_id = commands.id)`).pluck(),
+      oldNodes: p(`SELECT node FROM nodes WHERE last_seen_ms < ? ORDER BY node`).pluck(),
+      deleteNode: p(`DELETE FROM nodes WHERE node = ?`),
+    };
+    this.txn = db.transaction((fn: () => unknown) => {
+      const result = fn();
+      if (typeof (result as { then?: unknown } | null)?.then === "function") {
+        throw new Error("Store.transaction: the function returned a promise; a transaction must be synchronous (rolled back)");
+      }
+      return result;
+    });
+  }
+
+  /**
+   * Opens (creating it and its directory when missing) the database at `path`; ":memory:" keeps
+   * it in memory. Refuses, with an Error naming the path, a file that is not a pullmedic database,
+   * one that is damaged, or one written by a newer schema.
+   */
+  static open(path: string, opts: StoreOptions = {}): Store {
+    const memory = path === ":memory:" || path === "";
+    const where = memory ? ":memory:" : resolve(path);
+    if (!memory) {
+      try {
+        mkdirSync(dirname(where), { recursive: true });
+      } catch (err) {
+        throw new Error(`cannot create the directory of the pullmedic database ${where}: ${message(err)}`, { cause: err });
+      }
+    }
+    const Database = loadSqlite();
+    let db: SqliteDatabase;
+    try {
+      db = new Database(memory ? ":memory:" : where, { timeout: 5000 });
+    } catch (err) {
+      throw new Error(`cannot open the pullmedic database ${where}: ${message(err)}`, { cause: err });
+    }
+    try {
+      Store.prepare(db, where, opts);
+      return new Store(db, where, opts);
+    } catch (err) {
+      try {
+        db.close();
+      } catch {
+        // the error at hand says more
+      }
+      if (err instanceof StoreOpenError) throw new Error(err.message, { cause: err.cause });
+      const code = errorCode(err);
+      if (code === "SQLITE_NOTADB" || code.startsWith("SQLITE_CORRUPT")) {
+        throw new Error(`${where} is not a pullmedic database, or it is damaged (${message(err)}); move it away or point the aggregator at another file`, { cause: err });
+      }
+      throw new Error(`cannot open the pullmedic database ${where}: ${message(err)}`, { cause: err });
+    }
+  }
+
+  /** Settings, identity check and schema; throws StoreOpenError with the reason in words. */
+  private static prepare(db: SqliteDatabase, where: string, opts: StoreOptions): void {
+    // The first read of the header: a file that is not SQLite fails here with SQLITE_NOTADB.
+    const appId = db.pragma("application_id", { simple: true }) as number;
+    const version = db.pragma("user_version", { simple: true }) as number;
+    const tables = (db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`).pluck().all() as string[]);
+    if (appId !== APPLICATION_ID && (appId !== 0 || version !== 0 || tables.length > 0)) {
+      throw new StoreOpenError(
+        `${where} is a SQLite database of something else (application_id ${appId}, tables: ${tables.slice(0, 5).join(", ") || "none"}), not a pullmedic database; point the aggregator at another file`,
+      );
+    }
+    if (version > SCHEMA_VERSION) {
+      throw new StoreOpenError(`${where} has pullmedic database schema ${version}, written by a newer aggregator; this one knows up to ${SCHEMA_VERSION}`);
+    }
+    if (opts.check !== false && tables.length > 0) {
+      const problems = db.prepare("PRAGMA quick_check(5)").pluck().all() as string[];
+      if (problems.length !== 1 || problems[0] !== "ok") {
+        throw new StoreOpenError(`${where} is a damaged pullmedic database (${problems.join("\n").split(/\s*\n\s*/).join("; ")}); move it away or restore a copy`);
+      }
+    }
+    db.pragma("journal_mode = WAL");
+    db.pragma(`synchronous = ${opts.synchronous === "full" ? "FULL" : "NORMAL"}`);
+    db.pragma("temp_store = MEMORY");
+    db.pragma("cache_size = -16384");
+    // The WAL file is truncated back to this after a checkpoint, so it does not stay at its peak.
+    db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+    if (version === 0) {
+      db.transaction(() => {
+        db.exec(SCHEMA_V1);
+        db.pragma(`application_id = ${APPLICATION_ID}`);
+        db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      }).immediate();
+    } else {
+      const missing = EXPECTED_TABLES.filter((t) => !tables.includes(t));
+      if (missing.length > 0) throw new StoreOpenError(`${where} is a pullmedic database without its tables ${missing.join(", ")}; it is damaged`);
+    }
+  }
+
+  // ---- writes --------------------------------------------------------------------------------
+
+  saveHello(h: Hello, now: number): void {
+    this.stmts.hello.run(h.node, h.agentVersion, h.bootId, h.reportIntervalSeconds, now, now);
+  }
+
+  /** Upserts the node's latest report (compact JSON) and its last-seen time. */
+  saveReport(node: string, r: NodeReport, now: number): void {
+    this.stmts.report.run(node, now, now, now, encodeReport(r));
+  }
+
+  /** Any message is a sign of life; keeps last_seen for nodes already known. */
+  saveSeen(node: string, now: number): void {
+    this.stmts.seen.run(now, node, now);
+  }
+
+  /**
+   * Inserts findings by id; ids already stored are ignored (an agent resends until acked).
+   * Returns how many were new. An empty id throws (it would collide with every other empty id).
+   */
+  saveFindings(node: string, findings: Finding[]): number {
+    if (findings.length === 0) return 0;
+    return this.transaction(() => {
+      let added = 0;
+      for (const f of findings) {
+        if (typeof f.id !== "string" || f.id === "") throw new Error(`finding from node ${JSON.stringify(node)} has no id`);
+        const c = findingColumns(f);
+        added += this.stmts.finding.run(f.id, node, f.atMs, c.kind, c.image, c.cause, c.registry, c.pod, encodeFinding(f)).changes;
+      }
+      return added;
+    });
+  }
+
+  /** Saves (or replaces) a command; beyond maxCommands the oldest go with their updates. */
+  saveCommand(c: StoredCommand): void {
+    this.transaction(() => {
+      this.stmts.command.run(c.id, c.createdMs, JSON.stringify(c.images), JSON.stringify(c.plan));
+      for (const id of this.stmts.excessCommands.all(this.maxCommands) as string[]) this.deleteCommand(id);
+    });
+  }
+
+  /**
+   * Keeps the latest update per (command, node, image): an older update arriving late (a resend)
+   * does not overwrite a newer one. The table grows with commands × nodes × images, not with time.
+   */
+  saveCommandUpdate(node: string, u: CommandUpdate): void {
+    this.stmts.commandUpdate.run(u.commandId, node, u.image, u.state, u.cause, u.summary, u.durationMs, u.atMs);
+  }
+
+  /** Runs fn in one transaction (one commit for many messages); nested calls become savepoints. */
+  transaction<T>(fn: () => T): T {
+    return this.txn(fn) as T;
+  }
+
+  /**
+   * Deletes findings and command updates older than `olderThanMs`, then commands created before
+   * it that have no update left. Returns the number of rows deleted. Nodes are not touched
+   * (pruneNodes).
+   */
+  prune(olderThanMs: number): number {
+    return this.transaction(() => {
+      let removed = this.stmts.pruneFindings.run(olderThanMs).changes;
+      removed += this.stmts.pruneCommandUpdates.run(olderThanMs).changes;
+      for (const id of this.stmts.oldCommands.all(olderThanMs) as string[]) removed += this.deleteCommand(id);
+      return removed;
+    });
+  }
+
+  /**
+   * Forgets nodes not seen since `lastSeenBeforeMs` (nodes gone from an autoscaled cluster) and
+   * returns their names, for ClusterState.forget(). Their findings stay until prune().
+   */
+  pruneNodes(lastSeenBeforeMs: number): string[] {
+    return this.transaction(() => {
+      const names = this.stmts.oldNodes.all(lastSeenBeforeMs) as string[];
+      for (const name of names) this.stmts.deleteNode.run(name);
+      return names;
+    });
+  }
+
+  // ---- reads ---------------------------------------------------------------------------------
+
+  /** Every node as it was last saved, disconnected; what ClusterState.restore() takes at start. */
+  loadNodes(): NodeRecord[] {
+    return (this.stmts.loadNodes.all() as NodeRow[]).map((row) => ({
+      node: row.node,
+      agentVersion: row.agent_version,
+      bootId: row.boot_id,
+      reportIntervalSeconds: row.report_interval_s,
+      connected: false,
+      firstSeenMs: row.first_seen_ms,
+      lastSeenMs: row.last_seen_ms,
+      lastReportMs: row.last_report_ms,
+      report: row.report === null ? undefined : decodeReport(row.report),
+    }));
+  }
+
+  /** Findings newest first (by atMs, then by arrival), filtered; limit is capped at MAX_FINDINGS_QUERY. */
+  findings(q: { kind?: string; node?: string; sinceMs?: number; limit: number }): StoredFinding[] {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (q.kind !== undefined) {
+      where.push("kind = ?");
+      params.push(q.kind);
+    }
+    if (q.node !== undefined) {
+      where.push("node = ?");
+      params.push(q.node);
+    }
+    if (q.sinceMs !== undefined) {
+      where.push("at_ms >= ?");
+      params.push(q.sinceMs);
+    }
+    const limit = Math.max(0, Math.min(MAX_FINDINGS_QUERY, Math.floor(Number.isFinite(q.limit) ? q.limit : 0)));
+    if (limit === 0) return [];
+    const key = where.join(" AND ");
+    let stmt = this.findingQueries.get(key);
+    if (stmt === undefined) {
+      stmt = this.db.prepare(`SELECT * FROM findings ${key === "" ? "" : `WHERE ${key}`} ORDER BY at_ms DESC, seq DESC LIMIT ?`);
+      this.findingQueries.set(key, stmt);
+    }
+    return (stmt.all(...params, limit) as FindingRow[]).map((row) => ({
+      id: row.id,
+      node: row.node,
+      atMs: row.at_ms,
+      kind: row.kind,
+      image: row.image,
+      cause: row.cause,
+      registry: row.registry,
+      pod: row.pod,
+      finding: decodeFinding(row.body),
+    }));
+  }
+
+  /** A command with the latest update per (node, image), sorted by node then image. */
+  command(id: string): (StoredCommand & { updates: StoredCommandUpdate[] }) | undefined {
+    const row = this.stmts.getCommand.get(id) as CommandRow | undefined;
+    if (row === undefined) return undefined;
+    const updates = (this.stmts.getCommandUpdates.all(id) as CommandUpdateRow[]).map((u) => ({
+      commandId: u.command_id,
+      node: u.node,
+      image: u.image,
+      state: u.state,
+      cause: u.cause,
+      summary: u.summary,
+      durationMs: u.duration_ms,
+      atMs: u.at_ms,
+    }));
+    return { ...commandOf(row), updates };
+  }
+
+  /** The newest commands first. */
+  latestCommands(limit: number): StoredCommand[] {
+    const n = Math.max(0, Math.floor(Number.isFinite(limit) ? limit : 0));
+    if (n === 0) return [];
+    return (this.stmts.latestCommands.all(n) as CommandRow[]).map(commandOf);
+  }
+
+  /** Row counts, for metrics (counting findings reads their index: call it seldom). */
+  stats(): StoreStats {
+    const count = (table: string): number => this.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+    return { nodes: count("nodes"), findings: count("findings"), commands: count("commands"), commandUpdates: count("command_updates") };
+  }
+
+  /** Closes the database (checkpointing the WAL); later calls do nothing. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  private deleteCommand(id: string): number {
+    return this.stmts.deleteCommandUpdates.run(id).changes + this.stmts.deleteCommand.run(id).changes;
+  }
+}
+
+class StoreOpenError extends Error {}
+
+function commandOf(row: CommandRow): StoredCommand {
+  return { id: row.id, createdMs: row.created_ms, images: JSON.parse(row.images) as string[], plan: JSON.parse(row.plan) as StoredCommand["plan"] };
+}
+
+// ---- finding columns ---------------------------------------------------------------------------
+
+const FINDING_KINDS: FindingKind[] = ["diagnosis", "recovery", "prune", "prepull", "secretBroken"];
+
+/** The oneof that is set: `kind` when proto-loader says it, else the first field present. */
+export function findingKind(f: Finding): FindingKind | "" {
+  if (f.kind !== undefined && FINDING_KINDS.includes(f.kind) && f[f.kind] != null) return f.kind;
+  return FINDING_KINDS.find((k) => f[k] != null) ?? "";
+}
+
+/** The registry an image reference names (docker.io for a bare name such as "nginx:1"). */
+export function registryOf(image: string): string {
+  const slash = image.indexOf("/");
+  if (slash < 0) return image === "" ? "" : "docker.io";
+  const first = image.slice(0, slash);
+  return first.includes(".") || first.includes(":") || first === "localhost" ? first : "docker.io";
+}
+
+function findingColumns(f: Finding): { kind: string; image: string; cause: string; registry: string; pod: string } {
+  const kind = findingKind(f);
+  switch (kind) {
+    case "diagnosis": {
+      const d = f.diagnosis!;
+      return { kind, image: d.image ?? "", cause: d.cause ?? "", registry: d.registry || registryOf(d.image ?? ""), pod: d.pod ?? "" };
+    }
+    case "recovery": {
+      const r = f.recovery!;
+      return { kind, image: r.image ?? "", cause: r.cause ?? "", registry: registryOf(r.image ?? ""), pod: r.pod ?? "" };
+    }
+    case "prepull": {
+      const p = f.prepull!;
+      return { kind, image: p.image ?? "", cause: p.cause ?? "", registry: registryOf(p.image ?? ""), pod: "" };
+    }
+    case "secretBroken": {
+      const s = f.secretBroken!;
+      return { kind, image: "", cause: s.state ?? "", registry: s.registry ?? "", pod: "" };
+    }
+    case "prune":
+    case "":
+      return { kind, image: "", cause: "", registry: "", pod: "" };
+  }
+}
+
+// ---- compact JSON --------------------------------------------------------------------------------
+//
+// Reports are stored without their empty values ("", 0, false, null, empty lists): proto3 sends
+// every field, many of them empty (a failure's note, a healthy registry's failing step and error),
+// and dropping them saves 10–30 % of a report's JSON, at about 7 µs per report. Decoding puts the defaults back,
+// field by field, so a report read back equals the one saved, and a row written by an older
+// release that lacks a newer field reads with that field empty.
+
+function compactValue(v: unknown, map: boolean): unknown {
+  if (v === null || v === undefined || v === "" || v === 0 || v === false) return undefined;
+  if (Array.isArray(v)) {
+    if (v.length === 0) return undefined;
+    return v.map((e: unknown) => (e !== null && typeof e === "object" && !Array.isArray(e) ? compactObject(e as Record<string, unknown>, false) : e));
+  }
+  if (typeof v === "object") return compactObject(v as Record<string, unknown>, map);
+  return v;
+}
+
+function compactObject(o: Record<string, unknown>, map: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(o)) {
+    const v = o[k];
+    if (map) {
+      // A map's entries are data: kept even when empty.
+      if (v !== undefined) out[k] = v;
+      continue;
+    }
+    const c = compactValue(v, k === "checkErrors");
+    if (c !== undefined) out[k] = c;
+  }
+  return out;
+}
+
+export function encodeReport(r: NodeReport): string {
+  return JSON.stringify(compactObject(r as unknown as Record<string, unknown>, false));
+}
+
+export function decodeReport(json: string): NodeReport {
+  return normalizeReport(JSON.parse(json));
+}
+
+function encodeFinding(f: Finding): string {
+  return JSON.stringify(compactObject(f as unknown as Record<string, unknown>, false));
+}
+
+function decodeFinding(json: string): Finding {
+  return normalizeFinding(JSON.parse(json));
+}
+
+type Loose = Record<string, unknown>;
+
+const obj = (v: unknown): Loose => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Loose) : {});
+const str = (v: unknown): string => (typeof v === "string" ? v : "");
+const num = (v: unknown): number => (typeof v === "number" && Number.isFinite(v) ? v : 0);
+const bool = (v: unknown): boolean => v === true;
+const list = <T>(v: unknown, each: (x: unknown) => T): T[] => (Array.isArray(v) ? v.map(each) : []);
+const strs = (v: unknown): string[] => list(v, str);
+
+function disk(v: unknown): DiskReport {
+  const o = obj(v);
+  return { mountpoint: str(o.mountpoint), capacityBytes: num(o.capacityBytes), availableBytes: num(o.availableBytes), usedPercent: num(o.usedPercent), inodesFree: num(o.inodesFree) };
+}
+
+function registry(v: unknown): RegistryReport {
+  const o = obj(v);
+  return { registry: str(o.registry), ok: bool(o.ok), failingStep: str(o.failingStep), error: str(o.error), certificateExpiresMs: num(o.certificateExpiresMs), latencyMs: num(o.latencyMs) };
+}
+
+function quota(v: unknown): QuotaReport {
+  const o = obj(v);
+  return { source: str(o.source), limit: num(o.limit), remaining: num(o.remaining), windowSeconds: num(o.windowSeconds), observedAtMs: num(o.observedAtMs) };
+}
+
+function prepull(v: unknown): PrepullReport {
+  const o = obj(v);
+  return { image: str(o.image), state: str(o.state), cause: str(o.cause), summary: str(o.summary), lastPullMs: num(o.lastPullMs), bytes: num(o.bytes) };
+}
+
+function failure(v: unknown): PullFailure {
+  const o = obj(v);
+  return {
+    pod: str(o.pod),
+    container: str(o.container),
+    image: str(o.image),
+    registry: str(o.registry),
+    reason: str(o.reason),
+    cause: str(o.cause),
+    summary: str(o.summary),
+    fix: strs(o.fix),
+    sinceMs: num(o.sinceMs),
+    impact: num(o.impact),
+    note: str(o.note),
+  };
+}
+
+function condition(v: unknown): NodeConditionReport {
+  const o = obj(v);
+  return { type: str(o.type), status: str(o.status), reason: str(o.reason), message: str(o.message) };
+}
+
+function hygiene(v: unknown): HygieneRiskReport {
+  const o = obj(v);
+  return { kind: str(o.kind), pod: str(o.pod), image: str(o.image), message: str(o.message), fix: str(o.fix) };
+}
+
+function secret(v: unknown): SecretCheckReport {
+  const o = obj(v);
+  return { secret: str(o.secret), registry: str(o.registry), state: str(o.state), message: str(o.message) };
+}
+
+/**
+ * A NodeReport with every field present and of its type, from anything shaped like one (a
+ * compact stored row, a report of an older or newer agent): missing fields get proto3's defaults.
+ */
+export function normalizeReport(v: unknown): NodeReport {
+  const o = obj(v);
+  const checkErrors: Record<string, string> = {};
+  for (const [k, e] of Object.entries(obj(o.checkErrors))) checkErrors[k] = str(e);
+  const images = o.images !== null && typeof o.images === "object" ? obj(o.images) : undefined;
+  const prune = o.prune !== null && typeof o.prune === "object" ? obj(o.prune) : undefined;
+  return {
+    observedAtMs: num(o.observedAtMs),
+    runtime: str(o.runtime),
+    runtimeProblem: str(o.runtimeProblem),
+    disks: list(o.disks, disk),
+    images: images ? { count: num(images.count), bytes: num(images.bytes), inUse: num(images.inUse), sandboxImage: str(images.sandboxImage) } : null,
+    registries: list(o.registries, registry),
+    quota: list(o.quota, quota),
+    prepull: list(o.prepull, prepull),
+    failures: list(o.failures, failure),
+    prune: prune ? { lastRunMs: num(prune.lastRunMs), removedTotal: num(prune.removedTotal), freedBytesTotal: num(prune.freedBytesTotal) } : null,
+    conditions: list(o.conditions, condition),
+    checkErrors,
+    hygiene: list(o.hygiene, hygiene),
+    secrets: list(o.secrets, secret),
+  };
+}
+
+/** A Finding with its one kind's message complete (see normalizeReport). */
+export function normalizeFinding(v: unknown): Finding {
+  const o = obj(v);
+  const f: Finding = { id: str(o.id), atMs: num(o.atMs) };
+  const kind = findingKind(o as unknown as Finding);
+  if (kind === "") return f;
+  f.kind = kind;
+  const m = obj(o[kind]);
+  switch (kind) {
+    case "diagnosis":
+      f.diagnosis = failure(m);
+      break;
+    case "recovery":
+      f.recovery = { pod: str(m.pod), container: str(m.container), image: str(m.image), cause: str(m.cause), durationMs: num(m.durationMs), outcome: str(m.outcome) };
+      break;
+    case "prune":
+      f.prune = { trigger: str(m.trigger), removed: num(m.removed), freedBytes: num(m.freedBytes), failed: num(m.failed), dryRun: bool(m.dryRun), images: strs(m.images) };
+      break;
+    case "prepull":
+      f.prepull = { image: str(m.image), action: str(m.action), cause: str(m.cause), summary: str(m.summary), durationMs: num(m.durationMs) };
+      break;
+    case "secretBroken":
+      f.secretBroken = secret(m);
+      break;
+  }
+  return f;
+}

@@ -1,0 +1,73 @@
+// /api/v1/quota: Docker Hub's pull quota per egress source. Docker Hub counts pulls per source
+// address (docker-ratelimit-source), so nodes behind one NAT share one quota: they are one group,
+// and the reading shown is the freshest any of them made.
+
+import type { NodeRecord } from "../cluster-state.js";
+import { compareText } from "./common.js";
+
+/** The group of readings whose source the registry did not say. */
+export const UNKNOWN_SOURCE = "unknown";
+
+export interface QuotaSourceView {
+  /** docker-ratelimit-source, or "unknown". */
+  source: string;
+  /** Pulls per window; 0 when the source has no limit (a paid account, an unlimited source). */
+  limit: number;
+  remaining: number;
+  windowSeconds: number;
+  /** When the reading shown was made: the freshest among the group's nodes. */
+  observedAtMs: number;
+  /** Nodes whose latest report has a reading for this source, by name. */
+  nodes: string[];
+  /** remaining < 10 % of limit, or < 10 pulls (never for an unlimited source). */
+  low: boolean;
+  /** No pull left (never for an unlimited source). */
+  exhausted: boolean;
+  unlimited: boolean;
+  /** The reading is older than its window: the quota has likely refilled since. */
+  outdated: boolean;
+}
+
+export interface QuotaView {
+  /** The least remaining share first (exhausted sources on top), unlimited ones last. */
+  sources: QuotaSourceView[];
+  /** Nodes without any reading (no report yet, or no Docker Hub reading in it), by name. */
+  unknown: string[];
+}
+
+export function quotaView(nodes: NodeRecord[], now: number): QuotaView {
+  const groups = new Map<string, { view: QuotaSourceView; nodes: Set<string> }>();
+  const unknown: string[] = [];
+  for (const rec of nodes) {
+    const readings = rec.report?.quota ?? [];
+    if (readings.length === 0) {
+      unknown.push(rec.node);
+      continue;
+    }
+    for (const q of readings) {
+      const source = q.source === "" ? UNKNOWN_SOURCE : q.source;
+      let g = groups.get(source);
+      if (g === undefined) {
+        g = {
+          view: { source, limit: q.limit, remaining: q.remaining, windowSeconds: q.windowSeconds, observedAtMs: q.observedAtMs, nodes: [], low: false, exhausted: false, unlimited: false, outdated: false },
+          nodes: new Set(),
+        };
+        groups.set(source, g);
+      } else if (q.observedAtMs > g.view.observedAtMs) {
+        Object.assign(g.view, { limit: q.limit, remaining: q.remaining, windowSeconds: q.windowSeconds, observedAtMs: q.observedAtMs });
+      }
+      g.nodes.add(rec.node);
+    }
+  }
+  const sources = [...groups.values()].map(({ view, nodes: members }) => {
+    view.nodes = [...members].sort(compareText);
+    view.unlimited = view.limit <= 0;
+    view.low = !view.unlimited && (view.remaining < view.limit * 0.1 || view.remaining < 10);
+    view.exhausted = !view.unlimited && view.remaining <= 0;
+    view.outdated = view.windowSeconds > 0 && now - view.observedAtMs > view.windowSeconds * 1000;
+    return view;
+  });
+  const share = (v: QuotaSourceView): number => (v.unlimited ? Number.POSITIVE_INFINITY : v.remaining / v.limit);
+  sources.sort((a, b) => share(a) - share(b) || compareText(a.source, b.source));
+  return { sources, unknown: unknown.sort(compareText) };
+}
