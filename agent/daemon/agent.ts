@@ -63,18 +63,21 @@ export async function startAgent(config: AgentConfig, log: Logger, opts: StartAg
   let savedSize = -1;
   let savedAt = 0;
   let pruneTotals = { removed: 0, freedBytes: 0 };
+  let changed: () => void = () => undefined;
 
   /** Times a check, records its outcome, and logs one line a person can read. */
   async function run<T>(name: string, work: () => Promise<T>, describe: (t: T) => string, store: (t: T) => unknown = (t) => t): Promise<T | undefined> {
     const started = performance.now();
     try {
       const result = await work();
+      if (state.get(name)?.ok !== true) changed();
       state.record(name, { ok: true, durationMs: performance.now() - started, result: store(result) });
       log.info(`${name}: ${describe(result)}`);
       return result;
     } catch (err) {
       const error = errorText(err);
       const before = state.get(name);
+      if (before?.ok !== false || before.error !== error) changed();
       state.record(name, { ok: false, durationMs: performance.now() - started, error });
       // A check that keeps failing the same way is logged once, not every interval.
       if (before?.ok !== false || before.error !== error) log.warn(`${name} failed: ${error}`);
@@ -103,6 +106,8 @@ export async function startAgent(config: AgentConfig, log: Logger, opts: StartAg
     opts.aggregatorAddress ?? config.report.aggregator,
   );
   const findings = reporting.findings;
+  // A check that starts or stops failing is news for the cluster view; the next interval may be far.
+  changed = () => reporting.reportSoon();
   kube?.watch.onFinding((f) => findings.add(f));
   const metrics = await createMetrics(state, { quotaReadings: () => quota.bySource(), podWatch: () => kube?.watch.snapshot(), reporter: () => reporting.status() });
   const ready = () => {

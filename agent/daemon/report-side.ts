@@ -23,6 +23,8 @@ export interface FindingSink {
 
 export interface ReportSide {
   findings: FindingSink;
+  /** A full report within a second (debounced): something a cluster view shows has changed. */
+  reportSoon(): void;
   status(): ReporterStatus | undefined;
   report(): NodeReport;
   stop(): Promise<void>;
@@ -54,7 +56,7 @@ export async function startReportSide(config: AgentConfig, log: Logger, src: Rep
     });
   if (address === undefined) {
     const none: FindingSink = { prepull: () => undefined, prune: () => undefined, add: () => undefined };
-    return { findings: none, status: () => undefined, report, stop: async () => undefined };
+    return { findings: none, reportSoon: () => undefined, status: () => undefined, report, stop: async () => undefined };
   }
 
   const tokenFile = config.report.tokenFile;
@@ -103,17 +105,32 @@ export async function startReportSide(config: AgentConfig, log: Logger, src: Rep
   reporter.start();
   log.info(`reporting to the aggregator at ${address} every ${Math.round(config.report.interval / 1000)} s`);
   const r = reporter;
+  let soon: NodeJS.Timeout | undefined;
+  const reportSoon = (): void => {
+    soon ??= setTimeout(() => {
+      soon = undefined;
+      r.reportNow();
+    }, 1000).unref();
+  };
   return {
+    reportSoon,
     findings: {
       prepull: (s) =>
         r.addFinding({ kind: "prepull", prepull: { image: s.image, action: s.action ?? s.state, cause: s.cause ?? "", summary: s.summary ?? "", durationMs: s.durationMs ?? 0 } }),
       prune: (f, images) =>
         r.addFinding({ kind: "prune", prune: { trigger: f.trigger, removed: f.removed, freedBytes: f.freedBytes, failed: f.failed, dryRun: f.dryRun, images: images.slice(0, 100) } }),
-      add: (f) => r.addFinding(f),
+      add: (f) => {
+        r.addFinding(f);
+        // The cluster view groups failures from reports: send one soon, not at the next interval.
+        reportSoon();
+      },
     },
     status: () => r.status(),
     report,
-    stop: () => r.stop(),
+    stop: () => {
+      if (soon) clearTimeout(soon);
+      return r.stop();
+    },
   };
 }
 
