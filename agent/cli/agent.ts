@@ -11,6 +11,8 @@ export interface AgentFlags {
   stateFile?: string;
   logFormat?: string;
   kubeconfig?: string;
+  withAggregator?: boolean;
+  dashboardListen?: string;
 }
 
 /**
@@ -31,17 +33,24 @@ export async function agentVerb(flags: AgentFlags, logLevel: LogLevel | undefine
   }
   const log = createLogger(config.logFormat === "text" ? "cli" : "daemon", config.logLevel);
   setLogger(log);
-  const agent = await startAgent(config, log, env).catch((err: unknown) => {
+  // Embedded mode (npm start): the aggregator in this process, so one command shows the dashboard.
+  const embedded = flags.withAggregator ? await startEmbeddedAggregator(flags, config.stateFile, env, log) : undefined;
+  const agent = await startAgent(config, log, { env, ...(embedded ? { aggregatorAddress: embedded.grpcAddress } : {}) }).catch(async (err: unknown) => {
+    await embedded?.stop();
     throw new UsageError(err instanceof Error ? err.message : String(err));
   });
   log.info(`pullmedic agent ${agent.state.version} on node ${config.nodeName ?? "?"}: state ${agent.url}/v1/state, metrics ${agent.url}/metrics, health ${agent.url}/healthz and /readyz`);
+  if (embedded) log.info(`dashboard: ${embedded.httpUrl}/ (the cluster view of this one machine; the aggregator's API is under ${embedded.httpUrl}/api/v1/)`);
 
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
       log.info(`${signal}: shutting down (at most ${config.shutdownTimeout} ms for checks in flight)`);
       process.off("SIGTERM", onSignal);
       process.off("SIGINT", onSignal);
-      void agent.stop().then(resolve, (err: unknown) => {
+      void agent
+        .stop()
+        .then(() => embedded?.stop())
+        .then(resolve, (err: unknown) => {
         log.error(`shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
         resolve();
       });
@@ -55,4 +64,31 @@ export async function agentVerb(flags: AgentFlags, logLevel: LogLevel | undefine
   // Kubernetes' grace period is sized for. Log lines are already written: pipes and files are
   // synchronous on Linux.
   process.exit(EXIT_OK);
+}
+
+/**
+ * The aggregator for one machine: loopback only, no token (nothing else can reach it), its
+ * database next to the agent's state file.
+ */
+async function startEmbeddedAggregator(flags: AgentFlags, stateFile: string, env: NodeJS.ProcessEnv, log: import("../log.js").Logger) {
+  const { loadAggregatorConfig, startAggregator } = await import("../../aggregator/index.js");
+  const { dirname, join } = await import("node:path");
+  let config;
+  try {
+    config = await loadAggregatorConfig({
+      env: {},
+      flags: {
+        grpcListen: "127.0.0.1:0",
+        httpListen: flags.dashboardListen ?? env["PULLMEDIC_DASHBOARD_LISTEN"] ?? "127.0.0.1:9478",
+        database: join(dirname(stateFile), "aggregator.db"),
+        allowUnauthenticated: true,
+      },
+    });
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+  if (!/^(127\.|\[::1\]|localhost)/.test(config.httpListen)) throw new UsageError(`--dashboard-listen ${config.httpListen}: the embedded aggregator has no token check, so it listens on loopback only`);
+  return startAggregator(config, log).catch((err: unknown) => {
+    throw new UsageError(`the embedded aggregator cannot start: ${err instanceof Error ? err.message : String(err)}`);
+  });
 }

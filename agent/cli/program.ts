@@ -227,10 +227,69 @@ export function buildProgram(env: NodeJS.ProcessEnv): Command {
     .option("--listen <host:port>", "address for /healthz, /readyz, /metrics and /v1/state")
     .option("--state-file <file>", "where image ages are kept across restarts")
     .option("--kubeconfig <file>", "watch pods through this kubeconfig (default: $KUBECONFIG, else the pod's service account)")
+    .option("--with-aggregator", "also run an aggregator in this process and report to it: the dashboard of this one machine (npm start)")
+    .option("--dashboard-listen <host:port>", "with --with-aggregator: where the dashboard listens, loopback only (default 127.0.0.1:9478, or $PULLMEDIC_DASHBOARD_LISTEN)")
     .addOption(new Option("--log-format <format>", "json lines for collectors, or text for a terminal").choices(["json", "text"]))
     .action(async (flags: import("./agent.js").AgentFlags, cmd: Command) => {
       const explicit = cmd.parent?.getOptionValueSource("logLevel") === "cli" ? cmd.optsWithGlobals<{ logLevel: LogLevel }>().logLevel : undefined;
       process.exitCode = await (await import("./agent.js")).agentVerb(flags, explicit, env);
+    });
+  program
+    .command("aggregator")
+    .summary("run the aggregator: agents stream their node reports to it over gRPC, it keeps the cluster view, API and dashboard")
+    .description(
+      "Run the aggregator until SIGTERM or SIGINT. Agents on every node connect to it over gRPC (port 9477) " +
+        "with a bearer token and stream their node reports and findings; each message is written to " +
+        "SQLite before it is acknowledged, so a restart loses nothing. It serves the cluster view on HTTP " +
+        "(port 9478): the dashboard at /, the JSON API under /api/v1/ (nodes, failures, registries, " +
+        "quota, disks, coverage, findings, commands), POST /api/v1/prepull, /metrics, /healthz, /readyz.\n\n" +
+        "Configuration: a YAML file (--config or $PULLMEDIC_AGGREGATOR_CONFIG), then environment " +
+        "(PULLMEDIC_AGGREGATOR_GRPC_LISTEN, PULLMEDIC_AGGREGATOR_HTTP_LISTEN, PULLMEDIC_AGGREGATOR_DATABASE, " +
+        "PULLMEDIC_AGGREGATOR_TOKEN_FILE, PULLMEDIC_AGGREGATOR_RETENTION, PULLMEDIC_LOG_LEVEL, " +
+        "PULLMEDIC_LOG_FORMAT), then these flags. The token file (one token per line, re-read when it " +
+        "changes) is required. An unknown or invalid key stops it with exit 2. It listens on 127.0.0.1 " +
+        "unless told otherwise (in a cluster: --grpc-listen 0.0.0.0:9477 --http-listen 0.0.0.0:9478).",
+    )
+    .option("--config <file>", "YAML configuration file")
+    .option("--grpc-listen <host:port>", "address agents connect to (default: 127.0.0.1:9477)")
+    .option("--http-listen <host:port>", "address of the dashboard, API and metrics (default: 127.0.0.1:9478)")
+    .option("--database <file>", "SQLite database file (default: /var/lib/pullmedic/aggregator.db)")
+    .option("--token-file <file>", "bearer tokens agents and `pullmedic cluster` must present, one per line")
+    .addOption(new Option("--log-format <format>", "json lines for collectors, or text for a terminal").choices(["json", "text"]))
+    .action(async (flags: import("./aggregator.js").AggregatorFlags, cmd: Command) => {
+      const explicit = cmd.parent?.getOptionValueSource("logLevel") === "cli" ? cmd.optsWithGlobals<{ logLevel: LogLevel }>().logLevel : undefined;
+      process.exitCode = await (await import("./aggregator.js")).aggregatorVerb(flags, explicit, env);
+    });
+  const cluster = program
+    .command("cluster")
+    .summary("act on the whole cluster through the aggregator (pre-pull images on every node)")
+    .description("Act on the whole cluster through the aggregator's API.");
+  cluster
+    .command("prepull")
+    .argument("<image...>", "images every node should have, e.g. nginx:1.27 registry.example.com/team/app:v2")
+    .summary("have every connected agent pre-pull images now, staggered to keep each egress source within its Docker Hub quota")
+    .description(
+      "Have every connected agent pre-pull images now, staggered to keep each egress source within its Docker Hub quota.\n\n" +
+        "Asks the aggregator (POST /api/v1/prepull) to plan the pulls: nodes behind one egress address share " +
+        "a Docker Hub quota, so as many start now as that quota allows (keeping 10 pulls for pods), the rest " +
+        "when the quota window ends, and nodes of one source start 2 s apart. Prints the plan (node and start " +
+        "time), then follows the command, a line per node and image as its state changes (waiting, pulling, " +
+        "pulled, unchanged, deferred, failed), until every node has a final state for every image or --timeout. " +
+        "Only agents connected and reporting take part; none is an error.\n\n" +
+        "Exit 0 when every image was pulled or unchanged on every planned node, 1 when any failed or was " +
+        "deferred, the timeout passed, or the aggregator cannot be reached, 2 for bad usage (bad image " +
+        "reference, missing or refused token).",
+    )
+    .option("--aggregator <url>", "the aggregator's HTTP address (default: $PULLMEDIC_AGGREGATOR, else http://127.0.0.1:9478)")
+    .option("--token-file <file>", "a file holding one of the aggregator's bearer tokens (default: $PULLMEDIC_TOKEN_FILE)")
+    .option("--no-wait", "print the plan and return without following the command")
+    .option("--timeout <duration>", "how long to follow the command, e.g. 30s, 10m, 1h", "10m")
+    .addOption(new Option("--poll-interval <duration>", "how often to ask the aggregator for progress").default("1s").hideHelp())
+    .option("--json", "print one JSON object on stdout instead of text")
+    .action(async (images: string[], flags: import("./cluster.js").ClusterPrepullFlags) => {
+      const result = await (await import("./cluster.js")).clusterPrepullVerb(images, flags, env, (line) => process.stdout.write(line));
+      process.stdout.write(flags.json ? `${JSON.stringify(result.json)}\n` : result.text);
+      process.exitCode = result.exitCode;
     });
   return program;
 }

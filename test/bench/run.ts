@@ -1,5 +1,6 @@
-// npm run bench [diagnose|prepull|agent|podwatch]: runs the benchmarks one after the other. Prints figures only.
+// npm run bench [diagnose|prepull|agent|podwatch|aggregator]: runs the benchmarks one after the other. Prints figures only.
 import { benchAgent } from "./agent.bench.js";
+import { benchAggregator } from "./aggregator.bench.js";
 import { benchDiagnose } from "./diagnose.bench.js";
 import { benchPodWatch } from "./podwatch.bench.js";
 import { benchPrepull } from "./prepull.bench.js";
@@ -10,6 +11,7 @@ const benches: [string, () => Promise<void>][] = [
   ["prepull", benchPrepull],
   ["agent", benchAgent],
   ["podwatch", benchPodWatch],
+  ["aggregator", benchAggregator],
 ];
 try {
   for (const [name, run] of benches) {

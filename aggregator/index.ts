@@ -1,0 +1,161 @@
+// The aggregator's door: startAggregator() opens the database, brings the cluster view back from
+// it, serves gRPC (agents) and HTTP (API, metrics, dashboard), and prunes old findings hourly.
+
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Logger } from "../agent/log.js";
+import type { Command } from "../agent/report/protocol.js";
+import { findPackageRoot } from "../agent/package-root.js";
+import { ClusterState } from "./cluster-state.js";
+import { dispatchPrepull, type DispatchResult } from "./commands.js";
+import type { AggregatorConfig } from "./config.js";
+import { startAggregatorHttp, type AggregatorHttp } from "./http.js";
+import { BearerTokens, startIngest, type Ingest } from "./ingest.js";
+import { createAggregatorMetrics, type AggregatorMetrics } from "./metrics.js";
+import { Store } from "./store.js";
+
+export { loadAggregatorConfig, aggregatorConfigSchema, AggregatorConfigError, AGGREGATOR_ENV_KEYS } from "./config.js";
+export type { AggregatorConfig, AggregatorConfigInput, AggregatorConfigSources } from "./config.js";
+export { planPrepull, dispatchPrepull, commandStatus } from "./commands.js";
+export type { PlanEntry, DispatchResult, CommandStatus } from "./commands.js";
+export { BearerTokens } from "./ingest.js";
+
+export interface RunningAggregator {
+  /** host:port the gRPC server is bound to (the real port when 0 was asked). */
+  grpcAddress: string;
+  /** http://host:port of the API and dashboard, without a trailing slash. */
+  httpUrl: string;
+  state: ClusterState;
+  store: Store;
+  metrics: AggregatorMetrics;
+  /** Writes a command to the node's open stream; false when the node has none. */
+  sendCommand(node: string, cmd: Command): boolean;
+  /** What POST /api/v1/prepull does: plan, record and send. */
+  prepull(images: string[]): DispatchResult;
+  /** Commits the writes queued now (normally done at the end of each event-loop turn). */
+  flush(): void;
+  /** Ends every stream, closes both servers and the database. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  now?: () => number;
+  /** How often the token file is re-read. Default 30 s. */
+  tokenReloadMs?: number;
+  /** The dashboard folder. Default aggregator/web in the package. */
+  webDir?: string;
+  /** Messages of one stream in flight before it stops being read. Default 64. */
+  maxInFlightPerStream?: number;
+}
+
+const PRUNE_EVERY_MS = 3_600_000;
+
+export async function startAggregator(config: AggregatorConfig, log: Logger, opts: StartOptions = {}): Promise<RunningAggregator> {
+  const now = opts.now ?? Date.now;
+  let tokens: BearerTokens | undefined;
+  if (config.allowUnauthenticated) {
+    log.warn("allowUnauthenticated: the aggregator accepts agents and pre-pull commands without a token; for a one-machine trial only, never in a cluster");
+  } else {
+    if (config.tokenFile === undefined) throw new Error("tokenFile: required unless allowUnauthenticated is true");
+    tokens = await BearerTokens.load(config.tokenFile, log, opts.tokenReloadMs);
+  }
+  let tls: { cert: Buffer; key: Buffer } | undefined;
+  const cleanups: (() => Promise<void> | void)[] = [() => tokens?.stop()];
+  const cleanup = async () => {
+    for (const c of cleanups.reverse()) await c();
+  };
+  try {
+    if (config.tls) {
+      const [cert, key] = await Promise.all([
+        readFile(config.tls.certFile).catch((err: Error) => Promise.reject(new Error(`tls.certFile: cannot read ${config.tls?.certFile}: ${err.message}`))),
+        readFile(config.tls.keyFile).catch((err: Error) => Promise.reject(new Error(`tls.keyFile: cannot read ${config.tls?.keyFile}: ${err.message}`))),
+      ]);
+      tls = { cert, key };
+    }
+    const store = Store.open(config.database);
+    cleanups.push(() => store.close());
+    const state = new ClusterState({ staleAfterIntervals: config.staleAfterIntervals });
+    const restored = store.loadNodes();
+    for (const rec of restored) state.restore(rec);
+    log.info(`database ${store.path}: ${restored.length} node(s) known from before`);
+
+    const metrics = await createAggregatorMetrics({ nodes: () => state.nodes(), isStale: (r, t) => state.isStale(r, t), now });
+    const ingest: Ingest = await startIngest({
+      listen: config.grpcListen,
+      store,
+      state,
+      metrics,
+      log,
+      tokens,
+      maxMessageBytes: config.maxMessageBytes,
+      tls,
+      now,
+      ...(opts.maxInFlightPerStream !== undefined ? { maxInFlightPerStream: opts.maxInFlightPerStream } : {}),
+    });
+    cleanups.push(() => ingest.stop());
+
+    const prepull = (images: string[]) =>
+      dispatchPrepull(images, {
+        nodes: () => state.nodes(),
+        store,
+        sendCommand: (node, cmd) => ingest.sendCommand(node, cmd),
+        now,
+        staleAfterIntervals: config.staleAfterIntervals,
+      });
+    let open = true;
+    const http: AggregatorHttp = await startAggregatorHttp(config.httpListen, {
+      state,
+      store,
+      metrics,
+      tokens,
+      now,
+      log,
+      webDir: opts.webDir ?? join(findPackageRoot(), "aggregator", "web"),
+      prepull,
+      ready: () => {
+        if (!open) return { ready: false, reasons: ["the aggregator is stopping"] };
+        try {
+          store.latestCommands(1);
+          return { ready: true, reasons: [] };
+        } catch (err) {
+          return { ready: false, reasons: [`database: ${err instanceof Error ? err.message : String(err)}`] };
+        }
+      },
+    });
+    cleanups.push(() => http.close());
+
+    const prune = () => {
+      try {
+        const removed = store.prune(now() - config.retention);
+        if (removed > 0) log.info(`retention: removed ${removed} finding(s) and command record(s) older than ${Math.round(config.retention / 3_600_000)} h`);
+      } catch (err) {
+        log.warn(`retention prune failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    };
+    prune();
+    const pruneTimer = setInterval(prune, PRUNE_EVERY_MS);
+    pruneTimer.unref();
+    cleanups.push(() => clearInterval(pruneTimer));
+
+    let stopping: Promise<void> | undefined;
+    return {
+      grpcAddress: ingest.address,
+      httpUrl: http.url,
+      state,
+      store,
+      metrics,
+      sendCommand: (node, cmd) => ingest.sendCommand(node, cmd),
+      prepull,
+      flush: () => ingest.flush(),
+      stop: () => {
+        open = false;
+        // Stops in reverse order of start: timers, HTTP, gRPC (committing what is queued), database.
+        stopping ??= cleanup();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}

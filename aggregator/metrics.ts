@@ -1,0 +1,130 @@
+// The aggregator's Prometheus metrics, in a registry of its own (an embedded aggregator shares the
+// process with an agent, whose registry must not collide). Gauges about nodes are computed from
+// ClusterState when scraped, counters are counted as messages arrive.
+
+import type { Counter, Histogram, Registry } from "prom-client";
+import type { NodeRecord } from "./cluster-state.js";
+
+/** Why a message or stream was refused, as the rejected counter labels it. */
+export type RejectReason = "unauthenticated" | "invalid" | "oversized" | "malformed" | "overloaded";
+export const REJECT_REASONS: readonly RejectReason[] = ["unauthenticated", "invalid", "oversized", "malformed", "overloaded"];
+
+export interface AggregatorMetrics {
+  contentType: string;
+  render(): Promise<string>;
+  /** An agent message was persisted and acked, by type (hello, report, finding, commandUpdate). */
+  messageAcked(type: string, latencySeconds: number): void;
+  findingsStored(n: number): void;
+  rejected(reason: RejectReason): void;
+  streamOpened(): void;
+  streamClosed(): void;
+  commandSent(): void;
+  /** p50/p99 of the ack latencies seen so far, in seconds (for logs and the benchmark). */
+  ackLatencyQuantiles(): { count: number; p50: number; p99: number };
+}
+
+export interface MetricsSource {
+  nodes(): NodeRecord[];
+  isStale(rec: NodeRecord, now: number): boolean;
+  now(): number;
+}
+
+export async function createAggregatorMetrics(source: MetricsSource): Promise<AggregatorMetrics> {
+  const client = await import("prom-client");
+  const registry: Registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry, prefix: "pullmedic_aggregator_" });
+
+  const nodeGauge = (name: string, help: string, count: (rec: NodeRecord, now: number) => boolean) =>
+    new client.Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const now = source.now();
+        this.set(source.nodes().filter((r) => count(r, now)).length);
+      },
+    });
+  nodeGauge("pullmedic_aggregator_nodes", "Nodes the aggregator knows (connected or not).", () => true);
+  nodeGauge("pullmedic_aggregator_nodes_connected", "Nodes whose agent has a stream open now.", (r) => r.connected);
+  nodeGauge("pullmedic_aggregator_nodes_stale", `Nodes that missed their report intervals (stale), connected or not.`, (r, now) => source.isStale(r, now));
+
+  new client.Gauge({
+    name: "pullmedic_aggregator_open_failures",
+    help: "Pull failures open now across the cluster, per the nodes' latest reports, by cause (pending: not diagnosed yet).",
+    labelNames: ["cause"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const by = new Map<string, number>();
+      for (const rec of source.nodes()) {
+        for (const f of rec.report?.failures ?? []) {
+          const cause = f.cause || "pending";
+          by.set(cause, (by.get(cause) ?? 0) + 1);
+        }
+      }
+      for (const [cause, n] of by) this.set({ cause }, n);
+    },
+  });
+
+  const messages: Counter<"type"> = new client.Counter({
+    name: "pullmedic_aggregator_messages_received_total",
+    help: "Agent messages persisted and acknowledged, by type.",
+    labelNames: ["type"],
+    registers: [registry],
+  });
+  const reports: Counter = new client.Counter({
+    name: "pullmedic_aggregator_reports_received_total",
+    help: "Full node reports persisted and acknowledged.",
+    registers: [registry],
+  });
+  const findings: Counter = new client.Counter({
+    name: "pullmedic_aggregator_findings_stored_total",
+    help: "Findings stored (a resent finding the database already has is not counted again).",
+    registers: [registry],
+  });
+  const rejected: Counter<"reason"> = new client.Counter({
+    name: "pullmedic_aggregator_messages_rejected_total",
+    help: "Streams or messages refused, by reason: unauthenticated, invalid, oversized, malformed, overloaded.",
+    labelNames: ["reason"],
+    registers: [registry],
+  });
+  for (const reason of REJECT_REASONS) rejected.inc({ reason }, 0);
+  const latency: Histogram = new client.Histogram({
+    name: "pullmedic_aggregator_ack_latency_seconds",
+    help: "From a message's arrival to its ack being written, persistence included.",
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const streams = new client.Gauge({ name: "pullmedic_aggregator_streams_open", help: "Agent streams open now.", registers: [registry] });
+  const commands: Counter = new client.Counter({ name: "pullmedic_aggregator_commands_sent_total", help: "Commands written to agent streams.", registers: [registry] });
+
+  // A fixed-size reservoir of recent latencies for quantiles in logs (the histogram is for Prometheus).
+  const recent = new Float64Array(4096);
+  let seen = 0;
+
+  return {
+    contentType: registry.contentType,
+    render: () => registry.metrics(),
+    messageAcked(type, seconds) {
+      messages.inc({ type });
+      if (type === "report") reports.inc();
+      latency.observe(seconds);
+      recent[seen % recent.length] = seconds;
+      seen++;
+    },
+    findingsStored: (n) => {
+      if (n > 0) findings.inc(n);
+    },
+    rejected: (reason) => rejected.inc({ reason }),
+    streamOpened: () => streams.inc(),
+    streamClosed: () => streams.dec(),
+    commandSent: () => commands.inc(),
+    ackLatencyQuantiles() {
+      const n = Math.min(seen, recent.length);
+      if (n === 0) return { count: 0, p50: 0, p99: 0 };
+      const sorted = Array.from(recent.subarray(0, n)).sort((a, b) => a - b);
+      const at = (q: number) => sorted[Math.min(n - 1, Math.floor(q * n))] ?? 0;
+      return { count: seen, p50: at(0.5), p99: at(0.99) };
+    },
+  };
+}
