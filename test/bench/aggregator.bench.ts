@@ -56,7 +56,7 @@ async function startAggregator(dir: string): Promise<{ child: ChildProcess; grpc
   const tokenFile = join(dir, "token");
   writeFileSync(tokenFile, `${TOKEN}\n`);
   const args = [join(root, "dist/agent/main.js"), "aggregator", "--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--database", join(dir, "agg.db"), "--token-file", tokenFile, "--log-format", "json"];
-  const child = spawn("taskset", ["-c", "0", process.execPath, ...args], { cwd: root, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, PULLMEDIC_LOG_LEVEL: "warn" } });
+  const child = spawn("taskset", ["-c", "0", process.execPath, ...args], { cwd: root, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, PULLMEDIC_LOG_LEVEL: "info" } });
   return new Promise((resolve, reject) => {
     let out = "";
     const timer = setTimeout(() => reject(new Error(`the aggregator did not start: ${out}`)), 30_000);
