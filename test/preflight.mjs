@@ -12,6 +12,9 @@ const needs = [
   ["/usr/bin/openssl", "openssl"],
   ["/bin/busybox", "busybox-static"],
   ["/usr/bin/chromium", "chromium"],
+  ["/usr/bin/unshare", "util-linux"],
+  ["/usr/bin/setpriv", "util-linux"],
+  ["/usr/sbin/ip", "iproute2"],
 ];
 
 const problems = [];
