@@ -6,7 +6,8 @@
 // plan groups nodes by the source their latest quota reading names, lets start now only as many
 // nodes as the source's remaining pulls (less a reserve kept for pods) allow, moves the rest to
 // the end of the quota window, and spaces the nodes of a group so they do not hit the registry
-// at the same moment.
+// at the same moment. Starts that earlier commands planned and that the readings cannot show yet
+// are taken from the budget first, so two commands in a row do not spend one quota twice.
 
 import { randomBytes } from "node:crypto";
 import { isDockerHub } from "../agent/prepull/quota-gate.js";
@@ -27,6 +28,18 @@ export interface PlanOptions {
   spacingMs?: number;
   /** As ClusterState's; default 3. */
   staleAfterIntervals?: number;
+  /**
+   * Starts that earlier commands planned (their Docker Hub pulls per node): those at or after a
+   * source's reading are not counted in it yet, so they are taken from its budget first.
+   */
+  scheduled?: ScheduledPulls[];
+}
+
+export interface ScheduledPulls {
+  node: string;
+  notBeforeMs: number;
+  /** Docker Hub pulls the start makes (dockerHubPulls of its command's images). */
+  pulls: number;
 }
 
 export const DEFAULT_RESERVE = 10;
@@ -70,14 +83,23 @@ export function planPrepull(images: string[], nodes: NodeRecord[], now: number, 
   const eligible = nodes.filter((n) => n.connected && !isStaleRecord(n, now, stale));
   const hubPulls = dockerHubPulls(images);
 
-  const groups = new Map<string, { nodes: NodeRecord[]; quota: QuotaReport | undefined }>();
+  const groups = new Map<string, { nodes: NodeRecord[]; quota: QuotaReport | undefined; scheduled: ScheduledPulls[] }>();
   for (const rec of eligible) {
     const q = latestQuota(rec);
     const key = q?.source ?? "";
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = { nodes: [], quota: undefined }));
+    if (!g) groups.set(key, (g = { nodes: [], quota: undefined, scheduled: [] }));
     g.nodes.push(rec);
     if (q && (!g.quota || q.observedAtMs > g.quota.observedAtMs)) g.quota = q;
+  }
+  // Earlier commands' starts, by the source their node pulls through (disconnected nodes too: a
+  // command they hold still runs).
+  if (opts.scheduled?.length) {
+    const sourceOf = new Map(nodes.map((rec) => [rec.node, latestQuota(rec)?.source ?? ""]));
+    for (const s of opts.scheduled) {
+      const source = sourceOf.get(s.node);
+      if (source) groups.get(source)?.scheduled.push(s);
+    }
   }
 
   const plan: PlanEntry[] = [];
@@ -98,16 +120,27 @@ export function planPrepull(images: string[], nodes: NodeRecord[], now: number, 
       windowEnd += (Math.floor((now - windowEnd) / windowMs) + 1) * windowMs;
       budget = perWindow;
     }
+    // Pulls earlier commands start in each window from now on (0 = the current one) that the
+    // reading cannot show yet: they come off that window's budget.
+    const taken = new Map<number, number>();
+    for (const s of g.scheduled) {
+      if (s.pulls <= 0 || s.notBeforeMs < q.observedAtMs || s.notBeforeMs < windowEnd - windowMs) continue;
+      const w = s.notBeforeMs < windowEnd ? 0 : 1 + Math.floor((s.notBeforeMs - windowEnd) / windowMs);
+      taken.set(w, (taken.get(w) ?? 0) + s.pulls);
+    }
+    let window = 0;
+    budget -= taken.get(0) ?? 0;
     let start = now;
     let slot = 0;
     for (const rec of g.nodes) {
-      // Past this window's budget: the next window, whose budget is the whole limit less the reserve.
-      // A limit that cannot cover even one node leaves the rest at the next window end; the
-      // agent's own quota gate then defers what still does not fit.
+      // Past this window's budget: the next window, whose budget is the whole limit less the reserve
+      // (less what earlier commands start in it). A limit that cannot cover even one node leaves
+      // the rest at the next window end; the agent's own quota gate then defers what still does not fit.
       while (budget < hubPulls && perWindow >= hubPulls) {
         start = windowEnd;
         windowEnd += windowMs;
-        budget = perWindow;
+        window++;
+        budget = perWindow - (taken.get(window) ?? 0);
         slot = 0;
       }
       if (budget < hubPulls && start === now) {
@@ -136,6 +169,8 @@ export interface DispatchDeps {
   reserve?: number;
   spacingMs?: number;
   newId?: () => string;
+  /** Recent commands, newest first: the starts they planned are not yet in the quota readings. */
+  recentCommands?: () => StoredCommand[];
 }
 
 export interface SkippedNode {
@@ -170,6 +205,10 @@ export function dispatchPrepull(images: string[], deps: DispatchDeps): DispatchR
     ...(deps.reserve !== undefined ? { reserve: deps.reserve } : {}),
     ...(deps.spacingMs !== undefined ? { spacingMs: deps.spacingMs } : {}),
     ...(deps.staleAfterIntervals !== undefined ? { staleAfterIntervals: deps.staleAfterIntervals } : {}),
+    scheduled: (deps.recentCommands?.() ?? []).flatMap((c) => {
+      const pulls = dockerHubPulls(c.images);
+      return pulls > 0 ? c.plan.map((p) => ({ node: p.node, notBeforeMs: p.notBeforeMs, pulls })) : [];
+    }),
   });
   const planned = new Set(plan.map((p) => p.node));
   const skipped: SkippedNode[] = nodes

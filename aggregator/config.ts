@@ -63,7 +63,7 @@ export const aggregatorConfigSchema = z.strictObject({
   database: z.string().min(1).default(DEFAULT_DATABASE),
   /** One bearer token per line (blank lines and # comments ignored); re-read when it changes. */
   tokenFile: z.string().min(1).optional(),
-  /** No token check at all: only for the one-machine embedded mode, and logged as a warning. */
+  /** No token check at all: only for the one-machine embedded mode (loopback listen addresses only), and logged as a warning. */
   allowUnauthenticated: flag.default(false),
   tls: z.strictObject({ certFile: z.string().min(1), keyFile: z.string().min(1) }).optional(),
   /** Larger agent messages are refused with RESOURCE_EXHAUSTED. */
@@ -72,6 +72,12 @@ export const aggregatorConfigSchema = z.strictObject({
   staleAfterIntervals: integer(1, 1000).default(3),
   /** Findings older than this are pruned from the database, hourly. */
   retention: duration(3_600_000, 3650 * 86_400_000).prefault("7d"),
+  /**
+   * A node whose agent is disconnected and silent this long is forgotten (deleted by the
+   * autoscaler, drained for good): it leaves the views and frees its place; its findings stay
+   * until the retention. A node that comes back simply says hello again.
+   */
+  forgetNodesAfter: duration(3_600_000, 3650 * 86_400_000).prefault("24h"),
   logLevel: z.enum(["error", "warn", "info", "debug"]).default("info"),
   logFormat: z.enum(["json", "text"]).default("json"),
 });
@@ -86,6 +92,7 @@ export const AGGREGATOR_ENV_KEYS: Record<string, string> = {
   PULLMEDIC_AGGREGATOR_DATABASE: "database",
   PULLMEDIC_AGGREGATOR_TOKEN_FILE: "tokenFile",
   PULLMEDIC_AGGREGATOR_RETENTION: "retention",
+  PULLMEDIC_AGGREGATOR_FORGET_NODES_AFTER: "forgetNodesAfter",
   PULLMEDIC_LOG_LEVEL: "logLevel",
   PULLMEDIC_LOG_FORMAT: "logFormat",
 };
@@ -211,6 +218,16 @@ export async function loadAggregatorConfig(sources: AggregatorConfigSources): Pr
         "set it, or allowUnauthenticated: true for a one-machine trial only",
     );
   }
+  // No token check means anyone who reaches a port can report as any node and start pre-pulls: only
+  // this machine may reach them (the embedded mode, a trial on one machine).
+  if (parsed.success && parsed.data.allowUnauthenticated) {
+    for (const key of ["grpcListen", "httpListen"] as const) {
+      const value = parsed.data[key];
+      if (!isLoopbackListen(value)) {
+        problems.push(`allowUnauthenticated: ${key} ${value} is not a loopback address; without a token check listen on 127.0.0.1, [::1] or localhost only, or set tokenFile ${where(key)}`.trimEnd());
+      }
+    }
+  }
   if (!sources.skipFileChecks) {
     const files: [string, unknown][] = [["tokenFile", raw["tokenFile"]]];
     const tls = raw["tls"];
@@ -223,6 +240,12 @@ export async function loadAggregatorConfig(sources: AggregatorConfigSources): Pr
   }
   if (problems.length || !parsed.success) throw new AggregatorConfigError(problems);
   return parsed.data;
+}
+
+/** host:port whose host is a loopback address (127.0.0.0/8, ::1) or the name localhost. */
+export function isLoopbackListen(listen: string): boolean {
+  const host = LISTEN.exec(listen)?.[1]?.toLowerCase() ?? "";
+  return host === "localhost" || host === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 function hasPath(raw: Plain, key: string): boolean {

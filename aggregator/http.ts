@@ -4,6 +4,7 @@
 
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { readFile, realpath, stat } from "node:fs/promises";
+import { isIP } from "node:net";
 import { extname, resolve, sep } from "node:path";
 import { parseListen } from "../agent/daemon/http.js";
 import { parseDuration } from "../agent/duration.js";
@@ -121,6 +122,27 @@ export function parsePrepullBody(text: string): string[] {
   return [...new Set(images as string[])];
 }
 
+/**
+ * Without a token check (allowUnauthenticated: the embedded one-machine mode) the API answers only
+ * requests addressed to localhost or to an IP address. A web page can point a name of its own at
+ * 127.0.0.1 (DNS rebinding) and so talk to the loopback aggregator as its own origin, reading the
+ * cluster view and POSTing pre-pulls; the Host header it sends still carries its own name.
+ */
+function checkHost(header: string | undefined): void {
+  const host = (header ?? "").trim().toLowerCase();
+  let name = host;
+  if (name.startsWith("[")) name = name.slice(1, name.indexOf("]") < 0 ? undefined : name.indexOf("]"));
+  else if (name.lastIndexOf(":") > 0) name = name.slice(0, name.lastIndexOf(":"));
+  // No Host at all is no browser (HTTP/1.0 tools).
+  const ok = name === "" || name === "localhost" || name.endsWith(".localhost") || isIP(name) !== 0;
+  if (!ok) {
+    throw new HttpProblem(
+      403,
+      `host ${JSON.stringify(host.slice(0, 100))}: this aggregator runs without a token check, so it answers only requests addressed to localhost or an IP address (a page on another site could point its name here)`,
+    );
+  }
+}
+
 function intParam(params: URLSearchParams, name: string, min: number, max: number, fallback: number): number {
   const raw = params.get(name);
   if (raw === null || raw === "") return fallback;
@@ -194,6 +216,7 @@ export async function startAggregatorHttp(listen: string, deps: AggregatorHttpDe
     const url = new URL(req.url ?? "/", "http://aggregator");
     const path = url.pathname;
     const method = req.method ?? "GET";
+    if (!deps.tokens) checkHost(req.headers.host);
     if (path === "/api/v1/prepull") {
       if (method !== "POST") return json(405, { error: `${method} ${path}: only POST` }, { Allow: "POST" });
       authorize(req);
@@ -216,7 +239,12 @@ export async function startAggregatorHttp(listen: string, deps: AggregatorHttpDe
     const handler = get[path];
     if (handler) return handler(url);
     if (path.startsWith("/api/v1/commands/")) {
-      const id = decodeURIComponent(path.slice("/api/v1/commands/".length));
+      let id: string;
+      try {
+        id = decodeURIComponent(path.slice("/api/v1/commands/".length));
+      } catch {
+        throw new HttpProblem(400, `command id: ${JSON.stringify(path.slice("/api/v1/commands/".length, 120))} is not valid percent-encoding`);
+      }
       const cmd = id === "" || id.includes("/") ? undefined : store.command(id);
       if (!cmd) return json(404, { error: `no command ${JSON.stringify(id.slice(0, 80))} (commands are kept until the retention prunes them)` });
       return envelope({ ...commandStatus(cmd), plan: cmd.plan, updates: cmd.updates });

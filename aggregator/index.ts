@@ -1,5 +1,6 @@
 // The aggregator's door: startAggregator() opens the database, brings the cluster view back from
-// it, serves gRPC (agents) and HTTP (API, metrics, dashboard), and prunes old findings hourly.
+// it, serves gRPC (agents) and HTTP (API, metrics, dashboard), and hourly prunes old findings and
+// forgets nodes gone from the cluster.
 
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -7,7 +8,7 @@ import type { Logger } from "../agent/log.js";
 import type { Command } from "../agent/report/protocol.js";
 import { findPackageRoot } from "../agent/package-root.js";
 import { ClusterState } from "./cluster-state.js";
-import { dispatchPrepull, type DispatchResult } from "./commands.js";
+import { FINAL_STATES, dispatchPrepull, type DispatchResult } from "./commands.js";
 import type { AggregatorConfig } from "./config.js";
 import { startAggregatorHttp, type AggregatorHttp } from "./http.js";
 import { BearerTokens, startIngest, type Ingest } from "./ingest.js";
@@ -49,6 +50,9 @@ export interface StartOptions {
 }
 
 const PRUNE_EVERY_MS = 3_600_000;
+/** Unfinished pre-pulls are sent again to a node that reconnects while they are this recent (or still to start). */
+const RESEND_WITHIN_MS = 86_400_000;
+const RESEND_COMMANDS = 50;
 
 export async function startAggregator(config: AggregatorConfig, log: Logger, opts: StartOptions = {}): Promise<RunningAggregator> {
   const now = opts.now ?? Date.now;
@@ -80,6 +84,34 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
     log.info(`database ${store.path}: ${restored.length} node(s) known from before`);
 
     const metrics = await createAggregatorMetrics({ nodes: () => state.nodes(), isStale: (r, t) => state.isStale(r, t), now });
+    // A command lives only in the agent process that received it (waiting for its start time, or
+    // pulling): when that process restarts, or the stream died before the command arrived, the
+    // node would never finish it and the command would never be done. So a node that says hello
+    // gets again every recent command it has not finished (an agent still running it ignores it).
+    let recent: { at: number; commands: { id: string; images: string[]; starts: Map<string, number> }[] } | undefined;
+    const recentCommands = () => {
+      const t = now();
+      // Cached briefly: after a restart of the aggregator every node says hello at once.
+      if (!recent || t - recent.at > 5000 || t < recent.at) {
+        const commands = store
+          .latestCommands(RESEND_COMMANDS)
+          .filter((c) => c.createdMs >= t - RESEND_WITHIN_MS || c.plan.some((p) => p.notBeforeMs > t))
+          .map((c) => ({ id: c.id, images: c.images, starts: new Map(c.plan.map((p) => [p.node, p.notBeforeMs])) }));
+        recent = { at: t, commands };
+      }
+      return recent.commands;
+    };
+    const resendUnfinished = (node: string) => {
+      for (const c of recentCommands()) {
+        const notBeforeMs = c.starts.get(node);
+        if (notBeforeMs === undefined) continue;
+        const states = new Map(store.commandStates(c.id, node).map((u) => [u.image, u.state]));
+        if (c.images.every((image) => FINAL_STATES.includes(states.get(image) ?? ""))) continue;
+        if (ingest.sendCommand(node, { id: c.id, kind: "prepull", prepull: { images: c.images, notBeforeMs } })) {
+          log.info(`node ${node}: pre-pull ${c.id} sent again (the node has not finished it)`);
+        }
+      }
+    };
     const ingest: Ingest = await startIngest({
       listen: config.grpcListen,
       store,
@@ -91,17 +123,22 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
       tls,
       now,
       ...(opts.maxInFlightPerStream !== undefined ? { maxInFlightPerStream: opts.maxInFlightPerStream } : {}),
+      onHello: (node) => resendUnfinished(node),
     });
     cleanups.push(() => ingest.stop());
 
-    const prepull = (images: string[]) =>
-      dispatchPrepull(images, {
+    const prepull = (images: string[]) => {
+      recent = undefined;
+      return dispatchPrepull(images, {
         nodes: () => state.nodes(),
         store,
         sendCommand: (node, cmd) => ingest.sendCommand(node, cmd),
         now,
         staleAfterIntervals: config.staleAfterIntervals,
+        // Their planned starts still to come take their share of each source's quota.
+        recentCommands: () => store.latestCommands(50),
       });
+    };
     let open = true;
     const http: AggregatorHttp = await startAggregatorHttp(config.httpListen, {
       state,
@@ -130,6 +167,24 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
         if (removed > 0) log.info(`retention: removed ${removed} finding(s) and command record(s) older than ${Math.round(config.retention / 3_600_000)} h`);
       } catch (err) {
         log.warn(`retention prune failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      // Nodes that left the cluster: without this they stay in every view (their failures as
+      // ghosts) and in memory forever, and an autoscaled cluster ends up at maxNodes, refusing
+      // every new node. Only disconnected nodes go; one that comes back says hello again.
+      try {
+        const before = now() - config.forgetNodesAfter;
+        const gone = state
+          .nodes()
+          .filter((rec) => !rec.connected && rec.lastSeenMs < before)
+          .map((rec) => rec.node)
+          .filter((name) => state.forget(name));
+        store.deleteNodes(gone);
+        if (gone.length > 0) {
+          const names = `${gone.slice(0, 10).join(", ")}${gone.length > 10 ? `, and ${gone.length - 10} more` : ""}`;
+          log.info(`forgot ${gone.length} node(s) not heard from for ${Math.round(config.forgetNodesAfter / 3_600_000)} h: ${names}`);
+        }
+      } catch (err) {
+        log.warn(`forgetting old nodes failed: ${err instanceof Error ? err.message : String(err)}`);
       }
     };
     prune();

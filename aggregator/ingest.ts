@@ -263,6 +263,8 @@ export interface IngestOptions {
   now?: () => number;
   /** Messages of one stream received and not yet acked before the stream stops being read. Default 64. */
   maxInFlightPerStream?: number;
+  /** A stream's hello is persisted and applied: the node's stream is open for commands. */
+  onHello?: (node: string) => void;
 }
 
 export interface Ingest {
@@ -393,6 +395,13 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
           state.hello(h, at);
           this.helloApplied = true;
           log.info(`node ${h.node} connected from ${this.peer} (agent ${h.agentVersion || "?"}, reports every ${h.reportIntervalSeconds} s)`);
+          if (opts.onHello && current.get(h.node) === this && !this.ended) {
+            try {
+              opts.onHello(h.node);
+            } catch (e) {
+              log.warn(`node ${h.node}: after its hello: ${e instanceof Error ? e.message : String(e)}`);
+            }
+          }
         });
         return;
       }

@@ -205,6 +205,7 @@ export class Store {
     loadNodes: Statement;
     getCommand: Statement;
     getCommandUpdates: Statement;
+    getNodeCommandStates: Statement;
     latestCommands: Statement;
     excessCommands: Statement;
     deleteCommand: Statement;
@@ -253,6 +254,7 @@ export class Store {
       loadNodes: p(`SELECT * FROM nodes ORDER BY node`),
       getCommand: p(`SELECT * FROM commands WHERE id = ?`),
       getCommandUpdates: p(`SELECT * FROM command_updates WHERE command_id = ? ORDER BY node, image`),
+      getNodeCommandStates: p(`SELECT image, state FROM command_updates WHERE command_id = ? AND node = ?`),
       latestCommands: p(`SELECT * FROM commands ORDER BY created_ms DESC, rowid DESC LIMIT ?`),
       excessCommands: p(`SELECT id FROM commands ORDER BY created_ms DESC, rowid DESC LIMIT -1 OFFSET ?`).pluck(),
       deleteCommand: p(`DELETE FROM commands WHERE id = ?`),
@@ -430,6 +432,14 @@ export class Store {
     });
   }
 
+  /** Deletes these nodes' records (ClusterState.forget() dropped them); their findings stay until prune(). */
+  deleteNodes(names: string[]): void {
+    if (names.length === 0) return;
+    this.transaction(() => {
+      for (const name of names) this.stmts.deleteNode.run(name);
+    });
+  }
+
   // ---- reads ---------------------------------------------------------------------------------
 
   /** Every node as it was last saved, disconnected; what ClusterState.restore() takes at start. */
@@ -499,6 +509,11 @@ export class Store {
       atMs: u.at_ms,
     }));
     return { ...commandOf(row), updates };
+  }
+
+  /** The latest state per image of one command on one node (its primary key: an index lookup). */
+  commandStates(id: string, node: string): { image: string; state: string }[] {
+    return this.stmts.getNodeCommandStates.all(id, node) as { image: string; state: string }[];
   }
 
   /** The newest commands first. */

@@ -87,7 +87,7 @@ async function startEmbeddedAggregator(flags: AgentFlags, stateFile: string, env
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
-  if (!/^(127\.|\[::1\]|localhost)/.test(config.httpListen)) throw new UsageError(`--dashboard-listen ${config.httpListen}: the embedded aggregator has no token check, so it listens on loopback only`);
+  if (!/^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\]|localhost):\d{1,5}$/.test(config.httpListen)) throw new UsageError(`--dashboard-listen ${config.httpListen}: the embedded aggregator has no token check, so it listens on loopback only`);
   return startAggregator(config, log).catch((err: unknown) => {
     throw new UsageError(`the embedded aggregator cannot start: ${err instanceof Error ? err.message : String(err)}`);
   });

@@ -43,6 +43,7 @@ export interface ReportSources {
 }
 
 const FINAL_STATES = new Set(["pulled", "unchanged", "failed", "deferred"]);
+const MAX_TAKEN_COMMANDS = 1000;
 
 export async function startReportSide(config: AgentConfig, log: Logger, src: ReportSources, address: string | undefined): Promise<ReportSide> {
   const report = () =>
@@ -62,21 +63,44 @@ export async function startReportSide(config: AgentConfig, log: Logger, src: Rep
   const tokenFile = config.report.tokenFile;
   const { Reporter } = await import("../report/reporter.js");
   let reporter: Reporter | undefined;
+  // Commands this process has taken, newest last (bounded): the aggregator sends an unfinished
+  // command again when the agent reconnects, in case the process that had it restarted.
+  const taken = new Set<string>();
   const onCommand = (command: Command): void => {
     if (command.prepull === undefined) {
       log.warn(`aggregator command ${command.id}: a kind this agent does not know; ignored`);
       return;
     }
+    if (taken.has(command.id)) {
+      log.debug(`aggregator command ${command.id}: already taken by this agent; ignored`);
+      return;
+    }
+    taken.add(command.id);
+    if (taken.size > MAX_TAKEN_COMMANDS) taken.delete(taken.values().next().value as string);
     const { images, notBeforeMs } = command.prepull;
     log.info(`aggregator command ${command.id}: pre-pull ${images.join(", ")}${notBeforeMs > Date.now() ? ` from ${new Date(notBeforeMs).toISOString()}` : ""}`);
     const update = (image: string, state: string, extra: { cause?: string; summary?: string; durationMs?: number } = {}) =>
       reporter?.addCommandUpdate({ commandId: command.id, image, state, cause: extra.cause ?? "", summary: extra.summary ?? "", durationMs: extra.durationMs ?? 0, atMs: Date.now() });
+    const started = Date.now();
+    const seen = new Map<string, string>();
+    // Every image of the command ends with a final state on this node, whatever happens to the
+    // round: a round that cannot run (no runtime), throws, or says nothing about an image would
+    // otherwise leave the command waiting on this node forever.
+    const finish = (why: string): void => {
+      for (const image of images) {
+        if (FINAL_STATES.has(seen.get(image) ?? "")) continue;
+        seen.set(image, "failed");
+        update(image, "failed", { cause: "unknown", summary: why });
+      }
+    };
     void (async () => {
       for (const image of images) update(image, "waiting");
       // Staggered by the aggregator so each egress source stays within Docker Hub's quota.
       const wait = notBeforeMs - Date.now();
-      if (wait > 0 && !(await src.pause(wait))) return;
-      const seen = new Map<string, string>();
+      if (wait > 0 && !(await src.pause(wait))) {
+        finish("the agent stopped before the pre-pull's start time");
+        return;
+      }
       await src.prepull(
         images.map((image) => ({ image })),
         (s) => {
@@ -87,7 +111,15 @@ export async function startReportSide(config: AgentConfig, log: Logger, src: Rep
           else update(s.image, state);
         },
       );
-    })().catch((err: unknown) => log.warn(`aggregator command ${command.id} failed: ${err instanceof Error ? err.message : String(err)}`));
+      // The agent's prepull check records a round that failed as a whole (its error is not thrown).
+      const check = src.state.get("prepull");
+      const failedRound = check !== undefined && !check.ok && Date.parse(check.at) >= started - 1000 ? check.error : undefined;
+      finish(failedRound !== undefined ? `the pre-pull round failed: ${failedRound}` : "the pre-pull round ended without an outcome for this image");
+    })().catch((err: unknown) => {
+      const message = err instanceof Error ? err.message : String(err);
+      log.warn(`aggregator command ${command.id} failed: ${message}`);
+      finish(`the pre-pull round failed: ${message}`);
+    });
   };
 
   reporter = new Reporter({
@@ -115,10 +147,15 @@ export async function startReportSide(config: AgentConfig, log: Logger, src: Rep
   return {
     reportSoon,
     findings: {
-      prepull: (s) =>
-        r.addFinding({ kind: "prepull", prepull: { image: s.image, action: s.action ?? s.state, cause: s.cause ?? "", summary: s.summary ?? "", durationMs: s.durationMs ?? 0 } }),
-      prune: (f, images) =>
-        r.addFinding({ kind: "prune", prune: { trigger: f.trigger, removed: f.removed, freedBytes: f.freedBytes, failed: f.failed, dryRun: f.dryRun, images: images.slice(0, 100) } }),
+      // Coverage and disk figures changed too: the cluster view should not wait for the interval.
+      prepull: (s) => {
+        r.addFinding({ kind: "prepull", prepull: { image: s.image, action: s.action ?? s.state, cause: s.cause ?? "", summary: s.summary ?? "", durationMs: s.durationMs ?? 0 } });
+        reportSoon();
+      },
+      prune: (f, images) => {
+        r.addFinding({ kind: "prune", prune: { trigger: f.trigger, removed: f.removed, freedBytes: f.freedBytes, failed: f.failed, dryRun: f.dryRun, images: images.slice(0, 100) } });
+        reportSoon();
+      },
       add: (f) => {
         r.addFinding(f);
         // The cluster view groups failures from reports: send one soon, not at the next interval.

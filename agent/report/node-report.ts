@@ -106,7 +106,12 @@ export function buildNodeReport(src: NodeReportSources): NodeReport {
     ),
     images: images ? { count: images.count, bytes: images.bytes, inUse: images.inUse, sandboxImage: images.sandboxImage ?? "" } : null,
     registries: probes.map(registryReport),
-    quota: src.quota.map((q) => ({ source: q.source ?? "", limit: q.limit ?? 0, remaining: q.remaining ?? 0, windowSeconds: q.windowSeconds ?? 0, observedAtMs: q.observedAt })),
+    // A reading is sent when it says something: unlimited (limit 0), or both counts. One whose
+    // headers could not be read would go out as 0 remaining (exhausted: every pre-pull behind the
+    // source deferred) or limit 0 (unlimited); its problem is in the agent's own quota check.
+    quota: src.quota
+      .filter((q) => q.unlimited || (q.limit !== undefined && q.remaining !== undefined))
+      .map((q) => ({ source: q.source ?? "", limit: q.unlimited ? 0 : (q.limit ?? 0), remaining: q.unlimited ? 0 : (q.remaining ?? 0), windowSeconds: q.windowSeconds ?? 0, observedAtMs: q.observedAt })),
     prepull: prepull.map((p) => ({ image: p.image, state: p.state, cause: p.cause ?? "", summary: text(p.summary), lastPullMs: ms(p.lastPull), bytes: p.bytes ?? 0 })),
     failures,
     prune: prune ? { lastRunMs: ms(prune.lastRunAt), removedTotal: prune.totals.removed, freedBytesTotal: prune.totals.freedBytes } : null,

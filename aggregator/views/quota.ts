@@ -5,7 +5,7 @@
 import type { NodeRecord } from "../cluster-state.js";
 import { compareText } from "./common.js";
 
-/** The group of readings whose source the registry did not say. */
+/** The source shown for readings whose source the registry did not say (one entry per node). */
 export const UNKNOWN_SOURCE = "unknown";
 
 export interface QuotaSourceView {
@@ -46,13 +46,17 @@ export function quotaView(nodes: NodeRecord[], now: number): QuotaView {
     }
     for (const q of readings) {
       const source = q.source === "" ? UNKNOWN_SOURCE : q.source;
-      let g = groups.get(source);
+      // A limited reading that names no source is the node's own: nothing says another node shares
+      // it, and merging them would show the freshest and hide an exhausted one. Unlimited ones
+      // (a paid account: no source, no counts) have nothing to hide and stay one line.
+      const key = q.source !== "" ? q.source : q.limit <= 0 ? "\u0000unlimited" : `\u0000${rec.node}`;
+      let g = groups.get(key);
       if (g === undefined) {
         g = {
           view: { source, limit: q.limit, remaining: q.remaining, windowSeconds: q.windowSeconds, observedAtMs: q.observedAtMs, nodes: [], low: false, exhausted: false, unlimited: false, outdated: false },
           nodes: new Set(),
         };
-        groups.set(source, g);
+        groups.set(key, g);
       } else if (q.observedAtMs > g.view.observedAtMs) {
         Object.assign(g.view, { limit: q.limit, remaining: q.remaining, windowSeconds: q.windowSeconds, observedAtMs: q.observedAtMs });
       }

@@ -10,6 +10,13 @@
   const WIDE_MATRIX_NODES = 8;
   const POD_PREVIEW = 4;
   const NODE_PREVIEW = 6;
+  // A big cluster's views hold a row per node: drawn whole, 5,000 nodes make a quarter million
+  // elements that take seconds to redraw on every refresh, freezing the tab. Tables show the rows
+  // that matter first (problems, fullest disks) up to these counts and say how many are left out;
+  // the API has them all.
+  const MAX_ROWS = 100;
+  const MAX_ITEMS = 50;
+  const MAX_CARDS = 100;
 
   const ENDPOINTS = {
     nodes: "api/v1/nodes",
@@ -183,6 +190,12 @@
     return parts;
   }
 
+  /** A line saying what a capped list leaves out, and where all of it is. */
+  function moreLine(tag, hidden, what, api, extra = "") {
+    if (hidden <= 0) return null;
+    return h(tag, { class: "muted more" }, `and ${hidden} more ${what}${extra} — all of them: `, h("a", { href: api }, api));
+  }
+
   function scroller(table) {
     return h("div", { class: "scroll", tabindex: "0", role: "region", "aria-label": table.getAttribute("aria-label") || "table" }, table);
   }
@@ -299,7 +312,7 @@
     const groups = list(body, "failures", "groups").filter(isObj);
     setHeading("failures", "Image pull failures", groups.length);
     if (groups.length === 0) return [empty("No image pull failures")];
-    return [h("div", { class: "failures" }, groups.map(failureCard))];
+    return [h("div", { class: "failures" }, groups.slice(0, MAX_CARDS).map(failureCard)), moreLine("p", groups.length - MAX_CARDS, "failure groups", ENDPOINTS.failures)];
   }
 
   function failureCard(g) {
@@ -366,10 +379,13 @@
    * A matrix of rows × node columns (or nodes × columns when there are many nodes), each cell a
    * short status text with a symbol, so nothing is told by colour alone.
    */
-  function matrix({ label, rowLabel, rows, nodes, cell, isBad, extra }) {
+  function matrix({ label, rowLabel, rows, nodes, cell, isBad, extra, api }) {
     const transpose = nodes.length > WIDE_MATRIX_NODES && rows.length <= nodes.length;
     // With nodes as rows, the nodes with a problem come first so they are not lost in a long list.
-    const outer = transpose ? [...nodes].sort((a, b) => Number(rows.some((r) => isBad(r, b))) - Number(rows.some((r) => isBad(r, a)))) : rows;
+    const bad = transpose ? new Set(nodes.filter((n) => rows.some((r) => isBad(r, n)))) : new Set();
+    const all = transpose ? [...nodes.filter((n) => bad.has(n)), ...nodes.filter((n) => !bad.has(n))] : rows;
+    const outer = all.slice(0, MAX_ROWS);
+    const hidden = all.slice(MAX_ROWS);
     const inner = transpose ? rows : nodes;
     const head = h(
       "tr",
@@ -387,7 +403,17 @@
         extra && !transpose ? h("td", null, extra.value(r)) : null,
       ),
     );
-    return scroller(h("table", { class: "matrix", "aria-label": label }, h("thead", null, head), h("tbody", null, body)));
+    if (hidden.length) {
+      const hiddenBad = transpose ? hidden.filter((n) => bad.has(n)).length : 0;
+      const what = transpose ? (hidden.length === 1 ? "node" : "nodes") : `${rowLabel.toLowerCase()} rows`;
+      const note = transpose ? (hiddenBad ? ` (${hiddenBad} with a problem)` : ", none with a problem") : "";
+      body.push(h("tr", null, h("td", { colspan: inner.length + 1 + (extra && !transpose ? 1 : 0) }, moreLine("span", hidden.length, what, api, note))));
+    }
+    const table = scroller(h("table", { class: "matrix", "aria-label": label }, h("thead", null, head), h("tbody", null, body)));
+    if (!transpose || !extra) return table;
+    // Nodes as rows leave no column for the per-row totals: they go in a line above.
+    const totals = h("ul", { class: "totals" }, rows.map((r) => h("li", null, h("span", { class: "mono" }, r), ` — ${extra.label.toLowerCase()}: ${extra.value(r)}`)));
+    return h("div", null, totals, table);
   }
 
   function renderRegistries(body) {
@@ -405,6 +431,7 @@
       matrix({
         label: "Registry reachability per node",
         rowLabel: "Registry",
+        api: ENDPOINTS.registries,
         rows: registries,
         nodes,
         cell: (registry, node) => {
@@ -438,7 +465,7 @@
         h(
           "ul",
           { class: "problems" },
-          failing.map((c) =>
+          failing.slice(0, MAX_ITEMS).map((c) =>
             h(
               "li",
               null,
@@ -451,6 +478,7 @@
               c.stale === true ? h("span", { class: "muted" }, " (stale)") : "",
             ),
           ),
+          moreLine("li", failing.length - MAX_ITEMS, "failing registry × node pairs", ENDPOINTS.registries),
         ),
       );
     } else out.push(h("p", { class: "ok-line" }, "✓ Every probed registry answers from every node."));
@@ -480,7 +508,7 @@
             h(
               "tbody",
               null,
-              sorted.map((s) => {
+              sorted.slice(0, MAX_ROWS).map((s) => {
                 const limit = num(s.limit);
                 const remaining = num(s.remaining);
                 const nodes = strings(s.nodes);
@@ -507,6 +535,8 @@
         ),
       );
     }
+    const moreSources = moreLine("p", sorted.length - MAX_ROWS, "egress sources", ENDPOINTS.quota);
+    if (moreSources) out.push(moreSources);
     if (unknown.length) out.push(h("p", { class: "muted" }, "Not yet known for: ", preview(unknown, 12)));
     return out;
   }
@@ -518,7 +548,7 @@
     const highest = (n) => num(n.highestUsedPercent) ?? Math.max(-1, ...list(n.disks).map((d) => num(d?.usedPercent) ?? -1));
     const sorted = [...nodes].sort((a, b) => highest(b) - highest(a));
     const rows = [];
-    for (const n of sorted) {
+    for (const n of sorted.slice(0, MAX_ROWS)) {
       const disks = list(n.disks, "disks").filter(isObj);
       const pressure = pressureOf(n.pressure);
       const nodeCell = (span) =>
@@ -560,6 +590,7 @@
           h("tbody", null, rows),
         ),
       ),
+      moreLine("p", sorted.length - MAX_ROWS, "nodes", ENDPOINTS.disks, sorted.length > MAX_ROWS ? `, the fullest of them at ${Math.max(0, highest(sorted[MAX_ROWS]))} %` : ""),
     ];
   }
 
@@ -587,6 +618,7 @@
       matrix({
         label: "Critical images per node",
         rowLabel: "Critical image",
+        api: ENDPOINTS.coverage,
         rows: images,
         nodes,
         cell: (image, node) => {
@@ -621,12 +653,14 @@
         h(
           "ul",
           { class: "problems" },
-          withCause.map((c) =>
+          withCause.slice(0, MAX_ITEMS).map((c) =>
             h("li", null, h("span", { class: "mono" }, text(c.image)), " on ", h("span", { class: "mono" }, nodeName(c)), ": ", h("strong", null, text(c.state)), ` — ${text(c.cause)}`),
           ),
+          moreLine("li", withCause.length - MAX_ITEMS, "images not present", ENDPOINTS.coverage),
         ),
       );
-    } else if (problems.length === 0) out.push(h("p", { class: "ok-line" }, "✓ Every critical image is present on every node."));
+    } else if (nodes.length === 0) out.push(h("p", { class: "muted" }, "No node has reported yet: where these images are is not known."));
+    else if (problems.length === 0) out.push(h("p", { class: "ok-line" }, "✓ Every critical image is present on every node."));
     return out;
   }
 
@@ -647,8 +681,10 @@
       list(n.conditions).some(conditionIsProblem)
         ? 0
         : 1;
-    const nodes = [...nodesOf(body)].sort((a, b) => attention(a) - attention(b));
-    setHeading("nodes", "Nodes", nodes.length);
+    const all = [...nodesOf(body)].sort((a, b) => attention(a) - attention(b));
+    const nodes = all.slice(0, MAX_ROWS);
+    const hiddenAttention = all.slice(MAX_ROWS).filter((n) => attention(n) === 0).length;
+    setHeading("nodes", "Nodes", all.length);
     if (nodes.length === 0) return [empty("No agent has reported yet")];
     return [
       scroller(
@@ -691,6 +727,7 @@
           ),
         ),
       ),
+      moreLine("p", all.length - MAX_ROWS, "nodes", ENDPOINTS.nodes, hiddenAttention ? ` (${hiddenAttention} needing attention)` : ", none needing attention"),
     ];
   }
 

@@ -180,3 +180,34 @@ test("command status: the latest state per planned node and image, done once eve
   // No plan: nothing to wait for.
   assert.equal(commandStatus({ ...cmd, plan: [], updates: [] }).done, true);
 });
+
+test("a second pre-pull right after a first does not spend the quota the first has already planned", () => {
+  const q = { source: "203.0.113.1", limit: 100, remaining: 13, windowSeconds: 21600, observedAtMs: NOW - HOUR };
+  const names = ["n1", "n2", "n3", "n4", "n5"];
+  const commands: StoredCommand[] = [];
+  const deps = (now: number, reading: typeof q = q) => ({
+    nodes: () => names.map((n) => node(n, { quota: [reading], lastSeenMs: now - 1000 })),
+    store: { saveCommand: (c: StoredCommand) => commands.unshift(c), saveCommandUpdate: () => undefined },
+    recentCommands: () => commands,
+    sendCommand: () => true,
+    now: () => now,
+    spacingMs: 1000,
+  });
+  const windowEnd = q.observedAtMs + 21600 * 1000;
+  const first = dispatchPrepull(["nginx:1.27"], deps(NOW));
+  assert.deepEqual(Object.fromEntries(first.plan.map((p) => [p.node, p.notBeforeMs - NOW])), { n1: 0, n2: 1000, n3: 2000, n4: windowEnd - NOW, n5: windowEnd - NOW + 1000 });
+  // A minute later, before any node's reading shows the first command's pulls: 13 - 10 = 3 pulls
+  // were left now and the first command takes them all; the next window (90 pulls) has 88 left.
+  const second = dispatchPrepull(["redis:7"], deps(NOW + 60_000));
+  assert.deepEqual(
+    second.plan.map((p) => p.notBeforeMs >= windowEnd),
+    [true, true, true, true, true],
+    `nothing may start before the window ends: ${JSON.stringify(second.plan.map((p) => [p.node, p.notBeforeMs - NOW]))}`,
+  );
+  // Once a reading newer than the first command's starts arrives, it counts those pulls itself.
+  const fresh = { ...q, remaining: 60, observedAtMs: NOW + 2 * HOUR };
+  const third = dispatchPrepull(["redis:7"], deps(NOW + 2 * HOUR + 1000, fresh));
+  // Starts still ahead of this reading count (the first's n4, n5, the second's five): 60 - 10 - 7 = 43
+  // pulls left, enough for all five now.
+  assert.deepEqual(third.plan.map((p) => p.notBeforeMs - (NOW + 2 * HOUR + 1000)), [0, 1000, 2000, 3000, 4000]);
+});

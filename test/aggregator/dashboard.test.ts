@@ -455,3 +455,97 @@ test("before any agent reports, the page says so and every view has an empty sta
     await agg.stop();
   }
 });
+
+/** The six views of a cluster of `n` nodes, in the aggregator's shapes, built by its own view functions. */
+async function largeCluster(n: number, now: number): Promise<Views> {
+  const { ClusterState } = await import("../../aggregator/cluster-state.js");
+  const { coverageView, disksView, failuresView, nodesView, quotaView, registriesView } = await import("../../aggregator/views.js");
+  const { normalizeReport } = await import("../../aggregator/store.js");
+  const state = new ClusterState();
+  for (let i = 0; i < n; i++) {
+    const node = `ip-10-0-${Math.floor(i / 250)}-${i % 250}.eu-west-1.compute.internal`;
+    state.hello({ node, agentVersion: "0.1.0", bootId: "b", reportIntervalSeconds: 30, protocol: "pullmedic.v1" }, now);
+    const internalDown = i % 2 === 0;
+    state.report(
+      node,
+      normalizeReport({
+        observedAtMs: now,
+        runtime: "containerd 1.7.24",
+        disks: [{ mountpoint: "/var/lib/containerd", capacityBytes: 1e11, availableBytes: 5e10, usedPercent: i === 1234 ? 99 : 40 + (i % 40) }],
+        registries: ["docker.io", "ghcr.io", "quay.io", "internal.example:5000"].map((r) => ({
+          registry: r,
+          ok: r !== "internal.example:5000" || !internalDown,
+          failingStep: r === "internal.example:5000" && internalDown ? "tcp" : "",
+          error: r === "internal.example:5000" && internalDown ? "tcp 10.0.0.5:5000: connection refused" : "",
+          latencyMs: 10,
+        })),
+        quota: [{ source: `198.51.100.${i % 20}`, limit: 100, remaining: 50, windowSeconds: 21600, observedAtMs: now }],
+        prepull: Array.from({ length: 8 }, (_, k) => ({ image: `ghcr.io/acme/base-${k}:1`, state: k === 3 && i % 3 === 0 ? "failed" : "present", cause: k === 3 && i % 3 === 0 ? "not-found" : "" })),
+        failures: i % 10 === 0 ? [{ pod: `shop/web-${i}`, container: "web", image: `ghcr.io/acme/app-${i % 400}:1`, registry: "ghcr.io", reason: "ImagePullBackOff", cause: "not-found", summary: "no such tag", fix: ["kubectl -n shop rollout undo deploy/web"], sinceMs: now - 60_000, impact: 1, note: "" }] : [],
+        checkErrors: i === 4321 ? { probes: "internal.example:5000: tcp" } : {},
+      }),
+      now,
+    );
+  }
+  const nodes = state.nodes();
+  return {
+    nodes: { generatedAt: now, nodes: nodesView(nodes, now, state) },
+    failures: { generatedAt: now, failures: failuresView(nodes, now) },
+    registries: { generatedAt: now, ...registriesView(nodes, now) },
+    quota: { generatedAt: now, ...quotaView(nodes, now) },
+    disks: { generatedAt: now, disks: disksView(nodes, now) },
+    coverage: { generatedAt: now, ...coverageView(nodes, now) },
+  };
+}
+
+test("a 5,000-node cluster: every section draws a bounded page, problems first, with counts of what is not listed", async () => {
+  const now = Date.now();
+  const agg = await cannedAggregator(await largeCluster(5000, now));
+  const dash = await openDashboard(agg.url);
+  try {
+    const { page } = dash;
+    assert.deepEqual(dash.problems, []);
+    // A page of a quarter million elements takes seconds to redraw, every refresh, whenever a
+    // node's last-seen time moves: the laptop's tab freezes. What cannot be read is not drawn.
+    const elements = await page.evaluate(() => document.querySelectorAll("*").length);
+    assert.ok(elements < 40_000, `${elements} elements`);
+    const disks = (await byTestId(page, "section-disks").textContent()) ?? "";
+    assert.ok(disks.includes("ip-10-0-4-234.eu-west-1.compute.internal"), "the fullest disk (99 %) is shown");
+    assert.match(disks, /and \d[\d,]* more nodes/);
+    const nodesSection = (await byTestId(page, "section-nodes").textContent()) ?? "";
+    // 501 nodes need attention (500 with failing pods, one with a check error): they come first.
+    assert.match(nodesSection, /and 4900 more nodes \(401 needing attention\)/);
+    assert.match((await page.locator('[data-testid="node"]').first().textContent()) ?? "", /ip-10-0-\d+-\d+.*[1-9]/);
+    const registries = (await byTestId(page, "section-registries").textContent()) ?? "";
+    assert.match(registries, /internal\.example:5000 — nodes ok: 2500 \/ 5000/, "the per-registry totals cover every node");
+    assert.match(registries, /and \d[\d,]* more/);
+    const coverage = (await byTestId(page, "section-coverage").textContent()) ?? "";
+    assert.match(coverage, /and \d[\d,]* more/);
+    assert.match((await byTestId(page, "summary").textContent()) ?? "", /5000 connected.*5000 nodes total/);
+  } finally {
+    await dash.close();
+    await agg.stop();
+  }
+});
+
+test("critical images but no node at all: coverage says nothing is known, not that every image is everywhere", async () => {
+  const now = Date.now();
+  const agg = await cannedAggregator({
+    nodes: { nodes: [], generatedAt: now },
+    failures: [],
+    registries: { registries: [], nodes: [], cells: [], summary: [], generatedAt: now },
+    quota: { sources: [], unknown: [], generatedAt: now },
+    disks: [],
+    coverage: { images: ["nginx:1.27"], nodes: [], cells: [], complete: [{ image: "nginx:1.27", presentOn: 0, of: 0, unknownOn: 0 }], generatedAt: now },
+  });
+  const dash = await openDashboard(agg.url);
+  try {
+    const coverage = (await byTestId(dash.page, "section-coverage").textContent()) ?? "";
+    assert.doesNotMatch(coverage, /Every critical image is present/);
+    assert.match(coverage, /no node/i);
+    assert.deepEqual(dash.problems, []);
+  } finally {
+    await dash.close();
+    await agg.stop();
+  }
+});

@@ -317,3 +317,69 @@ test("the dashboard's files are served with their types; nothing outside the fol
   assert.equal((await raw("POST", "/api/v1/nodes")).status, 405);
   assert.equal((await raw("GET", "/api/v1/prepull")).status, 405);
 });
+
+test("a malformed percent escape in a command id is a 400 naming it, not an internal error", async () => {
+  const r = await get("/api/v1/commands/pp-%E0%A4%A");
+  assert.equal(r.status, 400, r.text);
+  assert.match(String(r.json()["error"]), /command id/);
+});
+
+test("without a token check (the embedded mode), only requests addressed to loopback or an IP are answered: no DNS rebinding", async () => {
+  const config = await loadAggregatorConfig({
+    env: {},
+    flags: { grpcListen: "127.0.0.1:0", httpListen: "127.0.0.1:0", database: join(dir, "open.db"), allowUnauthenticated: true },
+  });
+  const open = await startAggregator(config, log, { webDir: web });
+  const url = new URL(open.httpUrl);
+  const ask = (method: string, path: string, host: string, body?: string) =>
+    new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const headers: Record<string, string> = { host };
+      if (body !== undefined) headers["content-type"] = "application/json";
+      const req = request({ host: url.hostname, port: url.port, method, path, headers }, (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (d: string) => (text += d));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on("error", reject);
+      req.end(body);
+    });
+  try {
+    // A page on attacker.example whose name now resolves to 127.0.0.1: same-origin to the browser.
+    const rebound = await ask("POST", "/api/v1/prepull", "attacker.example:9478", '{"images":["nginx:1.27"]}');
+    assert.equal(rebound.status, 403, rebound.text);
+    assert.match(rebound.text, /attacker\.example/);
+    assert.equal(open.store.latestCommands(5).length, 0, "no command was made");
+    assert.equal((await ask("GET", "/api/v1/nodes", "attacker.example")).status, 403);
+    for (const host of [`127.0.0.1:${url.port}`, `localhost:${url.port}`, "[::1]:9478", "192.168.1.20:9478"]) {
+      const r = await ask("GET", "/api/v1/nodes", host);
+      assert.equal(r.status, 200, `${host}: ${r.text}`);
+    }
+    const posted = await ask("POST", "/api/v1/prepull", `localhost:${url.port}`, '{"images":["nginx:1.27"]}');
+    assert.equal(posted.status, 202, posted.text);
+  } finally {
+    await open.stop();
+  }
+});
+
+test("POST /api/v1/prepull twice: the second plans around the Docker Hub pulls the first already took", async () => {
+  // node-a and node-b share 198.51.100.9 (40 left, 10 kept for pods): 30 pulls, 15 images each.
+  const images = Array.from({ length: 15 }, (_, i) => `acme/tool-${i}:1`);
+  // node-b's seeded reading is dated NOW + 1 s: starts before it would count as already in it.
+  await new Promise((r) => setTimeout(r, Math.max(0, NOW + 1500 - Date.now())));
+  const first = await post(JSON.stringify({ images }));
+  assert.equal(first.status, 202, first.text);
+  const firstPlan = (first.json() as { plan: { notBeforeMs: number }[] }).plan;
+  assert.ok(firstPlan.every((p) => p.notBeforeMs < NOW + 3_600_000), JSON.stringify(firstPlan));
+  const second = await post(JSON.stringify({ images: images.map((i) => i.replace(":1", ":2")) }));
+  const secondPlan = (second.json() as { plan: { notBeforeMs: number }[] }).plan;
+  assert.ok(secondPlan.every((p) => p.notBeforeMs >= NOW + 21600 * 1000), `the second waits for the window's end: ${JSON.stringify(secondPlan)}`);
+});
+
+test("without a token check the aggregator listens on loopback only: anything else is a configuration error", async () => {
+  const flags = (httpListen: string, grpcListen = "127.0.0.1:0") => ({ grpcListen, httpListen, database: join(dir, "never.db"), allowUnauthenticated: true });
+  for (const [http, grpc] of [["0.0.0.0:9478", "127.0.0.1:0"], ["localhost.example.com:9478", "127.0.0.1:0"], ["127.0.0.1:9478", "0.0.0.0:9477"], ["[::]:9478", "127.0.0.1:0"]] as const) {
+    await assert.rejects(loadAggregatorConfig({ env: {}, flags: flags(http, grpc) }), /allowUnauthenticated: .*loopback/, `${http} ${grpc}`);
+  }
+  for (const http of ["127.0.0.1:9478", "127.1.2.3:0", "localhost:9478", "[::1]:9478"]) await loadAggregatorConfig({ env: {}, flags: flags(http) });
+});

@@ -361,6 +361,36 @@ test("command updates are persisted and acked", async () => {
   client.close();
 });
 
+test("a pre-pull a node has not finished is sent again when its agent reconnects (restarted while waiting, or the stream died)", async () => {
+  const client = await newClient();
+  const a = new Agent(client, TOKEN);
+  await a.helloAndReport("node-resend");
+  const { id, plan } = agg.prepull(["nginx:1.27", "redis:7"]);
+  const mine = plan.find((p) => p.node === "node-resend");
+  assert.ok(mine);
+  await until("the command", () => a.commands.some((c) => c.id === id));
+  await a.acked(a.send({ commandUpdate: { commandId: id, image: "nginx:1.27", state: "waiting", cause: "", summary: "", durationMs: 0, atMs: Date.now() } }));
+  // The agent restarts before its start time: the process that held the command is gone.
+  a.end();
+  await a.status;
+  const b = new Agent(client, TOKEN);
+  await b.helloAndReport("node-resend");
+  await until("the command again on the new stream", () => b.commands.some((c) => c.id === id));
+  assert.deepEqual(b.commands.find((c) => c.id === id)?.prepull, { images: ["nginx:1.27", "redis:7"], notBeforeMs: mine.notBeforeMs });
+  // Once every image has its final state on the node, a reconnect brings nothing back.
+  await b.acked(b.send({ commandUpdate: { commandId: id, image: "nginx:1.27", state: "pulled", cause: "", summary: "", durationMs: 10, atMs: Date.now() } }));
+  await b.acked(b.send({ commandUpdate: { commandId: id, image: "redis:7", state: "failed", cause: "not-found", summary: "", durationMs: 0, atMs: Date.now() } }));
+  b.end();
+  await b.status;
+  const c = new Agent(client, TOKEN);
+  await c.helloAndReport("node-resend");
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(c.commands.some((x) => x.id === id), false);
+  c.end();
+  await c.status;
+  client.close();
+});
+
 /** A raw HTTP/2 gRPC call: frames written as given, the answer read only when asked. */
 async function rawCall(token: string) {
   const { service } = await loadAggregatorProtocol();
@@ -478,6 +508,39 @@ test("restart: the nodes come back from the database (disconnected) and the find
     assert.equal(rec?.connected, false);
     assert.equal(rec?.report?.runtime, "containerd 1.7.9");
     assert.equal(second.store.findings({ node: "node-restart", limit: 5 }).length, 1);
+  } finally {
+    await second.stop();
+  }
+});
+
+test("nodes gone from the cluster are forgotten: an autoscaled-away node leaves the views, the database and its maxNodes place", async () => {
+  const path = join(dir, "forget.db");
+  const config = await loadAggregatorConfig({ env: {}, flags: { grpcListen: "127.0.0.1:0", httpListen: "127.0.0.1:0", database: path, tokenFile } });
+  const first = await startAggregator(config, log);
+  const client = await newClient(first.grpcAddress);
+  const gone = new Agent(client, TOKEN);
+  const failure = { pod: "shop/web-1", container: "web", image: "ghcr.io/acme/web:9", registry: "ghcr.io", reason: "ImagePullBackOff", cause: "not-found", summary: "no such tag", fix: [], sinceMs: Date.now(), impact: 1, note: "" };
+  await gone.helloAndReport("node-scaled-away", report({ failures: [failure] }));
+  gone.end();
+  await gone.status;
+  client.close();
+  await first.stop();
+
+  // Two days later (the node was deleted by the autoscaler and never came back).
+  const later = () => Date.now() + 2 * 86_400_000;
+  const second = await startAggregator(config, log, { now: later });
+  try {
+    const client2 = await newClient(second.grpcAddress);
+    const alive = new Agent(client2, TOKEN);
+    await alive.helloAndReport("node-alive");
+    assert.equal(second.state.node("node-scaled-away"), undefined, "a node unseen for 2 days is dropped from the cluster view");
+    assert.deepEqual(second.state.nodes().map((n) => n.node), ["node-alive"]);
+    const res = await fetch(`${second.httpUrl}/api/v1/failures`);
+    assert.deepEqual(((await res.json()) as { failures: unknown[] }).failures, [], "its failures are no ghosts in the failures view");
+    assert.deepEqual(second.store.loadNodes().map((n) => n.node), ["node-alive"], "and it is gone from the database");
+    alive.end();
+    await alive.status;
+    client2.close();
   } finally {
     await second.stop();
   }

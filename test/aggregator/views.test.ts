@@ -148,17 +148,36 @@ test("quota: low below 10 % or 10 pulls, exhausted at 0, unlimited never low, ''
   assert.deepEqual([by.get("10.0.0.2")?.low, by.get("10.0.0.2")?.exhausted], [true, false]);
   assert.deepEqual([by.get("10.0.0.3")?.low, by.get("10.0.0.3")?.exhausted], [false, false]);
   assert.deepEqual([by.get("10.0.0.4")?.unlimited, by.get("10.0.0.4")?.low, by.get("10.0.0.4")?.exhausted], [true, false, false]);
-  const unknown = by.get("unknown");
-  assert.deepEqual(unknown?.nodes, ["n5", "n6"]);
-  assert.equal(unknown?.remaining, 9, "the fresher of the two");
-  assert.equal(unknown?.low, true);
-  assert.equal(unknown?.outdated, true, "7 h old, the window is 6 h");
+  // Readings without a source are each node's own (see the next test), not one group.
+  const unknown = view.sources.filter((s) => s.source === "unknown");
+  assert.deepEqual(unknown.map((s) => s.nodes), [["n5"], ["n6"]]);
+  assert.equal(unknown[0]?.remaining, 9);
+  assert.equal(unknown[0]?.low, true);
+  assert.equal(unknown[0]?.outdated, true, "7 h old, the window is 6 h");
   assert.deepEqual(
     view.sources.map((s) => s.source),
-    ["10.0.0.1", "unknown", "10.0.0.2", "10.0.0.3", "10.0.0.4"],
+    ["10.0.0.1", "unknown", "10.0.0.2", "10.0.0.3", "unknown", "10.0.0.4"],
     "the least remaining share first, unlimited last",
   );
   assert.deepEqual(view.unknown, []);
+});
+
+test("quota: readings that name no source are not merged: an exhausted node is not hidden behind another node's fresher reading", () => {
+  const reading = (node: string, remaining: number, ageMs: number) =>
+    record(node, { quota: [{ source: "", limit: 100, remaining, windowSeconds: 21600, observedAtMs: NOW - ageMs }] });
+  // Two nodes whose registry answers named no egress source: nothing says they share a quota.
+  const unlimited = (node: string) => record(node, { quota: [{ source: "", limit: 0, remaining: 0, windowSeconds: 0, observedAtMs: NOW - 1000 }] });
+  const view = quotaView([reading("n-exhausted", 0, 120_000), reading("n-fine", 90, 60_000), unlimited("paid-1"), unlimited("paid-2")], NOW);
+  const unknown = view.sources.filter((s) => s.source === "unknown");
+  assert.deepEqual(
+    unknown.map((s) => [s.nodes, s.remaining, s.exhausted, s.unlimited]),
+    [
+      [["n-exhausted"], 0, true, false],
+      [["n-fine"], 90, false, false],
+      // Unlimited readings (paid accounts name no source) hide nothing: one line, not one per node.
+      [["paid-1", "paid-2"], 0, false, true],
+    ],
+  );
 });
 
 test("failures: 50 pods on 2 nodes failing the same way are one group; another cause is a second", () => {

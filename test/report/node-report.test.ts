@@ -74,3 +74,25 @@ test("the registry of an image, as the image names it", () => {
   assert.equal(registryOfImage("localhost/x"), "localhost");
   assert.equal(registryOfImage("127.0.0.1:5000/x:1"), "127.0.0.1:5000");
 });
+
+test("a quota reading whose counts could not be read is left out, not sent as 0 remaining (exhausted) or limit 0 (unlimited)", () => {
+  const state = new NodeState("node-a", "0.1.0");
+  const base = { windowSeconds: 21600, authenticated: false, via: "check" as const };
+  const report = buildNodeReport({
+    state,
+    quota: [
+      { ...base, source: "192.0.2.1", limit: 100, remaining: undefined, unlimited: false, observedAt: 3, problems: ["ratelimit-limit is present but ratelimit-remaining is missing"] },
+      { ...base, source: "192.0.2.2", limit: undefined, remaining: 40, unlimited: false, observedAt: 2, problems: ["ratelimit-remaining is present but ratelimit-limit is missing"] },
+      { ...base, source: "192.0.2.3", limit: 100, remaining: 60, unlimited: false, observedAt: 1, problems: [] },
+      { source: undefined, limit: undefined, remaining: undefined, windowSeconds: undefined, unlimited: true, authenticated: true, observedAt: 1, via: "check", problems: [] },
+    ],
+    now: 1,
+  });
+  assert.deepEqual(
+    report.quota.map((q) => [q.source, q.limit, q.remaining]),
+    [
+      ["192.0.2.3", 100, 60],
+      ["", 0, 0],
+    ],
+  );
+});
