@@ -42,6 +42,12 @@ function parseTokens(text: string): string[] {
 }
 
 /**
+ * The token daemonset.yaml ships with is public: an aggregator that accepted it would let anyone
+ * who read the manifest report as any node or trigger pre-pulls on every node.
+ */
+export const PLACEHOLDER_TOKEN = /^REPLACE-WITH-/;
+
+/**
  * The tokens of a token file (one per line; blank lines and # comments ignored), compared in
  * constant time. The file is re-read every `reloadMs`: Kubernetes updates a mounted Secret in
  * place, and a rotated token must work without a restart. A reload that finds the file
@@ -66,6 +72,9 @@ export class BearerTokens {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       throw new Error(`cannot read the token file ${path}: ${code === "ENOENT" ? "no such file" : (err as Error).message}`);
+    }
+    if (parseTokens(text).some((token) => PLACEHOLDER_TOKEN.test(token))) {
+      throw new Error(`the token file ${path} holds the placeholder from daemonset.yaml, which anyone can read: replace it with a random token (openssl rand -hex 32) in the Secret`);
     }
     if (!t.apply(text)) throw new Error(`the token file ${path} holds no token: write one bearer token per line`);
     t.timer = setInterval(() => void t.reload(), reloadMs);
@@ -97,7 +106,7 @@ export class BearerTokens {
   }
 
   private apply(text: string): boolean {
-    const tokens = parseTokens(text);
+    const tokens = parseTokens(text).filter((token) => !PLACEHOLDER_TOKEN.test(token));
     if (tokens.length === 0) return false;
     this.text = text;
     this.digests = tokens.map(digest);

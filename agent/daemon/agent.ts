@@ -109,6 +109,8 @@ export async function startAgent(config: AgentConfig, log: Logger, opts: StartAg
   // A check that starts or stops failing is news for the cluster view; the next interval may be far.
   changed = () => reporting.reportSoon();
   kube?.watch.onFinding((f) => findings.add(f));
+  // A failure opens "pending" before its diagnosis, and may end before one: the view should see both.
+  kube?.watch.onChange(() => reporting.reportSoon());
   const metrics = await createMetrics(state, { quotaReadings: () => quota.bySource(), podWatch: () => kube?.watch.snapshot(), reporter: () => reporting.status() });
   const ready = () => {
     const reasons: string[] = [];

@@ -126,6 +126,7 @@ export class PodWatch {
   private seq = 0;
   private secretChecks: SecretCheck[] | undefined;
   private readonly findingListeners: ((f: PodWatchFinding) => void)[] = [];
+  private readonly changeListeners: (() => void)[] = [];
   readonly totals: PodWatchTotals = { failuresByCause: {}, recovered: 0, recoveredSeconds: 0, diagnoses: 0, eventsCreated: 0, eventsPatched: 0, eventErrors: 0 };
 
   constructor(private readonly opts: PodWatchOptions) {
@@ -139,6 +140,21 @@ export class PodWatch {
       maxEntries: 512,
       now: this.now,
     });
+  }
+
+  /** Called when the set of failing containers changed (opened, closed), diagnosed or not. */
+  onChange(listener: () => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  private changed(): void {
+    for (const listener of this.changeListeners) {
+      try {
+        listener();
+      } catch (err) {
+        this.opts.log.warn(`pod watch: a change listener failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
   }
 
   /** Called with what happened (a diagnosis, a recovery, a Secret that broke), for the aggregator. */
@@ -320,6 +336,7 @@ export class PodWatch {
     this.pods.set(key, pod);
     const { opened, continuing, recovered, superseded } = this.tracker.observe(pod, now);
     for (const f of [...recovered, ...superseded]) this.closeFailure(f, pod);
+    if (opened.length + recovered.length + superseded.length > 0) this.changed();
     for (const f of opened) this.enqueue(() => this.handle(f, seenAt));
     for (const f of continuing) {
       const finding = this.findings.get(failureKey(f));
@@ -337,7 +354,9 @@ export class PodWatch {
     const pod = this.pods.get(key);
     this.pods.delete(key);
     this.hygiene.delete(key);
-    for (const f of this.tracker.forget(key, now)) this.closeFailure(f, pod);
+    const closed = this.tracker.forget(key, now);
+    for (const f of closed) this.closeFailure(f, pod);
+    if (closed.length > 0) this.changed();
   }
 
   private enqueue(work: () => Promise<void>): void {

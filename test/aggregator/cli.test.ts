@@ -249,3 +249,12 @@ test("aggregator: SIGTERM stops it cleanly with exit 0", async () => {
   assert.equal(await agg.exited, 0, agg.output());
   assert.match(agg.output(), /"message":"stopped"/);
 });
+
+test("the aggregator refuses to start with the token placeholder daemonset.yaml ships with", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "pm-agg-placeholder-"));
+  const tokenFile = join(dir, "token");
+  writeFileSync(tokenFile, "REPLACE-WITH-A-RANDOM-TOKEN\n");
+  const r = await runPullmedic(["aggregator", "--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--database", join(dir, "agg.db"), "--token-file", tokenFile]);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /holds the placeholder from daemonset\.yaml.*openssl rand -hex 32/);
+});

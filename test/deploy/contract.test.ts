@@ -22,6 +22,7 @@
 // - there is no Kubernetes API here: KUBERNETES_SERVICE_HOST is not set, so the agent's pod watch
 //   stays off (kube.enabled is "auto"); RBAC and Events are covered by the manifest and kube tests.
 
+import { randomBytes } from "node:crypto";
 import assert from "node:assert/strict";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -31,13 +32,15 @@ import type { IPodSpec } from "kubernetes-models/v1/PodSpec";
 import { parse as parseYaml } from "yaml";
 import { startLab, type Lab } from "../lab/index.js";
 import { imageConfig, readDockerfile } from "./dockerfile.js";
-import { AGENT, AGGREGATOR, NAMESPACE, containerPort, find, loadManifest, objectData, repoRoot, workload, type K8sObject } from "./manifest.js";
+import { AGENT, AGGREGATOR, NAMESPACE, containerPort, find, loadManifest, objectData, readManifest, repoRoot, workload, type K8sObject } from "./manifest.js";
 import { containerEnv, createNetns, requirePodTools, startPodProcess, translatePath, volumeDirs, type Netns, type PodProcess, type VolumeDir } from "./pod.js";
 
 const NODE_NAME = "node-a";
 const LISTEN_VARS = ["PULLMEDIC_LISTEN", "PULLMEDIC_AGGREGATOR_GRPC_LISTEN", "PULLMEDIC_AGGREGATOR_HTTP_LISTEN"];
 
-const docs = loadManifest();
+// The install step the README gives: the Secret's placeholder replaced by a random token (the
+// aggregator refuses to start with the placeholder).
+const docs = loadManifest(readManifest().replaceAll("REPLACE-WITH-A-RANDOM-TOKEN", randomBytes(32).toString("hex")));
 const image = imageConfig(readDockerfile(repoRoot).dockerfile);
 
 interface Prepared {
