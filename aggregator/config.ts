@@ -1,51 +1,25 @@
 // The aggregator's configuration: a YAML file, environment variables and flags land in one strict
 // schema, so one place decides what is valid and every problem is listed at once with its key.
-// The loading rules mirror the agent's (agent/config/load.ts): defaults ← file ← environment ←
+// The loading rules are the agent's (agent/config/layers.ts): defaults ← file ← environment ←
 // flags, unknown keys are errors with a suggestion, and nothing starts on a bad value.
 
-import { access, constants, readFile } from "node:fs/promises";
+import { access, constants } from "node:fs/promises";
 import { z } from "zod";
-import { parseDuration } from "../agent/duration.js";
-import { editDistance } from "../agent/edit-distance.js";
-import { lazyModule } from "../agent/lazy.js";
+import { ConfigError, describeIssues, duration, layerSources, LISTEN, type Plain } from "../agent/config/index.js";
 
-const yaml = lazyModule<typeof import("yaml")>("yaml");
-
-/** Every problem in the configuration at once, each naming its key and where the value came from. */
-export class AggregatorConfigError extends Error {
-  override readonly name = "ConfigError";
-  constructor(readonly problems: string[]) {
-    super(problems.length === 1 ? `invalid configuration: ${problems[0]}` : `invalid configuration:\n  ${problems.join("\n  ")}`);
-  }
-}
+/** Every problem in the aggregator's configuration at once, each naming its key and its source. */
+export class AggregatorConfigError extends ConfigError {}
 
 export const MIB = 1024 * 1024;
 export const DEFAULT_GRPC_LISTEN = "127.0.0.1:9477";
 export const DEFAULT_HTTP_LISTEN = "127.0.0.1:9478";
 export const DEFAULT_DATABASE = "/var/lib/pullmedic/aggregator.db";
 
-const LISTEN = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 const listen = (example: string) =>
   z
     .string()
     .regex(LISTEN, `must be host:port, e.g. ${example} or 0.0.0.0:${example.split(":")[1] ?? ""}`)
     .refine((l) => Number(LISTEN.exec(l)?.[2] ?? 0) <= 65_535, "the port must be 0..65535");
-
-/** "7d", "12h": validated to a range, carried as milliseconds. */
-function duration(min: number, max: number) {
-  return z.string().transform((text, ctx) => {
-    const ms = parseDuration(text);
-    if (ms === undefined) {
-      ctx.addIssue({ code: "custom", message: `"${text}" is not a duration; write it like 12h, 7d or 2w` });
-      return z.NEVER;
-    }
-    if (ms < min || ms > max) {
-      ctx.addIssue({ code: "custom", message: `${text} is outside ${min / 3_600_000}h..${max / 86_400_000}d` });
-      return z.NEVER;
-    }
-    return ms;
-  });
-}
 
 /** A number that may come from the environment or a flag as text ("8388608"). */
 const integer = (min: number, max: number) =>
@@ -107,62 +81,6 @@ export interface AggregatorConfigSources {
   skipFileChecks?: boolean;
 }
 
-type Plain = Record<string, unknown>;
-
-async function readConfigFile(path: string): Promise<Plain> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new AggregatorConfigError([`cannot read config file ${path}: ${code === "ENOENT" ? "no such file" : (err as Error).message}`]);
-  }
-  const doc = yaml().parseDocument(text, { prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length) {
-    throw new AggregatorConfigError(doc.errors.slice(0, 3).map((e) => `${path}: ${e.message.split("\n")[0]}${e.linePos ? ` (line ${e.linePos[0].line})` : ""}`));
-  }
-  const value: unknown = doc.toJS();
-  if (value === null || value === undefined) return {};
-  if (typeof value !== "object" || Array.isArray(value)) {
-    throw new AggregatorConfigError([`${path}: the top level must be a mapping of keys, not ${Array.isArray(value) ? "a list" : typeof value}`]);
-  }
-  return value as Plain;
-}
-
-function setPath(target: Plain, path: string, value: unknown): void {
-  const keys = path.split(".");
-  let node = target;
-  for (const key of keys.slice(0, -1)) {
-    const next = node[key];
-    if (typeof next !== "object" || next === null || Array.isArray(next)) node[key] = {};
-    node = node[key] as Plain;
-  }
-  node[keys[keys.length - 1] ?? path] = value;
-}
-
-function knownKeys(path: PropertyKey[]): string[] {
-  let shape: Record<string, unknown> | undefined = aggregatorConfigSchema.shape;
-  for (const key of path) {
-    let s = shape?.[String(key)] as { shape?: Record<string, unknown>; def?: { innerType?: unknown } } | undefined;
-    for (let i = 0; i < 4 && s && !s.shape; i++) s = s.def?.innerType as typeof s;
-    shape = s?.shape;
-  }
-  return Object.keys(shape ?? {});
-}
-
-function closest(word: string, options: string[]): string | undefined {
-  let best: { option: string; d: number } | undefined;
-  for (const option of options) {
-    const d = editDistance(word.toLowerCase(), option.toLowerCase(), 4);
-    if (d <= Math.max(2, Math.floor(option.length / 4)) && (!best || d < best.d)) best = { option, d };
-  }
-  return best?.option;
-}
-
-function flagName(key: string): string {
-  return `--${(key.split(".").pop() ?? key).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-}
-
 async function unreadable(path: string): Promise<string | undefined> {
   try {
     await access(path, constants.R_OK);
@@ -179,38 +97,16 @@ async function unreadable(path: string): Promise<string | undefined> {
  */
 export async function loadAggregatorConfig(sources: AggregatorConfigSources): Promise<AggregatorConfig> {
   const file = sources.file ?? (sources.env["PULLMEDIC_AGGREGATOR_CONFIG"] || undefined);
-  const raw: Plain = file ? await readConfigFile(file) : {};
-  const origins = new Map<string, string>();
-  for (const [name, key] of Object.entries(AGGREGATOR_ENV_KEYS)) {
-    const value = sources.env[name];
-    if (value !== undefined && value !== "") {
-      setPath(raw, key, value);
-      origins.set(key, `(from ${name})`);
-    }
+  let layered;
+  try {
+    layered = await layerSources({ file, env: sources.env, envKeys: AGGREGATOR_ENV_KEYS, flags: sources.flags });
+  } catch (err) {
+    if (err instanceof ConfigError) throw new AggregatorConfigError(err.problems);
+    throw err;
   }
-  for (const [key, value] of Object.entries(sources.flags ?? {})) {
-    if (value === undefined) continue;
-    setPath(raw, key, value);
-    origins.set(key, `(from ${flagName(key)})`);
-  }
-  const where = (key: string) => origins.get(key) ?? (file && hasPath(raw, key) ? `in ${file}` : "");
-  const problems: string[] = [];
+  const { raw, where } = layered;
   const parsed = aggregatorConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const at = issue.path.map(String).join(".");
-      if (issue.code === "unrecognized_keys") {
-        const options = knownKeys(issue.path);
-        for (const k of issue.keys) {
-          const key = at ? `${at}.${k}` : k;
-          const hint = closest(k, options);
-          problems.push(`${key}: unknown key${hint ? ` (did you mean ${hint}?)` : ""} ${where(key)}`.trimEnd());
-        }
-      } else {
-        problems.push(`${at || "(top level)"}: ${issue.message} ${where(at)}`.trimEnd());
-      }
-    }
-  }
+  const problems: string[] = parsed.success ? [] : describeIssues(parsed.error.issues, aggregatorConfigSchema, where);
   // Checked on the raw values too, so the problem is listed along with any other.
   if (raw["tokenFile"] === undefined && raw["allowUnauthenticated"] !== true && raw["allowUnauthenticated"] !== "true") {
     problems.push(
@@ -246,13 +142,4 @@ export async function loadAggregatorConfig(sources: AggregatorConfigSources): Pr
 export function isLoopbackListen(listen: string): boolean {
   const host = LISTEN.exec(listen)?.[1]?.toLowerCase() ?? "";
   return host === "localhost" || host === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
-
-function hasPath(raw: Plain, key: string): boolean {
-  let node: unknown = raw;
-  for (const k of key.split(".")) {
-    if (typeof node !== "object" || node === null) return false;
-    node = (node as Plain)[k];
-  }
-  return node !== undefined;
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseDuration } from "../duration.js";
+import { duration, LISTEN } from "./layers.js";
 import { lazyModule } from "../lazy.js";
 import { protectionPatternProblem } from "../prune/index.js";
 
@@ -14,28 +14,7 @@ const cron = z.string().min(1).superRefine((pattern, ctx) => {
   }
 });
 
-/** A duration written as "30s", "5m", "24h"; validated to a range, carried as milliseconds. */
-function duration(min: number, max: number) {
-  return z.string().transform((text, ctx) => {
-    const ms = parseDuration(text);
-    if (ms === undefined) {
-      ctx.addIssue({ code: "custom", message: `"${text}" is not a duration; write it like 30s, 5m, 1h30m or 2d` });
-      return z.NEVER;
-    }
-    if (ms < min || ms > max) {
-      ctx.addIssue({ code: "custom", message: `${text} is outside ${fmt(min)}..${fmt(max)}` });
-      return z.NEVER;
-    }
-    return ms;
-  });
-}
-
-function fmt(ms: number): string {
-  return ms >= 86_400_000 ? `${ms / 86_400_000}d` : ms >= 3_600_000 ? `${ms / 3_600_000}h` : ms >= 60_000 ? `${ms / 60_000}m` : `${ms / 1000}s`;
-}
-
 const percent = z.number().int().min(1).max(99);
-const LISTEN = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 
 /**
  * The whole agent configuration: a YAML file, environment variables and flags all land here,
