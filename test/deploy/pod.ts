@@ -15,6 +15,7 @@ import { join } from "node:path";
 import type { IContainer } from "kubernetes-models/v1/Container";
 import type { IPodSpec } from "kubernetes-models/v1/PodSpec";
 import { find, objectData, type K8sObject } from "./manifest.js";
+import { onJsonLines } from "../support/json-lines.js";
 
 function run(cmd: string, args: string[]): string {
   const r = spawnSync(cmd, args, { encoding: "utf8" });
@@ -254,26 +255,13 @@ export function startPodProcess(p: PodRun): PodProcess {
   const logs: Record<string, unknown>[] = [];
   const waiters: { re: RegExp; resolve: (r: Record<string, unknown>) => void }[] = [];
   let err = "";
-  let buffered = "";
   child.stderr?.on("data", (d: Buffer) => (err += d));
-  child.stdout?.on("data", (d: Buffer) => {
-    buffered += d;
-    const parts = buffered.split("\n");
-    buffered = parts.pop() ?? "";
-    for (const line of parts) {
-      if (!line.trim()) continue;
-      let record: Record<string, unknown>;
-      try {
-        record = JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        record = { unparsed: line };
-      }
-      logs.push(record);
-      for (const w of [...waiters]) {
-        if (w.re.test(String(record["message"] ?? record["unparsed"] ?? ""))) {
-          waiters.splice(waiters.indexOf(w), 1);
-          w.resolve(record);
-        }
+  onJsonLines(child.stdout, (record) => {
+    logs.push(record);
+    for (const w of [...waiters]) {
+      if (w.re.test(String(record["message"] ?? record["unparsed"] ?? ""))) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(record);
       }
     }
   });

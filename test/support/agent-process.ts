@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
+import { onJsonLines } from "./json-lines.js";
 
 /** A real `pullmedic agent` process, its JSON log lines, and its HTTP address once it listens. */
 export interface AgentProcess {
@@ -24,7 +25,6 @@ export function startAgentProcess(args: string[], env: NodeJS.ProcessEnv = {}): 
   });
   const logs: Record<string, unknown>[] = [];
   let err = "";
-  let buffered = "";
   const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the agent did not start within 30 s; stderr: ${err}; logs: ${JSON.stringify(logs)}`)), 30_000);
@@ -33,49 +33,37 @@ export function startAgentProcess(args: string[], env: NodeJS.ProcessEnv = {}): 
       reject(new Error(`the agent exited with ${code} before listening; stderr: ${err}`));
     });
     child.stderr?.on("data", (d: Buffer) => (err += d));
-    child.stdout?.on("data", (d: Buffer) => {
-      buffered += d;
-      const lines = buffered.split("\n");
-      buffered = lines.pop() ?? "";
-      for (const line of lines) {
-        if (!line.trim()) continue;
-        let record: Record<string, unknown>;
-        try {
-          record = JSON.parse(line) as Record<string, unknown>;
-        } catch {
-          record = { unparsed: line };
-        }
-        logs.push(record);
-        const m = /state (http:\/\/[^ ]+)\/v1\/state/.exec(String(record["message"] ?? ""));
-        if (m?.[1]) {
-          clearTimeout(timer);
-          const url = m[1];
-          const get = async (path: string) => {
-            const res = await fetch(`${url}${path}`);
-            return { status: res.status, text: await res.text() };
-          };
-          resolve({
-            child,
-            url,
-            logs,
-            stderr: () => err,
-            get,
-            async waitFor(what, read, check, timeoutMs = 20_000) {
-              const deadline = Date.now() + timeoutMs;
-              let last = await read();
-              while (!check(last)) {
-                if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last).slice(0, 2000)}`);
-                await new Promise((r) => setTimeout(r, 200));
-                last = await read();
-              }
-              return last;
-            },
-            async stop(signal = "SIGTERM") {
-              if (child.exitCode === null) child.kill(signal);
-              return exited;
-            },
-          });
-        }
+    onJsonLines(child.stdout, (record) => {
+      logs.push(record);
+      const m = /state (http:\/\/[^ ]+)\/v1\/state/.exec(String(record["message"] ?? ""));
+      if (m?.[1]) {
+        clearTimeout(timer);
+        const url = m[1];
+        const get = async (path: string) => {
+          const res = await fetch(`${url}${path}`);
+          return { status: res.status, text: await res.text() };
+        };
+        resolve({
+          child,
+          url,
+          logs,
+          stderr: () => err,
+          get,
+          async waitFor(what, read, check, timeoutMs = 20_000) {
+            const deadline = Date.now() + timeoutMs;
+            let last = await read();
+            while (!check(last)) {
+              if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last).slice(0, 2000)}`);
+              await new Promise((r) => setTimeout(r, 200));
+              last = await read();
+            }
+            return last;
+          },
+          async stop(signal = "SIGTERM") {
+            if (child.exitCode === null) child.kill(signal);
+            return exited;
+          },
+        });
       }
     });
   });

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
+import { onJsonLines } from "./json-lines.js";
 
 /** A real `pullmedic aggregator` process and the addresses it printed once it listened. */
 export interface AggregatorProcess {
@@ -21,7 +22,6 @@ export function startAggregatorProcess(args: string[], env: NodeJS.ProcessEnv = 
   });
   const logs: Record<string, unknown>[] = [];
   let err = "";
-  let buffered = "";
   const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the aggregator did not start within 30 s; stderr: ${err}`)), 30_000);
@@ -30,40 +30,28 @@ export function startAggregatorProcess(args: string[], env: NodeJS.ProcessEnv = 
       reject(new Error(`the aggregator exited with ${code} before listening; stderr: ${err}; logs: ${JSON.stringify(logs)}`));
     });
     child.stderr?.on("data", (d: Buffer) => (err += d));
-    child.stdout?.on("data", (d: Buffer) => {
-      buffered += d;
-      const lines = buffered.split("\n");
-      buffered = lines.pop() ?? "";
-      for (const line of lines) {
-        if (!line.trim()) continue;
-        let record: Record<string, unknown>;
-        try {
-          record = JSON.parse(line) as Record<string, unknown>;
-        } catch {
-          record = { unparsed: line };
-        }
-        logs.push(record);
-        const m = /gRPC (\S+), dashboard (http:\/\/\S+?)\/?$/.exec(String(record["message"] ?? ""));
-        if (m?.[1] && m[2]) {
-          clearTimeout(timer);
-          const httpUrl = m[2];
-          resolve({
-            child,
-            grpcAddress: m[1],
-            httpUrl,
-            logs,
-            stderr: () => err,
-            async getJson<T>(path: string): Promise<T> {
-              const res = await fetch(`${httpUrl}${path}`);
-              if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
-              return (await res.json()) as T;
-            },
-            async stop(signal = "SIGTERM") {
-              if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-              return exited;
-            },
-          });
-        }
+    onJsonLines(child.stdout, (record) => {
+      logs.push(record);
+      const m = /gRPC (\S+), dashboard (http:\/\/\S+?)\/?$/.exec(String(record["message"] ?? ""));
+      if (m?.[1] && m[2]) {
+        clearTimeout(timer);
+        const httpUrl = m[2];
+        resolve({
+          child,
+          grpcAddress: m[1],
+          httpUrl,
+          logs,
+          stderr: () => err,
+          async getJson<T>(path: string): Promise<T> {
+            const res = await fetch(`${httpUrl}${path}`);
+            if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
+            return (await res.json()) as T;
+          },
+          async stop(signal = "SIGTERM") {
+            if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+            return exited;
+          },
+        });
       }
     });
   });
