@@ -15,7 +15,7 @@ import { BearerTokens, startIngest, type Ingest } from "./ingest.js";
 import { createAggregatorMetrics, type AggregatorMetrics } from "./metrics.js";
 import { Store } from "./store.js";
 
-export { loadAggregatorConfig, aggregatorConfigSchema, AggregatorConfigError, AGGREGATOR_ENV_KEYS } from "./config.js";
+export { loadAggregatorConfig, aggregatorConfigSchema, AggregatorConfigError, AGGREGATOR_ENV_KEYS, isLoopbackListen } from "./config.js";
 export type { AggregatorConfig, AggregatorConfigInput, AggregatorConfigSources } from "./config.js";
 export { planPrepull, dispatchPrepull, commandStatus } from "./commands.js";
 export type { PlanEntry, DispatchResult, CommandStatus } from "./commands.js";

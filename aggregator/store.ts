@@ -18,6 +18,7 @@
 // agent never imports it at all.
 
 import { mkdirSync } from "node:fs";
+import { registryOfImage } from "../agent/registry/index.js";
 import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
@@ -557,28 +558,20 @@ export function findingKind(f: Finding): FindingKind | "" {
   return FINDING_KINDS.find((k) => f[k] != null) ?? "";
 }
 
-/** The registry an image reference names (docker.io for a bare name such as "nginx:1"). */
-export function registryOf(image: string): string {
-  const slash = image.indexOf("/");
-  if (slash < 0) return image === "" ? "" : "docker.io";
-  const first = image.slice(0, slash);
-  return first.includes(".") || first.includes(":") || first === "localhost" ? first : "docker.io";
-}
-
 function findingColumns(f: Finding): { kind: string; image: string; cause: string; registry: string; pod: string } {
   const kind = findingKind(f);
   switch (kind) {
     case "diagnosis": {
       const d = f.diagnosis!;
-      return { kind, image: d.image ?? "", cause: d.cause ?? "", registry: d.registry || registryOf(d.image ?? ""), pod: d.pod ?? "" };
+      return { kind, image: d.image ?? "", cause: d.cause ?? "", registry: d.registry || registryOfImage(d.image ?? ""), pod: d.pod ?? "" };
     }
     case "recovery": {
       const r = f.recovery!;
-      return { kind, image: r.image ?? "", cause: r.cause ?? "", registry: registryOf(r.image ?? ""), pod: r.pod ?? "" };
+      return { kind, image: r.image ?? "", cause: r.cause ?? "", registry: registryOfImage(r.image ?? ""), pod: r.pod ?? "" };
     }
     case "prepull": {
       const p = f.prepull!;
-      return { kind, image: p.image ?? "", cause: p.cause ?? "", registry: registryOf(p.image ?? ""), pod: "" };
+      return { kind, image: p.image ?? "", cause: p.cause ?? "", registry: registryOfImage(p.image ?? ""), pod: "" };
     }
     case "secretBroken": {
       const s = f.secretBroken!;

@@ -1,6 +1,7 @@
 import { AggregatorConfigError, loadAggregatorConfig, startAggregator } from "../../aggregator/index.js";
 import { createLogger, setLogger, type LogLevel } from "../log.js";
-import { EXIT_OK, UsageError } from "./errors.js";
+import { UsageError } from "./errors.js";
+import { runUntilSignal } from "./until-signal.js";
 
 export interface AggregatorFlags {
   config?: string;
@@ -41,21 +42,5 @@ export async function aggregatorVerb(flags: AggregatorFlags, logLevel: LogLevel 
   });
   log.info(`pullmedic aggregator: gRPC ${aggregator.grpcAddress}, dashboard ${aggregator.httpUrl}/`);
 
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      log.info(`${signal}: shutting down (ending agent streams, committing what is queued, closing the database)`);
-      process.off("SIGTERM", onSignal);
-      process.off("SIGINT", onSignal);
-      void aggregator.stop().then(resolve, (err: unknown) => {
-        log.error(`shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
-        resolve();
-      });
-    };
-    process.on("SIGTERM", onSignal);
-    process.on("SIGINT", onSignal);
-  });
-  log.info("stopped");
-  // Everything is closed; exiting here also ends connections a peer keeps half-open. Log lines
-  // are already written: pipes and files are synchronous on Linux.
-  process.exit(EXIT_OK);
+  return runUntilSignal(log, "ending agent streams, committing what is queued, closing the database", () => aggregator.stop());
 }

@@ -6,7 +6,7 @@ import { performance } from "node:perf_hooks";
 import { explainMessage, type Diagnosis, type DiagnoseOptions, type FailureCause, type NodeRuntime } from "../diagnose/index.js";
 import { KubeApiError, type KubeApi, type KubeEvent, type Pod, type PodWatchEvent, type WatchStatus } from "../kube/index.js";
 import type { Logger } from "../log.js";
-import { redactUrls, tryParseReference, type Platform, type RateLimit } from "../registry/index.js";
+import { redactUrls, registryOfImage, tryParseReference, type Platform, type RateLimit } from "../registry/index.js";
 import { checkPullSecrets, type SecretCheck } from "./revalidate.js";
 import type { PullFailure, Recovery, SecretCheckReport } from "../report/protocol.js";
 import { countByKey, diagnosisKey, DiagnosisCache } from "./dedupe.js";
@@ -428,7 +428,7 @@ export class PodWatch {
           pod: finding.pod,
           container: finding.container,
           image: finding.image,
-          registry: registryOf(finding.image),
+          registry: registryOfImage(finding.image),
           reason: finding.reason,
           cause: verdict.cause,
           summary: verdict.summary,
@@ -589,12 +589,6 @@ export class PodWatch {
     if (risks.length > 0) this.hygiene.set(key, risks);
     else this.hygiene.delete(key);
   }
-}
-
-/** The registry an image names (docker.io for bare names); "" when it is not a reference. */
-function registryOf(image: string): string {
-  const ref = tryParseReference(image);
-  return ref instanceof Error ? "" : ref.domain;
 }
 
 function keyOf(pod: Pod): string {

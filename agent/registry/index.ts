@@ -4,6 +4,7 @@ export {
   ReferenceError,
   parseReference,
   tryParseReference,
+  registryOfImage,
   sameImageName,
   tagOrDefault,
   manifestReference,

@@ -152,6 +152,19 @@ export function parseReference(input: string): ImageReference {
 }
 
 /** Like `parseReference`, for callers that collect problems instead of unwinding. */
+/**
+ * The registry an image names, without parsing it in full: the first path component when it can
+ * only be a host (a ".", a ":", an upper-case letter, or "localhost"), else Docker Hub. For display
+ * and grouping of images that may not even be valid references; "" for an empty string.
+ */
+export function registryOfImage(image: string): string {
+  const slash = image.indexOf("/");
+  if (slash < 0) return image === "" ? "" : "docker.io";
+  const first = image.slice(0, slash);
+  if (!(first.includes(".") || first.includes(":") || first === "localhost" || first !== first.toLowerCase())) return "docker.io";
+  return first === "index.docker.io" ? "docker.io" : first;
+}
+
 export function tryParseReference(input: string): ImageReference | ReferenceError {
   try {
     return parseReference(input);

@@ -3,6 +3,7 @@
 // node with thousands of failing pods still sends a report of reasonable size.
 
 import type { ImageFilesystem } from "../probe/index.js";
+import { registryOfImage } from "../registry/index.js";
 import type { RegistryProbe } from "../probe/index.js";
 import type { PrepullImageStatus } from "../prepull/index.js";
 import type { QuotaReading } from "../quota/index.js";
@@ -38,13 +39,6 @@ function text(s: string | undefined): string {
 function ms(iso: string | undefined): number {
   const t = iso === undefined ? Number.NaN : Date.parse(iso);
   return Number.isFinite(t) ? t : 0;
-}
-
-/** The registry an image reference names (docker.io for bare names), without parsing in full. */
-export function registryOfImage(image: string): string {
-  const first = image.split("/")[0] ?? "";
-  const slash = image.includes("/");
-  return slash && (first.includes(".") || first.includes(":") || first === "localhost") ? first : "docker.io";
 }
 
 export function registryReport(p: RegistryProbe): RegistryReport {

@@ -2,7 +2,7 @@
 // biggest group first. One group is one problem to fix, whatever the number of pods it hits.
 
 import type { NodeRecord } from "../cluster-state.js";
-import { registryOf } from "../store.js";
+import { registryOfImage } from "../../agent/registry/index.js";
 import { MAX_LISTED, compareText, staleness, type ViewOptions } from "./common.js";
 
 /** The cause of a failure whose diagnosis has not finished yet. */
@@ -61,7 +61,7 @@ export function failuresView(nodes: NodeRecord[], now: number, opts?: ViewOption
     for (const f of failures) {
       const cause = f.cause === "" ? PENDING_CAUSE : f.cause;
       // An agent that left the registry out: the image names it.
-      const registry = f.registry === "" ? registryOf(f.image) : f.registry;
+      const registry = f.registry === "" ? registryOfImage(f.image) : f.registry;
       const key = `${cause}\u0000${f.image}\u0000${registry}`;
       let b = groups.get(key);
       if (b === undefined) {
