@@ -59,7 +59,8 @@ export function decodeSecret(value: unknown): Secret {
   put(secret, "kind", optString(raw, "kind"));
   put(secret, "type", optString(raw, "type"));
   if (raw.data !== undefined && raw.data !== null) {
-    if (!isPlain(raw.data)) throw new DecodeError("data", `expected an object, got ${describe(raw.data)}`);
+    // A Secret's data is never quoted back, however short: it may be the credential itself.
+    if (!isPlain(raw.data)) throw new DecodeError("data", `expected an object, got ${typeof raw.data === "string" ? "a string" : describe(raw.data)}`);
     put(secret, "data", stringMap(raw.data));
   }
   return secret;
