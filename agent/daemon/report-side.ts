@@ -52,7 +52,7 @@ export async function startReportSide(config: AgentConfig, log: Logger, src: Rep
       quota: src.quota.bySource(),
       podWatch: src.podWatch(),
       conditions: src.conditions(),
-      ...(src.runtime() !== undefined ? { runtime: src.runtime() ?? "" } : {}),
+      runtime: src.runtime(),
       now: Date.now(),
     });
   if (address === undefined) {

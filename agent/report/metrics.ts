@@ -179,7 +179,9 @@ export async function createMetrics(state: NodeState, extra: { quotaReadings: ()
     for (const p of prepull()) if (p.lastCheck) g.set({ image: p.image }, Date.parse(p.lastCheck) / 1000);
   });
 
-  const pods = () => extra.podWatch?.();
+  // Many gauges read the pod watch; its snapshot is taken once per scrape, not once per gauge.
+  let podsThisScrape: { view: PodWatchMetricsView | undefined } | undefined;
+  const pods = () => (podsThisScrape ??= { view: extra.podWatch?.() }).view;
   gauge("pullmedic_pods", "Pods bound to this node, as the pod watch sees them.", [], (g) => {
     const p = pods();
     if (p) g.set(p.pods);
@@ -252,8 +254,14 @@ export async function createMetrics(state: NodeState, extra: { quotaReadings: ()
   counter("pullmedic_report_reconnects_total", "Connections to the aggregator after the first.", () => reporter()?.reconnects ?? 0);
 
   gauge("pullmedic_check_success", "1 when the latest run of the check succeeded.", ["check"], (g) => {
-    for (const [name, record] of Object.entries(state.toJSON().checks)) g.set({ check: name }, record.ok ? 1 : 0);
+    for (const [name, record] of state.checkRecords()) g.set({ check: name }, record.ok ? 1 : 0);
   });
 
-  return { contentType: registry.contentType, render: () => registry.metrics() };
+  return {
+    contentType: registry.contentType,
+    render: () => {
+      podsThisScrape = undefined;
+      return registry.metrics();
+    },
+  };
 }

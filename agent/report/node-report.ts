@@ -75,7 +75,7 @@ export function buildNodeReport(src: NodeReportSources): NodeReport {
   const prune = state.result<PruneFinding>("prune");
   const diskCheck = state.get("disk");
   const checkErrors: Record<string, string> = {};
-  for (const [name, record] of Object.entries(state.toJSON().checks)) if (!record.ok && record.error) checkErrors[name] = text(record.error);
+  for (const [name, record] of state.checkRecords()) if (!record.ok && record.error) checkErrors[name] = text(record.error);
 
   const failures: PullFailure[] = (src.podWatch?.failures ?? []).slice(0, MAX_FAILURES).map((f) => ({
     pod: f.pod,

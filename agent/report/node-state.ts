@@ -54,6 +54,11 @@ export class NodeState {
     return next;
   }
 
+  /** Every check's latest record, without reading the live sections toJSON() includes. */
+  checkRecords(): [string, CheckRecord][] {
+    return [...this.checks];
+  }
+
   get(check: string): CheckRecord | undefined {
     return this.checks.get(check);
   }
