@@ -117,6 +117,26 @@ export interface NodeReport {
   secrets: SecretCheckReport[];
 }
 
+/** A report with nothing in it, what a node says before any check has run; a base to fill in. */
+export function emptyNodeReport(observedAtMs: number): NodeReport {
+  return {
+    observedAtMs,
+    runtime: "",
+    runtimeProblem: "",
+    disks: [],
+    images: null,
+    registries: [],
+    quota: [],
+    prepull: [],
+    failures: [],
+    prune: null,
+    conditions: [],
+    checkErrors: {},
+    hygiene: [],
+    secrets: [],
+  };
+}
+
 export interface Recovery {
   pod: string;
   container: string;

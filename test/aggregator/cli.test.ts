@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
-import { loadAggregatorProtocol, PROTOCOL, type AgentMessage, type AggregatorMessage, type Command } from "../../agent/report/protocol.js";
+import { emptyNodeReport, loadAggregatorProtocol, PROTOCOL, type AgentMessage, type AggregatorMessage, type Command } from "../../agent/report/protocol.js";
 import { runPullmedic } from "../support/cli.js";
 import { closedPort } from "../support/net.js";
 
@@ -92,7 +92,7 @@ class FakeAgent {
   async start(): Promise<void> {
     this.send({ hello: { node: this.node, agentVersion: "0.1.0", bootId: `boot-${this.node}`, reportIntervalSeconds: 10, protocol: PROTOCOL } });
     const seq = this.send({
-      report: { observedAtMs: Date.now(), runtime: "containerd 1.7.2", runtimeProblem: "", disks: [], images: null, registries: [], quota: [], prepull: [], failures: [], prune: null, conditions: [], checkErrors: {}, hygiene: [], secrets: [] },
+      report: { ...emptyNodeReport(Date.now()), runtime: "containerd 1.7.2" },
     });
     const end = Date.now() + 5000;
     while (!this.acks.has(seq)) {

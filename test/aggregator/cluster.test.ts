@@ -5,7 +5,7 @@ import { connect } from "node:http2";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Metadata, ServiceError, ClientDuplexStream } from "@grpc/grpc-js";
-import { loadAggregatorProtocol, type AgentMessage, type AggregatorMessage } from "../../agent/report/protocol.js";
+import { emptyNodeReport, loadAggregatorProtocol, type AgentMessage, type AggregatorMessage } from "../../agent/report/protocol.js";
 import { buildImage, startFaultServer, startLab, type FaultServer, type Lab } from "../lab/index.js";
 import { startAgentProcess, type AgentProcess } from "../support/agent-process.js";
 import { startAggregatorProcess, type AggregatorProcess } from "../support/aggregator-process.js";
@@ -204,7 +204,7 @@ test("a wrong token, a garbage frame and a 100 MB message are refused while the 
 
   const huge = await connectStream(TOKEN);
   huge.call.write(hello("huge-node"));
-  huge.call.write({ seq: 2, report: { observedAtMs: 1, runtime: "", runtimeProblem: "x".repeat(100 * 1024 * 1024), disks: [], images: null, registries: [], quota: [], prepull: [], failures: [], prune: null, conditions: [], checkErrors: {}, hygiene: [], secrets: [] } });
+  huge.call.write({ seq: 2, report: { ...emptyNodeReport(1), runtimeProblem: "x".repeat(100 * 1024 * 1024) } });
   const tooBig = await huge.ended;
   assert.equal(tooBig?.code, grpc.status.RESOURCE_EXHAUSTED, tooBig?.message);
 

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Command, NodeReport, QuotaReport } from "../../agent/report/protocol.js";
+import { emptyNodeReport, type Command, type NodeReport, type QuotaReport } from "../../agent/report/protocol.js";
 import type { NodeRecord } from "../../aggregator/cluster-state.js";
 import { commandStatus, dispatchPrepull, dockerHubPulls, planPrepull } from "../../aggregator/commands.js";
 import type { StoredCommand, StoredCommandUpdate } from "../../aggregator/store.js";
@@ -12,22 +12,7 @@ const HOUR = 3_600_000;
 
 function node(name: string, opts: { connected?: boolean; lastSeenMs?: number; quota?: Partial<QuotaReport>[] } = {}): NodeRecord {
   const report: NodeReport | undefined = opts.quota
-    ? {
-        observedAtMs: NOW,
-        runtime: "",
-        runtimeProblem: "",
-        disks: [],
-        images: null,
-        registries: [],
-        quota: opts.quota.map((q) => ({ source: "", limit: 100, remaining: 100, windowSeconds: 21600, observedAtMs: NOW - 60_000, ...q })),
-        prepull: [],
-        failures: [],
-        prune: null,
-        conditions: [],
-        checkErrors: {},
-        hygiene: [],
-        secrets: [],
-      }
+    ? { ...emptyNodeReport(NOW), quota: opts.quota.map((q) => ({ source: "", limit: 100, remaining: 100, windowSeconds: 21600, observedAtMs: NOW - 60_000, ...q })) }
     : undefined;
   return {
     node: name,

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { createLogger } from "../../agent/log.js";
-import { loadAggregatorProtocol, PROTOCOL, type AgentMessage, type AggregatorMessage, type Command, type NodeReport } from "../../agent/report/protocol.js";
+import { loadAggregatorProtocol, PROTOCOL, type AgentMessage, type AggregatorMessage, type Command, type NodeReport, emptyNodeReport } from "../../agent/report/protocol.js";
 import { loadAggregatorConfig, startAggregator, type RunningAggregator } from "../../aggregator/index.js";
 
 // The HTTP face as the dashboard, Prometheus and `pullmedic cluster` use it, over a cluster of two
@@ -65,23 +65,7 @@ async function until(what: string, cond: () => boolean, ms = 5000): Promise<void
 }
 
 function report(partial: Partial<NodeReport>): NodeReport {
-  return {
-    observedAtMs: NOW,
-    runtime: "containerd 1.7.2",
-    runtimeProblem: "",
-    disks: [],
-    images: null,
-    registries: [],
-    quota: [],
-    prepull: [],
-    failures: [],
-    prune: null,
-    conditions: [],
-    checkErrors: {},
-    hygiene: [],
-    secrets: [],
-    ...partial,
-  };
+  return { ...emptyNodeReport(NOW), runtime: "containerd 1.7.2", ...partial };
 }
 
 const failure = (pod: string) => ({

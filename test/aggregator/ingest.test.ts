@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import * as grpc from "@grpc/grpc-js";
 import { createLogger } from "../../agent/log.js";
-import { loadAggregatorProtocol, PROTOCOL, type AgentMessage, type AggregatorMessage, type Command, type Hello, type NodeReport } from "../../agent/report/protocol.js";
+import { loadAggregatorProtocol, PROTOCOL, type AgentMessage, type AggregatorMessage, type Command, type Hello, type NodeReport, emptyNodeReport } from "../../agent/report/protocol.js";
 import { loadAggregatorConfig, startAggregator, type RunningAggregator } from "../../aggregator/index.js";
 
 // The ingest as agents meet it: a real gRPC server on loopback with a temp database and a token
@@ -31,20 +31,10 @@ after(async () => {
 
 function report(partial: Partial<NodeReport> = {}): NodeReport {
   return {
-    observedAtMs: Date.now(),
+    ...emptyNodeReport(Date.now()),
     runtime: "containerd 1.7.2",
-    runtimeProblem: "",
     disks: [{ mountpoint: "/var/lib/containerd", capacityBytes: 100e9, availableBytes: 40e9, usedPercent: 60, inodesFree: 1e6 }],
     images: { count: 12, bytes: 3e9, inUse: 5, sandboxImage: "registry.k8s.io/pause:3.9" },
-    registries: [],
-    quota: [],
-    prepull: [],
-    failures: [],
-    prune: null,
-    conditions: [],
-    checkErrors: {},
-    hygiene: [],
-    secrets: [],
     ...partial,
   };
 }

@@ -17,6 +17,7 @@ import {
   type AggregatorMessage,
   type Command,
   type NodeReport,
+  emptyNodeReport,
 } from "../../agent/report/protocol.js";
 import { makeTestCerts } from "../lab/certs.js";
 
@@ -157,22 +158,7 @@ interface LogLine {
 }
 
 function emptyReport(observedAtMs = Date.now()): NodeReport {
-  return {
-    observedAtMs,
-    runtime: "containerd 1.7.2",
-    runtimeProblem: "",
-    disks: [],
-    images: { count: 3, bytes: 1000, inUse: 1, sandboxImage: "registry.k8s.io/pause:3.9" },
-    registries: [],
-    quota: [],
-    prepull: [],
-    failures: [],
-    prune: null,
-    conditions: [],
-    checkErrors: {},
-    hygiene: [],
-    secrets: [],
-  };
+  return { ...emptyNodeReport(observedAtMs), runtime: "containerd 1.7.2", images: { count: 3, bytes: 1000, inUse: 1, sandboxImage: "registry.k8s.io/pause:3.9" } };
 }
 
 function makeReporter(overrides: Partial<ReporterOptions> & { address: string }): { reporter: Reporter; logs: LogLine[] } {
