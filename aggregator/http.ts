@@ -2,11 +2,11 @@
 // cluster` read, the pre-pull command (POST, bearer token), Prometheus metrics, and the dashboard's
 // static files from aggregator/web/.
 
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { readFile, realpath, stat } from "node:fs/promises";
 import { isIP } from "node:net";
 import { extname, resolve, sep } from "node:path";
-import { parseListen } from "../agent/daemon/http.js";
+import { serveHttp } from "../agent/daemon/http.js";
 import { parseDuration } from "../agent/duration.js";
 import type { Logger } from "../agent/log.js";
 import type { FindingKind } from "../agent/report/protocol.js";
@@ -302,26 +302,7 @@ export async function startAggregatorHttp(listen: string, deps: AggregatorHttpDe
     res.end(req.method === "HEAD" ? undefined : answer.body);
   }
 
-  const server = createServer((req, res) => void handle(req, res));
-  server.keepAliveTimeout = 5000;
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-  const { host, port } = parseListen(listen);
-  await new Promise<void>((resolvePromise, reject) => {
-    server.once("error", (err: NodeJS.ErrnoException) =>
-      reject(new Error(err.code === "EADDRINUSE" ? `cannot listen for HTTP on ${listen}: the port is in use` : `cannot listen for HTTP on ${listen}: ${err.message}`)),
-    );
-    server.listen(port, host, () => resolvePromise());
+  return serveHttp(listen, (req, res) => void handle(req, res)).catch((err: unknown) => {
+    throw new Error(`HTTP: ${err instanceof Error ? err.message : String(err)}`);
   });
-  const address = server.address();
-  const boundPort = typeof address === "object" && address ? address.port : port;
-  const shownHost = host.includes(":") ? `[${host}]` : host;
-  return {
-    url: `http://${shownHost}:${boundPort}`,
-    close: () =>
-      new Promise<void>((done) => {
-        server.close(() => done());
-        server.closeAllConnections();
-      }),
-  };
 }

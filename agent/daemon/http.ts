@@ -17,7 +17,15 @@ export function parseListen(listen: string): { host: string; port: number } {
  * with a one-line reason instead of taking the process down.
  */
 export async function startHttpServer(listen: string, routes: Record<string, Route>): Promise<HttpServer> {
-  const server = createServer((req, res) => void handle(req, res, routes));
+  return serveHttp(listen, (req, res) => void handle(req, res, routes));
+}
+
+/**
+ * An HTTP server on `listen` (host:port, port 0 for any) with bounded timeouts, answering with
+ * `handler`; the URL it is reachable at, and a close that also ends idle keep-alive connections.
+ */
+export async function serveHttp(listen: string, handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<HttpServer> {
+  const server = createServer(handler);
   server.keepAliveTimeout = 5000;
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
