@@ -121,16 +121,18 @@ export async function createMetrics(state: NodeState, extra: { quotaReadings: ()
 
   // Totals since the agent started only ever grow: counters (a _total name says so to Prometheus,
   // and rate() and increase() need the counter type to handle the reset at a restart).
-  const counter = (name: string, help: string, read: () => number) =>
+  const labelledCounter = (name: string, help: string, labelNames: string[], read: (c: { inc(labels: Record<string, string>, v: number): void }) => void) =>
     new client.Counter({
       name,
       help,
+      labelNames,
       registers: [registry],
       collect() {
         this.reset();
-        this.inc(read());
+        read({ inc: (labels, v) => this.inc(labels, v) });
       },
     });
+  const counter = (name: string, help: string, read: () => number) => labelledCounter(name, help, [], (c) => c.inc({}, read()));
   counter("pullmedic_prune_removed_images_total", "Images removed by pullmedic's prune since the agent started.", () => state.result<PruneFinding>("prune")?.totals.removed ?? 0);
   counter("pullmedic_prune_freed_bytes_total", "Bytes freed by pullmedic's prune since the agent started (runtime sizes).", () => state.result<PruneFinding>("prune")?.totals.freedBytes ?? 0);
   gauge("pullmedic_prune_last_run_timestamp_seconds", "When prune last ran.", [], (g) => {
@@ -193,17 +195,6 @@ export async function createMetrics(state: NodeState, extra: { quotaReadings: ()
     for (const f of p.failures) by.set(f.cause ?? "pending", (by.get(f.cause ?? "pending") ?? 0) + 1);
     for (const [cause, n] of by) g.set({ cause }, n);
   });
-  const labelledCounter = (name: string, help: string, labelNames: string[], read: (c: { inc(labels: Record<string, string>, v: number): void }) => void) =>
-    new client.Counter({
-      name,
-      help,
-      labelNames,
-      registers: [registry],
-      collect() {
-        this.reset();
-        read({ inc: (labels, v) => this.inc(labels, v) });
-      },
-    });
   labelledCounter("pullmedic_pull_failures_total", "Pull failures diagnosed since the agent started, by cause.", ["cause"], (c) => {
     for (const [cause, n] of Object.entries(pods()?.totals.failuresByCause ?? {})) c.inc({ cause }, n);
   });
