@@ -17,8 +17,10 @@ COPY package.json package-lock.json ./
 # no native module.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY core/ core/
 COPY agent/ agent/
 COPY aggregator/ aggregator/
+COPY cli/ cli/
 RUN npm run build
 
 # ---- production dependencies, with the compilers better-sqlite3 may need -----------------------
@@ -62,5 +64,5 @@ EXPOSE 9476 9477 9478
 # exit 0), and neither starts child processes, so there are no zombies to reap and no init is
 # needed. --max-semi-space-size=2 keeps ~25 MiB off every agent (V8's young generation).
 # No HEALTHCHECK: Kubernetes probes /healthz and /readyz (see daemonset.yaml).
-ENTRYPOINT ["node", "--max-semi-space-size=2", "dist/agent/main.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=2", "dist/cli/main.js"]
 CMD ["--help"]

@@ -3,7 +3,7 @@
 // with time. The store (store.ts) persists the same records; at start they come back through
 // restore() as disconnected until their agents say hello again.
 
-import type { Hello, NodeReport } from "../agent/report/protocol.js";
+import type { Hello, NodeReport } from "../core/protocol/index.js";
 
 export interface NodeRecord {
   node: string;

@@ -1,11 +1,11 @@
 // The aggregator's configuration: a YAML file, environment variables and flags land in one strict
 // schema, so one place decides what is valid and every problem is listed at once with its key.
-// The loading rules are the agent's (agent/config/layers.ts): defaults ← file ← environment ←
+// The loading rules are shared with the agent (core/config/layers.ts): defaults ← file ← environment ←
 // flags, unknown keys are errors with a suggestion, and nothing starts on a bad value.
 
 import { access, constants } from "node:fs/promises";
 import { z } from "zod";
-import { ConfigError, describeIssues, duration, layerSources, LISTEN, type Plain } from "../agent/config/index.js";
+import { ConfigError, describeIssues, duration, layerSources, LISTEN, type Plain } from "../core/config/index.js";
 
 /** Every problem in the aggregator's configuration at once, each naming its key and its source. */
 export class AggregatorConfigError extends ConfigError {}

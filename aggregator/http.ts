@@ -6,17 +6,17 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { readFile, realpath, stat } from "node:fs/promises";
 import { isIP } from "node:net";
 import { extname, resolve, sep } from "node:path";
-import { serveHttp } from "../agent/daemon/http.js";
-import { parseDuration } from "../agent/duration.js";
-import type { Logger } from "../agent/log.js";
-import type { FindingKind } from "../agent/report/protocol.js";
-import { tryParseReference } from "../agent/registry/index.js";
+import { serveHttp } from "../core/net/index.js";
+import { parseDuration } from "../core/text/index.js";
+import type { Logger } from "../core/log/index.js";
+import type { FindingKind } from "../core/protocol/index.js";
+import { tryParseReference } from "../core/image/index.js";
 import type { ClusterState } from "./cluster-state.js";
-import { commandStatus, type DispatchResult } from "./commands.js";
+import { commandStatus, type DispatchResult } from "./prepull-commands.js";
 import type { BearerTokens } from "./ingest.js";
 import type { AggregatorMetrics } from "./metrics.js";
 import type { Store } from "./store.js";
-import { coverageView, disksView, failuresView, nodesView, quotaView, registriesView } from "./views.js";
+import { coverageView, disksView, failuresView, nodesView, quotaView, registriesView } from "./views/index.js";
 
 export interface AggregatorHttpDeps {
   state: ClusterState;

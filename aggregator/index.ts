@@ -4,11 +4,11 @@
 
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Logger } from "../agent/log.js";
-import type { Command } from "../agent/report/protocol.js";
-import { findPackageRoot } from "../agent/package-root.js";
+import type { Logger } from "../core/log/index.js";
+import { isFinalCommandState, type Command } from "../core/protocol/index.js";
+import { findPackageRoot } from "../core/process/index.js";
 import { ClusterState } from "./cluster-state.js";
-import { FINAL_STATES, dispatchPrepull, type DispatchResult } from "./commands.js";
+import { dispatchPrepull, type DispatchResult } from "./prepull-commands.js";
 import type { AggregatorConfig } from "./config.js";
 import { startAggregatorHttp, type AggregatorHttp } from "./http.js";
 import { BearerTokens, startIngest, type Ingest } from "./ingest.js";
@@ -17,8 +17,8 @@ import { Store } from "./store.js";
 
 export { loadAggregatorConfig, aggregatorConfigSchema, AggregatorConfigError, AGGREGATOR_ENV_KEYS, isLoopbackListen } from "./config.js";
 export type { AggregatorConfig, AggregatorConfigInput, AggregatorConfigSources } from "./config.js";
-export { planPrepull, dispatchPrepull, commandStatus } from "./commands.js";
-export type { PlanEntry, DispatchResult, CommandStatus } from "./commands.js";
+export { planPrepull, dispatchPrepull, commandStatus } from "./prepull-commands.js";
+export type { PlanEntry, DispatchResult, CommandStatus } from "./prepull-commands.js";
 export { BearerTokens } from "./ingest.js";
 
 export interface RunningAggregator {
@@ -106,7 +106,7 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
         const notBeforeMs = c.starts.get(node);
         if (notBeforeMs === undefined) continue;
         const states = new Map(store.commandStates(c.id, node).map((u) => [u.image, u.state]));
-        if (c.images.every((image) => FINAL_STATES.includes(states.get(image) ?? ""))) continue;
+        if (c.images.every((image) => isFinalCommandState(states.get(image)))) continue;
         if (ingest.sendCommand(node, { id: c.id, kind: "prepull", prepull: { images: c.images, notBeforeMs } })) {
           log.info(`node ${node}: pre-pull ${c.id} sent again (the node has not finished it)`);
         }

@@ -18,7 +18,7 @@
 // agent never imports it at all.
 
 import { mkdirSync } from "node:fs";
-import { registryOfImage } from "../agent/registry/index.js";
+import { registryOfImage } from "../core/image/index.js";
 import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
@@ -36,7 +36,7 @@ import type {
   QuotaReport,
   RegistryReport,
   SecretCheckReport,
-} from "../agent/report/protocol.js";
+} from "../core/protocol/index.js";
 import type { NodeRecord } from "./cluster-state.js";
 
 export interface StoredFinding {

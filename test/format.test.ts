@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { humanBytes, humanCount, shortId, table } from "../agent/format.js";
+import { humanBytes, humanCount, shortId, table } from "../core/text/format.js";
 
 test("sizes read like ctr and df -h", () => {
   assert.equal(humanBytes(0), "0.0 B");

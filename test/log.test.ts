@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
-import { createLogger, redact, redactText, type Logger } from "../agent/log.js";
+import { createLogger, redact, redactText, type Logger } from "../core/log/log.js";
 
 const SECRET = "s3cr3t-Pa55word";
 const B64 = Buffer.from(`robot:${SECRET}`).toString("base64");

@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { ConfigError, describeIssues, layerSources } from "./layers.js";
+import { ConfigError, describeIssues, layerSources } from "../../core/config/index.js";
 import { configSchema, type AgentConfig } from "./schema.js";
 
 export { ConfigError };

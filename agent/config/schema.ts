@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { duration, LISTEN } from "./layers.js";
-import { lazyModule } from "../lazy.js";
+import { duration, LISTEN } from "../../core/config/index.js";
+import { lazyModule } from "../../core/process/index.js";
 import { protectionPatternProblem } from "../prune/index.js";
 
 const croner = lazyModule<typeof import("croner")>("croner");

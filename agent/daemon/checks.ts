@@ -1,6 +1,6 @@
 import type { AgentConfig } from "../config/index.js";
-import { humanBytes } from "../format.js";
-import type { Logger } from "../log.js";
+import { humanBytes } from "../../core/text/index.js";
+import type { Logger } from "../../core/log/index.js";
 import { readImageFilesystems, type ImageFilesystem } from "../probe/index.js";
 import { readNodeImages, RuntimeClient, type NodeImages } from "../runtime/index.js";
 import type { ImagesFinding } from "../report/metrics.js";

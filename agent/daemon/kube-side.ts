@@ -4,11 +4,11 @@
 import type { AgentConfig } from "../config/index.js";
 import { diagnoseImage, nodeRuntimeFrom } from "../diagnose/index.js";
 import { createKubeApi, loadKubeConnection, type KubeApi } from "../kube/index.js";
-import type { Logger } from "../log.js";
+import type { Logger } from "../../core/log/index.js";
 import type { ImageFilesystem } from "../probe/index.js";
 import { imageFsPressureCondition, NodeConditionWriter, PodWatch, registryUnreachableCondition, IMAGE_FS_PRESSURE, REGISTRY_UNREACHABLE, type WantedCondition } from "../podwatch/index.js";
 import type { QuotaTracker } from "../quota/index.js";
-import { nodePlatform } from "../registry/index.js";
+import { nodePlatform } from "../../core/image/index.js";
 import type { ProbeFinding } from "../report/metrics.js";
 import type { NodeState } from "../report/node-state.js";
 import type { RuntimeHandle } from "./checks.js";

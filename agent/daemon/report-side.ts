@@ -4,15 +4,15 @@
 
 import { readFile } from "node:fs/promises";
 import type { AgentConfig } from "../config/index.js";
-import type { Logger } from "../log.js";
+import type { Logger } from "../../core/log/index.js";
 import type { PrepullImageStatus, PrepullTarget } from "../prepull/index.js";
 import type { QuotaTracker } from "../quota/index.js";
 import { buildNodeReport, type PodWatchReportView } from "../report/node-report.js";
 import type { NodeState } from "../report/node-state.js";
-import type { Command, Finding, NodeReport } from "../report/protocol.js";
+import { isFinalCommandState, type Command, type Finding, type NodeReport } from "../../core/protocol/index.js";
 import type { Reporter, ReporterStatus } from "../report/reporter.js";
 import type { PruneFinding } from "../report/metrics.js";
-import { VERSION } from "../version.js";
+import { VERSION } from "../../core/process/index.js";
 
 /** Where checks hand over what happened; a no-op without an aggregator. */
 export interface FindingSink {
@@ -42,7 +42,6 @@ export interface ReportSources {
   pause: (ms: number) => Promise<boolean>;
 }
 
-const FINAL_STATES = new Set(["pulled", "unchanged", "failed", "deferred"]);
 const MAX_TAKEN_COMMANDS = 1000;
 
 export async function startReportSide(config: AgentConfig, log: Logger, src: ReportSources, address: string | undefined): Promise<ReportSide> {
@@ -88,7 +87,7 @@ export async function startReportSide(config: AgentConfig, log: Logger, src: Rep
     // otherwise leave the command waiting on this node forever.
     const finish = (why: string): void => {
       for (const image of images) {
-        if (FINAL_STATES.has(seen.get(image) ?? "")) continue;
+        if (isFinalCommandState(seen.get(image))) continue;
         seen.set(image, "failed");
         update(image, "failed", { cause: "unknown", summary: why });
       }
@@ -107,7 +106,7 @@ export async function startReportSide(config: AgentConfig, log: Logger, src: Rep
           const state = s.action ?? s.state;
           if (seen.get(s.image) === state) return;
           seen.set(s.image, state);
-          if (FINAL_STATES.has(state)) update(s.image, state, { ...(s.cause ? { cause: s.cause } : {}), ...(s.summary ? { summary: s.summary } : {}), ...(s.durationMs !== undefined ? { durationMs: s.durationMs } : {}) });
+          if (isFinalCommandState(state)) update(s.image, state, { ...(s.cause ? { cause: s.cause } : {}), ...(s.summary ? { summary: s.summary } : {}), ...(s.durationMs !== undefined ? { durationMs: s.durationMs } : {}) });
           else update(s.image, state);
         },
       );

@@ -1,4 +1,4 @@
-import type { Logger } from "../log.js";
+import type { Logger } from "../../core/log/index.js";
 
 export interface JobOptions {
   /** Spread of each wait, as a fraction of the interval, so a fleet of nodes does not act in step. */

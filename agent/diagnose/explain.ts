@@ -1,4 +1,4 @@
-import { ReferenceError, tryParseReference, type ImageReference } from "../registry/index.js";
+import { ImageReferenceError, tryParseReference, type ImageReference } from "../../core/image/index.js";
 import { CAUSE_SUMMARY, type FailureCause } from "./causes.js";
 import { classifyMessage, type Classification, type MessageFacts } from "./classify.js";
 import {
@@ -12,7 +12,7 @@ import {
   setImageCommand,
   shellQuote,
   splitHostPort,
-} from "./commands.js";
+} from "./fix-commands.js";
 import { formatDuration } from "./duration.js";
 
 export { shellQuote };
@@ -54,7 +54,7 @@ interface Scene {
   /** The image as the message quoted it, shell-quoted when needed. */
   image: string | undefined;
   ref: ImageReference | undefined;
-  refError: ReferenceError | undefined;
+  refError: ImageReferenceError | undefined;
   /** host[:port] the pull talked to: from the message, else the image's registry. */
   host: string | undefined;
   hostOnly: string | undefined;
@@ -71,8 +71,8 @@ const DOCKER_HUB_HOSTS = new Set(["docker.io", "index.docker.io", "registry-1.do
 function scene(c: Classification, backOff: boolean): Scene {
   const facts = c.facts;
   const parsed = facts.image === undefined ? undefined : tryParseReference(facts.image);
-  const ref = parsed instanceof ReferenceError ? undefined : parsed;
-  const refError = parsed instanceof ReferenceError ? parsed : undefined;
+  const ref = parsed instanceof ImageReferenceError ? undefined : parsed;
+  const refError = parsed instanceof ImageReferenceError ? parsed : undefined;
   const host = facts.host ?? ref?.apiHost;
   const { hostOnly, port } = splitHost(host);
   const dockerHub =
@@ -292,7 +292,7 @@ function lowercasedCandidate(image: string): string | undefined {
   const lowered = keepHost ? `${first}/${base.slice(firstSlash + 1).toLowerCase()}` : base.toLowerCase();
   const candidate = `${lowered}${tag}${digest}`;
   if (candidate === image) return undefined;
-  return tryParseReference(candidate) instanceof ReferenceError ? undefined : candidate;
+  return tryParseReference(candidate) instanceof ImageReferenceError ? undefined : candidate;
 }
 
 const FIXES: Record<FailureCause, (s: Scene) => string[]> = {

@@ -1,4 +1,4 @@
-import type { Platform } from "../registry/index.js";
+import type { Platform } from "../../core/image/index.js";
 
 /**
  * What the pipeline learned that a fix command or a summary needs. Every field is optional:

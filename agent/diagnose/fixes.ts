@@ -9,7 +9,7 @@ import {
   setImageCommand,
   shellQuote,
   splitHostPort,
-} from "./commands.js";
+} from "./fix-commands.js";
 import type { DiagnosisFacts } from "./facts.js";
 
 /**

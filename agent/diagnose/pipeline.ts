@@ -7,33 +7,13 @@ import {
   probeTls,
   type ImageFilesystem,
 } from "../probe/index.js";
-import {
-  HostsConfigError,
-  RegistryClient,
-  RegistryError,
-  describeCredential,
-  redactUrls,
-  formatPlatform,
-  manifestReference,
-  matchCredentials,
-  platformMatches,
-  readHostsConfig,
-  tryParseReference,
-  type DockerConfig,
-  type HostsConfig,
-  type ImageReference,
-  type Manifest,
-  type ManifestDescriptor,
-  type Platform,
-  type RegistryAuthEntry,
-  type RegistryCredential,
-  type RegistryHost,
-} from "../registry/index.js";
+import { HostsConfigError, RegistryClient, RegistryError, describeCredential, redactUrls, matchCredentials, readHostsConfig, type DockerConfig, type HostsConfig, type Manifest, type ManifestDescriptor, type RegistryAuthEntry, type RegistryCredential, type RegistryHost } from "../registry/index.js";
+import { formatPlatform, manifestReference, platformMatches, tryParseReference, type ImageReference, type Platform } from "../../core/image/index.js";
 import type { Cause } from "./causes.js";
 import { classifyMessage } from "./classify.js";
 import { elapsedMs, now, type CheckName, type Evidence } from "./evidence.js";
 import type { DiagnosisFacts } from "./facts.js";
-import { humanBytes as mib } from "../format.js";
+import { humanBytes as mib } from "../../core/text/index.js";
 import { formatDuration } from "./duration.js";
 import { fixCommands } from "./fixes.js";
 import { closestTags } from "./suggest.js";

@@ -4,7 +4,7 @@
  * "-alpine" flavour, not a pre-release, so the flavour must match exactly and is never ranked.
  */
 
-import { editDistance } from "../edit-distance.js";
+import { editDistance } from "../../core/text/index.js";
 
 export { editDistance };
 

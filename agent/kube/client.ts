@@ -4,7 +4,7 @@
  * each failure is a KubeApiError naming the request.
  */
 
-import { VERSION } from "../version.js";
+import { VERSION } from "../../core/process/index.js";
 import type { KubeConnection } from "./config.js";
 import { DecodeError, decodeEvent, decodeList, decodeNode, decodeSecret, decodeServiceAccount, sortEventsOldestFirst } from "./decode.js";
 import { KubeApiError, malformedError } from "./errors.js";

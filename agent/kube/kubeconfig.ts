@@ -5,7 +5,7 @@
  */
 
 import { dirname, isAbsolute, join } from "node:path";
-import { lazyModule } from "../lazy.js";
+import { lazyModule } from "../../core/process/index.js";
 import { KubeConfigError, readFailure } from "./config-error.js";
 import { fileToken } from "./config-token.js";
 import type { KubeConnection, ReadFile } from "./config.js";

@@ -2,9 +2,9 @@
 // node that is about to fail pulls before pods do. Other conditions belong to kubelet and to
 // node-problem-detector; this module never returns one of theirs.
 
-import { humanBytes } from "../format.js";
-import type { NodeCondition } from "../kube/types.js";
-import type { ImageFilesystem } from "../probe/disk.js";
+import { humanBytes } from "../../core/text/index.js";
+import type { NodeCondition } from "../kube/index.js";
+import type { ImageFilesystem } from "../probe/index.js";
 import type { ProbeFinding } from "../report/metrics.js";
 import { rfc3339Seconds } from "./event.js";
 

@@ -1,7 +1,7 @@
 // One diagnosis per distinct pull, not per pod: fifty replicas of a Deployment with a bad tag are
 // one registry question, and asking it fifty times would spend Docker Hub quota for nothing.
 
-import { tryParseReference, ReferenceError } from "../registry/reference.js";
+import { tryParseReference, ImageReferenceError } from "../../core/image/index.js";
 import type { OpenFailure } from "./failures.js";
 
 export interface DiagnosisKeyInput {
@@ -17,7 +17,7 @@ export interface DiagnosisKeyInput {
  */
 export function diagnosisKey({ image, namespace, pullSecrets }: DiagnosisKeyInput): string {
   const ref = tryParseReference(image);
-  const name = ref instanceof ReferenceError ? image : ref.normalized;
+  const name = ref instanceof ImageReferenceError ? image : ref.normalized;
   const secrets = [...new Set(pullSecrets)].sort();
   // JSON keeps the parts apart whatever characters they hold.
   return JSON.stringify([name, namespace, secrets]);

@@ -1,7 +1,7 @@
 // What a pod object says about image pulls, read from its status alone. The kubelet is the only
 // writer of container statuses, so these rules mirror the reasons it sets (pkg/kubelet/images).
 
-import type { ContainerSpec, ContainerStatus, Pod, PullPolicy } from "../kube/types.js";
+import type { ContainerSpec, ContainerStatus, Pod, PullPolicy } from "../kube/index.js";
 
 /** kubelet's waiting reasons for a pull that did not happen or did not succeed. */
 export const PULL_FAILURE_REASONS = [

@@ -1,8 +1,8 @@
 // The Events pullmedic writes on a failing pod, next to kubelet's, so `kubectl describe pod` shows
 // the diagnosis where people already look. Their text is read by people and filtered by tools.
 
-import type { KubeEvent } from "../kube/types.js";
-import { redactUrls } from "../registry/errors.js";
+import type { KubeEvent } from "../kube/index.js";
+import { redactUrls } from "../registry/index.js";
 import type { ContainerKind } from "./detect.js";
 
 /** kubelet's recorder cuts Event messages at 1024 bytes; Go counts bytes, so do we. */

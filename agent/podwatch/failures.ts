@@ -1,7 +1,7 @@
 // Pull failures as episodes with a start and an end, so the agent can say "failing for 12 min"
 // and "recovered after 2m 13s" instead of re-reporting every status update the watch delivers.
 
-import type { Pod } from "../kube/types.js";
+import type { Pod } from "../kube/index.js";
 import {
   containerSpec,
   podKey,

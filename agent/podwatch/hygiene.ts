@@ -2,8 +2,8 @@
 // (a moving tag, a pull on every restart against Docker Hub's quota, a pull secret that is not
 // there). Each comes with a command to fix it where the pod's owner is known.
 
-import type { ContainerSpec, Pod } from "../kube/types.js";
-import { ReferenceError, tryParseReference, type ImageReference } from "../registry/reference.js";
+import type { ContainerSpec, Pod } from "../kube/index.js";
+import { ImageReferenceError, tryParseReference, type ImageReference } from "../../core/image/index.js";
 import { podNamespace, pullSecretNames, type ContainerKind } from "./detect.js";
 
 export type HygieneKind = "latest-tag" | "always-pull-docker-hub" | "secret-missing" | "secret-other-namespace" | "invalid-reference";
@@ -69,7 +69,7 @@ export function hygieneRisks(pod: Pod, secrets: ReadonlyMap<string, SecretLookup
   const risks: HygieneRisk[] = [];
   for (const c of containers(pod)) {
     const ref = tryParseReference(c.image);
-    if (ref instanceof ReferenceError) {
+    if (ref instanceof ImageReferenceError) {
       risks.push(invalidReferenceRisk(ctx, c, ref));
       continue;
     }
@@ -140,7 +140,7 @@ function alwaysPullDockerHubRisk(ctx: PodContext, c: ContainerEntry, ref: ImageR
   return { ...base, fix: pullPolicyFix(ctx, c) };
 }
 
-function invalidReferenceRisk(ctx: PodContext, c: ContainerEntry, err: ReferenceError): HygieneRisk {
+function invalidReferenceRisk(ctx: PodContext, c: ContainerEntry, err: ImageReferenceError): HygieneRisk {
   const fix =
     ctx.owner !== undefined && c.kind !== "ephemeral"
       ? `kubectl -n ${ctx.namespace} set image ${ctx.owner} ${c.spec.name}=<corrected image>`
@@ -189,7 +189,7 @@ function registryOption(pod: Pod): string {
   const domains = new Set<string>();
   for (const c of containers(pod)) {
     const ref = tryParseReference(c.image);
-    if (!(ref instanceof ReferenceError)) domains.add(ref.domain);
+    if (!(ref instanceof ImageReferenceError)) domains.add(ref.domain);
   }
   const [only] = domains;
   if (domains.size !== 1 || only === undefined) return " --docker-server=<registry>";
@@ -235,7 +235,7 @@ function runningDigest(pod: Pod, container: string, ref: ImageReference): string
   if (imageId === undefined || imageId === "") return undefined;
   // Docker-era kubelets prefixed it: "docker-pullable://name@sha256:…".
   const running = tryParseReference(imageId.replace(/^[a-z-]+:\/\//, ""));
-  if (running instanceof ReferenceError || running.digest === undefined) return undefined;
+  if (running instanceof ImageReferenceError || running.digest === undefined) return undefined;
   return running.domain === ref.domain && running.path === ref.path ? running.digest : undefined;
 }
 

@@ -2,7 +2,7 @@
 // ever sets them — cleared when the problem ends. Only changes and a slow heartbeat are written.
 
 import type { KubeApi, NodeCondition } from "../kube/index.js";
-import type { Logger } from "../log.js";
+import type { Logger } from "../../core/log/index.js";
 import { nextConditions, OWNED_CONDITION_TYPES } from "./conditions.js";
 
 export type WantedCondition = { type: string; status: NodeCondition["status"]; reason: string; message: string };

@@ -5,7 +5,8 @@
 import type { FailureCause } from "../diagnose/index.js";
 import type { Pod } from "../kube/index.js";
 import { headFailure, Resolver, type ChosenCredential } from "../prepull/index.js";
-import { describeCredential, matchCredentials, tryParseReference, ReferenceError, type ImageReference, type RateLimit } from "../registry/index.js";
+import { describeCredential, matchCredentials, type RateLimit } from "../registry/index.js";
+import { tryParseReference, ImageReferenceError, type ImageReference } from "../../core/image/index.js";
 import type { SecretReader } from "./secrets.js";
 
 export type SecretCheckState = "ok" | "rejected" | "invalid" | "missing" | "unreadable" | "unverified";
@@ -43,7 +44,7 @@ export function secretTargets(pods: Pod[]): Target[] {
       for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers]) {
         if (c.image === undefined) continue;
         const ref = tryParseReference(c.image);
-        if (ref instanceof ReferenceError) continue;
+        if (ref instanceof ImageReferenceError) continue;
         const key = `${namespace}/${secret}\0${ref.domain}`;
         const t = targets.get(key) ?? { namespace, secret, ref, image: c.image, pods: [] };
         if (!t.pods.includes(name)) t.pods.push(name);

@@ -5,10 +5,11 @@
 import { performance } from "node:perf_hooks";
 import { explainMessage, type Diagnosis, type DiagnoseOptions, type FailureCause, type NodeRuntime } from "../diagnose/index.js";
 import { KubeApiError, type KubeApi, type KubeEvent, type Pod, type PodWatchEvent, type WatchStatus } from "../kube/index.js";
-import type { Logger } from "../log.js";
-import { redactUrls, registryOfImage, tryParseReference, type Platform, type RateLimit } from "../registry/index.js";
+import type { Logger } from "../../core/log/index.js";
+import { redactUrls, type RateLimit } from "../registry/index.js";
+import { registryOfImage, tryParseReference, type Platform } from "../../core/image/index.js";
 import { checkPullSecrets, type SecretCheck } from "./revalidate.js";
-import type { PullFailure, Recovery, SecretCheckReport } from "../report/protocol.js";
+import type { PullFailure, Recovery, SecretCheckReport } from "../../core/protocol/index.js";
 import { countByKey, diagnosisKey, DiagnosisCache } from "./dedupe.js";
 import { buildEvent, diagnosisEventMessage, EventAggregator, recoveryEventMessage } from "./event.js";
 import { FailureTracker, type ClosedFailure, type OpenFailure } from "./failures.js";

@@ -3,15 +3,8 @@
 
 import { readFile } from "node:fs/promises";
 import { authConfigFor } from "../diagnose/index.js";
-import {
-  CredentialError,
-  describeCredential,
-  matchCredentials,
-  parseDockerConfigJson,
-  type DockerConfig,
-  type ImageReference,
-  type RegistryCredential,
-} from "../registry/index.js";
+import { CredentialError, describeCredential, matchCredentials, parseDockerConfigJson, type DockerConfig, type RegistryCredential } from "../registry/index.js";
+import { type ImageReference } from "../../core/image/index.js";
 import type { AuthConfig } from "../runtime/index.js";
 
 export interface ChosenCredential {

@@ -3,7 +3,8 @@
 
 import { explainMessage, fixCommands, formatDuration, type DiagnosisFacts, type FailureCause } from "../diagnose/index.js";
 import { describeWindow } from "../quota/index.js";
-import { manifestReference, RegistryError, type ImageReference, type RateLimit, type ReferenceError } from "../registry/index.js";
+import { RegistryError, type RateLimit } from "../registry/index.js";
+import { manifestReference, type ImageReference, type ImageReferenceError } from "../../core/image/index.js";
 import { CriError } from "../runtime/index.js";
 
 export interface Failure {
@@ -23,7 +24,7 @@ function facts(image: string, hostsDir: string, ref: ImageReference | undefined,
   return f;
 }
 
-export function invalidReference(image: string, err: ReferenceError, hostsDir: string): Failure {
+export function invalidReference(image: string, err: ImageReferenceError, hostsDir: string): Failure {
   return { cause: "invalid-reference", summary: err.message, fix: fixCommands("invalid-reference", facts(image, hostsDir, undefined)) };
 }
 

@@ -1,13 +1,13 @@
 // One image of a round: check the registry's digest against the node's copy, and pull only when
 // the node lacks it or the tag moved.
 
-import { ReferenceError, tryParseReference, type ImageReference } from "../registry/index.js";
+import { ImageReferenceError, tryParseReference, type ImageReference } from "../../core/image/index.js";
 import type { RoundContext } from "./context.js";
 import type { CredentialAnswer } from "./credentials.js";
 import { credentialProblem, headFailure, invalidReference, nodeProblem } from "./failure.js";
 import { localImage, type LocalImage } from "./local.js";
 import { pullWithRetries } from "./pull.js";
-import { isDockerHub } from "./quota-gate.js";
+import { isDockerHub } from "../../core/image/index.js";
 import type { HeadAnswer } from "./resolve.js";
 import { iso, settle, startStatus, type Outcome } from "./status.js";
 import type { PrepullImageStatus, PrepullState, PrepullTarget } from "./types.js";
@@ -16,7 +16,7 @@ export async function prepullImage(target: PrepullTarget, ctx: RoundContext): Pr
   const s = startStatus(target.image, ctx.previous?.get(target.image));
   s.lastCheck = iso(ctx.now());
   const ref = tryParseReference(target.image);
-  if (ref instanceof ReferenceError) return settle(s, ctx, { state: "failed", action: "failed", failure: invalidReference(target.image, ref, ctx.hostsDir) });
+  if (ref instanceof ImageReferenceError) return settle(s, ctx, { state: "failed", action: "failed", failure: invalidReference(target.image, ref, ctx.hostsDir) });
   if (ref.digest !== undefined) s.digest = ref.digest;
 
   const credential = await ctx.credentials.pick(target.dockerConfig, ref);

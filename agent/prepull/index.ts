@@ -2,9 +2,8 @@
 // Scheduling lives with the daemon; this room runs one round when asked. Other folders import
 // only this file.
 export { prepullRound } from "./round.js";
-export { isDockerHub } from "./quota-gate.js";
 export { backoffDelayMs } from "./backoff.js";
-export { PREPULL_DEFAULTS, DEFAULT_DOCKER_HUB_DOMAINS } from "./types.js";
+export { PREPULL_DEFAULTS } from "./types.js";
 export type {
   PrepullAction,
   PrepullImageStatus,

@@ -1,6 +1,6 @@
 // What the node already has for an image, as the runtime reports it.
 
-import type { ImageReference } from "../registry/index.js";
+import type { ImageReference } from "../../core/image/index.js";
 import type { RuntimeClient } from "../runtime/index.js";
 
 export interface LocalImage {

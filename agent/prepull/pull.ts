@@ -1,7 +1,7 @@
 // Pulling one image: CRI PullImage under the round's pull limit and the Docker Hub quota gate,
 // retried with back-off while the failure is one that time can fix.
 
-import type { ImageReference } from "../registry/index.js";
+import type { ImageReference } from "../../core/image/index.js";
 import type { AuthConfig } from "../runtime/index.js";
 import { backoffDelayMs } from "./backoff.js";
 import type { RoundContext } from "./context.js";

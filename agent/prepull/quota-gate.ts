@@ -1,12 +1,9 @@
 // Keeps pre-pulls from spending the last Docker Hub pulls of the window: production pods that
 // land on the node need them more than a warm cache does.
 
-import type { ImageReference, RateLimit } from "../registry/index.js";
-import { DEFAULT_DOCKER_HUB_DOMAINS, type QuotaSnapshot } from "./types.js";
-
-export function isDockerHub(ref: ImageReference, domains: readonly string[] = DEFAULT_DOCKER_HUB_DOMAINS): boolean {
-  return domains.includes(ref.domain);
-}
+import type { RateLimit } from "../registry/index.js";
+import type { ImageReference } from "../../core/image/index.js";
+import type { QuotaSnapshot } from "./types.js";
 
 export type GateAnswer =
   | { go: true; /** Call when the pull is over, failed or not. */ finished: () => void }

@@ -3,17 +3,8 @@
 // are shared by the images of one round, so an authenticated registry is challenged once.
 
 import { readFile } from "node:fs/promises";
-import {
-  HostsConfigError,
-  RegistryClient,
-  RegistryError,
-  manifestReference,
-  readHostsConfig,
-  type HostsConfig,
-  type ImageReference,
-  type RateLimit,
-  type RegistryHost,
-} from "../registry/index.js";
+import { HostsConfigError, RegistryClient, RegistryError, readHostsConfig, type HostsConfig, type RateLimit, type RegistryHost } from "../registry/index.js";
+import { manifestReference, type ImageReference } from "../../core/image/index.js";
 import type { ChosenCredential } from "./credentials.js";
 
 export type HeadAnswer =

@@ -10,7 +10,8 @@ import { iso } from "./status.js";
 import { mapBounded, Slots } from "./pool.js";
 import { QuotaGate } from "./quota-gate.js";
 import { Resolver } from "./resolve.js";
-import { DEFAULT_DOCKER_HUB_DOMAINS, type PrepullImageStatus, type PrepullOptions, type PrepullTarget } from "./types.js";
+import { DEFAULT_DOCKER_HUB_DOMAINS } from "../../core/image/index.js";
+import { type PrepullImageStatus, type PrepullOptions, type PrepullTarget } from "./types.js";
 
 /**
  * Images checked at once (HEAD and ImageStatus). Higher than the pull limit so the next image's

@@ -86,5 +86,3 @@ export const PREPULL_DEFAULTS = {
   reserve: 10,
   retries: { attempts: 3, baseDelayMs: 2_000, maxDelayMs: 60_000 },
 } as const satisfies { concurrency: number; pullDeadlineMs: number; reserve: number; retries: RetryPolicy };
-
-export const DEFAULT_DOCKER_HUB_DOMAINS: readonly string[] = ["docker.io"];

@@ -4,16 +4,8 @@
 
 import { readFile } from "node:fs/promises";
 import { isIP } from "node:net";
-import {
-  HostsConfigError,
-  RegistryClient,
-  RegistryError,
-  readHostsConfig,
-  tryParseReference,
-  type HostsConfig,
-  type RateLimit,
-  type RegistryHost,
-} from "../registry/index.js";
+import { HostsConfigError, RegistryClient, RegistryError, readHostsConfig, type HostsConfig, type RateLimit, type RegistryHost } from "../registry/index.js";
+import { tryParseReference } from "../../core/image/index.js";
 import { probeDns } from "./dns.js";
 import { elapsedMs, ProbeError, unbracket } from "./probe-error.js";
 import { probeTcp } from "./tcp.js";

@@ -1,4 +1,4 @@
-import { parseDuration } from "../duration.js";
+import { parseDuration } from "../../core/text/index.js";
 
 export { parseDuration };
 

@@ -1,4 +1,4 @@
-import { tryParseReference } from "../registry/index.js";
+import { tryParseReference } from "../../core/image/index.js";
 
 /** The parts of a normalized reference that matching needs. */
 export interface RefParts {

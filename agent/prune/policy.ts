@@ -1,4 +1,4 @@
-import { tryParseReference } from "../registry/index.js";
+import { tryParseReference } from "../../core/image/index.js";
 import { formatPolicyDuration } from "./age.js";
 import { refKeys, refParts } from "./names.js";
 

@@ -5,7 +5,8 @@
  * for the same reason it never falls back to a GET.
  */
 
-import { RegistryClient, RegistryError, tryParseReference, type RegistryCredential } from "../registry/index.js";
+import { RegistryClient, RegistryError, type RegistryCredential } from "../registry/index.js";
+import { tryParseReference } from "../../core/image/index.js";
 import { readQuotaHeaders, type QuotaHeaders } from "./headers.js";
 import type { QuotaReading } from "./reading.js";
 

@@ -6,7 +6,7 @@
 
 import { performance } from "node:perf_hooks";
 import { shape, type Infer } from "./json-shape.js";
-import { VERSION } from "../version.js";
+import { VERSION } from "../../core/process/index.js";
 import { parseWwwAuthenticate, type AuthChallenge } from "./challenge.js";
 import { RegistryError, type RegistryStep } from "./errors.js";
 import { NO_AUTH, RegistryAuth, type AuthHeader } from "./http-auth.js";
@@ -17,7 +17,7 @@ import { nextLink } from "./http-link.js";
 import { readSample, type BlobSample } from "./http-sample.js";
 import { canVerifyDigest, decodeManifest, digestOf, MANIFEST_ACCEPT, MANIFEST_BODY_LIMIT, mediaTypeOf, verifyDigest, type Manifest } from "./http-manifest.js";
 import type { RegistryClientOptions, RegistryEndpoint } from "./http-types.js";
-import type { Platform } from "./platform.js";
+import type { Platform } from "../../core/image/index.js";
 import { headerValue, type RateLimit } from "./ratelimit.js";
 
 export { parseWwwAuthenticate } from "./challenge.js";

@@ -6,7 +6,7 @@
  */
 
 import { STATUS_CODES } from "node:http";
-import { redactText } from "../log.js";
+import { redactText } from "../../core/log/index.js";
 import type { AuthChallenge } from "./challenge.js";
 import type { RateLimit } from "./ratelimit.js";
 

@@ -17,7 +17,7 @@ import { isAbsolute, join, posix, resolve } from "node:path";
 
 import type * as SmolToml from "smol-toml";
 import type { TomlTable, TomlValue } from "smol-toml";
-import { lazyModule } from "../lazy.js";
+import { lazyModule } from "../../core/process/index.js";
 
 const toml = lazyModule<typeof SmolToml>("smol-toml");
 

@@ -12,7 +12,7 @@
 import { Buffer } from "node:buffer";
 
 import type { DockerConfig, RegistryAuthEntry } from "./dockerconfig.js";
-import type { ImageReference } from "./reference.js";
+import type { ImageReference } from "../../core/image/index.js";
 
 /** keyring.go's defaultRegistryHost: where `https://index.docker.io/v1/` ends up after normalization. */
 export const DOCKER_HUB_AUTH_KEY = "index.docker.io";

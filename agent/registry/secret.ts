@@ -7,7 +7,7 @@
  */
 
 import type * as Yaml from "yaml";
-import { lazyModule } from "../lazy.js";
+import { lazyModule } from "../../core/process/index.js";
 
 const yaml = lazyModule<typeof Yaml>("yaml");
 

@@ -3,13 +3,13 @@
 // node with thousands of failing pods still sends a report of reasonable size.
 
 import type { ImageFilesystem } from "../probe/index.js";
-import { registryOfImage } from "../registry/index.js";
+import { registryOfImage } from "../../core/image/index.js";
 import type { RegistryProbe } from "../probe/index.js";
 import type { PrepullImageStatus } from "../prepull/index.js";
 import type { QuotaReading } from "../quota/index.js";
 import type { ImagesFinding, PruneFinding } from "./metrics.js";
 import type { NodeState } from "./node-state.js";
-import type { NodeReport, PullFailure, RegistryReport } from "./protocol.js";
+import type { NodeReport, PullFailure, RegistryReport } from "../../core/protocol/index.js";
 
 /** What the pod watch contributes; structurally its snapshot. */
 export interface PodWatchReportView {

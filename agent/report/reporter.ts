@@ -18,7 +18,7 @@ import {
   type CommandUpdate,
   type Finding,
   type NodeReport,
-} from "./protocol.js";
+} from "../../core/protocol/index.js";
 
 export type ReporterLogLevel = "debug" | "info" | "warn";
 

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { findPackageRoot } from "../package-root.js";
+import { findPackageRoot } from "../../core/process/index.js";
 import type { ServiceClientConstructor } from "@grpc/grpc-js";
 
 const CRI_PROTO = join("proto", "cri", "runtime", "v1", "api.proto");

@@ -91,7 +91,7 @@ export interface ImageFsInfo {
   containerFilesystems: FilesystemUsage[];
 }
 
-/** Registry credentials for one pull. Never logged: see agent/log. */
+/** Registry credentials for one pull. Never logged: see core/log. */
 export interface AuthConfig {
   username?: string;
   password?: string;

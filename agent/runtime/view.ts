@@ -1,4 +1,4 @@
-import { tryParseReference } from "../registry/index.js";
+import { tryParseReference } from "../../core/image/index.js";
 import type { ContainerState, CriContainer, CriImage, CriPodSandbox } from "./types.js";
 
 /** A container that keeps an image in use, named the way a person finds it with kubectl. */

@@ -1,6 +1,6 @@
 // /api/v1/disks: the image filesystem of every node, the fullest first.
 
-import type { DiskReport } from "../../agent/report/protocol.js";
+import type { DiskReport } from "../../core/protocol/index.js";
 import type { NodeRecord } from "../cluster-state.js";
 import { compareText, staleness, type ViewOptions } from "./common.js";
 

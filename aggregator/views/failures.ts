@@ -2,7 +2,7 @@
 // biggest group first. One group is one problem to fix, whatever the number of pods it hits.
 
 import type { NodeRecord } from "../cluster-state.js";
-import { registryOfImage } from "../../agent/registry/index.js";
+import { registryOfImage } from "../../core/image/index.js";
 import { MAX_LISTED, compareText, staleness, type ViewOptions } from "./common.js";
 
 /** The cause of a failure whose diagnosis has not finished yet. */

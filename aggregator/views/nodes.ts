@@ -1,6 +1,6 @@
 // /api/v1/nodes: one line per node.
 
-import type { NodeConditionReport } from "../../agent/report/protocol.js";
+import type { NodeConditionReport } from "../../core/protocol/index.js";
 import type { ClusterState, NodeRecord } from "../cluster-state.js";
 
 export interface NodeView {

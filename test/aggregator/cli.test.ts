@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
-import { emptyNodeReport, loadAggregatorProtocol, PROTOCOL, type AgentMessage, type AggregatorMessage, type Command } from "../../agent/report/protocol.js";
+import { emptyNodeReport, loadAggregatorProtocol, PROTOCOL, type AgentMessage, type AggregatorMessage, type Command } from "../../core/protocol/protocol.js";
 import { runPullmedic } from "../support/cli.js";
 import { closedPort } from "../support/net.js";
 
@@ -28,7 +28,7 @@ interface Running {
 
 /** Starts `pullmedic aggregator` and waits for the line that says where it listens. */
 function startAggregatorProcess(args: string[]): Promise<Running> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(root, "agent/main.ts"), "aggregator", ...args], { cwd: root, env: { ...process.env, CRI_ENDPOINT: "" } });
+  const child = spawn(process.execPath, ["--import", "tsx", join(root, "cli/main.ts"), "aggregator", ...args], { cwd: root, env: { ...process.env, CRI_ENDPOINT: "" } });
   let out = "";
   const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
   return new Promise((resolve, reject) => {

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ClusterState, TooManyNodesError, isStaleRecord, type NodeRecord } from "../../aggregator/cluster-state.js";
-import type { Hello, NodeReport } from "../../agent/report/protocol.js";
+import type { Hello, NodeReport } from "../../core/protocol/protocol.js";
 import { normalizeReport } from "../../aggregator/store.js";
 
 // The aggregator's in-memory cluster view: one record per node, connected while a stream is open,

@@ -5,7 +5,7 @@ import { connect } from "node:http2";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Metadata, ServiceError, ClientDuplexStream } from "@grpc/grpc-js";
-import { emptyNodeReport, loadAggregatorProtocol, type AgentMessage, type AggregatorMessage } from "../../agent/report/protocol.js";
+import { emptyNodeReport, loadAggregatorProtocol, type AgentMessage, type AggregatorMessage } from "../../core/protocol/protocol.js";
 import { buildImage, startFaultServer, startLab, type FaultServer, type Lab } from "../lab/index.js";
 import { startAgentProcess, type AgentProcess } from "../support/agent-process.js";
 import { startAggregatorProcess, type AggregatorProcess } from "../support/aggregator-process.js";

@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { emptyNodeReport, type Command, type NodeReport, type QuotaReport } from "../../agent/report/protocol.js";
+import { emptyNodeReport, type Command, type NodeReport, type QuotaReport } from "../../core/protocol/protocol.js";
 import type { NodeRecord } from "../../aggregator/cluster-state.js";
-import { commandStatus, dispatchPrepull, dockerHubPulls, planPrepull } from "../../aggregator/commands.js";
+import { commandStatus, dispatchPrepull, dockerHubPulls, planPrepull } from "../../aggregator/prepull-commands.js";
 import type { StoredCommand, StoredCommandUpdate } from "../../aggregator/store.js";
 
 // Who pulls when, as pure functions of the node records and the time: no server needed.

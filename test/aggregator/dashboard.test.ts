@@ -459,7 +459,7 @@ test("before any agent reports, the page says so and every view has an empty sta
 /** The six views of a cluster of `n` nodes, in the aggregator's shapes, built by its own view functions. */
 async function largeCluster(n: number, now: number): Promise<Views> {
   const { ClusterState } = await import("../../aggregator/cluster-state.js");
-  const { coverageView, disksView, failuresView, nodesView, quotaView, registriesView } = await import("../../aggregator/views.js");
+  const { coverageView, disksView, failuresView, nodesView, quotaView, registriesView } = await import("../../aggregator/views/index.js");
   const { normalizeReport } = await import("../../aggregator/store.js");
   const state = new ClusterState();
   for (let i = 0; i < n; i++) {

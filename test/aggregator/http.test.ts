@@ -5,8 +5,8 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
-import { createLogger } from "../../agent/log.js";
-import { loadAggregatorProtocol, PROTOCOL, type AgentMessage, type AggregatorMessage, type Command, type NodeReport, emptyNodeReport } from "../../agent/report/protocol.js";
+import { createLogger } from "../../core/log/log.js";
+import { loadAggregatorProtocol, PROTOCOL, type AgentMessage, type AggregatorMessage, type Command, type NodeReport, emptyNodeReport } from "../../core/protocol/protocol.js";
 import { loadAggregatorConfig, startAggregator, type RunningAggregator } from "../../aggregator/index.js";
 
 // The HTTP face as the dashboard, Prometheus and `pullmedic cluster` use it, over a cluster of two

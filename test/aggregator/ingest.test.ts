@@ -6,8 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import * as grpc from "@grpc/grpc-js";
-import { createLogger } from "../../agent/log.js";
-import { loadAggregatorProtocol, PROTOCOL, type AgentMessage, type AggregatorMessage, type Command, type Hello, type NodeReport, emptyNodeReport } from "../../agent/report/protocol.js";
+import { createLogger } from "../../core/log/log.js";
+import { loadAggregatorProtocol, PROTOCOL, type AgentMessage, type AggregatorMessage, type Command, type Hello, type NodeReport, emptyNodeReport } from "../../core/protocol/protocol.js";
 import { loadAggregatorConfig, startAggregator, type RunningAggregator } from "../../aggregator/index.js";
 
 // The ingest as agents meet it: a real gRPC server on loopback with a temp database and a token

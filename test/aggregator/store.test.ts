@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
 import { ClusterState } from "../../aggregator/cluster-state.js";
 import { APPLICATION_ID, SCHEMA_VERSION, Store, decodeReport, encodeReport, normalizeReport, type StoredCommand } from "../../aggregator/store.js";
-import type { CommandUpdate, Finding, Hello, NodeReport } from "../../agent/report/protocol.js";
+import type { CommandUpdate, Finding, Hello, NodeReport } from "../../core/protocol/protocol.js";
 
 // The aggregator's SQLite store against real files: what is saved comes back after a close and
 // reopen (and after the process is killed), resent findings are not doubled, a file that is not

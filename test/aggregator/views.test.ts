@@ -11,8 +11,8 @@ import {
   nodesView,
   quotaView,
   registriesView,
-} from "../../aggregator/views.js";
-import type { NodeReport, PullFailure } from "../../agent/report/protocol.js";
+} from "../../aggregator/views/index.js";
+import type { NodeReport, PullFailure } from "../../core/protocol/protocol.js";
 
 // The views over a seeded cluster: five nodes, three behind one NAT, pods failing the same way on
 // two nodes, a registry failing TLS on one node, an image missing on one node, one node gone

@@ -64,8 +64,8 @@ export async function benchAgent(): Promise<void> {
       [`listen: 127.0.0.1:0`, `criEndpoint: ${lab.criEndpoint}`, `hostsDir: ${lab.hostsDir}`, `stateFile: ${join(dir, "state.json")}`, "quota:\n  enabled: false", "logLevel: warn"].join("\n"),
     );
     writeFileSync(join(dir, "agent-default.yaml"), readFileSync(config, "utf8").replace("state.json", "state-default.json"));
-    const agent = keepAlive([...AGENT_NODE_FLAGS, join(root, "dist/agent/main.js"), "agent", "--config", config]);
-    const agentDefault = keepAlive([join(root, "dist/agent/main.js"), "agent", "--config", config.replace("agent.yaml", "agent-default.yaml")]);
+    const agent = keepAlive([...AGENT_NODE_FLAGS, join(root, "dist/cli/main.js"), "agent", "--config", config]);
+    const agentDefault = keepAlive([join(root, "dist/cli/main.js"), "agent", "--config", config.replace("agent.yaml", "agent-default.yaml")]);
     const bare = keepAlive(["-e", "setInterval(() => {}, 1 << 30)"]);
     const deps = ["@grpc/grpc-js", "@grpc/proto-loader", "undici", "winston", "prom-client", "yaml", "zod"];
     const importer = keepAlive(["--input-type=module", "-e", `${deps.map((d) => `await import(${JSON.stringify(d)});`).join(" ")} setInterval(() => {}, 1 << 30);`]);

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { ClientDuplexStream, Metadata } from "@grpc/grpc-js";
-import { loadAggregatorProtocol, type AgentMessage, type AggregatorMessage, type NodeReport } from "../../agent/report/protocol.js";
+import { loadAggregatorProtocol, type AgentMessage, type AggregatorMessage, type NodeReport } from "../../core/protocol/protocol.js";
 
 const root = new URL("../..", import.meta.url).pathname;
 const TOKEN = "bench-token";
@@ -55,7 +55,7 @@ function rssMiB(pid: number): number {
 async function startAggregator(dir: string): Promise<{ child: ChildProcess; grpc: string }> {
   const tokenFile = join(dir, "token");
   writeFileSync(tokenFile, `${TOKEN}\n`);
-  const args = [join(root, "dist/agent/main.js"), "aggregator", "--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--database", join(dir, "agg.db"), "--token-file", tokenFile, "--log-format", "json"];
+  const args = [join(root, "dist/cli/main.js"), "aggregator", "--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--database", join(dir, "agg.db"), "--token-file", tokenFile, "--log-format", "json"];
   const child = spawn("taskset", ["-c", "0", process.execPath, ...args], { cwd: root, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, PULLMEDIC_LOG_LEVEL: "info" } });
   return new Promise((resolve, reject) => {
     let out = "";

@@ -6,12 +6,12 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { diagnoseImage } from "../../agent/diagnose/index.js";
-import { nodePlatform } from "../../agent/registry/index.js";
+import { nodePlatform } from "../../core/image/index.js";
 import { buildImage, startLab } from "../lab/index.js";
 
 const RUNS = Number(process.env["BENCH_RUNS"] ?? 15);
 const root = new URL("../..", import.meta.url).pathname;
-const bin = join(root, "dist/agent/main.js");
+const bin = join(root, "dist/cli/main.js");
 
 interface Stats { median: number; p90: number; min: number }
 

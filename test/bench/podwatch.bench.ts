@@ -55,7 +55,7 @@ export async function benchPodWatch(): Promise<void> {
     ].join("\n"),
   );
   const pods = Array.from({ length: PODS }, (_, i) => ({ metadata: { name: `app-${i}` } }));
-  const agent = spawn(process.execPath, [...AGENT_NODE_FLAGS, ...(process.env["BENCH_AGENT_FLAGS"]?.split(" ").filter(Boolean) ?? []), join(root, "dist/agent/main.js"), "agent", "--config", config, "--log-format", "json", "--log-level", process.env["BENCH_AGENT_LOG"] ?? "warn"], {
+  const agent = spawn(process.execPath, [...AGENT_NODE_FLAGS, ...(process.env["BENCH_AGENT_FLAGS"]?.split(" ").filter(Boolean) ?? []), join(root, "dist/cli/main.js"), "agent", "--config", config, "--log-format", "json", "--log-level", process.env["BENCH_AGENT_LOG"] ?? "warn"], {
     cwd: root,
     env: { ...process.env, NODE_NAME: NODE, KUBECONFIG: "", KUBERNETES_SERVICE_HOST: "" },
     stdio: ["ignore", process.env["BENCH_AGENT_LOG"] ? "inherit" : "ignore", "inherit"],

@@ -3,7 +3,9 @@ import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConfigError, formatDurationMs, loadConfig, parseDuration } from "../../agent/config/index.js";
+import { loadConfig } from "../../agent/config/index.js";
+import { ConfigError } from "../../core/config/index.js";
+import { formatDurationMs, parseDuration } from "../../core/text/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "pm-config-"));
 function file(name: string, text: string): string {

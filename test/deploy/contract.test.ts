@@ -16,7 +16,7 @@
 //   the cluster resolves, so the agent's probes of public registries fail at once, inside;
 // - the 0.0.0.0 listens become 127.0.0.1 (asserted first to be 0.0.0.0 in the manifest): no server
 //   of a test listens beyond loopback, even in a namespace of its own;
-// - `node --import tsx agent/main.ts` stands in for `node dist/agent/main.js`, with the
+// - `node --import tsx cli/main.ts` stands in for `node dist/cli/main.js`, with the
 //   entrypoint's node flags kept and the manifest's args after it; tsx's disk cache is off, since
 //   the root filesystem is read-only;
 // - there is no Kubernetes API here: KUBERNETES_SERVICE_HOST is not set, so the agent's pod watch
@@ -53,8 +53,8 @@ interface Prepared {
 }
 
 /**
- * The container's process as the manifest and the image define it: entrypoint (node dist/agent/main.js
- * → node --import tsx agent/main.ts), args, environment with paths on the volumes and listens on
+ * The container's process as the manifest and the image define it: entrypoint (node dist/cli/main.js
+ * → node --import tsx cli/main.ts), args, environment with paths on the volumes and listens on
  * loopback.
  */
 function prepare(kind: "DaemonSet" | "Deployment", name: string, manifest: K8sObject[], root: string, hostPaths: Record<string, string>): Prepared {
@@ -80,9 +80,9 @@ function prepare(kind: "DaemonSet" | "Deployment", name: string, manifest: K8sOb
   assert.equal(container.command, undefined);
   const entrypoint = image.entrypoint;
   assert.equal(entrypoint[0], "node");
-  assert.equal(entrypoint[entrypoint.length - 1], "dist/agent/main.js");
+  assert.equal(entrypoint[entrypoint.length - 1], "dist/cli/main.js");
   assert.equal(image.workdir, "/app", "the entrypoint's relative path is resolved in WORKDIR, the repository root here");
-  const argv = [process.execPath, ...entrypoint.slice(1, -1), "--import", "tsx", "agent/main.ts", ...(container.args ?? [])];
+  const argv = [process.execPath, ...entrypoint.slice(1, -1), "--import", "tsx", "cli/main.ts", ...(container.args ?? [])];
   for (const a of container.args ?? []) assert.ok(!a.startsWith("/"), `${name}: the arg ${a} would need a path mapping`);
   return { env, volumes, argv, container, pod, listens };
 }

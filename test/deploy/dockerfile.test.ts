@@ -142,7 +142,7 @@ describe("Dockerfile", () => {
     assert.ok(!dockerfile.stages.some((s) => s.instructions.some((i) => i.keyword === "HEALTHCHECK")));
 
     const cfg = imageConfig(dockerfile);
-    assert.deepEqual(cfg.entrypoint, ["node", "--max-semi-space-size=2", "dist/agent/main.js"]);
+    assert.deepEqual(cfg.entrypoint, ["node", "--max-semi-space-size=2", "dist/cli/main.js"]);
     assert.equal(cfg.workdir, "/app");
     assert.equal(cfg.user, "65532:65532", "numeric, so runAsNonRoot can be verified by kubelet");
     assert.equal(cfg.env["NODE_ENV"], "production");
@@ -159,7 +159,7 @@ describe("Dockerfile", () => {
     try {
       const files = copyContext(repoRoot, ignore, dir);
       const tops = [...new Set(files.map((f) => f.split("/")[0]))].sort();
-      assert.deepEqual(tops, ["agent", "aggregator", "package-lock.json", "package.json", "proto", "tsconfig.build.json", "tsconfig.json"]);
+      assert.deepEqual(tops, ["agent", "aggregator", "cli", "core", "package-lock.json", "package.json", "proto", "tsconfig.build.json", "tsconfig.json"]);
       const fromContext = dockerfile.stages.flatMap((s) => s.instructions.filter((i) => i.keyword === "COPY").map((i) => parseCopy(i.args, {})).filter((c) => !c.from).flatMap((c) => c.sources));
       for (const src of fromContext) assert.ok(existsSync(join(dir, src)), `COPY ${src}: in the context`);
       for (const src of tops) assert.ok(fromContext.some((c) => c.replace(/\/$/, "").split("/")[0] === src), `${src} is sent to the builder but never copied`);
@@ -199,7 +199,7 @@ describe("Dockerfile", () => {
       assert.deepEqual(readdirSync(app).sort(), ["aggregator", "dist", "node_modules", "package.json", "proto"]);
       assert.deepEqual(readdirSync(join(app, "aggregator")), ["web"]);
       const dist = listTree(join(app, "dist"));
-      assert.ok(dist.includes("agent/main.js"));
+      assert.ok(dist.includes("cli/main.js"));
       assert.deepEqual(dist.filter((f) => !f.endsWith(".js")), [], "only JavaScript: no sources, maps or tests");
       assert.ok(!dist.some((f) => f.startsWith("test/")));
     });

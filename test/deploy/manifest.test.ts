@@ -241,7 +241,7 @@ describe("daemonset.yaml against the Kubernetes schemas", () => {
     assert.equal(agent.container.imagePullPolicy, "IfNotPresent");
     assert.deepEqual(agent.container.args, ["agent"]);
     assert.deepEqual(agg.container.args, ["aggregator"]);
-    assert.equal(agent.container.command, undefined, "the image's entrypoint (node --max-semi-space-size=2 dist/agent/main.js) runs");
+    assert.equal(agent.container.command, undefined, "the image's entrypoint (node --max-semi-space-size=2 dist/cli/main.js) runs");
     assert.equal(agg.container.command, undefined);
     const tokenSecret = (w: typeof agent) => w.pod.volumes?.find((v) => v.secret)?.secret?.secretName;
     assert.equal(tokenSecret(agent), tokenSecret(agg));

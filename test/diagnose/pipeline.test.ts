@@ -4,7 +4,7 @@ import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { Socket } from "node:net";
 import { diagnoseImage, fixCommands, shellQuote, type Diagnosis, type DiagnoseOptions, type NodeRuntime } from "../../agent/diagnose/index.js";
-import { nodePlatform } from "../../agent/registry/index.js";
+import { nodePlatform } from "../../core/image/index.js";
 import { buildImage } from "../lab/image.js";
 import { hostsDirWith } from "./diagnose-support.js";
 

@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createKubeApi, KubeApiError, loadKubeConnection, type KubeApi, type KubeConnection, type KubeEvent, type KubeNode, type Secret, type ServiceAccount } from "../../agent/kube/index.js";
-import { VERSION } from "../../agent/version.js";
+import { VERSION } from "../../core/process/version.js";
 import { makeTestCerts, type TestCerts } from "../lab/certs.js";
 import { loadFixture, podFixture, pullFailedEvent, startKubeStandIn, STAND_IN_USER, type KubeStandIn } from "../support/kube-apiserver.js";
 import { closedPort, listenOnLoopback } from "../support/net.js";

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createKubeApi, type NodeCondition } from "../../agent/kube/index.js";
-import type { Logger } from "../../agent/log.js";
+import type { Logger } from "../../core/log/log.js";
 import { IMAGE_FS_PRESSURE, NodeConditionWriter, REGISTRY_UNREACHABLE } from "../../agent/podwatch/index.js";
 import { startKubeStandIn } from "../support/kube-apiserver.js";
 

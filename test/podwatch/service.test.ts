@@ -2,9 +2,9 @@ import { test, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import type { Diagnosis, DiagnoseOptions } from "../../agent/diagnose/index.js";
 import { createKubeApi, type KubeApi, type KubeEvent, type Pod, type Secret } from "../../agent/kube/index.js";
-import type { Logger } from "../../agent/log.js";
+import type { Logger } from "../../core/log/log.js";
 import { PodWatch } from "../../agent/podwatch/index.js";
-import { nodePlatform } from "../../agent/registry/index.js";
+import { nodePlatform } from "../../core/image/index.js";
 import { podFixture, startKubeStandIn, type KubeStandIn } from "../support/kube-apiserver.js";
 
 // The PodWatch service in one process against the API server stand-in, with a scripted diagnosis

@@ -1,9 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { backoffDelayMs, isDockerHub, PREPULL_DEFAULTS } from "../../agent/prepull/index.js";
+import { backoffDelayMs, PREPULL_DEFAULTS } from "../../agent/prepull/index.js";
+import { isDockerHub } from "../../core/image/index.js";
 import { mapBounded, Slots } from "../../agent/prepull/pool.js";
 import { QuotaGate } from "../../agent/prepull/quota-gate.js";
-import { parseReference, type RateLimit } from "../../agent/registry/index.js";
+import { type RateLimit } from "../../agent/registry/index.js";
+import { parseReference } from "../../core/image/index.js";
 
 // The pure parts of a round: back-off, the quota gate, the worker pool.
 

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ReferenceError, nodePlatform, parseReference, tryParseReference } from "../../agent/registry/index.js";
+import { ImageReferenceError, nodePlatform, parseReference, tryParseReference } from "../../core/image/index.js";
 import { diagnoseImage } from "../../agent/diagnose/index.js";
 import { fuzzSeed, prng } from "../support/fuzz.js";
 import { runPullmedic } from "../support/cli.js";
@@ -38,23 +38,23 @@ function randomString(): string {
 
 const inputs = Array.from({ length: 5000 }, (_, i) => (i % 2 ? mutate(VALID[int(VALID.length)] ?? "") : randomString()));
 
-test(`fuzz (seed ${SEED}): parseReference answers or throws ReferenceError naming the input, never anything else`, () => {
+test(`fuzz (seed ${SEED}): parseReference answers or throws ImageReferenceError naming the input, never anything else`, () => {
   for (const [i, input] of inputs.entries()) {
     try {
       const ref = parseReference(input);
       // Whatever parsed must parse again to itself: normalization is stable.
       assert.equal(parseReference(ref.normalized).normalized, ref.normalized, `input #${i} ${JSON.stringify(input)}`);
     } catch (err) {
-      assert.ok(err instanceof ReferenceError, `input #${i} ${JSON.stringify(input)} threw ${String(err)}`);
+      assert.ok(err instanceof ImageReferenceError, `input #${i} ${JSON.stringify(input)} threw ${String(err)}`);
       assert.match(err.message, /^invalid image reference /);
     }
     const again = tryParseReference(input);
-    assert.ok(again instanceof ReferenceError || typeof again.normalized === "string");
+    assert.ok(again instanceof ImageReferenceError || typeof again.normalized === "string");
   }
 });
 
 test(`fuzz (seed ${SEED}): the diagnosis of an invalid string is invalid-reference with a fix, never a crash`, async () => {
-  const invalid = inputs.filter((s) => tryParseReference(s) instanceof ReferenceError).slice(0, 500);
+  const invalid = inputs.filter((s) => tryParseReference(s) instanceof ImageReferenceError).slice(0, 500);
   assert.ok(invalid.length > 100);
   for (const image of invalid) {
     const d = await diagnoseImage({ image, platform: nodePlatform(), hostsDir: "/nonexistent", timeoutMs: 1000, pullDeadlineMs: 1000, pull: false });

@@ -1,14 +1,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 
-import {
-  credentialKeyMismatch,
-  matchCredentials,
-  normalizeRegistryAuthKey,
-  parseDockerConfigJson,
-  parseReference,
-  type DockerConfig,
-} from "../../agent/registry/index.js";
+import { credentialKeyMismatch, matchCredentials, normalizeRegistryAuthKey, parseDockerConfigJson, type DockerConfig } from "../../agent/registry/index.js";
+import { parseReference } from "../../core/image/index.js";
 
 const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
 

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { PlatformError, formatPlatform, nodePlatform, parsePlatform, platformMatches, type Platform } from "../../agent/registry/index.js";
+import { PlatformError, formatPlatform, nodePlatform, parsePlatform, platformMatches, type Platform } from "../../core/image/index.js";
 
 test("--platform values parse, with uname's architecture names accepted", () => {
   assert.deepEqual(parsePlatform("linux/amd64"), { os: "linux", architecture: "amd64" });

@@ -1,14 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import {
-  ReferenceError,
-  manifestReference,
-  parseReference,
-  sameImageName,
-  tagOrDefault,
-  tryParseReference,
-} from "../../agent/registry/index.js";
+import { ImageReferenceError, manifestReference, parseReference, sameImageName, tagOrDefault, tryParseReference } from "../../core/image/index.js";
 
 const HEX64 = "6ad5e6e3a8f3bcc6ea4e3fc4c7f5c6e1a3c0f2b8d9e4a1b7c6d5e4f3a2b1c0d9";
 const SHA256 = `sha256:${HEX64}`;
@@ -278,7 +271,7 @@ for (const c of INVALID) {
     assert.throws(
       () => parseReference(c.input),
       (err: unknown) => {
-        assert.ok(err instanceof ReferenceError, `expected ReferenceError, got ${String(err)}`);
+        assert.ok(err instanceof ImageReferenceError, `expected ImageReferenceError, got ${String(err)}`);
         assert.equal(err.input, c.input);
         assert.ok(err.message.startsWith("invalid image reference "), err.message);
         assert.ok(err.message.endsWith(`: ${err.reason}`), err.message);
@@ -291,7 +284,7 @@ for (const c of INVALID) {
 
 test("the message shows the input and the reason the way diagnose prints it", () => {
   const err = tryParseReference("Nginx:1");
-  assert.ok(err instanceof ReferenceError);
+  assert.ok(err instanceof ImageReferenceError);
   assert.equal(err.message, 'invalid image reference "Nginx:1": repository name must be lowercase ("Nginx")');
   assert.equal(err.name, "ImageReferenceError");
 });
@@ -299,7 +292,7 @@ test("the message shows the input and the reason the way diagnose prints it", ()
 test("a very long input is cut in the message but kept whole in .input", () => {
   const input = `r.io/${"a".repeat(400)}`;
   const err = tryParseReference(input);
-  assert.ok(err instanceof ReferenceError);
+  assert.ok(err instanceof ImageReferenceError);
   assert.equal(err.input, input);
   assert.ok(err.message.length < 400, err.message);
   assert.ok(err.message.includes("…"));
@@ -307,21 +300,21 @@ test("a very long input is cut in the message but kept whole in .input", () => {
 
 test("control characters are shown escaped, not printed raw", () => {
   const err = tryParseReference("ngi\u0000nx");
-  assert.ok(err instanceof ReferenceError);
+  assert.ok(err instanceof ImageReferenceError);
   assert.ok(err.message.includes("U+0000"), err.message);
   assert.ok(err.message.includes("\\u0000"), err.message);
   assert.ok(!err.message.includes("\u0000"));
 });
 
-test("non-string input from untyped callers becomes a ReferenceError", () => {
+test("non-string input from untyped callers becomes a ImageReferenceError", () => {
   const err = tryParseReference(undefined as unknown as string);
-  assert.ok(err instanceof ReferenceError);
+  assert.ok(err instanceof ImageReferenceError);
   assert.match(err.reason, /expected a string, got undefined/);
 });
 
 test("tryParseReference returns the reference when valid", () => {
   const ref = tryParseReference("nginx:1.27");
-  assert.ok(!(ref instanceof ReferenceError));
+  assert.ok(!(ref instanceof ImageReferenceError));
   assert.equal(ref.normalized, "docker.io/library/nginx:1.27");
 });
 

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { buildNodeReport } from "../../agent/report/node-report.js";
-import { registryOfImage } from "../../agent/registry/index.js";
+import { registryOfImage } from "../../core/image/index.js";
 import { NodeState } from "../../agent/report/node-state.js";
 
 // What an agent tells the aggregator is what its checks found: the mapping keeps every figure a

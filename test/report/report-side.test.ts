@@ -6,7 +6,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import type { AgentConfig } from "../../agent/config/index.js";
 import { startReportSide, type ReportSide, type ReportSources } from "../../agent/daemon/report-side.js";
-import { createLogger } from "../../agent/log.js";
+import { createLogger } from "../../core/log/log.js";
 import type { PrepullImageStatus, PrepullTarget } from "../../agent/prepull/index.js";
 import { QuotaTracker } from "../../agent/quota/index.js";
 import { NodeState } from "../../agent/report/node-state.js";

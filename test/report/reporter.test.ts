@@ -18,7 +18,7 @@ import {
   type Command,
   type NodeReport,
   emptyNodeReport,
-} from "../../agent/report/protocol.js";
+} from "../../core/protocol/protocol.js";
 import { makeTestCerts } from "../lab/certs.js";
 
 const TOKEN = "s3cret-token-for-tests";

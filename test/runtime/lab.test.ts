@@ -5,7 +5,7 @@ import { buildImage, buildIndex, nodePlatform, startLab, type Lab } from "../lab
 import { createPod, deletePod } from "../lab/pods.js";
 import { CriError, RuntimeClient, readNodeImages } from "../../agent/runtime/index.js";
 import { readImageFilesystems } from "../../agent/probe/index.js";
-import { humanBytes } from "../../agent/format.js";
+import { humanBytes } from "../../core/text/format.js";
 
 // Integration: the runtime client against a real containerd pulling from a real registry.
 

@@ -17,7 +17,7 @@ export interface AgentProcess {
 const root = new URL("../..", import.meta.url).pathname;
 
 export function startAgentProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<AgentProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(root, "agent/main.ts"), "agent", "--log-format", "json", ...args], {
+  const child = spawn(process.execPath, ["--import", "tsx", join(root, "cli/main.ts"), "agent", "--log-format", "json", ...args], {
     cwd: root,
     // No Kubernetes API unless a test gives one: a KUBECONFIG in the developer's shell must not
     // point the agents of unrelated tests at a real cluster.

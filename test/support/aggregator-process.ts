@@ -16,7 +16,7 @@ export interface AggregatorProcess {
 const root = new URL("../..", import.meta.url).pathname;
 
 export function startAggregatorProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<AggregatorProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(root, "agent/main.ts"), "aggregator", "--log-format", "json", ...args], {
+  const child = spawn(process.execPath, ["--import", "tsx", join(root, "cli/main.ts"), "aggregator", "--log-format", "json", ...args], {
     cwd: root,
     env: { ...process.env, ...env },
   });

@@ -12,7 +12,7 @@ const root = new URL("../..", import.meta.url).pathname;
 
 export function runPullmedic(args: string[], opts: { env?: NodeJS.ProcessEnv; stdin?: string } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", join(root, "agent/main.ts"), ...args], {
+    const child = spawn(process.execPath, ["--import", "tsx", join(root, "cli/main.ts"), ...args], {
       cwd: root,
       env: { ...process.env, CRI_ENDPOINT: "", ...opts.env },
     });

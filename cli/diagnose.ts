@@ -1,0 +1,126 @@
+import { readFile } from "node:fs/promises";
+import { diagnoseImage, nodeRuntimeFrom, type Diagnosis, type Evidence, type NodeRuntime } from "../agent/diagnose/index.js";
+import { CredentialError, parseDockerConfigJson, parseSecretManifest, type DockerConfig } from "../agent/registry/index.js";
+import { PlatformError, nodePlatform, parsePlatform, type Platform } from "../core/image/index.js";
+import { RuntimeClient } from "../agent/runtime/index.js";
+import { DEFAULT_PULL_DEADLINE_SECONDS, DEFAULT_TIMEOUT_SECONDS } from "./defaults.js";
+import { EXIT_OK, EXIT_PROBLEM, UsageError } from "./errors.js";
+import type { VerbResult } from "./result.js";
+import { parseTimeoutSeconds } from "./runtime-options.js";
+
+export interface DiagnoseFlags {
+  dockerConfig?: string;
+  secret?: string;
+  platform?: string;
+  hostsDir: string;
+  criEndpoint?: string;
+  timeout: string;
+  pull?: boolean;
+  pullDeadline: string;
+  json?: boolean;
+}
+
+
+async function readInput(path: string, flag: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read ${flag} ${path}: ${code === "ENOENT" ? "no such file" : (err as Error).message}`);
+  }
+}
+
+interface Credentials {
+  configs: DockerConfig[];
+  secretName?: string;
+  secretNamespace?: string;
+}
+
+/** A file that cannot be read is bad usage (exit 2); one that reads but is wrong is the diagnosis. */
+async function loadCredentials(flags: DiagnoseFlags): Promise<{ credentials?: Credentials; problem?: string }> {
+  if (!flags.dockerConfig && !flags.secret) return {};
+  const configs: DockerConfig[] = [];
+  const out: Credentials = { configs };
+  try {
+    if (flags.dockerConfig) {
+      configs.push(parseDockerConfigJson(await readInput(flags.dockerConfig, "--docker-config"), `--docker-config ${flags.dockerConfig}`));
+    }
+    if (flags.secret) {
+      const secret = parseSecretManifest(await readInput(flags.secret, "--secret"), `--secret ${flags.secret}`);
+      configs.push(secret);
+      if (secret.secretName) out.secretName = secret.secretName;
+      if (secret.secretNamespace) out.secretNamespace = secret.secretNamespace;
+    }
+  } catch (err) {
+    if (err instanceof CredentialError) return { problem: err.message };
+    throw err;
+  }
+  return { credentials: out };
+}
+
+function platformFrom(flag: string | undefined): Platform {
+  if (!flag) return nodePlatform();
+  try {
+    return parsePlatform(flag);
+  } catch (err) {
+    if (err instanceof PlatformError) throw new UsageError(`--platform: ${err.message}`);
+    throw err;
+  }
+}
+
+/** The runtime is optional for diagnose: without one, disk and --pull are skipped (or refused). */
+async function connectOptional(flags: DiagnoseFlags, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ client?: RuntimeClient; runtime?: NodeRuntime; why?: string }> {
+  try {
+    const client = await RuntimeClient.connect({ endpoint: flags.criEndpoint, envEndpoint: env["CRI_ENDPOINT"], timeoutMs });
+    return { client, runtime: nodeRuntimeFrom(client) };
+  } catch (err) {
+    if (flags.pull || flags.criEndpoint) throw err;
+    return { why: `no container runtime reachable (${(err as Error).message})` };
+  }
+}
+
+export async function diagnoseVerb(image: string, flags: DiagnoseFlags, env: NodeJS.ProcessEnv, progress: (line: string) => void): Promise<VerbResult> {
+  const timeoutMs = parseTimeoutSeconds(flags.timeout) ?? DEFAULT_TIMEOUT_SECONDS * 1000;
+  const pullDeadlineMs = parseTimeoutSeconds(flags.pullDeadline, "--pull-deadline") ?? DEFAULT_PULL_DEADLINE_SECONDS * 1000;
+  const platform = platformFrom(flags.platform);
+  const { credentials, problem } = await loadCredentials(flags);
+  const { client, runtime, why } = await connectOptional(flags, env, timeoutMs);
+  if (!flags.json) progress(`diagnosing ${image} for ${[platform.os, platform.architecture, platform.variant].filter(Boolean).join("/")} from this node\n`);
+  try {
+    const diagnosis = await diagnoseImage({
+      image,
+      platform,
+      hostsDir: flags.hostsDir,
+      timeoutMs,
+      pullDeadlineMs,
+      pull: flags.pull ?? false,
+      ...(credentials ? { credentials } : {}),
+      ...(problem ? { credentialProblem: problem } : {}),
+      ...(runtime ? { runtime } : {}),
+      ...(why ? { runtimeUnavailable: why } : {}),
+      ...(flags.json ? {} : { onEvidence: (e: Evidence) => progress(`${evidenceLine(e)}\n`) }),
+    });
+    return {
+      exitCode: diagnosis.cause === "ok" ? EXIT_OK : EXIT_PROBLEM,
+      json: { ...diagnosis },
+      text: diagnosisText(diagnosis),
+    };
+  } finally {
+    client?.close();
+  }
+}
+
+export function evidenceLine(e: Evidence): string {
+  const mark = e.skipped ? "skip" : e.ok ? " ok " : "FAIL";
+  const ms = `${e.ms.toFixed(1)} ms`.padStart(10);
+  return `  ${mark}  ${e.check.padEnd(10)} ${ms}  ${e.detail}`;
+}
+
+export function diagnosisText(d: Diagnosis): string {
+  const lines = ["", `cause:   ${d.cause}`, `summary: ${d.summary}`];
+  if (d.fix.length) {
+    lines.push("fix:");
+    for (const f of d.fix) lines.push(...f.split("\n").map((l, i) => `  ${i === 0 ? "$ " : "  "}${l}`));
+  }
+  return `${lines.join("\n")}\n`;
+}

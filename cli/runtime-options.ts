@@ -1,0 +1,38 @@
+import { RuntimeClient } from "../agent/runtime/index.js";
+import { logger } from "../core/log/index.js";
+import { UsageError } from "./errors.js";
+
+/** Flags shared by every verb that talks to the container runtime. */
+export interface RuntimeFlags {
+  criEndpoint?: string;
+  timeout?: string;
+}
+
+export function parseTimeoutSeconds(value: string | undefined, flag = "--timeout"): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > 3600) {
+    throw new UsageError(`${flag} "${value}" must be a number of seconds between 0 and 3600`);
+  }
+  return n * 1000;
+}
+
+export async function connectRuntime(flags: RuntimeFlags, env: NodeJS.ProcessEnv): Promise<RuntimeClient> {
+  const timeoutMs = parseTimeoutSeconds(flags.timeout);
+  return RuntimeClient.connect({
+    endpoint: flags.criEndpoint,
+    envEndpoint: env["CRI_ENDPOINT"],
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+  });
+}
+
+/** Runs `fn` with a connected client and always closes it, so the process can exit. */
+export async function withRuntime<T>(flags: RuntimeFlags, env: NodeJS.ProcessEnv, fn: (client: RuntimeClient) => Promise<T>): Promise<T> {
+  const client = await connectRuntime(flags, env);
+  logger().debug("using CRI endpoint", { endpoint: client.endpoint.target, source: client.endpoint.source });
+  try {
+    return await fn(client);
+  } finally {
+    client.close();
+  }
+}

@@ -1,0 +1,3 @@
+// Configuration layering (file, environment, flags) with issues worded for a person; the agent
+// and the aggregator each bring their own schema.
+export * from "./layers.js";

@@ -1,0 +1,153 @@
+// How a pullmedic program (agent, aggregator) reads its configuration: defaults ← a YAML file ←
+// environment variables ← flags, validated by one strict zod schema, every problem listed at once
+// with its key and where the value came from. Each program brings its schema and its variables.
+
+import { readFile } from "node:fs/promises";
+import { z } from "zod";
+import { parseDuration } from "../text/index.js";
+import { editDistance } from "../text/index.js";
+import { lazyModule } from "../process/index.js";
+
+const yaml = lazyModule<typeof import("yaml")>("yaml");
+
+/** Every problem in the configuration at once, each naming its key and where the value came from. */
+export class ConfigError extends Error {
+  override readonly name: string = "ConfigError";
+  constructor(readonly problems: string[]) {
+    super(problems.length === 1 ? `invalid configuration: ${problems[0]}` : `invalid configuration:\n  ${problems.join("\n  ")}`);
+  }
+}
+
+export type Plain = Record<string, unknown>;
+
+/** host:port, with the host a name, an IPv4 address or a bracketed IPv6 address. */
+export const LISTEN = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+
+/** A duration written as "30s", "5m", "24h", "7d"; validated to a range, carried as milliseconds. */
+export function duration(min: number, max: number) {
+  return z.string().transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      ctx.addIssue({ code: "custom", message: `"${text}" is not a duration; write it like 30s, 5m, 1h30m or 2d` });
+      return z.NEVER;
+    }
+    if (ms < min || ms > max) {
+      ctx.addIssue({ code: "custom", message: `${text} is outside ${shortDuration(min)}..${shortDuration(max)}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+}
+
+function shortDuration(ms: number): string {
+  return ms >= 86_400_000 ? `${ms / 86_400_000}d` : ms >= 3_600_000 ? `${ms / 3_600_000}h` : ms >= 60_000 ? `${ms / 60_000}m` : `${ms / 1000}s`;
+}
+
+export async function readConfigFile(path: string): Promise<Plain> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError([`cannot read config file ${path}: ${code === "ENOENT" ? "no such file" : (err as Error).message}`]);
+  }
+  const doc = yaml().parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length) {
+    throw new ConfigError(doc.errors.slice(0, 3).map((e) => `${path}: ${e.message.split("\n")[0]}${e.linePos ? ` (line ${e.linePos[0].line})` : ""}`));
+  }
+  const value: unknown = doc.toJS();
+  if (value === null || value === undefined) return {};
+  if (typeof value !== "object" || Array.isArray(value)) throw new ConfigError([`${path}: the top level must be a mapping of keys, not ${Array.isArray(value) ? "a list" : typeof value}`]);
+  return value as Plain;
+}
+
+export interface Layered {
+  raw: Plain;
+  /** Where a value that did not come from the file came from, by key: "(from NODE_NAME)". */
+  origins: Map<string, string>;
+  /** "(from …)", "in FILE" when the file set the key, or "". */
+  where(key: string): string;
+}
+
+/** The file's values overlaid with the environment's and then the flags'; nothing is validated yet. */
+export async function layerSources(sources: { file: string | undefined; env: NodeJS.ProcessEnv; envKeys: Record<string, string>; flags?: Record<string, unknown> | undefined }): Promise<Layered> {
+  const raw: Plain = sources.file ? await readConfigFile(sources.file) : {};
+  const origins = new Map<string, string>();
+  for (const [name, key] of Object.entries(sources.envKeys)) {
+    const value = sources.env[name];
+    if (value !== undefined && value !== "") {
+      setPath(raw, key, value);
+      origins.set(key, `(from ${name})`);
+    }
+  }
+  for (const [key, value] of Object.entries(sources.flags ?? {})) {
+    if (value === undefined) continue;
+    setPath(raw, key, value);
+    origins.set(key, `(from ${flagName(key)})`);
+  }
+  const where = (key: string) => origins.get(key) ?? (sources.file && hasPath(raw, key) ? `in ${sources.file}` : "");
+  return { raw, origins, where };
+}
+
+/** The problems of a failed parse in words: unknown keys with the likely intended one, then values. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[], schema: unknown, where: (key: string) => string): string[] {
+  return issues.flatMap((issue) => {
+    const at = issue.path.map(String).join(".");
+    if (issue.code === "unrecognized_keys") {
+      const options = knownKeys(schema, issue.path);
+      return issue.keys.map((k) => {
+        const key = at ? `${at}.${k}` : k;
+        const hint = closest(k, options);
+        return `${key}: unknown key${hint ? ` (did you mean ${hint}?)` : ""} ${where(key)}`.trimEnd();
+      });
+    }
+    return [`${at || "(top level)"}: ${issue.message} ${where(at)}`.trimEnd()];
+  });
+}
+
+function setPath(target: Plain, path: string, value: unknown): void {
+  const keys = path.split(".");
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== "object" || next === null || Array.isArray(next)) node[key] = {};
+    node = node[key] as Plain;
+  }
+  node[keys[keys.length - 1] ?? path] = value;
+}
+
+function hasPath(raw: Plain, key: string): boolean {
+  let node: unknown = raw;
+  for (const k of key.split(".")) {
+    if (typeof node !== "object" || node === null) return false;
+    node = (node as Plain)[k];
+  }
+  return node !== undefined;
+}
+
+function flagName(key: string): string {
+  return `--${(key.split(".").pop() ?? key).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+function closest(word: string, options: string[]): string | undefined {
+  let best: { option: string; d: number } | undefined;
+  for (const option of options) {
+    const d = editDistance(word.toLowerCase(), option.toLowerCase(), 4);
+    if (d <= Math.max(2, Math.floor(option.length / 4)) && (!best || d < best.d)) best = { option, d };
+  }
+  return best?.option;
+}
+
+/** Known keys at a path of the schema, to suggest the intended one for a typo. */
+function knownKeys(schema: unknown, path: PropertyKey[]): string[] {
+  let s = schema;
+  for (const key of path) s = shapeOf(s)?.[String(key)];
+  return Object.keys(shapeOf(s) ?? {});
+}
+
+function shapeOf(schema: unknown): Record<string, unknown> | undefined {
+  // Unwrap defaults, prefaults, refinements and optionals down to the object's shape.
+  let s = schema as { shape?: Record<string, unknown>; def?: { innerType?: unknown; in?: unknown; schema?: unknown } } | undefined;
+  for (let i = 0; i < 6 && s && !s.shape; i++) s = (s.def?.innerType ?? s.def?.in ?? s.def?.schema) as typeof s;
+  return s?.shape;
+}
