@@ -4,6 +4,8 @@
  * knows stays a <placeholder>.
  */
 
+import { hostAndPort } from "../../core/net/index.js";
+
 export const NAMESPACE_PLACEHOLDER = "<namespace>";
 export const DEFAULT_HOSTS_DIR = "/etc/containerd/certs.d";
 /** kubelet matches Docker Hub credentials under this key (`docker.io` alone also works). */
@@ -70,6 +72,6 @@ export function opensslConnect(hostOnly: string | undefined, port: number): stri
 
 /** "host:port" or "[v6]:port" → the host without brackets and the port (443 when none is written). */
 export function splitHostPort(hostPort: string): { hostOnly: string; port: number } {
-  const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(hostPort);
-  return { hostOnly: (m?.[1] ?? hostPort).replace(/^\[|\]$/g, ""), port: m?.[2] ? Number(m[2]) : 443 };
+  const { host, port } = hostAndPort(hostPort, 443);
+  return { hostOnly: host, port };
 }

@@ -1,15 +1,11 @@
 import { readImageFilesystems, type ImageFilesystem } from "../probe/index.js";
-import type { RegistryAuthEntry } from "../registry/index.js";
+import { kubeletUserPassword, type RegistryAuthEntry } from "../registry/index.js";
 import type { AuthConfig, RuntimeClient } from "../runtime/index.js";
 import type { NodeRuntime } from "./pipeline.js";
 
-/** kubelet passes Secret credentials as username/password only (REGISTRY_FACTS §4.4). */
+/** The CRI AuthConfig kubelet would send for this entry (kubeletUserPassword says which fields). */
 export function authConfigFor(entry: RegistryAuthEntry | undefined): AuthConfig | undefined {
-  if (!entry) return undefined;
-  const auth: AuthConfig = {};
-  if (entry.username !== undefined) auth.username = entry.username;
-  if (entry.password !== undefined) auth.password = entry.password;
-  return auth;
+  return entry ? kubeletUserPassword(entry) : undefined;
 }
 
 /**

@@ -7,7 +7,7 @@ import {
   probeTls,
   type ImageFilesystem,
 } from "../probe/index.js";
-import { HostsConfigError, RegistryClient, RegistryError, describeCredential, redactUrls, matchCredentials, readHostsConfig, type DockerConfig, type HostsConfig, type Manifest, type ManifestDescriptor, type RegistryAuthEntry, type RegistryCredential, type RegistryHost } from "../registry/index.js";
+import { HostsConfigError, RegistryClient, RegistryError, describeCredential, kubeletRegistryCredential, redactUrls, matchCredentials, readHostsConfig, type DockerConfig, type HostsConfig, type Manifest, type ManifestDescriptor, type RegistryAuthEntry, type RegistryCredential, type RegistryHost } from "../registry/index.js";
 import { formatPlatform, manifestReference, platformMatches, tryParseReference, type ImageReference, type Platform } from "../../core/image/index.js";
 import type { Cause } from "./causes.js";
 import { classifyMessage } from "./classify.js";
@@ -160,12 +160,7 @@ function credentialStep(run: Run, ref: ImageReference): ChosenCredential | undef
   run.facts.credential = described;
   const others = matches.length > 1 ? `; ${matches.length - 1} more matching entr${matches.length === 2 ? "y" : "ies"} would be tried after it` : "";
   run.record("credentials", true, started, `using ${described}${others}`);
-  // kubelet passes only username and password from pull Secrets (REGISTRY_FACTS §4.4), so
-  // tokens in the entry are left out here too.
-  const credential: RegistryCredential = { source: described };
-  if (entry.username !== undefined) credential.username = entry.username;
-  if (entry.password !== undefined) credential.password = entry.password;
-  return { entry, credential };
+  return { entry, credential: kubeletRegistryCredential(entry, described) };
 }
 
 async function hostsStep(run: Run, ref: ImageReference): Promise<HostsConfig> {

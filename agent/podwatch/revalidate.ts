@@ -5,7 +5,7 @@
 import type { FailureCause } from "../diagnose/index.js";
 import type { Pod } from "../kube/index.js";
 import { headFailure, Resolver, type ChosenCredential } from "../prepull/index.js";
-import { describeCredential, matchCredentials, type RateLimit } from "../registry/index.js";
+import { describeCredential, kubeletRegistryCredential, matchCredentials, type RateLimit } from "../registry/index.js";
 import { tryParseReference, ImageReferenceError, type ImageReference } from "../../core/image/index.js";
 import type { SecretReader } from "./secrets.js";
 
@@ -83,7 +83,7 @@ export async function checkPullSecrets(
       // A Secret with no entry for this registry is for another of the pod's images: nothing to check here.
       if (entry === undefined) continue;
       const credential: ChosenCredential = {
-        registry: { source: describeCredential(entry), ...(entry.username !== undefined ? { username: entry.username } : {}), ...(entry.password !== undefined ? { password: entry.password } : {}) },
+        registry: kubeletRegistryCredential(entry),
         cri: undefined,
         key: `${base.secret}\0${entry.rawKey}`,
       };

@@ -3,7 +3,7 @@
 
 import { readFile } from "node:fs/promises";
 import { authConfigFor } from "../diagnose/index.js";
-import { CredentialError, describeCredential, matchCredentials, parseDockerConfigJson, type DockerConfig, type RegistryCredential } from "../registry/index.js";
+import { CredentialError, kubeletRegistryCredential, matchCredentials, parseDockerConfigJson, type DockerConfig, type RegistryCredential } from "../registry/index.js";
 import { type ImageReference } from "../../core/image/index.js";
 import type { AuthConfig } from "../runtime/index.js";
 
@@ -36,11 +36,7 @@ export class CredentialFiles {
       const keys = config.entries.map((e) => JSON.stringify(e.rawKey)).join(", ") || "no entries";
       return { kind: "unmatched", note: `${config.source} has no entry for ${ref.domain} (it has ${keys}), so the pull went without credentials` };
     }
-    const registry: RegistryCredential = { source: describeCredential(entry) };
-    // kubelet hands the runtime username/password only; a token-only entry is no credential to it.
-    if (entry.username !== undefined) registry.username = entry.username;
-    if (entry.password !== undefined) registry.password = entry.password;
-    return { kind: "chosen", credential: { registry, cri: authConfigFor(entry), key: `${path}\0${entry.rawKey}` } };
+    return { kind: "chosen", credential: { registry: kubeletRegistryCredential(entry), cri: authConfigFor(entry), key: `${path}\0${entry.rawKey}` } };
   }
 
   private load(path: string): Promise<DockerConfig | Error> {

@@ -4,4 +4,5 @@
 export { CredentialError, describeCredential, parseDockerConfigJson } from "./dockerconfig.js";
 export type { DockerConfig, ParseDockerConfigOptions, RegistryAuthEntry } from "./dockerconfig.js";
 export { parseSecretManifest } from "./secret.js";
+export { kubeletRegistryCredential, kubeletUserPassword } from "./kubelet-credential.js";
 export { DOCKER_HUB_AUTH_KEY, credentialKeyMismatch, matchCredentials, normalizeRegistryAuthKey } from "./keyring.js";

@@ -18,6 +18,7 @@ import { isAbsolute, join, posix, resolve } from "node:path";
 import type * as SmolToml from "smol-toml";
 import type { TomlTable, TomlValue } from "smol-toml";
 import { lazyModule } from "../../core/process/index.js";
+import { splitHostPort } from "../../core/net/index.js";
 
 const toml = lazyModule<typeof SmolToml>("smol-toml");
 
@@ -549,7 +550,7 @@ function defaultHost(domain: string, p: PartialHost, rules: Rules): RegistryHost
 /** resolver.go IsLocalhost: "localhost" or a loopback IP, after removing a port. */
 function isLocalhost(domain: string): boolean {
   let host = domain;
-  const split = goSplitHostPort(domain);
+  const split = splitHostPort(domain);
   if (split !== undefined) host = split.host;
   if (host === "localhost") return true;
   if (isIPv4(host)) return host.split(".")[0] === "127";
@@ -565,19 +566,7 @@ function isLocalhost(domain: string): boolean {
 }
 
 function splitPort(hostport: string): string {
-  return goSplitHostPort(hostport)?.port ?? "";
-}
-
-/** net.SplitHostPort: undefined where Go returns an error (no port, too many colons). */
-function goSplitHostPort(hostport: string): { host: string; port: string } | undefined {
-  if (hostport.startsWith("[")) {
-    const close = hostport.indexOf("]");
-    if (close < 0 || hostport[close + 1] !== ":") return undefined;
-    return { host: hostport.slice(1, close), port: hostport.slice(close + 2) };
-  }
-  const colon = hostport.lastIndexOf(":");
-  if (colon < 0 || hostport.indexOf(":") !== colon) return undefined;
-  return { host: hostport.slice(0, colon), port: hostport.slice(colon + 1) };
+  return splitHostPort(hostport)?.port ?? "";
 }
 
 /**

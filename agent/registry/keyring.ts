@@ -13,6 +13,7 @@ import { Buffer } from "node:buffer";
 
 import type { DockerConfig, RegistryAuthEntry } from "./dockerconfig.js";
 import type { ImageReference } from "../../core/image/index.js";
+import { splitHostPort, type HostPort } from "../../core/net/index.js";
 
 /** keyring.go's defaultRegistryHost: where `https://index.docker.io/v1/` ends up after normalization. */
 export const DOCKER_HUB_AUTH_KEY = "index.docker.io";
@@ -96,8 +97,8 @@ function keyMismatch(key: string, target: string): string | undefined {
   if (typeof glob === "string") return `kubelet cannot parse the key: ${glob}`;
   const image = parseGoUrl(`https://${target}`);
   if (typeof image === "string") return `the image name cannot be parsed as kubelet does: ${image}`;
-  const g = splitHostPort(glob.host);
-  const t = splitHostPort(image.host);
+  const g = splitOrWhole(glob.host);
+  const t = splitOrWhole(image.host);
   if (g.port !== t.port) {
     return `the port differs: the key has ${g.port === "" ? "no port" : `port ${g.port}`}, the image ${t.port === "" ? "none" : `port ${t.port}`} (ports must match exactly)`;
   }
@@ -186,25 +187,9 @@ function percentDecode(s: string): string | { problem: string } {
   return Buffer.from(bytes).toString("utf8");
 }
 
-/**
- * Go's net.SplitHostPort, falling back to the whole string with no port on error, as keyring.go
- * does: "reg.io:5000" → reg.io + 5000, "[::1]:5000" → ::1 + 5000, "reg.io" or "[::1]" → no port.
- */
-function splitHostPort(hostport: string): { host: string; port: string } {
-  if (hostport.startsWith("[")) {
-    const close = hostport.indexOf("]");
-    if (close < 0) return { host: hostport, port: "" };
-    const after = hostport.slice(close + 1);
-    if (!after.startsWith(":") || hostport.indexOf("]", close + 1) >= 0) return { host: hostport, port: "" };
-    const inner = hostport.slice(1, close);
-    if (inner.includes("[")) return { host: hostport, port: "" };
-    return { host: inner, port: after.slice(1) };
-  }
-  const colon = hostport.lastIndexOf(":");
-  if (colon < 0 || hostport.indexOf(":") !== colon || hostport.includes("[") || hostport.includes("]")) {
-    return { host: hostport, port: "" };
-  }
-  return { host: hostport.slice(0, colon), port: hostport.slice(colon + 1) };
+/** Go's net.SplitHostPort, falling back to the whole string with no port on error, as keyring.go does. */
+function splitOrWhole(hostport: string): HostPort {
+  return splitHostPort(hostport) ?? { host: hostport, port: "" };
 }
 
 /** One step of a host-label glob: "*" (any run without "/"), or one character passing `one`. */

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { splitHostPort } from "./host-port.js";
 
 export type Route = (req: IncomingMessage) => Promise<{ status: number; contentType: string; body: string }>;
 
@@ -7,9 +8,11 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
+/** A validated listen address (host:port, IPv6 in brackets) → host and port for listen(). */
 export function parseListen(listen: string): { host: string; port: number } {
-  const i = listen.lastIndexOf(":");
-  return { host: listen.slice(0, i).replace(/^\[|\]$/g, ""), port: Number(listen.slice(i + 1)) };
+  const split = splitHostPort(listen);
+  if (split === undefined) throw new Error(`listen address ${JSON.stringify(listen)}: expected host:port`);
+  return { host: split.host, port: Number(split.port) };
 }
 
 /**

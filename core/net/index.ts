@@ -1,2 +1,3 @@
 // Network plumbing both services share: the bounded HTTP server and host:port handling.
 export * from "./http-server.js";
+export * from "./host-port.js";
