@@ -1,7 +1,6 @@
 import { readFile } from "node:fs/promises";
 import {
   checkDockerHubQuota,
-  DOCKER_HUB_REGISTRY_URL,
   describeQuota,
   describeQuotaFailure,
   describeWindow,
@@ -12,7 +11,7 @@ import {
   type QuotaReading,
 } from "../agent/quota/index.js";
 import { CredentialError, describeCredential, matchCredentials, parseDockerConfigJson, RegistryError, type RegistryAuthEntry, type RegistryCredential } from "../agent/registry/index.js";
-import { parseReference } from "../core/image/index.js";
+import { DOCKER_HUB_REGISTRY_URL, parseReference } from "../core/image/index.js";
 import { DEFAULT_TIMEOUT_SECONDS } from "./defaults.js";
 import { EXIT_OK, EXIT_PROBLEM, UsageError } from "./errors.js";
 import type { VerbResult } from "./result.js";

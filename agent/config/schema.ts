@@ -2,6 +2,7 @@ import { z } from "zod";
 import { duration, LISTEN } from "../../core/config/index.js";
 import { lazyModule } from "../../core/process/index.js";
 import { protectionPatternProblem } from "../prune/index.js";
+import { DOCKER_HUB_REGISTRY_URL } from "../../core/image/index.js";
 
 const croner = lazyModule<typeof import("croner")>("croner");
 
@@ -76,7 +77,7 @@ export const configSchema = z.strictObject({
     .strictObject({
       enabled: z.boolean().default(true),
       interval: duration(10_000, 86_400_000).prefault("10m"),
-      registryUrl: z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).default("https://registry-1.docker.io"),
+      registryUrl: z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).default(DOCKER_HUB_REGISTRY_URL),
       dockerConfig: z.string().min(1).optional(),
       timeout: duration(100, 120_000).prefault("10s"),
     })

@@ -3,7 +3,7 @@
 // there). Each comes with a command to fix it where the pod's owner is known.
 
 import type { ContainerSpec, Pod } from "../kube/index.js";
-import { ImageReferenceError, tryParseReference, type ImageReference } from "../../core/image/index.js";
+import { DOCKER_HUB_DOMAIN, ImageReferenceError, tryParseReference, type ImageReference } from "../../core/image/index.js";
 import { podNamespace, pullSecretNames, type ContainerKind } from "./detect.js";
 
 export type HygieneKind = "latest-tag" | "always-pull-docker-hub" | "secret-missing" | "secret-other-namespace" | "invalid-reference";
@@ -26,7 +26,6 @@ export type SecretLookup =
   | { state: "missing"; elsewhere?: string[] }
   | { state: "unreadable"; reason: string };
 
-const DOCKER_HUB = "docker.io";
 const DEFAULT_TAG = "latest";
 
 /**
@@ -118,7 +117,7 @@ function latestTagRisk(ctx: PodContext, c: ContainerEntry, ref: ImageReference):
 }
 
 function alwaysPullDockerHubRisk(ctx: PodContext, c: ContainerEntry, ref: ImageReference): HygieneRisk | undefined {
-  if (ref.domain !== DOCKER_HUB) return undefined;
+  if (ref.domain !== DOCKER_HUB_DOMAIN) return undefined;
   const explicit = c.spec.imagePullPolicy;
   // kubelet's (and the API server's) default when the field is unset.
   const policy = explicit ?? (isMovingTag(ref) ? "Always" : "IfNotPresent");
@@ -193,7 +192,7 @@ function registryOption(pod: Pod): string {
   }
   const [only] = domains;
   if (domains.size !== 1 || only === undefined) return " --docker-server=<registry>";
-  return only === DOCKER_HUB ? "" : ` --docker-server=${only}`;
+  return only === DOCKER_HUB_DOMAIN ? "" : ` --docker-server=${only}`;
 }
 
 function pinFix(ctx: PodContext, c: ContainerEntry, ref: ImageReference): string {

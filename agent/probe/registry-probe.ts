@@ -10,6 +10,7 @@ import { probeDns } from "./dns.js";
 import { elapsedMs, ProbeError, unbracket } from "./probe-error.js";
 import { probeTcp } from "./tcp.js";
 import { probeTls, type TlsResult } from "./tls.js";
+import { DOCKER_HUB_LEGACY_DOMAIN } from "../../core/image/index.js";
 
 export type ProbeStepName = "dns" | "tcp" | "tls" | "ping";
 
@@ -85,7 +86,7 @@ export function registryDomain(text: string): string | Error {
   const ref = tryParseReference(`${text}/probe`);
   if (ref instanceof Error) return new Error(`registry ${JSON.stringify(text)} is not a valid registry host: ${ref.reason}`);
   // The parser takes a first part for a host only when it has ".", ":" or an upper-case letter, or is "localhost".
-  if (ref.domain !== text && text !== "index.docker.io") {
+  if (ref.domain !== text && text !== DOCKER_HUB_LEGACY_DOMAIN) {
     return new Error(`registry ${JSON.stringify(text)} is not a registry host: image references read a first part without "." or ":" (other than localhost) as a Docker Hub repository`);
   }
   return ref.domain;

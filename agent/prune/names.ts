@@ -1,4 +1,5 @@
 import { tryParseReference } from "../../core/image/index.js";
+import { DOCKER_HUB_DOMAIN, DOCKER_HUB_LEGACY_DOMAIN } from "../../core/image/index.js";
 
 /** The parts of a normalized reference that matching needs. */
 export interface RefParts {
@@ -36,13 +37,13 @@ function fastParts(ref: string): RefParts | undefined {
   const slash = ref.indexOf("/");
   if (slash <= 0) return undefined;
   const host = ref.slice(0, slash);
-  if (!(host.includes(".") || host.includes(":") || host === "localhost") || host === "index.docker.io") return undefined;
+  if (!(host.includes(".") || host.includes(":") || host === "localhost") || host === DOCKER_HUB_LEGACY_DOMAIN) return undefined;
   const at = ref.indexOf("@");
   const nameAndTag = at < 0 ? ref : ref.slice(0, at);
   const colon = nameAndTag.indexOf(":", nameAndTag.lastIndexOf("/") + 1);
   const repo = colon < 0 ? nameAndTag : nameAndTag.slice(0, colon);
   // Docker Hub official images need "library/" added, and a bare name needs ":latest": parser's job.
-  if (host === "docker.io" && !repo.includes("/", slash + 1)) return undefined;
+  if (host === DOCKER_HUB_DOMAIN && !repo.includes("/", slash + 1)) return undefined;
   if (colon < 0 && at < 0) return undefined;
   return {
     repo,

@@ -1,6 +1,7 @@
 import { tryParseReference } from "../../core/image/index.js";
 import { formatPolicyDuration } from "./age.js";
 import { refKeys, refParts } from "./names.js";
+import { DOCKER_HUB_DOMAIN, DOCKER_HUB_LEGACY_DOMAIN } from "../../core/image/index.js";
 
 export interface PrunePolicy {
   /** Prune when the image filesystem is at least this full (kubelet's measure). */
@@ -170,7 +171,7 @@ function compilePattern(raw: string): Compiled | string {
     const base = pattern.slice(0, -2);
     if (base.includes("*")) return WILDCARD_HELP;
     // The registry itself: every repository on Docker Hub, not just its official images.
-    if (base === "docker.io" || base === "index.docker.io") return { kind: "prefix", prefix: "docker.io/" };
+    if (base === DOCKER_HUB_DOMAIN || base === DOCKER_HUB_LEGACY_DOMAIN) return { kind: "prefix", prefix: `${DOCKER_HUB_DOMAIN}/` };
     // Parsing "<base>/x" normalizes the base exactly as it would be inside a reference.
     const probe = tryParseReference(`${base}/x`);
     if (probe instanceof Error) return probe.reason;

@@ -9,8 +9,8 @@ import { RegistryClient, RegistryError, type RegistryCredential } from "../regis
 import { tryParseReference } from "../../core/image/index.js";
 import { readQuotaHeaders, type QuotaHeaders } from "./headers.js";
 import type { QuotaReading } from "./reading.js";
+import { DOCKER_HUB_REGISTRY_URL } from "../../core/image/index.js";
 
-export const DOCKER_HUB_REGISTRY_URL = "https://registry-1.docker.io";
 export const QUOTA_CHECK_REPOSITORY = "ratelimitpreview/test";
 export const QUOTA_CHECK_REFERENCE = "latest";
 

@@ -1,6 +1,6 @@
 // The quota room: Docker Hub's pull quota, read with the documented check or from the headers of
 // any Docker Hub response, kept per source, and said in words. Other folders import only this file.
-export { checkDockerHubQuota, DOCKER_HUB_REGISTRY_URL, QUOTA_CHECK_REFERENCE, QUOTA_CHECK_REPOSITORY, QuotaError } from "./check.js";
+export { checkDockerHubQuota, QUOTA_CHECK_REFERENCE, QUOTA_CHECK_REPOSITORY, QuotaError } from "./check.js";
 export type { QuotaCheckOptions, QuotaErrorKind } from "./check.js";
 export { describeQuota, describeQuotaFailure, describeWindow, formatDuration, UNLIMITED_TEXT } from "./describe.js";
 export { readQuotaHeaders } from "./headers.js";

@@ -9,6 +9,7 @@
 import { Buffer } from "node:buffer";
 
 import { normalizeRegistryAuthKey } from "./keyring.js";
+import { DOCKER_HUB_API_HOST, DOCKER_HUB_AUTH_SERVER } from "../../core/image/index.js";
 
 export interface RegistryAuthEntry {
   /** The auths key as written in the file. */
@@ -69,7 +70,7 @@ export class CredentialError extends Error {
 }
 
 /** Docker Hub's key as `docker login` writes it; kubelet keeps it as "index.docker.io". */
-const DOCKER_HUB_LEGACY_KEY = "https://index.docker.io/v1/";
+const DOCKER_HUB_LEGACY_KEY = DOCKER_HUB_AUTH_SERVER;
 // Node-level files and Secrets larger than this are not credentials; parsing them only costs time.
 const MAX_CONFIG_CHARS = 4 * 1024 * 1024;
 
@@ -252,7 +253,7 @@ function readEntry(rawKey: string, value: Json, path: string, source: string, fa
         : "no username/password or auth, so kubelet sends no credentials for this key",
     );
   }
-  if (entry.key === "registry-1.docker.io") {
+  if (entry.key === DOCKER_HUB_API_HOST) {
     notes.push('kubelet does not match "registry-1.docker.io" to Docker Hub images; use "docker.io" or "https://index.docker.io/v1/"');
   }
   return entry;

@@ -19,6 +19,7 @@ import type * as SmolToml from "smol-toml";
 import type { TomlTable, TomlValue } from "smol-toml";
 import { lazyModule } from "../../core/process/index.js";
 import { splitHostPort } from "../../core/net/index.js";
+import { DOCKER_HUB_API_HOST, DOCKER_HUB_DOMAIN } from "../../core/image/index.js";
 
 const toml = lazyModule<typeof SmolToml>("smol-toml");
 
@@ -527,9 +528,9 @@ function fallbackApplies(hostport: string, rules: Rules): boolean {
 function defaultHost(domain: string, p: PartialHost, rules: Rules): RegistryHost {
   const filled: PartialHost = { ...p, path: "/v2", overridePath: false };
   delete filled.capabilities;
-  if (domain === "docker.io") {
+  if (domain === DOCKER_HUB_DOMAIN) {
     filled.scheme = "https";
-    filled.host = "registry-1.docker.io";
+    filled.host = DOCKER_HUB_API_HOST;
   } else if (isLocalhost(domain) && rules.localhost !== "none") {
     filled.host = domain;
     if (rules.localhost === "http") {

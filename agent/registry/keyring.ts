@@ -12,11 +12,11 @@
 import { Buffer } from "node:buffer";
 
 import type { DockerConfig, RegistryAuthEntry } from "./dockerconfig.js";
-import type { ImageReference } from "../../core/image/index.js";
+import { DOCKER_HUB_DOMAIN, DOCKER_HUB_LEGACY_DOMAIN, type ImageReference } from "../../core/image/index.js";
 import { splitHostPort, type HostPort } from "../../core/net/index.js";
 
 /** keyring.go's defaultRegistryHost: where `https://index.docker.io/v1/` ends up after normalization. */
-export const DOCKER_HUB_AUTH_KEY = "index.docker.io";
+export const DOCKER_HUB_AUTH_KEY = DOCKER_HUB_LEGACY_DOMAIN;
 
 /**
  * kubelet's `Add` normalization: "https://index.docker.io/v1/" → "index.docker.io",
@@ -88,7 +88,7 @@ function isDockerHubFallbackImage(repository: string): boolean {
   const first = slash < 0 ? repository : repository.slice(0, slash);
   if (first === "") return false;
   if (slash < 0) return true;
-  if (first === "docker.io" || first === DOCKER_HUB_AUTH_KEY) return true;
+  if (first === DOCKER_HUB_DOMAIN || first === DOCKER_HUB_AUTH_KEY) return true;
   return !first.includes(".") && !first.includes(":");
 }
 

@@ -157,10 +157,10 @@ export function parseReference(input: string): ImageReference {
  */
 export function registryOfImage(image: string): string {
   const slash = image.indexOf("/");
-  if (slash < 0) return image === "" ? "" : "docker.io";
+  if (slash < 0) return image === "" ? "" : DEFAULT_DOMAIN;
   const first = image.slice(0, slash);
-  if (!(first.includes(".") || first.includes(":") || first === "localhost" || first !== first.toLowerCase())) return "docker.io";
-  return first === "index.docker.io" ? "docker.io" : first;
+  if (!(first.includes(".") || first.includes(":") || first === "localhost" || first !== first.toLowerCase())) return DEFAULT_DOMAIN;
+  return first === LEGACY_DEFAULT_DOMAIN ? DEFAULT_DOMAIN : first;
 }
 
 export function tryParseReference(input: string): ImageReference | ImageReferenceError {
