@@ -164,7 +164,7 @@ export function rfc3339Seconds(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
-export interface AggregatorOptions {
+export interface CorrelatorOptions {
   /** An identical message is not written again sooner than this; default 60 s. */
   minRepeatMs?: number;
   /**
@@ -176,7 +176,7 @@ export interface AggregatorOptions {
   maxKeys?: number;
 }
 
-export type AggregateDecision =
+export type CorrelatorDecision =
   | { action: "create" }
   | { action: "patch"; name: string; patch: { count: number; lastTimestamp: string; message: string } }
   | { action: "skip" };
@@ -193,7 +193,7 @@ export const DEFAULT_MAX_AGE_MS = 3_600_000;
 export const DEFAULT_MAX_KEYS = 2048;
 
 /** Key of one stream of Events: one pod's container, one reason. */
-export function aggregationKey(podKey: string, container: string, reason: string): string {
+export function eventStreamKey(podKey: string, container: string, reason: string): string {
   return JSON.stringify([podKey, container, reason]);
 }
 
@@ -201,20 +201,20 @@ export function aggregationKey(podKey: string, container: string, reason: string
  * Turns repeated Events into one Event with a count, as kubelet's correlator does, so a failure
  * that lasts a day is one line in `kubectl describe` instead of a thousand.
  */
-export class EventAggregator {
+export class EventCorrelator {
   private readonly minRepeatMs: number;
   private readonly maxAgeMs: number;
   private readonly maxKeys: number;
   /** Map order is recency order. */
   private readonly streams = new Map<string, Posted>();
 
-  constructor(options: AggregatorOptions = {}) {
+  constructor(options: CorrelatorOptions = {}) {
     this.minRepeatMs = options.minRepeatMs ?? DEFAULT_MIN_REPEAT_MS;
     this.maxAgeMs = options.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
     this.maxKeys = Math.max(1, Math.floor(options.maxKeys ?? DEFAULT_MAX_KEYS));
   }
 
-  decide(key: string, message: string, now: number): AggregateDecision {
+  decide(key: string, message: string, now: number): CorrelatorDecision {
     const last = this.streams.get(key);
     if (last === undefined) return { action: "create" };
     this.touch(key, last);

@@ -11,7 +11,7 @@ import { registryOfImage, tryParseReference, type Platform } from "../../core/im
 import { checkPullSecrets, type SecretCheck } from "./revalidate.js";
 import type { PullFailure, Recovery, SecretCheckReport } from "../../core/protocol/index.js";
 import { countByKey, diagnosisKey, DiagnosisCache } from "./dedupe.js";
-import { buildEvent, diagnosisEventMessage, EventAggregator, recoveryEventMessage } from "./event.js";
+import { buildEvent, diagnosisEventMessage, EventCorrelator, eventStreamKey, recoveryEventMessage } from "./event.js";
 import { FailureTracker, type ClosedFailure, type OpenFailure } from "./failures.js";
 import { hygieneRisks, type HygieneRisk } from "./hygiene.js";
 import { bestPullMessage, isGenericBackoff } from "./message.js";
@@ -110,7 +110,7 @@ export class PodWatch {
   private readonly pods = new Map<string, Pod>();
   private readonly tracker = new FailureTracker({ maxClosed: 100 });
   private readonly diagnoses: DiagnosisCache<{ diagnosis?: Diagnosis; error?: string }>;
-  private readonly aggregator = new EventAggregator();
+  private readonly correlator = new EventCorrelator();
   private readonly secrets: SecretReader;
   private readonly findings = new Map<string, PullFailureFinding>();
   /** Failure → its diagnosis key, for the impact count. */
@@ -507,21 +507,21 @@ export class PodWatch {
   private async post(pod: Pod, failure: { podKey: string; namespace: string; pod: string; container: string; kind: OpenFailure["kind"] }, type: "Warning" | "Normal", reason: string, message: string): Promise<{ name: string; count: number } | undefined> {
     // Work that waited in the queue (a recovery, a Secret warning) may find the pod gone.
     if (!this.pods.has(failure.podKey)) return undefined;
-    const key = `${failure.podKey}/${failure.container}/${reason}`;
+    const key = eventStreamKey(failure.podKey, failure.container, reason);
     const now = this.now();
-    const decision = this.aggregator.decide(key, message, now);
+    const decision = this.correlator.decide(key, message, now);
     try {
       if (decision.action === "skip") return undefined;
       if (decision.action === "patch") {
         try {
           const patched = await this.opts.api.patchEvent(failure.namespace, decision.name, decision.patch);
-          this.aggregator.posted(key, decision.name, message, now);
+          this.correlator.posted(key, decision.name, message, now);
           this.totals.eventsPatched++;
           return { name: decision.name, count: patched.count ?? decision.patch.count };
         } catch (err) {
           if (!(err instanceof KubeApiError && err.status === 404)) throw err;
           // The Event is gone (the server's Event TTL, or someone deleted it): a new one is created.
-          this.aggregator.forget(key);
+          this.correlator.forget(key);
         }
       }
       const event = buildEvent({
@@ -537,7 +537,7 @@ export class PodWatch {
       });
       const created = await this.opts.api.createEvent(failure.namespace, event);
       const name = created.metadata.name || event.metadata.name;
-      this.aggregator.posted(key, name, message, now);
+      this.correlator.posted(key, name, message, now);
       this.totals.eventsCreated++;
       return { name, count: created.count ?? 1 };
     } catch (err) {

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import {
   buildEvent,
   diagnosisEventMessage,
-  EventAggregator,
+  EventCorrelator,
   formatElapsed,
   recoveryEventMessage,
 } from "../../agent/podwatch/event.js";
@@ -100,7 +100,7 @@ test("an Event is shaped like kubelet's: named after the pod, pointing at the co
 });
 
 test("the aggregator creates, skips an identical repeat, then patches with count 2", () => {
-  const agg = new EventAggregator();
+  const agg = new EventCorrelator();
   const key = "u-1/api/PullDiagnosis";
   assert.deepEqual(agg.decide(key, "not-found: a", T0), { action: "create" });
   agg.posted(key, "web-1.abc", "not-found: a", T0);
@@ -117,7 +117,7 @@ test("the aggregator creates, skips an identical repeat, then patches with count
 });
 
 test("after an hour without writes the Event may be gone, so a new one is created", () => {
-  const agg = new EventAggregator();
+  const agg = new EventCorrelator();
   agg.posted("k", "web-1.abc", "m", T0);
   assert.deepEqual(agg.decide("k", "m", T0 + 3_600_000), { action: "create" });
   agg.posted("k", "web-1.def", "m", T0 + 3_600_000);
@@ -126,7 +126,7 @@ test("after an hour without writes the Event may be gone, so a new one is create
 });
 
 test("the aggregator remembers a bounded number of keys", () => {
-  const agg = new EventAggregator({ maxKeys: 2 });
+  const agg = new EventCorrelator({ maxKeys: 2 });
   agg.posted("a", "e-a", "m", T0);
   agg.posted("b", "e-b", "m", T0);
   agg.posted("c", "e-c", "m", T0);
