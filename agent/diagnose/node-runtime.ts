@@ -3,7 +3,7 @@ import type { RegistryAuthEntry } from "../registry/index.js";
 import type { AuthConfig, RuntimeClient } from "../runtime/index.js";
 import type { NodeRuntime } from "./pipeline.js";
 
-/** kubelet passes Secret credentials as username/password only (REGISTRY_FACTS §4.4). */
+/** kubelet passes Secret credentials as username/password only (docs/facts/kubelet.md). */
 export function authConfigFor(entry: RegistryAuthEntry | undefined): AuthConfig | undefined {
   if (!entry) return undefined;
   const auth: AuthConfig = {};

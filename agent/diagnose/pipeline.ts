@@ -160,7 +160,7 @@ function credentialStep(run: Run, ref: ImageReference): ChosenCredential | undef
   run.facts.credential = described;
   const others = matches.length > 1 ? `; ${matches.length - 1} more matching entr${matches.length === 2 ? "y" : "ies"} would be tried after it` : "";
   run.record("credentials", true, started, `using ${described}${others}`);
-  // kubelet passes only username and password from pull Secrets (REGISTRY_FACTS §4.4), so
+  // kubelet passes only username and password from pull Secrets (docs/facts/kubelet.md), so
   // tokens in the entry are left out here too.
   const credential: RegistryCredential = { source: described };
   if (entry.username !== undefined) credential.username = entry.username;
