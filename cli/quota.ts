@@ -111,7 +111,7 @@ function checkRegistryUrl(raw: string): string {
 
 /**
  * The entry kubelet would use for a docker.io image. Only username and password count: kubelet
- * hands the runtime nothing else (REGISTRY_FACTS §4.4), so a token-only entry pulls anonymously
+ * hands the runtime nothing else (docs/facts/kubelet.md), so a token-only entry pulls anonymously
  * and the anonymous quota is the one those pulls spend.
  */
 async function chooseCredential(file: string | undefined): Promise<CredentialChoice> {

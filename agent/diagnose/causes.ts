@@ -1,5 +1,5 @@
 /**
- * The fixed set of answers diagnose and explain give (DESIGN.md, "Cause labels"). Reports, metrics
+ * The fixed set of answers diagnose and explain give (docs/contracts.md, "Cause labels"). Reports, metrics
  * and the aggregator group failures by these strings, so they are a contract: add, never rename.
  */
 export const CAUSES = [

@@ -1,5 +1,5 @@
 /**
- * Docker Hub's documented quota check (REGISTRY_FACTS §1.5): a pull token for
+ * Docker Hub's documented quota check (docs/facts/docker-hub.md): a pull token for
  * `ratelimitpreview/test`, then a HEAD of its `latest` manifest, whose ratelimit-* headers say
  * how many pulls are left. A HEAD uses no pull, so the check never spends what it measures;
  * for the same reason it never falls back to a GET.

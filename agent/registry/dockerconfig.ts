@@ -1,6 +1,6 @@
 /**
  * Reading `.dockerconfigjson` / `.dockercfg` credentials the way kubelet reads them
- * (kubernetes/kubernetes pkg/credentialprovider/config.go and keyring.go, REGISTRY_FACTS §4.1),
+ * (kubernetes/kubernetes pkg/credentialprovider/config.go and keyring.go, docs/facts/kubelet.md),
  * so that what pullmedic says about a pull Secret is what kubelet will do with it.
  *
  * Secret values never reach a message: errors name the key and the position of the problem only.

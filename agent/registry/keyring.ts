@@ -1,6 +1,6 @@
 /**
  * kubelet's choice of credentials for an image (kubernetes/kubernetes
- * pkg/credentialprovider/keyring.go, REGISTRY_FACTS §4.3): keys normalized without scheme and
+ * pkg/credentialprovider/keyring.go, docs/facts/kubelet.md): keys normalized without scheme and
  * /v1/ or /v2/, sorted reverse-lexicographically, matched per host label with shell globs, exact
  * port and a string-prefix path; with nothing matched, Docker Hub images fall back to the
  * "index.docker.io" key.

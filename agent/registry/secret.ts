@@ -1,6 +1,6 @@
 /**
  * Pull Secret manifests (YAML or JSON, as `kubectl get secret -o yaml|json` prints them or as
- * written for `kubectl apply`), read the way kubelet uses them (REGISTRY_FACTS §4.2): only type
+ * written for `kubectl apply`), read the way kubelet uses them (docs/facts/kubelet.md): only type
  * kubernetes.io/dockerconfigjson with key .dockerconfigjson, or kubernetes.io/dockercfg with key
  * .dockercfg. Any other combination kubelet skips without a word, which is exactly what a
  * diagnosis has to say out loud.

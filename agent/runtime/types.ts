@@ -1,6 +1,7 @@
 // TypeScript shapes of the CRI runtime.v1 messages pullmedic uses, as @grpc/proto-loader decodes
 // them with our options: camelCase fields, enums as their names, 64-bit integers as decimal
-// strings (so nanosecond timestamps keep their precision), defaults filled in.
+// strings (so nanosecond timestamps keep their precision), defaults filled in. What runtimes put in
+// these fields: docs/facts/cri.md.
 
 export interface ImageSpec {
   image: string;

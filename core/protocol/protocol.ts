@@ -4,10 +4,17 @@
 
 import { join } from "node:path";
 import type { ServiceClientConstructor, ServiceDefinition } from "@grpc/grpc-js";
+import type { Options as ProtoLoaderOptions } from "@grpc/proto-loader";
 import { findPackageRoot } from "../process/index.js";
 
 export const PROTOCOL = "pullmedic.v1";
 const PROTO_FILE = join("proto", "pullmedic", "v1", "pullmedic.proto");
+
+/**
+ * How proto-loader turns messages into the objects below. The interfaces in this file are checked
+ * against the proto with these options (test/architecture/proto.test.ts): change both together.
+ */
+export const PROTOCOL_LOAD_OPTIONS: ProtoLoaderOptions = { keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true };
 
 export interface Hello {
   node: string;
@@ -235,13 +242,7 @@ let cached: Promise<AggregatorProtocol> | undefined;
 export function loadAggregatorProtocol(): Promise<AggregatorProtocol> {
   cached ??= (async () => {
     const [grpc, protoLoader] = await Promise.all([import("@grpc/grpc-js"), import("@grpc/proto-loader")]);
-    const definition = await protoLoader.load(join(findPackageRoot(), PROTO_FILE), {
-      keepCase: false,
-      longs: Number,
-      enums: String,
-      defaults: true,
-      oneofs: true,
-    });
+    const definition = await protoLoader.load(join(findPackageRoot(), PROTO_FILE), PROTOCOL_LOAD_OPTIONS);
     const pkg = grpc.loadPackageDefinition(definition) as unknown as { pullmedic: { v1: { Aggregator: ServiceClientConstructor } } };
     const Client = pkg.pullmedic.v1.Aggregator;
     return { Client, service: Client.service };

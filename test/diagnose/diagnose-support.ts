@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runPullmedicJson } from "../support/cli.js";
 
-/** The JSON contract of `pullmedic diagnose --json` (DESIGN.md). */
+/** The JSON contract of `pullmedic diagnose --json` (docs/contracts.md). */
 export interface DiagnosisJson {
   image: string;
   cause: string;

@@ -16,7 +16,7 @@ function matchedKeys(cfg: DockerConfig | DockerConfig[], image: string): string[
   return matchCredentials(cfg, parseReference(image)).map((e) => e.rawKey);
 }
 
-// REGISTRY_FACTS §4.3 table, plus the edges of the same rules (keyring.go urlsMatch, isDefaultRegistryMatch).
+// The table of docs/facts/kubelet.md, plus the edges of the same rules (keyring.go urlsMatch, isDefaultRegistryMatch).
 const TABLE: { key: string; image: string; match: boolean; why?: RegExp }[] = [
   { key: "*.kubernetes.io", image: "abc.kubernetes.io/x", match: true },
   { key: "*.kubernetes.io", image: "kubernetes.io/x", match: false, why: /2 dot-separated parts.*has 3|has 3 .*has 2/ },
