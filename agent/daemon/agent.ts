@@ -5,10 +5,11 @@ import { VERSION } from "../../core/process/index.js";
 import { UsageTracker } from "../prune/index.js";
 import { QuotaTracker } from "../quota/index.js";
 import { createMetrics, NodeState } from "../report/index.js";
-import { CHECKS, CheckRecorder, type CheckContext } from "./checks/index.js";
+import { CHECKS, CheckRecorder, type CheckContext, type NodeFacts } from "./checks/index.js";
 import { agentRoutes, readiness, type Readiness } from "./endpoints.js";
 import { startKubeSide, type KubeSide } from "./kube-side.js";
-import { errorText, pause } from "./pause.js";
+import { errorText } from "./error-text.js";
+import { pause } from "./pause.js";
 import { PrepullRounds } from "./prepull-rounds.js";
 import { startReportSide, type ReportSide } from "./report-side.js";
 import { RuntimeHandle } from "./runtime-handle.js";
@@ -44,7 +45,7 @@ export async function startAgent(config: AgentConfig, log: Logger, opts: StartAg
   const shutdown = new AbortController();
   const recorder = new CheckRecorder(state, log);
   const prepull = new PrepullRounds({ config, runtime, quota, recorder, shutdown: shutdown.signal });
-  const facts: CheckContext["facts"] = { images: undefined, runtimeName: undefined };
+  const facts: NodeFacts = { images: undefined, runtimeName: undefined };
 
   // Serve first: /healthz must answer while the first checks still run.
   // The API side comes first: a kubeconfig problem stops the agent before it serves anything.

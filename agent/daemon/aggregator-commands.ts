@@ -5,7 +5,7 @@ import type { Logger } from "../../core/log/index.js";
 import { isFinalCommandState, type Command, type CommandUpdate } from "../../core/protocol/index.js";
 import type { PrepullImageStatus, PrepullTarget } from "../prepull/index.js";
 import type { NodeState } from "../report/index.js";
-import { errorText } from "./pause.js";
+import { errorText } from "./error-text.js";
 
 const MAX_TAKEN_COMMANDS = 1000;
 

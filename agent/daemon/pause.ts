@@ -3,7 +3,3 @@ export async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
   const { setTimeout: wait } = await import("node:timers/promises");
   return wait(ms, true, { signal }).catch(() => false);
 }
-
-export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

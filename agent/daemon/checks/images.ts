@@ -1,6 +1,6 @@
 import type { ImagesFinding } from "../../report/index.js";
 import { readNodeImages, type NodeImages } from "../../runtime/index.js";
-import { errorText } from "../pause.js";
+import { errorText } from "../error-text.js";
 import { periodic, type Check } from "./check.js";
 import type { CheckContext } from "./context.js";
 

@@ -11,6 +11,5 @@ import { quotaCheck } from "./quota.js";
 
 export const CHECKS: readonly CheckFactory[] = [diskCheck, imagesCheck, pruneCheck, prepullCheck, probesCheck, pullSecretsCheck, quotaCheck];
 
-export type { Check, CheckSpec } from "./check.js";
 export type { CheckContext, NodeFacts } from "./context.js";
 export { CheckRecorder } from "./recorder.js";

@@ -4,7 +4,7 @@ import type { Logger } from "../../../core/log/index.js";
 import { parseReference } from "../../../core/image/index.js";
 import { checkDockerHubQuota, describeQuota, type QuotaReading } from "../../quota/index.js";
 import { matchCredentials, parseDockerConfigJson, type RegistryCredential } from "../../registry/index.js";
-import { errorText } from "../pause.js";
+import { errorText } from "../error-text.js";
 import { periodic, type Check } from "./check.js";
 import type { CheckContext } from "./context.js";
 

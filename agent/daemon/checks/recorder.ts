@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import type { Logger } from "../../../core/log/index.js";
 import type { CheckName, CheckResults, NodeState } from "../../report/index.js";
-import { errorText } from "../pause.js";
+import { errorText } from "../error-text.js";
 
 /** What one run needs to be recorded: the check's name, its work, what is kept and how it reads. */
 export interface Recordable<N extends CheckName, T> {

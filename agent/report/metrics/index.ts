@@ -17,7 +17,6 @@ import { prepullMetrics } from "./prepull.js";
 import { pruneMetrics } from "./prune.js";
 import { registryProbeMetrics } from "./registry-probes.js";
 
-export type { PodWatchMetricsView, ReporterMetricsView } from "./family.js";
 
 const FAMILIES: readonly MetricFamily[] = [
   ...imageFsMetrics,
