@@ -8,8 +8,8 @@ export interface JobOptions {
 }
 
 export type Schedule =
-  /** Every `every` ms, each wait spread by the jitter (±10 %); the first run soon after start. */
-  | { readonly every: number }
+  /** Every `every` ms, each wait spread by `jitter` (a fraction, default 0.1); the first run soon after start. */
+  | { readonly every: number; readonly jitter?: number }
   /** On a cron pattern (croner). */
   | { readonly cron: string }
   /** One run at start, which shutdown waits for like any other. */
@@ -49,7 +49,7 @@ export class Scheduler {
   async schedule(job: ScheduledJob): Promise<void> {
     const when = job.schedule;
     const run = () => job.run();
-    if ("every" in when) this.every(job.name, when.every, run);
+    if ("every" in when) this.every(job.name, when.every, run, when.jitter === undefined ? {} : { jitter: when.jitter });
     else if ("cron" in when) await this.cron(job.name, when.cron, run);
     else void this.triggerOnce(job.name, run);
   }
