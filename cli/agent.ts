@@ -1,6 +1,6 @@
 import { loadConfig } from "../agent/config/index.js";
 import { ConfigError } from "../core/config/index.js";
-import { startAgent } from "../agent/daemon/agent.js";
+import { startAgent } from "../agent/daemon/index.js";
 import { createLogger, setLogger, type LogLevel } from "../core/log/index.js";
 import { UsageError } from "./errors.js";
 import { runUntilSignal } from "./until-signal.js";

@@ -5,13 +5,11 @@ import type { AgentConfig } from "../config/index.js";
 import { diagnoseImage, nodeRuntimeFrom } from "../diagnose/index.js";
 import { createKubeApi, loadKubeConnection, type KubeApi } from "../kube/index.js";
 import type { Logger } from "../../core/log/index.js";
-import type { ImageFilesystem } from "../probe/index.js";
 import { imageFsPressureCondition, NodeConditionWriter, PodWatch, registryUnreachableCondition, IMAGE_FS_PRESSURE, REGISTRY_UNREACHABLE, type WantedCondition } from "../podwatch/index.js";
 import type { QuotaTracker } from "../quota/index.js";
 import { nodePlatform } from "../../core/image/index.js";
-import type { ProbeFinding } from "../report/metrics.js";
-import type { NodeState } from "../report/node-state.js";
-import type { RuntimeHandle } from "./checks.js";
+import type { NodeState } from "../report/index.js";
+import type { RuntimeHandle } from "./runtime-handle.js";
 
 export interface KubeSide {
   api: KubeApi;
@@ -83,9 +81,9 @@ export async function startKubeSide(
       if (conditions === undefined) return;
       const disk = state.get("disk");
       const wanted: WantedCondition[] = [
-        { type: IMAGE_FS_PRESSURE, ...imageFsPressureCondition(disk?.ok ? state.result<ImageFilesystem[]>("disk") : undefined, config.kube.imageFsPressurePercent) },
+        { type: IMAGE_FS_PRESSURE, ...imageFsPressureCondition(disk?.ok ? state.result("disk") : undefined, config.kube.imageFsPressurePercent) },
       ];
-      if (config.probes.enabled) wanted.push({ type: REGISTRY_UNREACHABLE, ...registryUnreachableCondition(state.result<ProbeFinding[]>("probes")) });
+      if (config.probes.enabled) wanted.push({ type: REGISTRY_UNREACHABLE, ...registryUnreachableCondition(state.result("probes")) });
       await conditions.update(wanted);
     },
     stop: async () => {

@@ -7,6 +7,22 @@ export interface JobOptions {
   runNow?: boolean;
 }
 
+export type Schedule =
+  /** Every `every` ms, each wait spread by `jitter` (a fraction, default 0.1); the first run soon after start. */
+  | { readonly every: number; readonly jitter?: number }
+  /** On a cron pattern (croner). */
+  | { readonly cron: string }
+  /** One run at start, which shutdown waits for like any other. */
+  | { readonly atStart: true };
+
+/** A job and when it runs, as a check declares it. */
+export interface ScheduledJob {
+  /** Unique among jobs: used to trigger the job, and in shutdown's list of abandoned runs. */
+  readonly name: string;
+  readonly schedule: Schedule;
+  run(): Promise<void>;
+}
+
 interface Job {
   name: string;
   fn: () => Promise<void>;
@@ -28,6 +44,15 @@ export class Scheduler {
     private readonly log: Logger,
     private readonly random: () => number = Math.random,
   ) {}
+
+  /** Puts a declared job on its schedule. */
+  async schedule(job: ScheduledJob): Promise<void> {
+    const when = job.schedule;
+    const run = () => job.run();
+    if ("every" in when) this.every(job.name, when.every, run, when.jitter === undefined ? {} : { jitter: when.jitter });
+    else if ("cron" in when) await this.cron(job.name, when.cron, run);
+    else void this.triggerOnce(job.name, run);
+  }
 
   every(name: string, intervalMs: number, fn: () => Promise<void>, opts: JobOptions = {}): void {
     const jitter = opts.jitter ?? 0.1;

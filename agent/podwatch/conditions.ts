@@ -5,7 +5,7 @@
 import { humanBytes } from "../../core/text/index.js";
 import type { NodeCondition } from "../kube/index.js";
 import type { ImageFilesystem } from "../probe/index.js";
-import type { ProbeFinding } from "../report/metrics.js";
+import type { ProbeFinding } from "../report/index.js";
 import { rfc3339Seconds } from "./event.js";
 
 export const IMAGE_FS_PRESSURE = "ImageFsPressure";

@@ -2,12 +2,9 @@
 // in NodeState (and the pod watch's snapshot) to the wire shape. Bounded: lists are capped so a
 // node with thousands of failing pods still sends a report of reasonable size.
 
-import type { ImageFilesystem } from "../probe/index.js";
 import { registryOfImage } from "../../core/image/index.js";
 import type { RegistryProbe } from "../probe/index.js";
-import type { PrepullImageStatus } from "../prepull/index.js";
 import type { QuotaReading } from "../quota/index.js";
-import type { ImagesFinding, PruneFinding } from "./metrics.js";
 import type { NodeState } from "./node-state.js";
 import type { NodeReport, PullFailure, RegistryReport } from "../../core/protocol/index.js";
 
@@ -68,11 +65,11 @@ export function registryReport(p: RegistryProbe): RegistryReport {
 
 export function buildNodeReport(src: NodeReportSources): NodeReport {
   const { state } = src;
-  const disks = state.result<ImageFilesystem[]>("disk") ?? [];
-  const images = state.result<ImagesFinding>("images");
-  const probes = state.result<RegistryProbe[]>("probes") ?? [];
-  const prepull = state.result<PrepullImageStatus[]>("prepull") ?? [];
-  const prune = state.result<PruneFinding>("prune");
+  const disks = state.result("disk") ?? [];
+  const images = state.result("images");
+  const probes = state.result("probes") ?? [];
+  const prepull = state.result("prepull") ?? [];
+  const prune = state.result("prune");
   const diskCheck = state.get("disk");
   const checkErrors: Record<string, string> = {};
   for (const [name, record] of state.checkRecords()) if (!record.ok && record.error) checkErrors[name] = text(record.error);

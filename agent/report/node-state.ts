@@ -1,5 +1,7 @@
+import type { CheckName, CheckResults } from "./findings.js";
+
 /** The latest outcome of one periodic check, as /v1/state shows it. */
-export interface CheckRecord {
+export interface CheckRecord<T = CheckResults[CheckName]> {
   ok: boolean;
   /** When the latest run finished, ISO 8601. */
   at: string;
@@ -9,16 +11,32 @@ export interface CheckRecord {
   /** The latest run's failure, in words; absent when it succeeded. */
   error?: string;
   /** The latest successful finding; kept through later failures so the last good value stays visible. */
-  result?: unknown;
+  result?: T;
+}
+
+/** One run of a check as it is recorded: its result when it succeeded, its error when not. */
+export interface CheckOutcome<T> {
+  ok: boolean;
+  durationMs: number;
+  result?: T;
+  error?: string;
 }
 
 export interface NodeStateJson {
   node: string;
   version: string;
   startedAt: string;
-  checks: Record<string, CheckRecord>;
+  checks: Partial<Record<CheckName, CheckRecord>>;
   /** Live sections owned by long-running watchers (the pod watch), read when asked. */
   [section: string]: unknown;
+}
+
+/** Each check's record, typed by the check's name; key order is the order checks first ran. */
+type CheckRecords = { [N in CheckName]?: CheckRecord<CheckResults[N]> };
+
+/** Writes one check's record; typed over the check's name alone, which the compiler needs to see it fits. */
+function store<N extends CheckName>(records: { [K in N]?: CheckRecord<CheckResults[K]> }, check: N, record: CheckRecord<CheckResults[N]>): void {
+  records[check] = record;
 }
 
 /**
@@ -27,7 +45,7 @@ export interface NodeStateJson {
  */
 export class NodeState {
   readonly startedAt: string;
-  private readonly checks = new Map<string, CheckRecord>();
+  private readonly checks: CheckRecords = {};
   private readonly sections = new Map<string, () => unknown>();
 
   constructor(
@@ -38,9 +56,9 @@ export class NodeState {
     this.startedAt = new Date(now()).toISOString();
   }
 
-  record(check: string, outcome: { ok: boolean; durationMs: number; result?: unknown; error?: string }): CheckRecord {
-    const before = this.checks.get(check);
-    const next: CheckRecord = {
+  record<N extends CheckName>(check: N, outcome: CheckOutcome<CheckResults[N]>): CheckRecord<CheckResults[N]> {
+    const before = this.get(check);
+    const next: CheckRecord<CheckResults[N]> = {
       ok: outcome.ok,
       at: new Date(this.now()).toISOString(),
       durationMs: Math.round(outcome.durationMs * 10) / 10,
@@ -50,22 +68,22 @@ export class NodeState {
     if (outcome.error !== undefined) next.error = outcome.error;
     const result = outcome.ok ? outcome.result : before?.result;
     if (result !== undefined) next.result = result;
-    this.checks.set(check, next);
+    store(this.checks, check, next);
     return next;
   }
 
   /** Every check's latest record, without reading the live sections toJSON() includes. */
   checkRecords(): [string, CheckRecord][] {
-    return [...this.checks];
+    return Object.entries(this.checks).flatMap(([name, record]): [string, CheckRecord][] => (record === undefined ? [] : [[name, record]]));
   }
 
-  get(check: string): CheckRecord | undefined {
-    return this.checks.get(check);
+  get<N extends CheckName>(check: N): CheckRecord<CheckResults[N]> | undefined {
+    return this.checks[check];
   }
 
-  /** The latest successful result of a check, typed by the caller who knows what it stored. */
-  result<T>(check: string): T | undefined {
-    return this.checks.get(check)?.result as T | undefined;
+  /** The latest successful result of a check. */
+  result<N extends CheckName>(check: N): CheckResults[N] | undefined {
+    return this.checks[check]?.result;
   }
 
   /**
@@ -77,12 +95,8 @@ export class NodeState {
     this.sections.set(section, read);
   }
 
-  section<T>(name: string): T | undefined {
-    return this.sections.get(name)?.() as T | undefined;
-  }
-
   toJSON(): NodeStateJson {
-    const out: NodeStateJson = { node: this.node, version: this.version, startedAt: this.startedAt, checks: Object.fromEntries(this.checks) };
+    const out: NodeStateJson = { node: this.node, version: this.version, startedAt: this.startedAt, checks: { ...this.checks } };
     for (const [name, read] of this.sections) out[name] = read();
     return out;
   }

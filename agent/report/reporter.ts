@@ -132,6 +132,15 @@ interface Failure {
 
 type State = "idle" | "connecting" | "open" | "backoff" | "stopped";
 
+/** What a connection attempt needs before it opens a stream. */
+interface Setup {
+  grpc: typeof import("@grpc/grpc-js");
+  Client: Awaited<ReturnType<typeof loadAggregatorProtocol>>["Client"];
+  service: ServiceDefinition;
+  token: string | undefined;
+  credentials: import("@grpc/grpc-js").ChannelCredentials;
+}
+
 interface GrpcLikeStatus {
   code?: unknown;
   details?: unknown;
@@ -264,63 +273,22 @@ export class Reporter {
     if (round > 1) this.counters.reconnects++;
     this.log("debug", `connecting to the aggregator at ${this.opts.address} (attempt ${this.attempt + 1})`);
 
-    let grpc: typeof import("@grpc/grpc-js");
-    let service: ServiceDefinition;
-    let Client: Awaited<ReturnType<typeof loadAggregatorProtocol>>["Client"];
-    let token: string | undefined;
-    let credentials: import("@grpc/grpc-js").ChannelCredentials;
-    try {
-      [grpc, { Client, service }] = await Promise.all([import("@grpc/grpc-js"), loadAggregatorProtocol()]);
-      try {
-        token = (await this.opts.token()) || undefined;
-      } catch (e) {
-        throw new SetupError("token", `cannot read the aggregator token: ${errorText(e)}`);
-      }
-      this.token = token;
-      if (this.opts.caFile !== undefined) {
-        let ca: Buffer;
-        try {
-          ca = await readFile(this.opts.caFile);
-        } catch (e) {
-          throw new SetupError("ca-file", `cannot read the aggregator CA file ${this.opts.caFile}: ${errorText(e)}`);
-        }
-        credentials = grpc.credentials.createSsl(ca);
-      } else {
-        credentials = grpc.credentials.createInsecure();
-      }
-    } catch (e) {
-      const failure = e instanceof SetupError ? { key: e.key, message: e.message } : { key: "setup", message: `cannot set up the aggregator connection: ${errorText(e)}` };
-      this.state = "idle";
-      this.failed(failure, false);
-      return;
-    }
+    const setup = await this.setUp();
+    if (setup === undefined) return;
     if (this.state !== "connecting") return; // stop() finished meanwhile
 
-    const connectMethod = service["Connect"];
+    const connectMethod = setup.service["Connect"];
     const serialize = connectMethod
       ? (m: AgentMessage) => connectMethod.requestSerialize(m)
       : (m: AgentMessage) => Buffer.from(JSON.stringify(m));
     this.serializer = serialize;
 
-    const metadata = new grpc.Metadata();
-    if (token !== undefined) metadata.set("authorization", `Bearer ${token}`);
-    let client: InstanceType<typeof Client>;
-    let call: ClientDuplexStream<AgentMessage, AggregatorMessage>;
-    try {
-      client = new Client(this.opts.address, credentials, CHANNEL_OPTIONS);
-      const open = client["Connect"] as ((m: typeof metadata) => ClientDuplexStream<AgentMessage, AggregatorMessage>) | undefined;
-      if (typeof open !== "function") throw new Error("the loaded proto has no Aggregator.Connect");
-      call = open.call(client, metadata);
-    } catch (e) {
-      this.state = "idle";
-      this.failed({ key: "client", message: `cannot open a stream to the aggregator at ${this.opts.address}: ${errorText(e)}` }, false);
-      return;
-    }
-
+    const opened = this.openCall(setup);
+    if (opened === undefined) return;
     const s: Stream = {
       round,
-      call,
-      client,
+      call: opened.call,
+      client: opened.client,
       serialize,
       blocked: false,
       reportDue: false,
@@ -333,6 +301,66 @@ export class Reporter {
     };
     this.stream = s;
     this.state = "open";
+    this.listen(s);
+    this.write(s, {
+      hello: {
+        node: this.opts.node,
+        agentVersion: this.opts.agentVersion,
+        bootId: this.bootId,
+        reportIntervalSeconds: Math.max(1, Math.ceil(this.opts.intervalMs / 1000)),
+        protocol: PROTOCOL,
+      },
+    });
+    if (!this.stopping) this.sendReport(s);
+    this.flush(s);
+  }
+
+  /** grpc-js and the protocol loaded, the token read, the credentials made; undefined when that failed (said and retried). */
+  private async setUp(): Promise<Setup | undefined> {
+    try {
+      const [grpc, { Client, service }] = await Promise.all([import("@grpc/grpc-js"), loadAggregatorProtocol()]);
+      let token: string | undefined;
+      try {
+        token = (await this.opts.token()) || undefined;
+      } catch (e) {
+        throw new SetupError("token", `cannot read the aggregator token: ${errorText(e)}`);
+      }
+      this.token = token;
+      if (this.opts.caFile === undefined) return { grpc, Client, service, token, credentials: grpc.credentials.createInsecure() };
+      let ca: Buffer;
+      try {
+        ca = await readFile(this.opts.caFile);
+      } catch (e) {
+        throw new SetupError("ca-file", `cannot read the aggregator CA file ${this.opts.caFile}: ${errorText(e)}`);
+      }
+      return { grpc, Client, service, token, credentials: grpc.credentials.createSsl(ca) };
+    } catch (e) {
+      const failure = e instanceof SetupError ? { key: e.key, message: e.message } : { key: "setup", message: `cannot set up the aggregator connection: ${errorText(e)}` };
+      this.state = "idle";
+      this.failed(failure, false);
+      return undefined;
+    }
+  }
+
+  /** A channel of its own and the Connect call on it; undefined when that failed (said and retried). */
+  private openCall(setup: Setup): { client: InstanceType<Setup["Client"]>; call: ClientDuplexStream<AgentMessage, AggregatorMessage> } | undefined {
+    const metadata = new setup.grpc.Metadata();
+    if (setup.token !== undefined) metadata.set("authorization", `Bearer ${setup.token}`);
+    try {
+      const client = new setup.Client(this.opts.address, setup.credentials, CHANNEL_OPTIONS);
+      const open = client["Connect"] as ((m: typeof metadata) => ClientDuplexStream<AgentMessage, AggregatorMessage>) | undefined;
+      if (typeof open !== "function") throw new Error("the loaded proto has no Aggregator.Connect");
+      return { client, call: open.call(client, metadata) };
+    } catch (e) {
+      this.state = "idle";
+      this.failed({ key: "client", message: `cannot open a stream to the aggregator at ${this.opts.address}: ${errorText(e)}` }, false);
+      return undefined;
+    }
+  }
+
+  /** Follows what happens on the stream; gives it up if its channel does not connect in time. */
+  private listen(s: Stream): void {
+    const { call, client } = s;
     call.on("metadata", () => {
       s.responded = true;
     });
@@ -349,18 +377,6 @@ export class Reporter {
       };
       call.cancel();
     }, CONNECT_TIMEOUT_MS);
-
-    this.write(s, {
-      hello: {
-        node: this.opts.node,
-        agentVersion: this.opts.agentVersion,
-        bootId: this.bootId,
-        reportIntervalSeconds: Math.max(1, Math.ceil(this.opts.intervalMs / 1000)),
-        protocol: PROTOCOL,
-      },
-    });
-    if (!this.stopping) this.sendReport(s);
-    this.flush(s);
   }
 
   private onMessage(s: Stream, m: AggregatorMessage): void {

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createMetrics, type PruneFinding } from "../../agent/report/metrics.js";
+import { createMetrics, type PruneFinding } from "../../agent/report/index.js";
 import { NodeState } from "../../agent/report/node-state.js";
 
 // What a Prometheus server scraping the agent reads: types as the names promise.

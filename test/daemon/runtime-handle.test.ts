@@ -4,7 +4,7 @@ import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { RuntimeHandle } from "../../agent/daemon/checks.js";
+import { RuntimeHandle } from "../../agent/daemon/runtime-handle.js";
 
 // The agent's checks share one runtime connection. The disk and images checks start together,
 // so the first two calls come before any connection exists.

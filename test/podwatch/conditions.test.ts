@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { NodeCondition } from "../../agent/kube/types.js";
 import type { ImageFilesystem } from "../../agent/probe/disk.js";
-import type { ProbeFinding } from "../../agent/report/metrics.js";
+import type { ProbeFinding } from "../../agent/report/index.js";
 import {
   IMAGE_FS_PRESSURE,
   imageFsPressureCondition,

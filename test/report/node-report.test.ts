@@ -12,7 +12,15 @@ test("a report carries disk, images, registries, quota, pre-pull, failures and c
   state.record("disk", {
     ok: true,
     durationMs: 1,
-    result: [{ mountpoint: "/var/lib/containerd", host: { capacityBytes: 100, availableBytes: 20, usedPercent: 80, inodesFree: 5 } }],
+    result: [
+      {
+        mountpoint: "/var/lib/containerd",
+        runtimeUsedBytes: undefined,
+        runtimeInodesUsed: undefined,
+        hostError: undefined,
+        host: { mount: undefined, device: undefined, fsType: undefined, capacityBytes: 100, availableBytes: 20, freeBytes: 20, usedPercent: 80, inodesTotal: 10, inodesFree: 5, inodesUsedPercent: 50 },
+      },
+    ],
   });
   state.record("images", { ok: true, durationMs: 1, result: { count: 12, bytes: 3000, inUse: 4, pinned: 1, sandboxImage: "registry.k8s.io/pause:3.10" } });
   state.record("probes", {

@@ -1,11 +1,7 @@
 import type { AgentConfig } from "../config/index.js";
-import { humanBytes } from "../../core/text/index.js";
-import type { Logger } from "../../core/log/index.js";
-import { readImageFilesystems, type ImageFilesystem } from "../probe/index.js";
-import { readNodeImages, RuntimeClient, type NodeImages } from "../runtime/index.js";
-import type { ImagesFinding } from "../report/metrics.js";
+import { RuntimeClient } from "../runtime/index.js";
 
-/** What every check needs: the config, a log, and the runtime when it can be reached. */
+/** The container runtime every check shares, connected when it can be reached. */
 export class RuntimeHandle {
   private client: Promise<RuntimeClient> | undefined;
   private connected: RuntimeClient | undefined;
@@ -56,34 +52,3 @@ export class RuntimeHandle {
     this.client = undefined;
   }
 }
-
-export async function diskCheck(runtime: RuntimeHandle): Promise<ImageFilesystem[]> {
-  return readImageFilesystems(await runtime.get());
-}
-
-export function describeDisk(filesystems: ImageFilesystem[]): string {
-  return filesystems
-    .map((fs) => (fs.host ? `${fs.mountpoint}: ${fs.host.usedPercent} % used, ${humanBytes(fs.host.availableBytes)} free` : `${fs.mountpoint}: ${fs.hostError ?? "no host figures"}`))
-    .join("; ");
-}
-
-export function highestUsedPercent(filesystems: ImageFilesystem[]): number | undefined {
-  const used = filesystems.flatMap((fs) => (fs.host ? [fs.host.usedPercent] : []));
-  return used.length ? Math.max(...used) : undefined;
-}
-
-export async function imagesCheck(runtime: RuntimeHandle): Promise<NodeImages> {
-  return readNodeImages(await runtime.get());
-}
-
-export function imagesFinding(node: NodeImages): ImagesFinding {
-  return {
-    count: node.images.length,
-    bytes: node.images.reduce((s, i) => s + i.sizeBytes, 0),
-    inUse: node.images.filter((i) => i.usedBy.length > 0).length,
-    pinned: node.images.filter((i) => i.pinned).length,
-    sandboxImage: node.sandboxImage ?? null,
-  };
-}
-
-export type { Logger };

@@ -1,0 +1,36 @@
+// What the agent serves: health, readiness, metrics, its state and its node report.
+
+import type { Route } from "../../core/net/index.js";
+import type { QuotaTracker } from "../quota/index.js";
+import type { Metrics, NodeState } from "../report/index.js";
+import type { ReportSide } from "./report-side.js";
+
+export interface Readiness {
+  ready: boolean;
+  reasons: string[];
+}
+
+/** Ready: the runtime reachable, the first disk check done and the first images check succeeded. */
+export function readiness(state: NodeState): Readiness {
+  const reasons: string[] = [];
+  const disk = state.get("disk");
+  if (!disk) reasons.push("the first disk check has not finished");
+  else if (!disk.ok) reasons.push(`runtime or disk check failing: ${disk.error ?? "unknown"}`);
+  if (!state.get("images")?.ok) reasons.push("the first images check has not succeeded");
+  return { ready: reasons.length === 0, reasons };
+}
+
+export function agentRoutes(src: { state: NodeState; quota: QuotaTracker; metrics: Metrics; reporting: ReportSide }): Record<string, Route> {
+  const { state, quota, metrics, reporting } = src;
+  const json = (body: unknown) => ({ status: 200, contentType: "application/json", body: `${JSON.stringify(body)}\n` });
+  return {
+    "/healthz": async () => ({ status: 200, contentType: "text/plain", body: "ok\n" }),
+    "/readyz": async () => {
+      const r = readiness(state);
+      return { status: r.ready ? 200 : 503, contentType: "text/plain", body: r.ready ? "ready\n" : `not ready: ${r.reasons.join("; ")}\n` };
+    },
+    "/metrics": async () => ({ status: 200, contentType: metrics.contentType, body: await metrics.render() }),
+    "/v1/state": async () => json({ ...state.toJSON(), ready: readiness(state).ready, quota: quota.bySource(), ...(reporting.status() ? { report: reporting.status() } : {}) }),
+    "/v1/report": async () => json(reporting.report()),
+  };
+}
