@@ -8,7 +8,7 @@
 
 import { DecodeError, decodeList, decodePod, decodeWatchLine, resourceVersionOf } from "./decode.js";
 import { KubeApiError, reasonForStatus } from "./errors.js";
-import { showPath, type KubeHttp, type KubeRequest } from "./http.js";
+import { showPath, type KubeHttp, type KubeRequest, type LogFn } from "./http.js";
 import { LineSplitter } from "./lines.js";
 import type { KubeApi, Pod, PodWatchEvent, WatchStatus } from "./types.js";
 
@@ -62,7 +62,50 @@ function message(err: unknown): string {
 
 export async function watchPods(http: KubeHttp, settings: WatchSettings, options: WatchOptions): Promise<void> {
   const signal = AbortSignal.any([options.signal, http.closedSignal]);
-  const log = http.log;
+  const ctx: WatchContext = { http, settings, selector: `spec.nodeName=${options.nodeName}`, signal, log: http.log, ...guardedObservers(http.log, options) };
+  const state: WatchState = { resourceVersion: undefined, attempt: 0, quickEnds: 0 };
+  while (!signal.aborted) {
+    const round: Round = { phase: "list", started: Date.now(), delivered: false, ended: false };
+    try {
+      await watchRound(ctx, state, round);
+    } catch (err) {
+      if (signal.aborted) break;
+      await recover(ctx, state, round, err);
+    }
+  }
+}
+
+/** What does not change while the pod watch runs; `status` and `emit` only log their observers' failures. */
+interface WatchContext {
+  http: KubeHttp;
+  settings: WatchSettings;
+  selector: string;
+  signal: AbortSignal;
+  log: LogFn;
+  status: (s: WatchStatus) => void;
+  emit: (e: PodWatchEvent) => void;
+}
+
+/** What one round hands to the next. */
+interface WatchState {
+  /** Where the next watch resumes; undefined means list the pods first. */
+  resourceVersion: string | undefined;
+  /** The back-off's attempt counter, reset when a watch connects. */
+  attempt: number;
+  /** Watches in a row that ended or failed at once without delivering anything. */
+  quickEnds: number;
+}
+
+/** One round: a list when there is no version to resume from, then one watch request. */
+interface Round {
+  phase: "list" | "watch";
+  started: number;
+  delivered: boolean;
+  /** Whether the watch ended on its own (its quick end is counted there, not again as a failure). */
+  ended: boolean;
+}
+
+function guardedObservers(log: LogFn, options: WatchOptions): Pick<WatchContext, "status" | "emit"> {
   const status = (s: WatchStatus): void => {
     try {
       options.onStatus?.(s);
@@ -78,80 +121,85 @@ export async function watchPods(http: KubeHttp, settings: WatchSettings, options
       log("warn", `pod watch: the event handler failed on a ${e.type} event: ${message(err)}`);
     }
   };
-  const selector = `spec.nodeName=${options.nodeName}`;
-  let resourceVersion: string | undefined;
-  let attempt = 0;
-  let quickEnds = 0;
+  return { status, emit };
+}
 
-  while (!signal.aborted) {
-    let phase: "list" | "watch" = "list";
-    let started = Date.now();
-    let delivered = false;
-    /** Whether the watch ended on its own (its quick end is counted there, not again as a failure). */
-    let ended = false;
-    try {
-      if (resourceVersion === undefined) {
-        status({ state: "listing" });
-        const listed = await listPods(http, settings, selector, signal, (error) => status({ state: "skipped", error }));
-        resourceVersion = listed.resourceVersion;
-        emit({ type: "sync", pods: listed.pods, resourceVersion });
-      }
-      phase = "watch";
-      started = Date.now();
-      const outcome = await watchOnce(http, settings, selector, resourceVersion, signal, {
-        connected: (rv) => {
-          attempt = 0;
-          status({ state: "watching", resourceVersion: rv });
-        },
-        event: (e) => {
-          delivered = true;
-          resourceVersion = e.resourceVersion;
-          emit(e);
-        },
-        bookmark: (rv) => {
-          delivered = true;
-          resourceVersion = rv;
-          status({ state: "bookmark", resourceVersion: rv });
-        },
-        skipped: (error, rv) => {
-          if (rv !== undefined) resourceVersion = rv;
-          status({ state: "skipped", error });
-        },
-      });
-      if (signal.aborted) break;
-      ended = true;
-      quickEnds = outcome.delivered || Date.now() - started >= QUICK_END_MS ? 0 : quickEnds + 1;
-      if (outcome.end === "expired") {
-        status({ state: "expired", resourceVersion: resourceVersion ?? "" });
-        log("info", `pod watch: resourceVersion ${resourceVersion ?? ""} expired; listing the pods again`);
-        resourceVersion = undefined;
-      } else {
-        log("debug", `pod watch: the server ended the watch at resourceVersion ${resourceVersion}; watching on`);
-      }
-      if (quickEnds >= QUICK_ENDS_ALLOWED) throw new Error(`the server ended ${quickEnds} watches in a row as soon as they started`);
-    } catch (err) {
-      if (signal.aborted) break;
-      if (phase === "watch" && !ended) {
-        // A watch that is accepted and then fails at once (a proxy cutting every stream) resets
-        // the attempts when it connects; counted as a quick end, it still backs off further each time.
-        quickEnds = delivered || Date.now() - started >= QUICK_END_MS ? 0 : quickEnds + 1;
-      }
-      if (err instanceof KubeApiError && err.status === 410 && phase === "watch") {
-        // An HTTP 410 on the watch request: the version is too old to resume from.
-        status({ state: "expired", resourceVersion: resourceVersion ?? "" });
-        resourceVersion = undefined;
-        if (quickEnds < QUICK_ENDS_ALLOWED) continue;
-      }
-      // Attempts reset when a watch connects; a server that keeps ending watches at once still backs off further.
-      attempt = Math.max(attempt + 1, quickEnds - QUICK_ENDS_ALLOWED + 1);
-      const retryAfter = err instanceof KubeApiError ? err.retryAfterSeconds : undefined;
-      const delayMs = backoffDelay(attempt, settings.backoffBaseMs, settings.backoffMaxMs, retryAfter);
-      const error = http.scrub(message(err));
-      status({ state: "retrying", error, delayMs, attempt });
-      log(attempt <= 1 ? "info" : "warn", `pod watch: ${error}; retrying in ${delayMs} ms (attempt ${attempt})`);
-      await sleep(delayMs, signal);
-    }
+/** A list if needed, then one watch read to its end; what ends the round other than the server closing the watch throws. */
+async function watchRound(ctx: WatchContext, state: WatchState, round: Round): Promise<void> {
+  const { http, settings, selector, signal, status, log } = ctx;
+  let from = state.resourceVersion;
+  if (from === undefined) {
+    status({ state: "listing" });
+    const listed = await listPods(http, settings, selector, signal, (error) => status({ state: "skipped", error }));
+    from = state.resourceVersion = listed.resourceVersion;
+    ctx.emit({ type: "sync", pods: listed.pods, resourceVersion: from });
   }
+  round.phase = "watch";
+  round.started = Date.now();
+  const outcome = await watchOnce(http, settings, selector, from, signal, roundHandlers(ctx, state, round));
+  if (signal.aborted) return;
+  round.ended = true;
+  state.quickEnds = countQuickEnd(state.quickEnds, outcome.delivered, round.started);
+  if (outcome.end === "expired") {
+    status({ state: "expired", resourceVersion: state.resourceVersion ?? "" });
+    log("info", `pod watch: resourceVersion ${state.resourceVersion ?? ""} expired; listing the pods again`);
+    state.resourceVersion = undefined;
+  } else {
+    log("debug", `pod watch: the server ended the watch at resourceVersion ${state.resourceVersion}; watching on`);
+  }
+  if (state.quickEnds >= QUICK_ENDS_ALLOWED) throw new Error(`the server ended ${state.quickEnds} watches in a row as soon as they started`);
+}
+
+/** The watch's callbacks: they carry the version forward, mark the round as having delivered, and reset the back-off on connecting. */
+function roundHandlers(ctx: WatchContext, state: WatchState, round: Round): WatchHandlers {
+  return {
+    connected: (rv) => {
+      state.attempt = 0;
+      ctx.status({ state: "watching", resourceVersion: rv });
+    },
+    event: (e) => {
+      round.delivered = true;
+      state.resourceVersion = e.resourceVersion;
+      ctx.emit(e);
+    },
+    bookmark: (rv) => {
+      round.delivered = true;
+      state.resourceVersion = rv;
+      ctx.status({ state: "bookmark", resourceVersion: rv });
+    },
+    skipped: (error, rv) => {
+      if (rv !== undefined) state.resourceVersion = rv;
+      ctx.status({ state: "skipped", error });
+    },
+  };
+}
+
+/** A watch that delivered something or lasted QUICK_END_MS ends the run of quick ends; otherwise it adds to it. */
+function countQuickEnd(quickEnds: number, delivered: boolean, started: number): number {
+  return delivered || Date.now() - started >= QUICK_END_MS ? 0 : quickEnds + 1;
+}
+
+/** After a failed round: a 410 on the watch lists afresh at once (unless watches keep ending at once); anything else backs off. */
+async function recover(ctx: WatchContext, state: WatchState, round: Round, err: unknown): Promise<void> {
+  if (round.phase === "watch" && !round.ended) {
+    // A watch that is accepted and then fails at once (a proxy cutting every stream) resets
+    // the attempts when it connects; counted as a quick end, it still backs off further each time.
+    state.quickEnds = countQuickEnd(state.quickEnds, round.delivered, round.started);
+  }
+  if (err instanceof KubeApiError && err.status === 410 && round.phase === "watch") {
+    // An HTTP 410 on the watch request: the version is too old to resume from.
+    ctx.status({ state: "expired", resourceVersion: state.resourceVersion ?? "" });
+    state.resourceVersion = undefined;
+    if (state.quickEnds < QUICK_ENDS_ALLOWED) return;
+  }
+  // Attempts reset when a watch connects; a server that keeps ending watches at once still backs off further.
+  state.attempt = Math.max(state.attempt + 1, state.quickEnds - QUICK_ENDS_ALLOWED + 1);
+  const retryAfter = err instanceof KubeApiError ? err.retryAfterSeconds : undefined;
+  const delayMs = backoffDelay(state.attempt, ctx.settings.backoffBaseMs, ctx.settings.backoffMaxMs, retryAfter);
+  const error = ctx.http.scrub(message(err));
+  ctx.status({ state: "retrying", error, delayMs, attempt: state.attempt });
+  ctx.log(state.attempt <= 1 ? "info" : "warn", `pod watch: ${error}; retrying in ${delayMs} ms (attempt ${state.attempt})`);
+  await sleep(delayMs, ctx.signal);
 }
 
 /** Every page of the node's pods; a continue token that expired (410) restarts the list from the first page. */

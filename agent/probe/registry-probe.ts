@@ -233,18 +233,38 @@ async function reachHost(host: RegistryHost, probe: HostProbe, warnings: string[
   const url = new URL(host.url);
   const hostname = unbracket(url.hostname);
   const port = Number(url.port) || (url.protocol === "https:" ? 443 : 80);
-  const steps = probe.steps;
+  const addresses = await resolveStep(hostname, probe.steps, opts);
+  if (addresses === undefined) return undefined;
+  const address = await connectStep(addresses, port, probe.steps, opts);
+  if (address === undefined) return undefined;
+  const reached: Reached = { base: host.url, ca: [] };
+  if (url.protocol !== "https:" && !host.httpsFirst) return reached;
+  return handshakeStep(host, { url, hostname, port, address }, reached, probe, warnings, opts);
+}
 
-  let addresses: string[];
+/** Where the TCP step connected: the host's URL, its name without brackets, the port and the address that answered. */
+interface Connected {
+  url: URL;
+  hostname: string;
+  port: number;
+  address: string;
+}
+
+/** The dns step: the host's addresses (an IP is its own), or undefined with the failed step recorded. */
+async function resolveStep(hostname: string, steps: HostProbeStep[], opts: RegistryProbeOptions): Promise<string[] | undefined> {
   try {
     const dns = await probeDns(hostname, { timeoutMs: opts.timeoutMs });
-    addresses = dns.addresses.map((a) => a.address);
+    const addresses = dns.addresses.map((a) => a.address);
     steps.push({ step: "dns", ok: true, ms: dns.ms, detail: isIP(hostname) ? `${hostname} is an address` : `${hostname} → ${addresses.join(", ")}` });
+    return addresses;
   } catch (err) {
     steps.push(failedStep("dns", err, 0));
     return undefined;
   }
+}
 
+/** The tcp step: the first address that accepts a connection, or undefined with the failed step recorded. */
+async function connectStep(addresses: string[], port: number, steps: HostProbeStep[], opts: RegistryProbeOptions): Promise<string | undefined> {
   // Like Go's dialer, the next address is tried when one fails; the step fails only when all do.
   const tcpStart = performance.now();
   const failures: string[] = [];
@@ -266,10 +286,17 @@ async function reachHost(host: RegistryHost, probe: HostProbe, warnings: string[
   }
   const after = failures.length > 0 ? ` after ${failures.join("; ")}` : "";
   steps.push({ step: "tcp", ok: true, ms: elapsedMs(tcpStart), detail: `connected to ${address.includes(":") ? `[${address}]` : address}:${port}${after}` });
+  return address;
+}
 
-  const reached: Reached = { base: host.url, ca: [] };
-  if (url.protocol !== "https:" && !host.httpsFirst) return reached;
-
+/**
+ * The tls step, with the hosts.toml CAs: `reached` (switched to https after an https-first turn
+ * that succeeded), or undefined with the failed step recorded. Records the certificate and warns
+ * about one that expires soon or that only disabled verification lets through.
+ */
+async function handshakeStep(host: RegistryHost, at: Connected, reached: Reached, probe: HostProbe, warnings: string[], opts: RegistryProbeOptions): Promise<Reached | undefined> {
+  const { url, hostname, port, address } = at;
+  const steps = probe.steps;
   const tlsStart = performance.now();
   try {
     reached.ca = await Promise.all(host.caFiles.map((f) => readFile(f, "utf8")));
@@ -300,21 +327,33 @@ async function reachHost(host: RegistryHost, probe: HostProbe, warnings: string[
     steps.push({ step: "tls", ok: false, ms: tls.ms, detail: tlsProblemText(url.host, tls), errorKind: tls.problem });
     return undefined;
   }
+  steps.push({ step: "tls", ok: true, ms: tls.ms, detail: tlsSuccessText(tls) });
+  warnings.push(...certificateWarnings(url.host, host.skipVerify, tls, warnDays));
+  return reached;
+}
+
+function tlsSuccessText(tls: TlsResult): string {
+  const cert = tls.certificate;
   const about = cert ? `certificate for ${cert.names.join(", ") || cert.subject}, issued by ${cert.issuer}, valid until ${cert.validTo.slice(0, 10)} (${cert.daysLeft} days left)` : "no certificate details";
   const unverified = !tls.authorized ? `; verification is off (${SKIP_VERIFY_WHY}), and a verifying client would reject it (${tls.authorizationError ?? "unknown reason"})` : "";
-  steps.push({ step: "tls", ok: true, ms: tls.ms, detail: `${tls.protocol ?? "TLS"}, ${about}${unverified}` });
+  return `${tls.protocol ?? "TLS"}, ${about}${unverified}`;
+}
 
+/** What a handshake that worked still warns about: a certificate near or past its end, or one only skip_verify lets through. */
+function certificateWarnings(label: string, skipVerify: boolean, tls: TlsResult, warnDays: number): string[] {
+  const cert = tls.certificate;
+  const warnings: string[] = [];
   if (cert && cert.daysLeft < warnDays) {
     warnings.push(
       cert.daysLeft < 0
-        ? `${url.host}: certificate expired on ${cert.validTo.slice(0, 10)}; pulls work only because TLS verification is off (${SKIP_VERIFY_WHY})`
-        : `${url.host}: certificate expires in ${cert.daysLeft} day${cert.daysLeft === 1 ? "" : "s"} (${cert.validTo.slice(0, 10)}), under the ${warnDays}-day warning threshold`,
+        ? `${label}: certificate expired on ${cert.validTo.slice(0, 10)}; pulls work only because TLS verification is off (${SKIP_VERIFY_WHY})`
+        : `${label}: certificate expires in ${cert.daysLeft} day${cert.daysLeft === 1 ? "" : "s"} (${cert.validTo.slice(0, 10)}), under the ${warnDays}-day warning threshold`,
     );
   }
-  if (!tls.authorized && host.skipVerify && !(cert && cert.daysLeft < 0)) {
-    warnings.push(`${url.host}: TLS verification is off (${SKIP_VERIFY_WHY}) and hides a certificate a verifying client would reject (${tls.authorizationError ?? "unknown reason"})`);
+  if (!tls.authorized && skipVerify && !(cert && cert.daysLeft < 0)) {
+    warnings.push(`${label}: TLS verification is off (${SKIP_VERIFY_WHY}) and hides a certificate a verifying client would reject (${tls.authorizationError ?? "unknown reason"})`);
   }
-  return reached;
+  return warnings;
 }
 
 async function pingHost(host: RegistryHost, reached: Reached, namespace: string | undefined, probe: HostProbe, opts: RegistryProbeOptions): Promise<boolean> {

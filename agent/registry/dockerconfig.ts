@@ -94,70 +94,14 @@ export function readDockerConfig(text: string, source: string, legacy: boolean, 
     const joined = where === "" ? reason : /^(is|has|must|starts)\b/.test(reason) ? where + reason : `${where.trimEnd()}: ${reason}`;
     throw new CredentialError(source, joined);
   };
-  const format = legacy ? ".dockercfg" : ".dockerconfigjson";
-  if (typeof text !== "string") fail(`expected the ${format} text, got ${jsonType(text as Json)}`);
-  if (text.length > MAX_CONFIG_CHARS) {
-    fail(`is ${text.length} characters; a credential file is far smaller (Secrets are limited to 1 MiB)`);
-  }
-  if (text.trim() === "") fail(`is empty; expected ${legacy ? 'a JSON object such as {"registry.example.com": {"auth": "…"}}' : 'JSON such as {"auths": {"registry.example.com": {"auth": "…"}}}'}`);
-  if (text.startsWith("\uFEFF")) fail("starts with a byte order mark (U+FEFF); kubelet's JSON parser rejects it, save the file without BOM");
-
+  checkConfigText(text, legacy, fail);
   const root = parseJsonText(text, fail);
   if (root === null || typeof root !== "object" || Array.isArray(root)) {
     fail(`must be a JSON object, found ${jsonType(root)}`);
   }
   const top = root as JsonObject;
   const notes: string[] = [];
-  let auths: JsonObject;
-
-  if (legacy) {
-    const wrapped = pickField(top, "auths");
-    if (wrapped !== undefined && isObject(wrapped.value) && Object.values(wrapped.value).some(isObject)) {
-      fail(
-        `has an "auths" wrapper, which is the .dockerconfigjson format; kubelet would read "auths" as a registry ` +
-          `name and find no credentials. Use type kubernetes.io/dockerconfigjson with key .dockerconfigjson, ` +
-          `or remove the wrapper`,
-      );
-    }
-    auths = top;
-  } else {
-    const field = pickField(top, "auths");
-    describeHelpers(top, notes);
-    if (field === undefined) {
-      const registryLike = Object.keys(top).filter((k) => isObject(top[k]) && looksLikeRegistryKey(k));
-      if (registryLike.length > 0) {
-        fail(
-          `has no "auths" object but registry keys at the top level (${registryLike.slice(0, 3).map(quote).join(", ")}); ` +
-            `that is the legacy .dockercfg format. kubelet finds no credentials in it. Wrap them as {"auths": {…}} ` +
-            `or use type kubernetes.io/dockercfg with key .dockercfg`,
-        );
-      }
-      const helpers = ["credsStore", "credHelpers"].filter((k) => pickField(top, k) !== undefined);
-      if (helpers.length > 0) {
-        fail(
-          `has no "auths" object, only ${helpers.join(" and ")}; kubelet does not run Docker credential helpers, ` +
-            `so it finds no credentials. Put the credentials in "auths" (e.g. kubectl create secret docker-registry)`,
-        );
-      }
-      fail(`has no "auths" object, so kubelet finds no credentials in it; expected {"auths": {"registry.example.com": {"auth": "…"}}}`);
-    }
-    const value = field.value;
-    if (value === null) {
-      auths = {};
-    } else if (!isObject(value)) {
-      fail(`"${field.key}" must be an object of registry entries, found ${jsonType(value)}`);
-    } else {
-      auths = value;
-    }
-    const headers = pickField(top, "HttpHeaders");
-    // Go decodes HttpHeaders into map[string]string; anything else fails the whole Secret.
-    if (headers !== undefined && headers.value !== null) {
-      if (!isObject(headers.value)) fail(`"${headers.key}" must be an object of strings, found ${jsonType(headers.value)}`);
-      for (const [name, v] of Object.entries(headers.value)) {
-        if (typeof v !== "string" && v !== null) fail(`"${headers.key}".${quote(name)} must be a string, found ${jsonType(v)}`);
-      }
-    }
-  }
+  const auths = legacy ? legacyAuths(top, fail) : wrappedAuths(top, notes, fail);
 
   const entries: RegistryAuthEntry[] = [];
   const path = legacy ? "" : "auths";
@@ -170,9 +114,72 @@ export function readDockerConfig(text: string, source: string, legacy: boolean, 
   return { source, entries, notes };
 }
 
+/** What can be said of the text before parsing it: its type, size, emptiness and a byte order mark. */
+function checkConfigText(text: string, legacy: boolean, fail: Fail): void {
+  const format = legacy ? ".dockercfg" : ".dockerconfigjson";
+  if (typeof text !== "string") fail(`expected the ${format} text, got ${jsonType(text as Json)}`);
+  if (text.length > MAX_CONFIG_CHARS) {
+    fail(`is ${text.length} characters; a credential file is far smaller (Secrets are limited to 1 MiB)`);
+  }
+  if (text.trim() === "") fail(`is empty; expected ${legacy ? 'a JSON object such as {"registry.example.com": {"auth": "…"}}' : 'JSON such as {"auths": {"registry.example.com": {"auth": "…"}}}'}`);
+  if (text.startsWith("\uFEFF")) fail("starts with a byte order mark (U+FEFF); kubelet's JSON parser rejects it, save the file without BOM");
+}
+
+/** `.dockercfg`: the top level is the auths map; an "auths" wrapper there is the other format. */
+function legacyAuths(top: JsonObject, fail: Fail): JsonObject {
+  const wrapped = pickField(top, "auths");
+  if (wrapped !== undefined && isObject(wrapped.value) && Object.values(wrapped.value).some(isObject)) {
+    fail(
+      `has an "auths" wrapper, which is the .dockerconfigjson format; kubelet would read "auths" as a registry ` +
+        `name and find no credentials. Use type kubernetes.io/dockerconfigjson with key .dockerconfigjson, ` +
+        `or remove the wrapper`,
+    );
+  }
+  return top;
+}
+
+/** `.dockerconfigjson`: the auths map under "auths" (null counts as empty), with HttpHeaders checked as Go decodes them. */
+function wrappedAuths(top: JsonObject, notes: string[], fail: Fail): JsonObject {
+  const field = pickField(top, "auths");
+  describeHelpers(top, notes);
+  if (field === undefined) return fail(missingAuthsReason(top));
+  const value = field.value;
+  if (value !== null && !isObject(value)) fail(`"${field.key}" must be an object of registry entries, found ${jsonType(value)}`);
+  const headers = pickField(top, "HttpHeaders");
+  // Go decodes HttpHeaders into map[string]string; anything else fails the whole Secret.
+  if (headers !== undefined && headers.value !== null) {
+    if (!isObject(headers.value)) fail(`"${headers.key}" must be an object of strings, found ${jsonType(headers.value)}`);
+    for (const [name, v] of Object.entries(headers.value)) {
+      if (typeof v !== "string" && v !== null) fail(`"${headers.key}".${quote(name)} must be a string, found ${jsonType(v)}`);
+    }
+  }
+  return value === null ? {} : value;
+}
+
+/** Why a `.dockerconfigjson` without "auths" gives kubelet nothing, naming what the file holds instead. */
+function missingAuthsReason(top: JsonObject): string {
+  const registryLike = Object.keys(top).filter((k) => isObject(top[k]) && looksLikeRegistryKey(k));
+  if (registryLike.length > 0) {
+    return (
+      `has no "auths" object but registry keys at the top level (${registryLike.slice(0, 3).map(quote).join(", ")}); ` +
+      `that is the legacy .dockercfg format. kubelet finds no credentials in it. Wrap them as {"auths": {…}} ` +
+      `or use type kubernetes.io/dockercfg with key .dockercfg`
+    );
+  }
+  const helpers = ["credsStore", "credHelpers"].filter((k) => pickField(top, k) !== undefined);
+  if (helpers.length > 0) {
+    return (
+      `has no "auths" object, only ${helpers.join(" and ")}; kubelet does not run Docker credential helpers, ` +
+      `so it finds no credentials. Put the credentials in "auths" (e.g. kubectl create secret docker-registry)`
+    );
+  }
+  return `has no "auths" object, so kubelet finds no credentials in it; expected {"auths": {"registry.example.com": {"auth": "…"}}}`;
+}
+
 function readEntry(rawKey: string, value: Json, path: string, source: string, fail: Fail): RegistryAuthEntry {
   const at = path === "" ? quote(rawKey) : `${path}[${quote(rawKey)}]`;
   const normalized = normalizeRegistryAuthKey(rawKey);
+  const notes: string[] = [];
   const entry: RegistryAuthEntry = {
     rawKey,
     key: normalized.key,
@@ -182,9 +189,8 @@ function readEntry(rawKey: string, value: Json, path: string, source: string, fa
     registryToken: undefined,
     source,
     tokensIgnored: false,
-    notes: [],
+    notes,
   };
-  const notes = entry.notes ?? [];
   if (normalized.problem !== undefined) {
     entry.keyProblem = normalized.problem;
     notes.push(`kubelet cannot parse this key as a registry address (${normalized.problem}) and skips the entry`);
@@ -200,8 +206,13 @@ function readEntry(rawKey: string, value: Json, path: string, source: string, fa
   if (!isObject(value)) {
     fail(`${at} must be an object such as {"auth": "…"} or {"username": "…", "password": "…"}, found ${jsonType(value)}`);
   }
-  const obj = value as JsonObject;
+  readEntryFields(value as JsonObject, at, entry, notes, fail);
+  judgeEntry(entry, notes);
+  return entry;
+}
 
+/** The entry's credential fields into `entry`, with kubelet's precedence: a decoded "auth" wins over username/password. */
+function readEntryFields(obj: JsonObject, at: string, entry: RegistryAuthEntry, notes: string[], fail: Fail): void {
   // Go's encoding/json fails the whole document when one of these is not a string.
   const stringField = (name: string): string | undefined => {
     const f = pickField(obj, name);
@@ -237,7 +248,10 @@ function readEntry(rawKey: string, value: Json, path: string, source: string, fa
     entry.username = username;
     entry.password = password;
   }
+}
 
+/** What kubelet will and will not send from a read entry: ignored tokens, no credentials, a key it never matches. */
+function judgeEntry(entry: RegistryAuthEntry, notes: string[]): void {
   const tokens = [entry.identityToken && "identitytoken", entry.registryToken && "registrytoken"].filter(Boolean);
   if (tokens.length > 0) {
     entry.tokensIgnored = true;
@@ -256,7 +270,6 @@ function readEntry(rawKey: string, value: Json, path: string, source: string, fa
   if (entry.key === DOCKER_HUB_API_HOST) {
     notes.push('kubelet does not match "registry-1.docker.io" to Docker Hub images; use "docker.io" or "https://index.docker.io/v1/"');
   }
-  return entry;
 }
 
 /** Returns the decoded pair or a reason (worded to follow "auths[…].auth"). Never includes the value. */

@@ -362,87 +362,106 @@ function parseHostsToml(text: string, dir: string, domain: string, rules: Rules)
 
 /** Reads the keys hostFileConfig knows, with go-toml's type strictness. `at` prefixes key names. */
 function readHostTable(table: Toml, at: string, dir: string, rules: Rules): PartialHost {
-  const key = (k: string) => (at === "" ? k : `${at}.${k}`);
-  const wrong = (k: string, expected: string, v: TomlValue): never => {
-    throw new HostsFileProblem(`key ${JSON.stringify(key(k))} must be ${expected}, found ${tomlType(v)}`, undefined, key(k));
-  };
+  const keys = tableKeys(at);
   const abs = (p: string) => (isAbsolute(p) ? p : join(dir, p));
   const out: PartialHost = {};
-
   const caps = table["capabilities"];
   if (caps !== undefined) {
-    if (!Array.isArray(caps)) return wrong("capabilities", 'an array such as ["pull", "resolve"]', caps);
-    const set = new Set<string>();
-    for (const c of caps) {
-      if (typeof c !== "string") return wrong("capabilities", "an array of strings", caps);
-      const lower = c.toLowerCase();
-      if (lower === "referrers" && rules.referrers) continue;
-      if (!(ALL_CAPABILITIES as string[]).includes(lower)) {
-        const known = rules.referrers ? "pull, resolve, push, referrers" : "pull, resolve, push (referrers only from containerd 2.2)";
-        throw new HostsFileProblem(`key ${JSON.stringify(key("capabilities"))} has the unknown capability ${JSON.stringify(c)}; known: ${known}`, undefined, key("capabilities"));
-      }
-      set.add(lower);
-    }
-    // containerd treats an empty list like a missing one: all capabilities.
-    if (caps.length > 0) out.capabilities = ALL_CAPABILITIES.filter((c) => set.has(c));
+    const capabilities = readCapabilities(caps, keys, rules);
+    if (capabilities !== undefined) out.capabilities = capabilities;
   }
-
   const ca = table["ca"];
-  if (ca !== undefined) {
-    if (typeof ca === "string") out.caFiles = [abs(ca)];
-    else if (Array.isArray(ca) && ca.every((c) => typeof c === "string")) out.caFiles = (ca as string[]).map(abs);
-    else return wrong("ca", "a file path or an array of file paths", ca);
-  }
-
+  if (ca !== undefined) out.caFiles = readCaFiles(ca, keys).map(abs);
   const client = table["client"];
-  if (client !== undefined) {
-    const expected = 'a file path, an array of paths, or an array of ["cert", "key"] pairs';
-    if (typeof client === "string") {
-      out.clientCerts = [{ cert: abs(client), key: undefined }];
-    } else if (Array.isArray(client)) {
-      out.clientCerts = [];
-      for (const item of client) {
-        if (typeof item === "string") out.clientCerts.push({ cert: abs(item), key: undefined });
-        else if (Array.isArray(item) && item.length === 2 && typeof item[0] === "string" && typeof item[1] === "string") {
-          out.clientCerts.push({ cert: abs(item[0]), key: abs(item[1]) });
-        } else return wrong("client", expected, client);
-      }
-    } else return wrong("client", expected, client);
-  }
-
+  if (client !== undefined) out.clientCerts = readClientCerts(client, keys, abs);
   const skip = table["skip_verify"];
-  if (skip !== undefined) {
-    if (typeof skip !== "boolean") return wrong("skip_verify", "true or false", skip);
-    out.skipVerify = skip;
-  }
-
+  if (skip !== undefined) out.skipVerify = readBoolean("skip_verify", skip, keys);
   const override = table["override_path"];
-  if (override !== undefined) {
-    if (typeof override !== "boolean") return wrong("override_path", "true or false", override);
-    out.overridePath = override;
-  }
-
+  if (override !== undefined) out.overridePath = readBoolean("override_path", override, keys);
   const header = table["header"];
-  if (header !== undefined) {
-    if (!isTable(header)) return wrong("header", 'a table such as [host."…".header]', header);
-    out.headers = {};
-    for (const [name, value] of Object.entries(header as Toml)) {
-      if (typeof value === "string") out.headers[name] = value;
-      else if (Array.isArray(value) && value.every((v) => typeof v === "string")) out.headers[name] = (value as string[]).join(", ");
-      else return wrong(`header.${name}`, "a string or an array of strings", value);
-    }
-  }
-
+  if (header !== undefined) out.headers = readHeaders(header, keys);
   // Older containerd does not know dial_timeout and ignores it like any unknown key.
   const dial = table["dial_timeout"];
-  if (dial !== undefined && rules.dialTimeout) {
-    if (typeof dial !== "string") return wrong("dial_timeout", 'a duration string such as "5s"', dial);
-    if (!isGoDuration(dial)) {
-      throw new HostsFileProblem(`key ${JSON.stringify(key("dial_timeout"))} is not a duration such as "500ms" or "5s"`, undefined, key("dial_timeout"));
-    }
-    out.dialTimeout = dial;
-  }
+  if (dial !== undefined && rules.dialTimeout) out.dialTimeout = readDialTimeout(dial, keys);
   return out;
+}
+
+/** How the keys of one table are named in messages, and go-toml's failure for a value of the wrong type. */
+interface TableKeys {
+  name: (k: string) => string;
+  wrong: (k: string, expected: string, v: TomlValue) => never;
+}
+
+function tableKeys(at: string): TableKeys {
+  const name = (k: string) => (at === "" ? k : `${at}.${k}`);
+  const wrong = (k: string, expected: string, v: TomlValue): never => {
+    throw new HostsFileProblem(`key ${JSON.stringify(name(k))} must be ${expected}, found ${tomlType(v)}`, undefined, name(k));
+  };
+  return { name, wrong };
+}
+
+/** The capabilities in containerd's order; undefined for an empty list, which containerd treats as all of them. */
+function readCapabilities(caps: TomlValue, keys: TableKeys, rules: Rules): HostCapability[] | undefined {
+  if (!Array.isArray(caps)) return keys.wrong("capabilities", 'an array such as ["pull", "resolve"]', caps);
+  const set = new Set<string>();
+  for (const c of caps) {
+    if (typeof c !== "string") return keys.wrong("capabilities", "an array of strings", caps);
+    const lower = c.toLowerCase();
+    if (lower === "referrers" && rules.referrers) continue;
+    if (!(ALL_CAPABILITIES as string[]).includes(lower)) {
+      const known = rules.referrers ? "pull, resolve, push, referrers" : "pull, resolve, push (referrers only from containerd 2.2)";
+      throw new HostsFileProblem(`key ${JSON.stringify(keys.name("capabilities"))} has the unknown capability ${JSON.stringify(c)}; known: ${known}`, undefined, keys.name("capabilities"));
+    }
+    set.add(lower);
+  }
+  return caps.length > 0 ? ALL_CAPABILITIES.filter((c) => set.has(c)) : undefined;
+}
+
+/** `ca`: one path or an array of paths, as written. */
+function readCaFiles(ca: TomlValue, keys: TableKeys): string[] {
+  if (typeof ca === "string") return [ca];
+  if (Array.isArray(ca) && ca.every((c) => typeof c === "string")) return ca as string[];
+  return keys.wrong("ca", "a file path or an array of file paths", ca);
+}
+
+/** `client`: a path, or an array of paths and ["cert", "key"] pairs. */
+function readClientCerts(client: TomlValue, keys: TableKeys, abs: (p: string) => string): { cert: string; key: string | undefined }[] {
+  const expected = 'a file path, an array of paths, or an array of ["cert", "key"] pairs';
+  if (typeof client === "string") return [{ cert: abs(client), key: undefined }];
+  if (!Array.isArray(client)) return keys.wrong("client", expected, client);
+  const certs: { cert: string; key: string | undefined }[] = [];
+  for (const item of client) {
+    if (typeof item === "string") certs.push({ cert: abs(item), key: undefined });
+    else if (Array.isArray(item) && item.length === 2 && typeof item[0] === "string" && typeof item[1] === "string") {
+      certs.push({ cert: abs(item[0]), key: abs(item[1]) });
+    } else return keys.wrong("client", expected, client);
+  }
+  return certs;
+}
+
+function readBoolean(k: string, v: TomlValue, keys: TableKeys): boolean {
+  if (typeof v !== "boolean") return keys.wrong(k, "true or false", v);
+  return v;
+}
+
+/** `header`: name → a string or an array of strings, the latter joined as one header value. */
+function readHeaders(header: TomlValue, keys: TableKeys): Record<string, string> {
+  if (!isTable(header)) return keys.wrong("header", 'a table such as [host."…".header]', header);
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(header as Toml)) {
+    if (typeof value === "string") headers[name] = value;
+    else if (Array.isArray(value) && value.every((v) => typeof v === "string")) headers[name] = (value as string[]).join(", ");
+    else return keys.wrong(`header.${name}`, "a string or an array of strings", value);
+  }
+  return headers;
+}
+
+function readDialTimeout(dial: TomlValue, keys: TableKeys): string {
+  if (typeof dial !== "string") return keys.wrong("dial_timeout", 'a duration string such as "5s"', dial);
+  if (!isGoDuration(dial)) {
+    throw new HostsFileProblem(`key ${JSON.stringify(keys.name("dial_timeout"))} is not a duration such as "500ms" or "5s"`, undefined, keys.name("dial_timeout"));
+  }
+  return dial;
 }
 
 /** hosts.go parseHostConfig: no scheme means https; the API path gets "/v2" unless override_path. */

@@ -47,38 +47,58 @@ const CERT_CODES = new Set([
 // What OpenSSL says when the "TLS record" it reads is really an HTTP response.
 const PLAIN_HTTP_REPLY = /wrong version number|packet length too long|http request|unknown protocol|record layer failure/i;
 
+const PLAIN_HTTP_REASON = "TLS handshake answered by plain HTTP (is the registry http://, not https://?)";
+
+/** What a classification rule looks at: the codes and messages along the cause chain. */
+interface Evidence {
+  chain: ErrorLink[];
+  codes: string[];
+  messages: string;
+}
+
+type Rule = (e: Evidence) => NetworkFailure | undefined;
+
+/** A rule for the first code in the chain that `matches`: `kind`, with the reason `reason` gives. */
+function byCode(matches: ReadonlySet<string> | ((code: string) => boolean), kind: RegistryFailureKind, reason: (code: string, chain: ErrorLink[]) => string): Rule {
+  const test = typeof matches === "function" ? matches : (c: string) => matches.has(c);
+  return ({ chain, codes }) => {
+    const code = codes.find(test);
+    return code === undefined ? undefined : { kind, code, reason: reason(code, chain) };
+  };
+}
+
+/** A failed TLS handshake, told apart from a server that answered the hello in plain HTTP. */
+function tlsHandshake({ chain, codes, messages }: Evidence): NetworkFailure | undefined {
+  const sslCode = codes.find((c) => c.startsWith("ERR_SSL_") || c === "EPROTO");
+  if (sslCode === undefined && !/SSL routines/i.test(messages)) return undefined;
+  if (PLAIN_HTTP_REPLY.test(messages) || (sslCode !== undefined && PLAIN_HTTP_REPLY.test(sslCode.replace(/_/g, " ")))) {
+    return { kind: "http-to-https", code: sslCode, reason: PLAIN_HTTP_REASON };
+  }
+  return { kind: "tls", code: sslCode, reason: `TLS handshake failed: ${firstMessage(chain, sslCode)}` };
+}
+
+/** First match wins: the order puts the more telling cause first when a chain carries several codes. */
+const RULES: Rule[] = [
+  byCode(TIMEOUT_CODES, "timeout", timeoutReason),
+  byCode(DNS_CODES, "dns", (code) => (code === "EAI_AGAIN" ? "DNS lookup failed temporarily" : "host name does not resolve")),
+  byCode(CERT_CODES, "tls", (code, chain) => `TLS certificate rejected: ${firstMessage(chain, code)}`),
+  tlsHandshake,
+  byCode(new Set(["ECONNREFUSED"]), "refused", () => "connection refused"),
+  byCode(RESET_CODES, "reset", (code, chain) => `connection closed by the server (${firstMessage(chain, code)})`),
+  // No route is a network failure the user fixes like a timeout (routes, firewalls), not like a refusal.
+  byCode(UNREACHABLE_CODES, "timeout", () => "host unreachable"),
+  // Headers past undici's limit come from a misbehaving server or proxy, not from a closed connection.
+  byCode(new Set(["UND_ERR_HEADERS_OVERFLOW"]), "protocol", () => "the response headers are too large"),
+  byCode((c) => c.startsWith("HPE_"), "protocol", () => "the response is not valid HTTP"),
+];
+
 export function classifyNetworkError(err: unknown): NetworkFailure {
   const chain = causeChain(err);
   const codes = chain.map((e) => e.code).filter((c): c is string => c !== undefined);
-  const messages = chain.map((e) => e.message).join(" | ");
-  const has = (set: Set<string>): string | undefined => codes.find((c) => set.has(c));
-
-  const timeout = has(TIMEOUT_CODES);
-  if (timeout !== undefined) return { kind: "timeout", code: timeout, reason: timeoutReason(timeout) };
-  const dns = has(DNS_CODES);
-  if (dns !== undefined) {
-    const reason = dns === "EAI_AGAIN" ? "DNS lookup failed temporarily" : "host name does not resolve";
-    return { kind: "dns", code: dns, reason };
-  }
-  const cert = has(CERT_CODES);
-  if (cert !== undefined) return { kind: "tls", code: cert, reason: `TLS certificate rejected: ${firstMessage(chain, cert)}` };
-  const sslCode = codes.find((c) => c.startsWith("ERR_SSL_") || c === "EPROTO");
-  if (sslCode !== undefined || /SSL routines/i.test(messages)) {
-    if (PLAIN_HTTP_REPLY.test(messages) || (sslCode !== undefined && PLAIN_HTTP_REPLY.test(sslCode.replace(/_/g, " ")))) {
-      return { kind: "http-to-https", code: sslCode, reason: "TLS handshake answered by plain HTTP (is the registry http://, not https://?)" };
-    }
-    return { kind: "tls", code: sslCode, reason: `TLS handshake failed: ${firstMessage(chain, sslCode)}` };
-  }
-  if (codes.includes("ECONNREFUSED")) return { kind: "refused", code: "ECONNREFUSED", reason: "connection refused" };
-  const reset = has(RESET_CODES);
-  if (reset !== undefined) return { kind: "reset", code: reset, reason: `connection closed by the server (${firstMessage(chain, reset)})` };
-  const unreachable = has(UNREACHABLE_CODES);
-  // No route is a network failure the user fixes like a timeout (routes, firewalls), not like a refusal.
-  if (unreachable !== undefined) return { kind: "timeout", code: unreachable, reason: "host unreachable" };
-  // Headers past undici's limit come from a misbehaving server or proxy, not from a closed connection.
-  if (codes.includes("UND_ERR_HEADERS_OVERFLOW")) return { kind: "protocol", code: "UND_ERR_HEADERS_OVERFLOW", reason: "the response headers are too large" };
-  if (codes.some((c) => c.startsWith("HPE_"))) {
-    return { kind: "protocol", code: codes.find((c) => c.startsWith("HPE_")), reason: "the response is not valid HTTP" };
+  const evidence: Evidence = { chain, codes, messages: chain.map((e) => e.message).join(" | ") };
+  for (const rule of RULES) {
+    const failure = rule(evidence);
+    if (failure !== undefined) return failure;
   }
   const code = codes[0];
   return { kind: "reset", code, reason: firstMessage(chain, code) || "request failed" };

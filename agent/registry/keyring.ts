@@ -18,16 +18,18 @@ import { splitHostPort, type HostPort } from "../../core/net/index.js";
 /** keyring.go's defaultRegistryHost: where `https://index.docker.io/v1/` ends up after normalization. */
 export const DOCKER_HUB_AUTH_KEY = DOCKER_HUB_LEGACY_DOMAIN;
 
+const HTTP_SCHEME = /^https?:\/\//;
+
 /**
  * kubelet's `Add` normalization: "https://index.docker.io/v1/" → "index.docker.io",
  * "http://reg.io:5000/v2/team" → "reg.io:5000/team". `problem` is set when kubelet's url.Parse
  * would fail, in which case kubelet skips the entry.
  */
 export function normalizeRegistryAuthKey(rawKey: string): { key: string; problem?: string } {
-  const withScheme = rawKey.startsWith("https://") || rawKey.startsWith("http://") ? rawKey : `https://${rawKey}`;
+  const withScheme = HTTP_SCHEME.test(rawKey) ? rawKey : `https://${rawKey}`;
   const parsed = parseGoUrl(withScheme);
   if (typeof parsed === "string") {
-    return { key: withScheme.replace(/^https?:\/\//, ""), problem: parsed };
+    return { key: withScheme.replace(HTTP_SCHEME, ""), problem: parsed };
   }
   // Docker treats /v1/ and /v2/ as the registry root, so kubelet keeps what follows them.
   let path = parsed.path;

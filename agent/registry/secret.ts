@@ -54,7 +54,32 @@ export function parseSecretManifest(text: string, source?: string): DockerConfig
     fail(`is not a Kubernetes object: the document is ${jsonType(root)}, expected a mapping with apiVersion, kind and data`);
   }
   const obj = root as JsonObject;
+  checkIsSecret(obj, fail);
 
+  const { name, namespace } = readMetadata(obj, fail);
+  const secretName = name === undefined ? "(unnamed)" : namespace === undefined ? name : `${namespace}/${name}`;
+  const self = `Secret ${secretName}`;
+  // From here on, problems are named after the Secret rather than the file it came in.
+  where = given === undefined || given === self ? self : `${self} (${given})`;
+
+  const typeValue = obj["type"];
+  if (typeValue !== undefined && typeValue !== null && typeof typeValue !== "string") fail(`"type" must be a string, found ${jsonType(typeValue)}`);
+  // The API server defaults a missing type to Opaque.
+  const type = typeof typeValue === "string" && typeValue !== "" ? typeValue : "Opaque";
+
+  const data = readData(obj, fail);
+  const key = pullSecretKey(type, data, fail);
+  const content = data.get(key) ?? "";
+  if (content === "") fail(`data key ${key} is empty; kubelet finds no credentials in it`);
+  const config = readDockerConfig(content, where, type === TYPE_DOCKERCFG, `data key ${key} `);
+  config.secretType = type;
+  if (name !== undefined) config.secretName = name;
+  if (namespace !== undefined) config.secretNamespace = namespace;
+  return config;
+}
+
+/** kind Secret (not a List of them, nor anything else) and apiVersion v1. */
+function checkIsSecret(obj: JsonObject, fail: Fail): void {
   const kind = obj["kind"];
   if (kind === undefined || kind === null) fail('has no "kind"; expected kind: Secret');
   if (typeof kind !== "string") fail(`"kind" must be a string, found ${jsonType(kind)}`);
@@ -68,7 +93,9 @@ export function parseSecretManifest(text: string, source?: string): DockerConfig
   if (apiVersion !== "v1") {
     fail(apiVersion === undefined ? 'has no "apiVersion"; a Secret is apiVersion: v1' : `has apiVersion ${JSON.stringify(apiVersion)}; a Secret is apiVersion: v1`);
   }
+}
 
+function readMetadata(obj: JsonObject, fail: Fail): { name: string | undefined; namespace: string | undefined } {
   const metadata = obj["metadata"];
   if (metadata !== undefined && metadata !== null && (typeof metadata !== "object" || Array.isArray(metadata))) {
     fail(`"metadata" must be a mapping, found ${jsonType(metadata)}`);
@@ -76,22 +103,18 @@ export function parseSecretManifest(text: string, source?: string): DockerConfig
   const meta = (metadata ?? {}) as JsonObject;
   const name = optionalString(meta, "name", "metadata.name", fail);
   const namespace = optionalString(meta, "namespace", "metadata.namespace", fail);
-  const secretName = name === undefined ? "(unnamed)" : namespace === undefined ? name : `${namespace}/${name}`;
-  const self = `Secret ${secretName}`;
-  where = given === undefined || given === self ? self : `${self} (${given})`;
+  return { name, namespace };
+}
 
-  const typeValue = obj["type"];
-  if (typeValue !== undefined && typeValue !== null && typeof typeValue !== "string") fail(`"type" must be a string, found ${jsonType(typeValue)}`);
-  // The API server defaults a missing type to Opaque.
-  const type = typeof typeValue === "string" && typeValue !== "" ? typeValue : "Opaque";
-
-  const data = readData(obj, fail);
+/**
+ * The data key kubelet reads for a Secret of `type`; fails when kubelet would skip the Secret
+ * (a type and key that do not agree, the key missing, or a type that is not a pull Secret).
+ */
+function pullSecretKey(type: string, data: Map<string, string>, fail: Fail): string {
   const keys = [...data.keys()];
   const keyList = keys.length === 0 ? "no data keys" : `data keys ${keys.map((k) => JSON.stringify(k)).join(", ")}`;
-
-  let key: string;
   if (type === TYPE_DOCKERCONFIGJSON || type === TYPE_DOCKERCFG) {
-    key = type === TYPE_DOCKERCONFIGJSON ? KEY_DOCKERCONFIGJSON : KEY_DOCKERCFG;
+    const key = type === TYPE_DOCKERCONFIGJSON ? KEY_DOCKERCONFIGJSON : KEY_DOCKERCFG;
     const other = type === TYPE_DOCKERCONFIGJSON ? KEY_DOCKERCFG : KEY_DOCKERCONFIGJSON;
     const otherType = type === TYPE_DOCKERCONFIGJSON ? TYPE_DOCKERCFG : TYPE_DOCKERCONFIGJSON;
     if (!data.has(key)) {
@@ -102,26 +125,18 @@ export function parseSecretManifest(text: string, source?: string): DockerConfig
           : `has type ${type} but no data key ${key} (it has ${keyList}); kubelet finds no credentials in it`,
       );
     }
-  } else {
-    const present = [KEY_DOCKERCONFIGJSON, KEY_DOCKERCFG].find((k) => data.has(k));
-    const fix =
-      present === undefined
-        ? ` It has ${keyList}.`
-        : ` It has key ${present}, so set type: ${present === KEY_DOCKERCONFIGJSON ? TYPE_DOCKERCONFIGJSON : TYPE_DOCKERCFG} ` +
-          "(the type of an existing Secret cannot be changed: delete and re-create it, e.g. with kubectl create secret docker-registry).";
-    fail(
-      `has type ${JSON.stringify(type)}; kubelet uses only pull Secrets of type ${TYPE_DOCKERCONFIGJSON} ` +
-        `(key ${KEY_DOCKERCONFIGJSON}) or ${TYPE_DOCKERCFG} (key ${KEY_DOCKERCFG}) and ignores this one.${fix}`,
-    );
+    return key;
   }
-
-  const content = data.get(key) ?? "";
-  if (content === "") fail(`data key ${key} is empty; kubelet finds no credentials in it`);
-  const config = readDockerConfig(content, where, type === TYPE_DOCKERCFG, `data key ${key} `);
-  config.secretType = type;
-  if (name !== undefined) config.secretName = name;
-  if (namespace !== undefined) config.secretNamespace = namespace;
-  return config;
+  const present = [KEY_DOCKERCONFIGJSON, KEY_DOCKERCFG].find((k) => data.has(k));
+  const fix =
+    present === undefined
+      ? ` It has ${keyList}.`
+      : ` It has key ${present}, so set type: ${present === KEY_DOCKERCONFIGJSON ? TYPE_DOCKERCONFIGJSON : TYPE_DOCKERCFG} ` +
+        "(the type of an existing Secret cannot be changed: delete and re-create it, e.g. with kubectl create secret docker-registry).";
+  return fail(
+    `has type ${JSON.stringify(type)}; kubelet uses only pull Secrets of type ${TYPE_DOCKERCONFIGJSON} ` +
+      `(key ${KEY_DOCKERCONFIGJSON}) or ${TYPE_DOCKERCFG} (key ${KEY_DOCKERCFG}) and ignores this one.${fix}`,
+  );
 }
 
 /** JSON when it looks like JSON (as kubectl decides), YAML otherwise; exactly one document. */
