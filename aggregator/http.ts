@@ -13,7 +13,7 @@ import type { FindingKind } from "../core/protocol/index.js";
 import { tryParseReference } from "../core/image/index.js";
 import type { ClusterState } from "./cluster-state.js";
 import { commandStatus, type DispatchResult } from "./prepull-commands.js";
-import type { BearerTokens } from "./ingest.js";
+import type { BearerTokens } from "./ingest/index.js";
 import type { AggregatorMetrics } from "./metrics.js";
 import type { Store } from "./store.js";
 import { coverageView, disksView, failuresView, nodesView, quotaView, registriesView } from "./views/index.js";

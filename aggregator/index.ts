@@ -11,7 +11,7 @@ import { ClusterState } from "./cluster-state.js";
 import { dispatchPrepull, type DispatchResult } from "./prepull-commands.js";
 import type { AggregatorConfig } from "./config.js";
 import { startAggregatorHttp, type AggregatorHttp } from "./http.js";
-import { BearerTokens, startIngest, type Ingest } from "./ingest.js";
+import { BearerTokens, startIngest, type Ingest } from "./ingest/index.js";
 import { createAggregatorMetrics, type AggregatorMetrics } from "./metrics.js";
 import { Store } from "./store.js";
 
@@ -19,7 +19,7 @@ export { loadAggregatorConfig, aggregatorConfigSchema, AggregatorConfigError, AG
 export type { AggregatorConfig, AggregatorConfigInput, AggregatorConfigSources } from "./config.js";
 export { planPrepull, dispatchPrepull, commandStatus } from "./prepull-commands.js";
 export type { PlanEntry, DispatchResult, CommandStatus } from "./prepull-commands.js";
-export { BearerTokens } from "./ingest.js";
+export { BearerTokens } from "./ingest/index.js";
 
 export interface RunningAggregator {
   /** host:port the gRPC server is bound to (the real port when 0 was asked). */
