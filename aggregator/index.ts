@@ -10,7 +10,7 @@ import { findPackageRoot } from "../core/process/index.js";
 import { ClusterState } from "./cluster-state.js";
 import { dispatchPrepull, type DispatchResult } from "./prepull-commands.js";
 import type { AggregatorConfig } from "./config.js";
-import { startAggregatorHttp, type AggregatorHttp } from "./http.js";
+import { startAggregatorHttp, type AggregatorHttp } from "./http/index.js";
 import { BearerTokens, startIngest, type Ingest } from "./ingest/index.js";
 import { createAggregatorMetrics, type AggregatorMetrics } from "./metrics.js";
 import { Store } from "./store.js";

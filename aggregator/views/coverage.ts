@@ -3,6 +3,7 @@
 
 import type { NodeRecord } from "../cluster-state.js";
 import { compareText, staleness, type ViewOptions } from "./common.js";
+import { defineView } from "./view.js";
 
 export type CoverageState = "present" | "pulling" | "failed" | "deferred" | "missing" | "unknown";
 
@@ -96,3 +97,16 @@ export function coverageView(nodes: NodeRecord[], now: number, extraImages: stri
   });
   return { images: images.map(([, image]) => image), nodes: ordered.map((r) => r.node), cells, complete };
 }
+
+/** Cluster pre-pulls whose images count as critical, the most recent first. */
+const RECENT_PREPULLS = 5;
+
+export const coverageApi = defineView({
+  name: "coverage",
+  path: "/api/v1/coverage",
+  compute: ({ state, store, now, options }) => {
+    // Images of recent cluster pre-pulls count as critical too, next to the agents' own lists.
+    const extra = [...new Set(store.latestCommands(RECENT_PREPULLS).filter((c) => c.plan.length > 0).flatMap((c) => c.images))];
+    return { ...coverageView(state.nodes(), now, extra, options) };
+  },
+});
