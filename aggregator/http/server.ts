@@ -5,29 +5,15 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { serveHttp } from "../../core/net/index.js";
 import type { Logger } from "../../core/log/index.js";
-import type { ClusterState } from "../cluster-state.js";
-import type { BearerTokens } from "../ingest/index.js";
-import type { AggregatorMetrics } from "../metrics.js";
-import type { DispatchResult } from "../prepull-commands.js";
 import { QueryProblem } from "../query.js";
-import type { Store } from "../store.js";
 import { HttpProblem, json, type Answer } from "./answer.js";
 import { checkHost } from "./guards.js";
-import { aggregatorRoutes, findRoute, notFound, wrongMethod, type Route } from "./routes.js";
+import { aggregatorRoutes, findRoute, notFound, wrongMethod, type Route, type RouteSources } from "./routes.js";
 import { dashboardRoot, staticFile } from "./static.js";
 
-export interface AggregatorHttpDeps {
-  state: ClusterState;
-  store: Store;
-  metrics: AggregatorMetrics;
-  /** undefined: POSTs need no token (the embedded one-machine mode). */
-  tokens: BearerTokens | undefined;
-  now(): number;
-  log: Logger;
+export interface AggregatorHttpDeps extends RouteSources {
   /** The dashboard's files; a missing folder only means no dashboard. */
   webDir: string;
-  prepull(images: string[]): DispatchResult;
-  ready(): { ready: boolean; reasons: string[] };
 }
 
 export interface AggregatorHttp {
@@ -35,7 +21,8 @@ export interface AggregatorHttp {
   close(): Promise<void>;
 }
 
-const SECURITY_HEADERS = { "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY" };
+/** Every answer carries these unless it says otherwise (the dashboard's files may be cached). */
+const DEFAULT_HEADERS = { "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY" };
 
 export async function startAggregatorHttp(listen: string, deps: AggregatorHttpDeps): Promise<AggregatorHttp> {
   const webRoot = await dashboardRoot(deps.webDir);
@@ -71,7 +58,7 @@ async function respond(req: IncomingMessage, res: ServerResponse, answer: (req: 
   } catch (err) {
     a = errorAnswer(req, err, log);
   }
-  if (!res.headersSent) res.writeHead(a.status, { "Content-Type": a.type, ...SECURITY_HEADERS, ...a.headers });
+  if (!res.headersSent) res.writeHead(a.status, { "Content-Type": a.type, ...DEFAULT_HEADERS, ...a.headers });
   res.end(req.method === "HEAD" ? undefined : a.body);
 }
 

@@ -31,11 +31,6 @@ export class NodeStreams<S> {
     return this.byNode.get(node);
   }
 
-  /** Nodes with a stream, by name. */
-  nodes(): string[] {
-    return [...this.byNode.keys()].sort();
-  }
-
   open(): S[] {
     return [...this.all];
   }

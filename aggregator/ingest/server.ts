@@ -39,8 +39,6 @@ export interface Ingest {
   address: string;
   /** Writes a command to the node's open stream; false when the node has none. */
   sendCommand(node: string, cmd: Command): boolean;
-  /** Nodes with an open stream now. */
-  connectedNodes(): string[];
   /** Commits what is queued now (tests, shutdown). */
   flush(): void;
   /** Ends every stream (UNAVAILABLE), waits up to graceMs for them to close, then closes the port. */
@@ -77,7 +75,6 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   return {
     address,
     sendCommand: (node, cmd) => streams.of(node)?.sendCommand(cmd) ?? false,
-    connectedNodes: () => streams.nodes(),
     flush: () => batcher.flush(),
     async stop(graceMs = 2000) {
       stopping = true;
