@@ -2,7 +2,7 @@
 // process with an agent, whose registry must not collide). Gauges about nodes are computed from
 // ClusterState when scraped, counters are counted as messages arrive.
 
-import type { Counter, Histogram, Registry } from "prom-client";
+import type { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { NodeRecord } from "./cluster-state.js";
 
 /** Why a message or stream was refused, as the rejected counter labels it. */
@@ -29,11 +29,37 @@ export interface MetricsSource {
   now(): number;
 }
 
+type PromClient = typeof import("prom-client");
+
 export async function createAggregatorMetrics(source: MetricsSource): Promise<AggregatorMetrics> {
   const client = await import("prom-client");
   const registry: Registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: "pullmedic_aggregator_" });
+  registerClusterGauges(client, registry, source);
+  const m = registerIngestMetrics(client, registry);
+  const recent = new LatencyReservoir(4096);
+  return {
+    contentType: registry.contentType,
+    render: () => registry.metrics(),
+    messageAcked(type, seconds) {
+      m.messages.inc({ type });
+      if (type === "report") m.reports.inc();
+      m.latency.observe(seconds);
+      recent.add(seconds);
+    },
+    findingsStored: (n) => {
+      if (n > 0) m.findings.inc(n);
+    },
+    rejected: (reason) => m.rejected.inc({ reason }),
+    streamOpened: () => m.streams.inc(),
+    streamClosed: () => m.streams.dec(),
+    commandSent: () => m.commands.inc(),
+    ackLatencyQuantiles: () => recent.quantiles(),
+  };
+}
 
+/** Gauges about the nodes and their open failures, computed from the cluster state when scraped. */
+function registerClusterGauges(client: PromClient, registry: Registry, source: MetricsSource): void {
   const nodeGauge = (name: string, help: string, count: (rec: NodeRecord, now: number) => boolean) =>
     new client.Gauge({
       name,
@@ -65,66 +91,60 @@ export async function createAggregatorMetrics(source: MetricsSource): Promise<Ag
       for (const [cause, n] of by) this.set({ cause }, n);
     },
   });
+}
 
-  const messages: Counter<"type"> = new client.Counter({
-    name: "pullmedic_aggregator_messages_received_total",
-    help: "Agent messages persisted and acknowledged, by type.",
-    labelNames: ["type"],
-    registers: [registry],
-  });
-  const reports: Counter = new client.Counter({
-    name: "pullmedic_aggregator_reports_received_total",
-    help: "Full node reports persisted and acknowledged.",
-    registers: [registry],
-  });
-  const findings: Counter = new client.Counter({
-    name: "pullmedic_aggregator_findings_stored_total",
-    help: "Findings stored (a resent finding the database already has is not counted again).",
-    registers: [registry],
-  });
-  const rejected: Counter<"reason"> = new client.Counter({
-    name: "pullmedic_aggregator_messages_rejected_total",
-    help: "Streams or messages refused, by reason: unauthenticated, invalid, oversized, malformed, overloaded.",
-    labelNames: ["reason"],
-    registers: [registry],
-  });
-  for (const reason of REJECT_REASONS) rejected.inc({ reason }, 0);
-  const latency: Histogram = new client.Histogram({
-    name: "pullmedic_aggregator_ack_latency_seconds",
-    help: "From a message's arrival to its ack being written, persistence included.",
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [registry],
-  });
-  const streams = new client.Gauge({ name: "pullmedic_aggregator_streams_open", help: "Agent streams open now.", registers: [registry] });
-  const commands: Counter = new client.Counter({ name: "pullmedic_aggregator_commands_sent_total", help: "Commands written to agent streams.", registers: [registry] });
+interface IngestMetrics {
+  messages: Counter<"type">;
+  reports: Counter;
+  findings: Counter;
+  rejected: Counter<"reason">;
+  latency: Histogram;
+  streams: Gauge;
+  commands: Counter;
+}
 
-  // A fixed-size reservoir of recent latencies for quantiles in logs (the histogram is for Prometheus).
-  const recent = new Float64Array(4096);
-  let seen = 0;
-
-  return {
-    contentType: registry.contentType,
-    render: () => registry.metrics(),
-    messageAcked(type, seconds) {
-      messages.inc({ type });
-      if (type === "report") reports.inc();
-      latency.observe(seconds);
-      recent[seen % recent.length] = seconds;
-      seen++;
-    },
-    findingsStored: (n) => {
-      if (n > 0) findings.inc(n);
-    },
-    rejected: (reason) => rejected.inc({ reason }),
-    streamOpened: () => streams.inc(),
-    streamClosed: () => streams.dec(),
-    commandSent: () => commands.inc(),
-    ackLatencyQuantiles() {
-      const n = Math.min(seen, recent.length);
-      if (n === 0) return { count: 0, p50: 0, p99: 0 };
-      const sorted = Array.from(recent.subarray(0, n)).sort((a, b) => a - b);
-      const at = (q: number) => sorted[Math.min(n - 1, Math.floor(q * n))] ?? 0;
-      return { count: seen, p50: at(0.5), p99: at(0.99) };
-    },
+/** What the ingest counts as messages arrive and streams open and close. */
+function registerIngestMetrics(client: PromClient, registry: Registry): IngestMetrics {
+  const registers = [registry];
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) => new client.Counter<L>({ name, help, labelNames, registers });
+  const m: IngestMetrics = {
+    messages: counter("pullmedic_aggregator_messages_received_total", "Agent messages persisted and acknowledged, by type.", ["type"]),
+    reports: counter("pullmedic_aggregator_reports_received_total", "Full node reports persisted and acknowledged."),
+    findings: counter("pullmedic_aggregator_findings_stored_total", "Findings stored (a resent finding the database already has is not counted again)."),
+    rejected: counter("pullmedic_aggregator_messages_rejected_total", "Streams or messages refused, by reason: unauthenticated, invalid, oversized, malformed, overloaded.", ["reason"]),
+    latency: new client.Histogram({
+      name: "pullmedic_aggregator_ack_latency_seconds",
+      help: "From a message's arrival to its ack being written, persistence included.",
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    streams: new client.Gauge({ name: "pullmedic_aggregator_streams_open", help: "Agent streams open now.", registers }),
+    commands: counter("pullmedic_aggregator_commands_sent_total", "Commands written to agent streams."),
   };
+  // Every reason is shown from the start, at 0, so a rate over it exists before the first refusal.
+  for (const reason of REJECT_REASONS) m.rejected.inc({ reason }, 0);
+  return m;
+}
+
+/** A fixed-size reservoir of recent ack latencies, for quantiles in logs (the histogram is for Prometheus). */
+class LatencyReservoir {
+  private readonly recent: Float64Array;
+  private seen = 0;
+
+  constructor(size: number) {
+    this.recent = new Float64Array(size);
+  }
+
+  add(seconds: number): void {
+    this.recent[this.seen % this.recent.length] = seconds;
+    this.seen++;
+  }
+
+  quantiles(): { count: number; p50: number; p99: number } {
+    const n = Math.min(this.seen, this.recent.length);
+    if (n === 0) return { count: 0, p50: 0, p99: 0 };
+    const sorted = Array.from(this.recent.subarray(0, n)).sort((a, b) => a - b);
+    const at = (q: number) => sorted[Math.min(n - 1, Math.floor(q * n))] ?? 0;
+    return { count: this.seen, p50: at(0.5), p99: at(0.99) };
+  }
 }

@@ -550,7 +550,8 @@ function commandOf(row: CommandRow): StoredCommand {
 
 // ---- finding columns ---------------------------------------------------------------------------
 
-const FINDING_KINDS: FindingKind[] = ["diagnosis", "recovery", "prune", "prepull", "secretBroken"];
+/** Every kind of finding, in the order of the oneof. */
+export const FINDING_KINDS: readonly FindingKind[] = ["diagnosis", "recovery", "prune", "prepull", "secretBroken"];
 
 /** The oneof that is set: `kind` when proto-loader says it, else the first field present. */
 export function findingKind(f: Finding): FindingKind | "" {

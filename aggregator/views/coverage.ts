@@ -1,8 +1,10 @@
 // /api/v1/coverage: whether every critical image is on every node. Critical images are those any
 // node pre-pulls (its prepull report) plus those a cluster pre-pull asked for (extraImages).
 
+import { DOCKER_HUB_API_HOST, DOCKER_HUB_DOMAIN, DOCKER_HUB_LEGACY_DOMAIN, ImageReferenceError, tryParseReference } from "../../core/image/index.js";
 import type { NodeRecord } from "../cluster-state.js";
 import { compareText, staleness, type ViewOptions } from "./common.js";
+import { defineView } from "./view.js";
 
 export type CoverageState = "present" | "pulling" | "failed" | "deferred" | "missing" | "unknown";
 
@@ -32,19 +34,31 @@ export interface CoverageView {
 const KNOWN_STATES = new Set<string>(["present", "pulling", "failed", "deferred"]);
 
 /**
- * One spelling per image for matching: docker.io for a bare name, library/ for an official
- * image, :latest when neither tag nor digest is given.
+ * One spelling per image for matching: the reference as kubelet and containerd normalize it
+ * (docker.io for a bare name, library/ for an official image, :latest when neither tag nor digest
+ * is given), Docker Hub's API host counted as docker.io too.
  */
 export function canonicalImage(ref: string): string {
+  const parsed = tryParseReference(ref.trim());
+  if (parsed instanceof ImageReferenceError || parsed.domain === DOCKER_HUB_API_HOST) return looseCanonicalImage(ref);
+  return parsed.normalized;
+}
+
+/**
+ * The same folding, by hand, for what the parser does not take (a digest too short, a capital
+ * letter in the path: an agent's list is shown as it came) and for Docker Hub's API host, which
+ * containerd keeps apart but which names the same images.
+ */
+function looseCanonicalImage(ref: string): string {
   let s = ref.trim();
   const slash = s.indexOf("/");
   const first = slash < 0 ? "" : s.slice(0, slash);
-  let domain = "docker.io";
+  let domain = DOCKER_HUB_DOMAIN;
   if (slash >= 0 && (first.includes(".") || first.includes(":") || first === "localhost")) {
-    domain = first === "index.docker.io" || first === "registry-1.docker.io" ? "docker.io" : first;
+    domain = first === DOCKER_HUB_LEGACY_DOMAIN || first === DOCKER_HUB_API_HOST ? DOCKER_HUB_DOMAIN : first;
     s = s.slice(slash + 1);
   }
-  if (domain === "docker.io" && !s.includes("/")) s = `library/${s}`;
+  if (domain === DOCKER_HUB_DOMAIN && !s.includes("/")) s = `library/${s}`;
   const lastPart = s.slice(s.lastIndexOf("/") + 1);
   if (!lastPart.includes(":") && !lastPart.includes("@")) s = `${s}:latest`;
   return `${domain}/${s}`;
@@ -52,11 +66,18 @@ export function canonicalImage(ref: string): string {
 
 export function coverageView(nodes: NodeRecord[], now: number, extraImages: string[] = [], opts?: ViewOptions): CoverageView {
   const isStale = staleness(opts);
+  // Nodes mostly pre-pull the same list: each spelling is parsed once per view.
+  const keys = new Map<string, string>();
+  const canonical = (image: string): string => {
+    let key = keys.get(image);
+    if (key === undefined) keys.set(image, (key = canonicalImage(image)));
+    return key;
+  };
   // canonical → the spelling shown
   const spelled = new Map<string, string>();
   const add = (image: string): void => {
     if (image.trim() === "") return;
-    const key = canonicalImage(image);
+    const key = canonical(image);
     if (!spelled.has(key)) spelled.set(key, image);
   };
   const ordered = [...nodes].sort((a, b) => compareText(a.node, b.node));
@@ -71,7 +92,7 @@ export function coverageView(nodes: NodeRecord[], now: number, extraImages: stri
   const perNode = ordered.map((rec) => {
     const byImage = new Map<string, { state: string; cause: string }>();
     for (const p of rec.report?.prepull ?? []) {
-      const key = canonicalImage(p.image);
+      const key = canonical(p.image);
       if (!byImage.has(key)) byImage.set(key, { state: p.state, cause: p.cause });
     }
     return { rec, byImage, blind: rec.report === undefined || isStale(rec, now) };
@@ -96,3 +117,16 @@ export function coverageView(nodes: NodeRecord[], now: number, extraImages: stri
   });
   return { images: images.map(([, image]) => image), nodes: ordered.map((r) => r.node), cells, complete };
 }
+
+/** Cluster pre-pulls whose images count as critical, the most recent first. */
+const RECENT_PREPULLS = 5;
+
+export const coverageApi = defineView({
+  name: "coverage",
+  path: "/api/v1/coverage",
+  compute: ({ state, store, now, options }) => {
+    // Images of recent cluster pre-pulls count as critical too, next to the agents' own lists.
+    const extra = [...new Set(store.latestCommands(RECENT_PREPULLS).filter((c) => c.plan.length > 0).flatMap((c) => c.images))];
+    return { ...coverageView(state.nodes(), now, extra, options) };
+  },
+});

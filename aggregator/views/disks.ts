@@ -3,6 +3,7 @@
 import type { DiskReport } from "../../core/protocol/index.js";
 import type { NodeRecord } from "../cluster-state.js";
 import { compareText, staleness, type ViewOptions } from "./common.js";
+import { defineView } from "./view.js";
 
 /** The node condition pullmedic sets when the image filesystem is near kubelet's GC threshold. */
 export const IMAGE_FS_PRESSURE_CONDITION = "ImageFsPressure";
@@ -36,3 +37,9 @@ export function disksView(nodes: NodeRecord[], now: number, opts?: ViewOptions):
     })
     .sort((a, b) => b.highestUsedPercent - a.highestUsedPercent || compareText(a.node, b.node));
 }
+
+export const disksApi = defineView({
+  name: "disks",
+  path: "/api/v1/disks",
+  compute: ({ state, now, options }) => ({ disks: disksView(state.nodes(), now, options) }),
+});

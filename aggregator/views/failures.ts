@@ -4,6 +4,7 @@
 import type { NodeRecord } from "../cluster-state.js";
 import { registryOfImage } from "../../core/image/index.js";
 import { MAX_LISTED, compareText, staleness, type ViewOptions } from "./common.js";
+import { defineView } from "./view.js";
 
 /** The cause of a failure whose diagnosis has not finished yet. */
 export const PENDING_CAUSE = "pending";
@@ -103,3 +104,9 @@ export function failuresView(nodes: NodeRecord[], now: number, opts?: ViewOption
   }
   return out.sort((a, b) => b.podCount - a.podCount || compareText(a.cause, b.cause) || compareText(a.image, b.image) || compareText(a.registry, b.registry));
 }
+
+export const failuresApi = defineView({
+  name: "failures",
+  path: "/api/v1/failures",
+  compute: ({ state, now, options }) => ({ failures: failuresView(state.nodes(), now, options) }),
+});

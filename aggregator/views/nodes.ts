@@ -2,6 +2,7 @@
 
 import type { NodeConditionReport } from "../../core/protocol/index.js";
 import type { ClusterState, NodeRecord } from "../cluster-state.js";
+import { defineView } from "./view.js";
 
 export interface NodeView {
   node: string;
@@ -47,3 +48,9 @@ export function nodesView(nodes: NodeRecord[], now: number, state: ClusterState)
     };
   });
 }
+
+export const nodesApi = defineView({
+  name: "nodes",
+  path: "/api/v1/nodes",
+  compute: ({ state, now }) => ({ nodes: nodesView(state.nodes(), now, state) }),
+});

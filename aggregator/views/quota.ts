@@ -4,6 +4,7 @@
 
 import type { NodeRecord } from "../cluster-state.js";
 import { compareText } from "./common.js";
+import { defineView } from "./view.js";
 
 /** The source shown for readings whose source the registry did not say (one entry per node). */
 export const UNKNOWN_SOURCE = "unknown";
@@ -75,3 +76,9 @@ export function quotaView(nodes: NodeRecord[], now: number): QuotaView {
   sources.sort((a, b) => share(a) - share(b) || compareText(a.source, b.source));
   return { sources, unknown: unknown.sort(compareText) };
 }
+
+export const quotaApi = defineView({
+  name: "quota",
+  path: "/api/v1/quota",
+  compute: ({ state, now }) => ({ ...quotaView(state.nodes(), now) }),
+});

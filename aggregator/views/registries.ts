@@ -2,6 +2,7 @@
 
 import type { NodeRecord } from "../cluster-state.js";
 import { compareText, staleness, type ViewOptions } from "./common.js";
+import { defineView } from "./view.js";
 
 export interface RegistryCell {
   registry: string;
@@ -87,3 +88,9 @@ export function registriesView(nodes: NodeRecord[], now: number, opts?: ViewOpti
     summary: registries.map((name) => summaries.get(name)!),
   };
 }
+
+export const registriesApi = defineView({
+  name: "registries",
+  path: "/api/v1/registries",
+  compute: ({ state, now, options }) => ({ ...registriesView(state.nodes(), now, options) }),
+});

@@ -1,0 +1,64 @@
+// Hourly housekeeping: findings and command records older than the retention are pruned, and nodes
+// not heard from for forgetNodesAfter are forgotten.
+
+import type { Logger } from "../core/log/index.js";
+import type { ClusterState } from "./cluster-state.js";
+import type { Store } from "./store.js";
+
+const EVERY_MS = 3_600_000;
+const HOUR_MS = 3_600_000;
+
+export interface HousekeepingDeps {
+  store: Store;
+  state: ClusterState;
+  log: Logger;
+  now: () => number;
+  /** How long findings and command records are kept, ms. */
+  retention: number;
+  /** How long a disconnected node is kept, ms. */
+  forgetNodesAfter: number;
+}
+
+/** Runs now, then every hour; returns what stops it. */
+export function startHousekeeping(deps: HousekeepingDeps): () => void {
+  const run = () => {
+    pruneHistory(deps);
+    forgetGoneNodes(deps);
+  };
+  run();
+  const timer = setInterval(run, EVERY_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+function pruneHistory({ store, log, now, retention }: HousekeepingDeps): void {
+  try {
+    const removed = store.prune(now() - retention);
+    if (removed > 0) log.info(`retention: removed ${removed} finding(s) and command record(s) older than ${Math.round(retention / HOUR_MS)} h`);
+  } catch (err) {
+    log.warn(`retention prune failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/**
+ * Nodes that left the cluster: without this they stay in every view (their failures as ghosts)
+ * and in memory forever, and an autoscaled cluster ends up at maxNodes, refusing every new node.
+ * Only disconnected nodes go; one that comes back says hello again.
+ */
+function forgetGoneNodes({ store, state, log, now, forgetNodesAfter }: HousekeepingDeps): void {
+  try {
+    const before = now() - forgetNodesAfter;
+    const gone = state
+      .nodes()
+      .filter((rec) => !rec.connected && rec.lastSeenMs < before)
+      .map((rec) => rec.node)
+      .filter((name) => state.forget(name));
+    store.deleteNodes(gone);
+    if (gone.length > 0) {
+      const names = `${gone.slice(0, 10).join(", ")}${gone.length > 10 ? `, and ${gone.length - 10} more` : ""}`;
+      log.info(`forgot ${gone.length} node(s) not heard from for ${Math.round(forgetNodesAfter / HOUR_MS)} h: ${names}`);
+    }
+  } catch (err) {
+    log.warn(`forgetting old nodes failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}

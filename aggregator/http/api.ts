@@ -1,0 +1,49 @@
+// The JSON API's answers: a view of the list, the pre-pull commands, one command's progress. Every
+// body carries generatedAt, the time it was computed at.
+
+import type { ClusterState } from "../cluster-state.js";
+import { commandStatus } from "../prepull-commands.js";
+import { parseQuery, wholeNumber } from "../query.js";
+import type { Store } from "../store.js";
+import type { View } from "../views/index.js";
+import { HttpProblem, json, type Answer } from "./answer.js";
+
+export const COMMANDS_PATH = "/api/v1/commands";
+const COMMAND_PREFIX = `${COMMANDS_PATH}/`;
+const COMMANDS_QUERY = { limit: wholeNumber(1, 500, 20) };
+
+export interface ApiSources {
+  state: ClusterState;
+  store: Store;
+  now(): number;
+}
+
+function envelope(now: number, body: Record<string, unknown>): Answer {
+  return json(200, { generatedAt: now, ...body });
+}
+
+export function viewAnswer(view: View, url: URL, { state, store, now }: ApiSources): Answer {
+  const at = now();
+  const body = view.compute({ state, store, now: at, options: { staleAfterIntervals: state.staleAfterIntervals } }, url.searchParams);
+  return envelope(at, body);
+}
+
+/** The latest pre-pull commands, newest first. */
+export function commandsAnswer(url: URL, { store, now }: ApiSources): Answer {
+  const at = now();
+  const { limit } = parseQuery(COMMANDS_QUERY, url.searchParams, at);
+  return envelope(at, { commands: store.latestCommands(limit) });
+}
+
+/** /api/v1/commands/<id>: the command's progress on every node it was sent to. */
+export function commandAnswer(path: string, { store, now }: ApiSources): Answer {
+  let id: string;
+  try {
+    id = decodeURIComponent(path.slice(COMMAND_PREFIX.length));
+  } catch {
+    throw new HttpProblem(400, `command id: ${JSON.stringify(path.slice(COMMAND_PREFIX.length, 120))} is not valid percent-encoding`);
+  }
+  const cmd = id === "" || id.includes("/") ? undefined : store.command(id);
+  if (!cmd) return json(404, { error: `no command ${JSON.stringify(id.slice(0, 80))} (commands are kept until the retention prunes them)` });
+  return envelope(now(), { ...commandStatus(cmd), plan: cmd.plan, updates: cmd.updates });
+}

@@ -1,0 +1,82 @@
+// The aggregator's HTTP routes as a table: health, readiness, metrics, every view of the list, the
+// pre-pull commands. What no route takes falls to the dashboard's files, then to a 404 listing
+// what there is.
+
+import type { IncomingMessage } from "node:http";
+import type { Logger } from "../../core/log/index.js";
+import type { BearerTokens } from "../ingest/index.js";
+import type { AggregatorMetrics } from "../metrics.js";
+import type { DispatchResult } from "../prepull-commands.js";
+import { VIEWS } from "../views/index.js";
+import { COMMANDS_PATH, commandAnswer, commandsAnswer, viewAnswer, type ApiSources } from "./api.js";
+import { json, plainText, type Answer } from "./answer.js";
+import { authorize } from "./guards.js";
+import { acceptPrepull } from "./prepull.js";
+
+export interface RouteRequest {
+  req: IncomingMessage;
+  url: URL;
+  path: string;
+}
+
+export interface Route {
+  /** The path, or with `prefix` what every path it takes starts with. */
+  path: string;
+  prefix?: boolean;
+  /** GET routes answer HEAD too. */
+  method: "GET" | "POST";
+  answer(r: RouteRequest): Answer | Promise<Answer>;
+}
+
+export interface RouteSources extends ApiSources {
+  metrics: AggregatorMetrics;
+  /** undefined: POSTs need no token (the embedded one-machine mode). */
+  tokens: BearerTokens | undefined;
+  log: Logger;
+  prepull(images: string[]): DispatchResult;
+  ready(): { ready: boolean; reasons: string[] };
+}
+
+export function aggregatorRoutes(deps: RouteSources): Route[] {
+  const { metrics, tokens } = deps;
+  return [
+    { path: "/healthz", method: "GET", answer: () => plainText(200, "ok\n") },
+    {
+      path: "/readyz",
+      method: "GET",
+      answer: () => {
+        const r = deps.ready();
+        return r.ready ? plainText(200, "ready\n") : plainText(503, `not ready: ${r.reasons.join("; ")}\n`);
+      },
+    },
+    { path: "/metrics", method: "GET", answer: async () => ({ status: 200, type: metrics.contentType, body: await metrics.render() }) },
+    ...VIEWS.map((view): Route => ({ path: view.path, method: "GET", answer: ({ url }) => viewAnswer(view, url, deps) })),
+    { path: COMMANDS_PATH, method: "GET", answer: ({ url }) => commandsAnswer(url, deps) },
+    { path: `${COMMANDS_PATH}/`, prefix: true, method: "GET", answer: ({ path }) => commandAnswer(path, deps) },
+    {
+      path: "/api/v1/prepull",
+      method: "POST",
+      answer: ({ req }) => {
+        if (tokens) authorize(req, tokens, metrics);
+        return acceptPrepull(req, (images) => deps.prepull(images), deps.log);
+      },
+    },
+  ];
+}
+
+/** The route for a path: an exact one first, else the first prefix it starts with. */
+export function findRoute(routes: readonly Route[], path: string): Route | undefined {
+  return routes.find((r) => !r.prefix && r.path === path) ?? routes.find((r) => r.prefix && path.startsWith(r.path));
+}
+
+/** No route and no file: 404, with the paths worth trying. */
+export function notFound(path: string): Answer {
+  const paths = ["/", ...VIEWS.map((v) => v.path), "/metrics", "/healthz", "/readyz"];
+  return json(404, { error: `no such path: ${path.slice(0, 200)}`, try: paths });
+}
+
+/** The method is not one the path takes: 405 saying which it does. */
+export function wrongMethod(method: string, path: string, route: Route | undefined): Answer {
+  if (route?.method === "POST") return json(405, { error: `${method} ${path}: only POST` }, { Allow: "POST" });
+  return json(405, { error: `${method} ${path}: only GET and HEAD here` }, { Allow: "GET, HEAD" });
+}

@@ -1,0 +1,79 @@
+// Write batching: the writes of every agent stream share one SQLite commit per event-loop turn.
+
+import type { Logger } from "../../core/log/index.js";
+import type { Store } from "../store.js";
+
+interface Job {
+  /** The database writes, run inside the shared transaction; absent for ordering-only jobs. */
+  write?: () => void;
+  /** After the commit (or with the error that prevented it). */
+  done: (err: Error | undefined) => void;
+}
+
+/**
+ * Collects the writes of every stream and commits them together once per event-loop turn: one
+ * SQLite commit for everything that arrived at once, in arrival order, each job then told whether
+ * its write is durable. A job whose write throws fails alone; a failed commit fails them all.
+ */
+export class WriteBatcher {
+  private jobs: Job[] = [];
+  private scheduled: NodeJS.Immediate | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly store: Pick<Store, "transaction">,
+    private readonly log: Logger,
+  ) {}
+
+  push(job: Job): void {
+    if (this.closed) {
+      job.done(new Error("the aggregator is shutting down"));
+      return;
+    }
+    this.jobs.push(job);
+    this.scheduled ??= setImmediate(() => this.flush());
+  }
+
+  flush(): void {
+    if (this.scheduled) clearImmediate(this.scheduled);
+    this.scheduled = undefined;
+    const jobs = this.jobs;
+    this.jobs = [];
+    if (jobs.length === 0) return;
+    const errors: (Error | undefined)[] = new Array(jobs.length);
+    const writes = jobs.some((j) => j.write);
+    if (writes) {
+      try {
+        this.store.transaction(() => {
+          jobs.forEach((job, i) => {
+            if (!job.write) return;
+            try {
+              job.write();
+            } catch (err) {
+              errors[i] = err instanceof Error ? err : new Error(String(err));
+            }
+          });
+        });
+      } catch (err) {
+        const e = err instanceof Error ? err : new Error(String(err));
+        this.log.error(`database commit failed for ${jobs.length} message(s): ${e.message}`);
+        jobs.forEach((job, i) => {
+          if (job.write) errors[i] = e;
+        });
+      }
+    }
+    jobs.forEach((job, i) => {
+      try {
+        job.done(errors[i]);
+      } catch (err) {
+        this.log.error(`after commit: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    });
+  }
+
+  /** Commits what is queued and refuses later jobs. */
+  close(): void {
+    this.flush();
+    this.closed = true;
+  }
+}

@@ -1,0 +1,20 @@
+// The aggregator's gRPC face: Aggregator.Connect, one bidirectional stream per agent.
+//
+// Per stream: the bearer token is checked before any message is read; the first message must be
+// a valid Hello; every message after it is validated, written to the Store, and only then acked
+// (Ack{seq}) and applied to ClusterState. Writes from all streams are batched into one SQLite
+// transaction per event-loop turn, so a commit is shared by every message that arrived together.
+//
+// Bounds: grpc-js refuses a message above maxMessageBytes (RESOURCE_EXHAUSTED) and a frame it
+// cannot decode (INTERNAL) on that call only. A stream stops being read while it has
+// maxInFlightPerStream messages not yet acked, or while its acks are not being read by the
+// agent (the write side reports backpressure): HTTP/2 flow control then holds the agent's
+// further messages on its side, so an agent that never reads its acks costs a bounded amount of
+// memory here instead of growing it.
+//
+// The room: the gRPC server (server.ts, refusals.ts), each agent's stream (stream.ts,
+// messages.ts, validate.ts, node-streams.ts), the shared write batching (batcher.ts) and the
+// bearer tokens (tokens.ts).
+
+export { startIngest, type Ingest } from "./server.js";
+export { BearerTokens } from "./tokens.js";

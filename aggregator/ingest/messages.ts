@@ -1,0 +1,85 @@
+// What each message of a stream that said hello does: the write that makes it durable, and what it
+// changes in the live view once that write is committed. Decided here, carried out by the stream.
+
+import * as grpc from "@grpc/grpc-js";
+import type { Logger } from "../../core/log/index.js";
+import type { AgentMessage } from "../../core/protocol/index.js";
+import type { ClusterState } from "../cluster-state.js";
+import type { AggregatorMetrics, RejectReason } from "../metrics.js";
+import type { Store } from "../store.js";
+import { commandUpdateProblem, findingProblem, helloProblem, reportProblem, shown } from "./validate.js";
+
+/** How a stream is ended when a message cannot be taken. */
+export interface Refusal {
+  code: grpc.status;
+  details: string;
+  reason?: RejectReason;
+}
+
+/** Persist with `write` (absent: nothing to keep), then `apply` to the live view, then ack. */
+export interface Handling {
+  write: (() => void) | undefined;
+  apply: () => void;
+}
+
+export type MessagePlan = { refuse: Refusal } | Handling;
+
+export interface MessageDeps {
+  store: Store;
+  state: ClusterState;
+  metrics: AggregatorMetrics;
+  log: Logger;
+}
+
+export function invalid(details: string): { refuse: Refusal } {
+  return { refuse: { code: grpc.status.INVALID_ARGUMENT, details, reason: "invalid" } };
+}
+
+/** The plan for a message of `type` on the stream of `node`, received at `at` (ms epoch). */
+export function planMessage(m: AgentMessage, type: string, node: string, at: number, deps: MessageDeps): MessagePlan {
+  const { store, state, metrics, log } = deps;
+  switch (type) {
+    case "hello": {
+      const problem = helloProblem(m.hello);
+      if (problem) return invalid(problem);
+      const h = m.hello!;
+      if (h.node !== node) return invalid(`hello.node: this stream belongs to node ${node}, not ${shown(h.node)}; open a stream per node`);
+      return { write: () => store.saveHello(h, at), apply: () => state.seen(node, at) };
+    }
+    case "report": {
+      const problem = reportProblem(m.report);
+      if (problem) return invalid(problem);
+      const r = m.report!;
+      return { write: () => store.saveReport(node, r, at), apply: () => state.report(node, r, at) };
+    }
+    case "finding": {
+      const problem = findingProblem(m.finding);
+      if (problem) return invalid(problem);
+      const f = m.finding!;
+      let added = 0;
+      const write = () => {
+        added = store.saveFindings(node, [f]);
+        store.saveSeen(node, at);
+      };
+      const apply = () => {
+        metrics.findingsStored(added);
+        state.seen(node, at);
+      };
+      return { write, apply };
+    }
+    case "commandUpdate": {
+      const problem = commandUpdateProblem(m.commandUpdate);
+      if (problem) return invalid(problem);
+      const u = m.commandUpdate!;
+      const write = () => {
+        store.saveCommandUpdate(node, u);
+        store.saveSeen(node, at);
+      };
+      return { write, apply: () => state.seen(node, at) };
+    }
+    default:
+      // A message kind from a newer agent: nothing to keep, but acked so it is not resent forever.
+      log.debug(`node ${node}: message ${m.seq} of a kind this aggregator does not know; acked and ignored`);
+      return { write: undefined, apply: () => state.seen(node, at) };
+  }
+}

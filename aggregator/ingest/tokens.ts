@@ -1,0 +1,111 @@
+// The bearer tokens agents (and POST /api/v1/prepull) present, read from a token file that
+// Kubernetes may rewrite in place.
+
+import { createHash, timingSafeEqual } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import type { Logger } from "../../core/log/index.js";
+
+export type TokenVerdict = { ok: true } | { ok: false; problem: string };
+
+function digest(token: string): Buffer {
+  return createHash("sha256").update(token, "utf8").digest();
+}
+
+function parseTokens(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !l.startsWith("#"));
+}
+
+/**
+ * The token daemonset.yaml ships with is public: an aggregator that accepted it would let anyone
+ * who read the manifest report as any node or trigger pre-pulls on every node.
+ */
+const PLACEHOLDER_TOKEN = /^REPLACE-WITH-/;
+
+/**
+ * The tokens of a token file (one per line; blank lines and # comments ignored), compared in
+ * constant time. The file is re-read every `reloadMs`: Kubernetes updates a mounted Secret in
+ * place, and a rotated token must work without a restart. A reload that finds the file
+ * unreadable or empty keeps the tokens it had (a Secret update is never half-written, but a
+ * mistake must not lock every agent out) and says so in the log.
+ */
+export class BearerTokens {
+  private digests: Buffer[] = [];
+  private text = "";
+  private timer: NodeJS.Timeout | undefined;
+
+  private constructor(
+    readonly path: string,
+    private readonly log: Logger,
+  ) {}
+
+  static async load(path: string, log: Logger, reloadMs = 30_000): Promise<BearerTokens> {
+    const t = new BearerTokens(path, log);
+    let text: string;
+    try {
+      text = await readFile(path, "utf8");
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new Error(`cannot read the token file ${path}: ${code === "ENOENT" ? "no such file" : (err as Error).message}`);
+    }
+    if (parseTokens(text).some((token) => PLACEHOLDER_TOKEN.test(token))) {
+      throw new Error(`the token file ${path} holds the placeholder from daemonset.yaml, which anyone can read: replace it with a random token (openssl rand -hex 32) in the Secret`);
+    }
+    if (!t.apply(text)) throw new Error(`the token file ${path} holds no token: write one bearer token per line`);
+    t.timer = setInterval(() => void t.reload(), reloadMs);
+    t.timer.unref();
+    return t;
+  }
+
+  get count(): number {
+    return this.digests.length;
+  }
+
+  /** Re-reads the file; true when the tokens changed. */
+  async reload(): Promise<boolean> {
+    let text: string;
+    try {
+      text = await readFile(this.path, "utf8");
+    } catch (err) {
+      this.log.warn(`cannot re-read the token file ${this.path}: ${(err as Error).message}; keeping the ${this.count} token(s) read before`);
+      return false;
+    }
+    if (text === this.text) return false;
+    if (!this.apply(text)) {
+      this.log.warn(`the token file ${this.path} now holds no token; keeping the ${this.count} token(s) read before`);
+      this.text = text;
+      return false;
+    }
+    this.log.info(`token file ${this.path} changed: ${this.count} token(s) accepted now`);
+    return true;
+  }
+
+  private apply(text: string): boolean {
+    const tokens = parseTokens(text).filter((token) => !PLACEHOLDER_TOKEN.test(token));
+    if (tokens.length === 0) return false;
+    this.text = text;
+    this.digests = tokens.map(digest);
+    return true;
+  }
+
+  /** Checks an `authorization` header or metadata value; the problem never repeats the token. */
+  check(value: string | undefined): TokenVerdict {
+    if (value === undefined || value.trim() === "") {
+      return { ok: false, problem: "missing credentials: send `authorization: Bearer <token>` with a token from the aggregator's token file" };
+    }
+    const m = /^\s*Bearer\s+(\S+)\s*$/i.exec(value);
+    if (!m || m[1] === undefined) return { ok: false, problem: "the authorization is not a bearer token: send `authorization: Bearer <token>`" };
+    const presented = digest(m[1]);
+    let match = 0;
+    // Every token is compared, matching or not, so the time taken does not say which one matched.
+    for (const d of this.digests) match |= timingSafeEqual(presented, d) ? 1 : 0;
+    return match ? { ok: true } : { ok: false, problem: "the bearer token is not one the aggregator accepts (wrong token, or it was rotated out of the token file)" };
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}

@@ -1,0 +1,43 @@
+// A view as /api/v1/* serves it: its name, its path, the query parameters it reads and the
+// function that computes its JSON body. The HTTP side serves every view of the list in
+// views/index.ts; adding a view is its file and one line there.
+
+import type { ClusterState } from "../cluster-state.js";
+import { parseQuery, type ParsedQuery, type QuerySpec } from "../query.js";
+import type { Store } from "../store.js";
+import type { ViewOptions } from "./common.js";
+
+/** What a view is computed from, for one request. */
+export interface ViewContext {
+  state: ClusterState;
+  store: Pick<Store, "latestCommands" | "findings">;
+  /** The request's time, ms epoch; also the body's generatedAt. */
+  now: number;
+  /** The cluster state's staleness setting, which every view applies. */
+  options: ViewOptions;
+}
+
+export interface View {
+  name: string;
+  /** Where the API serves it, e.g. /api/v1/nodes. */
+  path: string;
+  /** The query parameters it reads, in the order they are checked. */
+  query: readonly string[];
+  /** The body (generatedAt aside); throws a QueryProblem naming a bad parameter. */
+  compute(ctx: ViewContext, params: URLSearchParams): Record<string, unknown>;
+}
+
+export function defineView<Q extends QuerySpec>(view: {
+  name: string;
+  path: string;
+  query?: Q;
+  compute(ctx: ViewContext, query: ParsedQuery<Q>): Record<string, unknown>;
+}): View {
+  const spec = view.query ?? ({} as Q);
+  return {
+    name: view.name,
+    path: view.path,
+    query: Object.keys(spec),
+    compute: (ctx, params) => view.compute(ctx, parseQuery(spec, params, ctx.now)),
+  };
+}

@@ -1,0 +1,80 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createLogger } from "../../core/log/log.js";
+import { WriteBatcher } from "../../aggregator/ingest/batcher.js";
+
+// Write batching on its own: the jobs of one event-loop turn share one transaction, in arrival
+// order; a write that throws fails alone; a commit that fails fails every write in it.
+
+const log = createLogger("cli", "error");
+
+function fakeStore(commit: () => void = () => undefined) {
+  const transactions: string[][] = [];
+  let current: string[] | undefined;
+  return {
+    transactions,
+    record(name: string) {
+      current?.push(name);
+    },
+    transaction<T>(fn: () => T): T {
+      current = [];
+      try {
+        const out = fn();
+        commit();
+        transactions.push(current);
+        return out;
+      } finally {
+        current = undefined;
+      }
+    },
+  };
+}
+
+const turn = () => new Promise((r) => setImmediate(r));
+
+test("the jobs of one turn share one commit, in order; each is told after it", async () => {
+  const store = fakeStore();
+  const batcher = new WriteBatcher(store, log);
+  const done: [string, Error | undefined][] = [];
+  for (const name of ["a", "b", "c"]) batcher.push({ write: () => store.record(name), done: (err) => done.push([name, err]) });
+  assert.deepEqual(done, [], "nothing is done before the turn ends");
+  await turn();
+  assert.deepEqual(store.transactions, [["a", "b", "c"]]);
+  assert.deepEqual(done, [["a", undefined], ["b", undefined], ["c", undefined]]);
+  batcher.push({ write: () => store.record("d"), done: () => undefined });
+  await turn();
+  assert.deepEqual(store.transactions, [["a", "b", "c"], ["d"]], "the next turn is the next commit");
+});
+
+test("a write that throws fails alone; a failed commit fails every write of it, not an ordering-only job", async () => {
+  const store = fakeStore();
+  const batcher = new WriteBatcher(store, log);
+  const done: [string, string | undefined][] = [];
+  batcher.push({ write: () => store.record("ok"), done: (err) => done.push(["ok", err?.message]) });
+  batcher.push({ write: () => { throw new Error("constraint"); }, done: (err) => done.push(["bad", err?.message]) });
+  batcher.flush();
+  assert.deepEqual(done, [["ok", undefined], ["bad", "constraint"]]);
+
+  let failing = true;
+  const broken = fakeStore(() => {
+    if (failing) throw new Error("disk I/O error");
+  });
+  const b2 = new WriteBatcher(broken, log);
+  const after: [string, string | undefined][] = [];
+  b2.push({ write: () => broken.record("x"), done: (err) => after.push(["x", err?.message]) });
+  b2.push({ done: (err) => after.push(["end", err?.message]) });
+  b2.flush();
+  assert.deepEqual(after, [["x", "disk I/O error"], ["end", undefined]]);
+  failing = false;
+});
+
+test("close commits what is queued and refuses later jobs", () => {
+  const store = fakeStore();
+  const batcher = new WriteBatcher(store, log);
+  const done: (string | undefined)[] = [];
+  batcher.push({ write: () => store.record("last"), done: (err) => done.push(err?.message) });
+  batcher.close();
+  batcher.push({ write: () => store.record("late"), done: (err) => done.push(err?.message) });
+  assert.deepEqual(store.transactions, [["last"]]);
+  assert.deepEqual(done, [undefined, "the aggregator is shutting down"]);
+});
