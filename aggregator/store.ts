@@ -22,20 +22,21 @@ import { registryOfImage } from "../core/image/index.js";
 import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
-import type {
-  CommandUpdate,
-  DiskReport,
-  Finding,
-  FindingKind,
-  Hello,
-  HygieneRiskReport,
-  NodeConditionReport,
-  NodeReport,
-  PrepullReport,
-  PullFailure,
-  QuotaReport,
-  RegistryReport,
-  SecretCheckReport,
+import {
+  FINDING_KINDS,
+  type CommandUpdate,
+  type DiskReport,
+  type Finding,
+  type FindingKind,
+  type Hello,
+  type HygieneRiskReport,
+  type NodeConditionReport,
+  type NodeReport,
+  type PrepullReport,
+  type PullFailure,
+  type QuotaReport,
+  type RegistryReport,
+  type SecretCheckReport,
 } from "../core/protocol/index.js";
 import type { NodeRecord } from "./cluster-state.js";
 
@@ -551,7 +552,6 @@ function commandOf(row: CommandRow): StoredCommand {
 // ---- finding columns ---------------------------------------------------------------------------
 
 /** Every kind of finding, in the order of the oneof. */
-export const FINDING_KINDS: readonly FindingKind[] = ["diagnosis", "recovery", "prune", "prepull", "secretBroken"];
 
 /** The oneof that is set: `kind` when proto-loader says it, else the first field present. */
 export function findingKind(f: Finding): FindingKind | "" {

@@ -6,6 +6,7 @@ import { isIP } from "node:net";
 import type { BearerTokens } from "../ingest/index.js";
 import type { AggregatorMetrics } from "../metrics.js";
 import { HttpProblem } from "./answer.js";
+import { hostAndPort } from "../../core/net/index.js";
 
 /** Throws 401 unless the request carries an accepted bearer token. */
 export function authorize(req: IncomingMessage, tokens: BearerTokens, metrics: AggregatorMetrics): void {
@@ -24,9 +25,7 @@ export function authorize(req: IncomingMessage, tokens: BearerTokens, metrics: A
  */
 export function checkHost(header: string | undefined): void {
   const host = (header ?? "").trim().toLowerCase();
-  let name = host;
-  if (name.startsWith("[")) name = name.slice(1, name.indexOf("]") < 0 ? undefined : name.indexOf("]"));
-  else if (name.lastIndexOf(":") > 0) name = name.slice(0, name.lastIndexOf(":"));
+  const name = hostAndPort(host, 0).host;
   // No Host at all is no browser (HTTP/1.0 tools).
   const ok = name === "" || name === "localhost" || name.endsWith(".localhost") || isIP(name) !== 0;
   if (!ok) {

@@ -2,7 +2,7 @@
 // and age.
 
 import { oneOf, pastTime, text, wholeNumber } from "../query.js";
-import { FINDING_KINDS } from "../store.js";
+import { FINDING_KINDS } from "../../core/protocol/index.js";
 import { defineView } from "./view.js";
 
 const DEFAULT_FINDINGS_LIMIT = 100;

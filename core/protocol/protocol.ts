@@ -171,6 +171,8 @@ export interface PrepullRecord {
 }
 
 export type FindingKind = "diagnosis" | "recovery" | "prune" | "prepull" | "secretBroken";
+/** Every FindingKind, in the oneof's order (the proto test keeps both equal to the .proto). */
+export const FINDING_KINDS: readonly FindingKind[] = ["diagnosis", "recovery", "prune", "prepull", "secretBroken"];
 
 export interface Finding {
   id: string;

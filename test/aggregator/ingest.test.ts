@@ -443,7 +443,7 @@ test("an agent that never reads its acks is not read any further (bounded), and 
   raw.session.close();
 });
 
-test("ingest throughput: many agents reporting at once, acked after the commit; p99 ack latency measured", async (t) => {
+test("many agents reporting at once: every report acked after the commit and stored; ack latency printed", async (t) => {
   const agents = 100;
   const perAgent = 20;
   const clients = await Promise.all(Array.from({ length: 4 }, () => newClient()));
@@ -475,7 +475,11 @@ test("ingest throughput: many agents reporting at once, acked after the commit; 
     `${agents * perAgent} reports from ${agents} streams in ${seconds.toFixed(2)} s = ${rate.toFixed(0)} reports/s (clients in the same process); ` +
       `client-side ack latency p50 ${p(0.5).toFixed(1)} ms, p99 ${p(0.99).toFixed(1)} ms; server-side p99 ${(server.p99 * 1000).toFixed(1)} ms`,
   );
-  assert.ok(p(0.99) < 250, `p99 ${p(0.99).toFixed(1)} ms`);
+  // Timings are the bench's business (npm run bench aggregator); here: every report was acked and
+  // every node's latest report is what is stored.
+  assert.equal(latencies.length, agents * perAgent);
+  const stored = new Map(agg.store.loadNodes().map((n) => [n.node, n]));
+  for (let i = 0; i < agents; i++) assert.ok(stored.get(`bench-${i}`)?.report, `bench-${i} has its report stored`);
   await Promise.all(streams.map((s) => (s.end(), s.status)));
   for (const c of clients) c.close();
 });
