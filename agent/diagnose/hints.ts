@@ -18,8 +18,8 @@ export interface MessageHint {
 export const MESSAGE_HINTS: readonly MessageHint[] = [
   {
     id: "signature-policy-rejected",
-    pattern: /Source image rejected: |SignatureValidationFailed|because the signature validation failed|is rejected by policy|A signature was required, but no signature exists|None of the signatures were accepted|Signature for identity .{1,300} is not accepted/i,
-    source: "CRI-O, podman (containers/image signature policy), kubelet",
+    pattern: /Source image rejected: |SignatureValidationFailed|remote trust data does not exist|No valid trust data for |because the signature validation failed|is rejected by policy|A signature was required, but no signature exists|None of the signatures were accepted|Signature for identity .{1,300} is not accepted/i,
+    source: "CRI-O, podman (containers/image signature policy), kubelet, Docker Content Trust",
     summary: "The node's signature policy refused <image>: it is unsigned, or signed by a key the policy does not accept.",
     fix: ["cat /etc/containers/policy.json  # the requirement this registry's images must meet", "ls /etc/crio/policies/ 2>/dev/null  # CRI-O: per-namespace policies override the node's", "skopeo inspect docker://<image>  # the digest whose signature is checked"],
   },
@@ -45,13 +45,6 @@ export const MESSAGE_HINTS: readonly MessageHint[] = [
     fix: ["# rebuild and push <image> with a current builder (schema 2 or OCI), or pull it on a node with containerd 1.7"],
   },
   {
-    id: "gcr-shut-down",
-    pattern: /Container Registry is deprecated and shutting down/i,
-    source: "Container Registry (gcr.io)",
-    summary: "Container Registry no longer serves <image>'s project: it must move to Artifact Registry.",
-    fix: ["gcloud artifacts docker upgrade migrate --projects=<project>  # then pull from the pkg.dev name"],
-  },
-  {
     id: "runtime-unreachable",
     pattern: /dial unix \S{1,512}\.sock: connect: (?:connection refused|no such file or directory)|unknown service runtime\.v1(?:alpha2)?\.ImageService/i,
     source: "kubelet, crictl (CRI client)",
@@ -60,7 +53,7 @@ export const MESSAGE_HINTS: readonly MessageHint[] = [
   },
   {
     id: "credential-provider-config",
-    pattern: /plugin binary (?:executable|directory) \S{1,1024} did not exist|failed to validate credential provider config|error initializing plugin provider/i,
+    pattern: /plugin binary (?:executable|directory) \S{1,1024} did not exist|failed to validate credential provider config|error initializing plugin provider|Failed to register CRI auth plugins|no kind "CredentialProviderConfig" is registered/i,
     source: "kubelet (RegisterCredentialProviderPlugins)",
     summary: "kubelet's image credential provider configuration is broken, so no provider supplies registry credentials.",
     fix: ["ps -o args= -C kubelet | tr ' ' '\\n' | grep image-credential-provider  # the config file and the plugin directory kubelet was given"],

@@ -173,12 +173,14 @@ export const MESSAGE_RULES: readonly MessageRule[] = [
     priority: TRANSPORT + 2,
     source: "node",
   },
+  // An HTTP server answered curl's TLS hello: the registry (or this port) speaks plain HTTP.
+  { id: "curl-ssl-wrong-version", cause: "tls", pattern: /SSL routines:{1,2}(?:ssl3_get_record:)?wrong version number/i, priority: TRANSPORT + 2, source: "curl (OpenSSL)" },
   { id: "curl-ssl-certificate", cause: "tls", pattern: /SSL certificate problem: |SSL: no alternative certificate subject name matches/i, priority: TRANSPORT + 2, source: "curl" },
 
   // --- network-timeout -------------------------------------------------------------------------
   { id: "go-tls-handshake-timeout", cause: "network-timeout", pattern: /TLS handshake timeout/i, priority: TRANSPORT + 1, source: "go net/http" },
   { id: "go-dial-timeout", cause: "network-timeout", pattern: /\bdial tcp[46]? \S{1,300}: i\/o timeout/i, priority: TRANSPORT + 1, source: "go net" },
-  { id: "go-connect-timed-out", cause: "network-timeout", pattern: /connect: connection timed out/i, priority: TRANSPORT + 1, source: "go net (Linux ETIMEDOUT)" },
+  { id: "go-connect-timed-out", cause: "network-timeout", pattern: /(?:connect|read|write): connection timed out/i, priority: TRANSPORT + 1, source: "go net (Linux ETIMEDOUT)" },
   { id: "go-client-timeout", cause: "network-timeout", pattern: /Client\.Timeout exceeded/i, priority: TRANSPORT + 1, source: "go net/http (docker)" },
   // The response started and its body stalled: a slow transfer, not an unreachable registry.
   { id: "go-client-timeout-reading-body", cause: "pull-timeout", pattern: /Client\.Timeout exceeded while reading body/i, priority: TRANSPORT + 2, source: "go net/http" },
@@ -237,7 +239,6 @@ export const MESSAGE_RULES: readonly MessageRule[] = [
   { id: "containerd-unsupported-auth-scheme", cause: "auth-required", pattern: /failed to find supported auth scheme/i, priority: CREDENTIALS - 2, source: "containerd (no credentials for the scheme the registry asked)" },
   { id: "gcp-unauthenticated", cause: "auth-required", pattern: /Unauthenticated request/i, priority: CREDENTIALS, source: "Artifact Registry" },
   { id: "gcr-needed-permissions", cause: "auth-required", pattern: /You don't have the needed permissions to perform this operation, and you may have invalid credentials/i, priority: CREDENTIALS - 1, source: "Container Registry (gcr.io)", alternatives: ["auth-denied"] },
-  { id: "harbor-authorize-header-needed", cause: "auth-required", pattern: /authorize header needed to send HEAD to repository/i, priority: CREDENTIALS, source: "Harbor (v2auth)" },
   { id: "harbor-unauthorized-repository", cause: "auth-required", pattern: /unauthorized to access repository: \S{1,512}, action: pull/i, priority: REGISTRY_SPECIFIC, source: "Harbor (v2auth)", alternatives: ["auth-denied", "not-found"] },
   // kubelet asked its image credential provider plugin and got nothing: the pull went without.
   { id: "kubelet-credential-provider-failed", cause: "auth-required", pattern: /Failed getting credential from external registry credential provider|error execing credential provider plugin/i, priority: CREDENTIALS - 2, source: "kubelet (pkg/credentialprovider/plugin)" },
@@ -263,6 +264,9 @@ export const MESSAGE_RULES: readonly MessageRule[] = [
   { id: "harbor-artifact-not-found", cause: "not-found", pattern: /\bartifact \S{1,512}:\S{1,128} not found\b|the asking blob is in GC/i, priority: REGISTRY_SPECIFIC, source: "Harbor" },
   { id: "quay-tag-expired", cause: "not-found", pattern: /was deleted or has expired|\btag expired\b|"TAG_EXPIRED"/i, priority: REGISTRY_SPECIFIC, source: "Quay" },
   { id: "registry-manifest-unknown", cause: "not-found", pattern: /\bmanifest[ _]unknown\b/i, priority: REGISTRY_CODE, source: "registry error code (containerd, CRI-O, docker)" },
+  // Artifactory's own error format ({"status":401,"message":…}) which clients print as "unknown: …".
+  { id: "artifactory-authentication-required", cause: "auth-required", pattern: /\bAuthentication is required\b/i, priority: REGISTRY_SPECIFIC, source: "Artifactory", alternatives: ["auth-denied"] },
+  { id: "registry-name-invalid", cause: "invalid-reference", pattern: /\bname[ _]invalid\b|\binvalid repository name\b/i, priority: REGISTRY_CODE, source: "registry error code (NAME_INVALID)" },
   { id: "registry-name-unknown", cause: "not-found", pattern: /\bname[ _]unknown\b|repository name not known to registry/i, priority: REGISTRY_CODE, source: "registry error code" },
   // A layer the manifest names is missing: the image was half pushed or garbage-collected.
   { id: "registry-blob-unknown", cause: "not-found", pattern: /\bblob unknown to registry\b|\bunknown blob\b|\bblob[ _]unknown\b/i, priority: REGISTRY_CODE, source: "registry error code (BLOB_UNKNOWN), docker" },
@@ -281,13 +285,15 @@ export const MESSAGE_RULES: readonly MessageRule[] = [
   // wants credentials it did not get); explain says that a misspelt name gives the same answer.
   { id: "docker-pull-access-denied", cause: "auth-required", pattern: /pull access denied for [^\s,]{1,1024}, repository does not exist or may require 'docker login'/i, priority: REGISTRY_SPECIFIC + 1, source: "docker", alternatives: ["not-found", "auth-denied"] },
   { id: "registry-requested-access-denied", cause: "auth-required", pattern: /requested access to the resource is denied/i, priority: REGISTRY_CODE + 2, source: "Docker Hub / distribution (DENIED default text)", alternatives: ["not-found", "auth-denied"] },
-  { id: "registry-access-denied-credentials-sent", cause: "auth-denied", pattern: /requested access to the resource is denied/i, priority: REGISTRY_CODE + 3, source: "distribution DENIED, credentials sent", credentials: "sent" },
+  { id: "registry-access-denied-credentials-sent", cause: "auth-denied", pattern: /requested access to the resource is denied/i, priority: REGISTRY_CODE + 3, source: "distribution DENIED, credentials sent", credentials: "sent", alternatives: ["not-found"] },
   // `denied:` is the DENIED code: authenticated but not allowed. The look-behind keeps the
   // filesystem's "permission denied:" out.
   { id: "registry-denied", cause: "auth-denied", pattern: /(?<!permission |access )\bdenied: |"code": ?"DENIED"/i, priority: REGISTRY_CODE, source: "registry error code", alternatives: ["auth-required"] },
   { id: "registry-denied-anonymous", cause: "auth-required", pattern: /(?<!permission |access )\bdenied: |"code": ?"DENIED"/i, priority: REGISTRY_CODE + 1, source: "registry error code, no credentials sent", credentials: "none", alternatives: ["not-found"] },
   { id: "registry-unauthorized", cause: "auth-required", pattern: /\bunauthorized: |"code": ?"UNAUTHORIZED"/i, priority: REGISTRY_CODE, source: "registry error code (ACR, GHCR, Quay, CRI-O)", alternatives: ["auth-denied", "not-found"] },
   { id: "registry-unauthorized-credentials-sent", cause: "auth-denied", pattern: /\bunauthorized: |"code": ?"UNAUTHORIZED"/i, priority: REGISTRY_CODE + 1, source: "registry error code, credentials sent", credentials: "sent" },
+  // UNAUTHORIZED's default text, which containers/image prints without the code.
+  { id: "registry-authentication-required", cause: "auth-required", pattern: /\bauthentication required\b/i, priority: REGISTRY_CODE - 1, source: "distribution UNAUTHORIZED (containers/image wording)", alternatives: ["auth-denied"] },
   { id: "http-401", cause: "auth-required", pattern: /\b401 Unauthorized\b|\bstatus(?: ?code)?:? 401\b|\bHTTP 401 response\b/i, priority: HTTP_STATUS, source: "HTTP", alternatives: ["auth-denied"] },
   { id: "http-401-credentials-sent", cause: "auth-denied", pattern: /\b401 Unauthorized\b|\bstatus(?: ?code)?:? 401\b|\bHTTP 401 response\b/i, priority: HTTP_STATUS + 1, source: "HTTP, credentials sent", credentials: "sent" },
   { id: "http-403", cause: "auth-denied", pattern: /\b403 Forbidden\b|\bstatus(?: ?code)?:? 403\b|\bHTTP 403 response\b/i, priority: HTTP_STATUS, source: "HTTP", alternatives: ["auth-required"] },
@@ -301,7 +307,9 @@ export const MESSAGE_RULES: readonly MessageRule[] = [
   // containerd prints the status line as the server sent it; CDN codes (520-530) have no standard text.
   { id: "containerd-status-5xx", cause: "registry-unavailable", pattern: /request to \S{1,2048}: 5\d\d\b|\bHTTP 5\d\d response\b/i, priority: HTTP_STATUS, source: "containerd (remotes/errors), docker" },
   { id: "crio-unexpected-http-status-5xx", cause: "registry-unavailable", pattern: /received unexpected HTTP status: 5\d\d/i, priority: HTTP_STATUS + 1, source: "CRI-O (containers/image), docker" },
-  { id: "registry-unknown-error", cause: "registry-unavailable", pattern: /\bunknown: unknown error\b/i, priority: REGISTRY_CODE - 2, source: "distribution UNKNOWN code (500)" },
+  // gcr.io answers DENIED for projects it no longer serves: the registry is gone, not the credentials.
+  { id: "gcr-shut-down", cause: "registry-unavailable", pattern: /Container Registry is deprecated and shutting down/i, priority: CREDENTIALS + 1, source: "Container Registry (gcr.io, 2025 shutdown)" },
+  { id: "registry-unknown-error", cause: "registry-unavailable", pattern: /\bunknown: unknown error\b|"code": ?"UNKNOWN", ?"message": ?"unknown error"/i, priority: REGISTRY_CODE - 2, source: "distribution UNKNOWN code (500)" },
   { id: "go-unexpected-eof", cause: "registry-unavailable", pattern: /\bunexpected EOF\b/i, priority: STREAM, source: "go io" },
   { id: "go-eof", cause: "registry-unavailable", pattern: /: EOF(?![a-z0-9_])/i, priority: STREAM - 1, source: "go io" },
   { id: "go-http2-goaway", cause: "registry-unavailable", pattern: /server sent GOAWAY/i, priority: STREAM - 1, source: "go net/http2" },

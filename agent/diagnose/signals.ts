@@ -28,7 +28,6 @@ export const CREDENTIAL_WORDINGS: readonly CredentialWording[] = [
   { signal: "none", pattern: /no basic auth credentials/i, source: "containerd, docker" },
   { signal: "none", pattern: /Unauthenticated request/i, source: "Artifact Registry" },
   { signal: "none", pattern: /unauthenticated pull rate limit/i, source: "Docker Hub" },
-  { signal: "none", pattern: /authorize header needed/i, source: "Harbor" },
   { signal: "none", pattern: /failed to handle basic auth because missing username or secret/i, source: "containerd" },
   { signal: "sent", pattern: /failed to fetch oauth token/i, source: "containerd authorizer (a secret was held)" },
   { signal: "sent", pattern: /incorrect username or password|Invalid Username or Password/i, source: "Docker Hub, Quay" },
@@ -36,6 +35,7 @@ export const CREDENTIAL_WORDINGS: readonly CredentialWording[] = [
   { signal: "sent", pattern: /pull rate limit as '/i, source: "Docker Hub (authenticated quota)" },
   { signal: "sent", pattern: /\bAuthorization: (?:Basic|Bearer) /i, source: "HTTP request dumps" },
   { signal: "sent", pattern: /authorization token has expired/i, source: "ECR" },
+  { signal: "sent", pattern: /login attempt to \S{1,2048} failed with status/i, source: "docker login" },
 ];
 
 interface ComponentWording {

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { CAUSES, type Cause } from "../../agent/diagnose/causes.js";
 import { classifyMessage } from "../../agent/diagnose/classify.js";
 import { explainMessage } from "../../agent/diagnose/explain.js";
+import { loadCorpus } from "../../agent/diagnose/corpus/index.js";
 import { MESSAGE_RULES } from "../../agent/diagnose/rules.js";
 import { prng } from "../support/fuzz.js";
 
@@ -185,7 +186,10 @@ test("every real message gets its cause and rule", () => {
 });
 
 test("every rule is exercised by at least one real message", () => {
-  const used = new Set(CASES.map(([, , rule]) => rule));
+  // The real messages are these cases and the message table (agent/diagnose/corpus), whose rows
+  // are checked row by row in corpus.test.ts.
+  const table = loadCorpus().rows.map((r) => classifyMessage(r.message, r.context ?? {}).ruleId);
+  const used = new Set([...CASES.map(([, , rule]) => rule), ...table]);
   const unused = MESSAGE_RULES.map((r) => r.id).filter((id) => !used.has(id));
   assert.deepEqual(unused, []);
   const unknownIds = [...used].filter((id) => id !== undefined && !MESSAGE_RULES.some((r) => r.id === id));

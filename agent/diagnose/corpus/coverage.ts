@@ -37,7 +37,7 @@ export interface CoverageReport {
 }
 
 export function judgeRow(row: CorpusRow): RowVerdict {
-  const c = classifyMessage(row.message);
+  const c = classifyMessage(row.message, row.context ?? {});
   const problems: string[] = [];
   if (c.cause !== row.cause) problems.push(`cause ${c.cause} (rule ${c.ruleId ?? "none"}), expected ${row.cause}`);
   if (row.rule !== undefined && c.ruleId !== row.rule) problems.push(`rule ${c.ruleId ?? "none"}, expected ${row.rule}`);

@@ -1,4 +1,5 @@
 import { isCause, type Cause } from "../causes.js";
+import type { CredentialSignal } from "../rules.js";
 
 /**
  * One row of the message table: an error string as a component writes it (its format string
@@ -23,6 +24,11 @@ export interface CorpusRow {
   /** Where the wording was read: the component's source, its documentation, or an issue thread. */
   kind: RowKind;
   note?: string;
+  /**
+   * What the caller knew that the text does not say, as explain's context carries it: whether the
+   * node had credentials for the image (a matching pull secret, a kubelet credential provider).
+   */
+  context?: { credentials: CredentialSignal };
 }
 
 export type RowKind = "source" | "docs" | "issue";
@@ -64,6 +70,8 @@ function parseRow(component: string, raw: unknown): CorpusRow | string {
   if (!KINDS.includes(r["kind"] as RowKind)) return `kind must be one of ${KINDS.join(", ")}`;
   if (r["confident"] !== undefined && typeof r["confident"] !== "boolean") return "confident must be a boolean";
   if (r["rule"] !== undefined && typeof r["rule"] !== "string") return "rule must be a string";
+  const context = parseContext(r["context"]);
+  if (typeof context === "string") return context;
   const row: CorpusRow = {
     component,
     message: r["message"] as string,
@@ -76,5 +84,13 @@ function parseRow(component: string, raw: unknown): CorpusRow | string {
   };
   if (typeof r["rule"] === "string") row.rule = r["rule"];
   if (typeof r["note"] === "string") row.note = r["note"];
+  if (context !== undefined) row.context = context;
   return row;
+}
+
+function parseContext(raw: unknown): CorpusRow["context"] | string {
+  if (raw === undefined) return undefined;
+  const credentials = (raw as { credentials?: unknown } | null)?.credentials;
+  if (credentials === "sent" || credentials === "none") return { credentials };
+  return 'context must be {"credentials": "sent" | "none"}';
 }
