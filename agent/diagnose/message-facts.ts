@@ -19,6 +19,8 @@ const IMAGE_PATTERNS: readonly RegExp[] = [
   /short-name "([^"\s]{1,1024})"/i,
   /initializing source docker:\/\/(\S{1,1024}?): /i,
   /\bimage="([^"\s]{1,1024})"/i,
+  /image pull failed for (\S{1,1024}) because the signature validation failed/i,
+  /credential provider plugin \S{1,253} for image (\S{1,1024}?): /i,
 ];
 
 // A host as it can appear in an image reference or URL; anything else (quotes, `$`, `;`) is
@@ -30,7 +32,7 @@ const DOC_HOSTS = new Set(["www.docker.com", "docs.docker.com", "aka.ms", "kuber
 
 const STATUS_TEXT =
   /\b([1-5]\d\d) (?:Unauthorized|Forbidden|Not Found|Too Many Requests|Internal Server Error|Bad Gateway|Service Unavailable|Gateway Time-?out|Proxy Authentication Required|Bad Request|Method Not Allowed|Request Timeout)\b/i;
-const STATUS_FIELD = /\b(?:status(?: ?code)?|received unexpected HTTP status):? ([1-5]\d\d)\b/i;
+const STATUS_FIELD = /\b(?:status(?: ?code)?|received unexpected HTTP status|error parsing HTTP):? ([1-5]\d\d)\b/i;
 
 /** Reads the facts of a message already passed through `clean` (see classify.ts). */
 export function extractFacts(text: string): MessageFacts {
@@ -62,7 +64,18 @@ export function extractFacts(text: string): MessageFacts {
 
   const secrets = findSecrets(text);
   if (secrets.length > 0) facts.secretNames = secrets;
+
+  const provider = findProvider(text);
+  if (provider !== undefined) facts.provider = provider;
   return facts;
+}
+
+/** A kubelet credential provider plugin that failed, and its exit status when it exited. */
+function findProvider(text: string): MessageFacts["provider"] {
+  const m = /error execing credential provider plugin ([A-Za-z0-9._-]{1,253}) for image /i.exec(text);
+  if (m?.[1] === undefined) return undefined;
+  const exit = /: exit status (\d{1,3})\b/.exec(text.slice(m.index));
+  return exit?.[1] === undefined ? { name: m[1] } : { name: m[1], exitStatus: Number(exit[1]) };
 }
 
 function findImage(text: string): string | undefined {
