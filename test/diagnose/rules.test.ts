@@ -5,6 +5,8 @@ import { CAUSES, type Cause } from "../../agent/diagnose/causes.js";
 import { classifyMessage } from "../../agent/diagnose/classify.js";
 import { explainMessage } from "../../agent/diagnose/explain.js";
 import { loadCorpus } from "../../agent/diagnose/corpus/index.js";
+import { MESSAGE_HINTS } from "../../agent/diagnose/hints.js";
+import { CREDENTIAL_WORDINGS } from "../../agent/diagnose/signals.js";
 import { MESSAGE_RULES } from "../../agent/diagnose/rules.js";
 import { prng } from "../support/fuzz.js";
 
@@ -329,6 +331,17 @@ test("wording matches whatever the case and however the lines were wrapped", () 
 
 // --- fuzz: random text and mutations of the real messages ---------------------------------------
 
+test("every pattern stays linear: bounded quantifiers only, and no quantified group that repeats", () => {
+  const patterns = [...MESSAGE_RULES.map((r) => [r.id, r.pattern] as const), ...MESSAGE_HINTS.map((h) => [h.id, h.pattern] as const), ...CREDENTIAL_WORDINGS.map((w) => [w.source, w.pattern] as const)];
+  for (const [id, pattern] of patterns) {
+    // Escapes and character classes cannot nest quantifiers; what is left is the pattern's shape.
+    const shape = pattern.source.replace(/\\./g, "e").replace(/\[[^\]]*\]/g, "c");
+    assert.ok(!/[+*]|\{\d+,\}/.test(shape), `${id}: unbounded quantifier in ${pattern.source}`);
+    assert.ok(!/\)(?:\{\d+(?:,\d+)?\})/.test(shape.replace(/\)\{[01](?:,1)?\}/g, ")")), `${id}: a repeated group in ${pattern.source}`);
+    assert.ok(!/[gy]/.test(pattern.flags), `${id}: lastIndex state`);
+  }
+});
+
 
 const TOKENS = [
   "rpc error: code = ", "desc = ", "NotFound", "Unknown", "failed to pull and unpack image ", "failed to resolve reference ",
@@ -336,6 +349,13 @@ const TOKENS = [
   "x509: certificate is valid for ", ", not ", "ratelimit-limit: ", ";w=", "429 Too Many Requests", "denied: ", "unauthorized: ",
   "context canceled", "context deadline exceeded", "no space left on device", "not found", "(", ")", "\n", "\t", " ", "€", "𝄞",
   "Back-off pulling image ", "Failed to pull image ", "image pull secrets (", "for architecture ", "variant ", "OS ", "[::1]:5000",
+  // the wordings of the message table's rules, hints and signals
+  "failed to fetch anonymous token: ", "failed to fetch oauth token: ", "no basic auth credentials", "403 Forbidden", "401 Unauthorized",
+  "(Mirrors also failed: [", "]): ", "pull image err: ", "; artifact err: ", "unable to retrieve auth token: invalid username/password: ",
+  "request to ", ": 522 ", "error parsing HTTP ", " response body", "stream error: stream ID ", "malformed HTTP response \"\\x15\\x03",
+  "x509: ", "remote error: tls: ", "local error: tls: ", "connectex: ", "wsarecv: ", "is present with pull policy of ", "\"Never\"",
+  "error execing credential provider plugin ", " for image ", "exit status ", "Source image rejected: ", "registry ", " is blocked in ",
+  "permission_denied: ", "client with IP '", "unauthorized to access repository: ", ", action: pull", "Authentication is required",
 ];
 
 function randomText(rand: () => number, maxLen: number): string {
@@ -383,7 +403,7 @@ function assertValid(message: string): void {
 
 test("fuzz: 5,000 seeded random strings and mutations of the real messages never throw", () => {
   const rand = prng(0x5eed);
-  const seeds = CASES.map(([m]) => m).filter((m) => m.trim() !== "");
+  const seeds = [...CASES.map(([m]) => m), ...loadCorpus().rows.map((r) => r.message)].filter((m) => m.trim() !== "");
   for (let i = 0; i < 5000; i++) {
     const message = i % 2 === 0 ? randomText(rand, 400) : mutate(rand, seeds[Math.floor(rand() * seeds.length)] ?? "");
     try {
@@ -407,6 +427,19 @@ test("fuzz: 100 KB adversarial inputs finish and stay valid", () => {
     "https://".repeat(big / 8),
     `Failed to pull image "${"n".repeat(big)}": ${"context canceled ".repeat(100)}`,
     "denied: ".repeat(big / 8),
+    "lookup a on ".repeat(big / 12),
+    `dial tcp: lookup ${"a".repeat(big)}`,
+    "request to ".repeat(big / 11),
+    `request to ${":".repeat(big)}`,
+    "(Mirrors also failed: [".repeat(big / 24),
+    "pull image err: ; artifact err: ".repeat(big / 32),
+    "failed to fetch anonymous token: ".repeat(big / 33),
+    `failed to fetch oauth token: ${"4".repeat(big)}`,
+    `Signature for identity ${"x".repeat(big)}`,
+    `registry ${"a ".repeat(big / 2)}is blocked in `,
+    "unauthorized to access repository: ".repeat(big / 35),
+    "error execing credential provider plugin a for image ".repeat(big / 52),
+    `x509: ${"x509: ".repeat(big / 6)}`,
     "a".repeat(big),
     " ".repeat(big),
     CASES.map(([m]) => m).join(" ").repeat(4),
