@@ -258,6 +258,7 @@ export const MESSAGE_RULES: readonly MessageRule[] = [
   { id: "docker-manifest-not-found", cause: "not-found", pattern: /\bmanifest for \S{1,1024} not found\b/i, priority: REGISTRY_SPECIFIC, source: "docker" },
   { id: "docker-repository-not-found", cause: "not-found", pattern: /\brepository \S{1,1024} not found: /i, priority: REGISTRY_SPECIFIC, source: "docker (NAME_UNKNOWN)" },
   { id: "docker-image-not-found-old", cause: "not-found", pattern: /\bError: image \S{1,1024} not found\b/i, priority: REGISTRY_SPECIFIC, source: "docker (≤ 1.12)" },
+  { id: "docker-tag-not-found-old", cause: "not-found", pattern: /\bTag \S{1,256} not found in repository \S{1,1024}/i, priority: REGISTRY_SPECIFIC, source: "docker v1 registry protocol (kubelet ≤ 1.5 dockertools)" },
   { id: "ecr-repository-not-found", cause: "not-found", pattern: /The repository with name '[^']{1,512}' does not exist/i, priority: REGISTRY_SPECIFIC, source: "ECR" },
   { id: "ecr-image-not-found", cause: "not-found", pattern: /Requested image not found/i, priority: REGISTRY_SPECIFIC, source: "ECR" },
   { id: "acr-manifest-not-found", cause: "not-found", pattern: /manifest tagged by "[^"]{1,256}" is not found/i, priority: REGISTRY_SPECIFIC, source: "ACR" },
@@ -274,7 +275,7 @@ export const MESSAGE_RULES: readonly MessageRule[] = [
   { id: "http-404", cause: "not-found", pattern: /\b404 Not Found\b|\bstatus(?: ?code)?:? 404\b|\bHTTP 404 response\b/i, priority: HTTP_STATUS, source: "HTTP", alternatives: ["auth-required"] },
   // containerd turns a 404 on the manifest into "<ref>: not found" (errdefs.ErrNotFound):
   // 1.x says "failed to resolve reference", the 2.x transfer service "failed to resolve image".
-  { id: "containerd-resolve-not-found", cause: "not-found", pattern: /failed to resolve (?:reference "[^"]{1,1024}"|image): [^\s"]{1,1024}: not found/i, priority: RUNTIME_SUMMARY, source: "containerd 1.x/2.x" },
+  { id: "containerd-resolve-not-found", cause: "not-found", pattern: /failed to resolve (?:reference "[^"]{1,1024}"|image): [^\s"]{1,1024}:? not found/i, priority: RUNTIME_SUMMARY, source: "containerd 1.x/2.x (1.2: \"<ref> not found\")" },
   { id: "containerd-content-at-not-found", cause: "not-found", pattern: /content at \S{1,2048} not found/i, priority: RUNTIME_SUMMARY, source: "containerd (fetcher 404)" },
   { id: "containerd-fetch-not-found", cause: "not-found", pattern: /could not fetch content (?:descriptor )?\S{1,200}(?: \([^)]{0,200}\))? from remote: not found/i, priority: RUNTIME_SUMMARY, source: "containerd" },
 

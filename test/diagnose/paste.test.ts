@@ -166,3 +166,19 @@ test("fuzz: pastes cut, shuffled and mixed never throw and always explain", () =
     assert.ok(explainPaste(odd).fix.length > 0);
   }
 });
+
+test("k9s: the pane's frame is stripped and its wrapped event is joined back", () => {
+  const e = explainPaste(paste("k9s-describe.txt"));
+  assert.equal(e.cause, "auth-required");
+  assert.equal(e.rule, "docker-pull-access-denied");
+  assert.equal(e.names.namespace, "tools");
+  assert.equal(e.names.container, "approver");
+  assert.deepEqual(e.names.workload, { kind: "deployment", name: "csr-approver" });
+});
+
+test("an OpenShift node's journal: kubelet as hyperkube, the pod from the older pod-worker wording", () => {
+  const e = explainPaste(paste("openshift-journal.txt"));
+  assert.equal(e.cause, "tls");
+  assert.equal(e.source, "kubelet-log");
+  assert.deepEqual([e.names.namespace, e.names.pod, e.names.container, e.names.node], ["openshift-cluster-version", "bootstrap-cvo-ip-10-0-1-98", "cluster-version-operator", "ip-10-0-1-98"]);
+});

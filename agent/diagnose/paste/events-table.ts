@@ -2,7 +2,9 @@ import type { WorkloadNames } from "../explain-scene.js";
 import { PULL_WORDS, type PasteReading } from "./candidate.js";
 import { containerFromFieldPath, mergeNames, podRef, validName } from "./names.js";
 
-const COLUMNS = ["NAMESPACE", "LAST SEEN", "TYPE", "REASON", "OBJECT", "SUBOBJECT", "SOURCE", "MESSAGE", "FIRST SEEN", "COUNT", "NAME"] as const;
+// Current kubectl (OBJECT, -o wide adds SUBOBJECT, SOURCE, FIRST SEEN, COUNT, NAME) and kubectl
+// ≤ 1.13 (LAST SEEN, FIRST SEEN, COUNT, NAME, KIND, SUBOBJECT, TYPE, REASON, SOURCE, MESSAGE).
+const COLUMNS = ["NAMESPACE", "LAST SEEN", "TYPE", "REASON", "OBJECT", "KIND", "SUBOBJECT", "SOURCE", "MESSAGE", "FIRST SEEN", "COUNT", "NAME"] as const;
 type Column = (typeof COLUMNS)[number];
 
 /**
@@ -44,7 +46,7 @@ function sliceRow(line: string, cols: { name: Column; at: number }[]): Partial<R
 
 function rowNames(row: Partial<Record<Column, string>>, paste: WorkloadNames): WorkloadNames {
   const names: WorkloadNames = {};
-  const object = /^pod\/(\S{1,253})$/i.exec(row.OBJECT ?? "")?.[1];
+  const object = /^pod\/(\S{1,253})$/i.exec(row.OBJECT ?? "")?.[1] ?? (row.KIND === "Pod" ? row.NAME : undefined);
   if (object !== undefined) Object.assign(names, podRef(object));
   const ns = validName(row.NAMESPACE);
   if (ns !== undefined) names.namespace = ns;

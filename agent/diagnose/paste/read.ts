@@ -19,7 +19,8 @@ export function readPaste(text: string): PasteReading {
   const order = { next: 0 };
   if (input.trim() === "") return out;
   if (readObjects(input, out, order)) return out;
-  const lines = input.replace(/\r\n?/g, "\n").split("\n");
+  // k9s and other TUIs frame their panes: the frame is not part of the text.
+  const lines = input.replace(/\r\n?/g, "\n").split("\n").map((l) => l.replace(/^\s{0,4}[│┃║] ?/, "").replace(/\s{0,200}[│┃║]\s{0,4}$/, ""));
   out.names = mergeNames(out.names, commandLineNames(lines));
   const described = readDescribe(lines, out, order);
   const tabled = readEventsTable(lines, out, order, out.names);
