@@ -34,12 +34,15 @@ const STATUS_TEXT =
   /\b([1-5]\d\d) (?:Unauthorized|Forbidden|Not Found|Too Many Requests|Internal Server Error|Bad Gateway|Service Unavailable|Gateway Time-?out|Proxy Authentication Required|Bad Request|Method Not Allowed|Request Timeout)\b/i;
 const STATUS_FIELD = /\b(?:status(?: ?code)?|received unexpected HTTP status|error parsing HTTP):? ([1-5]\d\d)\b/i;
 
+/** gRPC printed codes as numbers before 2017 ("code = 4"). */
+const GRPC_CODE_NAMES: Record<string, string> = { "1": "Canceled", "2": "Unknown", "3": "InvalidArgument", "4": "DeadlineExceeded", "5": "NotFound", "7": "PermissionDenied", "12": "Unimplemented", "13": "Internal", "14": "Unavailable", "16": "Unauthenticated" };
+
 /** Reads the facts of a message already passed through `clean` (see classify.ts). */
 export function extractFacts(text: string): MessageFacts {
   const facts: MessageFacts = {};
   if (text === "") return facts;
   const grpc = /rpc error: code = (\w{1,32})/i.exec(text);
-  if (grpc?.[1] !== undefined) facts.grpcCode = grpc[1];
+  if (grpc?.[1] !== undefined) facts.grpcCode = GRPC_CODE_NAMES[grpc[1]] ?? grpc[1];
 
   const image = findImage(text);
   if (image !== undefined) facts.image = image;

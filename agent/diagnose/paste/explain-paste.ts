@@ -1,5 +1,5 @@
 import type { FailureCause } from "../causes.js";
-import { classifyMessage } from "../classify.js";
+import { classifyMessage, type Classification } from "../classify.js";
 import type { ProviderCoverage } from "../credential-provider/index.js";
 import { explainMessage, type ExplainContext, type Explanation } from "../explain.js";
 import type { WorkloadNames } from "../explain-scene.js";
@@ -30,10 +30,11 @@ export interface PasteOptions extends Omit<ExplainContext, "provider"> {
  */
 export function explainPaste(text: string, options: PasteOptions = {}): PasteExplanation {
   const reading = readPaste(text);
-  const best = mostPrecise(reading.candidates) ?? { message: typeof text === "string" ? text : "", source: "text" as const, names: {}, order: 0 };
-  const classified = classifyMessage(best.message);
-  const message = withImage(withProviderFailure(best, classified.cause, reading.candidates), classified.facts.image, reading);
-  const image = classifyMessage(message).facts.image;
+  const classify = memo();
+  const best = mostPrecise(reading.candidates, classify) ?? { message: typeof text === "string" ? text : "", source: "text" as const, names: {}, order: 0 };
+  const classified = classify(best.message);
+  const message = withImage(withProviderFailure(best, classified, reading.candidates, classify), classified.facts.image, reading, classify);
+  const image = classify(message).facts.image;
   const names = mergeNames(options.names, best.names, containerFor(image, reading), reading.names);
   if (names.workload === undefined && names.pod !== undefined) {
     const workload = workloadFromPodName(names.pod);
@@ -49,9 +50,21 @@ const PRIORITY = new Map(MESSAGE_RULES.map((r) => [r.id, r.priority]));
 /** Causes a missing pull secret explains; any other failure next to it is the pull's own reason. */
 const SECRET_EXPLAINS: readonly FailureCause[] = ["auth-required", "auth-denied", "secret-invalid", "unknown"];
 
-function mostPrecise(candidates: readonly PasteCandidate[]): PasteCandidate | undefined {
+type Classify = (message: string) => Classification;
+
+/** A paste repeats the same message many times (every retry, every log line): classify each once. */
+function memo(): Classify {
+  const seen = new Map<string, Classification>();
+  return (message) => {
+    let c = seen.get(message);
+    if (c === undefined) seen.set(message, (c = classifyMessage(message)));
+    return c;
+  };
+}
+
+function mostPrecise(candidates: readonly PasteCandidate[], classify: Classify): PasteCandidate | undefined {
   const scored = candidates.map((c) => {
-    const k = classifyMessage(c.message);
+    const k = classify(c.message);
     // A rule's priority says how specific its words are; a recognized family beats plain noise.
     const score = k.ruleId !== undefined ? (PRIORITY.get(k.ruleId) ?? 0) : k.hint !== undefined ? 0.5 : /Back-off pulling image/i.test(c.message) ? 0.2 : 0;
     return { c, score, cause: k.cause };
@@ -71,10 +84,10 @@ function mostPrecise(candidates: readonly PasteCandidate[]): PasteCandidate | un
  * kubelet logs a failed credential provider plugin apart from the pull it then makes without
  * credentials; an auth answer reads better with the plugin's own failure next to it.
  */
-function withProviderFailure(best: PasteCandidate, cause: FailureCause, all: readonly PasteCandidate[]): string {
-  if (cause !== "auth-required" && cause !== "auth-denied") return best.message;
-  if (classifyMessage(best.message).facts.provider !== undefined) return best.message;
-  const plugin = all.find((c) => c !== best && classifyMessage(c.message).facts.provider !== undefined);
+function withProviderFailure(best: PasteCandidate, classified: Classification, all: readonly PasteCandidate[], classify: Classify): string {
+  if (classified.cause !== "auth-required" && classified.cause !== "auth-denied") return best.message;
+  if (classified.facts.provider !== undefined) return best.message;
+  const plugin = all.find((c) => c !== best && classify(c.message).facts.provider !== undefined);
   return plugin === undefined ? best.message : `${best.message}\n${plugin.message}`;
 }
 
@@ -82,9 +95,9 @@ function withProviderFailure(best: PasteCandidate, cause: FailureCause, all: rea
  * kubelet's secret warning names no image; when the paste is about one image, the explanation
  * can still name its registry (the key the pull secret needs), in kubelet's own log form.
  */
-function withImage(message: string, image: string | undefined, reading: PasteReading): string {
+function withImage(message: string, image: string | undefined, reading: PasteReading, classify: Classify): string {
   if (image !== undefined) return message;
-  const images = new Set(reading.candidates.map((c) => classifyMessage(c.message).facts.image).filter((i): i is string => i !== undefined));
+  const images = new Set(reading.candidates.map((c) => classify(c.message).facts.image).filter((i): i is string => i !== undefined));
   if (images.size === 0) for (const c of reading.containers) images.add(c.image);
   const [only] = images;
   return images.size === 1 && only !== undefined && !/["\s]/.test(only) ? `${message} image="${only}"` : message;
