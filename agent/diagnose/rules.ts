@@ -323,6 +323,8 @@ export const MESSAGE_RULES: readonly MessageRule[] = [
   // containerd logs "cancel pulling image … because of no progress in 5m0s" (image_pull_progress_timeout);
   // dockershim said "Cancel pulling image … because of no progress for 1m0s".
   { id: "pull-no-progress", cause: "pull-timeout", pattern: /because of no progress/i, priority: NO_PROGRESS, source: "containerd (image_pull_progress_timeout), dockershim" },
+  // CRI-O's pull_progress_timeout: it logs this, then cancels the pull ("context canceled").
+  { id: "crio-pull-progress-timeout", cause: "pull-timeout", pattern: /Timed out on waiting up to \S{1,32} for image pull progress updates/i, priority: NO_PROGRESS, source: "CRI-O ≥ 1.30 (pull_progress_timeout)" },
   { id: "containerd-copy-deadline", cause: "pull-timeout", pattern: /failed to copy: [\s\S]{0,2048}context (?:deadline exceeded|canceled)/i, priority: DEADLINE + 2, source: "containerd" },
   { id: "containerd-blob-deadline", cause: "pull-timeout", pattern: /\/blobs\/sha256:[0-9a-f]{6,64}"?: context (?:deadline exceeded|canceled)/i, priority: DEADLINE + 2, source: "containerd" },
   // The progress timeout cancels the pull's context, so what reaches kubelet is "context canceled".
