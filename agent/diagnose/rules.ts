@@ -6,7 +6,7 @@ export type CredentialSignal = "sent" | "none";
 /**
  * One message shape a runtime, kubelet, a registry or Go's libraries print, and the cause it
  * proves. Adding support for a new wording is one entry here and one row in the message table
- * (agent/diagnose/corpus/*.json, checked by test/diagnose/corpus.test.ts).
+ * (agent/diagnose/corpus/, checked by test/diagnose/corpus.test.ts).
  */
 export interface MessageRule {
   /** Stable, kebab-case; reports and tests refer to it, so never reuse an id for another shape. */

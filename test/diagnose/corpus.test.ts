@@ -7,7 +7,7 @@ import { isCause } from "../../agent/diagnose/causes.js";
 import { MESSAGE_HINTS } from "../../agent/diagnose/hints.js";
 import { MESSAGE_RULES } from "../../agent/diagnose/rules.js";
 
-// The message table (agent/diagnose/corpus/*.json): error strings as the runtimes, kubelet,
+// The message table (agent/diagnose/corpus/<component>.ts): error strings as the runtimes, kubelet,
 // registries and Go's libraries write them, each with the answer explain must give.
 
 const { rows, problems } = loadCorpus();

@@ -35,10 +35,26 @@ export type RowKind = "source" | "docs" | "issue";
 
 const KINDS: readonly RowKind[] = ["source", "docs", "issue"];
 
-/** A file of the table as it is stored: one component, its rows. */
-export interface CorpusFile {
+/**
+ * A file of the table as it is stored: one component, its rows as plain data. Labels and kinds
+ * are plain strings here and checked by parseCorpusFile, so a typo fails a test loudly.
+ */
+export interface StoredFile {
   component: string;
-  rows: unknown[];
+  rows: StoredRow[];
+}
+
+export interface StoredRow {
+  message: string;
+  cause: string;
+  project: string;
+  file: string;
+  version: string;
+  kind: string;
+  confident?: boolean;
+  rule?: string;
+  note?: string;
+  context?: { credentials: string };
 }
 
 /**
@@ -47,7 +63,7 @@ export interface CorpusFile {
  */
 export function parseCorpusFile(name: string, data: unknown): { rows: CorpusRow[]; problems: string[] } {
   const problems: string[] = [];
-  const file = data as Partial<CorpusFile> | null;
+  const file = data as Partial<StoredFile> | null;
   if (file === null || typeof file !== "object" || typeof file.component !== "string" || !Array.isArray(file.rows)) {
     return { rows: [], problems: [`${name}: expected {"component": string, "rows": [...]}`] };
   }

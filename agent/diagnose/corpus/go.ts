@@ -1,6 +1,10 @@
-{
-  "component": "go",
-  "rows": [
+// The message table, go: error strings as the components write them, with the answer
+// explain must give. Data only, one row per line; the fields are described in rows.ts.
+import type { StoredFile } from "./rows.js";
+
+export default {
+  component: "go",
+  rows: [
     {"message": "failed to do request: Head \"https://registry.example.com/v2/team/app/manifests/1.0\": dial tcp: lookup registry.example.com: no such host", "cause": "dns", "project": "golang/go", "file": "src/net/dnsclient_unix.go", "version": "1.24", "kind": "source", "rule": "go-dns-no-such-host"},
     {"message": "failed to do request: Head \"https://registry.example.com/v2/team/app/manifests/1.0\": dial tcp: lookup registry.example.com on 10.96.0.10:53: no such host", "cause": "dns", "project": "golang/go", "file": "src/net/dnsclient_unix.go", "version": "1.24", "kind": "source", "rule": "go-dns-no-such-host"},
     {"message": "failed to do request: Head \"https://registry.example.com/v2/team/app/manifests/1.0\": dial tcp: lookup registry.example.com on 10.96.0.10:53: server misbehaving", "cause": "dns", "project": "golang/go", "file": "src/net/dnsclient_unix.go", "version": "1.24", "kind": "source", "rule": "go-dns-server-misbehaving"},
@@ -82,6 +86,6 @@
     {"message": "curl: (60) SSL certificate problem: unable to get local issuer certificate", "cause": "tls", "project": "curl/curl", "file": "lib/vtls/openssl.c", "version": "8.5", "kind": "source", "rule": "curl-ssl-certificate"},
     {"message": "curl: (35) OpenSSL/3.0.13: error:0A00010B:SSL routines::wrong version number", "cause": "tls", "project": "curl/curl", "file": "lib/vtls/openssl.c", "version": "8.5", "kind": "source", "rule": "curl-ssl-wrong-version"},
     {"message": "failed to do request: Head \"https://registry.example.com/v2/team/app/manifests/1.0\": tls: failed to verify certificate: x509: certificate specifies an incompatible key usage", "cause": "tls", "project": "golang/go", "file": "src/crypto/tls/handshake_client.go", "version": "1.24", "kind": "source", "rule": "go-tls-verify-failed"},
-    {"message": "connect ECONNREFUSED 127.0.0.1:5000", "cause": "connection-refused", "project": "nodejs/node", "file": "lib/net.js", "version": "22", "kind": "source", "rule": "node-connection-refused"}
-  ]
-}
+    {"message": "connect ECONNREFUSED 127.0.0.1:5000", "cause": "connection-refused", "project": "nodejs/node", "file": "lib/net.js", "version": "22", "kind": "source", "rule": "node-connection-refused"},
+  ],
+} satisfies StoredFile;

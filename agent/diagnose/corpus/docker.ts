@@ -1,6 +1,10 @@
-{
-  "component": "docker",
-  "rows": [
+// The message table, docker: error strings as the components write them, with the answer
+// explain must give. Data only, one row per line; the fields are described in rows.ts.
+import type { StoredFile } from "./rows.js";
+
+export default {
+  component: "docker",
+  rows: [
     {"message": "Error response from daemon: pull access denied for acme/private-worker, repository does not exist or may require 'docker login': denied: requested access to the resource is denied", "cause": "auth-required", "project": "moby/moby", "file": "daemon/internal/distribution/errors.go", "version": "27.x", "kind": "source", "confident": false, "rule": "docker-pull-access-denied"},
     {"message": "Failed to pull image \"acme/private-worker:4.1\": rpc error: code = Unknown desc = Error response from daemon: pull access denied for acme/private-worker, repository does not exist or may require 'docker login': denied: requested access to the resource is denied", "cause": "auth-required", "project": "moby/moby", "file": "daemon/internal/distribution/errors.go", "version": "20.10 (dockershim)", "kind": "source", "confident": false},
     {"message": "Error response from daemon: manifest for nginx:1.99 not found: manifest unknown: manifest unknown", "cause": "not-found", "project": "moby/moby", "file": "daemon/internal/distribution/errors.go", "version": "27.x", "kind": "source", "rule": "docker-manifest-not-found"},
@@ -43,6 +47,6 @@
     {"message": "failed to register layer: re-exec error: exit status 1: output: write \\\\?\\C:\\ProgramData\\docker\\windowsfilter\\9b2e\\Files\\Windows\\System32\\mrt.exe: There is not enough space on the disk.", "cause": "disk-full", "project": "moby/moby", "file": "daemon/graphdriver/windows", "version": "27.x (Windows)", "kind": "source", "rule": "windows-not-enough-space"},
     {"message": "Error response from daemon: Get \"https://registry.example.com/v2/\": read tcp 10.1.0.4:50321->10.0.0.5:443: wsarecv: An existing connection was forcibly closed by the remote host.", "cause": "connection-refused", "project": "moby/moby", "file": "daemon/pkg/registry", "version": "27.x (Windows)", "kind": "source"},
     {"message": "latest: Pulling from library/busybox\nno supported platform found in manifest list", "cause": "platform-mismatch", "project": "moby/moby", "file": "distribution/pull_v2.go", "version": "17.06", "kind": "source", "rule": "docker-no-supported-platform"},
-    {"message": "Error: Status 403 trying to pull repository gcr.io/acme-prod/upload: \"Unable to access the repository: gcr.io/acme-prod/upload; please verify that it exists and you have permission to access it.\"", "cause": "auth-denied", "project": "moby/moby", "file": "registry/session.go (v1 protocol)", "version": "1.11", "kind": "source", "confident": false, "rule": "http-403"}
-  ]
-}
+    {"message": "Error: Status 403 trying to pull repository gcr.io/acme-prod/upload: \"Unable to access the repository: gcr.io/acme-prod/upload; please verify that it exists and you have permission to access it.\"", "cause": "auth-denied", "project": "moby/moby", "file": "registry/session.go (v1 protocol)", "version": "1.11", "kind": "source", "confident": false, "rule": "http-403"},
+  ],
+} satisfies StoredFile;

@@ -1,6 +1,10 @@
-{
-  "component": "registries",
-  "rows": [
+// The message table, registries: error strings as the components write them, with the answer
+// explain must give. Data only, one row per line; the fields are described in rows.ts.
+import type { StoredFile } from "./rows.js";
+
+export default {
+  component: "registries",
+  rows: [
     {"message": "Failed to pull image \"node:22\": failed to pull and unpack image \"docker.io/library/node:22\": failed to resolve reference \"docker.io/library/node:22\": unexpected status from HEAD request to https://registry-1.docker.io/v2/library/node/manifests/22: 429 Too Many Requests", "cause": "rate-limited", "project": "Docker Hub", "file": "registry-1.docker.io manifests HEAD (429)", "version": "2025", "kind": "docs"},
     {"message": "Error response from daemon: toomanyrequests: You have reached your pull rate limit as 'acmebot': dckr_jti_Zk3vQ8mX2pL0aB7cR9sT1uW4yE6=. You may increase the limit by upgrading. https://www.docker.com/increase-rate-limit", "cause": "rate-limited", "project": "Docker Hub", "file": "registry-1.docker.io (authenticated quota)", "version": "2025", "kind": "docs", "rule": "dockerhub-pull-rate-limit"},
     {"message": "unexpected status from GET request to https://registry-1.docker.io/v2/library/redis/manifests/7: 429 Too Many Requests ratelimit-limit: 100;w=21600 ratelimit-remaining: 0;w=21600 docker-ratelimit-source: 198.51.100.23", "cause": "rate-limited", "project": "Docker Hub", "file": "RateLimit-* response headers", "version": "2024", "kind": "docs"},
@@ -64,6 +68,6 @@
     {"message": "Error response from daemon: Head \"https://ghcr.io/v2/acme/internal-tools/manifests/0.9.3\": denied: denied", "cause": "auth-required", "project": "GHCR", "file": "ghcr.io manifests", "version": "2025", "kind": "issue", "confident": false, "rule": "registry-denied-anonymous", "note": "the node holds no credentials for ghcr.io, so DENIED means send some (or the name is wrong)", "context": {"credentials": "none"}},
     {"message": "initializing source docker://harbor.corp.example/payments/ledger:5.4.0: reading manifest 5.4.0 in harbor.corp.example/payments/ledger: unauthorized: unauthorized to access repository: payments/ledger, action: pull: unauthorized to access repository: payments/ledger, action: pull", "cause": "auth-required", "project": "goharbor/harbor", "file": "src/server/middleware/v2auth/auth.go", "version": "v2.12", "kind": "source", "confident": false, "rule": "harbor-unauthorized-repository", "note": "Harbor's own wording outranks the generic code whoever sent what", "context": {"credentials": "sent"}},
     {"message": "Error response from daemon: Head \"https://acmeprod.azurecr.io/v2/shop/cart/manifests/1.4\": unauthorized: authentication required, visit https://aka.ms/acr/authorization for more information.", "cause": "auth-denied", "project": "Azure Container Registry", "file": "registry API 401 body", "version": "2025", "kind": "docs", "rule": "registry-unauthorized-credentials-sent", "note": "a kubelet credential provider covers acmeprod.azurecr.io: the token it supplied was refused", "context": {"credentials": "sent"}},
-    {"message": "initializing source docker://docker.io/acme/private-worker:4.1: reading manifest 4.1 in docker.io/acme/private-worker: requested access to the resource is denied", "cause": "auth-denied", "project": "Docker Hub", "file": "insufficient_scope with credentials", "version": "2025", "kind": "docs", "confident": false, "rule": "registry-access-denied-credentials-sent", "note": "the pod's pull secret matched docker.io: the account lacks access (or the name is wrong)", "context": {"credentials": "sent"}}
-  ]
-}
+    {"message": "initializing source docker://docker.io/acme/private-worker:4.1: reading manifest 4.1 in docker.io/acme/private-worker: requested access to the resource is denied", "cause": "auth-denied", "project": "Docker Hub", "file": "insufficient_scope with credentials", "version": "2025", "kind": "docs", "confident": false, "rule": "registry-access-denied-credentials-sent", "note": "the pod's pull secret matched docker.io: the account lacks access (or the name is wrong)", "context": {"credentials": "sent"}},
+  ],
+} satisfies StoredFile;

@@ -1,6 +1,10 @@
-{
-  "component": "cri-o",
-  "rows": [
+// The message table, cri-o: error strings as the components write them, with the answer
+// explain must give. Data only, one row per line; the fields are described in rows.ts.
+import type { StoredFile } from "./rows.js";
+
+export default {
+  component: "cri-o",
+  rows: [
     {"message": "Failed to pull image \"quay.io/acme/api:v9.9\": initializing source docker://quay.io/acme/api:v9.9: reading manifest v9.9 in quay.io/acme/api: manifest unknown", "cause": "not-found", "project": "containers/image", "file": "docker/docker_client.go", "version": "v5.34", "kind": "source", "rule": "registry-manifest-unknown"},
     {"message": "Failed to pull image \"quay.io/acme/api:v9.9\": rpc error: code = Unknown desc = reading manifest v9.9 in quay.io/acme/api: manifest unknown: manifest unknown", "cause": "not-found", "project": "containers/image", "file": "docker/docker_client.go", "version": "v5.24", "kind": "source"},
     {"message": "Failed to pull image \"registry.example.com/team/ap:1.0\": initializing source docker://registry.example.com/team/ap:1.0: reading manifest 1.0 in registry.example.com/team/ap: repository name not known to registry", "cause": "not-found", "project": "containers/image", "file": "docker/distribution_error.go", "version": "v5.34", "kind": "source"},
@@ -56,6 +60,6 @@
     {"message": "Error: parsing reference \"quay.io/acme/api@sha256:12345\": invalid checksum digest length", "cause": "invalid-reference", "project": "containers/common", "file": "libimage/pull.go", "version": "0.62", "kind": "source", "rule": "reference-invalid-digest"},
     {"message": "copying system image from manifest list: writing blob: storing blob to file \"/var/tmp/container_images_storage9876543210/2\": context deadline exceeded", "cause": "pull-timeout", "project": "containers/image", "file": "copy/single.go", "version": "v5.34", "kind": "source", "rule": "go-context-deadline"},
     {"message": "Jun 12 09:30:41 worker-8 crio[1020]: time=\"2025-06-12 09:30:41.220114537Z\" level=warning msg=\"Timed out on waiting up to 10s for image pull progress updates\" id=3f0c2d7e-1a2b-4c3d-9e8f-0a1b2c3d4e5f name=/runtime.v1.ImageService/PullImage", "cause": "pull-timeout", "project": "cri-o/cri-o", "file": "server/image_pull.go", "version": "1.32", "kind": "source", "rule": "crio-pull-progress-timeout"},
-    {"message": "Failed to pull image \"quay.io/acme/model-server:7.0\": copying system image from manifest list: writing blob: storing blob to file \"/var/tmp/container_images_storage2468013579/4\": context canceled", "cause": "pull-timeout", "project": "cri-o/cri-o", "file": "server/image_pull.go (after pull_progress_timeout)", "version": "1.32", "kind": "source", "rule": "go-context-canceled"}
-  ]
-}
+    {"message": "Failed to pull image \"quay.io/acme/model-server:7.0\": copying system image from manifest list: writing blob: storing blob to file \"/var/tmp/container_images_storage2468013579/4\": context canceled", "cause": "pull-timeout", "project": "cri-o/cri-o", "file": "server/image_pull.go (after pull_progress_timeout)", "version": "1.32", "kind": "source", "rule": "go-context-canceled"},
+  ],
+} satisfies StoredFile;

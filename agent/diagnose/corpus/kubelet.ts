@@ -1,6 +1,10 @@
-{
-  "component": "kubelet",
-  "rows": [
+// The message table, kubelet: error strings as the components write them, with the answer
+// explain must give. Data only, one row per line; the fields are described in rows.ts.
+import type { StoredFile } from "./rows.js";
+
+export default {
+  component: "kubelet",
+  rows: [
     {"message": "Failed to apply default image tag \"registry.example.com/Team/App:1.0\": couldn't parse image name \"registry.example.com/Team/App:1.0\": invalid reference format: repository name (Team/App) must be lowercase", "cause": "invalid-reference", "project": "kubernetes/kubernetes", "file": "pkg/kubelet/images/image_manager.go", "version": "1.32", "kind": "source", "rule": "reference-lowercase"},
     {"message": "Failed to apply default image tag \"nginx:1.27 \": couldn't parse image name \"nginx:1.27 \": invalid reference format", "cause": "invalid-reference", "project": "kubernetes/kubernetes", "file": "pkg/kubelet/images/image_manager.go", "version": "1.32", "kind": "source", "note": "a trailing space from a templated value"},
     {"message": "Failed to apply default image tag \"ghcr.io/acme/api:v1.2.3+build.7\": couldn't parse image name \"ghcr.io/acme/api:v1.2.3+build.7\": invalid reference format", "cause": "invalid-reference", "project": "kubernetes/kubernetes", "file": "pkg/kubelet/images/image_manager.go", "version": "1.30", "kind": "source", "note": "semver build metadata is not a valid tag"},
@@ -38,6 +42,6 @@
     {"message": "Failed to pull image \"registry.example.com/team/app:1.0\": rpc error: code = Canceled desc = context canceled", "cause": "pull-timeout", "project": "kubernetes/kubernetes", "file": "pkg/kubelet/images/puller.go", "version": "1.32", "kind": "source", "rule": "grpc-canceled", "note": "the pod was deleted or kubelet restarted while the pull ran"},
     {"message": "Error: failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: \"/usr/local/bin/api\": exec format error: unknown", "cause": "unknown", "project": "opencontainers/runc", "file": "libcontainer/standard_init_linux.go", "version": "1.2", "kind": "source", "note": "not a pull failure: hint exec-format-error"},
     {"message": "Failed to pull image \"quay.io/acme/s3registry:v2.0.0-rc\": image pull failed for quay.io/acme/s3registry:v2.0.0-rc, this may be because there are no credentials on this request.  details: (Tag v2.0.0-rc not found in repository quay.io/acme/s3registry)", "cause": "not-found", "project": "kubernetes/kubernetes", "file": "pkg/kubelet/dockertools/docker.go", "version": "1.2", "kind": "source", "rule": "docker-tag-not-found-old", "note": "kubelet's dockertools wrapper; the details decide"},
-    {"message": "Failed to pull image \"nginx\": rpc error: code = 4 desc = context deadline exceeded", "cause": "pull-timeout", "project": "kubernetes/kubernetes", "file": "pkg/kubelet/remote (numeric gRPC codes)", "version": "1.5", "kind": "source", "note": "gRPC codes were printed as numbers: 4 is DeadlineExceeded"}
-  ]
-}
+    {"message": "Failed to pull image \"nginx\": rpc error: code = 4 desc = context deadline exceeded", "cause": "pull-timeout", "project": "kubernetes/kubernetes", "file": "pkg/kubelet/remote (numeric gRPC codes)", "version": "1.5", "kind": "source", "note": "gRPC codes were printed as numbers: 4 is DeadlineExceeded"},
+  ],
+} satisfies StoredFile;

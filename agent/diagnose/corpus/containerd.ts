@@ -1,6 +1,10 @@
-{
-  "component": "containerd",
-  "rows": [
+// The message table, containerd: error strings as the components write them, with the answer
+// explain must give. Data only, one row per line; the fields are described in rows.ts.
+import type { StoredFile } from "./rows.js";
+
+export default {
+  component: "containerd",
+  rows: [
     {"message": "Failed to pull image \"nginx:1.29.9\": rpc error: code = NotFound desc = failed to pull and unpack image \"docker.io/library/nginx:1.29.9\": failed to resolve reference \"docker.io/library/nginx:1.29.9\": docker.io/library/nginx:1.29.9: not found", "cause": "not-found", "project": "containerd/containerd", "file": "core/remotes/docker/resolver.go", "version": "2.1", "kind": "source", "rule": "containerd-resolve-not-found"},
     {"message": "Failed to pull image \"registry.k8s.io/kube-proxy:v1.31.99\": rpc error: code = NotFound desc = failed to pull and unpack image \"registry.k8s.io/kube-proxy:v1.31.99\": failed to resolve reference \"registry.k8s.io/kube-proxy:v1.31.99\": registry.k8s.io/kube-proxy:v1.31.99: not found", "cause": "not-found", "project": "containerd/containerd", "file": "remotes/docker/resolver.go", "version": "1.6", "kind": "source", "rule": "containerd-resolve-not-found"},
     {"message": "Jun 12 09:14:03 worker-2 kubelet[1843]: E0612 09:14:03.512733    1843 log.go:32] \"PullImage from image service failed\" err=\"rpc error: code = NotFound desc = failed to pull and unpack image \\\"quay.io/prometheus/node-exporter:v1.99.0\\\": failed to resolve reference \\\"quay.io/prometheus/node-exporter:v1.99.0\\\": quay.io/prometheus/node-exporter:v1.99.0: not found\" image=\"quay.io/prometheus/node-exporter:v1.99.0\"", "cause": "not-found", "project": "containerd/containerd", "file": "remotes/docker/resolver.go", "version": "1.7", "kind": "source", "rule": "containerd-resolve-not-found"},
@@ -95,6 +99,6 @@
     {"message": "Failed to pull image \"registry.app.example.net/team/parts:ci-2e7e78f7\": rpc error: code = Unknown desc = failed to pull and unpack image \"registry.app.example.net/team/parts:ci-2e7e78f7\": failed to resolve reference \"registry.app.example.net/team/parts:ci-2e7e78f7\": pulling from host registry.app.example.net failed with status code [manifests ci-2e7e78f7]: 401 Unauthorized", "cause": "auth-required", "project": "containerd/containerd", "file": "remotes/docker/resolver.go", "version": "1.5", "kind": "source", "confident": false},
     {"message": "Failed to pull image \"registry.app.example.net/team/parts:ci-2e7e78f7\": rpc error: code = Unknown desc = failed to pull and unpack image \"registry.app.example.net/team/parts:ci-2e7e78f7\": failed to resolve reference \"registry.app.example.net/team/parts:ci-2e7e78f7\": pulling from host registry.app.example.net failed with unexpected status code [manifests ci-2e7e78f7]: 502 Bad Gateway", "cause": "registry-unavailable", "project": "containerd/containerd", "file": "remotes/docker/resolver.go", "version": "1.4", "kind": "source"},
     {"message": "Failed to pull image \"harbor.corp.example/payments/ledger:5.4.0\": rpc error: code = Unknown desc = failed to resolve image \"harbor.corp.example/payments/ledger:5.4.0\": no available registry endpoint: failed to fetch oauth token: unexpected status: 403 Forbidden", "cause": "auth-denied", "project": "containerd/containerd", "file": "pkg/server/image_pull.go (cri 1.2)", "version": "1.2", "kind": "source", "rule": "containerd-oauth-token-rejected"},
-    {"message": "Failed to pull image \"ghcr.io/acme/internal-tools:0.9.3\": rpc error: code = Unknown desc = failed to pull and unpack image \"ghcr.io/acme/internal-tools:0.9.3\": failed to resolve reference \"ghcr.io/acme/internal-tools:0.9.3\": failed to authorize: failed to fetch anonymous token: unexpected status: 401 Unauthorized", "cause": "auth-required", "project": "containerd/containerd", "file": "remotes/docker/authorizer.go", "version": "1.4", "kind": "source", "confident": false}
-  ]
-}
+    {"message": "Failed to pull image \"ghcr.io/acme/internal-tools:0.9.3\": rpc error: code = Unknown desc = failed to pull and unpack image \"ghcr.io/acme/internal-tools:0.9.3\": failed to resolve reference \"ghcr.io/acme/internal-tools:0.9.3\": failed to authorize: failed to fetch anonymous token: unexpected status: 401 Unauthorized", "cause": "auth-required", "project": "containerd/containerd", "file": "remotes/docker/authorizer.go", "version": "1.4", "kind": "source", "confident": false},
+  ],
+} satisfies StoredFile;

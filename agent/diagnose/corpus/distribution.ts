@@ -1,6 +1,10 @@
-{
-  "component": "distribution",
-  "rows": [
+// The message table, distribution: error strings as the components write them, with the answer
+// explain must give. Data only, one row per line; the fields are described in rows.ts.
+import type { StoredFile } from "./rows.js";
+
+export default {
+  component: "distribution",
+  rows: [
     {"message": "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\",\"message\":\"manifest unknown\",\"detail\":{\"Tag\":\"1.0\"}}]}", "cause": "not-found", "project": "distribution/distribution", "file": "registry/api/v2/errors.go", "version": "v3.0", "kind": "source", "rule": "registry-manifest-unknown"},
     {"message": "{\"errors\":[{\"code\":\"NAME_UNKNOWN\",\"message\":\"repository name not known to registry\",\"detail\":{\"name\":\"team/ap\"}}]}", "cause": "not-found", "project": "distribution/distribution", "file": "registry/api/v2/errors.go", "version": "v3.0", "kind": "source", "rule": "registry-name-unknown"},
     {"message": "{\"errors\":[{\"code\":\"BLOB_UNKNOWN\",\"message\":\"blob unknown to registry\",\"detail\":\"sha256:9b2e8f1c4d6a0b3e7f5c2d8a1e4b6c0f3a9d7e5b2c8f1a4d6e0b3c7f9a2d5e81\"}]}", "cause": "not-found", "project": "distribution/distribution", "file": "registry/api/v2/errors.go", "version": "v3.0", "kind": "source", "rule": "registry-blob-unknown"},
@@ -19,6 +23,6 @@
     {"message": "unexpected status from HEAD request to https://registry.example.com/v2/team/app/manifests/1.0: 401 Unauthorized", "cause": "auth-required", "project": "distribution/distribution", "file": "registry/auth/htpasswd/access.go", "version": "v3.0", "kind": "source", "confident": false, "rule": "http-401"},
     {"message": "reading manifest 1.0 in registry.example.com/team/app: authentication required", "cause": "auth-required", "project": "distribution/distribution", "file": "registry/auth/htpasswd/access.go", "version": "v3.0", "kind": "source", "confident": false, "rule": "registry-authentication-required", "note": "containers/image prints UNAUTHORIZED's default text alone"},
     {"message": "failed to copy: httpReadSeeker: failed open: unexpected status from GET request to https://registry.example.com/v2/team/app/manifests/sha256:4f7a2c9e1b5d8f3a6c0e9b2d5f8a1c4e7b0d3f6a9c2e5b8d1f4a7c0e3b6d9f12: 405 Method Not Allowed\nunsupported: The operation is unsupported.", "cause": "unknown", "project": "distribution/distribution", "file": "registry/api/errcode/register.go", "version": "v3.0", "kind": "source", "note": "a read-only or pull-through registry refusing the method"},
-    {"message": "{\"errors\":[{\"code\":\"NAME_INVALID\",\"message\":\"invalid repository name\",\"detail\":\"team/app--\"}]}", "cause": "invalid-reference", "project": "distribution/distribution", "file": "registry/api/v2/errors.go", "version": "v3.0", "kind": "source", "rule": "registry-name-invalid"}
-  ]
-}
+    {"message": "{\"errors\":[{\"code\":\"NAME_INVALID\",\"message\":\"invalid repository name\",\"detail\":\"team/app--\"}]}", "cause": "invalid-reference", "project": "distribution/distribution", "file": "registry/api/v2/errors.go", "version": "v3.0", "kind": "source", "rule": "registry-name-invalid"},
+  ],
+} satisfies StoredFile;
