@@ -182,3 +182,14 @@ test("an OpenShift node's journal: kubelet as hyperkube, the pod from the older 
   assert.equal(e.source, "kubelet-log");
   assert.deepEqual([e.names.namespace, e.names.pod, e.names.container, e.names.node], ["openshift-cluster-version", "bootstrap-cvo-ip-10-0-1-98", "cluster-version-operator", "ip-10-0-1-98"]);
 });
+
+test("every row of the message table, pasted alone, gets the answer explain gives it", async () => {
+  const { loadCorpus } = await import("../../agent/diagnose/corpus/index.js");
+  const { explainMessage } = await import("../../agent/diagnose/explain.js");
+  for (const row of loadCorpus().rows) {
+    if (row.context !== undefined) continue;
+    const pasted = explainPaste(row.message);
+    const direct = explainMessage(row.message);
+    assert.deepEqual([pasted.cause, pasted.rule], [direct.cause, direct.rule], row.message);
+  }
+});
