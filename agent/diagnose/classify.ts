@@ -1,5 +1,8 @@
 import { CAUSE_SUMMARY, type FailureCause } from "./causes.js";
-import { MESSAGE_RULES, type MessageRule } from "./rules.js";
+import { findHint, type MessageHint } from "./hints.js";
+import { extractFacts } from "./message-facts.js";
+import { MESSAGE_RULES, type CredentialSignal, type MessageRule } from "./rules.js";
+import { readSignals, type ChainSignals } from "./signals.js";
 
 /** What a message says besides its cause; explain uses it to write exact fix commands. */
 export interface MessageFacts {
@@ -18,6 +21,8 @@ export interface MessageFacts {
   platform?: string;
   /** Pull secrets kubelet could not read. */
   secretNames?: string[];
+  /** kubelet's image credential provider plugin that failed, and how it exited. */
+  provider?: { name: string; exitStatus?: number };
 }
 
 export interface Classification {
@@ -26,6 +31,25 @@ export interface Classification {
   ruleId: string | undefined;
   facts: MessageFacts;
   summary: string;
+  /**
+   * False when the deciding rule's words are known to mean other causes too (a 404 that may be
+   * a private repository, Docker Hub's "pull access denied"), and always for "unknown".
+   */
+  confident: boolean;
+  /** The other causes the words can mean, when not confident. */
+  alternatives: FailureCause[];
+  signals: ChainSignals;
+  /** A recognized family without a label, when the cause is "unknown". */
+  hint: MessageHint | undefined;
+}
+
+/** What the caller knows that the message cannot say. */
+export interface ClassifyContext {
+  /**
+   * Whether the node had credentials for the image (a kubelet credential provider covers it, or
+   * the pod has a matching pull secret). The message's own words take precedence.
+   */
+  credentials?: CredentialSignal;
 }
 
 /**
@@ -38,18 +62,52 @@ export const MAX_MESSAGE_CHARS = 64 * 1024;
  * Labels a pull failure message from kubelet, containerd, CRI-O or Docker. Never guesses: when no
  * rule matches, the cause is "unknown". Never throws, whatever it is given.
  */
-export function classifyMessage(message: string): Classification {
+export function classifyMessage(message: string, context: ClassifyContext = {}): Classification {
   try {
     const cleaned = clean(prepare(message));
-    const normalized = stripWrappers(cleaned);
     const facts = extractFacts(cleaned);
-    const rule = bestRule(cleaned, normalized);
-    if (rule === undefined) return { cause: "unknown", ruleId: undefined, facts, summary: CAUSE_SUMMARY.unknown };
-    return { cause: rule.cause, ruleId: rule.id, facts, summary: CAUSE_SUMMARY[rule.cause] };
+    for (const segment of decisiveSegments(cleaned)) {
+      const signals = readSignals(segment, context.credentials);
+      const rule = bestRule(segment, stripWrappers(segment), signals);
+      if (rule !== undefined) return decided(rule, facts, signals);
+    }
+    const hint = findHint(cleaned);
+    return { ...undecided(), facts, signals: readSignals(cleaned, context.credentials), hint };
   } catch {
     // Every step above is meant to be total; this is the promise to callers, not a code path.
-    return { cause: "unknown", ruleId: undefined, facts: {}, summary: CAUSE_SUMMARY.unknown };
+    return { ...undecided(), facts: {}, signals: { credentials: undefined, components: [] }, hint: undefined };
   }
+}
+
+function undecided(): Pick<Classification, "cause" | "ruleId" | "summary" | "confident" | "alternatives"> {
+  return { cause: "unknown", ruleId: undefined, summary: CAUSE_SUMMARY.unknown, confident: false, alternatives: [] };
+}
+
+function decided(rule: MessageRule, facts: MessageFacts, signals: ChainSignals): Classification {
+  const alternatives = [...(rule.alternatives ?? [])];
+  return { cause: rule.cause, ruleId: rule.id, facts, summary: CAUSE_SUMMARY[rule.cause], confident: alternatives.length === 0, alternatives, signals, hint: undefined };
+}
+
+/**
+ * The parts of a message that decide, most decisive first, then the whole. containers/image lists
+ * the mirrors it tried before the primary registry's error ("(Mirrors also failed: [..]): ref:
+ * err"): the pull failed because the primary did. CRI-O's artifact fallback appends why the image
+ * was not an artifact either ("pull image err: X; artifact err: Y"): X is the pull's failure.
+ */
+function decisiveSegments(text: string): string[] {
+  const out: string[] = [];
+  const mirrors = text.indexOf("(Mirrors also failed: ");
+  if (mirrors >= 0) {
+    const close = text.indexOf("]): ", mirrors);
+    if (close > mirrors) out.push(text.slice(0, mirrors) + text.slice(close + 4));
+  }
+  const artifact = /pull image err: /i.exec(text);
+  if (artifact !== null) {
+    const end = text.indexOf("; artifact err: ", artifact.index);
+    if (end > artifact.index) out.push(text.slice(0, end));
+  }
+  out.push(text);
+  return out;
 }
 
 function prepare(message: unknown): string {
@@ -113,10 +171,11 @@ interface Match {
   order: number;
 }
 
-function bestRule(cleaned: string, normalized: string): MessageRule | undefined {
+function bestRule(cleaned: string, normalized: string, signals: ChainSignals): MessageRule | undefined {
   if (cleaned === "") return undefined;
   let best: Match | undefined;
   MESSAGE_RULES.forEach((rule, order) => {
+    if (rule.credentials !== undefined && rule.credentials !== signals.credentials) return;
     // The wrapper-free text first; the cleaned one still has the gRPC codes that wrapper rules read.
     const m = rule.pattern.exec(normalized) ?? (cleaned === normalized ? null : rule.pattern.exec(cleaned));
     if (m === null) return;
@@ -133,167 +192,3 @@ function better(a: Match, b: Match): boolean {
   return a.order < b.order;
 }
 
-// --- facts --------------------------------------------------------------------------------------
-
-/** Where an image name appears, most authoritative first: kubelet quotes what the pod spec says. */
-const IMAGE_PATTERNS: readonly RegExp[] = [
-  /Failed to pull image "([^"\s]{1,1024})"/i,
-  /Back-off pulling image "([^"\s]{1,1024})"/i,
-  /Container image "([^"\s]{1,1024})" is not present/i,
-  /Failed to apply default image tag "([^"]{1,1024})"/i,
-  /Failed to inspect image "([^"\s]{1,1024})"/i,
-  /Pulling image "([^"\s]{1,1024})"/i,
-  /failed to pull and unpack image "([^"\s]{1,1024})"/i,
-  /failed to resolve reference "([^"\s]{1,1024})"/i,
-  /failed to parse image reference "([^"]{1,1024})"/i,
-  /image pull failed for (\S{1,1024}) because the registry is unavailable/i,
-  /pull access denied for ([^\s,]{1,1024}),/i,
-  /manifest for (\S{1,1024}) not found/i,
-  /short-name "([^"\s]{1,1024})"/i,
-  /initializing source docker:\/\/(\S{1,1024}?): /i,
-  /\bimage="([^"\s]{1,1024})"/i,
-];
-
-// A host as it can appear in an image reference or URL; anything else (quotes, `$`, `;`) is
-// refused so that a hostile message cannot put shell syntax into a fix command.
-const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
-
-/** Links registries put in error text for people to read; they are not where the pull went. */
-const DOC_HOSTS = new Set(["www.docker.com", "docs.docker.com", "aka.ms", "kubernetes.io", "github.com", "cloud.google.com", "docs.aws.amazon.com"]);
-
-const STATUS_TEXT =
-  /\b([1-5]\d\d) (?:Unauthorized|Forbidden|Not Found|Too Many Requests|Internal Server Error|Bad Gateway|Service Unavailable|Gateway Time-?out|Proxy Authentication Required|Bad Request|Method Not Allowed|Request Timeout)\b/i;
-const STATUS_FIELD = /\b(?:status(?: ?code)?|received unexpected HTTP status):? ([1-5]\d\d)\b/i;
-
-/** Reads the facts of a message already passed through `clean`. */
-function extractFacts(text: string): MessageFacts {
-  const facts: MessageFacts = {};
-  if (text === "") return facts;
-  const grpc = /rpc error: code = (\w{1,32})/i.exec(text);
-  if (grpc?.[1] !== undefined) facts.grpcCode = grpc[1];
-
-  const image = findImage(text);
-  if (image !== undefined) facts.image = image;
-  const host = findHost(text);
-  if (host !== undefined) facts.host = host;
-
-  const status = STATUS_TEXT.exec(text) ?? STATUS_FIELD.exec(text);
-  if (status?.[1] !== undefined) facts.status = Number(status[1]);
-
-  const rateLimit = findRateLimit(text);
-  if (rateLimit !== undefined) facts.rateLimit = rateLimit;
-
-  const names = /certificate is valid for ([\s\S]{1,2048}?), not (\S{1,255})/i.exec(text);
-  if (names?.[1] !== undefined) {
-    facts.certificateNames = names[1].split(", ").map((n) => n.trim()).filter((n) => n !== "").slice(0, 64);
-    const wanted = trimPunctuation(names[2] ?? "");
-    if (facts.host === undefined && HOST.test(wanted)) facts.host = wanted;
-  }
-
-  const platform = findPlatform(text);
-  if (platform !== undefined) facts.platform = platform;
-
-  const secrets = findSecrets(text);
-  if (secrets.length > 0) facts.secretNames = secrets;
-  return facts;
-}
-
-function findImage(text: string): string | undefined {
-  for (const pattern of IMAGE_PATTERNS) {
-    const m = pattern.exec(text);
-    const image = m?.[1] === undefined ? undefined : trimPunctuation(m[1]);
-    if (image !== undefined && image !== "") return image;
-  }
-  // CRI-O (containers/image) names tag and repository apart: "reading manifest 1.0 in quay.io/org/app".
-  const crio = /reading manifest (\S{1,256}) in (\S{1,1024}?): /i.exec(text);
-  if (crio?.[1] !== undefined && crio[2] !== undefined) {
-    return crio[1].includes(":") ? `${crio[2]}@${crio[1]}` : `${crio[2]}:${crio[1]}`;
-  }
-  return undefined;
-}
-
-function findHost(text: string): string | undefined {
-  // Behind a proxy, the lookups and dials in the message are the proxy's; the URL is the registry.
-  const viaProxy = /proxyconnect tcp/i.test(text);
-  // Otherwise the name that did not resolve is the most precise host a message can name.
-  const lookup = viaProxy ? null : /\blookup (\S{1,255}?)(?: on \S{1,64})?: /i.exec(text);
-  const looked = lookup?.[1] === undefined ? undefined : trimPunctuation(lookup[1]);
-  if (looked !== undefined && HOST.test(looked)) return looked;
-
-  let fallback: string | undefined;
-  const urls = /\bhttps?:\/\/([^/\s"'?#\\]{1,300})(\/[^\s"'?#]{0,20})?/gi;
-  for (let i = 0; i < 32; i++) {
-    const m = urls.exec(text);
-    if (m === null) break;
-    const host = trimPunctuation(m[1] ?? "");
-    if (!HOST.test(host) || DOC_HOSTS.has(host.toLowerCase())) continue;
-    // A registry API path says this is where the pull went, not a link in the error text.
-    if ((m[2] ?? "").startsWith("/v2") || (m[2] ?? "").startsWith("/token")) return host;
-    fallback ??= host;
-  }
-  if (fallback !== undefined) return fallback;
-
-  const ping = /pinging (?:container|docker) registry (\S{1,300}?)(?::|$| )/i.exec(text);
-  const pinged = ping?.[1] === undefined ? undefined : trimPunctuation(ping[1]);
-  if (pinged !== undefined && HOST.test(pinged)) return pinged;
-
-  const dial = viaProxy ? null : /\bdial tcp[46]? (\S{1,300}): /i.exec(text);
-  const dialed = dial?.[1] === undefined ? undefined : trimPunctuation(dial[1]);
-  if (dialed !== undefined && HOST.test(dialed)) return dialed;
-  return undefined;
-}
-
-function findRateLimit(text: string): MessageFacts["rateLimit"] {
-  const limit = /ratelimit-limit:? ?(\d{1,9})(?:;w=(\d{1,9}))?/i.exec(text);
-  const remaining = /ratelimit-remaining:? ?(\d{1,9})(?:;w=(\d{1,9}))?/i.exec(text);
-  if (limit === null && remaining === null) return undefined;
-  const out: NonNullable<MessageFacts["rateLimit"]> = {};
-  if (limit?.[1] !== undefined) out.limit = Number(limit[1]);
-  if (remaining?.[1] !== undefined) out.remaining = Number(remaining[1]);
-  const window = limit?.[2] ?? remaining?.[2];
-  if (window !== undefined) out.windowSeconds = Number(window);
-  return out;
-}
-
-function findPlatform(text: string): string | undefined {
-  const listed =
-    /no matching manifest for (\S{1,128}) in the manifest list/i.exec(text) ??
-    /no match for current platform (\S{1,128}) in manifest/i.exec(text) ??
-    /does not match the specified platform: wanted (\S{1,128}?),? actual/i.exec(text);
-  if (listed?.[1] !== undefined) return cleanPlatform(listed[1]);
-  // containers/image: `for architecture "arm64", variant "v8", OS "linux"` (quotes vary by version).
-  const crio = /for architecture "?([\w.-]{1,32})"?, variant "?([\w.-]{0,32})"?, OS "?([\w.-]{1,32})"?/i.exec(text);
-  if (crio?.[1] !== undefined && crio[3] !== undefined) {
-    return [crio[3], crio[1], crio[2]].filter((p) => p !== undefined && p !== "").join("/");
-  }
-  return undefined;
-}
-
-function cleanPlatform(raw: string): string | undefined {
-  const p = trimPunctuation(raw);
-  return /^[\w.-]{1,32}(?:\/[\w.-]{1,32}){0,2}$/.test(p) ? p : undefined;
-}
-
-function findSecrets(text: string): string[] {
-  const some = /image pull secrets \(([^)]{1,1024})\)/i.exec(text);
-  const raw = some?.[1] !== undefined ? some[1].split(",") : [];
-  const old = /Unable to retrieve pull secret [^\s/]{1,253}\/(\S{1,253}) for /i.exec(text);
-  if (old?.[1] !== undefined) raw.push(old[1]);
-  const names = raw.map((n) => n.trim().replace(/^<|>$/g, "")).filter((n) => /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(n));
-  return [...new Set(names)];
-}
-
-const LEADING = new Set([..." \t\n\"'(<{"]);
-const TRAILING = new Set([..." \t\n\"'.,;:)>}"]);
-
-/** Strips the quotes and punctuation prose puts around a name; a loop, so cost is linear. */
-function trimPunctuation(s: string): string {
-  let start = 0;
-  let end = s.length;
-  while (start < end && LEADING.has(s.charAt(start))) start++;
-  while (end > start && TRAILING.has(s.charAt(end - 1))) end--;
-  // A closing bracket belongs to the name only when the name opened one (an IPv6 host).
-  let out = s.slice(start, end);
-  while (out.endsWith("]") && !out.includes("[")) out = out.slice(0, -1);
-  return out;
-}

@@ -1,4 +1,5 @@
 import type { Platform } from "../../core/image/index.js";
+import type { ProviderCoverage } from "./credential-provider/index.js";
 
 /**
  * What the pipeline learned that a fix command or a summary needs. Every field is optional:
@@ -36,4 +37,6 @@ export interface DiagnosisFacts {
   estimatedSeconds?: number;
   pullDeadlineSeconds?: number;
   runtimeMessage?: string;
+  /** A kubelet image credential provider covers the image: the node's credentials come from it. */
+  provider?: ProviderCoverage;
 }

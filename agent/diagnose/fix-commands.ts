@@ -17,8 +17,9 @@ export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-export function setImageCommand(image: string, namespace = NAMESPACE_PLACEHOLDER): string {
-  return `kubectl set image deployment/<deployment> <container>=${shellQuote(image)} -n ${namespace}`;
+/** `workload` is kind/name ("deployment/web"); names come validated or as placeholders. */
+export function setImageCommand(image: string, namespace = NAMESPACE_PLACEHOLDER, workload = "deployment/<deployment>", container = "<container>"): string {
+  return `kubectl set image ${workload} ${container}=${shellQuote(image)} -n ${namespace}`;
 }
 
 export function diagnoseCommand(image: string | undefined, extra = ""): string {
@@ -48,9 +49,9 @@ export function createSecretCommand(s: SecretCommand): string {
  * A JSON-patch append keeps the pull secrets the account already has (a merge patch would replace
  * the list); it needs the list to exist, hence the fallback that creates it.
  */
-export function attachSecretCommand(name: string, namespace = NAMESPACE_PLACEHOLDER): string {
-  const append = `kubectl patch serviceaccount default -n ${namespace} --type=json -p '[{"op":"add","path":"/imagePullSecrets/-","value":{"name":"${name}"}}]'`;
-  const create = `kubectl patch serviceaccount default -n ${namespace} -p '{"imagePullSecrets":[{"name":"${name}"}]}'`;
+export function attachSecretCommand(name: string, namespace = NAMESPACE_PLACEHOLDER, serviceAccount = "default"): string {
+  const append = `kubectl patch serviceaccount ${serviceAccount} -n ${namespace} --type=json -p '[{"op":"add","path":"/imagePullSecrets/-","value":{"name":"${name}"}}]'`;
+  const create = `kubectl patch serviceaccount ${serviceAccount} -n ${namespace} -p '{"imagePullSecrets":[{"name":"${name}"}]}'`;
   return `${append} || ${create}`;
 }
 

@@ -11,12 +11,17 @@ import {
   splitHostPort,
 } from "./fix-commands.js";
 import type { DiagnosisFacts } from "./facts.js";
+import { providerCommands } from "./provider-commands.js";
 
 /**
  * Fix commands for a diagnosis, built from what the node saw: the image, the registry endpoint
  * that failed, the closest tags, the Secret's name and namespace, the certificate problem.
  */
 export function fixCommands(cause: Cause, f: DiagnosisFacts): string[] {
+  // With a credential provider covering the image, the node never used a pull secret for it.
+  if (f.provider !== undefined && (cause === "auth-required" || cause === "auth-denied")) {
+    return providerCommands(f.provider.provider, f.image, f.provider, f.domain);
+  }
   const rule = FIXES[cause];
   return rule ? rule(f) : [];
 }

@@ -13,6 +13,7 @@ import type { Cause } from "./causes.js";
 import { classifyMessage } from "./classify.js";
 import { elapsedMs, now, type CheckName, type Evidence } from "./evidence.js";
 import type { DiagnosisFacts } from "./facts.js";
+import type { ProviderCoverage } from "./credential-provider/index.js";
 import { humanBytes as mib } from "../../core/text/index.js";
 import { formatDuration } from "./duration.js";
 import { fixCommands } from "./fixes.js";
@@ -42,6 +43,11 @@ export interface DiagnoseOptions {
   /** Why no runtime is available, shown on the steps that need one. */
   runtimeUnavailable?: string;
   pull: boolean;
+  /**
+   * A kubelet image credential provider covers the image (credential-provider/): auth answers
+   * then point at the plugin and the node's identity instead of at pull secrets.
+   */
+  provider?: ProviderCoverage;
   /** Called as each step finishes, for progress output. */
   onEvidence?: (e: Evidence) => void;
 }
@@ -72,7 +78,7 @@ class Run {
   readonly evidence: Evidence[] = [];
   readonly facts: DiagnosisFacts;
   constructor(readonly opts: DiagnoseOptions) {
-    this.facts = { image: opts.image, hostsDir: opts.hostsDir };
+    this.facts = { image: opts.image, hostsDir: opts.hostsDir, ...(opts.provider !== undefined ? { provider: opts.provider } : {}) };
   }
 
   record(check: CheckName, ok: boolean, started: number, detail: string, extra: Partial<Evidence> = {}): void {
@@ -113,8 +119,14 @@ export async function diagnoseImage(opts: DiagnoseOptions): Promise<Diagnosis> {
   }
   const cause: Cause = verdict?.cause ?? "ok";
   if (verdict) Object.assign(run.facts, verdict.facts);
-  const summary = verdict?.summary ?? `${opts.image} can be pulled on this node: ${okSummary(run.evidence)}`;
+  const summary = withProvider(verdict?.summary ?? `${opts.image} can be pulled on this node: ${okSummary(run.evidence)}`, cause, opts.provider);
   return { image: opts.image, cause, summary, evidence: run.evidence, fix: fixCommands(cause, run.facts), registry };
+}
+
+/** On an auth failure, says that kubelet gets this image's credentials from a provider plugin. */
+function withProvider(summary: string, cause: Cause, provider: ProviderCoverage | undefined): string {
+  if (provider === undefined || (cause !== "auth-required" && cause !== "auth-denied" && cause !== "secret-invalid")) return summary;
+  return `${summary} On this node kubelet gets credentials for it from the credential provider ${provider.provider} (${provider.configPath}), not from a pull secret.`;
 }
 
 function okSummary(evidence: Evidence[]): string {

@@ -4,6 +4,9 @@ import assert from "node:assert/strict";
 import { CAUSES, type Cause } from "../../agent/diagnose/causes.js";
 import { classifyMessage } from "../../agent/diagnose/classify.js";
 import { explainMessage } from "../../agent/diagnose/explain.js";
+import { loadCorpus } from "../../agent/diagnose/corpus/index.js";
+import { MESSAGE_HINTS } from "../../agent/diagnose/hints.js";
+import { CREDENTIAL_WORDINGS } from "../../agent/diagnose/signals.js";
 import { MESSAGE_RULES } from "../../agent/diagnose/rules.js";
 import { prng } from "../support/fuzz.js";
 
@@ -102,7 +105,7 @@ const CASES: readonly Case[] = [
   [`denied: User: arn:aws:sts::123456789012:assumed-role/node-role/i-0abc is not authorized to perform: ecr:BatchGetImage on resource: arn:aws:ecr:us-east-1:123456789012:repository/app because no identity-based policy allows the ecr:BatchGetImage action`, "auth-denied", "ecr-not-authorized"],
   [`failed to resolve reference "europe-docker.pkg.dev/p/r/app:1": unexpected status from HEAD request to https://europe-docker.pkg.dev/v2/p/r/app/manifests/1: 403 Forbidden\ndenied: Permission "artifactregistry.repositories.downloadArtifacts" denied on resource "projects/p/locations/europe/repositories/r" (or it may not exist)`, "auth-denied", "gcp-permission-denied"],
   [`Error response from daemon: Head "https://registry-1.docker.io/v2/library/nginx/manifests/latest": unauthorized: incorrect username or password`, "auth-denied", "registry-incorrect-credentials"],
-  [`unable to retrieve auth token: invalid username/password: unauthorized: authentication required`, "auth-denied", "registry-incorrect-credentials"],
+  [`unable to retrieve auth token: invalid username/password: unauthorized: authentication required`, "auth-denied", "crio-token-unauthorized"],
   [`Error response from daemon: Get "https://registry.gitlab.com/v2/": unauthorized: HTTP Basic: Access denied. The provided password or token is incorrect or your account has 2FA enabled`, "auth-denied", "registry-incorrect-credentials"],
   [`failed to resolve reference "ghcr.io/org/private:1.0": failed to authorize: failed to fetch oauth token: unexpected status from GET request to https://ghcr.io/token?scope=repository%3Aorg%2Fprivate%3Apull&service=ghcr.io: 401 Unauthorized`, "auth-denied", "containerd-oauth-token-rejected"],
   [`Error response from daemon: Head "https://ghcr.io/v2/org/public/manifests/1.0": denied: denied`, "auth-denied", "registry-denied"],
@@ -185,7 +188,10 @@ test("every real message gets its cause and rule", () => {
 });
 
 test("every rule is exercised by at least one real message", () => {
-  const used = new Set(CASES.map(([, , rule]) => rule));
+  // The real messages are these cases and the message table (agent/diagnose/corpus), whose rows
+  // are checked row by row in corpus.test.ts.
+  const table = loadCorpus().rows.map((r) => classifyMessage(r.message, r.context ?? {}).ruleId);
+  const used = new Set([...CASES.map(([, , rule]) => rule), ...table]);
   const unused = MESSAGE_RULES.map((r) => r.id).filter((id) => !used.has(id));
   assert.deepEqual(unused, []);
   const unknownIds = [...used].filter((id) => id !== undefined && !MESSAGE_RULES.some((r) => r.id === id));
@@ -325,6 +331,17 @@ test("wording matches whatever the case and however the lines were wrapped", () 
 
 // --- fuzz: random text and mutations of the real messages ---------------------------------------
 
+test("every pattern stays linear: bounded quantifiers only, and no quantified group that repeats", () => {
+  const patterns = [...MESSAGE_RULES.map((r) => [r.id, r.pattern] as const), ...MESSAGE_HINTS.map((h) => [h.id, h.pattern] as const), ...CREDENTIAL_WORDINGS.map((w) => [w.source, w.pattern] as const)];
+  for (const [id, pattern] of patterns) {
+    // Escapes and character classes cannot nest quantifiers; what is left is the pattern's shape.
+    const shape = pattern.source.replace(/\\./g, "e").replace(/\[[^\]]*\]/g, "c");
+    assert.ok(!/[+*]|\{\d+,\}/.test(shape), `${id}: unbounded quantifier in ${pattern.source}`);
+    assert.ok(!/\)(?:\{\d+(?:,\d+)?\})/.test(shape.replace(/\)\{[01](?:,1)?\}/g, ")")), `${id}: a repeated group in ${pattern.source}`);
+    assert.ok(!/[gy]/.test(pattern.flags), `${id}: lastIndex state`);
+  }
+});
+
 
 const TOKENS = [
   "rpc error: code = ", "desc = ", "NotFound", "Unknown", "failed to pull and unpack image ", "failed to resolve reference ",
@@ -332,6 +349,13 @@ const TOKENS = [
   "x509: certificate is valid for ", ", not ", "ratelimit-limit: ", ";w=", "429 Too Many Requests", "denied: ", "unauthorized: ",
   "context canceled", "context deadline exceeded", "no space left on device", "not found", "(", ")", "\n", "\t", " ", "€", "𝄞",
   "Back-off pulling image ", "Failed to pull image ", "image pull secrets (", "for architecture ", "variant ", "OS ", "[::1]:5000",
+  // the wordings of the message table's rules, hints and signals
+  "failed to fetch anonymous token: ", "failed to fetch oauth token: ", "no basic auth credentials", "403 Forbidden", "401 Unauthorized",
+  "(Mirrors also failed: [", "]): ", "pull image err: ", "; artifact err: ", "unable to retrieve auth token: invalid username/password: ",
+  "request to ", ": 522 ", "error parsing HTTP ", " response body", "stream error: stream ID ", "malformed HTTP response \"\\x15\\x03",
+  "x509: ", "remote error: tls: ", "local error: tls: ", "connectex: ", "wsarecv: ", "is present with pull policy of ", "\"Never\"",
+  "error execing credential provider plugin ", " for image ", "exit status ", "Source image rejected: ", "registry ", " is blocked in ",
+  "permission_denied: ", "client with IP '", "unauthorized to access repository: ", ", action: pull", "Authentication is required",
 ];
 
 function randomText(rand: () => number, maxLen: number): string {
@@ -379,7 +403,7 @@ function assertValid(message: string): void {
 
 test("fuzz: 5,000 seeded random strings and mutations of the real messages never throw", () => {
   const rand = prng(0x5eed);
-  const seeds = CASES.map(([m]) => m).filter((m) => m.trim() !== "");
+  const seeds = [...CASES.map(([m]) => m), ...loadCorpus().rows.map((r) => r.message)].filter((m) => m.trim() !== "");
   for (let i = 0; i < 5000; i++) {
     const message = i % 2 === 0 ? randomText(rand, 400) : mutate(rand, seeds[Math.floor(rand() * seeds.length)] ?? "");
     try {
@@ -403,6 +427,19 @@ test("fuzz: 100 KB adversarial inputs finish and stay valid", () => {
     "https://".repeat(big / 8),
     `Failed to pull image "${"n".repeat(big)}": ${"context canceled ".repeat(100)}`,
     "denied: ".repeat(big / 8),
+    "lookup a on ".repeat(big / 12),
+    `dial tcp: lookup ${"a".repeat(big)}`,
+    "request to ".repeat(big / 11),
+    `request to ${":".repeat(big)}`,
+    "(Mirrors also failed: [".repeat(big / 24),
+    "pull image err: ; artifact err: ".repeat(big / 32),
+    "failed to fetch anonymous token: ".repeat(big / 33),
+    `failed to fetch oauth token: ${"4".repeat(big)}`,
+    `Signature for identity ${"x".repeat(big)}`,
+    `registry ${"a ".repeat(big / 2)}is blocked in `,
+    "unauthorized to access repository: ".repeat(big / 35),
+    "error execing credential provider plugin a for image ".repeat(big / 52),
+    `x509: ${"x509: ".repeat(big / 6)}`,
     "a".repeat(big),
     " ".repeat(big),
     CASES.map(([m]) => m).join(" ").repeat(4),
