@@ -1,6 +1,7 @@
 // Every command of `pullmedic`, in the order --help lists them. A verb is declared as data in its
-// own file here (help text, arguments, options); its implementation (cli/<verb>.ts) is imported
-// only when it runs. Adding a verb: its declaration file, and one line in this list.
+// own file here (help text, arguments, options, how to run it); its implementation, cli/<verb>.ts,
+// is imported only when it runs. Adding a verb: its implementation, its declaration beside these,
+// and one line in this list.
 import { agent } from "./agent.js";
 import { aggregator } from "./aggregator.js";
 import { cluster } from "./cluster.js";
