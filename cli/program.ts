@@ -5,9 +5,9 @@ import { EXIT_USAGE } from "./errors.js";
 import { LOG_LEVEL } from "./options.js";
 import { writeFailure, writeOutcome } from "./render.js";
 import type { OptionSpec, Verb, VerbGroup } from "./verb.js";
-import { COMMANDS } from "./verbs/index.js";
+import { COMMANDS } from "./verbs.js";
 
-/** The program with every verb of verbs/index.ts; running it writes each verb's answer and exit code. */
+/** The program with every verb of verbs.ts; running it writes each verb's answer and exit code. */
 export function buildProgram(env: NodeJS.ProcessEnv): Command {
   const program = new Command();
   // Set before the verbs are added: commander copies these settings into each subcommand.

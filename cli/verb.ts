@@ -1,5 +1,5 @@
 // What a verb is, as data: its help, its arguments and options, and how to run it. The program is
-// built from a list of these (verbs/index.ts); nothing here loads a verb's implementation.
+// built from a list of these (verbs.ts); nothing here loads a verb's implementation.
 import type { LogLevel } from "../core/log/index.js";
 import type { VerbResult } from "./result.js";
 
