@@ -149,84 +149,127 @@ function describe(p: ImageProgress): string {
   return why ? `${parts.join(" ")} — ${why}` : parts.join(" ");
 }
 
+/** What one run of the verb talks to, and how it prints (nothing with --json). */
+interface Session {
+  base: URL;
+  token: string | undefined;
+  print: (line: string) => void;
+}
+
 export async function clusterPrepullVerb(images: string[], flags: ClusterPrepullFlags, env: NodeJS.ProcessEnv, progress: (line: string) => void): Promise<VerbResult> {
+  checkImages(images);
+  const session: Session = {
+    base: aggregatorUrl(flags, env),
+    token: await readToken(flags, env),
+    print: (line) => {
+      if (!flags.json) progress(`${line}\n`);
+    },
+  };
+  const timeoutMs = parseWait(flags.timeout, "--timeout", 10 * 60_000, 1000);
+  const pollMs = parseWait(flags.pollInterval, "--poll-interval", 1000, 100);
+  const started = Date.now();
+
+  const answer = await requestPrepull(session, images);
+  const skipped = answer.skipped ?? [];
+  const json: Record<string, unknown> = { id: answer.id, images: answer.images, plan: answer.plan, skipped };
+  if (answer.plan.length === 0) throw noAgents(session.base, skipped);
+  const width = printPlan(session, answer, answer.createdAt ? Date.parse(answer.createdAt) : started);
+  if (flags.wait === false) {
+    return { exitCode: EXIT_OK, json, text: `follow it with: curl ${new URL(commandPath(answer.id), session.base).href}\n` };
+  }
+  const last = await follow(session, answer.id, width, started + timeoutMs, pollMs);
+  return finalResult(answer.id, json, last, started);
+}
+
+function checkImages(images: string[]): void {
   if (images.length === 0) throw new UsageError("name at least one image, e.g. pullmedic cluster prepull nginx:1.27");
   const problems = images.flatMap((image) => {
     const ref = tryParseReference(image);
     return ref instanceof Error ? [ref.message] : [];
   });
   if (problems.length) throw new UsageError(problems.join("\n"));
-  const base = aggregatorUrl(flags, env);
-  const token = await readToken(flags, env);
-  const timeoutMs = parseWait(flags.timeout, "--timeout", 10 * 60_000, 1000);
-  const pollMs = parseWait(flags.pollInterval, "--poll-interval", 1000, 100);
-  const print = (line: string) => {
-    if (!flags.json) progress(`${line}\n`);
-  };
-  const started = Date.now();
+}
 
-  const posted = await call(base, "api/v1/prepull", { method: "POST", body: JSON.stringify({ images }), token });
+function commandPath(id: string): string {
+  return `api/v1/commands/${encodeURIComponent(id)}`;
+}
+
+/** A request the aggregator refuses is bad usage (exit 2); any other failure is a problem (exit 1). */
+async function requestPrepull(session: Session, images: string[]): Promise<PrepullAnswer> {
+  const posted = await call(session.base, "api/v1/prepull", { method: "POST", body: JSON.stringify({ images }), token: session.token });
   if (posted.status === 401) {
     throw new UsageError(
       `the aggregator refused the request: ${errorOf(posted.body)}; ` +
-        (token === undefined ? "pass --token-file (or set $PULLMEDIC_TOKEN_FILE) with one of the aggregator's tokens" : "the token in --token-file is not one it accepts"),
+        (session.token === undefined ? "pass --token-file (or set $PULLMEDIC_TOKEN_FILE) with one of the aggregator's tokens" : "the token in --token-file is not one it accepts"),
     );
   }
   if (posted.status === 400 || posted.status === 413 || posted.status === 415) throw new UsageError(`the aggregator refused the request: ${errorOf(posted.body)}`);
   if (posted.status !== 202) throw new Error(`the aggregator answered ${posted.status} to the pre-pull request: ${errorOf(posted.body)}`);
-  const answer = posted.body as PrepullAnswer;
-  const createdMs = answer.createdAt ? Date.parse(answer.createdAt) : started;
-  const skipped = answer.skipped ?? [];
-  const json: Record<string, unknown> = { id: answer.id, images: answer.images, plan: answer.plan, skipped };
+  return posted.body as PrepullAnswer;
+}
 
-  if (answer.plan.length === 0) {
-    const known = skipped.length
-      ? ` (it knows ${skipped.length} node(s), none connected and reporting: ${skipped.slice(0, 10).map((s) => `${s.node} ${s.reason}`).join(", ")}${skipped.length > 10 ? ", …" : ""})`
-      : "";
-    throw new Error(`no connected agents: the aggregator at ${base.href} has no agent to pre-pull on${known}; nothing was pulled`);
-  }
+function noAgents(base: URL, skipped: { node: string; reason: string }[]): Error {
+  const known = skipped.length
+    ? ` (it knows ${skipped.length} node(s), none connected and reporting: ${skipped.slice(0, 10).map((s) => `${s.node} ${s.reason}`).join(", ")}${skipped.length > 10 ? ", …" : ""})`
+    : "";
+  return new Error(`no connected agents: the aggregator at ${base.href} has no agent to pre-pull on${known}; nothing was pulled`);
+}
 
-  print(`pre-pull ${answer.id}: ${answer.images.join(", ")} on ${answer.plan.length} node(s)`);
+/** Prints the plan, a line per node; returns the width of the node column, kept for the progress lines. */
+function printPlan(session: Session, answer: PrepullAnswer, createdMs: number): number {
+  session.print(`pre-pull ${answer.id}: ${answer.images.join(", ")} on ${answer.plan.length} node(s)`);
   const width = Math.max(...answer.plan.map((p) => p.node.length));
-  for (const p of answer.plan) print(`  ${p.node.padEnd(width)}  starts ${when(p.notBeforeMs, createdMs)}`);
-  for (const s of skipped) print(`  ${s.node.padEnd(width)}  skipped: ${s.reason === "stale" ? "stale (missed its reports)" : "agent not connected"}`);
-  if (flags.wait === false) {
-    return { exitCode: EXIT_OK, json, text: `follow it with: curl ${new URL(`api/v1/commands/${encodeURIComponent(answer.id)}`, base).href}\n` };
-  }
+  for (const p of answer.plan) session.print(`  ${p.node.padEnd(width)}  starts ${when(p.notBeforeMs, createdMs)}`);
+  for (const s of answer.skipped ?? []) session.print(`  ${s.node.padEnd(width)}  skipped: ${s.reason === "stale" ? "stale (missed its reports)" : "agent not connected"}`);
+  return width;
+}
 
+/**
+ * Asks for the command's progress until it is done or the deadline passes, printing each node and
+ * image as its state changes. An aggregator that stops answering is waited for, not given up on.
+ */
+async function follow(session: Session, id: string, width: number, deadline: number, pollMs: number): Promise<CommandAnswer | undefined> {
   const seen = new Map<string, string>();
   let last: CommandAnswer | undefined;
   let unreachableSince = 0;
-  const deadline = started + timeoutMs;
   for (;;) {
     let status: { status: number; body: unknown } | undefined;
     try {
-      status = await call(base, `api/v1/commands/${encodeURIComponent(answer.id)}`, { token });
-      if (unreachableSince) print(`aggregator reachable again`);
+      status = await call(session.base, commandPath(id), { token: session.token });
+      if (unreachableSince) session.print(`aggregator reachable again`);
       unreachableSince = 0;
     } catch (err) {
       if (!(err instanceof Unreachable)) throw err;
-      if (!unreachableSince) print(`${err.message}; retrying until the timeout`);
+      if (!unreachableSince) session.print(`${err.message}; retrying until the timeout`);
       unreachableSince ||= Date.now();
     }
-    if (status && status.status !== 200) throw new Error(`the aggregator answered ${status.status} about command ${answer.id}: ${errorOf(status.body)}`);
+    if (status && status.status !== 200) throw new Error(`the aggregator answered ${status.status} about command ${id}: ${errorOf(status.body)}`);
     if (status) {
       last = status.body as CommandAnswer;
-      for (const n of last.nodes) {
-        for (const img of n.images) {
-          const key = `${n.node}\n${img.image}`;
-          const line = describe(img);
-          if (img.state === "pending" || seen.get(key) === line) continue;
-          seen.set(key, line);
-          print(`${n.node.padEnd(width)}  ${img.image}: ${line}`);
-        }
-      }
+      printChanges(session, last, seen, width);
       if (last.done) break;
     }
     if (Date.now() >= deadline) break;
     await new Promise((r) => setTimeout(r, Math.min(pollMs, Math.max(0, deadline - Date.now()))));
   }
+  return last;
+}
 
+/** `seen` holds the line last printed for each node and image, so that only changes are printed. */
+function printChanges(session: Session, answer: CommandAnswer, seen: Map<string, string>, width: number): void {
+  for (const n of answer.nodes) {
+    for (const img of n.images) {
+      const key = `${n.node}\n${img.image}`;
+      const line = describe(img);
+      if (img.state === "pending" || seen.get(key) === line) continue;
+      seen.set(key, line);
+      session.print(`${n.node.padEnd(width)}  ${img.image}: ${line}`);
+    }
+  }
+}
+
+/** Exit 0 only when the command finished and every image was pulled or unchanged on every node. */
+function finalResult(id: string, json: Record<string, unknown>, last: CommandAnswer | undefined, started: number): VerbResult {
   const elapsed = formatDurationMs(Math.max(1000, Math.round((Date.now() - started) / 1000) * 1000));
   const counts: Record<string, number> = { pulled: 0, unchanged: 0, failed: 0, deferred: 0, unfinished: 0 };
   const unfinished: string[] = [];
@@ -243,7 +286,7 @@ export async function clusterPrepullVerb(images: string[], flags: ClusterPrepull
   const ok = !timedOut && (counts["failed"] ?? 0) === 0 && (counts["deferred"] ?? 0) === 0;
   const tally = `${counts["pulled"]} pulled, ${counts["unchanged"]} unchanged, ${counts["failed"]} failed, ${counts["deferred"]} deferred`;
   let text: string;
-  if (last === undefined) text = `timed out after ${elapsed}: the aggregator could not be asked about command ${answer.id}\n`;
+  if (last === undefined) text = `timed out after ${elapsed}: the aggregator could not be asked about command ${id}\n`;
   else if (timedOut) {
     text = `timed out after ${elapsed}: ${tally}; still waiting on ${unfinished.slice(0, 10).join(", ")}${unfinished.length > 10 ? `, and ${unfinished.length - 10} more` : ""}\n`;
   } else text = `${ok ? "done" : "finished with problems"} in ${elapsed}: ${tally}\n`;

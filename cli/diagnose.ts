@@ -1,10 +1,10 @@
-import { readFile } from "node:fs/promises";
 import { diagnoseImage, nodeRuntimeFrom, type Diagnosis, type Evidence, type NodeRuntime } from "../agent/diagnose/index.js";
 import { CredentialError, parseDockerConfigJson, parseSecretManifest, type DockerConfig } from "../agent/registry/index.js";
 import { PlatformError, nodePlatform, parsePlatform, type Platform } from "../core/image/index.js";
 import { RuntimeClient } from "../agent/runtime/index.js";
 import { DEFAULT_PULL_DEADLINE_SECONDS, DEFAULT_TIMEOUT_SECONDS } from "./defaults.js";
 import { EXIT_OK, EXIT_PROBLEM, UsageError } from "./errors.js";
+import { readFlagFile } from "./flag-file.js";
 import type { VerbResult } from "./result.js";
 import { parseTimeoutSeconds } from "./runtime-options.js";
 
@@ -20,16 +20,6 @@ export interface DiagnoseFlags {
   json?: boolean;
 }
 
-
-async function readInput(path: string, flag: string): Promise<string> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read ${flag} ${path}: ${code === "ENOENT" ? "no such file" : (err as Error).message}`);
-  }
-}
-
 interface Credentials {
   configs: DockerConfig[];
   secretName?: string;
@@ -43,10 +33,10 @@ async function loadCredentials(flags: DiagnoseFlags): Promise<{ credentials?: Cr
   const out: Credentials = { configs };
   try {
     if (flags.dockerConfig) {
-      configs.push(parseDockerConfigJson(await readInput(flags.dockerConfig, "--docker-config"), `--docker-config ${flags.dockerConfig}`));
+      configs.push(parseDockerConfigJson(await readFlagFile("--docker-config", flags.dockerConfig), `--docker-config ${flags.dockerConfig}`));
     }
     if (flags.secret) {
-      const secret = parseSecretManifest(await readInput(flags.secret, "--secret"), `--secret ${flags.secret}`);
+      const secret = parseSecretManifest(await readFlagFile("--secret", flags.secret), `--secret ${flags.secret}`);
       configs.push(secret);
       if (secret.secretName) out.secretName = secret.secretName;
       if (secret.secretNamespace) out.secretNamespace = secret.secretNamespace;

@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import {
   checkDockerHubQuota,
   describeQuota,
@@ -14,6 +13,7 @@ import { CredentialError, describeCredential, matchCredentials, parseDockerConfi
 import { DOCKER_HUB_REGISTRY_URL, parseReference } from "../core/image/index.js";
 import { DEFAULT_TIMEOUT_SECONDS } from "./defaults.js";
 import { EXIT_OK, EXIT_PROBLEM, UsageError } from "./errors.js";
+import { readFlagFile } from "./flag-file.js";
 import type { VerbResult } from "./result.js";
 import { parseTimeoutSeconds } from "./runtime-options.js";
 
@@ -116,13 +116,7 @@ function checkRegistryUrl(raw: string): string {
  */
 async function chooseCredential(file: string | undefined): Promise<CredentialChoice> {
   if (file === undefined) return { note: "no --docker-config given" };
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read --docker-config ${file}: ${code === "ENOENT" ? "no such file" : (err as Error).message}`);
-  }
+  const text = await readFlagFile("--docker-config", file);
   let entries: RegistryAuthEntry[];
   try {
     const config = parseDockerConfigJson(text, `--docker-config ${file}`);
