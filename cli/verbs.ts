@@ -168,17 +168,29 @@ const quota: Verb<[], QuotaFlags> = {
   run: async ({ flags }) => (await import("./quota.js")).quotaVerb(flags),
 };
 
-const explain: Verb<[string], JsonFlag> = {
+interface ExplainFlags extends JsonFlag {
+  coverage?: boolean;
+}
+
+const explain: Verb<[string | undefined], ExplainFlags> = {
   name: "explain",
   summary: "name the cause of a runtime or kubelet pull error message, with the fix",
   description:
     "Name the cause of a runtime or kubelet pull error message, with the fix.\n\n" +
-    "Knows the wording of containerd 1.x and 2.x, CRI-O, Docker and kubelet, with or without the\n" +
-    "`rpc error: code = … desc =` wrapper. A message that decides nothing is `unknown`, never a guess.\n" +
-    "Example: kubectl get events -n shop -o jsonpath='{.items[-1].message}' | pullmedic explain -",
-  arguments: [{ syntax: "<message>", description: "the error text from kubectl describe / events, or - to read it from stdin" }],
-  options: [JSON_OUTPUT],
-  run: async ({ args: [message] }) => (await import("./explain.js")).explainVerb(message),
+    "Knows the wording of containerd 1.2 to 2.x, k3s/RKE2, CRI-O and containers/image, Docker,\n" +
+    "kubelet, Go's network and certificate errors and the big registries' own answers, with or\n" +
+    "without the `rpc error: code = … desc =` wrapper. A message that decides nothing is `unknown`,\n" +
+    "never a guess; one that could mean two causes says so and puts `pullmedic diagnose` first.\n\n" +
+    "Paste anything: a whole `kubectl describe pod`, `kubectl get events` (table, wide, JSON, YAML),\n" +
+    "kubelet or containerd journal lines. The most precise pull message in it is explained, and the\n" +
+    "fix commands carry the namespace, pod, workload, node and Secret names read there.\n" +
+    "Examples:\n" +
+    "  kubectl describe pod -n shop api-7c9f8d-x2kq | pullmedic explain -\n" +
+    "  pullmedic explain 'failed to resolve reference \"ghcr.io/acme/api:2.4\": not found'\n" +
+    "  pullmedic explain --coverage    # the message table the rules are tested against",
+  arguments: [{ syntax: "[message]", description: "the error text, or a whole paste; - reads it from stdin" }],
+  options: [{ flags: "--coverage", description: "print the table of runtime messages the rules are tested on, per component and cause" }, JSON_OUTPUT],
+  run: async ({ args: [message], flags }) => (await import("./explain.js")).explainVerb(message, flags),
 };
 
 const probe: Verb<[string[]], ProbeFlags> = {

@@ -29,3 +29,27 @@ test("a message that decides nothing is unknown, never a guess; an empty one is 
   assert.equal(empty.code, 2);
   assert.match(empty.stderr, /explain needs a message/);
 });
+
+test("a whole kubectl describe pod piped in: the most precise message is explained, with the pod's names in the fix", async () => {
+  const { readFileSync } = await import("node:fs");
+  const paste = readFileSync(new URL("../diagnose/pastes/describe-not-found.txt", import.meta.url), "utf8");
+  const r = await runPullmedic(["explain", "-"], { stdin: paste });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^read: {4}describe-pod, \d+ pull messages; the most precise:/m);
+  assert.match(r.stdout, /^cause: {3}not-found$/m);
+  assert.match(r.stdout, /kubectl set image deployment\/api api=registry\.example\.com\/team\/api:<existing-tag> -n shop/);
+  assert.doesNotMatch(r.stdout, /<namespace>/);
+});
+
+test("explain --coverage prints the message table per component and cause, exit 0 while every row is answered right", async () => {
+  const text = await runPullmedic(["explain", "--coverage"]);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /^message table: \d+ rows, \d+ rules/m);
+  assert.match(text.stdout, /^rows answered wrongly: none$/m);
+  const json = await runPullmedicJson<{ problems: string[]; unmatched: unknown[]; wrong: unknown[] }>(["explain", "--coverage", "--json"]);
+  assert.equal(json.code, 0);
+  assert.deepEqual([json.out.problems, json.out.unmatched, json.out.wrong], [[], [], []]);
+  const both = await runPullmedic(["explain", "--coverage", "not found"]);
+  assert.equal(both.code, 2);
+  assert.match(both.stderr, /--coverage takes no message/);
+});
