@@ -1,11 +1,8 @@
-import { humanBytes, table } from "../core/text/index.js";
+import { formatDuration, humanBytes, parseDuration, table } from "../core/text/index.js";
 import {
   DEFAULT_PRUNE_POLICY,
   DEFAULT_STATE_FILE,
   UsageTracker,
-  formatAge,
-  formatPolicyDuration,
-  parseDuration,
   policyProblems,
   protectionPatternProblem,
   prunePass,
@@ -55,7 +52,7 @@ export function policyFromFlags(flags: PruneFlags): PrunePolicy {
   const minAge = flags.minAge === undefined ? DEFAULT_PRUNE_POLICY.minUnusedAgeMs : duration("--min-age", flags.minAge);
   const maxAge = flags.maxAge === undefined || flags.maxAge === "off" ? DEFAULT_PRUNE_POLICY.maxUnusedAgeMs : duration("--max-age", flags.maxAge);
   if (maxAge !== undefined && maxAge > 0 && maxAge <= minAge) {
-    throw new UsageError(`--max-age ${flags.maxAge} must be longer than --min-age (${formatPolicyDuration(minAge)})`);
+    throw new UsageError(`--max-age ${flags.maxAge} must be longer than --min-age (${formatDuration(minAge)})`);
   }
   const patterns = flags.protect ?? [];
   for (const p of patterns) {
@@ -172,7 +169,7 @@ function triggerLine(pass: PrunePass, policy: PrunePolicy): string {
     case "forced":
       return plan.targetBytes > 0 ? `forced (--force): ${toLow}` : "forced (--force): already under the low watermark, so every image the rules allow";
     case "max-age":
-      return `below the high watermark; images unused for over ${formatPolicyDuration(policy.maxUnusedAgeMs ?? 0)} go anyway`;
+      return `below the high watermark; images unused for over ${formatDuration(policy.maxUnusedAgeMs ?? 0)} go anyway`;
     case "none":
       return plan.usedPercentBefore === undefined
         ? "nothing to prune: disk usage unknown (use --force to prune anyway)"
@@ -191,7 +188,7 @@ function keptLine(pass: PrunePass): string {
 }
 
 function lastUsedText(lastUsed: number | undefined, firstSeen: number, now: number): string {
-  return lastUsed === undefined ? `never (seen ${formatAge(now - firstSeen)} ago)` : `${formatAge(now - lastUsed)} ago`;
+  return lastUsed === undefined ? `never (seen ${formatDuration(now - firstSeen)} ago)` : `${formatDuration(now - lastUsed)} ago`;
 }
 
 function pct(n: number | undefined): string {

@@ -3,7 +3,6 @@ import {
   describeQuota,
   describeQuotaFailure,
   describeWindow,
-  formatDuration,
   QUOTA_CHECK_REFERENCE,
   QUOTA_CHECK_REPOSITORY,
   QuotaError,
@@ -16,6 +15,7 @@ import { EXIT_OK, EXIT_PROBLEM, UsageError } from "./errors.js";
 import { readFlagFile } from "./flag-file.js";
 import type { VerbResult } from "./result.js";
 import { parseTimeoutSeconds } from "./runtime-options.js";
+import { formatDuration } from "../core/text/index.js";
 
 export interface QuotaFlags {
   dockerConfig?: string;
@@ -74,7 +74,7 @@ function readingText(r: QuotaReading, choice: CredentialChoice, registryUrl: str
   } else {
     row("remaining", r.remaining === undefined ? "not readable" : String(r.remaining));
     row("limit", r.limit === undefined ? "not readable" : String(r.limit));
-    row("window", r.windowSeconds === undefined ? `not given; ${describeWindow(undefined)}` : `${formatDuration(r.windowSeconds)}, sliding: ${describeWindow(r.windowSeconds)}`);
+    row("window", r.windowSeconds === undefined ? `not given; ${describeWindow(undefined)}` : `${formatDuration(r.windowSeconds * 1000)}, sliding: ${describeWindow(r.windowSeconds)}`);
   }
   row("source", r.source === undefined ? "not given" : `${r.source} (what the quota is counted against: an IP address, an IPv6 /64 or an account)`);
   row("account", r.authenticated ? `authenticated with ${choice.described ?? "the configured credential"}` : `anonymous (${choice.note})`);

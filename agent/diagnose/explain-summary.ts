@@ -1,5 +1,5 @@
 import { CAUSE_SUMMARY } from "./causes.js";
-import { formatDuration } from "./duration.js";
+import { formatDuration } from "../../core/text/index.js";
 import { alternativesInWords, isHubAmbiguous, registryName, tlsKind, type Scene } from "./explain-scene.js";
 
 /** One sentence (two when the words cannot decide), with the image, host or quota the message named. */
@@ -94,7 +94,7 @@ function rateLimitSummary(s: Scene): string {
   const who = s.dockerHub ? "Docker Hub" : (s.host ?? "The registry");
   if (rl?.limit !== undefined) {
     const left = rl.remaining !== undefined ? `${rl.remaining} of ${rl.limit} left` : `limit ${rl.limit}`;
-    const window = rl.windowSeconds !== undefined ? ` in a ${formatDuration(rl.windowSeconds)} window` : "";
+    const window = rl.windowSeconds !== undefined ? ` in a ${formatDuration(rl.windowSeconds * 1000)} window` : "";
     return `${who} refused the pull: rate limit reached (${left}${window}).`;
   }
   if (s.dockerHub) {

@@ -8,7 +8,6 @@ export { MESSAGE_HINTS } from "./hints.js";
 export type { MessageHint } from "./hints.js";
 export type { ChainSignals } from "./signals.js";
 export { diagnoseImage } from "./pipeline.js";
-export { formatDuration } from "./duration.js";
 export type { Diagnosis, DiagnoseOptions, NodeRuntime } from "./pipeline.js";
 export { nodeRuntimeFrom, authConfigFor } from "./node-runtime.js";
 export type { Evidence, CheckName } from "./evidence.js";

@@ -15,7 +15,7 @@ import { elapsedMs, now, type CheckName, type Evidence } from "./evidence.js";
 import type { DiagnosisFacts } from "./facts.js";
 import type { ProviderCoverage } from "./credential-provider/index.js";
 import { humanBytes as mib } from "../../core/text/index.js";
-import { formatDuration } from "./duration.js";
+import { formatDuration } from "../../core/text/index.js";
 import { fixCommands } from "./fixes.js";
 import { closestTags } from "./suggest.js";
 import { httpVerdict, transportVerdict, type Verdict } from "./verdict.js";
@@ -441,8 +441,8 @@ function registryFailure(run: Run, check: CheckName, started: number, err: unkno
 }
 
 function rateLimitSummary(label: string, r: DiagnosisFacts["rateLimit"], retryAfter: number | undefined): string {
-  const quota = r ? `${r.remaining} of ${r.limit} pulls left${r.windowSeconds ? ` per ${formatDuration(r.windowSeconds)} window` : ""}${r.source ? ` for source ${r.source}` : ""}` : "no quota headers";
-  const when = retryAfter !== undefined ? `; retry after ${formatDuration(retryAfter)}` : r?.windowSeconds ? `; the window resets within ${formatDuration(r.windowSeconds)}` : "";
+  const quota = r ? `${r.remaining} of ${r.limit} pulls left${r.windowSeconds ? ` per ${formatDuration(r.windowSeconds * 1000)} window` : ""}${r.source ? ` for source ${r.source}` : ""}` : "no quota headers";
+  const when = retryAfter !== undefined ? `; retry after ${formatDuration(retryAfter * 1000)}` : r?.windowSeconds ? `; the window resets within ${formatDuration(r.windowSeconds * 1000)}` : "";
   return `${label} refused the pull: rate limit reached (${quota}${when})`;
 }
 
@@ -653,11 +653,11 @@ async function throughputStep(run: Run, reached: ReachedHost): Promise<void> {
   if (estimate > deadline) {
     run.fail("throughput", started, {
       cause: "pull-timeout",
-      summary: `at ${mib(rate)}/s the ${mib(reached.imageBytes)} image needs about ${formatDuration(Math.round(estimate))}, past the ${formatDuration(deadline)} pull deadline`,
+      summary: `at ${mib(rate)}/s the ${mib(reached.imageBytes)} image needs about ${formatDuration(Math.round(estimate) * 1000)}, past the ${formatDuration(deadline * 1000)} pull deadline`,
       facts: {},
     }, { ...tag, data });
   }
-  run.record("throughput", true, started, `${measured}; whole image in about ${formatDuration(Math.max(1, Math.round(estimate)))}`, { ...tag, data });
+  run.record("throughput", true, started, `${measured}; whole image in about ${formatDuration(Math.max(1, Math.round(estimate)) * 1000)}`, { ...tag, data });
 }
 
 async function pullStep(run: Run, auth: RegistryAuthEntry | undefined): Promise<void> {

@@ -4,6 +4,7 @@
 import type { KubeEvent } from "../kube/index.js";
 import { redactUrls } from "../registry/index.js";
 import type { ContainerKind } from "./detect.js";
+import { formatDuration } from "../../core/text/index.js";
 
 /** kubelet's recorder cuts Event messages at 1024 bytes; Go counts bytes, so do we. */
 export const MAX_EVENT_MESSAGE_BYTES = 1024;
@@ -75,25 +76,8 @@ export interface RecoveryEventInput {
 /** `recovered: image "x" pulled after 2m 13s (was not-found)` */
 export function recoveryEventMessage(r: RecoveryEventInput): string {
   const was = r.cause === undefined || r.cause === "" ? "" : ` (was ${cut(oneLine(r.cause), LIMITS.cause)})`;
-  const message = `recovered: image "${cut(oneLine(r.image), LIMITS.image)}" pulled after ${formatElapsed(r.durationMs)}${was}`;
+  const message = `recovered: image "${cut(oneLine(r.image), LIMITS.image)}" pulled after ${formatDuration(r.durationMs)}${was}`;
   return cut(message, MAX_EVENT_MESSAGE_BYTES);
-}
-
-/** "45s", "2m 13s", "1h 5m", "3d 4h": the two largest units, which is all a person reads. */
-export function formatElapsed(ms: number): string {
-  let rest = Number.isFinite(ms) && ms > 0 ? Math.floor(ms / 1000) : 0;
-  const parts: { n: number; unit: string }[] = [];
-  for (const [unit, size] of [["d", 86_400], ["h", 3_600], ["m", 60], ["s", 1]] as const) {
-    parts.push({ n: Math.floor(rest / size), unit });
-    rest %= size;
-  }
-  const first = parts.findIndex((p) => p.n > 0);
-  if (first < 0) return "0s";
-  return parts
-    .slice(first, first + 2)
-    .filter((p) => p.n > 0)
-    .map((p) => `${p.n}${p.unit}`)
-    .join(" ");
 }
 
 export interface BuildEventInput {

@@ -1,11 +1,12 @@
 // Why a pre-pull did not happen, in the diagnosis engine's labels and fix commands, so a failed
 // pre-pull reads exactly like `pullmedic diagnose` and `explain` would put it.
 
-import { explainMessage, fixCommands, formatDuration, type DiagnosisFacts, type FailureCause } from "../diagnose/index.js";
+import { explainMessage, fixCommands, type DiagnosisFacts, type FailureCause } from "../diagnose/index.js";
 import { describeWindow } from "../quota/index.js";
 import { RegistryError, type RateLimit } from "../registry/index.js";
 import { manifestReference, type ImageReference, type ImageReferenceError } from "../../core/image/index.js";
 import { CriError } from "../runtime/index.js";
+import { formatDuration } from "../../core/text/index.js";
 
 export interface Failure {
   cause: FailureCause;
@@ -117,7 +118,7 @@ export function quotaDeferral(image: string, ref: ImageReference, hostsDir: stri
 /** A failed PullImage, classified by the runtime's own words. */
 export function pullFailure(image: string, ref: ImageReference, hostsDir: string, deadlineMs: number, err: unknown): Failure {
   if (err instanceof CriError && err.kind === "deadline") {
-    const summary = `PullImage of ${image} did not finish within ${formatDuration(deadlineMs / 1000)}, the pre-pull deadline.`;
+    const summary = `PullImage of ${image} did not finish within ${formatDuration(deadlineMs)}, the pre-pull deadline.`;
     return { cause: "pull-timeout", summary, fix: fixCommands("pull-timeout", facts(image, hostsDir, ref, { pullDeadlineSeconds: deadlineMs / 1000 })) };
   }
   const message = err instanceof Error ? err.message : String(err);

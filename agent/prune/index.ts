@@ -10,5 +10,4 @@ export { executePrune } from "./execute.js";
 export type { ExecuteOptions, PruneResult } from "./execute.js";
 export { prunePass } from "./pass.js";
 export type { ImageFsReading, PrunePass, PrunePassOptions } from "./pass.js";
-export { formatAge, formatPolicyDuration, parseDuration } from "./age.js";
 export { imageName } from "./names.js";

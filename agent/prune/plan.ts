@@ -1,5 +1,5 @@
 import type { ImageUser, ImageView } from "../runtime/index.js";
-import { formatAge, formatPolicyDuration } from "./age.js";
+import { formatDuration } from "../../core/text/index.js";
 import { imageName } from "./names.js";
 import { compileProtection, compileReferences, policyProblems, PolicyError, type PrunePolicy, type ReferenceMatcher } from "./policy.js";
 
@@ -146,8 +146,8 @@ export function planPrune(input: PruneInput): PrunePlan {
       unusedMs: e.unusedMs,
       rule,
       reason: rule === "max-age"
-        ? `unused for ${formatAge(e.unusedMs)}, over the ${formatPolicyDuration(maxAge ?? 0)} maximum age`
-        : `unused for ${formatAge(e.unusedMs)}`,
+        ? `unused for ${formatDuration(e.unusedMs)}, over the ${formatDuration(maxAge ?? 0)} maximum age`
+        : `unused for ${formatDuration(e.unusedMs)}`,
     });
   }
 
@@ -198,8 +198,8 @@ function inUseReason(users: readonly ImageUser[]): string {
 }
 
 function youngReason(usage: ImageUsage | undefined, unusedMs: number, minMs: number): string {
-  const min = `under the ${formatPolicyDuration(minMs)} minimum age`;
-  return usage ? `unused for ${formatAge(unusedMs)}, ${min}` : `no usage record yet (counted as first seen now), ${min}`;
+  const min = `under the ${formatDuration(minMs)} minimum age`;
+  return usage ? `unused for ${formatDuration(unusedMs)}, ${min}` : `no usage record yet (counted as first seen now), ${min}`;
 }
 
 function notNeededReason(watermarkPass: boolean, usedPercent: number | undefined, policy: PrunePolicy): string {

@@ -1,5 +1,5 @@
 import { tryParseReference } from "../../core/image/index.js";
-import { formatPolicyDuration } from "./age.js";
+import { formatDuration } from "../../core/text/index.js";
 import { refKeys, refParts } from "./names.js";
 import { DOCKER_HUB_DOMAIN, DOCKER_HUB_LEGACY_DOMAIN } from "../../core/image/index.js";
 
@@ -116,7 +116,7 @@ export function policyProblems(policy: PrunePolicy): string[] {
   if (!(Number.isFinite(min) && min >= 0)) problems.push(`minUnusedAgeMs ${min} must be 0 or more`);
   if (max !== undefined && !(Number.isFinite(max) && max > min)) {
     // kubelet rejects the same: a maximum at or under the minimum would prune images too young to prune.
-    problems.push(`maxUnusedAgeMs ${max} must be longer than minUnusedAgeMs (${formatPolicyDuration(min)})`);
+    problems.push(`maxUnusedAgeMs ${max} must be longer than minUnusedAgeMs (${formatDuration(min)})`);
   }
   for (const pattern of policy.protected) {
     const problem = protectionPatternProblem(pattern);

@@ -7,15 +7,16 @@
 import { RegistryError } from "../registry/index.js";
 import { QuotaError, QUOTA_CHECK_REPOSITORY } from "./check.js";
 import type { QuotaReading } from "./reading.js";
+import { formatDuration } from "../../core/text/index.js";
 
 export const UNLIMITED_TEXT = "unlimited (no quota headers: authenticated paid account or unlimited source)";
 // A reading this old is shown with its age: the counter may have moved since.
 const STALE_MS = 60_000;
 
 export function describeQuota(r: QuotaReading, now: number): string {
-  const age = now - r.observedAt >= STALE_MS ? ` [read ${formatDuration((now - r.observedAt) / 1000)} ago]` : "";
+  const age = now - r.observedAt >= STALE_MS ? ` [read ${formatDuration(now - r.observedAt)} ago]` : "";
   if (r.unlimited) return `${UNLIMITED_TEXT}${age}`;
-  const parts = [`${counts(r)}${r.windowSeconds === undefined ? " (window length not given)" : ` in a ${formatDuration(r.windowSeconds)} window`}`];
+  const parts = [`${counts(r)}${r.windowSeconds === undefined ? " (window length not given)" : ` in a ${formatDuration(r.windowSeconds * 1000)} window`}`];
   parts[0] += `${r.source === undefined ? " for a source the registry did not name" : ` for ${r.source}`} (${who(r)})`;
   if (r.remaining === 0) parts.push(`used up, pulls fail with 429 until a slot frees: ${describeWindow(r.windowSeconds)}`);
   else if (isLow(r)) parts.push(`nearly used up: ${describeWindow(r.windowSeconds)}`);
@@ -26,7 +27,7 @@ export function describeQuota(r: QuotaReading, now: number): string {
 /** What a sliding window means for the next pull, without a reset time the headers do not give. */
 export function describeWindow(windowSeconds: number | undefined): string {
   if (windowSeconds === undefined) return "pulls made within the window count; the oldest frees a slot when it leaves the window";
-  const w = formatDuration(windowSeconds);
+  const w = formatDuration(windowSeconds * 1000);
   return `pulls made in the last ${w} count; the oldest frees a slot when it turns ${w} old`;
 }
 
@@ -65,14 +66,4 @@ function who(r: QuotaReading): string {
 /** A tenth of the limit or less is worth a warning before pulls start failing. */
 function isLow(r: QuotaReading): boolean {
   return r.remaining !== undefined && r.limit !== undefined && r.limit > 0 && r.remaining * 10 <= r.limit;
-}
-
-/** 21600 → "6 h", 5400 → "90 min", 45 → "45 s". */
-export function formatDuration(seconds: number): string {
-  const s = Math.round(seconds);
-  if (s >= 3600 && s % 3600 === 0) return `${s / 3600} h`;
-  if (s >= 60 && s % 60 === 0) return `${s / 60} min`;
-  if (s >= 7200) return `${Math.round(s / 3600)} h`;
-  if (s >= 120) return `${Math.round(s / 60)} min`;
-  return `${s} s`;
 }

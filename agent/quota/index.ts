@@ -2,7 +2,7 @@
 // any Docker Hub response, kept per source, and said in words. Other folders import only this file.
 export { checkDockerHubQuota, QUOTA_CHECK_REFERENCE, QUOTA_CHECK_REPOSITORY, QuotaError } from "./check.js";
 export type { QuotaCheckOptions, QuotaErrorKind } from "./check.js";
-export { describeQuota, describeQuotaFailure, describeWindow, formatDuration, UNLIMITED_TEXT } from "./describe.js";
+export { describeQuota, describeQuotaFailure, describeWindow, UNLIMITED_TEXT } from "./describe.js";
 export { readQuotaHeaders } from "./headers.js";
 export type { HeaderLists, QuotaHeaders } from "./headers.js";
 export { isExhausted, readingFromRateLimit } from "./reading.js";

@@ -1,3 +1,5 @@
+import { formatDuration } from "../../core/text/index.js";
+
 export type CriErrorKind =
   | "bad-endpoint"
   | "socket-missing"
@@ -52,7 +54,7 @@ export function translateGrpcError(err: unknown, call: string, socketPath: strin
   const extra = { grpcCode: codeName };
   switch (codeName) {
     case "DEADLINE_EXCEEDED":
-      return new CriError("deadline", `runtime at ${socketPath} did not answer ${call} within ${formatMs(timeoutMs)}`, extra);
+      return new CriError("deadline", `runtime at ${socketPath} did not answer ${call} within ${formatDuration(timeoutMs)}`, extra);
     case "UNIMPLEMENTED":
       return new CriError(
         "not-cri",
@@ -82,6 +84,3 @@ export function translateGrpcError(err: unknown, call: string, socketPath: strin
   }
 }
 
-function formatMs(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
-}

@@ -4,7 +4,7 @@
 
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import { parseDuration } from "../text/index.js";
+import { formatDurationMs, parseDuration } from "../text/index.js";
 import { editDistance } from "../text/index.js";
 import { lazyModule } from "../process/index.js";
 
@@ -32,16 +32,13 @@ export function duration(min: number, max: number) {
       return z.NEVER;
     }
     if (ms < min || ms > max) {
-      ctx.addIssue({ code: "custom", message: `${text} is outside ${shortDuration(min)}..${shortDuration(max)}` });
+      ctx.addIssue({ code: "custom", message: `${text} is outside ${formatDurationMs(min)}..${formatDurationMs(max)}` });
       return z.NEVER;
     }
     return ms;
   });
 }
 
-function shortDuration(ms: number): string {
-  return ms >= 86_400_000 ? `${ms / 86_400_000}d` : ms >= 3_600_000 ? `${ms / 3_600_000}h` : ms >= 60_000 ? `${ms / 60_000}m` : `${ms / 1000}s`;
-}
 
 export async function readConfigFile(path: string): Promise<Plain> {
   let text: string;

@@ -47,3 +47,27 @@ export function formatDurationMs(ms: number): string {
   if (rest > 0) parts.push(`${rest}ms`);
   return parts.join("");
 }
+
+const HUMAN_UNITS = [
+  ["d", 86_400_000],
+  ["h", 3_600_000],
+  ["min", 60_000],
+  ["s", 1000],
+] as const;
+
+/**
+ * A duration as a person reads it in a message: the largest unit and, when it is not zero, the
+ * next one, rounded down — "45 s", "2 min 13 s", "1 h 30 min", "6 h", "3 d 4 h"; under a second,
+ * milliseconds. The one human spelling of a duration everywhere pullmedic writes text; a
+ * configuration value is written back in its own spelling by formatDurationMs.
+ */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms <= 0) return "0 s";
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const first = HUMAN_UNITS.findIndex(([, size]) => ms >= size);
+  const [unit, size] = HUMAN_UNITS[first] ?? HUMAN_UNITS[3];
+  const whole = Math.floor(ms / size);
+  const next = HUMAN_UNITS[first + 1];
+  const rest = next ? Math.floor((ms - whole * size) / next[1]) : 0;
+  return next && rest > 0 ? `${whole} ${unit} ${rest} ${next[0]}` : `${whole} ${unit}`;
+}

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { CAUSE_SUMMARY, CAUSES, isCause } from "../../agent/diagnose/causes.js";
 import { MAX_MESSAGE_CHARS, classifyMessage, normalizeMessage, type MessageFacts } from "../../agent/diagnose/classify.js";
 import { explainMessage, shellQuote } from "../../agent/diagnose/explain.js";
-import { formatDuration as formatWindow } from "../../agent/diagnose/duration.js";
+import { formatDuration } from "../../core/text/index.js";
 
 const D = "sha256:50aa4698fa6262977cff89181b2664b99d8a56dbca847bf62f2ef04854597cf8";
 
@@ -356,11 +356,8 @@ test("values from the message are shell-quoted in fix commands", () => {
   includesAll(e.fix, `pullmedic diagnose 'a;$(reboot) b'`);
 });
 
-test("formatWindow reads like a person says it", () => {
-  assert.equal(formatWindow(21600), "6 h");
-  assert.equal(formatWindow(3600), "1 h");
-  assert.equal(formatWindow(900), "15 min");
-  assert.equal(formatWindow(45), "45 s");
+test("windows read like a person says them", () => {
+  assert.deepEqual([21600, 3600, 900, 45].map((s) => formatDuration(s * 1000)), ["6 h", "1 h", "15 min", "45 s"]);
 });
 
 test("every explanation names a next step that checks from the node", () => {

@@ -4,7 +4,6 @@ import {
   buildEvent,
   diagnosisEventMessage,
   EventCorrelator,
-  formatElapsed,
   recoveryEventMessage,
 } from "../../agent/podwatch/event.js";
 
@@ -64,9 +63,8 @@ test("credentials in a URL in the summary or fix are redacted", () => {
 });
 
 test("the recovery message says how long the pull failed and what it was", () => {
-  assert.equal(recoveryEventMessage({ image: "ghcr.io/shop/api:v2", durationMs: 133_000, cause: "not-found" }), 'recovered: image "ghcr.io/shop/api:v2" pulled after 2m 13s (was not-found)');
-  assert.equal(recoveryEventMessage({ image: "a:1", durationMs: 400 }), 'recovered: image "a:1" pulled after 0s');
-  assert.deepEqual([formatElapsed(45_000), formatElapsed(3_600_000), formatElapsed(3_900_000 + 5000), formatElapsed(2 * 86_400_000 + 4 * 3_600_000 + 99_000)], ["45s", "1h", "1h 5m", "2d 4h"]);
+  assert.equal(recoveryEventMessage({ image: "ghcr.io/shop/api:v2", durationMs: 133_000, cause: "not-found" }), 'recovered: image "ghcr.io/shop/api:v2" pulled after 2 min 13 s (was not-found)');
+  assert.equal(recoveryEventMessage({ image: "a:1", durationMs: 400 }), 'recovered: image "a:1" pulled after 400 ms');
 });
 
 test("an Event is shaped like kubelet's: named after the pod, pointing at the container, times in whole seconds", () => {

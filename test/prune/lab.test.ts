@@ -92,7 +92,7 @@ test("--dry-run --force --json plans exactly the two old unused images, says why
     [ids["pause"] ?? ""]: ["sandbox", "sandbox image"],
   });
   // Even a dry run records in memory what it sees for the first time, so the new image is 0 s old.
-  assert.match(kept[ids["young"] ?? ""]?.[1] ?? "", /^unused for \d s, under the 24 h minimum age$/);
+  assert.match(kept[ids["young"] ?? ""]?.[1] ?? "", /^unused for \d s, under the 1 d minimum age$/);
   assert.equal(r.out.result, null);
   assert.equal(r.out.stateFile.saved, false);
   assert.ok(readFileSync(statePath).equals(before), "a dry run does not write the state file");
@@ -150,7 +150,7 @@ test("ages survive a restart: the next run reads the first-seen time the previou
   assert.deepEqual(again.out.result, null, "nothing left to remove");
   const young = again.out.plan.kept.find((k) => k.id === ids["young"]);
   assert.equal(young?.firstSeen, firstSeen);
-  assert.match(young?.reason ?? "", /^unused for \d+ s, under the 24 h minimum age$/);
+  assert.match(young?.reason ?? "", /^unused for \d+ s, under the 1 d minimum age$/);
   assert.equal(state().images[ids["young"] ?? ""]?.firstSeen, firstSeen);
   assert.equal(state().images[ids["old-big"] ?? ""], undefined, "removed images are forgotten");
 });

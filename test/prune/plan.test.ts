@@ -84,21 +84,21 @@ const keepCases: KeepCase[] = [
     image: image("young", "docker.io/library/alpine:3.20"),
     usage: { firstSeen: NOW - 40 * DAY, lastUsed: NOW - 3 * HOUR },
     rule: "too-young",
-    reason: "unused for 3 h, under the 24 h minimum age",
+    reason: "unused for 3 h, under the 1 d minimum age",
   },
   {
     name: "too young: never used, first seen 5 h ago",
     image: image("new", "docker.io/library/alpine:3.21"),
     usage: { firstSeen: NOW - 5 * HOUR, lastUsed: undefined },
     rule: "too-young",
-    reason: "unused for 5 h, under the 24 h minimum age",
+    reason: "unused for 5 h, under the 1 d minimum age",
   },
   {
     name: "unknown usage counts as first seen now",
     image: image("unknown", "docker.io/library/alpine:3.19"),
     usage: "none",
     rule: "too-young",
-    reason: "no usage record yet (counted as first seen now), under the 24 h minimum age",
+    reason: "no usage record yet (counted as first seen now), under the 1 d minimum age",
   },
 ];
 
@@ -239,7 +239,7 @@ test("a usage record named like an Object.prototype key is not inherited", () =>
 test("an unusable policy is refused with the field named, never half-applied", () => {
   assert.throws(() => planPrune(input([], {}, { policy: { lowWatermarkPercent: 85 } })), (e: unknown) => e instanceof PolicyError && /lowWatermarkPercent 85 must be below highWatermarkPercent 80/.test(e.message));
   assert.throws(() => planPrune(input([], {}, { policy: { protected: ["nginx:1.*"] } })), /protected pattern "nginx:1\.\*"/);
-  assert.throws(() => planPrune(input([], {}, { policy: { maxUnusedAgeMs: HOUR } })), /maxUnusedAgeMs .* must be longer than minUnusedAgeMs \(24 h\)/);
+  assert.throws(() => planPrune(input([], {}, { policy: { maxUnusedAgeMs: HOUR } })), /maxUnusedAgeMs .* must be longer than minUnusedAgeMs \(1 d\)/);
 });
 
 test("every image is either planned or kept, once", () => {

@@ -66,7 +66,7 @@ test("a runtime that never answers hits the deadline, and the message says which
   server.addService(RuntimeService.service, { Version: () => undefined });
   await bindGrpc(server, path);
   cleanups.push(() => server.forceShutdown());
-  await expectCriError(path, "deadline", /did not answer Version within 300ms/, 300);
+  await expectCriError(path, "deadline", /did not answer Version within 300 ms/, 300);
 });
 
 test("a runtime error keeps the runtime's own words, for the diagnosis rules", async () => {
