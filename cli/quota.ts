@@ -6,10 +6,12 @@ import {
   QUOTA_CHECK_REFERENCE,
   QUOTA_CHECK_REPOSITORY,
   QuotaError,
+  quotaCredential,
+  type QuotaCredential,
   type QuotaReading,
 } from "../agent/quota/index.js";
-import { CredentialError, describeCredential, matchCredentials, parseDockerConfigJson, RegistryError, type RegistryAuthEntry, type RegistryCredential } from "../agent/registry/index.js";
-import { DOCKER_HUB_REGISTRY_URL, parseReference } from "../core/image/index.js";
+import { CredentialError, describeCredential, parseDockerConfigJson, RegistryError, type RegistryCredential } from "../agent/registry/index.js";
+import { DOCKER_HUB_REGISTRY_URL } from "../core/image/index.js";
 import { DEFAULT_TIMEOUT_SECONDS } from "./defaults.js";
 import { EXIT_OK, EXIT_PROBLEM, UsageError } from "./errors.js";
 import { readFlagFile } from "./flag-file.js";
@@ -117,23 +119,20 @@ function checkRegistryUrl(raw: string): string {
 async function chooseCredential(file: string | undefined): Promise<CredentialChoice> {
   if (file === undefined) return { note: "no --docker-config given" };
   const text = await readFlagFile("--docker-config", file);
-  let entries: RegistryAuthEntry[];
+  let chosen: QuotaCredential | undefined;
   try {
     const config = parseDockerConfigJson(text, `--docker-config ${file}`);
-    entries = matchCredentials(config, parseReference(`docker.io/${QUOTA_CHECK_REPOSITORY}:${QUOTA_CHECK_REFERENCE}`));
+    chosen = quotaCredential(config);
   } catch (err) {
     if (err instanceof CredentialError) throw new UsageError(err.message);
     throw err;
   }
-  const entry = entries[0];
-  if (entry === undefined) return { note: `--docker-config ${file} has no entry for docker.io` };
-  const described = describeCredential(entry);
-  if (entry.username === undefined && entry.password === undefined) {
+  if (chosen === undefined) return { note: `--docker-config ${file} has no entry for docker.io` };
+  const described = describeCredential(chosen.entry);
+  const credential = chosen.credential;
+  if (credential === undefined) {
     return { note: `${described}: no username or password, and kubelet passes the runtime nothing else` };
   }
-  const credential: RegistryCredential = { source: described };
-  if (entry.username !== undefined) credential.username = entry.username;
-  if (entry.password !== undefined) credential.password = entry.password;
   // Only shown when the registry took no credential at all (a stand-in without auth).
   return { credential, described, note: `the registry asked for no credentials, so ${described} was not used` };
 }

@@ -8,3 +8,5 @@ export type { HeaderLists, QuotaHeaders } from "./headers.js";
 export { isExhausted, readingFromRateLimit } from "./reading.js";
 export type { QuotaReading } from "./reading.js";
 export { QuotaTracker } from "./tracker.js";
+export { quotaCredential } from "./credential.js";
+export type { QuotaCredential } from "./credential.js";

@@ -1,9 +1,8 @@
 import { readFile } from "node:fs/promises";
 import type { AgentConfig } from "../../config/index.js";
 import type { Logger } from "../../../core/log/index.js";
-import { parseReference } from "../../../core/image/index.js";
-import { checkDockerHubQuota, describeQuota, type QuotaReading } from "../../quota/index.js";
-import { matchCredentials, parseDockerConfigJson, type RegistryCredential } from "../../registry/index.js";
+import { checkDockerHubQuota, describeQuota, quotaCredential, type QuotaReading } from "../../quota/index.js";
+import { parseDockerConfigJson, type RegistryCredential } from "../../registry/index.js";
 import { errorText } from "../error-text.js";
 import { periodic, type Check } from "./check.js";
 import type { CheckContext } from "./context.js";
@@ -32,15 +31,12 @@ async function dockerHubCredential(config: AgentConfig, log: Logger): Promise<Re
   if (!file) return undefined;
   try {
     const parsed = parseDockerConfigJson(await readFile(file, "utf8"), `quota.dockerConfig ${file}`);
-    const entry = matchCredentials(parsed, parseReference("docker.io/ratelimitpreview/test"))[0];
-    if (!entry) {
+    const chosen = quotaCredential(parsed, `quota.dockerConfig ${file}`);
+    if (!chosen) {
       log.warn(`quota.dockerConfig ${file} has no Docker Hub entry; checking the anonymous quota`);
       return undefined;
     }
-    const credential: RegistryCredential = { source: `quota.dockerConfig ${file}` };
-    if (entry.username !== undefined) credential.username = entry.username;
-    if (entry.password !== undefined) credential.password = entry.password;
-    return credential;
+    return chosen.credential ?? { source: `quota.dockerConfig ${file}` };
   } catch (err) {
     log.warn(`cannot use quota.dockerConfig ${file}: ${errorText(err)}; checking the anonymous quota`);
     return undefined;
