@@ -1,13 +1,13 @@
 import { performance } from "node:perf_hooks";
 
 /** The steps of a diagnosis, in the order the pipeline runs them. */
-export type CheckName =
+export type DiagnosisStep =
   | "reference" | "credentials" | "hosts" | "dns" | "tcp" | "tls" | "ping" | "auth"
   | "manifest" | "tags" | "platform" | "disk" | "throughput" | "pull";
 
 /** One timed observation; the JSON contract is {check, ok, ms, detail} plus optional extras. */
 export interface Evidence {
-  check: CheckName;
+  check: DiagnosisStep;
   ok: boolean;
   ms: number;
   detail: string;

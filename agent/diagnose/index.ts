@@ -10,7 +10,7 @@ export type { ChainSignals } from "./signals.js";
 export { diagnoseImage } from "./pipeline.js";
 export type { Diagnosis, DiagnoseOptions, NodeRuntime } from "./pipeline.js";
 export { nodeRuntimeFrom, authConfigFor } from "./node-runtime.js";
-export type { Evidence, CheckName } from "./evidence.js";
+export type { Evidence, DiagnosisStep } from "./evidence.js";
 export type { DiagnosisFacts } from "./facts.js";
 export { fixCommands, withTag } from "./fixes.js";
 export { closestTags } from "./suggest.js";

@@ -11,7 +11,7 @@ import { HostsConfigError, RegistryClient, RegistryError, describeCredential, ku
 import { formatPlatform, manifestReference, platformMatches, tryParseReference, type ImageReference, type Platform } from "../../core/image/index.js";
 import type { Cause } from "./causes.js";
 import { classifyMessage } from "./classify.js";
-import { elapsedMs, now, type CheckName, type Evidence } from "./evidence.js";
+import { elapsedMs, now, type DiagnosisStep, type Evidence } from "./evidence.js";
 import type { DiagnosisFacts } from "./facts.js";
 import type { ProviderCoverage } from "./credential-provider/index.js";
 import { humanBytes as mib } from "../../core/text/index.js";
@@ -81,14 +81,14 @@ class Run {
     this.facts = { image: opts.image, hostsDir: opts.hostsDir, ...(opts.provider !== undefined ? { provider: opts.provider } : {}) };
   }
 
-  record(check: CheckName, ok: boolean, started: number, detail: string, extra: Partial<Evidence> = {}): void {
+  record(check: DiagnosisStep, ok: boolean, started: number, detail: string, extra: Partial<Evidence> = {}): void {
     const e: Evidence = { check, ok, ms: elapsedMs(started), detail, ...extra };
     this.evidence.push(e);
     this.opts.onEvidence?.(e);
   }
 
   /** Records a failing step and stops the pipeline with its verdict; `detail` adds the raw evidence. */
-  fail(check: CheckName, started: number, verdict: Verdict, extra: Partial<Evidence> = {}, detail = verdict.summary): never {
+  fail(check: DiagnosisStep, started: number, verdict: Verdict, extra: Partial<Evidence> = {}, detail = verdict.summary): never {
     this.record(check, false, started, detail, extra);
     throw new Stop(verdict);
   }
@@ -250,70 +250,102 @@ function resolvePriority(cause: Cause): number {
 }
 
 async function diagnoseHost(run: Run, ref: ImageReference, host: RegistryHost, credential: ChosenCredential | undefined): Promise<ReachedHost> {
+  const target = hostTarget(run, host);
+  run.facts.endpoint = host.url;
+  const addresses = await dnsStep(run, target);
+  const connected = await tcpStep(run, target, addresses);
+  const { base, ca } = await tlsPhase(run, host, target, connected);
+  run.facts.endpoint = base;
+  const client = registryClientFor(run, ref, host, base, ca, credential, target.label);
+  try {
+    await registrySteps(run, ref, client, target.label, credential !== undefined);
+    const manifest = await platformStep(run, ref, client, target.label).catch((err: unknown) => {
+      if (err instanceof Stop) err.resolved = true;
+      throw err;
+    });
+    const imageBytes = manifest.config.size + manifest.layers.reduce((s, l) => s + l.size, 0);
+    run.facts.imageBytes = imageBytes;
+    return { host, client, ref, manifest, imageBytes };
+  } catch (err) {
+    await client.close();
+    throw err;
+  }
+}
+
+/** Where one hosts.toml entry points: the URL, the name to resolve, the port, and how evidence names it. */
+interface HostTarget {
+  url: URL;
+  hostname: string;
+  port: number;
+  label: string;
+  tag: { host: string };
+}
+
+function hostTarget(run: Run, host: RegistryHost): HostTarget {
   let url: URL;
   try {
     url = new URL(host.url);
   } catch (err) {
     unusableHost(run, now(), host.url, err);
   }
-  const hostname = url.hostname.replace(/^\[|\]$/g, "");
-  const port = Number(url.port) || (url.protocol === "https:" ? 443 : 80);
   const label = url.host;
-  const tag = { host: label };
-  run.facts.endpoint = host.url;
+  return { url, hostname: url.hostname.replace(/^\[|\]$/g, ""), port: Number(url.port) || (url.protocol === "https:" ? 443 : 80), label, tag: { host: label } };
+}
 
-  let started = now();
-  let addresses: string[];
+async function dnsStep(run: Run, t: HostTarget): Promise<string[]> {
+  const started = now();
   try {
-    const dns = await probeDns(hostname, { timeoutMs: run.opts.timeoutMs });
-    addresses = dns.addresses.map((a) => a.address);
-    run.record("dns", true, started, isIP(hostname) ? `${hostname} is an address` : `${hostname} → ${addresses.join(", ")}`, tag);
+    const dns = await probeDns(t.hostname, { timeoutMs: run.opts.timeoutMs });
+    const addresses = dns.addresses.map((a) => a.address);
+    run.record("dns", true, started, isIP(t.hostname) ? `${t.hostname} is an address` : `${t.hostname} → ${addresses.join(", ")}`, t.tag);
+    return addresses;
   } catch (err) {
-    run.fail("dns", started, probeVerdict(err, hostname), tag);
+    run.fail("dns", started, probeVerdict(err, t.hostname), t.tag);
   }
+}
 
-  started = now();
+/** Each address in turn, as Go's dialer does; the step fails with the last address's error. */
+async function tcpStep(run: Run, t: HostTarget, addresses: string[]): Promise<string | undefined> {
+  const started = now();
   let connected: string | undefined;
   const tcpErrors: string[] = [];
   for (const address of addresses) {
     try {
-      await probeTcp(address, port, { timeoutMs: run.opts.timeoutMs });
+      await probeTcp(address, t.port, { timeoutMs: run.opts.timeoutMs });
       connected = address;
       break;
     } catch (err) {
       tcpErrors.push(err instanceof Error ? err.message : String(err));
-      if (address === addresses[addresses.length - 1]) run.fail("tcp", started, probeVerdict(err, `${label}`), tag);
+      if (address === addresses[addresses.length - 1]) run.fail("tcp", started, probeVerdict(err, `${t.label}`), t.tag);
     }
   }
-  run.record("tcp", true, started, `connected to ${connected}:${port}${tcpErrors.length ? ` after ${tcpErrors.join("; ")}` : ""}`, tag);
+  run.record("tcp", true, started, `connected to ${connected}:${t.port}${tcpErrors.length ? ` after ${tcpErrors.join("; ")}` : ""}`, t.tag);
+  return connected;
+}
 
+/** Upgrades an http:// host that speaks TLS (containerd tries HTTPS first there), reads its CAs and checks the handshake. */
+async function tlsPhase(run: Run, host: RegistryHost, t: HostTarget, connected: string | undefined): Promise<{ base: string; ca: string[] }> {
   let ca: string[] = [];
   let base = host.url;
-  if (url.protocol === "http:" && host.httpsFirst && (await speaksTls(run, hostname, port, connected ?? hostname, label))) {
+  if (t.url.protocol === "http:" && host.httpsFirst && (await speaksTls(run, t.hostname, t.port, connected ?? t.hostname, t.label))) {
     base = host.url.replace(/^http:/, "https:");
   }
   if (base.startsWith("https:")) {
-    started = now();
+    const started = now();
     try {
       ca = await Promise.all(host.caFiles.map((f) => readFile(f, "utf8")));
     } catch (err) {
-      run.fail("tls", started, { cause: "tls", summary: `a CA file named in hosts.toml for ${label} cannot be read: ${(err as Error).message}`, facts: {} }, tag);
+      run.fail("tls", started, { cause: "tls", summary: `a CA file named in hosts.toml for ${t.label} cannot be read: ${(err as Error).message}`, facts: {} }, t.tag);
     }
-    await tlsStep(run, hostname, port, connected ?? hostname, ca, host.skipVerify, label);
+    await tlsStep(run, t.hostname, t.port, connected ?? t.hostname, ca, host.skipVerify, t.label);
   }
+  return { base, ca };
+}
 
-  run.facts.endpoint = base;
-  let client: RegistryClient;
+function registryClientFor(run: Run, ref: ImageReference, host: RegistryHost, base: string, ca: string[], credential: ChosenCredential | undefined, label: string): RegistryClient {
   try {
-    client = new RegistryClient(
-      {
-        url: base,
-        ca,
-        skipVerify: host.skipVerify,
-        overridePath: host.overridePath,
-        headers: host.headers,
-        ...(host.mirror ? { namespace: ref.domain } : {}),
-      },
+    return new RegistryClient(
+      { url: base, ca, skipVerify: host.skipVerify, overridePath: host.overridePath, headers: host.headers, ...(host.mirror ? { namespace: ref.domain } : {}) },
       {
         timeoutMs: run.opts.timeoutMs,
         ...(credential ? { credential: credential.credential } : {}),
@@ -324,19 +356,6 @@ async function diagnoseHost(run: Run, ref: ImageReference, host: RegistryHost, c
     );
   } catch (err) {
     unusableHost(run, now(), label, err);
-  }
-  try {
-    await registrySteps(run, ref, client, label, credential !== undefined);
-    const manifest = await platformStep(run, ref, client, label).catch((err: unknown) => {
-      if (err instanceof Stop) err.resolved = true;
-      throw err;
-    });
-    const imageBytes = manifest.config.size + manifest.layers.reduce((s, l) => s + l.size, 0);
-    run.facts.imageBytes = imageBytes;
-    return { host, client, ref, manifest, imageBytes };
-  } catch (err) {
-    await client.close();
-    throw err;
   }
 }
 
@@ -416,7 +435,7 @@ function tlsSummary(label: string, problem: string, cert: { names: string[]; iss
   }
 }
 
-function registryFailure(run: Run, check: CheckName, started: number, err: unknown, what: string, label: string): never {
+function registryFailure(run: Run, check: DiagnosisStep, started: number, err: unknown, what: string, label: string): never {
   const tag = { host: label };
   if (!(err instanceof RegistryError)) throw err;
   if (err.rateLimit) run.facts.rateLimit = { limit: err.rateLimit.limit, remaining: err.rateLimit.remaining, windowSeconds: err.rateLimit.windowSeconds, source: err.rateLimit.source };
