@@ -9,6 +9,7 @@
 // choice to files whose path contains one of them.
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join, relative } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -39,6 +40,11 @@ if (files.length === 0) {
   console.error(`no test files match ${args.join(" ")}`);
   process.exit(2);
 }
-const nodeArgs = ["--import", "tsx", "--test", "--test-concurrency=2", "--test-timeout=300000", ...files];
+// Unit test files spend much of their time waiting on the processes they start and on timers, so
+// two per core keep the cores busy (more made no difference here and crowds the one test that
+// measures a latency); lab files start containerd and registries, two at a time is what the
+// machine holds.
+const concurrency = kinds.has("--unit") ? Math.max(2, availableParallelism() * 2) : 2;
+const nodeArgs = ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, "--test-timeout=300000", ...files];
 const run = spawnSync(process.execPath, nodeArgs, { cwd: root, stdio: "inherit" });
 process.exit(run.status ?? 1);
