@@ -1,5 +1,6 @@
-// Before the tests: the lab needs real Debian packages. Say in one place which are missing and
-// the one command that installs them, instead of failing every lab test with the same cause.
+// Before the lab tests (*.lab.test.ts): the lab needs root and real Debian packages. Say in one
+// place which are missing and the one command that installs them, instead of failing every lab
+// test with the same cause. The other tests need neither: `npm run test:unit` runs them anywhere.
 import { accessSync, constants } from "node:fs";
 
 const needs = [
@@ -36,6 +37,9 @@ if (missing.size) {
   );
 }
 if (problems.length) {
-  console.error(`npm test cannot run the integration tests against the real runtime lab:\n- ${problems.join("\n- ")}`);
+  console.error(
+    `the lab tests cannot run against the real runtime lab:\n- ${problems.join("\n- ")}\n` +
+      "(npm run test:unit runs the tests that need no lab, no root and none of these packages)",
+  );
   process.exit(1);
 }

@@ -8,6 +8,7 @@ import * as grpc from "@grpc/grpc-js";
 import { emptyNodeReport, loadAggregatorProtocol, PROTOCOL, type AgentMessage, type AggregatorMessage, type Command } from "../../core/protocol/protocol.js";
 import { runPullmedic } from "../support/cli.js";
 import { closedPort } from "../support/net.js";
+import { waitFor } from "../support/wait.js";
 
 // `pullmedic aggregator` and `pullmedic cluster prepull` as a person runs them: real processes.
 // The agents are stand-ins in this process that answer commands the way the reporter does.
@@ -94,11 +95,7 @@ class FakeAgent {
     const seq = this.send({
       report: { ...emptyNodeReport(Date.now()), runtime: "containerd 1.7.2" },
     });
-    const end = Date.now() + 5000;
-    while (!this.acks.has(seq)) {
-      if (Date.now() > end) throw new Error(`${this.node}: no ack`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await waitFor(`${this.node}: the ack`, () => this.acks.has(seq), { timeoutMs: 5000 });
   }
 
   private send(body: Omit<AgentMessage, "seq">): number {

@@ -8,6 +8,7 @@ import * as grpc from "@grpc/grpc-js";
 import { createLogger } from "../../core/log/log.js";
 import { loadAggregatorProtocol, PROTOCOL, type AgentMessage, type AggregatorMessage, type Command, type NodeReport, emptyNodeReport } from "../../core/protocol/protocol.js";
 import { loadAggregatorConfig, startAggregator, type RunningAggregator } from "../../aggregator/index.js";
+import { waitFor } from "../support/wait.js";
 
 // The HTTP face as the dashboard, Prometheus and `pullmedic cluster` use it, over a cluster of two
 // agents seeded through the real gRPC ingest.
@@ -52,15 +53,7 @@ class Agent {
   async send(body: Omit<AgentMessage, "seq">): Promise<void> {
     const seq = ++this.seq;
     this.call.write({ seq, ...body });
-    await until(`ack ${seq} of ${this.node}`, () => this.acks.has(seq));
-  }
-}
-
-async function until(what: string, cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
+    await waitFor(`ack ${seq} of ${this.node}`, () => this.acks.has(seq));
   }
 }
 
@@ -260,7 +253,7 @@ test("POST /api/v1/prepull: 202 with the plan; the command reaches the agents an
   assert.deepEqual(body.images, ["ghcr.io/acme/tools:2.1"], "duplicates dropped");
   assert.deepEqual(body.plan.map((p) => p.node), ["node-a", "node-b"]);
   assert.equal(body.status, `/api/v1/commands/${body.id}`);
-  for (const a of agents) await until(`the command on ${a.node}`, () => a.commands.some((c) => c.id === body.id));
+  for (const a of agents) await waitFor(`the command on ${a.node}`, () => a.commands.some((c) => c.id === body.id));
   assert.deepEqual(agents[0]?.commands.at(-1)?.prepull?.images, ["ghcr.io/acme/tools:2.1"]);
 
   let status = (await get(body.status)).json() as { done: boolean; nodes: { node: string; images: { state: string }[] }[]; counts: Record<string, number> };

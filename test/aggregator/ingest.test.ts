@@ -9,6 +9,7 @@ import * as grpc from "@grpc/grpc-js";
 import { createLogger } from "../../core/log/log.js";
 import { loadAggregatorProtocol, PROTOCOL, type AgentMessage, type AggregatorMessage, type Command, type Hello, type NodeReport, emptyNodeReport } from "../../core/protocol/protocol.js";
 import { loadAggregatorConfig, startAggregator, type RunningAggregator } from "../../aggregator/index.js";
+import { waitFor } from "../support/wait.js";
 
 // The ingest as agents meet it: a real gRPC server on loopback with a temp database and a token
 // file, real grpc-js clients, and a raw HTTP/2 client for the frames a gRPC client never sends.
@@ -106,14 +107,6 @@ async function newClient(address = agg.grpcAddress, options: grpc.ClientOptions 
   return new Client(address, grpc.credentials.createInsecure(), { "grpc.enable_retries": 0, ...options });
 }
 
-async function until(what: string, cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 async function metric(name: string): Promise<number> {
   const text = await agg.metrics.render();
   const m = new RegExp(`^${name.replace(/[{}"=]/g, (c) => `\\${c}`)} (\\S+)$`, "m").exec(text);
@@ -136,7 +129,7 @@ test("hello and a report are persisted, then acked, and the node is in the clust
   assert.equal(stored?.report?.runtime, "containerd 2.0.1");
   a.end();
   assert.equal((await a.status).code, grpc.status.OK);
-  await until("the node to be disconnected", () => agg.state.node("node-hello")?.connected === false);
+  await waitFor("the node to be disconnected", () => agg.state.node("node-hello")?.connected === false);
   client.close();
 });
 
@@ -324,12 +317,12 @@ test("a second stream for the same node replaces the first, which ends ABORTED; 
   // Commands go to the stream that holds the node now.
   const cmd: Command = { id: "cmd-twice", kind: "prepull", prepull: { images: ["nginx:1.27"], notBeforeMs: 0 } };
   assert.equal(agg.sendCommand("node-twice", cmd), true);
-  await until("the command", () => second.commands.length === 1);
+  await waitFor("the command", () => second.commands.length === 1);
   assert.deepEqual(second.commands[0]?.prepull?.images, ["nginx:1.27"]);
   assert.equal(agg.sendCommand("node-nobody", cmd), false);
   second.end();
   await second.status;
-  await until("the node to be disconnected", () => agg.state.node("node-twice")?.connected === false);
+  await waitFor("the node to be disconnected", () => agg.state.node("node-twice")?.connected === false);
   client.close();
 });
 
@@ -339,7 +332,7 @@ test("command updates are persisted and acked", async () => {
   await a.helloAndReport("node-cmd");
   const { id, plan } = agg.prepull(["nginx:1.27"]);
   assert.ok(plan.some((p) => p.node === "node-cmd"));
-  await until("the command", () => a.commands.some((c) => c.id === id));
+  await waitFor("the command", () => a.commands.some((c) => c.id === id));
   await a.acked(a.send({ commandUpdate: { commandId: id, image: "nginx:1.27", state: "pulling", cause: "", summary: "", durationMs: 0, atMs: Date.now() } }));
   await a.acked(a.send({ commandUpdate: { commandId: id, image: "nginx:1.27", state: "pulled", cause: "", summary: "pulled in 1.2 s", durationMs: 1200, atMs: Date.now() + 1 } }));
   const stored = agg.store.command(id);
@@ -358,14 +351,14 @@ test("a pre-pull a node has not finished is sent again when its agent reconnects
   const { id, plan } = agg.prepull(["nginx:1.27", "redis:7"]);
   const mine = plan.find((p) => p.node === "node-resend");
   assert.ok(mine);
-  await until("the command", () => a.commands.some((c) => c.id === id));
+  await waitFor("the command", () => a.commands.some((c) => c.id === id));
   await a.acked(a.send({ commandUpdate: { commandId: id, image: "nginx:1.27", state: "waiting", cause: "", summary: "", durationMs: 0, atMs: Date.now() } }));
   // The agent restarts before its start time: the process that held the command is gone.
   a.end();
   await a.status;
   const b = new Agent(client, TOKEN);
   await b.helloAndReport("node-resend");
-  await until("the command again on the new stream", () => b.commands.some((c) => c.id === id));
+  await waitFor("the command again on the new stream", () => b.commands.some((c) => c.id === id));
   assert.deepEqual(b.commands.find((c) => c.id === id)?.prepull, { images: ["nginx:1.27", "redis:7"], notBeforeMs: mine.notBeforeMs });
   // Once every image has its final state on the node, a reconnect brings nothing back.
   await b.acked(b.send({ commandUpdate: { commandId: id, image: "nginx:1.27", state: "pulled", cause: "", summary: "", durationMs: 10, atMs: Date.now() } }));
@@ -436,7 +429,7 @@ test("an agent that never reads its acks is not read any further (bounded), and 
   assert.equal(count(), stalled, "nothing more is read while the acks are not");
   assert.ok(stalled > 0 && stalled < total / 2, `only a bounded share was taken in: ${stalled} of ${total}`);
   raw.read();
-  await until("every ack", () => raw.acks.length === total + 1, 30_000);
+  await waitFor("every ack", () => raw.acks.length === total + 1, { timeoutMs: 30_000 });
   assert.equal(count(), total, "nothing lost once the agent reads again");
   assert.deepEqual(raw.acks.slice(0, 3), [1, 2, 3], "acks in order");
   raw.stream.end();

@@ -11,6 +11,7 @@ import { performance } from "node:perf_hooks";
 import { startLab } from "../lab/index.js";
 import { podFixture, startKubeStandIn } from "../support/kube-apiserver.js";
 import { AGENT_NODE_FLAGS } from "./agent.bench.js";
+import { waitFor } from "../support/wait.js";
 
 const PODS = Number(process.env["BENCH_PODS"] ?? 200);
 const IMAGES = 20;
@@ -62,11 +63,7 @@ export async function benchPodWatch(): Promise<void> {
   });
   try {
     // The agent is watching once its list request has been answered and a watch is open.
-    const deadline = Date.now() + 30_000;
-    while (api.openWatches() === 0) {
-      if (Date.now() > deadline) throw new Error("the agent did not open a pod watch within 30 s");
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitFor("the agent's pod watch", () => api.openWatches() > 0, { timeoutMs: 30_000 });
     const phases: [string, number][] = [
       ["steady (one pod every 20 ms)", 20],
       ["burst (all at once)", 0],

@@ -18,6 +18,7 @@ import {
   type StandInOptions,
   type Status,
 } from "../support/kube-apiserver.js";
+import { waitFor } from "../support/wait.js";
 
 // The stand-in for the API server, tested with plain fetch and node:http the way any client
 // would speak to a real one.
@@ -139,14 +140,6 @@ class Watch {
 
 function pod(name: string, nodeName: string, extra: Partial<Parameters<typeof podFixture>[0]> = {}): Pod {
   return podFixture({ name, nodeName, image: "registry.example/shop/api:1.2", ...extra });
-}
-
-async function waitFor(check: () => boolean, ms = 2000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail("condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 const SELECT_NODE_A = `fieldSelector=${encodeURIComponent("spec.nodeName=node-a")}`;
@@ -392,7 +385,7 @@ test("dropWatches destroys open watch connections, after half a JSON line when a
   assert.throws(() => JSON.parse(w.raw), SyntaxError);
 
   const plain = await Watch.open(k, `/api/v1/pods?watch=true&resourceVersion=${rv}`);
-  await waitFor(() => k.openWatches() === 1);
+  await waitFor("one open watch", () => k.openWatches() === 1);
   k.dropWatches();
   assert.equal(await plain.done, "error");
   assert.equal(plain.raw, "");
@@ -836,7 +829,7 @@ test("close() ends open watches and stops the server promptly", async () => {
   const k = await startKubeStandIn({ bookmarkIntervalMs: 20 });
   const a = await Watch.open(k, "/api/v1/pods?watch=true&allowWatchBookmarks=true");
   const b = await Watch.open(k, `/api/v1/pods?watch=true&${SELECT_NODE_A}`);
-  await waitFor(() => k.openWatches() === 2);
+  await waitFor("two open watches", () => k.openWatches() === 2);
   const started = Date.now();
   await k.close();
   assert.ok(Date.now() - started < 1000);

@@ -4,7 +4,7 @@
 
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { accessSync, closeSync, constants, openSync, readdirSync, readFileSync } from "node:fs";
-import { setTimeout as delay } from "node:timers/promises";
+import { waitFor, WaitTimeoutError } from "../support/wait.js";
 
 // containerd looks up runc and its shims through PATH; test runners often start
 // with a trimmed PATH that lacks the sbin directories where Debian puts runc.
@@ -88,13 +88,15 @@ export function signal(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
+/** True once `check` holds, false when it still does not after timeoutMs: the caller says what that means. */
 export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, intervalMs = 100): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() >= deadline) return false;
-    await delay(intervalMs);
-  }
+  return waitFor("a lab condition", check, { timeoutMs, intervalMs }).then(
+    () => true,
+    (error: unknown) => {
+      if (error instanceof WaitTimeoutError) return false;
+      throw error;
+    },
+  );
 }
 
 /** SIGTERM, then SIGKILL if the process is still there after graceMs. */

@@ -6,6 +6,7 @@ import type { Logger } from "../../core/log/log.js";
 import { PodWatch } from "../../agent/podwatch/index.js";
 import { nodePlatform } from "../../core/image/index.js";
 import { podFixture, startKubeStandIn, type KubeStandIn } from "../support/kube-apiserver.js";
+import { waitFor } from "../support/wait.js";
 
 // The PodWatch service in one process against the API server stand-in, with a scripted diagnosis
 // (no registry, no runtime), so races between the watch, the diagnosis and the API can be staged.
@@ -88,18 +89,8 @@ async function harness(opts: { readSecrets?: boolean } = {}): Promise<Harness> {
     await stand.close();
   });
   watch.start();
-  await until("the pod watch to open", () => stand.openWatches() > 0);
+  await waitFor("the pod watch to open", () => stand.openWatches() > 0);
   return { stand, api, watch, logs, diagnoseGates, secretGate, clock };
-}
-
-async function until<T>(what: string, check: () => T | Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 function eventsOn(stand: KubeStandIn, pod: string, reason = "PullDiagnosis"): KubeEvent[] {
@@ -121,16 +112,16 @@ test("an Event the server has expired (404 on the patch) is created afresh, not 
   const h = await harness();
   const image = "registry.test/shop/api:9.9.9";
   h.stand.putPod(failing("api-1", image));
-  await until("the first PullDiagnosis", () => eventsOn(h.stand, "api-1").length === 1);
+  await waitFor("the first PullDiagnosis", () => eventsOn(h.stand, "api-1").length === 1);
   await h.watch.settled();
 
   // An hour and more later the API server's Event TTL has removed it; kubelet retries the pull.
   h.stand.expireEvents();
   h.clock.now += 5 * 60_000;
   setWaiting(h.stand, "api-1", "ImagePullBackOff", `Back-off pulling image "${image}"`);
-  await until("the back-off seen", () => h.watch.snapshot().failures.some((f) => f.reason === "ImagePullBackOff"));
+  await waitFor("the back-off seen", () => h.watch.snapshot().failures.some((f) => f.reason === "ImagePullBackOff"));
   setWaiting(h.stand, "api-1", "ErrImagePull", `rpc error: code = NotFound desc = failed to pull and unpack image "${image}": not found`);
-  await until("the retry seen", () => h.watch.snapshot().failures.some((f) => f.reason === "ErrImagePull"));
+  await waitFor("the retry seen", () => h.watch.snapshot().failures.some((f) => f.reason === "ErrImagePull"));
   await h.watch.settled();
 
   const events = eventsOn(h.stand, "api-1");
@@ -139,9 +130,9 @@ test("an Event the server has expired (404 on the patch) is created afresh, not 
   // The next repeat patches the new Event, not the gone one.
   h.clock.now += 5 * 60_000;
   setWaiting(h.stand, "api-1", "ImagePullBackOff", `Back-off pulling image "${image}"`);
-  await until("the back-off seen again", () => h.watch.snapshot().failures.some((f) => f.reason === "ImagePullBackOff"));
+  await waitFor("the back-off seen again", () => h.watch.snapshot().failures.some((f) => f.reason === "ImagePullBackOff"));
   setWaiting(h.stand, "api-1", "ErrImagePull", `rpc error: code = NotFound desc = failed to pull and unpack image "${image}": not found`);
-  await until("the second Event write", () => eventsOn(h.stand, "api-1")[0]?.count === 2);
+  await waitFor("the second Event write", () => eventsOn(h.stand, "api-1")[0]?.count === 2);
   assert.equal(eventsOn(h.stand, "api-1").length, 1);
 });
 
@@ -151,11 +142,11 @@ test("a failure that ends while its handling waits in the queue leaves no findin
   const busy = "registry.test/shop/busy:1";
   h.diagnoseGates.set(busy, gate());
   for (let i = 0; i < 64; i++) h.stand.putPod(failing(`busy-${i}`, busy, { namespace: "busy" }));
-  await until("sixty-four findings", () => h.watch.snapshot().failures.length === 64);
+  await waitFor("sixty-four findings", () => h.watch.snapshot().failures.length === 64);
   // One more pod fails, is queued, and is deleted (or recovers) before a slot frees up.
   h.stand.putPod(failing("gone-1", "registry.test/shop/gone:1"));
   h.stand.putPod(failing("fixed-1", "registry.test/shop/fixed:1"));
-  await until("both pods seen", () => h.watch.podList().length === 66);
+  await waitFor("both pods seen", () => h.watch.podList().length === 66);
   h.stand.deletePod("shop", "gone-1");
   h.stand.updatePod("shop", "fixed-1", (p) => {
     const s = p.status?.containerStatuses?.[0];
@@ -164,7 +155,7 @@ test("a failure that ends while its handling waits in the queue leaves no findin
       s.imageID = "registry.test/shop/fixed@sha256:" + "a".repeat(64);
     }
   });
-  await until("both changes seen", () => h.watch.podList().length === 65 && h.watch.snapshot().recovered.some((r) => r.pod === "shop/fixed-1"));
+  await waitFor("both changes seen", () => h.watch.podList().length === 65 && h.watch.snapshot().recovered.some((r) => r.pod === "shop/fixed-1"));
   h.diagnoseGates.get(busy)?.open();
   await h.watch.settled();
 
@@ -183,7 +174,7 @@ test("a diagnosis of an image the pod no longer uses is never posted over the cu
   h.diagnoseGates.set(oldImage, gate());
   h.diagnoseGates.set(newImage, gate());
   h.stand.putPod(failing("api-1", oldImage));
-  await until("the first failure", () => h.watch.snapshot().failures.length === 1);
+  await waitFor("the first failure", () => h.watch.snapshot().failures.length === 1);
   // Someone edits the image; the new one fails too.
   h.stand.updatePod("shop", "api-1", (p) => {
     p.spec.containers[0]!.image = newImage;
@@ -193,10 +184,10 @@ test("a diagnosis of an image the pod no longer uses is never posted over the cu
       s.state = { waiting: { reason: "ErrImagePull", message: `rpc error: code = NotFound desc = failed to pull and unpack image "${newImage}": not found` } };
     }
   });
-  await until("the new image's failure", () => h.watch.snapshot().failures.some((f) => f.image === newImage));
+  await waitFor("the new image's failure", () => h.watch.snapshot().failures.some((f) => f.image === newImage));
   // The current image's diagnosis finishes first; the stale one after it.
   h.diagnoseGates.get(newImage)?.open();
-  await until("the Event for the new image", () => eventsOn(h.stand, "api-1").length === 1);
+  await waitFor("the Event for the new image", () => eventsOn(h.stand, "api-1").length === 1);
   h.diagnoseGates.get(oldImage)?.open();
   await h.watch.settled();
 
@@ -213,9 +204,9 @@ test("hygiene risks of a pod deleted while its Secrets were being read are not k
   const h = await harness({ readSecrets: true });
   h.secretGate.current = gate();
   h.stand.putPod(podFixture({ name: "web-1", nodeName: NODE, image: "nginx", state: "running", imagePullSecrets: ["nowhere"] }));
-  await until("the pod seen", () => h.watch.podList().length === 1);
+  await waitFor("the pod seen", () => h.watch.podList().length === 1);
   h.stand.deletePod("shop", "web-1");
-  await until("the deletion seen", () => h.watch.podList().length === 0);
+  await waitFor("the deletion seen", () => h.watch.podList().length === 0);
   h.secretGate.current.open();
   await h.watch.settled();
   assert.deepEqual(h.watch.snapshot().hygiene, []);
@@ -228,7 +219,7 @@ test("a signed URL in kubelet's message does not reach the findings", async () =
     "https://prod-us-east-1-starport-layer-bucket.s3.us-east-1.amazonaws.com/abc/def?X-Amz-Security-Token=SESSIONTOKENabc123&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAEXAMPLE%2F20240101&X-Amz-Signature=deadbeefcafe";
   const message = `rpc error: code = Unknown desc = failed to pull and unpack image "${image}": failed to copy: httpReadSeeker: failed open: unexpected status code ${signed}: 403 Forbidden`;
   h.stand.putPod(failing("api-1", image, { message }));
-  await until("the finding", () => h.watch.snapshot().failures[0]?.cause !== undefined);
+  await waitFor("the finding", () => h.watch.snapshot().failures[0]?.cause !== undefined);
   await h.watch.settled();
   const state = JSON.stringify(h.watch.snapshot());
   for (const secret of ["SESSIONTOKENabc123", "AKIAEXAMPLE", "deadbeefcafe"]) assert.ok(!state.includes(secret), `${secret} is in /v1/state: ${state}`);
@@ -239,12 +230,12 @@ test("a signed URL in kubelet's message does not reach the findings", async () =
 test("a recovery Event that waited in the queue is not posted once the pod is deleted", async () => {
   const h = await harness();
   h.stand.putPod(failing("api-1", "registry.test/shop/api:2"));
-  await until("the PullDiagnosis", () => eventsOn(h.stand, "api-1").length === 1);
+  await waitFor("the PullDiagnosis", () => eventsOn(h.stand, "api-1").length === 1);
   await h.watch.settled();
   const busy = "registry.test/shop/busy:1";
   h.diagnoseGates.set(busy, gate());
   for (let i = 0; i < 64; i++) h.stand.putPod(failing(`busy-${i}`, busy, { namespace: "busy" }));
-  await until("sixty-four findings", () => h.watch.snapshot().failures.length === 65);
+  await waitFor("sixty-four findings", () => h.watch.snapshot().failures.length === 65);
   // The pod recovers (its recovery Event is queued), then is deleted, before a slot frees up.
   h.stand.updatePod("shop", "api-1", (p) => {
     const s = p.status?.containerStatuses?.[0];
@@ -253,9 +244,9 @@ test("a recovery Event that waited in the queue is not posted once the pod is de
       s.imageID = "registry.test/shop/api@sha256:" + "b".repeat(64);
     }
   });
-  await until("the recovery seen", () => h.watch.snapshot().recovered.some((r) => r.pod === "shop/api-1"));
+  await waitFor("the recovery seen", () => h.watch.snapshot().recovered.some((r) => r.pod === "shop/api-1"));
   h.stand.deletePod("shop", "api-1");
-  await until("the deletion seen", () => !h.watch.podList().some((p) => p.metadata.name === "api-1"));
+  await waitFor("the deletion seen", () => !h.watch.podList().some((p) => p.metadata.name === "api-1"));
   h.diagnoseGates.get(busy)?.open();
   await h.watch.settled();
   assert.equal(eventsOn(h.stand, "api-1", "PullRecovered").length, 0);

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { PREPULL_DEFAULTS, type PrepullImageStatus, type PrepullOptions } from "../../agent/prepull/index.js";
 import type { RuntimeClient } from "../../agent/runtime/index.js";
 import type { Lab } from "../lab/index.js";
+import { waitFor, WaitTimeoutError } from "../support/wait.js";
 
 export interface LoggedRequest {
   method: string;
@@ -40,12 +41,11 @@ export function requestsSince(lab: Lab, mark: number): LoggedRequest[] {
  * a moment: wait for the expected number of lines, never longer than 5 s.
  */
 export async function settledRequestsSince(lab: Lab, mark: number, atLeast: number): Promise<LoggedRequest[]> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const seen = requestsSince(lab, mark);
-    if (seen.length >= atLeast || Date.now() > deadline) return seen;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+  const read = () => requestsSince(lab, mark);
+  return waitFor(`${atLeast} logged requests`, read, (seen) => seen.length >= atLeast, { timeoutMs: 5000, intervalMs: 1 }).catch((error: unknown) => {
+    if (error instanceof WaitTimeoutError) return read();
+    throw error;
+  });
 }
 
 export const isPull = (r: LoggedRequest): boolean => r.method === "GET" && /\/(manifests|blobs)\//.test(r.path);

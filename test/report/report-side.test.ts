@@ -11,6 +11,7 @@ import type { PrepullImageStatus, PrepullTarget } from "../../agent/prepull/inde
 import { QuotaTracker } from "../../agent/quota/index.js";
 import { NodeState } from "../../agent/report/node-state.js";
 import { loadAggregatorConfig, startAggregator, type RunningAggregator } from "../../aggregator/index.js";
+import { waitFor } from "../support/wait.js";
 
 const log = createLogger("cli", "error");
 let agg: RunningAggregator;
@@ -29,14 +30,6 @@ after(async () => {
   await agg?.stop();
 });
 
-async function until(what: string, cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 async function agentOn(node: string, prepull: ReportSources["prepull"], state = new NodeState(node, "0.1.0-test")): Promise<ReportSide> {
   const config = { nodeName: node, report: { interval: 60_000, bufferLimit: 1000 } } as unknown as AgentConfig;
   const side = await startReportSide(
@@ -54,7 +47,7 @@ async function agentOn(node: string, prepull: ReportSources["prepull"], state = 
     agg.grpcAddress,
   );
   sides.push(side);
-  await until(`${node} connected`, () => agg.state.node(node)?.connected === true && agg.state.node(node)?.report !== undefined);
+  await waitFor(`${node} connected`, () => agg.state.node(node)?.connected === true && agg.state.node(node)?.report !== undefined);
   return side;
 }
 
@@ -73,7 +66,7 @@ test("a pre-pull command on a node whose round cannot run (no runtime) ends fail
   await agentOn("no-runtime", prepull, state);
   const result = agg.prepull(["ghcr.io/acme/web:1", "nginx:1.27"]);
   assert.deepEqual(result.plan.map((p) => p.node), ["no-runtime"]);
-  await until("a final state for both images", () => {
+  await waitFor("a final state for both images", () => {
     const s = finalStates(result.id, "no-runtime");
     return s["ghcr.io/acme/web:1"]?.startsWith("failed") === true && s["nginx:1.27"]?.startsWith("failed") === true;
   });
@@ -86,7 +79,7 @@ test("a pre-pull round that rejects still leaves every image of the command with
     throw new Error("the agent is shutting down");
   });
   const result = agg.prepull(["ghcr.io/acme/api:2"]);
-  await until("a final state", () => finalStates(result.id, "round-throws")["ghcr.io/acme/api:2"]?.startsWith("failed") === true);
+  await waitFor("a final state", () => finalStates(result.id, "round-throws")["ghcr.io/acme/api:2"]?.startsWith("failed") === true);
 });
 
 test("images the round reported on keep their own outcome; only the silent ones are marked failed", async () => {
@@ -96,7 +89,7 @@ test("images the round reported on keep their own outcome; only the silent ones 
     return undefined;
   });
   const result = agg.prepull(["ghcr.io/acme/one:1", "ghcr.io/acme/two:1"]);
-  await until("a final state for both", () => {
+  await waitFor("a final state for both", () => {
     const s = finalStates(result.id, "partial");
     return s["ghcr.io/acme/one:1"] === "pulled" && s["ghcr.io/acme/two:1"]?.startsWith("failed") === true;
   });
@@ -114,7 +107,7 @@ test("a command sent again (the aggregator does so on reconnect) is run once by 
   agg.store.saveCommand({ id: cmd.id, createdMs: Date.now(), images: cmd.prepull.images, plan: [{ node: "resent", notBeforeMs: cmd.prepull.notBeforeMs }] });
   assert.ok(agg.sendCommand("resent", cmd));
   assert.ok(agg.sendCommand("resent", cmd), "while it runs");
-  await until("pulled", () => finalStates(cmd.id, "resent")["ghcr.io/acme/x:1"] === "pulled");
+  await waitFor("pulled", () => finalStates(cmd.id, "resent")["ghcr.io/acme/x:1"] === "pulled");
   assert.ok(agg.sendCommand("resent", cmd), "after it finished");
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(rounds, 1);

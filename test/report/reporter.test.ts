@@ -20,6 +20,7 @@ import {
   emptyNodeReport,
 } from "../../core/protocol/protocol.js";
 import { makeTestCerts } from "../lab/certs.js";
+import { waitFor } from "../support/wait.js";
 
 const TOKEN = "s3cret-token-for-tests";
 const REPORTER_PATH = new URL("../../agent/report/reporter.ts", import.meta.url).pathname;
@@ -195,14 +196,6 @@ function diagnosis(pod: string) {
   };
 }
 
-async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A port nothing listens on (bound, then released). */
@@ -228,7 +221,7 @@ test("on connect: Hello with the node's identity, then a full report, then one e
     await fake.close();
   });
   reporter.start();
-  await until(() => fake.reports().length >= 4, "4 reports");
+  await waitFor("4 reports", () => fake.reports().length >= 4);
 
   const [stream] = fake.streams;
   assert.ok(stream);
@@ -247,10 +240,10 @@ test("on connect: Hello with the node's identity, then a full report, then one e
   assert.equal(first?.report?.images?.sandboxImage, "registry.k8s.io/pause:3.9");
   assert.deepEqual(stream.messages.map((m) => m.seq), stream.messages.map((_, i) => i + 1));
 
-  await until(() => reporter.status().acked >= 5, "acks");
+  await waitFor("acks", () => reporter.status().acked >= 5);
   const before = fake.reports().length;
   reporter.reportNow();
-  await until(() => fake.reports().length > before, "the report asked for");
+  await waitFor("the report asked for", () => fake.reports().length > before);
   const status = reporter.status();
   assert.equal(status.connected, true);
   assert.equal(status.address, fake.address);
@@ -271,10 +264,10 @@ test("findings are sent in order, get ids boot:seq, and leave the buffer when ac
   for (let i = 0; i < 300; i++) reporter.addFinding(diagnosis(`ns/early-${i}`));
   assert.equal(reporter.status().buffered, 300);
   reporter.start();
-  await until(() => reporter.status().connected, "connected");
+  await waitFor("connected", () => reporter.status().connected);
   reporter.addFinding({ ...diagnosis("ns/late"), atMs: 7 });
   reporter.addCommandUpdate({ commandId: "c1", image: "nginx:1.27", state: "pulled", cause: "", summary: "", durationMs: 12, atMs: 8 });
-  await until(() => reporter.status().buffered === 0, "every finding acked", 10_000);
+  await waitFor("every finding acked", () => reporter.status().buffered === 0, { timeoutMs: 10_000 });
 
   const messages = fake.streams[0]?.messages ?? [];
   assert.deepEqual(messages.slice(0, 2).map((m) => m.body), ["hello", "report"]);
@@ -309,18 +302,18 @@ test("the aggregator dies mid-stream with unacked findings: a new one on the sam
   });
   reporter.start();
   for (let i = 0; i < 3; i++) reporter.addFinding(diagnosis(`ns/before-${i}`));
-  await until(() => first.findings().length === 3, "3 findings at the first aggregator");
+  await waitFor("3 findings at the first aggregator", () => first.findings().length === 3);
   const idsSeen = first.findings().map((m) => m.finding?.id);
   assert.equal(reporter.status().buffered, 3, "not acked: still buffered");
 
   first.forceShutdown();
-  await until(() => !reporter.status().connected, "the reporter to notice");
+  await waitFor("the reporter to notice", () => !reporter.status().connected);
   reporter.addFinding(diagnosis("ns/during"));
   await sleep(150);
   assert.equal(reporter.status().buffered, 4);
 
   second = await FakeAggregator.start({ port });
-  await until(() => reporter.status().buffered === 0, "the second aggregator to ack everything");
+  await waitFor("the second aggregator to ack everything", () => reporter.status().buffered === 0);
   const s = second;
   assert.deepEqual(s.streams[0]?.messages.slice(0, 2).map((m) => m.body), ["hello", "report"]);
   const got = s.findings();
@@ -346,12 +339,12 @@ test("the aggregator ends the stream cleanly: noted at info, and the reporter is
     await fake.close();
   });
   reporter.start();
-  await until(() => reporter.status().acked >= 2, "acks");
+  await waitFor("acks", () => reporter.status().acked >= 2);
   for (let i = 1; i <= 3; i++) {
     // The stream got acks, so the back-off starts over each time: never more than baseMs.
     const t0 = Date.now();
     fake.endStreams();
-    await until(() => fake.streams.length === i + 1 && reporter.status().connected, `stream ${i + 1}`);
+    await waitFor(`stream ${i + 1}`, () => fake.streams.length === i + 1 && reporter.status().connected);
     assert.ok(Date.now() - t0 < 1000, `took ${Date.now() - t0} ms`);
   }
   assert.equal(logs.filter((l) => l.level === "warn").length, 0, JSON.stringify(logs));
@@ -370,9 +363,9 @@ test("RESOURCE_EXHAUSTED from the aggregator is named; the finding stays buffere
   });
   reporter.addFinding(diagnosis("ns/busy"));
   reporter.start();
-  await until(() => reporter.status().lastError !== undefined, "the refusal");
+  await waitFor("the refusal", () => reporter.status().lastError !== undefined);
   assert.match(reporter.status().lastError ?? "", /too large or is over capacity \(RESOURCE_EXHAUSTED: ingest queue full\)/);
-  await until(() => fake.findings().length >= 2, "resent on the next stream");
+  await waitFor("resent on the next stream", () => fake.findings().length >= 2);
   assert.equal(reporter.status().buffered, 1);
   const ids = new Set(fake.findings().map((m) => m.finding?.id));
   assert.equal(ids.size, 1, "one id across resends");
@@ -397,7 +390,7 @@ test("a full buffer drops the oldest findings, counts them and warns once", asyn
   t.after(() => r2.reporter.stop(0));
   for (let i = 0; i < 8; i++) r2.reporter.addFinding(diagnosis(`ns/p${i}`));
   r2.reporter.start();
-  await until(() => r2.reporter.status().buffered === 0, "the kept findings acked");
+  await waitFor("the kept findings acked", () => r2.reporter.status().buffered === 0);
   assert.deepEqual(fake.findings().map((m) => m.finding?.diagnosis?.pod), ["ns/p3", "ns/p4", "ns/p5", "ns/p6", "ns/p7"]);
   status = r2.reporter.status();
   assert.equal(status.dropped, 3);
@@ -421,7 +414,7 @@ test("a refused token: status says so, it is logged once without the token, retr
     await fake.close();
   });
   reporter.start();
-  await until(() => fake.rejected >= 1, "the first refusal");
+  await waitFor("the first refusal", () => fake.rejected >= 1);
   const start = fake.attempts;
   await sleep(1000);
   const inOneSecond = fake.attempts - start;
@@ -440,7 +433,7 @@ test("a refused token: status says so, it is logged once without the token, retr
   assert.ok(!(status.lastError ?? "").includes(current));
 
   current = TOKEN; // the mounted Secret was updated
-  await until(() => reporter.status().connected && reporter.status().acked >= 2, "accepted with the new token");
+  await waitFor("accepted with the new token", () => reporter.status().connected && reporter.status().acked >= 2);
   assert.equal(reporter.status().lastError, undefined);
   assert.equal(fake.streams.length, 1);
 });
@@ -453,7 +446,7 @@ test("no token configured against an aggregator that wants one: says none is con
     await fake.close();
   });
   reporter.start();
-  await until(() => reporter.status().lastError !== undefined, "an error");
+  await waitFor("an error", () => reporter.status().lastError !== undefined);
   assert.match(reporter.status().lastError ?? "", /requires a token and none is configured/);
 });
 
@@ -462,7 +455,7 @@ test("nothing listening: unreachable, connection refused, logged once while it k
   t.after(() => reporter.stop(0));
   reporter.addFinding(diagnosis("ns/kept"));
   reporter.start();
-  await until(() => reporter.status().reconnects >= 3, "3 reconnects");
+  await waitFor("3 reconnects", () => reporter.status().reconnects >= 3);
   const status = reporter.status();
   assert.match(status.lastError ?? "", /is unreachable: connection refused/);
   assert.equal(status.buffered, 1);
@@ -487,18 +480,18 @@ test("commands from the aggregator reach onCommand; their updates go back and ar
     await fake.close();
   });
   reporter.start();
-  await until(() => received.length === 1, "the command");
+  await waitFor("the command", () => received.length === 1);
   assert.equal(received[0]?.id, "cmd-1");
   assert.equal(received[0]?.kind, "prepull");
   assert.deepEqual(received[0]?.prepull, { images: ["nginx:1.27", "redis:7"], notBeforeMs: 1234 });
-  await until(() => fake.messages.some((m) => m.body === "commandUpdate"), "the update");
+  await waitFor("the update", () => fake.messages.some((m) => m.body === "commandUpdate"));
   const update = fake.messages.find((m) => m.body === "commandUpdate")?.commandUpdate;
   assert.equal(update?.commandId, "cmd-1");
   assert.equal(update?.state, "pulling");
-  await until(() => reporter.status().buffered === 0, "the update acked");
+  await waitFor("the update acked", () => reporter.status().buffered === 0);
 
   fake.command({ id: "cmd-2", kind: "prepull", prepull: { images: ["busybox"], notBeforeMs: 0 } });
-  await until(() => received.length === 2, "a later command");
+  await waitFor("a later command", () => received.length === 2);
 });
 
 test("a finding too large for one gRPC message is dropped with a warning, the ones behind it still go", async (t) => {
@@ -514,7 +507,7 @@ test("a finding too large for one gRPC message is dropped with a warning, the on
   reporter.addFinding(huge);
   reporter.addFinding(diagnosis("ns/b"));
   reporter.start();
-  await until(() => reporter.status().buffered === 0, "the rest acked");
+  await waitFor("the rest acked", () => reporter.status().buffered === 0);
   assert.deepEqual(fake.findings().map((m) => m.finding?.diagnosis?.pod), ["ns/a", "ns/b"]);
   assert.equal(reporter.status().dropped, 1);
   assert.equal(fake.streams.length, 1, "the stream survived");
@@ -535,11 +528,11 @@ test("TLS with the CA file; a server the CA did not sign is refused in words", a
   });
   good.reporter.addFinding(diagnosis("ns/tls"));
   for (const r of [good, bad, missing]) r.reporter.start();
-  await until(() => good.reporter.status().buffered === 0, "the finding over TLS");
+  await waitFor("the finding over TLS", () => good.reporter.status().buffered === 0);
   assert.equal(fake.streams[0]?.authorization, `Bearer ${TOKEN}`);
-  await until(() => bad.reporter.status().lastError !== undefined, "the untrusted server refused");
+  await waitFor("the untrusted server refused", () => bad.reporter.status().lastError !== undefined);
   assert.match(bad.reporter.status().lastError ?? "", /TLS to the aggregator at .* failed with the CA file .*other-ca/);
-  await until(() => missing.reporter.status().lastError !== undefined, "the missing CA file");
+  await waitFor("the missing CA file", () => missing.reporter.status().lastError !== undefined);
   assert.match(missing.reporter.status().lastError ?? "", /cannot read the aggregator CA file .*nope\.pem: ENOENT/);
   assert.equal(fake.streams.length, 1, "only the good reporter got through");
 });
@@ -549,7 +542,7 @@ test("stop() connects right away to flush what is buffered, and resolves once it
   const { reporter } = makeReporter({ address: `127.0.0.1:${port}`, backoff: { baseMs: 30_000, maxMs: 60_000 } });
   reporter.addFinding(diagnosis("ns/last-words"));
   reporter.start();
-  await until(() => reporter.status().lastError !== undefined, "the first attempt to fail");
+  await waitFor("the first attempt to fail", () => reporter.status().lastError !== undefined);
   const fake = await FakeAggregator.start({ port });
   t.after(() => fake.close());
   const t0 = Date.now();
@@ -567,7 +560,7 @@ test("stop() gives up on findings that are never acked after its grace, and says
   t.after(() => fake.close());
   reporter.start();
   reporter.addFinding(diagnosis("ns/unacked"));
-  await until(() => fake.findings().length === 1, "the finding sent");
+  await waitFor("the finding sent", () => fake.findings().length === 1);
   const t0 = Date.now();
   await reporter.stop(300);
   const took = Date.now() - t0;

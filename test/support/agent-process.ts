@@ -9,8 +9,6 @@ export interface AgentProcess {
   logs: Record<string, unknown>[];
   stderr: () => string;
   get(path: string): Promise<{ status: number; text: string }>;
-  /** Polls until `check` passes or the bound runs out; returns the last value seen. */
-  waitFor<T>(what: string, read: () => Promise<T>, check: (t: T) => boolean, timeoutMs?: number): Promise<T>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -49,16 +47,6 @@ export function startAgentProcess(args: string[], env: NodeJS.ProcessEnv = {}): 
           logs,
           stderr: () => err,
           get,
-          async waitFor(what, read, check, timeoutMs = 20_000) {
-            const deadline = Date.now() + timeoutMs;
-            let last = await read();
-            while (!check(last)) {
-              if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last).slice(0, 2000)}`);
-              await new Promise((r) => setTimeout(r, 200));
-              last = await read();
-            }
-            return last;
-          },
           async stop(signal = "SIGTERM") {
             if (child.exitCode === null) child.kill(signal);
             return exited;

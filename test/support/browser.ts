@@ -7,12 +7,12 @@ import { chromium, type Browser, type Page } from "playwright-core";
 declare const document: { body: { getAttribute(name: string): string | null } };
 
 /** Debian's chromium; PULLMEDIC_CHROMIUM overrides it (another build, another path). */
-export const chromiumPath = process.env.PULLMEDIC_CHROMIUM || "/usr/bin/chromium";
+const chromiumPath = process.env.PULLMEDIC_CHROMIUM || "/usr/bin/chromium";
 
 /** The laptop screen the dashboard has to be readable on. */
-export const LAPTOP_VIEWPORT = { width: 1366, height: 768 };
+const LAPTOP_VIEWPORT = { width: 1366, height: 768 };
 
-export function assertChromium(path = chromiumPath): void {
+function assertChromium(path = chromiumPath): void {
   try {
     accessSync(path, constants.X_OK);
   } catch {
@@ -25,7 +25,7 @@ export function assertChromium(path = chromiumPath): void {
 }
 
 /** Launches headless Chromium; tests run as root, which Chromium's sandbox refuses. */
-export async function launchChromium(): Promise<Browser> {
+async function launchChromium(): Promise<Browser> {
   assertChromium();
   try {
     return await chromium.launch({ executablePath: chromiumPath, headless: true, args: ["--no-sandbox"] });

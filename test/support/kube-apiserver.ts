@@ -2,6 +2,6 @@
 // answered with the shapes, resourceVersions, watch streams and Status bodies of the real one.
 // See kube-apiserver/server.ts for what it serves.
 
-export { startKubeStandIn, STAND_IN_USER, type KubeStandIn, type RecordedRequest, type StandInOptions } from "./kube-apiserver/server.js";
-export { loadFixture, podFixture, pullFailedEvent, POD_STATES, type PodFixtureOptions, type PodState, type PullFailedEventOptions } from "./kube-apiserver/fixtures.js";
+export { startKubeStandIn, STAND_IN_USER, type KubeStandIn, type StandInOptions } from "./kube-apiserver/server.js";
+export { loadFixture, podFixture, pullFailedEvent } from "./kube-apiserver/fixtures.js";
 export type { Status } from "./kube-apiserver/status.js";

@@ -19,7 +19,7 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
 }
 
 /** Lists merged item by item, by the named key, as the core/v1 types declare (patchMergeKey). */
-export const MERGE_KEYS: Readonly<Record<string, string>> = {
+const MERGE_KEYS: Readonly<Record<string, string>> = {
   "status.conditions": "type",
   "status.addresses": "type",
   "metadata.ownerReferences": "uid",

@@ -81,7 +81,7 @@ function splitUnescaped(s: string, sep: string): string[] {
   return parts;
 }
 
-function unescape(s: string): string {
+function unescapeValue(s: string): string {
   return s.replace(/\\(.)/g, "$1");
 }
 
@@ -104,7 +104,7 @@ export function parseFieldSelector(resource: string, selector: string | undefine
     }
     if (opAt < 0) throw new ApiError(badRequest(`invalid selector: '${selector}'; can't understand '${term}'`));
     const label = term.slice(0, opAt).trim();
-    const value = unescape(term.slice(opAt + op.length));
+    const value = unescapeValue(term.slice(opAt + op.length));
     const get = fields[label];
     if (get === undefined) throw new ApiError(badRequest(`field label not supported: ${label}`));
     return op === "!=" ? (o: Obj) => get(o) !== value : (o: Obj) => get(o) === value;
@@ -129,22 +129,25 @@ export function parseLabelSelector(selector: string | undefined): Matcher {
   requirements.push(cur);
   const tests = requirements.map((raw): ((labels: Record<string, string>) => boolean) => {
     const r = raw.trim();
-    let m: RegExpExecArray | null;
-    if ((m = /^([\w./-]+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(r)) !== null) {
-      const [, key, op, list] = m as unknown as [string, string, string, string];
+    const set = /^([\w./-]+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(r);
+    if (set !== null) {
+      const [, key, op, list] = set as unknown as [string, string, string, string];
       const values = new Set(list.split(",").map((v) => v.trim()));
       return op === "in" ? (l) => l[key] !== undefined && values.has(l[key]!) : (l) => l[key] === undefined || !values.has(l[key]!);
     }
-    if ((m = /^([\w./-]+)\s*(!=|==|=)\s*([\w./-]*)$/.exec(r)) !== null) {
-      const [, key, op, value] = m as unknown as [string, string, string, string];
+    const equality = /^([\w./-]+)\s*(!=|==|=)\s*([\w./-]*)$/.exec(r);
+    if (equality !== null) {
+      const [, key, op, value] = equality as unknown as [string, string, string, string];
       return op === "!=" ? (l) => l[key] !== value : (l) => l[key] === value;
     }
-    if ((m = /^!\s*([\w./-]+)$/.exec(r)) !== null) {
-      const key = m[1]!;
+    const absent = /^!\s*([\w./-]+)$/.exec(r);
+    if (absent !== null) {
+      const key = absent[1]!;
       return (l) => l[key] === undefined;
     }
-    if ((m = /^([\w./-]+)$/.exec(r)) !== null) {
-      const key = m[1]!;
+    const present = /^([\w./-]+)$/.exec(r);
+    if (present !== null) {
+      const key = present[1]!;
       return (l) => l[key] !== undefined;
     }
     throw new ApiError(badRequest(`unable to parse requirement: found '${r}', expected: identifier`));

@@ -39,12 +39,12 @@ export interface Change {
   prev?: Obj;
 }
 
-export function keyOf(resource: Resource, namespace: string | undefined, name: string): string {
+function keyOf(resource: Resource, namespace: string | undefined, name: string): string {
   return namespaced(resource) ? `${namespace ?? ""}/${name}` : name;
 }
 
 /** RFC 3339 to the second, as metav1.Time serialises. */
-export function now(): string {
+function now(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
@@ -77,7 +77,10 @@ export class Store {
 
   private table(resource: Resource): Map<string, Obj> {
     let t = this.objects.get(resource);
-    if (t === undefined) this.objects.set(resource, (t = new Map()));
+    if (t === undefined) {
+      t = new Map();
+      this.objects.set(resource, t);
+    }
     return t;
   }
 

@@ -4,8 +4,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { request as httpsRequest } from "node:https";
 import { join } from "node:path";
 import { probeTls } from "../../agent/probe/index.js";
-import { listProcesses, waitUntil } from "./process.js";
+import { listProcesses } from "./process.js";
 import { buildImage, buildIndex, HUB_SERVICE, MEDIA_TYPES, sha256, startFaultServer, startLab, TOO_MANY_REQUESTS_MESSAGE, type FaultServer, type Lab, type Platform } from "./index.js";
+import { waitFor } from "../support/wait.js";
 
 const image = buildImage({ files: { "hello.txt": "hello" }, label: "fault-image" });
 const other = buildImage({ files: { "other.txt": "other" }, label: "fault-other" });
@@ -237,7 +238,7 @@ describe("fault server: stall", () => {
         () => "answered",
         () => "failed",
       );
-      assert.ok(await waitUntil(() => server.requests.length >= 2, 5000, 10), "the second request arrived");
+      await waitFor("the second request", () => server.requests.length >= 2, { timeoutMs: 5000 });
       await server.stop();
       assert.equal(await waiting, "failed");
     }, { kind: "stall" }, IMAGES),

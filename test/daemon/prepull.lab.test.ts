@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { buildImage, startFaultServer, startLab, type FaultServer, type Lab } from "../lab/index.js";
 import { RuntimeClient } from "../../agent/runtime/index.js";
 import { startAgentProcess, type AgentProcess } from "../support/agent-process.js";
+import { waitFor } from "../support/wait.js";
 
 // The agent's pre-puller as it runs on a node: targets from the config, a round at start-up,
 // statuses in /v1/state and /metrics, against the lab's real containerd and registry.
@@ -69,7 +70,7 @@ test("a node that starts gets its critical images at once, and reports each one"
   );
   const agent = await startAgentProcess(["--config", config]);
   try {
-    const state = await agent.waitFor(
+    const state = await waitFor(
       "the start-up pre-pull round",
       async () => JSON.parse((await agent.get("/v1/state")).text) as { checks: Record<string, { result?: { image: string; state: string; action?: string; cause?: string; digest?: string }[] }> },
       (s) => (s.checks["prepull"]?.result?.length ?? 0) === 3 && s.checks["prepull"]?.result?.every((r) => r.action !== undefined) === true,
@@ -103,7 +104,7 @@ test("rounds never overlap: a scheduled round that comes during the start-up rou
   const config = agentConfig("overlap", ["prepull:", `  images: ["${image}"]`, '  schedule: "* * * * * *"', "  jitter: 0s"]);
   const agent = await startAgentProcess(["--config", config]);
   try {
-    await agent.waitFor("two pre-pull rounds", async () => prepullLines(agent), (lines) => lines.length >= 2, 30_000);
+    await waitFor("two pre-pull rounds", async () => prepullLines(agent), (lines) => lines.length >= 2, { timeoutMs: 30_000 });
     const [first, second] = prepullLines(agent);
     assert.match(first ?? "", /^prepull: 1 pulled, 0 unchanged/, prepullLines(agent).join("\n"));
     assert.match(second ?? "", /^prepull: 0 pulled, 1 unchanged/, prepullLines(agent).join("\n"));
@@ -123,7 +124,7 @@ test("SIGTERM during a pull abandons it: exit 0 without waiting out the pull's d
     "  retries: { attempts: 3, baseDelay: 10m, maxDelay: 1h }",
   ]);
   const agent = await startAgentProcess(["--config", config]);
-  await agent.waitFor("the first pull attempt", async () => slow.requests.some((r) => r.method === "GET" && r.path.includes("/slow/stuck/blobs/")), (seen) => seen);
+  await waitFor("the first pull attempt", async () => slow.requests.some((r) => r.method === "GET" && r.path.includes("/slow/stuck/blobs/")), (seen) => seen);
   // Waiting on the exit for minutes would mean the pull was waited out: fail well before that.
   const exited = await Promise.race([agent.stop("SIGTERM"), new Promise<"still running">((r) => setTimeout(() => r("still running"), 60_000).unref())]);
   assert.equal(exited, 0, agent.stderr());

@@ -19,6 +19,7 @@ import { join, posix } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { copyContext, copyInto, imageConfig, keyValues, parseCopy, readDockerfile, stageByRef, substitute, words, type Dockerfile } from "./dockerfile.js";
 import { repoRoot } from "./manifest.js";
+import { waitFor } from "../support/wait.js";
 
 const { dockerfile, text, ignore } = readDockerfile(repoRoot);
 const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string; dependencies: Record<string, string>; devDependencies: Record<string, string> };
@@ -265,13 +266,12 @@ describe("Dockerfile", () => {
           PULLMEDIC_AGGREGATOR: grpc ?? "",
           PULLMEDIC_TOKEN_FILE: join(dir, "token"),
         }, /state (http:\/\/127\.0\.0\.1:\d+)\/v1\/state/);
-        const deadline = Date.now() + 30_000;
-        let nodes: { node: string; connected: boolean }[] = [];
-        while (Date.now() < deadline && !nodes.some((n) => n.node === "built-tree" && n.connected)) {
-          nodes = ((await (await fetch(`${http}/api/v1/nodes`)).json()) as { nodes: typeof nodes }).nodes;
-          await new Promise((r) => setTimeout(r, 200));
-        }
-        assert.ok(nodes.some((n) => n.node === "built-tree" && n.connected), JSON.stringify(nodes));
+        await waitFor(
+          "the built agent connected to the built aggregator",
+          async () => ((await (await fetch(`${http}/api/v1/nodes`)).json()) as { nodes: { node: string; connected: boolean }[] }).nodes,
+          (nodes) => nodes.some((n) => n.node === "built-tree" && n.connected),
+          { timeoutMs: 30_000 },
+        );
       } finally {
         for (const c of started) if (c.exitCode === null) c.kill("SIGTERM");
         await Promise.all(started.map((c) => (c.exitCode === null ? new Promise((r) => c.on("close", r)) : undefined)));

@@ -34,6 +34,7 @@ import { startLab, type Lab } from "../lab/index.js";
 import { imageConfig, readDockerfile } from "./dockerfile.js";
 import { AGENT, AGGREGATOR, NAMESPACE, containerPort, find, loadManifest, objectData, readManifest, repoRoot, workload, type K8sObject } from "./manifest.js";
 import { containerEnv, createNetns, requirePodTools, startPodProcess, translatePath, volumeDirs, type Netns, type PodProcess, type VolumeDir } from "./pod.js";
+import { waitFor } from "../support/wait.js";
 
 const NODE_NAME = "node-a";
 const LISTEN_VARS = ["PULLMEDIC_LISTEN", "PULLMEDIC_AGGREGATOR_GRPC_LISTEN", "PULLMEDIC_AGGREGATOR_HTTP_LISTEN"];
@@ -136,21 +137,6 @@ function processFacts(pid: number | undefined): { uid: string; gid: string; grou
   };
 }
 
-async function eventually<T>(what: string, read: () => Promise<T>, ok: (t: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | Error = new Error("not read yet");
-  for (;;) {
-    try {
-      last = await read();
-      if (ok(last)) return last;
-    } catch (err) {
-      last = err as Error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last).slice(0, 2000)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 describe("daemonset.yaml runs the real agent and aggregator", () => {
   let lab: Lab;
   let root: string;
@@ -221,7 +207,7 @@ describe("daemonset.yaml runs the real agent and aggregator", () => {
     const { container } = agg;
     for (const probe of [container.livenessProbe, container.readinessProbe]) {
       const port = containerPort(container, probe?.httpGet?.port ?? -1);
-      const res = await eventually(`aggregator ${probe?.httpGet?.path}`, () => get(port, probe?.httpGet?.path ?? ""), (r) => r.status === 200, 30_000);
+      const res = await waitFor(`aggregator ${probe?.httpGet?.path}`, () => get(port, probe?.httpGet?.path ?? ""), (r) => r.status === 200, { timeoutMs: 30_000 });
       assert.equal(res.status, 200);
     }
     assert.deepEqual(processFacts(aggProc.child.pid), { uid: "65532", gid: "65532", groups: "65532", capEff: "0000000000000000", capBnd: "0000000000000000", noNewPrivs: "1", rootReadOnly: true });
@@ -253,16 +239,16 @@ describe("daemonset.yaml runs the real agent and aggregator", () => {
     const live = await get(containerPort(container, liveness?.port ?? -1), liveness?.path ?? "");
     assert.equal(live.status, 200, live.text);
     // 503 until the runtime answered and the first disk and image rounds are done.
-    const ready = await eventually("agent /readyz 200", () => get(containerPort(container, readiness?.port ?? -1), readiness?.path ?? ""), (r) => r.status === 200, 90_000);
+    const ready = await waitFor("agent /readyz 200", () => get(containerPort(container, readiness?.port ?? -1), readiness?.path ?? ""), (r) => r.status === 200, { timeoutMs: 90_000 });
     assert.equal(ready.status, 200, ready.text);
 
     // The agent → aggregator stream: the Service name, the Secret's token, the node name from the downward API.
     const httpPort = agg.listens["PULLMEDIC_AGGREGATOR_HTTP_LISTEN"] as number;
     type NodesView = { nodes: { node: string; connected: boolean; reported: boolean; runtime: string }[] };
     const nodes = () => get(httpPort, "/api/v1/nodes").then((r) => JSON.parse(r.text) as NodesView);
-    await eventually("the node in /api/v1/nodes", nodes, (r) => r.nodes.some((n) => n.node === NODE_NAME && n.connected && n.reported), 60_000);
+    await waitFor("the node in /api/v1/nodes", nodes, (r) => r.nodes.some((n) => n.node === NODE_NAME && n.connected && n.reported), { timeoutMs: 60_000 });
     // The runtime's name joins the report after the first disk round, at the next report (30 s).
-    const seen = await eventually("the lab's runtime in the node's report", nodes, (r) => /^containerd /.test(r.nodes.find((n) => n.node === NODE_NAME)?.runtime ?? ""), 75_000);
+    const seen = await waitFor("the lab's runtime in the node's report", nodes, (r) => /^containerd /.test(r.nodes.find((n) => n.node === NODE_NAME)?.runtime ?? ""), { timeoutMs: 75_000 });
     assert.equal(seen.nodes.length, 1);
     assert.ok(!agentProc.logs.some((r) => /UNAUTHENTICATED/.test(JSON.stringify(r))), "the token from the Secret is accepted");
   });

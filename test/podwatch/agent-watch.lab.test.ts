@@ -14,6 +14,7 @@ import { startAgentProcess, type AgentProcess } from "../support/agent-process.j
 import { podFixture, startKubeStandIn, type KubeStandIn } from "../support/kube-apiserver.js";
 import { closedPort } from "../support/net.js";
 import { plainHttpHosts } from "../diagnose/diagnose-support.js";
+import { waitFor } from "../support/wait.js";
 
 // The agent as a DaemonSet runs it: a real process that watches a (stand-in) API server, diagnoses
 // against the real lab registries and containerd, and writes Events and node conditions back.
@@ -44,7 +45,7 @@ function eventsOn(pod: string, reason: string): KubeEvent[] {
 }
 
 async function waitForEvent(pod: string, reason: string, count = 1): Promise<KubeEvent[]> {
-  return agent.waitFor(`${count} ${reason} Event on ${pod}`, async () => eventsOn(pod, reason), (e) => e.length >= count, 30_000);
+  return waitFor(`${count} ${reason} Event on ${pod}`, async () => eventsOn(pod, reason), (e) => e.length >= count, { timeoutMs: 30_000 });
 }
 
 interface PodsState {
@@ -133,7 +134,7 @@ test("a pod going ErrImagePull → ImagePullBackOff → Running gets one diagnos
   const [recovered] = await waitForEvent("api-1", "PullRecovered");
   assert.equal(recovered?.type, "Normal");
   assert.match(recovered?.message ?? "", /recovered/);
-  const state = await agent.waitFor("the recovery in /v1/state", podsState, (s) => s.recovered.some((r) => r.pod === "shop/api-1"));
+  const state = await waitFor("the recovery in /v1/state", podsState, (s) => s.recovered.some((r) => r.pod === "shop/api-1"));
   const closed = state.recovered.find((r) => r.pod === "shop/api-1");
   assert.equal(closed?.outcome, "recovered");
   assert.equal(closed?.cause, "not-found");
@@ -173,7 +174,7 @@ test("fifty pods with the same bad image cause one diagnosis and fifty Events co
   const before = (await podsState()).totals.diagnoses;
   const image = `${lab.registry.host}/shop/api:0.0.0-missing`;
   for (let i = 0; i < 50; i++) api.putPod(failing(`fleet-${i}`, image, { namespace: "fleet" }));
-  await agent.waitFor("fifty PullDiagnosis Events", async () => api.events().filter((e) => e.reason === "PullDiagnosis" && e.involvedObject.namespace === "fleet").length, (n) => n >= 50, 30_000);
+  await waitFor("fifty PullDiagnosis Events", async () => api.events().filter((e) => e.reason === "PullDiagnosis" && e.involvedObject.namespace === "fleet").length, (n) => n >= 50, { timeoutMs: 30_000 });
   const state = await podsState();
   assert.equal(state.totals.diagnoses - before, 1, "one diagnosis for fifty replicas");
   const fleet = state.failures.filter((f) => f.pod.startsWith("fleet/"));
@@ -185,7 +186,7 @@ test("fifty pods with the same bad image cause one diagnosis and fifty Events co
   const metrics = (await agent.get("/metrics")).text;
   assert.match(metrics, /pullmedic_pull_failures\{cause="not-found"\} 5\d/);
   for (let i = 0; i < 50; i++) api.deletePod("fleet", `fleet-${i}`);
-  await agent.waitFor("the fleet's failures closed", podsState, (s) => !s.failures.some((f) => f.pod.startsWith("fleet/")));
+  await waitFor("the fleet's failures closed", podsState, (s) => !s.failures.some((f) => f.pod.startsWith("fleet/")));
 });
 
 test("the watch survives a connection dropped mid-line and a stale resourceVersion", async () => {
@@ -198,7 +199,7 @@ test("the watch survives a connection dropped mid-line and a stale resourceVersi
   api.dropWatches();
   api.putPod(failing("after-compact", missingImage));
   await waitForEvent("after-compact", "PullDiagnosis");
-  const state = await agent.waitFor("a re-list", podsState, (s) => s.watch.relists > relists && s.watch.state === "watching");
+  const state = await waitFor("a re-list", podsState, (s) => s.watch.relists > relists && s.watch.state === "watching");
   assert.ok(state.pods >= 2);
   api.deletePod("shop", "after-drop");
   api.deletePod("shop", "after-compact");
@@ -242,10 +243,10 @@ test("a readable Secret with a wrong password is auth-denied, and no credential 
 test("re-validation warns on the pods when a pull Secret stops working, before they fail", async () => {
   api.putSecret(dockerConfigSecret("shop", "rotating", GOOD.username, GOOD.password, privateRegistry.host));
   api.putPod(podFixture({ name: "steady-1", nodeName: NODE, image: privateImage, state: "running", imagePullSecrets: ["rotating"] }));
-  await agent.waitFor("the Secret checked ok", podsState, (s) => (s.secrets ?? []).some((c) => c.secret === "shop/rotating" && c.state === "ok"), 30_000);
+  await waitFor("the Secret checked ok", podsState, (s) => (s.secrets ?? []).some((c) => c.secret === "shop/rotating" && c.state === "ok"), { timeoutMs: 30_000 });
   // The registry's password changed; the Secret still has the old one.
   api.putSecret(dockerConfigSecret("shop", "rotating", GOOD.username, WRONG_PASSWORD, privateRegistry.host));
-  const state = await agent.waitFor("the Secret rejected", podsState, (s) => (s.secrets ?? []).some((c) => c.secret === "shop/rotating" && c.state === "rejected"), 30_000);
+  const state = await waitFor("the Secret rejected", podsState, (s) => (s.secrets ?? []).some((c) => c.secret === "shop/rotating" && c.state === "rejected"), { timeoutMs: 30_000 });
   assert.equal(state.secrets?.find((c) => c.secret === "shop/rotating")?.cause, "auth-denied");
   const [warning] = await waitForEvent("steady-1", "PullSecretRejected");
   assert.match(warning?.message ?? "", /^auth-denied: /);
@@ -258,7 +259,7 @@ test("pull-hygiene risks: untagged images, Always against Docker Hub, a Secret i
   api.putSecret(dockerConfigSecret("default", "shared", GOOD.username, GOOD.password, "https://index.docker.io/v1/"));
   api.putPod(podFixture({ name: "anchor", namespace: "default", nodeName: NODE, image: presentImage, state: "running", imagePullSecrets: [] }));
   api.putPod(podFixture({ name: "web-1", namespace: "team-a", nodeName: NODE, image: "nginx", state: "running", imagePullPolicy: "Always", imagePullSecrets: ["shared"] }));
-  const state = await agent.waitFor("hygiene risks of team-a/web-1", podsState, (s) => s.hygiene.filter((h) => h.pod === "team-a/web-1").length >= 3);
+  const state = await waitFor("hygiene risks of team-a/web-1", podsState, (s) => s.hygiene.filter((h) => h.pod === "team-a/web-1").length >= 3);
   const kinds = state.hygiene.filter((h) => h.pod === "team-a/web-1").map((h) => h.kind).sort();
   assert.deepEqual(kinds, ["always-pull-docker-hub", "latest-tag", "secret-other-namespace"]);
   const other = state.hygiene.find((h) => h.kind === "secret-other-namespace");
@@ -274,22 +275,22 @@ test("node conditions are set when a problem starts and cleared when it ends", a
       .nodeStatusPatches()
       .flatMap((p) => ((p.body as Patch).status?.conditions ?? []).filter((c) => c.type === type));
   // The probe target refuses connections: the registry is unreachable from this node.
-  await agent.waitFor("RegistryUnreachable=True", async () => conditionsOf("RegistryUnreachable"), (c) => c.at(-1)?.status === "True", 30_000);
+  await waitFor("RegistryUnreachable=True", async () => conditionsOf("RegistryUnreachable"), (c) => c.at(-1)?.status === "True", { timeoutMs: 30_000 });
   lateRegistry = createServer((req, res) => {
     res.writeHead(req.url?.startsWith("/v2/") ? 200 : 404, { "content-type": "application/json", "docker-distribution-api-version": "registry/2.0" });
     res.end("{}");
   });
   await new Promise<void>((resolve) => lateRegistry?.listen(unreachablePort, "127.0.0.1", resolve));
-  const cleared = await agent.waitFor("RegistryUnreachable=False", async () => conditionsOf("RegistryUnreachable"), (c) => c.at(-1)?.status === "False", 30_000);
+  const cleared = await waitFor("RegistryUnreachable=False", async () => conditionsOf("RegistryUnreachable"), (c) => c.at(-1)?.status === "False", { timeoutMs: 30_000 });
   const [set, clear] = [cleared.findLast((c) => c.status === "True"), cleared.at(-1)];
   assert.notEqual(clear?.lastTransitionTime, set?.lastTransitionTime);
 
   // The image filesystem fills past the 60 % threshold, then empties.
   const filler = join(lab.containerdRoot, "filler.bin");
   writeFileSync(filler, Buffer.alloc(48 * 1024 * 1024, 1));
-  await agent.waitFor("ImageFsPressure=True", async () => conditionsOf("ImageFsPressure"), (c) => c.at(-1)?.status === "True", 30_000);
+  await waitFor("ImageFsPressure=True", async () => conditionsOf("ImageFsPressure"), (c) => c.at(-1)?.status === "True", { timeoutMs: 30_000 });
   rmSync(filler);
-  const fs = await agent.waitFor("ImageFsPressure=False", async () => conditionsOf("ImageFsPressure"), (c) => c.at(-1)?.status === "False", 30_000);
+  const fs = await waitFor("ImageFsPressure=False", async () => conditionsOf("ImageFsPressure"), (c) => c.at(-1)?.status === "False", { timeoutMs: 30_000 });
   assert.equal(fs.at(-1)?.reason, "ImageFsHasSpace");
   // Conditions pullmedic does not own are never written.
   assert.ok(api.nodeStatusPatches().every((p) => ((p.body as Patch).status?.conditions ?? []).every((c) => ["ImageFsPressure", "RegistryUnreachable"].includes(c.type))));

@@ -12,6 +12,7 @@ import { startAggregatorProcess, type AggregatorProcess } from "../support/aggre
 import { openDashboard } from "../support/browser.js";
 import { runPullmedic } from "../support/cli.js";
 import { podFixture, startKubeStandIn, type KubeStandIn } from "../support/kube-apiserver.js";
+import { waitFor } from "../support/wait.js";
 
 // The cluster view as it runs: four real agent processes (one per node name) on the lab's
 // containerd, watching pods in the API stand-in, reporting to a real aggregator process that is
@@ -56,22 +57,6 @@ interface FindingsView {
 
 function list<T>(body: unknown, key: string): T[] {
   return (Array.isArray(body) ? body : ((body as Record<string, unknown>)[key] ?? [])) as T[];
-}
-
-async function poll<T>(what: string, read: () => Promise<T>, ok: (t: T) => boolean, timeoutMs = 40_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  let error: unknown;
-  for (;;) {
-    try {
-      last = await read();
-      if (ok(last)) return last;
-    } catch (err) {
-      error = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)?.slice(0, 3000)} ${error ?? ""}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 const failures = async () => list<FailureGroup>(await aggregator.getJson("/api/v1/failures"), "failures");
@@ -136,8 +121,8 @@ after(async () => {
 });
 
 test("reports arrive: every node connected, failures grouped by cause and image across nodes", async () => {
-  await poll("four connected nodes", nodes, (n) => n.filter((x) => x.connected && !x.stale).length === 4);
-  const groups = await poll("the failure groups", failures, (g) => g.some((x) => x.image === missingImage && x.podCount === 50 && x.cause !== "pending") && g.some((x) => x.image === goneImage && x.cause !== "pending"));
+  await waitFor("four connected nodes", nodes, (n) => n.filter((x) => x.connected && !x.stale).length === 4, { timeoutMs: 40_000 });
+  const groups = await waitFor("the failure groups", failures, (g) => g.some((x) => x.image === missingImage && x.podCount === 50 && x.cause !== "pending") && g.some((x) => x.image === goneImage && x.cause !== "pending"), { timeoutMs: 40_000 });
   const main = groups.find((g) => g.image === missingImage);
   assert.equal(main?.cause, "not-found");
   assert.equal(main?.nodeCount, 2);
@@ -150,7 +135,7 @@ test("reports arrive: every node connected, failures grouped by cause and image 
 });
 
 test("Docker Hub quota is grouped by egress source: nodes behind one NAT share one quota", async () => {
-  const quota = await poll("two quota sources", () => aggregator.getJson<QuotaView>("/api/v1/quota"), (q) => q.sources.length === 2 && q.sources.every((s) => s.nodes.length > 0) && q.sources.reduce((n, s) => n + s.nodes.length, 0) === 4);
+  const quota = await waitFor("two quota sources", () => aggregator.getJson<QuotaView>("/api/v1/quota"), (q) => q.sources.length === 2 && q.sources.every((s) => s.nodes.length > 0) && q.sources.reduce((n, s) => n + s.nodes.length, 0) === 4, { timeoutMs: 40_000 });
   const shared = quota.sources.find((s) => s.source === "192.0.2.1");
   const other = quota.sources.find((s) => s.source === "198.51.100.7");
   assert.deepEqual([...(shared?.nodes ?? [])].sort(), ["node-a", "node-b", "node-c"]);
@@ -224,12 +209,12 @@ test("a wrong token, a garbage frame and a 100 MB message are refused while the 
   assert.ok(status !== undefined && status !== "0", `the garbage frame got grpc-status ${status}`);
 
   // The real agents were not disturbed: each reported again after all that.
-  await poll("every agent seen again", nodes, (n) => NODES.every((node) => (n.find((x) => x.node === node)?.lastSeenMs ?? 0) > (before.get(node) ?? 0)));
+  await waitFor("every agent seen again", nodes, (n) => NODES.every((node) => (n.find((x) => x.node === node)?.lastSeenMs ?? 0) > (before.get(node) ?? 0)), { timeoutMs: 40_000 });
   assert.ok(!(await nodes()).some((n) => n.node === "intruder"), "the refused client left no node behind");
 });
 
 test("the aggregator killed mid-stream and restarted loses no finding", async () => {
-  const diagnosed = await poll("51 diagnoses stored", () => findings("diagnosis"), (f) => new Set(f.map((x) => x.pod)).size >= 51);
+  const diagnosed = await waitFor("51 diagnoses stored", () => findings("diagnosis"), (f) => new Set(f.map((x) => x.pod)).size >= 51, { timeoutMs: 40_000 });
   const grpcAddress = aggregator.grpcAddress;
   const httpPort = new URL(aggregator.httpUrl).port;
   assert.equal(await aggregator.stop("SIGKILL"), null);
@@ -239,26 +224,26 @@ test("the aggregator killed mid-stream and restarted loses no finding", async ()
   api.deletePod("shop", "gone-c-0");
   const nodeD = agents.get("node-d");
   assert.ok(nodeD);
-  await nodeD.waitFor(
+  await waitFor(
     "node-d holding its diagnosis for the aggregator",
     async () => JSON.parse((await nodeD.get("/v1/state")).text) as { report?: { buffered: number }; pods?: { failures: { pod: string; cause?: string }[] } },
     (s) => (s.pods?.failures ?? []).some((f) => f.pod === "shop/late-d-0" && f.cause !== undefined) && (s.report?.buffered ?? 0) > 0,
-    30_000,
+    { timeoutMs: 30_000 },
   );
 
   aggregator = await startAggregatorProcess(["--grpc-listen", grpcAddress, "--http-listen", `127.0.0.1:${httpPort}`, "--database", database, "--token-file", tokenFile]);
-  const after = await poll("the diagnosis made while the aggregator was down", () => findings("diagnosis"), (f) => f.some((x) => x.node === "node-d" && x.pod === "shop/late-d-0"));
+  const after = await waitFor("the diagnosis made while the aggregator was down", () => findings("diagnosis"), (f) => f.some((x) => x.node === "node-d" && x.pod === "shop/late-d-0"), { timeoutMs: 40_000 });
   const pods = new Set(after.map((x) => x.pod));
   for (const f of diagnosed) assert.ok(pods.has(f.pod), `${f.pod}'s diagnosis survived the restart`);
-  await poll("the recovery made while the aggregator was down", () => findings("recovery"), (f) => f.some((x) => x.node === "node-c" && x.pod === "shop/gone-c-0"));
+  await waitFor("the recovery made while the aggregator was down", () => findings("recovery"), (f) => f.some((x) => x.node === "node-c" && x.pod === "shop/gone-c-0"), { timeoutMs: 40_000 });
   // Every agent's outbox empties: all it held was acknowledged.
   for (const [node, agent] of agents) {
-    await agent.waitFor(`${node}'s outbox empty`, async () => JSON.parse((await agent.get("/v1/state")).text) as { report?: { buffered: number; connected: boolean } }, (s) => s.report?.connected === true && s.report.buffered === 0, 30_000);
+    await waitFor(`${node}'s outbox empty`, async () => JSON.parse((await agent.get("/v1/state")).text) as { report?: { buffered: number; connected: boolean } }, (s) => s.report?.connected === true && s.report.buffered === 0, { timeoutMs: 30_000 });
   }
 });
 
 test("pullmedic cluster prepull asks every connected agent to pull, and reports each node's outcome", async () => {
-  await poll("four connected nodes", nodes, (n) => n.filter((x) => x.connected).length === 4);
+  await waitFor("four connected nodes", nodes, (n) => n.filter((x) => x.connected).length === 4, { timeoutMs: 40_000 });
   const r = await runPullmedic(["cluster", "prepull", presentImage, "--aggregator", aggregator.httpUrl, "--token-file", tokenFile, "--timeout", "90s"]);
   assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
   for (const node of NODES) assert.match(r.stdout, new RegExp(`${node}.*(pulled|unchanged)`), r.stdout);
@@ -269,7 +254,7 @@ test("a node that stops reporting is marked stale after three missed intervals",
   assert.ok(nodeD);
   assert.equal(await nodeD.stop("SIGKILL"), null);
   agents.delete("node-d");
-  const view = await poll("node-d stale", nodes, (n) => n.find((x) => x.node === "node-d")?.stale === true, 30_000);
+  const view = await waitFor("node-d stale", nodes, (n) => n.find((x) => x.node === "node-d")?.stale === true, { timeoutMs: 30_000 });
   assert.equal(view.find((x) => x.node === "node-d")?.connected, false);
   assert.equal(view.find((x) => x.node === "node-a")?.stale, false);
 });
