@@ -5,7 +5,7 @@
 
 import { access, constants } from "node:fs/promises";
 import { z } from "zod";
-import { ConfigError, describeIssues, duration, layerSources, LISTEN, type Plain } from "../core/config/index.js";
+import { ConfigError, describeIssues, duration, LISTEN, layerSources, type Plain } from "../core/config/index.js";
 
 /** Every problem in the aggregator's configuration at once, each naming its key and its source. */
 export class AggregatorConfigError extends ConfigError {}
@@ -120,7 +120,9 @@ export async function loadAggregatorConfig(sources: AggregatorConfigSources): Pr
     for (const key of ["grpcListen", "httpListen"] as const) {
       const value = parsed.data[key];
       if (!isLoopbackListen(value)) {
-        problems.push(`allowUnauthenticated: ${key} ${value} is not a loopback address; without a token check listen on 127.0.0.1, [::1] or localhost only, or set tokenFile ${where(key)}`.trimEnd());
+        problems.push(
+          `allowUnauthenticated: ${key} ${value} is not a loopback address; without a token check listen on 127.0.0.1, [::1] or localhost only, or set tokenFile ${where(key)}`.trimEnd(),
+        );
       }
     }
   }

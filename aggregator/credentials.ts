@@ -23,7 +23,8 @@ export interface TlsFiles {
 
 /** Reads both files; an error names the setting and the file it could not read. */
 export async function readTlsFiles(tls: NonNullable<AggregatorConfig["tls"]>): Promise<TlsFiles> {
-  const read = (setting: string, file: string) => readFile(file).catch((err: Error) => Promise.reject(new Error(`${setting}: cannot read ${file}: ${err.message}`)));
+  const read = (setting: string, file: string) =>
+    readFile(file).catch((err: Error) => Promise.reject(new Error(`${setting}: cannot read ${file}: ${err.message}`)));
   const [cert, key] = await Promise.all([read("tls.certFile", tls.certFile), read("tls.keyFile", tls.keyFile)]);
   return { cert, key };
 }

@@ -4,24 +4,24 @@
 
 import { join } from "node:path";
 import type { Logger } from "../core/log/index.js";
-import type { Command } from "../core/protocol/index.js";
 import { findPackageRoot } from "../core/process/index.js";
+import type { Command } from "../core/protocol/index.js";
 import { ClusterState } from "./cluster-state.js";
 import type { AggregatorConfig } from "./config.js";
 import { loadAgentTokens, readTlsFiles } from "./credentials.js";
 import { startHousekeeping } from "./housekeeping.js";
 import { startAggregatorHttp } from "./http/index.js";
-import { startIngest, type Ingest } from "./ingest/index.js";
-import { createAggregatorMetrics, type AggregatorMetrics } from "./metrics.js";
-import { dispatchPrepull, type DispatchResult } from "./prepull-commands.js";
+import { type Ingest, startIngest } from "./ingest/index.js";
+import { type AggregatorMetrics, createAggregatorMetrics } from "./metrics.js";
+import { type DispatchResult, dispatchPrepull } from "./prepull-commands.js";
 import { UnfinishedCommands } from "./resend.js";
 import { Store } from "./store.js";
 
-export { loadAggregatorConfig, aggregatorConfigSchema, AggregatorConfigError, AGGREGATOR_ENV_KEYS, isLoopbackListen } from "./config.js";
 export type { AggregatorConfig, AggregatorConfigInput, AggregatorConfigSources } from "./config.js";
-export { planPrepull, dispatchPrepull, commandStatus } from "./prepull-commands.js";
-export type { PlanEntry, DispatchResult, CommandStatus } from "./prepull-commands.js";
+export { AGGREGATOR_ENV_KEYS, AggregatorConfigError, aggregatorConfigSchema, isLoopbackListen, loadAggregatorConfig } from "./config.js";
 export { BearerTokens } from "./ingest/index.js";
+export type { CommandStatus, DispatchResult, PlanEntry } from "./prepull-commands.js";
+export { commandStatus, dispatchPrepull, planPrepull } from "./prepull-commands.js";
 
 export interface RunningAggregator {
   /** host:port the gRPC server is bound to (the real port when 0 was asked). */
@@ -90,7 +90,17 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
     };
     let open = true;
     const webDir = opts.webDir ?? join(findPackageRoot(), "aggregator", "web");
-    const http = await startAggregatorHttp(config.httpListen, { state, store, metrics, tokens, now, log, webDir, prepull, ready: () => readiness(open, store) });
+    const http = await startAggregatorHttp(config.httpListen, {
+      state,
+      store,
+      metrics,
+      tokens,
+      now,
+      log,
+      webDir,
+      prepull,
+      ready: () => readiness(open, store),
+    });
     cleanups.push(() => http.close());
     cleanups.push(startHousekeeping({ store, state, log, now, retention: config.retention, forgetNodesAfter: config.forgetNodesAfter }));
 

@@ -111,7 +111,11 @@ function registerIngestMetrics(client: PromClient, registry: Registry): IngestMe
     messages: counter("pullmedic_aggregator_messages_received_total", "Agent messages persisted and acknowledged, by type.", ["type"]),
     reports: counter("pullmedic_aggregator_reports_received_total", "Full node reports persisted and acknowledged."),
     findings: counter("pullmedic_aggregator_findings_stored_total", "Findings stored (a resent finding the database already has is not counted again)."),
-    rejected: counter("pullmedic_aggregator_messages_rejected_total", "Streams or messages refused, by reason: unauthenticated, invalid, oversized, malformed, overloaded.", ["reason"]),
+    rejected: counter(
+      "pullmedic_aggregator_messages_rejected_total",
+      "Streams or messages refused, by reason: unauthenticated, invalid, oversized, malformed, overloaded.",
+      ["reason"],
+    ),
     latency: new client.Histogram({
       name: "pullmedic_aggregator_ack_latency_seconds",
       help: "From a message's arrival to its ack being written, persistence included.",

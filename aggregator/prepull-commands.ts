@@ -10,9 +10,8 @@
 // are taken from the budget first, so two commands in a row do not spend one quota twice.
 
 import { randomBytes } from "node:crypto";
-import { isDockerHub } from "../core/image/index.js";
-import { isFinalCommandState, type Command, type QuotaReport } from "../core/protocol/index.js";
-import { tryParseReference } from "../core/image/index.js";
+import { isDockerHub, tryParseReference } from "../core/image/index.js";
+import { type Command, isFinalCommandState, type QuotaReport } from "../core/protocol/index.js";
 import { isStaleRecord, type NodeRecord } from "./cluster-state.js";
 import type { StoredCommand, StoredCommandUpdate } from "./store.js";
 
@@ -158,7 +157,10 @@ export interface DispatchDeps {
   nodes(): NodeRecord[];
   store: {
     saveCommand(c: StoredCommand): void;
-    saveCommandUpdate(node: string, u: { commandId: string; image: string; state: string; cause: string; summary: string; durationMs: number; atMs: number }): void;
+    saveCommandUpdate(
+      node: string,
+      u: { commandId: string; image: string; state: string; cause: string; summary: string; durationMs: number; atMs: number },
+    ): void;
   };
   sendCommand(node: string, cmd: Command): boolean;
   now(): number;

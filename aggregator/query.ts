@@ -33,7 +33,8 @@ export function wholeNumber(min: number, max: number, fallback: number): QueryOp
   return {
     parse(raw, name) {
       if (raw === undefined) return fallback;
-      if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw new QueryProblem(`${name}: expected a whole number ${min}..${max}, got ${quoted(raw)}`);
+      if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max)
+        throw new QueryProblem(`${name}: expected a whole number ${min}..${max}, got ${quoted(raw)}`);
       return Number(raw);
     },
   };

@@ -4,7 +4,7 @@
 // every recent command it has not finished (an agent still running it ignores it).
 
 import type { Logger } from "../core/log/index.js";
-import { isFinalCommandState, type Command } from "../core/protocol/index.js";
+import { type Command, isFinalCommandState } from "../core/protocol/index.js";
 import type { Store } from "./store.js";
 
 /** Unfinished pre-pulls are sent again to a node that reconnects while they are this recent (or still to start). */

@@ -18,14 +18,14 @@
 // agent never imports it at all.
 
 import { mkdirSync } from "node:fs";
-import { registryOfImage } from "../core/image/index.js";
 import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
+import { registryOfImage } from "../core/image/index.js";
 import {
-  FINDING_KINDS,
   type CommandUpdate,
   type DiskReport,
+  FINDING_KINDS,
   type Finding,
   type FindingKind,
   type Hello,
@@ -310,7 +310,9 @@ export class Store {
       if (err instanceof StoreOpenError) throw new Error(err.message, { cause: err.cause });
       const code = errorCode(err);
       if (code === "SQLITE_NOTADB" || code.startsWith("SQLITE_CORRUPT")) {
-        throw new Error(`${where} is not a pullmedic database, or it is damaged (${message(err)}); move it away or point the aggregator at another file`, { cause: err });
+        throw new Error(`${where} is not a pullmedic database, or it is damaged (${message(err)}); move it away or point the aggregator at another file`, {
+          cause: err,
+        });
       }
       throw new Error(`cannot open the pullmedic database ${where}: ${message(err)}`, { cause: err });
     }
@@ -321,7 +323,7 @@ export class Store {
     // The first read of the header: a file that is not SQLite fails here with SQLITE_NOTADB.
     const appId = db.pragma("application_id", { simple: true }) as number;
     const version = db.pragma("user_version", { simple: true }) as number;
-    const tables = (db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`).pluck().all() as string[]);
+    const tables = db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`).pluck().all() as string[];
     if (appId !== APPLICATION_ID && (appId !== 0 || version !== 0 || tables.length > 0)) {
       throw new StoreOpenError(
         `${where} is a SQLite database of something else (application_id ${appId}, tables: ${tables.slice(0, 5).join(", ") || "none"}), not a pullmedic database; point the aggregator at another file`,
@@ -333,7 +335,12 @@ export class Store {
     if (opts.check !== false && tables.length > 0) {
       const problems = db.prepare("PRAGMA quick_check(5)").pluck().all() as string[];
       if (problems.length !== 1 || problems[0] !== "ok") {
-        throw new StoreOpenError(`${where} is a damaged pullmedic database (${problems.join("\n").split(/\s*\n\s*/).join("; ")}); move it away or restore a copy`);
+        throw new StoreOpenError(
+          `${where} is a damaged pullmedic database (${problems
+            .join("\n")
+            .split(/\s*\n\s*/)
+            .join("; ")}); move it away or restore a copy`,
+        );
       }
     }
     db.pragma("journal_mode = WAL");
@@ -644,12 +651,25 @@ const strs = (v: unknown): string[] => list(v, str);
 
 function disk(v: unknown): DiskReport {
   const o = obj(v);
-  return { mountpoint: str(o.mountpoint), capacityBytes: num(o.capacityBytes), availableBytes: num(o.availableBytes), usedPercent: num(o.usedPercent), inodesFree: num(o.inodesFree) };
+  return {
+    mountpoint: str(o.mountpoint),
+    capacityBytes: num(o.capacityBytes),
+    availableBytes: num(o.availableBytes),
+    usedPercent: num(o.usedPercent),
+    inodesFree: num(o.inodesFree),
+  };
 }
 
 function registry(v: unknown): RegistryReport {
   const o = obj(v);
-  return { registry: str(o.registry), ok: bool(o.ok), failingStep: str(o.failingStep), error: str(o.error), certificateExpiresMs: num(o.certificateExpiresMs), latencyMs: num(o.latencyMs) };
+  return {
+    registry: str(o.registry),
+    ok: bool(o.ok),
+    failingStep: str(o.failingStep),
+    error: str(o.error),
+    certificateExpiresMs: num(o.certificateExpiresMs),
+    latencyMs: num(o.latencyMs),
+  };
 }
 
 function quota(v: unknown): QuotaReport {
@@ -735,10 +755,24 @@ export function normalizeFinding(v: unknown): Finding {
       f.diagnosis = failure(m);
       break;
     case "recovery":
-      f.recovery = { pod: str(m.pod), container: str(m.container), image: str(m.image), cause: str(m.cause), durationMs: num(m.durationMs), outcome: str(m.outcome) };
+      f.recovery = {
+        pod: str(m.pod),
+        container: str(m.container),
+        image: str(m.image),
+        cause: str(m.cause),
+        durationMs: num(m.durationMs),
+        outcome: str(m.outcome),
+      };
       break;
     case "prune":
-      f.prune = { trigger: str(m.trigger), removed: num(m.removed), freedBytes: num(m.freedBytes), failed: num(m.failed), dryRun: bool(m.dryRun), images: strs(m.images) };
+      f.prune = {
+        trigger: str(m.trigger),
+        removed: num(m.removed),
+        freedBytes: num(m.freedBytes),
+        failed: num(m.failed),
+        dryRun: bool(m.dryRun),
+        images: strs(m.images),
+      };
       break;
     case "prepull":
       f.prepull = { image: str(m.image), action: str(m.action), cause: str(m.cause), summary: str(m.summary), durationMs: num(m.durationMs) };

@@ -1,7 +1,7 @@
 import { loadConfig } from "../agent/config/index.js";
-import { ConfigError } from "../core/config/index.js";
 import { startAgent } from "../agent/daemon/index.js";
-import { createLogger, setLogger, type LogLevel } from "../core/log/index.js";
+import { ConfigError } from "../core/config/index.js";
+import { createLogger, type LogLevel, setLogger } from "../core/log/index.js";
 import { UsageError } from "./errors.js";
 import { runUntilSignal } from "./until-signal.js";
 
@@ -27,7 +27,15 @@ export async function agentVerb(flags: AgentFlags, logLevel: LogLevel | undefine
     config = await loadConfig({
       file: flags.config,
       env,
-      flags: { criEndpoint: flags.criEndpoint, hostsDir: flags.hostsDir, listen: flags.listen, stateFile: flags.stateFile, logFormat: flags.logFormat, logLevel, "kube.kubeconfig": flags.kubeconfig },
+      flags: {
+        criEndpoint: flags.criEndpoint,
+        hostsDir: flags.hostsDir,
+        listen: flags.listen,
+        stateFile: flags.stateFile,
+        logFormat: flags.logFormat,
+        logLevel,
+        "kube.kubeconfig": flags.kubeconfig,
+      },
     });
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(err.message);
@@ -41,7 +49,9 @@ export async function agentVerb(flags: AgentFlags, logLevel: LogLevel | undefine
     await embedded?.stop();
     throw new UsageError(err instanceof Error ? err.message : String(err));
   });
-  log.info(`pullmedic agent ${agent.state.version} on node ${config.nodeName ?? "?"}: state ${agent.url}/v1/state, metrics ${agent.url}/metrics, health ${agent.url}/healthz and /readyz`);
+  log.info(
+    `pullmedic agent ${agent.state.version} on node ${config.nodeName ?? "?"}: state ${agent.url}/v1/state, metrics ${agent.url}/metrics, health ${agent.url}/healthz and /readyz`,
+  );
   if (embedded) log.info(`dashboard: ${embedded.httpUrl}/ (the cluster view of this one machine; the aggregator's API is under ${embedded.httpUrl}/api/v1/)`);
 
   return runUntilSignal(log, `at most ${config.shutdownTimeout} ms for checks in flight`, async () => {
@@ -58,7 +68,8 @@ async function startEmbeddedAggregator(flags: AgentFlags, stateFile: string, env
   const { isLoopbackListen, loadAggregatorConfig, startAggregator } = await import("../aggregator/index.js");
   const { dirname, join } = await import("node:path");
   const httpListen = flags.dashboardListen ?? env["PULLMEDIC_DASHBOARD_LISTEN"] ?? "127.0.0.1:9478";
-  if (!isLoopbackListen(httpListen)) throw new UsageError(`--dashboard-listen ${httpListen}: the embedded aggregator has no token check, so it listens on loopback only`);
+  if (!isLoopbackListen(httpListen))
+    throw new UsageError(`--dashboard-listen ${httpListen}: the embedded aggregator has no token check, so it listens on loopback only`);
   let config;
   try {
     config = await loadAggregatorConfig({

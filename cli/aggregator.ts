@@ -1,5 +1,5 @@
 import { AggregatorConfigError, loadAggregatorConfig, startAggregator } from "../aggregator/index.js";
-import { createLogger, setLogger, type LogLevel } from "../core/log/index.js";
+import { createLogger, type LogLevel, setLogger } from "../core/log/index.js";
 import { UsageError } from "./errors.js";
 import { runUntilSignal } from "./until-signal.js";
 

@@ -3,8 +3,8 @@
 // until each has a final state or the timeout. Only HTTP to the aggregator: no gRPC, no runtime.
 
 import { readFile } from "node:fs/promises";
-import { formatDurationMs, parseDuration } from "../core/text/index.js";
 import { tryParseReference } from "../core/image/index.js";
+import { formatDurationMs, parseDuration } from "../core/text/index.js";
 import { EXIT_OK, EXIT_PROBLEM, UsageError } from "./errors.js";
 import type { VerbResult } from "./result.js";
 
@@ -77,7 +77,9 @@ async function readToken(flags: ClusterPrepullFlags, env: NodeJS.ProcessEnv): Pr
     text = await readFile(file, "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read the token file ${file}: ${code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : (err as Error).message}`);
+    throw new UsageError(
+      `cannot read the token file ${file}: ${code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : (err as Error).message}`,
+    );
   }
   const token = text
     .split(/\r?\n/)
@@ -119,7 +121,9 @@ async function call(base: URL, path: string, init: { method?: string; body?: str
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
   } catch (err) {
-    throw new Unreachable(`cannot reach the aggregator at ${base.href}: ${networkProblem(err)} (is \`pullmedic aggregator\` running there? point --aggregator or $PULLMEDIC_AGGREGATOR at it)`);
+    throw new Unreachable(
+      `cannot reach the aggregator at ${base.href}: ${networkProblem(err)} (is \`pullmedic aggregator\` running there? point --aggregator or $PULLMEDIC_AGGREGATOR at it)`,
+    );
   }
   const text = await res.text();
   let body: unknown = text;
@@ -156,7 +160,12 @@ interface Session {
   print: (line: string) => void;
 }
 
-export async function clusterPrepullVerb(images: string[], flags: ClusterPrepullFlags, env: NodeJS.ProcessEnv, progress: (line: string) => void): Promise<VerbResult> {
+export async function clusterPrepullVerb(
+  images: string[],
+  flags: ClusterPrepullFlags,
+  env: NodeJS.ProcessEnv,
+  progress: (line: string) => void,
+): Promise<VerbResult> {
   checkImages(images);
   const session: Session = {
     base: aggregatorUrl(flags, env),
@@ -200,17 +209,23 @@ async function requestPrepull(session: Session, images: string[]): Promise<Prepu
   if (posted.status === 401) {
     throw new UsageError(
       `the aggregator refused the request: ${errorOf(posted.body)}; ` +
-        (session.token === undefined ? "pass --token-file (or set $PULLMEDIC_TOKEN_FILE) with one of the aggregator's tokens" : "the token in --token-file is not one it accepts"),
+        (session.token === undefined
+          ? "pass --token-file (or set $PULLMEDIC_TOKEN_FILE) with one of the aggregator's tokens"
+          : "the token in --token-file is not one it accepts"),
     );
   }
-  if (posted.status === 400 || posted.status === 413 || posted.status === 415) throw new UsageError(`the aggregator refused the request: ${errorOf(posted.body)}`);
+  if (posted.status === 400 || posted.status === 413 || posted.status === 415)
+    throw new UsageError(`the aggregator refused the request: ${errorOf(posted.body)}`);
   if (posted.status !== 202) throw new Error(`the aggregator answered ${posted.status} to the pre-pull request: ${errorOf(posted.body)}`);
   return posted.body as PrepullAnswer;
 }
 
 function noAgents(base: URL, skipped: { node: string; reason: string }[]): Error {
   const known = skipped.length
-    ? ` (it knows ${skipped.length} node(s), none connected and reporting: ${skipped.slice(0, 10).map((s) => `${s.node} ${s.reason}`).join(", ")}${skipped.length > 10 ? ", …" : ""})`
+    ? ` (it knows ${skipped.length} node(s), none connected and reporting: ${skipped
+        .slice(0, 10)
+        .map((s) => `${s.node} ${s.reason}`)
+        .join(", ")}${skipped.length > 10 ? ", …" : ""})`
     : "";
   return new Error(`no connected agents: the aggregator at ${base.href} has no agent to pre-pull on${known}; nothing was pulled`);
 }
@@ -220,7 +235,8 @@ function printPlan(session: Session, answer: PrepullAnswer, createdMs: number): 
   session.print(`pre-pull ${answer.id}: ${answer.images.join(", ")} on ${answer.plan.length} node(s)`);
   const width = Math.max(...answer.plan.map((p) => p.node.length));
   for (const p of answer.plan) session.print(`  ${p.node.padEnd(width)}  starts ${when(p.notBeforeMs, createdMs)}`);
-  for (const s of answer.skipped ?? []) session.print(`  ${s.node.padEnd(width)}  skipped: ${s.reason === "stale" ? "stale (missed its reports)" : "agent not connected"}`);
+  for (const s of answer.skipped ?? [])
+    session.print(`  ${s.node.padEnd(width)}  skipped: ${s.reason === "stale" ? "stale (missed its reports)" : "agent not connected"}`);
   return width;
 }
 

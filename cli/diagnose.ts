@@ -1,7 +1,7 @@
-import { diagnoseImage, nodeRuntimeFrom, type Diagnosis, type Evidence, type NodeRuntime } from "../agent/diagnose/index.js";
-import { CredentialError, parseDockerConfigJson, parseSecretManifest, type DockerConfig } from "../agent/registry/index.js";
-import { PlatformError, nodePlatform, parsePlatform, type Platform } from "../core/image/index.js";
+import { type Diagnosis, diagnoseImage, type Evidence, type NodeRuntime, nodeRuntimeFrom } from "../agent/diagnose/index.js";
+import { CredentialError, type DockerConfig, parseDockerConfigJson, parseSecretManifest } from "../agent/registry/index.js";
 import { RuntimeClient } from "../agent/runtime/index.js";
+import { nodePlatform, type Platform, PlatformError, parsePlatform } from "../core/image/index.js";
 import { DEFAULT_PULL_DEADLINE_SECONDS, DEFAULT_TIMEOUT_SECONDS } from "./defaults.js";
 import { EXIT_OK, EXIT_PROBLEM, UsageError } from "./errors.js";
 import { readFlagFile } from "./flag-file.js";
@@ -59,7 +59,11 @@ function platformFrom(flag: string | undefined): Platform {
 }
 
 /** The runtime is optional for diagnose: without one, disk and --pull are skipped (or refused). */
-async function connectOptional(flags: DiagnoseFlags, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ client?: RuntimeClient; runtime?: NodeRuntime; why?: string }> {
+async function connectOptional(
+  flags: DiagnoseFlags,
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<{ client?: RuntimeClient; runtime?: NodeRuntime; why?: string }> {
   try {
     const client = await RuntimeClient.connect({ endpoint: flags.criEndpoint, envEndpoint: env["CRI_ENDPOINT"], timeoutMs });
     return { client, runtime: nodeRuntimeFrom(client) };

@@ -1,8 +1,8 @@
-import { readImageFilesystems, type ImageFilesystem } from "../agent/probe/index.js";
-import { EXIT_OK, EXIT_PROBLEM } from "./errors.js";
+import { type ImageFilesystem, readImageFilesystems } from "../agent/probe/index.js";
 import { humanBytes, humanCount } from "../core/text/index.js";
+import { EXIT_OK, EXIT_PROBLEM } from "./errors.js";
 import type { VerbResult } from "./result.js";
-import { withRuntime, type RuntimeFlags } from "./runtime-options.js";
+import { type RuntimeFlags, withRuntime } from "./runtime-options.js";
 
 /** kubelet's default imageGCHighThresholdPercent: past it, kubelet deletes images itself. */
 export const KUBELET_GC_HIGH_PERCENT = 85;

@@ -1,8 +1,8 @@
-import { readNodeImages, type ImageView, type NodeImages } from "../agent/runtime/index.js";
-import { EXIT_OK } from "./errors.js";
+import { type ImageView, type NodeImages, readNodeImages } from "../agent/runtime/index.js";
 import { humanBytes, shortId, table } from "../core/text/index.js";
+import { EXIT_OK } from "./errors.js";
 import type { VerbResult } from "./result.js";
-import { withRuntime, type RuntimeFlags } from "./runtime-options.js";
+import { type RuntimeFlags, withRuntime } from "./runtime-options.js";
 
 export async function imagesVerb(flags: RuntimeFlags, env: NodeJS.ProcessEnv): Promise<VerbResult> {
   const node = await withRuntime(flags, env, readNodeImages);

@@ -35,7 +35,11 @@ export function dockerConfig(description = "pull credentials as a .dockerconfigj
   return { flags: "--docker-config <file>", description };
 }
 
-export const HOSTS_DIR: OptionSpec = { flags: "--hosts-dir <dir>", description: "containerd's registry host config (certs.d) directory", default: DEFAULT_HOSTS_DIR };
+export const HOSTS_DIR: OptionSpec = {
+  flags: "--hosts-dir <dir>",
+  description: "containerd's registry host config (certs.d) directory",
+  default: DEFAULT_HOSTS_DIR,
+};
 
 export const PLATFORM: OptionSpec = { flags: "--platform <os/arch[/variant]>", description: "the platform to check the image for (default: this node's)" };
 
@@ -50,7 +54,11 @@ export function tokenFile(description: string): OptionSpec {
 /** The daemons' configuration file; its values sit under the environment's and the flags'. */
 export const CONFIG_FILE: OptionSpec = { flags: "--config <file>", description: "YAML configuration file" };
 
-export const LOG_FORMAT: OptionSpec = { flags: "--log-format <format>", description: "json lines for collectors, or text for a terminal", choices: ["json", "text"] };
+export const LOG_FORMAT: OptionSpec = {
+  flags: "--log-format <format>",
+  description: "json lines for collectors, or text for a terminal",
+  choices: ["json", "text"],
+};
 
 /**
  * A daemon's defaults come from its configuration (file, then environment), which a flag's

@@ -1,7 +1,7 @@
 import { access, constants } from "node:fs/promises";
-import { humanBytes } from "../core/text/index.js";
-import { PREPULL_DEFAULTS, prepullRound, type PrepullImageStatus, type QuotaSnapshot } from "../agent/prepull/index.js";
+import { PREPULL_DEFAULTS, type PrepullImageStatus, prepullRound, type QuotaSnapshot } from "../agent/prepull/index.js";
 import type { RateLimit } from "../agent/registry/index.js";
+import { humanBytes } from "../core/text/index.js";
 import { DEFAULT_HOSTS_DIR, DEFAULT_TIMEOUT_SECONDS } from "./defaults.js";
 import { EXIT_OK, EXIT_PROBLEM, UsageError } from "./errors.js";
 import type { VerbResult } from "./result.js";

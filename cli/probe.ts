@@ -1,4 +1,12 @@
-import { probeRegistries, registriesOfImages, registryDomain, type HostProbe, type HostProbeStep, type ProbeStepName, type RegistryProbe } from "../agent/probe/index.js";
+import {
+  type HostProbe,
+  type HostProbeStep,
+  type ProbeStepName,
+  probeRegistries,
+  type RegistryProbe,
+  registriesOfImages,
+  registryDomain,
+} from "../agent/probe/index.js";
 import { RuntimeClient } from "../agent/runtime/index.js";
 import { table } from "../core/text/index.js";
 import { DEFAULT_TIMEOUT_SECONDS } from "./defaults.js";
@@ -46,7 +54,12 @@ function namedRegistries(args: string[]): string[] {
  * hosts.toml defaults differ across releases). With registries named, a runtime is optional
  * unless --cri-endpoint asks for one.
  */
-async function nodeFacts(flags: ProbeFlags, env: NodeJS.ProcessEnv, timeoutMs: number, needImages: boolean): Promise<{ refs: string[]; containerdVersion?: string }> {
+async function nodeFacts(
+  flags: ProbeFlags,
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+  needImages: boolean,
+): Promise<{ refs: string[]; containerdVersion?: string }> {
   let client: RuntimeClient | undefined;
   try {
     client = await RuntimeClient.connect({ endpoint: flags.criEndpoint, envEndpoint: env["CRI_ENDPOINT"], timeoutMs });

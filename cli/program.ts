@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from "commander";
-import { createLogger, setLogger, type LogLevel } from "../core/log/index.js";
+import { createLogger, type LogLevel, setLogger } from "../core/log/index.js";
 import { VERSION } from "../core/process/index.js";
 import { EXIT_USAGE } from "./errors.js";
 import { LOG_LEVEL } from "./options.js";
@@ -42,7 +42,13 @@ function addCommand(parent: Command, command: Verb | VerbGroup, env: NodeJS.Proc
   // commander calls an action with the arguments, then the options, then the command itself.
   cmd.action(async (...params: unknown[]) => {
     const flags = cmd.opts();
-    const outcome = await command.run({ args: params.slice(0, -2), flags, env, progress: (text) => process.stdout.write(text), logLevel: explicitLogLevel(cmd) });
+    const outcome = await command.run({
+      args: params.slice(0, -2),
+      flags,
+      env,
+      progress: (text) => process.stdout.write(text),
+      logLevel: explicitLogLevel(cmd),
+    });
     process.exitCode = writeOutcome(outcome, flags["json"] === true);
   });
 }

@@ -1,18 +1,18 @@
-import { formatDuration, humanBytes, parseDuration, table } from "../core/text/index.js";
 import {
   DEFAULT_PRUNE_POLICY,
   DEFAULT_STATE_FILE,
-  UsageTracker,
-  policyProblems,
-  protectionPatternProblem,
-  prunePass,
   type KeepRule,
   type PrunePass,
   type PrunePolicy,
+  policyProblems,
+  protectionPatternProblem,
+  prunePass,
+  UsageTracker,
 } from "../agent/prune/index.js";
+import { formatDuration, humanBytes, parseDuration, table } from "../core/text/index.js";
 import { EXIT_OK, EXIT_PROBLEM, UsageError } from "./errors.js";
 import type { VerbResult } from "./result.js";
-import { withRuntime, type RuntimeFlags } from "./runtime-options.js";
+import { type RuntimeFlags, withRuntime } from "./runtime-options.js";
 
 export interface PruneFlags extends RuntimeFlags {
   json?: boolean;
@@ -153,7 +153,9 @@ function pruneText(pass: PrunePass, policy: PrunePolicy, dryRun: boolean, warnin
 
   const r = pass.result;
   if (r) {
-    out.push(`removed ${r.removed.length} image${r.removed.length === 1 ? "" : "s"}, freed ${humanBytes(r.freedBytes)} in ${(r.durationMs / 1000).toFixed(1)} s`);
+    out.push(
+      `removed ${r.removed.length} image${r.removed.length === 1 ? "" : "s"}, freed ${humanBytes(r.freedBytes)} in ${(r.durationMs / 1000).toFixed(1)} s`,
+    );
     for (const s of r.skipped) out.push(`skipped ${s.name}: ${s.reason}`);
     for (const f of r.failed) out.push(`failed ${f.name}: ${f.error}`);
   }

@@ -5,19 +5,19 @@ import {
   describeWindow,
   QUOTA_CHECK_REFERENCE,
   QUOTA_CHECK_REPOSITORY,
-  QuotaError,
-  quotaCredential,
   type QuotaCredential,
+  QuotaError,
   type QuotaReading,
+  quotaCredential,
 } from "../agent/quota/index.js";
-import { CredentialError, describeCredential, parseDockerConfigJson, RegistryError, type RegistryCredential } from "../agent/registry/index.js";
+import { CredentialError, describeCredential, parseDockerConfigJson, type RegistryCredential, RegistryError } from "../agent/registry/index.js";
 import { DOCKER_HUB_REGISTRY_URL } from "../core/image/index.js";
+import { formatDuration } from "../core/text/index.js";
 import { DEFAULT_TIMEOUT_SECONDS } from "./defaults.js";
 import { EXIT_OK, EXIT_PROBLEM, UsageError } from "./errors.js";
 import { readFlagFile } from "./flag-file.js";
 import type { VerbResult } from "./result.js";
 import { parseTimeoutSeconds } from "./runtime-options.js";
-import { formatDuration } from "../core/text/index.js";
 
 export interface QuotaFlags {
   dockerConfig?: string;
@@ -76,7 +76,12 @@ function readingText(r: QuotaReading, choice: CredentialChoice, registryUrl: str
   } else {
     row("remaining", r.remaining === undefined ? "not readable" : String(r.remaining));
     row("limit", r.limit === undefined ? "not readable" : String(r.limit));
-    row("window", r.windowSeconds === undefined ? `not given; ${describeWindow(undefined)}` : `${formatDuration(r.windowSeconds * 1000)}, sliding: ${describeWindow(r.windowSeconds)}`);
+    row(
+      "window",
+      r.windowSeconds === undefined
+        ? `not given; ${describeWindow(undefined)}`
+        : `${formatDuration(r.windowSeconds * 1000)}, sliding: ${describeWindow(r.windowSeconds)}`,
+    );
   }
   row("source", r.source === undefined ? "not given" : `${r.source} (what the quota is counted against: an IP address, an IPv6 /64 or an account)`);
   row("account", r.authenticated ? `authenticated with ${choice.described ?? "the configured credential"}` : `anonymous (${choice.note})`);
@@ -88,7 +93,10 @@ function readingText(r: QuotaReading, choice: CredentialChoice, registryUrl: str
 
 function failure(err: unknown, choice: CredentialChoice, registryUrl: string): VerbResult {
   const cause = describeQuotaFailure(err, choice.described ? { credential: choice.described } : {});
-  const error: Record<string, unknown> = { kind: err instanceof RegistryError ? "registry" : err instanceof QuotaError ? err.kind : "internal", message: cause };
+  const error: Record<string, unknown> = {
+    kind: err instanceof RegistryError ? "registry" : err instanceof QuotaError ? err.kind : "internal",
+    message: cause,
+  };
   if (err instanceof RegistryError) Object.assign(error, { step: err.step, status: err.status ?? null, credentialSent: err.credentialSent });
   return {
     exitCode: EXIT_PROBLEM,

@@ -1,10 +1,10 @@
-import { readImageFilesystems, type ImageFilesystem } from "../agent/probe/index.js";
-import { readNodeImages, type NodeImages, type RuntimeCondition } from "../agent/runtime/index.js";
+import { type ImageFilesystem, readImageFilesystems } from "../agent/probe/index.js";
+import { type NodeImages, type RuntimeCondition, readNodeImages } from "../agent/runtime/index.js";
 import { diskProblems, diskText } from "./disk.js";
 import { EXIT_OK, EXIT_PROBLEM } from "./errors.js";
 import { imagesJson, imagesText } from "./images.js";
 import type { VerbResult } from "./result.js";
-import { withRuntime, type RuntimeFlags } from "./runtime-options.js";
+import { type RuntimeFlags, withRuntime } from "./runtime-options.js";
 
 /** This node at a glance: the runtime's health, its images, and its image filesystem. */
 export async function statusVerb(flags: RuntimeFlags, env: NodeJS.ProcessEnv): Promise<VerbResult> {
@@ -22,14 +22,15 @@ export async function statusVerb(flags: RuntimeFlags, env: NodeJS.ProcessEnv): P
 }
 
 function statusText(target: string, conditions: RuntimeCondition[], node: NodeImages, filesystems: ImageFilesystem[], problems: string[]): string {
-  const conds = conditions
-    .map((c) => `${c.type}=${c.status}${c.status ? "" : ` (${[c.reason, c.message].filter(Boolean).join(": ")})`}`)
-    .join(", ");
+  const conds = conditions.map((c) => `${c.type}=${c.status}${c.status ? "" : ` (${[c.reason, c.message].filter(Boolean).join(": ")})`}`).join(", ");
   return [
     `runtime: ${target}`,
     `conditions: ${conds || "none reported"}`,
     "",
     imagesText(node),
-    diskText(filesystems, problems.filter((p) => !p.startsWith("the runtime"))),
+    diskText(
+      filesystems,
+      problems.filter((p) => !p.startsWith("the runtime")),
+    ),
   ].join("\n");
 }

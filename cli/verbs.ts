@@ -3,33 +3,34 @@
 // cli/<verb>.ts, is imported only when it runs, so --help and each verb load only what they use.
 // Adding a verb: its implementation, its declaration here, and its name in COMMANDS. (One module
 // for all declarations: a start-up pays for every module it reads, and this one is read by all.)
+
+import type { AgentFlags } from "./agent.js";
+import type { AggregatorFlags } from "./aggregator.js";
+import type { ClusterPrepullFlags } from "./cluster.js";
 import { DEFAULT_PULL_DEADLINE_SECONDS } from "./defaults.js";
+import type { DiagnoseFlags } from "./diagnose.js";
 import {
   CONFIG_FILE,
-  HOSTS_DIR,
-  JSON_OUTPUT,
-  LOG_FORMAT,
-  PLATFORM,
-  RUNTIME_READ_OPTIONS,
   criEndpoint,
   dockerConfig,
+  HOSTS_DIR,
+  JSON_OUTPUT,
+  type JsonFlag,
+  LOG_FORMAT,
+  PLATFORM,
   pullDeadlineSeconds,
+  RUNTIME_READ_OPTIONS,
   stateFile,
   timeoutSeconds,
   tokenFile,
   withoutDefault,
-  type JsonFlag,
 } from "./options.js";
-import type { Verb, VerbGroup } from "./verb.js";
-import type { AgentFlags } from "./agent.js";
-import type { AggregatorFlags } from "./aggregator.js";
-import type { ClusterPrepullFlags } from "./cluster.js";
-import type { DiagnoseFlags } from "./diagnose.js";
 import type { PrepullFlags } from "./prepull.js";
 import type { ProbeFlags } from "./probe.js";
 import type { PruneFlags } from "./prune.js";
 import type { QuotaFlags } from "./quota.js";
 import type { RuntimeFlags } from "./runtime-options.js";
+import type { Verb, VerbGroup } from "./verb.js";
 
 /** The help of a verb whose description opens with its summary. */
 function opensWithSummary(summary: string, details: string): { summary: string; description: string } {
@@ -207,7 +208,8 @@ const probe: Verb<[string[]], ProbeFlags> = {
   arguments: [
     {
       syntax: "[registry...]",
-      description: "registry hosts as image references name them, e.g. docker.io ghcr.io registry.example.com:5000 (default: every registry of an image on this node)",
+      description:
+        "registry hosts as image references name them, e.g. docker.io ghcr.io registry.example.com:5000 (default: every registry of an image on this node)",
     },
   ],
   options: [HOSTS_DIR, criEndpoint("lists the node's images and tells containerd's version"), timeoutSeconds("network step"), JSON_OUTPUT],

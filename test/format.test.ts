@@ -1,5 +1,5 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import { humanBytes, humanCount, shortId, table } from "../core/text/format.js";
 
 test("sizes read like ctr and df -h", () => {
@@ -18,7 +18,14 @@ test("sizes read like ctr and df -h", () => {
 });
 
 test("tables align columns, numbers to the right, with no trailing spaces", () => {
-  const out = table(["NAME", "SIZE", "NOTE"], [["a", "1.0 KiB", "x"], ["longer", "12.0 B", ""]], new Set([1]));
+  const out = table(
+    ["NAME", "SIZE", "NOTE"],
+    [
+      ["a", "1.0 KiB", "x"],
+      ["longer", "12.0 B", ""],
+    ],
+    new Set([1]),
+  );
   assert.equal(out, ["NAME       SIZE  NOTE", "a       1.0 KiB  x", "longer   12.0 B"].join("\n"));
 });
 

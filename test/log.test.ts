@@ -1,14 +1,23 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
-import { createLogger, redact, redactText, type Logger } from "../core/log/log.js";
+import { test } from "node:test";
+import { createLogger, type Logger, redact, redactText } from "../core/log/log.js";
 
 const SECRET = "s3cr3t-Pa55word";
 const B64 = Buffer.from(`robot:${SECRET}`).toString("base64");
 
 function capture(mode: "daemon" | "cli"): { log: Logger; text: () => string } {
   const chunks: string[] = [];
-  const log = createLogger(mode, "debug", new Writable({ write(c, _e, cb) { chunks.push(String(c)); cb(); } }));
+  const log = createLogger(
+    mode,
+    "debug",
+    new Writable({
+      write(c, _e, cb) {
+        chunks.push(String(c));
+        cb();
+      },
+    }),
+  );
   return { log, text: () => chunks.join("") };
 }
 

@@ -1,4 +1,4 @@
-export { loadConfig, ENV_KEYS } from "./load.js";
 export type { ConfigSources } from "./load.js";
-export { configSchema } from "./schema.js";
+export { ENV_KEYS, loadConfig } from "./load.js";
 export type { AgentConfig, AgentConfigInput } from "./schema.js";
+export { configSchema } from "./schema.js";

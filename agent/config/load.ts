@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { ConfigError, describeIssues, layerSources } from "../../core/config/index.js";
-import { configSchema, type AgentConfig } from "./schema.js";
+import { type AgentConfig, configSchema } from "./schema.js";
 
 export { ConfigError };
 

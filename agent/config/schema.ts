@@ -1,19 +1,25 @@
 import { z } from "zod";
 import { duration, LISTEN } from "../../core/config/index.js";
+import { DOCKER_HUB_REGISTRY_URL } from "../../core/image/index.js";
 import { lazyModule } from "../../core/process/index.js";
 import { protectionPatternProblem } from "../prune/index.js";
-import { DOCKER_HUB_REGISTRY_URL } from "../../core/image/index.js";
 
 const croner = lazyModule<typeof import("croner")>("croner");
 
 /** A cron pattern croner accepts ("0 * * * *"); checked here so a typo stops the agent at start. */
-const cron = z.string().min(1).superRefine((pattern, ctx) => {
-  try {
-    new (croner().Cron)(pattern, { paused: true }).stop();
-  } catch (err) {
-    ctx.addIssue({ code: "custom", message: `"${pattern}" is not a cron schedule (${err instanceof Error ? err.message : String(err)}); write it like "0 * * * *"` });
-  }
-});
+const cron = z
+  .string()
+  .min(1)
+  .superRefine((pattern, ctx) => {
+    try {
+      new (croner().Cron)(pattern, { paused: true }).stop();
+    } catch (err) {
+      ctx.addIssue({
+        code: "custom",
+        message: `"${pattern}" is not a cron schedule (${err instanceof Error ? err.message : String(err)}); write it like "0 * * * *"`,
+      });
+    }
+  });
 
 const percent = z.number().int().min(1).max(99);
 
@@ -49,10 +55,13 @@ export const configSchema = z.strictObject({
       // A typo in a pattern must stop the agent here, not fail every prune run later.
       protected: z
         .array(
-          z.string().min(1).superRefine((pattern, ctx) => {
-            const problem = protectionPatternProblem(pattern);
-            if (problem !== undefined) ctx.addIssue({ code: "custom", message: `${JSON.stringify(pattern)} is not a protection pattern: ${problem}` });
-          }),
+          z
+            .string()
+            .min(1)
+            .superRefine((pattern, ctx) => {
+              const problem = protectionPatternProblem(pattern);
+              if (problem !== undefined) ctx.addIssue({ code: "custom", message: `${JSON.stringify(pattern)} is not a protection pattern: ${problem}` });
+            }),
         )
         .default([]),
     })
@@ -85,10 +94,7 @@ export const configSchema = z.strictObject({
   report: z
     .strictObject({
       /** The aggregator's gRPC address (host:port); absent: the agent reports to nobody. */
-      aggregator: z
-        .string()
-        .regex(LISTEN, "must be host:port, e.g. pullmedic-aggregator.pullmedic.svc:9477")
-        .optional(),
+      aggregator: z.string().regex(LISTEN, "must be host:port, e.g. pullmedic-aggregator.pullmedic.svc:9477").optional(),
       /** A file holding the bearer token (a mounted Secret); read at every connect. */
       tokenFile: z.string().min(1).optional(),
       /** A PEM CA file: TLS to the aggregator, trusting this CA. Absent: plaintext. */
@@ -142,7 +148,8 @@ export const configSchema = z.strictObject({
                 schedule: cron.optional(),
               })
               .refine((t) => t.secret === undefined, {
-                message: "the pre-puller does not read Secrets through the API (that would need a cluster-wide Secret grant for every agent): mount the Secret into the agent's pod and name its .dockerconfigjson file with dockerConfig",
+                message:
+                  "the pre-puller does not read Secrets through the API (that would need a cluster-wide Secret grant for every agent): mount the Secret into the agent's pod and name its .dockerconfigjson file with dockerConfig",
                 path: ["secret"],
               }),
           ]),

@@ -1,17 +1,17 @@
-import type { AgentConfig } from "../config/index.js";
 import type { Logger } from "../../core/log/index.js";
-import { startHttpServer, type HttpServer } from "../../core/net/index.js";
+import { type HttpServer, startHttpServer } from "../../core/net/index.js";
 import { VERSION } from "../../core/process/index.js";
+import type { AgentConfig } from "../config/index.js";
 import { UsageTracker } from "../prune/index.js";
 import { QuotaTracker } from "../quota/index.js";
 import { createMetrics, NodeState } from "../report/index.js";
-import { CHECKS, CheckRecorder, type CheckContext, type NodeFacts } from "./checks/index.js";
-import { agentRoutes, readiness, type Readiness } from "./endpoints.js";
-import { startKubeSide, type KubeSide } from "./kube-side.js";
+import { CHECKS, type CheckContext, CheckRecorder, type NodeFacts } from "./checks/index.js";
+import { agentRoutes, type Readiness, readiness } from "./endpoints.js";
 import { errorText } from "./error-text.js";
+import { type KubeSide, startKubeSide } from "./kube-side.js";
 import { pause } from "./pause.js";
 import { PrepullRounds } from "./prepull-rounds.js";
-import { startReportSide, type ReportSide } from "./report-side.js";
+import { type ReportSide, startReportSide } from "./report-side.js";
 import { RuntimeHandle } from "./runtime-handle.js";
 import { Scheduler } from "./scheduler.js";
 
@@ -70,7 +70,11 @@ export async function startAgent(config: AgentConfig, log: Logger, opts: StartAg
   kube?.watch.onFinding((f) => reporting.findings.add(f));
   // A failure opens "pending" before its diagnosis, and may end before one: the view should see both.
   kube?.watch.onChange(() => reporting.reportSoon());
-  const metrics = await createMetrics(state, { quotaReadings: () => quota.bySource(), podWatch: () => kube?.watch.snapshot(), reporter: () => reporting.status() });
+  const metrics = await createMetrics(state, {
+    quotaReadings: () => quota.bySource(),
+    podWatch: () => kube?.watch.snapshot(),
+    reporter: () => reporting.status(),
+  });
   let server: HttpServer;
   try {
     server = await startHttpServer(config.listen, agentRoutes({ state, quota, metrics, reporting }));
@@ -82,7 +86,20 @@ export async function startAgent(config: AgentConfig, log: Logger, opts: StartAg
   }
   kube?.start();
 
-  const context: CheckContext = { config, log, runtime, quota, usage, kube, findings: reporting.findings, prepull, recorder, jobs: scheduler, shutdown: shutdown.signal, facts };
+  const context: CheckContext = {
+    config,
+    log,
+    runtime,
+    quota,
+    usage,
+    kube,
+    findings: reporting.findings,
+    prepull,
+    recorder,
+    jobs: scheduler,
+    shutdown: shutdown.signal,
+    facts,
+  };
   for (const make of CHECKS) {
     const check = await make(context);
     for (const job of check?.jobs ?? []) await scheduler.schedule(job);

@@ -2,7 +2,7 @@
 // whose progress goes back per image until every image has a final state on this node.
 
 import type { Logger } from "../../core/log/index.js";
-import { isFinalCommandState, type Command, type CommandUpdate } from "../../core/protocol/index.js";
+import { type Command, type CommandUpdate, isFinalCommandState } from "../../core/protocol/index.js";
 import type { PrepullImageStatus, PrepullTarget } from "../prepull/index.js";
 import type { NodeState } from "../report/index.js";
 import { errorText } from "./error-text.js";
@@ -45,7 +45,9 @@ export class AggregatorCommands {
       if (!oldest.done) this.taken.delete(oldest.value);
     }
     const { images, notBeforeMs } = command.prepull;
-    log.info(`aggregator command ${command.id}: pre-pull ${images.join(", ")}${notBeforeMs > Date.now() ? ` from ${new Date(notBeforeMs).toISOString()}` : ""}`);
+    log.info(
+      `aggregator command ${command.id}: pre-pull ${images.join(", ")}${notBeforeMs > Date.now() ? ` from ${new Date(notBeforeMs).toISOString()}` : ""}`,
+    );
     void carryOutPrepull(command.id, images, notBeforeMs, this.deps);
   }
 }
@@ -81,7 +83,12 @@ async function carryOutPrepull(id: string, images: string[], notBeforeMs: number
         const state = s.action ?? s.state;
         if (seen.get(s.image) === state) return;
         seen.set(s.image, state);
-        if (isFinalCommandState(state)) update(s.image, state, { ...(s.cause ? { cause: s.cause } : {}), ...(s.summary ? { summary: s.summary } : {}), ...(s.durationMs !== undefined ? { durationMs: s.durationMs } : {}) });
+        if (isFinalCommandState(state))
+          update(s.image, state, {
+            ...(s.cause ? { cause: s.cause } : {}),
+            ...(s.summary ? { summary: s.summary } : {}),
+            ...(s.durationMs !== undefined ? { durationMs: s.durationMs } : {}),
+          });
         else update(s.image, state);
       },
     );

@@ -30,7 +30,8 @@ export function agentRoutes(src: { state: NodeState; quota: QuotaTracker; metric
       return { status: r.ready ? 200 : 503, contentType: "text/plain", body: r.ready ? "ready\n" : `not ready: ${r.reasons.join("; ")}\n` };
     },
     "/metrics": async () => ({ status: 200, contentType: metrics.contentType, body: await metrics.render() }),
-    "/v1/state": async () => json({ ...state.toJSON(), ready: readiness(state).ready, quota: quota.bySource(), ...(reporting.status() ? { report: reporting.status() } : {}) }),
+    "/v1/state": async () =>
+      json({ ...state.toJSON(), ready: readiness(state).ready, quota: quota.bySource(), ...(reporting.status() ? { report: reporting.status() } : {}) }),
     "/v1/report": async () => json(reporting.report()),
   };
 }

@@ -1,13 +1,21 @@
 // The agent's Kubernetes side: the API connection, the pod watch and the node conditions. Absent
 // when the agent runs outside a cluster without a kubeconfig (then every other check still runs).
 
+import { nodePlatform } from "../../core/image/index.js";
+import type { Logger } from "../../core/log/index.js";
 import type { AgentConfig } from "../config/index.js";
 import { diagnoseImage, nodeRuntimeFrom } from "../diagnose/index.js";
-import { createKubeApi, loadKubeConnection, type KubeApi } from "../kube/index.js";
-import type { Logger } from "../../core/log/index.js";
-import { imageFsPressureCondition, NodeConditionWriter, PodWatch, registryUnreachableCondition, IMAGE_FS_PRESSURE, REGISTRY_UNREACHABLE, type WantedCondition } from "../podwatch/index.js";
+import { createKubeApi, type KubeApi, loadKubeConnection } from "../kube/index.js";
+import {
+  IMAGE_FS_PRESSURE,
+  imageFsPressureCondition,
+  NodeConditionWriter,
+  PodWatch,
+  REGISTRY_UNREACHABLE,
+  registryUnreachableCondition,
+  type WantedCondition,
+} from "../podwatch/index.js";
 import type { QuotaTracker } from "../quota/index.js";
-import { nodePlatform } from "../../core/image/index.js";
 import type { NodeState } from "../report/index.js";
 import type { RuntimeHandle } from "./runtime-handle.js";
 
@@ -36,7 +44,9 @@ export async function startKubeSide(
   });
   if (connection === undefined) {
     if (config.kube.enabled === true) {
-      throw new Error("kube.enabled is true, but there is no Kubernetes API to use: set KUBECONFIG or kube.kubeconfig, or run the agent in a pod (KUBERNETES_SERVICE_HOST)");
+      throw new Error(
+        "kube.enabled is true, but there is no Kubernetes API to use: set KUBECONFIG or kube.kubeconfig, or run the agent in a pod (KUBERNETES_SERVICE_HOST)",
+      );
     }
     log.info("pod watch off: not running in a pod and KUBECONFIG is not set (set kube.kubeconfig to watch pods from outside the cluster)");
     return undefined;
@@ -69,7 +79,8 @@ export async function startKubeSide(
   });
   state.provide("pods", () => watch.snapshot());
   const conditions = config.kube.conditions ? new NodeConditionWriter(api, nodeName, log) : undefined;
-  if (conditions) state.provide("conditions", () => ({ conditions: conditions.conditions(), ...(conditions.lastError ? { error: conditions.lastError } : {}) }));
+  if (conditions)
+    state.provide("conditions", () => ({ conditions: conditions.conditions(), ...(conditions.lastError ? { error: conditions.lastError } : {}) }));
   log.info(`pod watch: ${connection.source}, server ${connection.server}, node ${nodeName}${config.kube.readSecrets ? ", reading pull Secrets" : ""}`);
 
   return {

@@ -2,7 +2,7 @@
 // an aggregator command. Each round is recorded as the "prepull" check.
 
 import type { AgentConfig } from "../config/index.js";
-import { prepullRound, type PrepullImageStatus, type PrepullTarget } from "../prepull/index.js";
+import { type PrepullImageStatus, type PrepullTarget, prepullRound } from "../prepull/index.js";
 import type { QuotaTracker } from "../quota/index.js";
 import type { CheckRecorder } from "./checks/index.js";
 import { pause } from "./pause.js";

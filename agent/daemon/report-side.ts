@@ -3,13 +3,21 @@
 // with progress sent back. Absent when no aggregator is configured; findings then go nowhere.
 
 import { readFile } from "node:fs/promises";
-import type { AgentConfig } from "../config/index.js";
 import type { Logger } from "../../core/log/index.js";
 import { VERSION } from "../../core/process/index.js";
 import type { Finding, NodeReport } from "../../core/protocol/index.js";
+import type { AgentConfig } from "../config/index.js";
 import type { PrepullImageStatus } from "../prepull/index.js";
 import type { QuotaTracker } from "../quota/index.js";
-import { buildNodeReport, createReporter, type NodeState, type PodWatchReportView, type PruneFinding, type Reporter, type ReporterStatus } from "../report/index.js";
+import {
+  buildNodeReport,
+  createReporter,
+  type NodeState,
+  type PodWatchReportView,
+  type PruneFinding,
+  type Reporter,
+  type ReporterStatus,
+} from "../report/index.js";
 import { AggregatorCommands, type CommandDeps } from "./aggregator-commands.js";
 
 /** Where checks hand over what happened; a no-op without an aggregator. */
@@ -38,7 +46,14 @@ export interface ReportSources extends Pick<CommandDeps, "prepull" | "pause"> {
 
 export async function startReportSide(config: AgentConfig, log: Logger, src: ReportSources, address: string | undefined): Promise<ReportSide> {
   const report = () =>
-    buildNodeReport({ state: src.state, quota: src.quota.bySource(), podWatch: src.podWatch(), conditions: src.conditions(), runtime: src.runtime(), now: Date.now() });
+    buildNodeReport({
+      state: src.state,
+      quota: src.quota.bySource(),
+      podWatch: src.podWatch(),
+      conditions: src.conditions(),
+      runtime: src.runtime(),
+      now: Date.now(),
+    });
   if (address === undefined) {
     const none: FindingSink = { prepull: () => undefined, prune: () => undefined, add: () => undefined };
     return { findings: none, reportSoon: () => undefined, status: () => undefined, report, stop: async () => undefined };
@@ -84,11 +99,17 @@ function findingSink(reporter: Reporter, reportSoon: () => void): FindingSink {
   return {
     // Coverage and disk figures changed too: the cluster view should not wait for the interval.
     prepull: (s) => {
-      reporter.addFinding({ kind: "prepull", prepull: { image: s.image, action: s.action ?? s.state, cause: s.cause ?? "", summary: s.summary ?? "", durationMs: s.durationMs ?? 0 } });
+      reporter.addFinding({
+        kind: "prepull",
+        prepull: { image: s.image, action: s.action ?? s.state, cause: s.cause ?? "", summary: s.summary ?? "", durationMs: s.durationMs ?? 0 },
+      });
       reportSoon();
     },
     prune: (f, images) => {
-      reporter.addFinding({ kind: "prune", prune: { trigger: f.trigger, removed: f.removed, freedBytes: f.freedBytes, failed: f.failed, dryRun: f.dryRun, images: images.slice(0, 100) } });
+      reporter.addFinding({
+        kind: "prune",
+        prune: { trigger: f.trigger, removed: f.removed, freedBytes: f.freedBytes, failed: f.failed, dryRun: f.dryRun, images: images.slice(0, 100) },
+      });
       reportSoon();
     },
     add: (f) => {

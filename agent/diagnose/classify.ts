@@ -1,8 +1,8 @@
 import { CAUSE_SUMMARY, type FailureCause } from "./causes.js";
 import { findHint, type MessageHint } from "./hints.js";
 import { extractFacts } from "./message-facts.js";
-import { MESSAGE_RULES, type CredentialSignal, type MessageRule } from "./rules.js";
-import { readSignals, type ChainSignals } from "./signals.js";
+import { type CredentialSignal, MESSAGE_RULES, type MessageRule } from "./rules.js";
+import { type ChainSignals, readSignals } from "./signals.js";
 
 /** What a message says besides its cause; explain uses it to write exact fix commands. */
 export interface MessageFacts {
@@ -85,7 +85,16 @@ function undecided(): Pick<Classification, "cause" | "ruleId" | "summary" | "con
 
 function decided(rule: MessageRule, facts: MessageFacts, signals: ChainSignals): Classification {
   const alternatives = [...(rule.alternatives ?? [])];
-  return { cause: rule.cause, ruleId: rule.id, facts, summary: CAUSE_SUMMARY[rule.cause], confident: alternatives.length === 0, alternatives, signals, hint: undefined };
+  return {
+    cause: rule.cause,
+    ruleId: rule.id,
+    facts,
+    summary: CAUSE_SUMMARY[rule.cause],
+    confident: alternatives.length === 0,
+    alternatives,
+    signals,
+    hint: undefined,
+  };
 }
 
 /**
@@ -130,7 +139,10 @@ export function normalizeMessage(text: string): string {
  * whitespace in one run (containerd 2.x joins registry errors with newlines, terminals wrap).
  */
 function clean(text: string): string {
-  return unescapeQuotes(text).replace(/[\u201c\u201d]/g, '"').replace(/\s+/g, " ").trim();
+  return unescapeQuotes(text)
+    .replace(/[\u201c\u201d]/g, '"')
+    .replace(/\s+/g, " ")
+    .trim();
 }
 
 function stripWrappers(text: string): string {
@@ -191,4 +203,3 @@ function better(a: Match, b: Match): boolean {
   if (a.depth !== b.depth) return a.depth > b.depth;
   return a.order < b.order;
 }
-

@@ -2,8 +2,20 @@ import { performance } from "node:perf_hooks";
 
 /** The steps of a diagnosis, in the order the pipeline runs them. */
 export type DiagnosisStep =
-  | "reference" | "credentials" | "hosts" | "dns" | "tcp" | "tls" | "ping" | "auth"
-  | "manifest" | "tags" | "platform" | "disk" | "throughput" | "pull";
+  | "reference"
+  | "credentials"
+  | "hosts"
+  | "dns"
+  | "tcp"
+  | "tls"
+  | "ping"
+  | "auth"
+  | "manifest"
+  | "tags"
+  | "platform"
+  | "disk"
+  | "throughput"
+  | "pull";
 
 /** One timed observation; the JSON contract is {check, ok, ms, detail} plus optional extras. */
 export interface Evidence {

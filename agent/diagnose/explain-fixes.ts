@@ -1,12 +1,12 @@
 import type { FailureCause } from "./causes.js";
-import { isHubAmbiguous, lowercasedCandidate, repository, tlsKind, type Scene } from "./explain-scene.js";
 import { providerFixes } from "./explain-provider.js";
+import { isHubAmbiguous, lowercasedCandidate, repository, type Scene, tlsKind } from "./explain-scene.js";
 import {
-  DEFAULT_HOSTS_DIR as HOSTS_DIR,
-  DOCKER_HUB_SERVER,
   attachSecretCommand,
   createSecretCommand,
+  DOCKER_HUB_SERVER,
   diagnoseCommand,
+  DEFAULT_HOSTS_DIR as HOSTS_DIR,
   hostsTomlCommand,
   opensslConnect,
   setImageCommand,
@@ -86,7 +86,11 @@ const FIXES: Record<FailureCause, (s: Scene) => string[]> = {
     const secret = s.secret ?? "regcred";
     return [
       ...(isHubAmbiguous(s) ? [`${confirm(s)}  # tells a repository that does not exist (fix the name) from a private one (add credentials)`] : []),
-      ...(s.secret !== undefined ? [`kubectl get secret ${secret} -n ${s.ns} -o jsonpath='{.data.\\.dockerconfigjson}' | base64 -d | jq '.auths | keys'  # the registries the pod's secret has entries for`] : []),
+      ...(s.secret !== undefined
+        ? [
+            `kubectl get secret ${secret} -n ${s.ns} -o jsonpath='{.data.\\.dockerconfigjson}' | base64 -d | jq '.auths | keys'  # the registries the pod's secret has entries for`,
+          ]
+        : []),
       createSecret(s, secret, s.secret !== undefined),
       attachSecret(s, secret),
       ...(isHubAmbiguous(s) ? [] : [confirm(s)]),
@@ -101,7 +105,10 @@ const FIXES: Record<FailureCause, (s: Scene) => string[]> = {
       ];
     }
     if (s.rule === "acr-ip-not-allowed") {
-      return [`az acr network-rule list --name ${hostName(s).split(".")[0] ?? "<registry>"}  # add the node's egress address, or reach the registry through a private endpoint`, confirm(s)];
+      return [
+        `az acr network-rule list --name ${hostName(s).split(".")[0] ?? "<registry>"}  # add the node's egress address, or reach the registry through a private endpoint`,
+        confirm(s),
+      ];
     }
     const secret = s.secret ?? "<secret>";
     return [
@@ -111,7 +118,8 @@ const FIXES: Record<FailureCause, (s: Scene) => string[]> = {
     ];
   },
   "secret-invalid": (s) => {
-    if (s.rule === "kubelet-image-not-ensured") return [describePod(s, "the pod's imagePullSecrets must hold credentials for this registry"), createSecret(s, s.secret ?? "regcred", true), confirm(s)];
+    if (s.rule === "kubelet-image-not-ensured")
+      return [describePod(s, "the pod's imagePullSecrets must hold credentials for this registry"), createSecret(s, s.secret ?? "regcred", true), confirm(s)];
     const names = s.facts.secretNames?.length ? s.facts.secretNames : [s.secret ?? "<secret>"];
     const first = names[0] ?? "<secret>";
     return [
@@ -121,7 +129,8 @@ const FIXES: Record<FailureCause, (s: Scene) => string[]> = {
     ];
   },
   "rate-limited": (s) => {
-    if (s.rule === "kubelet-pull-qps") return ["grep -nE 'registryPullQPS|registryBurst' /var/lib/kubelet/config.yaml  # 0 removes kubelet's own limit", confirm(s)];
+    if (s.rule === "kubelet-pull-qps")
+      return ["grep -nE 'registryPullQPS|registryBurst' /var/lib/kubelet/config.yaml  # 0 removes kubelet's own limit", confirm(s)];
     if (s.dockerHub) {
       return [
         `${createSecret(s, "dockerhub")}  # authenticated pulls count against the account, not the node's IP`,
@@ -134,11 +143,17 @@ const FIXES: Record<FailureCause, (s: Scene) => string[]> = {
   },
   dns: (s) => [`getent hosts ${hostName(s)}`, `nslookup ${hostName(s)}`, "cat /etc/resolv.conf", confirm(s)],
   "network-timeout": (s) => [
-    ...(s.rule === "go-proxyconnect" || s.rule === "http-407-proxy-auth" ? ["systemctl show --property=Environment containerd  # the HTTPS_PROXY / NO_PROXY containerd uses"] : []),
+    ...(s.rule === "go-proxyconnect" || s.rule === "http-407-proxy-auth"
+      ? ["systemctl show --property=Environment containerd  # the HTTPS_PROXY / NO_PROXY containerd uses"]
+      : []),
     curl(s, "-sv --max-time 10"),
     confirm(s),
   ],
-  "connection-refused": (s) => [`nc -vz -w 5 ${hostName(s)} ${s.port}`, `${curl(s, "-sv --max-time 10")}  # is the registry running and listening on that port?`, confirm(s)],
+  "connection-refused": (s) => [
+    `nc -vz -w 5 ${hostName(s)} ${s.port}`,
+    `${curl(s, "-sv --max-time 10")}  # is the registry running and listening on that port?`,
+    confirm(s),
+  ],
   tls: (s) => tlsFixes(s),
   "registry-unavailable": (s) => {
     if (s.rule === "gcr-shut-down") return [`gcloud artifacts docker upgrade migrate --projects=<project>  # then pull from the pkg.dev name`, confirm(s)];
@@ -154,7 +169,11 @@ const FIXES: Record<FailureCause, (s: Scene) => string[]> = {
     "grep -n image_pull_progress_timeout /etc/containerd/config.toml  # containerd cancels a pull with no progress for this long (default 5m)",
     confirm(s),
   ],
-  "disk-full": (s) => ["pullmedic disk", "crictl rmi --prune  # caveat: removes every image no container uses, and some versions remove the pause image too", confirm(s)],
+  "disk-full": (s) => [
+    "pullmedic disk",
+    "crictl rmi --prune  # caveat: removes every image no container uses, and some versions remove the pause image too",
+    confirm(s),
+  ],
   "never-pull": (s) => [
     `kubectl patch ${s.workloadRef.replace("/", " ")} -n ${s.ns} -p '{"spec":{"template":{"spec":{"containers":[{"name":"${s.container}","imagePullPolicy":"IfNotPresent"}]}}}}'`,
     s.rule === "kubelet-never-pull-not-ensured"
@@ -181,13 +200,28 @@ function tlsFixes(s: Scene): string[] {
         confirm(s),
       ];
     case "expired":
-      return [`echo | openssl s_client ${connect} 2>/dev/null | openssl x509 -noout -dates  # renew the registry's certificate`, "date -u  # a wrong node clock makes valid certificates look expired", confirm(s)];
+      return [
+        `echo | openssl s_client ${connect} 2>/dev/null | openssl x509 -noout -dates  # renew the registry's certificate`,
+        "date -u  # a wrong node clock makes valid certificates look expired",
+        confirm(s),
+      ];
     case "wrong-host":
-      return [`echo | openssl s_client ${connect} 2>/dev/null | openssl x509 -noout -ext subjectAltName  # pull by a name the certificate lists, or reissue it for ${hostName(s)}`, confirm(s)];
+      return [
+        `echo | openssl s_client ${connect} 2>/dev/null | openssl x509 -noout -ext subjectAltName  # pull by a name the certificate lists, or reissue it for ${hostName(s)}`,
+        confirm(s),
+      ];
     case "plain-http":
-      return [hostsToml(dir, `server = "http://${rawHost(s)}"\n[host."http://${rawHost(s)}"]\n  capabilities = ["pull", "resolve"]`) + "\n# or serve the registry over HTTPS", confirm(s)];
+      return [
+        hostsToml(dir, `server = "http://${rawHost(s)}"\n[host."http://${rawHost(s)}"]\n  capabilities = ["pull", "resolve"]`) +
+          "\n# or serve the registry over HTTPS",
+        confirm(s),
+      ];
     case "https-expected":
-      return [hostsToml(dir, `server = "https://${rawHost(s)}"\n[host."https://${rawHost(s)}"]\n  capabilities = ["pull", "resolve"]`) + "\n# the registry speaks TLS: use https:// for it", confirm(s)];
+      return [
+        hostsToml(dir, `server = "https://${rawHost(s)}"\n[host."https://${rawHost(s)}"]\n  capabilities = ["pull", "resolve"]`) +
+          "\n# the registry speaks TLS: use https:// for it",
+        confirm(s),
+      ];
     default:
       return [`echo | openssl s_client ${connect}`, confirm(s)];
   }

@@ -1,4 +1,4 @@
-import { ImageReferenceError, tryParseReference, type ImageReference } from "../../core/image/index.js";
+import { type ImageReference, ImageReferenceError, tryParseReference } from "../../core/image/index.js";
 import type { FailureCause } from "./causes.js";
 import type { Classification, MessageFacts } from "./classify.js";
 import type { ProviderCoverage } from "./credential-provider/index.js";
@@ -84,7 +84,8 @@ export function buildScene(c: Classification, backOff: boolean, names: WorkloadN
     ns: valid(names.namespace) ?? "<namespace>",
     pod: valid(names.pod) ?? "<pod>",
     container: valid(names.container) ?? "<container>",
-    workloadRef: names.workload !== undefined && valid(names.workload.name) !== undefined ? `${names.workload.kind}/${names.workload.name}` : "deployment/<deployment>",
+    workloadRef:
+      names.workload !== undefined && valid(names.workload.name) !== undefined ? `${names.workload.kind}/${names.workload.name}` : "deployment/<deployment>",
     serviceAccount: valid(names.serviceAccount) ?? "default",
     secret,
     provider,
@@ -102,7 +103,12 @@ export function registryName(s: Scene): string {
 
 /** Docker Hub's "private or missing" answers, which have their own wording in summary and fix. */
 export function isHubAmbiguous(s: Scene): boolean {
-  return s.rule === "containerd-pull-access-denied" || s.rule === "docker-pull-access-denied" || s.rule === "registry-requested-access-denied" || s.rule === "containerd-insufficient-scope";
+  return (
+    s.rule === "containerd-pull-access-denied" ||
+    s.rule === "docker-pull-access-denied" ||
+    s.rule === "registry-requested-access-denied" ||
+    s.rule === "containerd-insufficient-scope"
+  );
 }
 
 const ALTERNATIVE_WORDS: Record<FailureCause, string> = {

@@ -1,6 +1,6 @@
-import { CAUSE_SUMMARY } from "./causes.js";
 import { formatDuration } from "../../core/text/index.js";
-import { alternativesInWords, isHubAmbiguous, registryName, tlsKind, type Scene } from "./explain-scene.js";
+import { CAUSE_SUMMARY } from "./causes.js";
+import { alternativesInWords, isHubAmbiguous, registryName, type Scene, tlsKind } from "./explain-scene.js";
 
 /** One sentence (two when the words cannot decide), with the image, host or quota the message named. */
 export function summarize(s: Scene): string {
@@ -24,7 +24,8 @@ function causeSummary(s: Scene): string {
       }
       return `${registryName(s)} wants credentials for ${img ?? "this image"} and the pull sent none it accepted.`;
     case "auth-denied":
-      if (s.rule === "ecr-token-expired") return `The ECR authorization token in the pull credentials for ${s.host ?? "the registry"} has expired (these tokens last 12 hours).`;
+      if (s.rule === "ecr-token-expired")
+        return `The ECR authorization token in the pull credentials for ${s.host ?? "the registry"} has expired (these tokens last 12 hours).`;
       if (s.rule === "acr-ip-not-allowed") return `${registryName(s)}'s firewall does not admit this node's address; its credentials were never the problem.`;
       return `${registryName(s)} rejected the credentials sent for ${img ?? "this image"}, or they lack pull access to it.`;
     case "secret-invalid":
@@ -68,7 +69,8 @@ function secretSummary(s: Scene): string {
 
 function networkSummary(s: Scene): string {
   const host = s.host ?? "the registry";
-  if (s.rule === "go-proxyconnect" || s.rule === "http-407-proxy-auth") return `The HTTP(S) proxy between the node and ${host} failed; the runtime never reached the registry.`;
+  if (s.rule === "go-proxyconnect" || s.rule === "http-407-proxy-auth")
+    return `The HTTP(S) proxy between the node and ${host} failed; the runtime never reached the registry.`;
   if (s.rule === "go-net-unreachable" || s.rule === "go-dial-blocked") return `The node has no route to ${host} (routing, firewall or egress policy).`;
   return `The node resolved ${host} but the connection or the answer timed out.`;
 }
@@ -112,7 +114,9 @@ function tlsSummary(s: Scene): string {
       return `The certificate of ${host} has expired or is not yet valid (check the node's clock too).`;
     case "wrong-host": {
       const names = s.facts.certificateNames;
-      return names?.length ? `The certificate of ${host} is for ${names.slice(0, 5).join(", ")}, not for ${s.hostOnly ?? host}.` : `The certificate of ${host} does not name the host the node connected to.`;
+      return names?.length
+        ? `The certificate of ${host} is for ${names.slice(0, 5).join(", ")}, not for ${s.hostOnly ?? host}.`
+        : `The certificate of ${host} does not name the host the node connected to.`;
     }
     case "plain-http":
       return `${host} speaks plain HTTP but the runtime expected HTTPS.`;

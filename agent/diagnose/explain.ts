@@ -4,11 +4,11 @@ import type { ProviderCoverage } from "./credential-provider/index.js";
 import { fixesFor } from "./explain-fixes.js";
 import { buildScene, type WorkloadNames } from "./explain-scene.js";
 import { summarize } from "./explain-summary.js";
-import type { CredentialSignal } from "./rules.js";
 import { shellQuote } from "./fix-commands.js";
+import type { CredentialSignal } from "./rules.js";
 
+export type { WorkloadKind, WorkloadNames } from "./explain-scene.js";
 export { shellQuote };
-export type { WorkloadNames, WorkloadKind } from "./explain-scene.js";
 
 export interface Explanation {
   cause: FailureCause;

@@ -1,8 +1,9 @@
 import type { Cause } from "./causes.js";
+import type { DiagnosisFacts } from "./facts.js";
 import {
-  DOCKER_HUB_SERVER,
   attachSecretCommand,
   createSecretCommand,
+  DOCKER_HUB_SERVER,
   diagnoseCommand,
   hostsTomlCommand,
   opensslConnect,
@@ -10,7 +11,6 @@ import {
   shellQuote,
   splitHostPort,
 } from "./fix-commands.js";
-import type { DiagnosisFacts } from "./facts.js";
 import { providerCommands } from "./provider-commands.js";
 
 /**
@@ -71,7 +71,10 @@ const FIXES: Partial<Record<Cause, (f: DiagnosisFacts) => string[]>> = {
     const best = f.suggestions?.[0];
     if (best) return [setImage(f, withTag(f.image, best)), diagnoseCommand(withTag(f.image, best))];
     if (f.repositoryExists === false) {
-      return [`curl -s ${shellQuote(`${f.endpoint ?? `https://${endpointHost(f)}`}/v2/_catalog`)}  # repositories you can see; then fix the image name`, setImage(f, "<correct-image>")];
+      return [
+        `curl -s ${shellQuote(`${f.endpoint ?? `https://${endpointHost(f)}`}/v2/_catalog`)}  # repositories you can see; then fix the image name`,
+        setImage(f, "<correct-image>"),
+      ];
     }
     return [setImage(f, "<image-that-exists>"), `docker push ${shellQuote(f.image)}  # if this tag was built but never pushed`];
   },
@@ -88,7 +91,10 @@ const FIXES: Partial<Record<Cause, (f: DiagnosisFacts) => string[]>> = {
     `${secret(f, "dockerhub")}  # authenticated pulls count against the account, not the node's address`,
     attachSecretCommand("dockerhub", namespace(f)),
     // The file goes under the image's registry, so its upstream must be that registry, not always Docker Hub.
-    hostsToml(f, `server = "https://${f.domain === undefined || f.domain === "docker.io" ? "registry-1.docker.io" : f.domain}"\n[host."https://<mirror>"]\n  capabilities = ["pull", "resolve"]`),
+    hostsToml(
+      f,
+      `server = "https://${f.domain === undefined || f.domain === "docker.io" ? "registry-1.docker.io" : f.domain}"\n[host."https://<mirror>"]\n  capabilities = ["pull", "resolve"]`,
+    ),
   ],
   dns: (f) => {
     const { hostOnly } = splitHostPort(endpointHost(f));
@@ -106,7 +112,7 @@ const FIXES: Partial<Record<Cause, (f: DiagnosisFacts) => string[]>> = {
     const host = endpointHost(f);
     const { hostOnly, port } = splitHostPort(host);
     const connect = opensslConnect(hostOnly, port);
-    const dir = `${(f.hostsDir.split(":")[0] || "/etc/containerd/certs.d")}/${f.domain ?? host}`;
+    const dir = `${f.hostsDir.split(":")[0] || "/etc/containerd/certs.d"}/${f.domain ?? host}`;
     switch (f.tlsProblem) {
       case "unknown-authority":
       case "self-signed":
@@ -116,9 +122,14 @@ const FIXES: Partial<Record<Cause, (f: DiagnosisFacts) => string[]>> = {
         ];
       case "expired":
       case "not-yet-valid":
-        return [`echo | openssl s_client ${connect} 2>/dev/null | openssl x509 -noout -dates  # renew the registry's certificate`, "date -u  # a wrong node clock makes valid certificates look expired"];
+        return [
+          `echo | openssl s_client ${connect} 2>/dev/null | openssl x509 -noout -dates  # renew the registry's certificate`,
+          "date -u  # a wrong node clock makes valid certificates look expired",
+        ];
       case "wrong-host":
-        return [`echo | openssl s_client ${connect} 2>/dev/null | openssl x509 -noout -ext subjectAltName  # pull by a name the certificate lists, or reissue it for ${hostOnly}`];
+        return [
+          `echo | openssl s_client ${connect} 2>/dev/null | openssl x509 -noout -ext subjectAltName  # pull by a name the certificate lists, or reissue it for ${hostOnly}`,
+        ];
       case "http-to-https": {
         // Either side can be the plain one: an https endpoint answered in HTTP, or an http one in TLS.
         const scheme = f.endpoint?.startsWith("http:") ? "https" : "http";
@@ -128,7 +139,9 @@ const FIXES: Partial<Record<Cause, (f: DiagnosisFacts) => string[]>> = {
         return [`echo | openssl s_client ${connect}`];
     }
   },
-  "registry-unavailable": (f) => [`curl -s -o /dev/null -w '%{http_code}\\n' ${shellQuote(`${f.endpoint ?? `https://${endpointHost(f)}`}/v2/`)}  # 5xx: the registry is failing; kubelet retries on its own`],
+  "registry-unavailable": (f) => [
+    `curl -s -o /dev/null -w '%{http_code}\\n' ${shellQuote(`${f.endpoint ?? `https://${endpointHost(f)}`}/v2/`)}  # 5xx: the registry is failing; kubelet retries on its own`,
+  ],
   "platform-mismatch": (f) => {
     // Platform names come from the registry's index: only a plain name goes inside the quoted patch.
     const arch = f.availablePlatforms?.[0]?.split("/")[1];

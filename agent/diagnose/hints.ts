@@ -18,24 +18,34 @@ export interface MessageHint {
 export const MESSAGE_HINTS: readonly MessageHint[] = [
   {
     id: "signature-policy-rejected",
-    pattern: /Source image rejected: |SignatureValidationFailed|remote trust data does not exist|No valid trust data for |because the signature validation failed|is rejected by policy|A signature was required, but no signature exists|None of the signatures were accepted|Signature for identity .{1,300} is not accepted/i,
+    pattern:
+      /Source image rejected: |SignatureValidationFailed|remote trust data does not exist|No valid trust data for |because the signature validation failed|is rejected by policy|A signature was required, but no signature exists|None of the signatures were accepted|Signature for identity .{1,300} is not accepted/i,
     source: "CRI-O, podman (containers/image signature policy), kubelet, Docker Content Trust",
     summary: "The node's signature policy refused <image>: it is unsigned, or signed by a key the policy does not accept.",
-    fix: ["cat /etc/containers/policy.json  # the requirement this registry's images must meet", "ls /etc/crio/policies/ 2>/dev/null  # CRI-O: per-namespace policies override the node's", "skopeo inspect docker://<image>  # the digest whose signature is checked"],
+    fix: [
+      "cat /etc/containers/policy.json  # the requirement this registry's images must meet",
+      "ls /etc/crio/policies/ 2>/dev/null  # CRI-O: per-namespace policies override the node's",
+      "skopeo inspect docker://<image>  # the digest whose signature is checked",
+    ],
   },
   {
     id: "registries-conf-blocked",
     pattern: /registry \S{1,1024} is blocked in \S{1,1024} or \S{1,1024}/i,
     source: "CRI-O, podman (containers/image sysregistriesv2)",
     summary: "The node's registries.conf blocks the registry of <image>.",
-    fix: ["grep -rn -B2 -A2 'blocked' /etc/containers/registries.conf /etc/containers/registries.conf.d/  # remove blocked = true, or pull from an allowed mirror"],
+    fix: [
+      "grep -rn -B2 -A2 'blocked' /etc/containers/registries.conf /etc/containers/registries.conf.d/  # remove blocked = true, or pull from an allowed mirror",
+    ],
   },
   {
     id: "harbor-project-policy",
     pattern: /cannot be pulled due to configured policy|The image is not signed by (?:cosign|notation)|PROJECTPOLICYVIOLATION/i,
     source: "Harbor (vulnerability and content-trust policies)",
     summary: "Harbor's project policy refuses to serve <image> (vulnerabilities over the project's limit, no scan, or no signature).",
-    fix: ["# in Harbor: the project's Configuration page (vulnerability prevention, content trust), or the artifact's scan report", "pullmedic diagnose <image>"],
+    fix: [
+      "# in Harbor: the project's Configuration page (vulnerability prevention, content trust), or the artifact's scan report",
+      "pullmedic diagnose <image>",
+    ],
   },
   {
     id: "containerd-schema1-dropped",
@@ -53,7 +63,8 @@ export const MESSAGE_HINTS: readonly MessageHint[] = [
   },
   {
     id: "credential-provider-config",
-    pattern: /plugin binary (?:executable|directory) \S{1,1024} did not exist|failed to validate credential provider config|error initializing plugin provider|Failed to register CRI auth plugins|no kind "CredentialProviderConfig" is registered/i,
+    pattern:
+      /plugin binary (?:executable|directory) \S{1,1024} did not exist|failed to validate credential provider config|error initializing plugin provider|Failed to register CRI auth plugins|no kind "CredentialProviderConfig" is registered/i,
     source: "kubelet (RegisterCredentialProviderPlugins)",
     summary: "kubelet's image credential provider configuration is broken, so no provider supplies registry credentials.",
     fix: ["ps -o args= -C kubelet | tr ' ' '\\n' | grep image-credential-provider  # the config file and the plugin directory kubelet was given"],

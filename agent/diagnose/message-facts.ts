@@ -35,7 +35,18 @@ const STATUS_TEXT =
 const STATUS_FIELD = /\b(?:status(?: ?code)?|received unexpected HTTP status|error parsing HTTP):? ([1-5]\d\d)\b/i;
 
 /** gRPC printed codes as numbers before 2017 ("code = 4"). */
-const GRPC_CODE_NAMES: Record<string, string> = { "1": "Canceled", "2": "Unknown", "3": "InvalidArgument", "4": "DeadlineExceeded", "5": "NotFound", "7": "PermissionDenied", "12": "Unimplemented", "13": "Internal", "14": "Unavailable", "16": "Unauthenticated" };
+const GRPC_CODE_NAMES: Record<string, string> = {
+  "1": "Canceled",
+  "2": "Unknown",
+  "3": "InvalidArgument",
+  "4": "DeadlineExceeded",
+  "5": "NotFound",
+  "7": "PermissionDenied",
+  "12": "Unimplemented",
+  "13": "Internal",
+  "14": "Unavailable",
+  "16": "Unauthenticated",
+};
 
 /** Reads the facts of a message already passed through `clean` (see classify.ts). */
 export function extractFacts(text: string): MessageFacts {
@@ -57,7 +68,11 @@ export function extractFacts(text: string): MessageFacts {
 
   const names = /certificate is valid for ([\s\S]{1,2048}?), not (\S{1,255})/i.exec(text);
   if (names?.[1] !== undefined) {
-    facts.certificateNames = names[1].split(", ").map((n) => n.trim()).filter((n) => n !== "").slice(0, 64);
+    facts.certificateNames = names[1]
+      .split(", ")
+      .map((n) => n.trim())
+      .filter((n) => n !== "")
+      .slice(0, 64);
     const wanted = trimPunctuation(names[2] ?? "");
     if (facts.host === undefined && HOST.test(wanted)) facts.host = wanted;
   }

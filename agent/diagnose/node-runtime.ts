@@ -1,4 +1,4 @@
-import { readImageFilesystems, type ImageFilesystem } from "../probe/index.js";
+import { type ImageFilesystem, readImageFilesystems } from "../probe/index.js";
 import { kubeletUserPassword, type RegistryAuthEntry } from "../registry/index.js";
 import type { AuthConfig, RuntimeClient } from "../runtime/index.js";
 import type { NodeRuntime } from "./pipeline.js";

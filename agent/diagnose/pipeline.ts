@@ -1,21 +1,30 @@
 import { readFile } from "node:fs/promises";
 import { isIP } from "node:net";
+import { formatPlatform, type ImageReference, manifestReference, type Platform, platformMatches, tryParseReference } from "../../core/image/index.js";
+import { formatDuration, humanBytes as mib } from "../../core/text/index.js";
+import { type ImageFilesystem, ProbeError, probeDns, probeTcp, probeTls } from "../probe/index.js";
 import {
-  ProbeError,
-  probeDns,
-  probeTcp,
-  probeTls,
-  type ImageFilesystem,
-} from "../probe/index.js";
-import { HostsConfigError, RegistryClient, RegistryError, describeCredential, kubeletRegistryCredential, redactUrls, matchCredentials, readHostsConfig, type DockerConfig, type HostsConfig, type Manifest, type ManifestDescriptor, type RegistryAuthEntry, type RegistryCredential, type RegistryHost } from "../registry/index.js";
-import { formatPlatform, manifestReference, platformMatches, tryParseReference, type ImageReference, type Platform } from "../../core/image/index.js";
+  type DockerConfig,
+  describeCredential,
+  type HostsConfig,
+  HostsConfigError,
+  kubeletRegistryCredential,
+  type Manifest,
+  type ManifestDescriptor,
+  matchCredentials,
+  type RegistryAuthEntry,
+  RegistryClient,
+  type RegistryCredential,
+  RegistryError,
+  type RegistryHost,
+  readHostsConfig,
+  redactUrls,
+} from "../registry/index.js";
 import type { Cause } from "./causes.js";
 import { classifyMessage } from "./classify.js";
-import { elapsedMs, now, type DiagnosisStep, type Evidence } from "./evidence.js";
-import type { DiagnosisFacts } from "./facts.js";
 import type { ProviderCoverage } from "./credential-provider/index.js";
-import { humanBytes as mib } from "../../core/text/index.js";
-import { formatDuration } from "../../core/text/index.js";
+import { type DiagnosisStep, type Evidence, elapsedMs, now } from "./evidence.js";
+import type { DiagnosisFacts } from "./facts.js";
 import { fixCommands } from "./fixes.js";
 import { closestTags } from "./suggest.js";
 import { httpVerdict, transportVerdict, type Verdict } from "./verdict.js";
@@ -335,14 +344,27 @@ async function tlsPhase(run: Run, host: RegistryHost, t: HostTarget, connected: 
     try {
       ca = await Promise.all(host.caFiles.map((f) => readFile(f, "utf8")));
     } catch (err) {
-      run.fail("tls", started, { cause: "tls", summary: `a CA file named in hosts.toml for ${t.label} cannot be read: ${(err as Error).message}`, facts: {} }, t.tag);
+      run.fail(
+        "tls",
+        started,
+        { cause: "tls", summary: `a CA file named in hosts.toml for ${t.label} cannot be read: ${(err as Error).message}`, facts: {} },
+        t.tag,
+      );
     }
     await tlsStep(run, t.hostname, t.port, connected ?? t.hostname, ca, host.skipVerify, t.label);
   }
   return { base, ca };
 }
 
-function registryClientFor(run: Run, ref: ImageReference, host: RegistryHost, base: string, ca: string[], credential: ChosenCredential | undefined, label: string): RegistryClient {
+function registryClientFor(
+  run: Run,
+  ref: ImageReference,
+  host: RegistryHost,
+  base: string,
+  ca: string[],
+  credential: ChosenCredential | undefined,
+  label: string,
+): RegistryClient {
   try {
     return new RegistryClient(
       { url: base, ca, skipVerify: host.skipVerify, overridePath: host.overridePath, headers: host.headers, ...(host.mirror ? { namespace: ref.domain } : {}) },
@@ -366,7 +388,12 @@ function registryClientFor(run: Run, ref: ImageReference, host: RegistryHost, ba
  */
 function unusableHost(run: Run, started: number, label: string, err: unknown): never {
   const why = err instanceof Error ? err.message : String(err);
-  run.fail("hosts", started, { cause: "unknown", summary: `requests to ${label} cannot be made as hosts.toml configures them: ${why}`, facts: {} }, { host: label });
+  run.fail(
+    "hosts",
+    started,
+    { cause: "unknown", summary: `requests to ${label} cannot be made as hosts.toml configures them: ${why}`, facts: {} },
+    { host: label },
+  );
 }
 
 /**
@@ -410,9 +437,16 @@ async function tlsStep(run: Run, hostname: string, port: number, address: string
   const certFacts = cert ? { subject: cert.subject, issuer: cert.issuer, names: cert.names, validTo: cert.validTo, daysLeft: cert.daysLeft } : undefined;
   const data = certFacts ? { certificate: certFacts, protocol: result.protocol } : { protocol: result.protocol };
   if (result.problem && !skipVerify) {
-    run.fail("tls", started, { cause: "tls", summary: tlsSummary(label, result.problem, certFacts), facts: { tlsProblem: result.problem, certificate: certFacts } }, { ...tag, data });
+    run.fail(
+      "tls",
+      started,
+      { cause: "tls", summary: tlsSummary(label, result.problem, certFacts), facts: { tlsProblem: result.problem, certificate: certFacts } },
+      { ...tag, data },
+    );
   }
-  const expiry = certFacts ? `certificate for ${certFacts.names.join(", ") || certFacts.subject}, issued by ${certFacts.issuer}, valid until ${certFacts.validTo.slice(0, 10)} (${certFacts.daysLeft} days left)` : "no certificate details";
+  const expiry = certFacts
+    ? `certificate for ${certFacts.names.join(", ") || certFacts.subject}, issued by ${certFacts.issuer}, valid until ${certFacts.validTo.slice(0, 10)} (${certFacts.daysLeft} days left)`
+    : "no certificate details";
   const warn = certFacts && certFacts.daysLeft < CERT_WARN_DAYS ? `; warning: it expires in under ${CERT_WARN_DAYS} days` : "";
   const skipped = result.problem && skipVerify ? `; verification skipped by hosts.toml (would fail: ${result.problem})` : "";
   run.record("tls", true, started, `${result.protocol ?? "TLS"}, ${expiry}${warn}${skipped}`, { ...tag, data });
@@ -438,7 +472,13 @@ function tlsSummary(label: string, problem: string, cert: { names: string[]; iss
 function registryFailure(run: Run, check: DiagnosisStep, started: number, err: unknown, what: string, label: string): never {
   const tag = { host: label };
   if (!(err instanceof RegistryError)) throw err;
-  if (err.rateLimit) run.facts.rateLimit = { limit: err.rateLimit.limit, remaining: err.rateLimit.remaining, windowSeconds: err.rateLimit.windowSeconds, source: err.rateLimit.source };
+  if (err.rateLimit)
+    run.facts.rateLimit = {
+      limit: err.rateLimit.limit,
+      remaining: err.rateLimit.remaining,
+      windowSeconds: err.rateLimit.windowSeconds,
+      source: err.rateLimit.source,
+    };
   if (err.retryAfterSeconds !== undefined) run.facts.retryAfterSeconds = err.retryAfterSeconds;
   if (err.kind === "http") {
     const v = httpVerdict(
@@ -460,11 +500,17 @@ function registryFailure(run: Run, check: DiagnosisStep, started: number, err: u
 }
 
 function rateLimitSummary(label: string, r: DiagnosisFacts["rateLimit"], retryAfter: number | undefined): string {
-  const quota = r ? `${r.remaining} of ${r.limit} pulls left${r.windowSeconds ? ` per ${formatDuration(r.windowSeconds * 1000)} window` : ""}${r.source ? ` for source ${r.source}` : ""}` : "no quota headers";
-  const when = retryAfter !== undefined ? `; retry after ${formatDuration(retryAfter * 1000)}` : r?.windowSeconds ? `; the window resets within ${formatDuration(r.windowSeconds * 1000)}` : "";
+  const quota = r
+    ? `${r.remaining} of ${r.limit} pulls left${r.windowSeconds ? ` per ${formatDuration(r.windowSeconds * 1000)} window` : ""}${r.source ? ` for source ${r.source}` : ""}`
+    : "no quota headers";
+  const when =
+    retryAfter !== undefined
+      ? `; retry after ${formatDuration(retryAfter * 1000)}`
+      : r?.windowSeconds
+        ? `; the window resets within ${formatDuration(r.windowSeconds * 1000)}`
+        : "";
   return `${label} refused the pull: rate limit reached (${quota}${when})`;
 }
-
 
 async function registrySteps(run: Run, ref: ImageReference, client: RegistryClient, label: string, withCredential: boolean): Promise<void> {
   const tag = { host: label };
@@ -496,7 +542,11 @@ async function registrySteps(run: Run, ref: ImageReference, client: RegistryClie
       ...(run.facts.rateLimit ? { data: { rateLimit: run.facts.rateLimit } } : {}),
     });
   } catch (err) {
-    if (err instanceof RegistryError && err.kind === "http" && (err.status === 404 || err.errors.some((e) => e.code === "MANIFEST_UNKNOWN" || e.code === "NAME_UNKNOWN"))) {
+    if (
+      err instanceof RegistryError &&
+      err.kind === "http" &&
+      (err.status === 404 || err.errors.some((e) => e.code === "MANIFEST_UNKNOWN" || e.code === "NAME_UNKNOWN"))
+    ) {
       run.record("manifest", false, started, `${label} has no ${ref.path}:${reference} — ${err.message}`, tag);
       await notFoundEvidence(run, ref, client, label, err);
       const sep = ref.digest ? "@" : ":";
@@ -534,14 +584,26 @@ async function notFoundEvidence(run: Run, ref: ImageReference, client: RegistryC
     const suggestions = closestTags(ref.tag ?? "latest", tags);
     run.facts.suggestions = suggestions;
     const closest = suggestions.length ? `; closest: ${suggestions.join(", ")}` : "";
-    run.record("tags", false, started, `repository ${ref.path} exists with ${tags.length} tag${tags.length === 1 ? "" : "s"} but not "${ref.tag ?? "latest"}"${closest}`, {
-      ...tag,
-      data: { suggestions, tagCount: tags.length },
-    });
+    run.record(
+      "tags",
+      false,
+      started,
+      `repository ${ref.path} exists with ${tags.length} tag${tags.length === 1 ? "" : "s"} but not "${ref.tag ?? "latest"}"${closest}`,
+      {
+        ...tag,
+        data: { suggestions, tagCount: tags.length },
+      },
+    );
   } catch (tagsErr) {
     const missing = tagsErr instanceof RegistryError && (tagsErr.status === 404 || tagsErr.errors.some((e) => e.code === "NAME_UNKNOWN"));
     if (missing) run.facts.repositoryExists = false;
-    run.record("tags", false, started, missing ? `repository ${ref.path} does not exist on ${label}` : `tags could not be listed: ${(tagsErr as Error).message}`, tag);
+    run.record(
+      "tags",
+      false,
+      started,
+      missing ? `repository ${ref.path} does not exist on ${label}` : `tags could not be listed: ${(tagsErr as Error).message}`,
+      tag,
+    );
   }
 }
 
@@ -565,13 +627,24 @@ async function platformStep(run: Run, ref: ImageReference, client: RegistryClien
     if (platform && !platformMatches(wanted, platform)) {
       const have = formatPlatform(platform);
       run.facts.availablePlatforms = [have];
-      run.fail("platform", started, {
-        cause: "platform-mismatch",
-        summary: `${ref.familiar} is built only for ${have}; this node is ${formatPlatform(wanted)}`,
-        facts: {},
-      }, { ...tag, data: { wanted: formatPlatform(wanted), available: [have] } });
+      run.fail(
+        "platform",
+        started,
+        {
+          cause: "platform-mismatch",
+          summary: `${ref.familiar} is built only for ${have}; this node is ${formatPlatform(wanted)}`,
+          facts: {},
+        },
+        { ...tag, data: { wanted: formatPlatform(wanted), available: [have] } },
+      );
     }
-    run.record("platform", true, started, `single-platform image for ${platform ? formatPlatform(platform) : "an unstated platform"}, runs on ${formatPlatform(wanted)}`, tag);
+    run.record(
+      "platform",
+      true,
+      started,
+      `single-platform image for ${platform ? formatPlatform(platform) : "an unstated platform"}, runs on ${formatPlatform(wanted)}`,
+      tag,
+    );
     return top;
   }
   const available = top.manifests.filter((m): m is ManifestDescriptor & { platform: Platform } => !!m.platform);
@@ -579,11 +652,16 @@ async function platformStep(run: Run, ref: ImageReference, client: RegistryClien
   const match = available.find((m) => platformMatches(wanted, m.platform));
   if (!match) {
     run.facts.availablePlatforms = names;
-    run.fail("platform", started, {
-      cause: "platform-mismatch",
-      summary: `${ref.familiar} has no image for ${formatPlatform(wanted)}; it offers ${names.join(", ") || "no platforms"}`,
-      facts: {},
-    }, { ...tag, data: { wanted: formatPlatform(wanted), available: names } });
+    run.fail(
+      "platform",
+      started,
+      {
+        cause: "platform-mismatch",
+        summary: `${ref.familiar} has no image for ${formatPlatform(wanted)}; it offers ${names.join(", ") || "no platforms"}`,
+        facts: {},
+      },
+      { ...tag, data: { wanted: formatPlatform(wanted), available: names } },
+    );
   }
   let image: Manifest;
   try {
@@ -592,7 +670,12 @@ async function platformStep(run: Run, ref: ImageReference, client: RegistryClien
     registryFailure(run, "platform", started, err, `${ref.path}@${match.digest}`, label);
   }
   if (image.kind !== "image") {
-    run.fail("platform", started, { cause: "registry-unavailable", summary: `the index entry for ${formatPlatform(match.platform)} is itself an index`, facts: {} }, tag);
+    run.fail(
+      "platform",
+      started,
+      { cause: "registry-unavailable", summary: `the index entry for ${formatPlatform(match.platform)} is itself an index`, facts: {} },
+      tag,
+    );
   }
   run.record("platform", true, started, `index with ${names.join(", ")}; ${formatPlatform(match.platform)} matches this node (${formatPlatform(wanted)})`, {
     ...tag,
@@ -605,7 +688,9 @@ async function diskStep(run: Run, imageBytes: number): Promise<void> {
   const started = now();
   const runtime = run.opts.runtime;
   if (!runtime) {
-    run.record("disk", true, started, `skipped: ${run.opts.runtimeUnavailable ?? "no container runtime reachable"}; image is ${mib(imageBytes)} compressed`, { skipped: true });
+    run.record("disk", true, started, `skipped: ${run.opts.runtimeUnavailable ?? "no container runtime reachable"}; image is ${mib(imageBytes)} compressed`, {
+      skipped: true,
+    });
     return;
   }
   let present = false;
@@ -629,13 +714,20 @@ async function diskStep(run: Run, imageBytes: number): Promise<void> {
     return;
   }
   if (fs.host.availableBytes < needed) {
-    run.fail("disk", started, {
-      cause: "disk-full",
-      summary: `the image needs about ${mib(needed)} (${mib(imageBytes)} compressed, kept and unpacked) but only ${mib(fs.host.availableBytes)} is free on ${fs.mountpoint}`,
-      facts: {},
-    }, { data });
+    run.fail(
+      "disk",
+      started,
+      {
+        cause: "disk-full",
+        summary: `the image needs about ${mib(needed)} (${mib(imageBytes)} compressed, kept and unpacked) but only ${mib(fs.host.availableBytes)} is free on ${fs.mountpoint}`,
+        facts: {},
+      },
+      { data },
+    );
   }
-  run.record("disk", true, started, `${mib(imageBytes)} compressed, about ${mib(needed)} on disk; ${mib(fs.host.availableBytes)} free on ${fs.mountpoint}`, { data });
+  run.record("disk", true, started, `${mib(imageBytes)} compressed, about ${mib(needed)} on disk; ${mib(fs.host.availableBytes)} free on ${fs.mountpoint}`, {
+    data,
+  });
 }
 
 async function throughputStep(run: Run, reached: ReachedHost): Promise<void> {
@@ -655,11 +747,16 @@ async function throughputStep(run: Run, reached: ReachedHost): Promise<void> {
     // or no route (often to the storage a blob redirects to) is the network's failure instead.
     if (err instanceof RegistryError && (err.code === "UND_ERR_HEADERS_TIMEOUT" || err.code === "UND_ERR_BODY_TIMEOUT")) {
       run.facts.pullDeadlineSeconds = run.opts.pullDeadlineMs / 1000;
-      run.fail("throughput", started, {
-        cause: "pull-timeout",
-        summary: `the largest layer (${mib(largest.size)}) sent no data within ${run.opts.timeoutMs / 1000} s: a pull would stall until the runtime gives up`,
-        facts: {},
-      }, tag);
+      run.fail(
+        "throughput",
+        started,
+        {
+          cause: "pull-timeout",
+          summary: `the largest layer (${mib(largest.size)}) sent no data within ${run.opts.timeoutMs / 1000} s: a pull would stall until the runtime gives up`,
+          facts: {},
+        },
+        tag,
+      );
     }
     registryFailure(run, "throughput", started, err, `blob ${largest.digest.slice(0, 19)}…`, tag.host);
   }
@@ -667,14 +764,25 @@ async function throughputStep(run: Run, reached: ReachedHost): Promise<void> {
   const deadline = run.opts.pullDeadlineMs / 1000;
   const estimate = sample.complete && reached.imageBytes <= sample.bytes ? sample.ms / 1000 : rate > 0 ? reached.imageBytes / rate : Number.POSITIVE_INFINITY;
   Object.assign(run.facts, { bytesPerSecond: rate, estimatedSeconds: estimate, pullDeadlineSeconds: deadline });
-  const data = { sampledBytes: sample.bytes, sampledMs: sample.ms, bytesPerSecond: Math.round(rate), estimatedSeconds: Math.round(estimate), deadlineSeconds: deadline };
+  const data = {
+    sampledBytes: sample.bytes,
+    sampledMs: sample.ms,
+    bytesPerSecond: Math.round(rate),
+    estimatedSeconds: Math.round(estimate),
+    deadlineSeconds: deadline,
+  };
   const measured = `${mib(sample.bytes)} of the largest layer in ${(sample.ms / 1000).toFixed(1)} s (${mib(rate)}/s)`;
   if (estimate > deadline) {
-    run.fail("throughput", started, {
-      cause: "pull-timeout",
-      summary: `at ${mib(rate)}/s the ${mib(reached.imageBytes)} image needs about ${formatDuration(Math.round(estimate) * 1000)}, past the ${formatDuration(deadline * 1000)} pull deadline`,
-      facts: {},
-    }, { ...tag, data });
+    run.fail(
+      "throughput",
+      started,
+      {
+        cause: "pull-timeout",
+        summary: `at ${mib(rate)}/s the ${mib(reached.imageBytes)} image needs about ${formatDuration(Math.round(estimate) * 1000)}, past the ${formatDuration(deadline * 1000)} pull deadline`,
+        facts: {},
+      },
+      { ...tag, data },
+    );
   }
   run.record("throughput", true, started, `${measured}; whole image in about ${formatDuration(Math.max(1, Math.round(estimate)) * 1000)}`, { ...tag, data });
 }

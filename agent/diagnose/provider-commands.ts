@@ -7,12 +7,16 @@ import { shellQuote } from "./fix-commands.js";
  * registries it answers for and never a password, and the cloud identity it asks with.
  */
 export function providerCommands(name: string, image: string | undefined, p: ProviderCoverage | undefined, registryHost?: string): string[] {
-  const out = [`journalctl -u kubelet --since -1h | grep -F ${shellQuote(`credential provider plugin ${name}`)} | tail -5  # the plugin's exit status and its own error`];
+  const out = [
+    `journalctl -u kubelet --since -1h | grep -F ${shellQuote(`credential provider plugin ${name}`)} | tail -5  # the plugin's exit status and its own error`,
+  ];
   if (p !== undefined) {
     out.push(`cat ${shellQuote(p.configPath)}  # provider ${p.provider} covers this image through matchImages ${shellQuote(p.matchedBy)}`);
     const request = JSON.stringify({ apiVersion: p.apiVersion, kind: "CredentialProviderRequest", image: image ?? "<image>" });
     const bin = `${p.binDir ?? "<bin-dir>"}/${p.provider}`;
-    out.push(`echo ${shellQuote(request)} | ${[bin, ...p.args].map(shellQuote).join(" ")} | jq '{cacheKeyType, cacheDuration, registries: (.auth | keys)}'  # runs the plugin as kubelet does; prints registries, no password`);
+    out.push(
+      `echo ${shellQuote(request)} | ${[bin, ...p.args].map(shellQuote).join(" ")} | jq '{cacheKeyType, cacheDuration, registries: (.auth | keys)}'  # runs the plugin as kubelet does; prints registries, no password`,
+    );
     if (p.envNames.length > 0) out.push(`# kubelet also passes the plugin these variables from the config: ${p.envNames.join(", ")}`);
   } else {
     out.push("ps -o args= -C kubelet | tr ' ' '\\n' | grep image-credential-provider  # the provider config and the plugin directory");

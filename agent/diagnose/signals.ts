@@ -45,7 +45,10 @@ interface ComponentWording {
 
 const COMPONENT_WORDINGS: readonly ComponentWording[] = [
   { component: "kubelet", pattern: /Failed to pull image "|Back-off pulling image|because the registry is unavailable|pull policy of/i },
-  { component: "containerd", pattern: /failed to pull and unpack image|failed to resolve (?:reference|image)|httpReadSeeker|unexpected status from (?:HEAD|GET|POST) request/i },
+  {
+    component: "containerd",
+    pattern: /failed to pull and unpack image|failed to resolve (?:reference|image)|httpReadSeeker|unexpected status from (?:HEAD|GET|POST) request/i,
+  },
   { component: "cri-o", pattern: /initializing source docker:\/\/|reading manifest \S{1,256} in |pinging container registry|RegistryUnavailable: /i },
   { component: "docker", pattern: /Error response from daemon|pull access denied for /i },
   { component: "registry", pattern: /\b(?:denied|unauthorized|manifest unknown|name unknown|toomanyrequests): |"errors": ?\[/i },

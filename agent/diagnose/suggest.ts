@@ -24,7 +24,6 @@ export function parseVersionTag(tag: string): VersionTag | undefined {
   return { prefix: m[1] ?? "", numbers, flavour: m[5] ?? "" };
 }
 
-
 /** How far apart two versions of the same flavour are; undefined when they are not comparable. */
 function versionGap(wanted: VersionTag, candidate: VersionTag): number | undefined {
   if (wanted.flavour !== candidate.flavour) return undefined;
@@ -64,8 +63,6 @@ export function closestTags(wanted: string, existing: readonly string[], limit =
   series.sort((a, b) => a.gap - b.gap || compareVersionsDescending(a.version, b.version));
   // For a version, its neighbours in the same series beat strings that merely look alike
   // ("1.27.9" → "1.27.3", not "1.27.0"); for a word, a one-letter typo is the likeliest answer.
-  const ordered = series.length
-    ? [...series.map((s) => s.tag), ...typos.map((t) => t.tag)]
-    : typos.map((t) => t.tag);
+  const ordered = series.length ? [...series.map((s) => s.tag), ...typos.map((t) => t.tag)] : typos.map((t) => t.tag);
   return [...new Set(ordered)].slice(0, limit);
 }

@@ -50,7 +50,11 @@ export function httpVerdict(f: HttpFailure, what: string): Verdict | undefined {
   }
   if (f.status === 401 || f.status === 403 || f.codes.includes("DENIED") || f.codes.includes("UNAUTHORIZED")) {
     if (f.credentialSent) {
-      return { cause: "auth-denied", summary: `${what}: the registry rejected the credentials (${f.status}${f.codes.length ? ` ${f.codes.join(", ")}` : ""})`, facts };
+      return {
+        cause: "auth-denied",
+        summary: `${what}: the registry rejected the credentials (${f.status}${f.codes.length ? ` ${f.codes.join(", ")}` : ""})`,
+        facts,
+      };
     }
     const hub = f.dockerHub ? " Docker Hub answers the same for a repository that does not exist." : "";
     return { cause: "auth-required", summary: `${what}: the registry requires credentials and none were sent (${f.status}).${hub}`, facts };

@@ -8,9 +8,9 @@ import { VERSION } from "../../core/process/index.js";
 import type { KubeConnection } from "./config.js";
 import { DecodeError, decodeEvent, decodeList, decodeNode, decodeSecret, decodeServiceAccount, sortEventsOldestFirst } from "./decode.js";
 import { KubeApiError, malformedError } from "./errors.js";
-import { KubeHttp, showPath, type KubeRequest, type LogFn } from "./http.js";
+import { KubeHttp, type KubeRequest, type LogFn, showPath } from "./http.js";
 import type { KubeApi, KubeEvent, KubeNode, NodeCondition, Secret, ServiceAccount } from "./types.js";
-import { watchPods, type WatchSettings } from "./watch.js";
+import { type WatchSettings, watchPods } from "./watch.js";
 
 export interface KubeApiOptions {
   /** Every request but a watch: connect, headers and whole body. Default 30 000. */
@@ -84,7 +84,8 @@ class KubeClient implements KubeApi {
 
   async listPodEvents(namespace: string, podUid: string): Promise<KubeEvent[]> {
     const base = `/api/v1/namespaces/${segment("GET", "namespace", namespace)}/events`;
-    if (typeof podUid !== "string" || podUid === "") throw new KubeApiError({ verb: "GET", path: base, status: 0, reason: "Invalid", detail: "the pod uid is empty" });
+    if (typeof podUid !== "string" || podUid === "")
+      throw new KubeApiError({ verb: "GET", path: base, status: 0, reason: "Invalid", detail: "the pod uid is empty" });
     const events: KubeEvent[] = [];
     let token: string | undefined;
     // Events of one pod are few (kubelet counts repeats); the page cap only guards against a server that never ends.
@@ -102,7 +103,10 @@ class KubeClient implements KubeApi {
   }
 
   async getSecret(namespace: string, name: string): Promise<Secret> {
-    const req: KubeRequest = { verb: "GET", path: `/api/v1/namespaces/${segment("GET", "namespace", namespace)}/secrets/${segment("GET", "secret name", name)}` };
+    const req: KubeRequest = {
+      verb: "GET",
+      path: `/api/v1/namespaces/${segment("GET", "namespace", namespace)}/secrets/${segment("GET", "secret name", name)}`,
+    };
     return decoded(req, decodeSecret, await this.http.json(req, SMALL_RESPONSE_LIMIT));
   }
 

@@ -21,7 +21,8 @@ export interface FileTokenOptions {
 }
 
 export function fileToken(opts: FileTokenOptions): () => Promise<string | undefined> {
-  let cached: { value: string; at: number } | undefined = opts.initial !== undefined && opts.initial !== "" ? { value: opts.initial, at: opts.now() } : undefined;
+  let cached: { value: string; at: number } | undefined =
+    opts.initial !== undefined && opts.initial !== "" ? { value: opts.initial, at: opts.now() } : undefined;
   let reading: Promise<string> | undefined;
   return async () => {
     if (cached !== undefined && opts.now() - cached.at < TOKEN_FILE_CACHE_MS) return cached.value;

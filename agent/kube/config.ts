@@ -9,7 +9,7 @@ import { readFile as fsReadFile } from "node:fs/promises";
 import { delimiter, join, resolve as resolvePath } from "node:path";
 import { KubeConfigError, readFailure } from "./config-error.js";
 import { fileToken } from "./config-token.js";
-import { parseKubeconfigFile, resolveKubeconfig, type KubeconfigFile } from "./kubeconfig.js";
+import { type KubeconfigFile, parseKubeconfigFile, resolveKubeconfig } from "./kubeconfig.js";
 
 export { KubeConfigError } from "./config-error.js";
 
@@ -82,12 +82,17 @@ export async function inClusterConnection(opts: InClusterOptions = {}): Promise<
   const readFile = opts.readFile ?? defaultReadFile;
   const host = env.KUBERNETES_SERVICE_HOST?.trim();
   const port = env.KUBERNETES_SERVICE_PORT?.trim();
-  if (host === undefined || host === "") throw new KubeConfigError("in-cluster service account: KUBERNETES_SERVICE_HOST is not set", { key: "KUBERNETES_SERVICE_HOST" });
+  if (host === undefined || host === "")
+    throw new KubeConfigError("in-cluster service account: KUBERNETES_SERVICE_HOST is not set", { key: "KUBERNETES_SERVICE_HOST" });
   if (port === undefined || port === "") {
-    throw new KubeConfigError("in-cluster service account: KUBERNETES_SERVICE_PORT is not set (KUBERNETES_SERVICE_HOST is)", { key: "KUBERNETES_SERVICE_PORT" });
+    throw new KubeConfigError("in-cluster service account: KUBERNETES_SERVICE_PORT is not set (KUBERNETES_SERVICE_HOST is)", {
+      key: "KUBERNETES_SERVICE_PORT",
+    });
   }
   if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535) {
-    throw new KubeConfigError(`in-cluster service account: KUBERNETES_SERVICE_PORT ${JSON.stringify(port.slice(0, 20))} is not a port number`, { key: "KUBERNETES_SERVICE_PORT" });
+    throw new KubeConfigError(`in-cluster service account: KUBERNETES_SERVICE_PORT ${JSON.stringify(port.slice(0, 20))} is not a port number`, {
+      key: "KUBERNETES_SERVICE_PORT",
+    });
   }
   // An IPv6 address needs brackets in a URL; a name or IPv4 address must not get them.
   const hostPart = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
@@ -95,13 +100,17 @@ export async function inClusterConnection(opts: InClusterOptions = {}): Promise<
   try {
     new URL(server);
   } catch {
-    throw new KubeConfigError(`in-cluster service account: KUBERNETES_SERVICE_HOST ${JSON.stringify(host.slice(0, 80))} does not make a URL`, { key: "KUBERNETES_SERVICE_HOST" });
+    throw new KubeConfigError(`in-cluster service account: KUBERNETES_SERVICE_HOST ${JSON.stringify(host.slice(0, 80))} does not make a URL`, {
+      key: "KUBERNETES_SERVICE_HOST",
+    });
   }
 
   const tokenPath = join(dir, "token");
   const firstToken = (await readOptional(readFile, tokenPath))?.trim();
   if (firstToken === undefined) {
-    throw new KubeConfigError(`in-cluster service account: token file ${tokenPath} does not exist (is automountServiceAccountToken false for this pod?)`, { file: tokenPath });
+    throw new KubeConfigError(`in-cluster service account: token file ${tokenPath} does not exist (is automountServiceAccountToken false for this pod?)`, {
+      file: tokenPath,
+    });
   }
   if (firstToken === "") throw new KubeConfigError(`in-cluster service account: token file ${tokenPath} is empty`, { file: tokenPath });
   const ca = await readOptional(readFile, join(dir, "ca.crt"));
@@ -140,7 +149,10 @@ export async function loadKubeConnection(opts: LoadOptions): Promise<KubeConnect
   const explicit = opts.kubeconfig !== undefined && opts.kubeconfig.trim() !== "";
   const list = explicit ? opts.kubeconfig : opts.env.KUBECONFIG;
   if (list !== undefined && list.trim() !== "") {
-    const paths = list.split(delimiter).filter((p) => p.trim() !== "").map((p) => resolvePath(p));
+    const paths = list
+      .split(delimiter)
+      .filter((p) => p.trim() !== "")
+      .map((p) => resolvePath(p));
     const files: KubeconfigFile[] = [];
     const missing: string[] = [];
     for (const path of paths) {
@@ -165,7 +177,12 @@ export async function loadKubeConnection(opts: LoadOptions): Promise<KubeConnect
   }
   const host = opts.env.KUBERNETES_SERVICE_HOST;
   if (host !== undefined && host.trim() !== "") {
-    return inClusterConnection({ env: opts.env, readFile, now, ...(opts.serviceAccountDir !== undefined ? { serviceAccountDir: opts.serviceAccountDir } : {}) });
+    return inClusterConnection({
+      env: opts.env,
+      readFile,
+      now,
+      ...(opts.serviceAccountDir !== undefined ? { serviceAccountDir: opts.serviceAccountDir } : {}),
+    });
   }
   return undefined;
 }

@@ -3,7 +3,7 @@
  * Nodes, and the Status the API server answers errors with. Each keeps only the fields of types.ts.
  */
 
-import { asObject, decodeMeta, DecodeError, describe, expectKind, isPlain, localRefs, optNumber, optString, put, record, stringMap } from "./decode-base.js";
+import { asObject, DecodeError, decodeMeta, describe, expectKind, isPlain, localRefs, optNumber, optString, put, record, stringMap } from "./decode-base.js";
 import type { KubeEvent, KubeNode, NodeCondition, ObjectReference, Secret, ServiceAccount } from "./types.js";
 
 function objectReference(value: unknown): ObjectReference {
@@ -19,7 +19,18 @@ export function decodeEvent(value: unknown, at = ""): KubeEvent {
   const raw = asObject(value, at);
   expectKind(raw, "Event", at);
   const event: KubeEvent = { metadata: decodeMeta(raw, at), involvedObject: objectReference(record(raw, "involvedObject", at)) };
-  for (const key of ["apiVersion", "kind", "reason", "message", "type", "firstTimestamp", "lastTimestamp", "reportingComponent", "reportingInstance", "action"] as const) {
+  for (const key of [
+    "apiVersion",
+    "kind",
+    "reason",
+    "message",
+    "type",
+    "firstTimestamp",
+    "lastTimestamp",
+    "reportingComponent",
+    "reportingInstance",
+    "action",
+  ] as const) {
     put(event, key, optString(raw, key));
   }
   put(event, "count", optNumber(raw, "count"));

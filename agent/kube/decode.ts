@@ -5,13 +5,29 @@
  * memory holds a few hundred bytes of what matters, not its managedFields, env and volumes.
  */
 
-import { asObject, DecodeError, decodeMeta, describe, expectKind, isPlain, join, localRefs, optBoolean, optNumber, optString, put, record, requiredString, type Plain } from "./decode-base.js";
+import {
+  asObject,
+  DecodeError,
+  decodeMeta,
+  describe,
+  expectKind,
+  isPlain,
+  join,
+  localRefs,
+  optBoolean,
+  optNumber,
+  optString,
+  type Plain,
+  put,
+  record,
+  requiredString,
+} from "./decode-base.js";
 import { asStatus, type KubeStatus } from "./decode-objects.js";
 import type { ContainerSpec, ContainerState, ContainerStatus, Pod, PodSpec, PodStatus, PullPolicy } from "./types.js";
 
 export { DecodeError, isPlain } from "./decode-base.js";
-export { asStatus, decodeEvent, decodeNode, decodeSecret, decodeServiceAccount, sortEventsOldestFirst } from "./decode-objects.js";
 export type { KubeStatus } from "./decode-objects.js";
+export { asStatus, decodeEvent, decodeNode, decodeSecret, decodeServiceAccount, sortEventsOldestFirst } from "./decode-objects.js";
 
 const PULL_POLICIES = new Set<string>(["Always", "IfNotPresent", "Never"]);
 

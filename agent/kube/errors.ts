@@ -73,7 +73,14 @@ export function reasonForStatus(status: number): string | undefined {
 const BODY_EXCERPT = 200;
 
 /** The error for an HTTP answer the caller cannot use; `body` is (the start of) its text. */
-export function statusError(verb: string, path: string, status: number, body: string, retryAfterSeconds: number | undefined, scrub: (s: string) => string): KubeApiError {
+export function statusError(
+  verb: string,
+  path: string,
+  status: number,
+  body: string,
+  retryAfterSeconds: number | undefined,
+  scrub: (s: string) => string,
+): KubeApiError {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
@@ -111,7 +118,17 @@ const UNKNOWN_AUTHORITY = new Set([
   "DEPTH_ZERO_SELF_SIGNED_CERT",
   "CERT_UNTRUSTED",
 ]);
-const CERT_CODES = new Set([...UNKNOWN_AUTHORITY, "CERT_HAS_EXPIRED", "CERT_NOT_YET_VALID", "CERT_REVOKED", "CERT_REJECTED", "CERT_SIGNATURE_FAILURE", "INVALID_CA", "ERR_TLS_CERT_ALTNAME_INVALID", "HOSTNAME_MISMATCH"]);
+const CERT_CODES = new Set([
+  ...UNKNOWN_AUTHORITY,
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "CERT_REVOKED",
+  "CERT_REJECTED",
+  "CERT_SIGNATURE_FAILURE",
+  "INVALID_CA",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+  "HOSTNAME_MISMATCH",
+]);
 
 interface Link {
   code: string | undefined;
@@ -147,7 +164,14 @@ export function describeNetworkError(err: unknown, tlsTrust: string): { network:
 
   const timeout = has(TIMEOUT_CODES);
   if (timeout !== undefined) {
-    const what = timeout === "UND_ERR_CONNECT_TIMEOUT" ? "connecting" : timeout === "UND_ERR_HEADERS_TIMEOUT" ? "waiting for the response" : timeout === "UND_ERR_BODY_TIMEOUT" ? "waiting for more of the response" : "on the network";
+    const what =
+      timeout === "UND_ERR_CONNECT_TIMEOUT"
+        ? "connecting"
+        : timeout === "UND_ERR_HEADERS_TIMEOUT"
+          ? "waiting for the response"
+          : timeout === "UND_ERR_BODY_TIMEOUT"
+            ? "waiting for more of the response"
+            : "on the network";
     return { network: "timeout", cause: `timed out ${what}` };
   }
   const dns = has(DNS_CODES);

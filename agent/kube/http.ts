@@ -143,12 +143,26 @@ export class KubeHttp {
   async send(req: KubeRequest): Promise<KubeResponse> {
     const shownPath = showPath(req.path);
     if (this.closer.signal.aborted) {
-      throw new KubeApiError({ verb: req.verb, path: shownPath, status: 0, reason: undefined, network: "other", detail: "the Kubernetes API client is closed" });
+      throw new KubeApiError({
+        verb: req.verb,
+        path: shownPath,
+        status: 0,
+        reason: undefined,
+        network: "other",
+        detail: "the Kubernetes API client is closed",
+      });
     }
     const headers: Record<string, string> = { accept: "application/json", "user-agent": this.userAgent };
     const auth = await this.authorization(req.verb, shownPath);
     if (this.closer.signal.aborted) {
-      throw new KubeApiError({ verb: req.verb, path: shownPath, status: 0, reason: undefined, network: "other", detail: "the Kubernetes API client is closed" });
+      throw new KubeApiError({
+        verb: req.verb,
+        path: shownPath,
+        status: 0,
+        reason: undefined,
+        network: "other",
+        detail: "the Kubernetes API client is closed",
+      });
     }
     if (auth !== undefined) headers.authorization = auth;
     if (req.contentType !== undefined) headers["content-type"] = req.contentType;
@@ -177,13 +191,37 @@ export class KubeHttp {
   networkError(verb: Verb, shownPath: string, err: unknown, deadline?: AbortSignal): KubeApiError {
     if (err instanceof KubeApiError) return err;
     if (deadline?.aborted === true) {
-      return new KubeApiError({ verb, path: shownPath, status: 0, reason: undefined, network: "timeout", detail: `${this.conn.server}: no complete answer within ${this.requestTimeoutMs / 1000} s`, cause: err });
+      return new KubeApiError({
+        verb,
+        path: shownPath,
+        status: 0,
+        reason: undefined,
+        network: "timeout",
+        detail: `${this.conn.server}: no complete answer within ${this.requestTimeoutMs / 1000} s`,
+        cause: err,
+      });
     }
     if (this.closer.signal.aborted) {
-      return new KubeApiError({ verb, path: shownPath, status: 0, reason: undefined, network: "other", detail: "the Kubernetes API client is closed", cause: err });
+      return new KubeApiError({
+        verb,
+        path: shownPath,
+        status: 0,
+        reason: undefined,
+        network: "other",
+        detail: "the Kubernetes API client is closed",
+        cause: err,
+      });
     }
     const { network, cause } = describeNetworkError(err, this.trustDescription());
-    return new KubeApiError({ verb, path: shownPath, status: 0, reason: undefined, network, detail: `cannot reach ${this.conn.server}: ${this.scrub(cause)}`, cause: err });
+    return new KubeApiError({
+      verb,
+      path: shownPath,
+      status: 0,
+      reason: undefined,
+      network,
+      detail: `cannot reach ${this.conn.server}: ${this.scrub(cause)}`,
+      cause: err,
+    });
   }
 
   /** The KubeApiError for a non-2xx answer, reading (a bounded start of) its body. */
@@ -213,7 +251,12 @@ export class KubeHttp {
       return JSON.parse(raw.toString("utf8"));
     } catch {
       const type = headerValue(res.headers, "content-type");
-      throw malformedError(res.verb, res.shownPath, res.status, `the response is not JSON (content-type ${type ?? "absent"}): ${JSON.stringify(this.scrub(raw.subarray(0, 200).toString("utf8")))}`);
+      throw malformedError(
+        res.verb,
+        res.shownPath,
+        res.status,
+        `the response is not JSON (content-type ${type ?? "absent"}): ${JSON.stringify(this.scrub(raw.subarray(0, 200).toString("utf8")))}`,
+      );
     }
   }
 

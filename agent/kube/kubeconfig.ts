@@ -6,9 +6,9 @@
 
 import { dirname, isAbsolute, join } from "node:path";
 import { lazyModule } from "../../core/process/index.js";
+import type { KubeConnection, ReadFile } from "./config.js";
 import { KubeConfigError, readFailure } from "./config-error.js";
 import { fileToken } from "./config-token.js";
-import type { KubeConnection, ReadFile } from "./config.js";
 
 const yaml = lazyModule<typeof import("yaml")>("yaml");
 
@@ -52,7 +52,10 @@ export function parseKubeconfigFile(text: string, path: string): KubeconfigFile 
     // The YAML library's message quotes the offending line, which may hold a credential: keep only where it is.
     const pos = (err as { linePos?: { line: number; col: number }[] } | null)?.linePos?.[0];
     const code = (err as { code?: unknown } | null)?.code;
-    throw new KubeConfigError(`kubeconfig ${path}: not valid YAML${pos !== undefined ? ` at line ${pos.line}, column ${pos.col}` : ""}${typeof code === "string" ? ` (${code})` : ""}`, { file: path });
+    throw new KubeConfigError(
+      `kubeconfig ${path}: not valid YAML${pos !== undefined ? ` at line ${pos.line}, column ${pos.col}` : ""}${typeof code === "string" ? ` (${code})` : ""}`,
+      { file: path },
+    );
   }
   const file: KubeconfigFile = { path, clusters: new Map(), users: new Map(), contexts: new Map(), currentContext: undefined };
   // An empty file is an empty config, as kubectl treats it.
@@ -67,7 +70,8 @@ export function parseKubeconfigFile(text: string, path: string): KubeconfigFile 
       const name = item.name;
       if (typeof name !== "string" || name === "") return fail(`${section}[${i}].name`, name === undefined ? "missing" : "expected a non-empty string");
       const body = item[BODY_KEY[section]];
-      if (!isPlain(body)) return fail(`${section}[${JSON.stringify(name)}].${BODY_KEY[section]}`, body === undefined ? "missing" : `expected a mapping, got ${kind(body)}`);
+      if (!isPlain(body))
+        return fail(`${section}[${JSON.stringify(name)}].${BODY_KEY[section]}`, body === undefined ? "missing" : `expected a mapping, got ${kind(body)}`);
       // Within a file, as across files, the first definition of a name wins.
       if (!file[section].has(name)) file[section].set(name, { name, body, file: path });
     });
@@ -119,7 +123,8 @@ export async function resolveKubeconfig(files: KubeconfigFile[], opts: ResolveOp
   };
   const ctxKey = `contexts[${JSON.stringify(contextName)}].context`;
   const clusterName = context.body.cluster;
-  if (typeof clusterName !== "string" || clusterName === "") return fail(context, `${ctxKey}.cluster`, clusterName === undefined ? "missing" : "expected a cluster name");
+  if (typeof clusterName !== "string" || clusterName === "")
+    return fail(context, `${ctxKey}.cluster`, clusterName === undefined ? "missing" : "expected a cluster name");
   const userName = context.body.user;
   if (userName !== undefined && userName !== null && typeof userName !== "string") return fail(context, `${ctxKey}.user`, "expected a user name");
   const namespace = context.body.namespace;
@@ -201,9 +206,13 @@ async function applyCluster(conn: KubeConnection, entry: Entry, fail: Fail, opts
   conn.server = `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
 
   if (stringKey(body, "proxy-url", fail) !== undefined) {
-    return fail("proxy-url", "connecting through a proxy is not supported; the agent connects to the server directly (remove proxy-url, or run the agent where the server is reachable)");
+    return fail(
+      "proxy-url",
+      "connecting through a proxy is not supported; the agent connects to the server directly (remove proxy-url, or run the agent where the server is reachable)",
+    );
   }
-  const ca = pemData(body, "certificate-authority-data", fail, "certificate") ?? (await pemFile(body, "certificate-authority", entry, fail, opts, "certificate"));
+  const ca =
+    pemData(body, "certificate-authority-data", fail, "certificate") ?? (await pemFile(body, "certificate-authority", entry, fail, opts, "certificate"));
   const insecure = booleanKey(body, "insecure-skip-tls-verify", fail);
   if (insecure && ca !== undefined) {
     return fail("insecure-skip-tls-verify", "is true while a certificate authority is also given; use one or the other (kubectl refuses this too)");
@@ -227,7 +236,8 @@ async function applyUser(conn: KubeConnection, entry: Entry, fail: Fail, opts: R
   const password = stringKey(body, "password", fail);
 
   for (const impersonate of ["as", "as-uid", "as-groups", "as-user-extra"]) {
-    if (body[impersonate] !== undefined && body[impersonate] !== null) return fail(impersonate, "impersonation is not supported; use the identity's own credentials");
+    if (body[impersonate] !== undefined && body[impersonate] !== null)
+      return fail(impersonate, "impersonation is not supported; use the identity's own credentials");
   }
   const usable = token !== undefined || tokenFileRaw !== undefined || cert !== undefined || username !== undefined;
   // Plugins run other programs for a credential; with a usable credential next to them they are not needed.
@@ -246,9 +256,14 @@ async function applyUser(conn: KubeConnection, entry: Entry, fail: Fail, opts: R
     );
   }
   if ((cert === undefined) !== (key === undefined)) {
-    return cert === undefined ? fail("client-certificate", "missing: client-key is set without a client certificate") : fail("client-key", "missing: client-certificate is set without its key");
+    return cert === undefined
+      ? fail("client-certificate", "missing: client-key is set without a client certificate")
+      : fail("client-key", "missing: client-certificate is set without its key");
   }
-  if ((username === undefined) !== (password === undefined)) return username === undefined ? fail("username", "missing: password is set without a username") : fail("password", "missing: username is set without a password");
+  if ((username === undefined) !== (password === undefined))
+    return username === undefined
+      ? fail("username", "missing: password is set without a username")
+      : fail("password", "missing: username is set without a password");
 
   if (cert !== undefined && key !== undefined) {
     conn.clientCert = cert;

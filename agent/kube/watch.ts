@@ -8,7 +8,7 @@
 
 import { DecodeError, decodeList, decodePod, decodeWatchLine, resourceVersionOf } from "./decode.js";
 import { KubeApiError, reasonForStatus } from "./errors.js";
-import { showPath, type KubeHttp, type KubeRequest, type LogFn } from "./http.js";
+import { type KubeHttp, type KubeRequest, type LogFn, showPath } from "./http.js";
 import { LineSplitter } from "./lines.js";
 import type { KubeApi, Pod, PodWatchEvent, WatchStatus } from "./types.js";
 
@@ -203,7 +203,13 @@ async function recover(ctx: WatchContext, state: WatchState, round: Round, err: 
 }
 
 /** Every page of the node's pods; a continue token that expired (410) restarts the list from the first page. */
-async function listPods(http: KubeHttp, settings: WatchSettings, selector: string, signal: AbortSignal, skipped: (error: string) => void): Promise<{ pods: Pod[]; resourceVersion: string }> {
+async function listPods(
+  http: KubeHttp,
+  settings: WatchSettings,
+  selector: string,
+  signal: AbortSignal,
+  skipped: (error: string) => void,
+): Promise<{ pods: Pod[]; resourceVersion: string }> {
   for (let restart = 0; ; restart++) {
     const pods: Pod[] = [];
     let token: string | undefined;
@@ -228,7 +234,14 @@ async function listPods(http: KubeHttp, settings: WatchSettings, selector: strin
       try {
         page = decodeList(value, "PodList", decodePod);
       } catch (err) {
-        if (err instanceof DecodeError) throw new KubeApiError({ verb: "GET", path: showPath(req.path), status: 200, reason: "MalformedResponse", detail: `200: unusable pod list: ${err.message}` });
+        if (err instanceof DecodeError)
+          throw new KubeApiError({
+            verb: "GET",
+            path: showPath(req.path),
+            status: 200,
+            reason: "MalformedResponse",
+            detail: `200: unusable pod list: ${err.message}`,
+          });
         throw err;
       }
       for (const e of page.skipped) skipped(`pod list: ${e.message}`);
@@ -237,12 +250,21 @@ async function listPods(http: KubeHttp, settings: WatchSettings, selector: strin
       resourceVersion ??= page.resourceVersion;
       token = page.continueToken;
       if (token !== undefined && (tokens.has(token) || tokens.size >= LIST_PAGES)) {
-        const why = tokens.has(token) ? "the same continue token came back twice (is a proxy dropping the continue parameter?)" : `more than ${LIST_PAGES} pages`;
+        const why = tokens.has(token)
+          ? "the same continue token came back twice (is a proxy dropping the continue parameter?)"
+          : `more than ${LIST_PAGES} pages`;
         throw new KubeApiError({ verb: "GET", path: showPath(req.path), status: 200, reason: "MalformedResponse", detail: `200: unusable pod list: ${why}` });
       }
       if (token !== undefined) tokens.add(token);
       if (token === undefined) {
-        if (resourceVersion === "") throw new KubeApiError({ verb: "GET", path: showPath(req.path), status: 200, reason: "MalformedResponse", detail: "200: unusable pod list: metadata.resourceVersion: missing" });
+        if (resourceVersion === "")
+          throw new KubeApiError({
+            verb: "GET",
+            path: showPath(req.path),
+            status: 200,
+            reason: "MalformedResponse",
+            detail: "200: unusable pod list: metadata.resourceVersion: missing",
+          });
         return { pods, resourceVersion };
       }
     } while (!signal.aborted);

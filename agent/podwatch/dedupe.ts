@@ -1,7 +1,7 @@
 // One diagnosis per distinct pull, not per pod: fifty replicas of a Deployment with a bad tag are
 // one registry question, and asking it fifty times would spend Docker Hub quota for nothing.
 
-import { tryParseReference, ImageReferenceError } from "../../core/image/index.js";
+import { ImageReferenceError, tryParseReference } from "../../core/image/index.js";
 import type { OpenFailure } from "./failures.js";
 
 export interface DiagnosisKeyInput {

@@ -1,10 +1,10 @@
 // The Events pullmedic writes on a failing pod, next to kubelet's, so `kubectl describe pod` shows
 // the diagnosis where people already look. Their text is read by people and filtered by tools.
 
+import { formatDuration } from "../../core/text/index.js";
 import type { KubeEvent } from "../kube/index.js";
 import { redactUrls } from "../registry/index.js";
 import type { ContainerKind } from "./detect.js";
-import { formatDuration } from "../../core/text/index.js";
 
 /** kubelet's recorder cuts Event messages at 1024 bytes; Go counts bytes, so do we. */
 export const MAX_EVENT_MESSAGE_BYTES = 1024;
@@ -38,14 +38,10 @@ export function diagnosisEventMessage(d: DiagnosisEventInput): string {
     summary: oneLine(d.summary),
     secretNote: cut(oneLine(d.secretNote ?? ""), LIMITS.secretNote),
     image: cut(oneLine(d.image), LIMITS.image),
-    impact:
-      d.impact !== undefined && d.impact.pods > 1
-        ? cut(`(${d.impact.pods} pods on ${oneLine(d.impact.node)} fail with this image)`, LIMITS.impact)
-        : "",
+    impact: d.impact !== undefined && d.impact.pods > 1 ? cut(`(${d.impact.pods} pods on ${oneLine(d.impact.node)} fail with this image)`, LIMITS.impact) : "",
     fix: fixLine === "" ? "" : cut(`Fix: ${fixLine}`, LIMITS.fix),
   };
-  const assemble = () =>
-    [`${cause}: image "${parts.image}":`, parts.summary, parts.secretNote, parts.fix, parts.impact].filter((s) => s !== "").join(" ");
+  const assemble = () => [`${cause}: image "${parts.image}":`, parts.summary, parts.secretNote, parts.fix, parts.impact].filter((s) => s !== "").join(" ");
   for (const [name, keep] of SHRINK_ORDER) {
     const over = bytes(assemble()) - MAX_EVENT_MESSAGE_BYTES;
     if (over <= 0) break;

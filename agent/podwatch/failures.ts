@@ -3,15 +3,15 @@
 
 import type { Pod } from "../kube/index.js";
 import {
+  type ContainerKind,
   containerSpec,
+  type PullFailureReason,
   podKey,
   podNamespace,
-  pullFailures,
   pulledContainers,
+  pullFailures,
   pullSecretNames,
   serviceAccountName,
-  type ContainerKind,
-  type PullFailureReason,
 } from "./detect.js";
 
 export interface OpenFailure {

@@ -2,9 +2,9 @@
 // (a moving tag, a pull on every restart against Docker Hub's quota, a pull secret that is not
 // there). Each comes with a command to fix it where the pod's owner is known.
 
+import { DOCKER_HUB_DOMAIN, type ImageReference, ImageReferenceError, tryParseReference } from "../../core/image/index.js";
 import type { ContainerSpec, Pod } from "../kube/index.js";
-import { DOCKER_HUB_DOMAIN, ImageReferenceError, tryParseReference, type ImageReference } from "../../core/image/index.js";
-import { podNamespace, pullSecretNames, type ContainerKind } from "./detect.js";
+import { type ContainerKind, podNamespace, pullSecretNames } from "./detect.js";
 
 export type HygieneKind = "latest-tag" | "always-pull-docker-hub" | "secret-missing" | "secret-other-namespace" | "invalid-reference";
 
@@ -92,9 +92,7 @@ function containers(pod: Pod): ContainerEntry[] {
     ["container", spec?.containers],
     ["ephemeral", spec?.ephemeralContainers],
   ];
-  return groups.flatMap(([kind, list]) =>
-    (list ?? []).flatMap((c) => (typeof c.image === "string" ? [{ kind, spec: c, image: c.image }] : [])),
-  );
+  return groups.flatMap(([kind, list]) => (list ?? []).flatMap((c) => (typeof c.image === "string" ? [{ kind, spec: c, image: c.image }] : [])));
 }
 
 function isMovingTag(ref: ImageReference): boolean {

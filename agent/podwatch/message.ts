@@ -2,8 +2,8 @@
 // notice that says nothing about why; the precise runtime error survives only in the Events it
 // wrote at the time. These rules pick the message a diagnosis should classify.
 
-import type { KubeEvent } from "../kube/index.js";
 import { sameImageName } from "../../core/image/index.js";
+import type { KubeEvent } from "../kube/index.js";
 import type { ContainerPullFailure } from "./detect.js";
 
 /** Messages that only restate that a pull failed, or is waiting to be retried. */

@@ -1,8 +1,8 @@
 // Node conditions pullmedic owns, written to nodes/<node>/status and — unlike a detector that only
 // ever sets them — cleared when the problem ends. Only changes and a slow heartbeat are written.
 
-import type { KubeApi, NodeCondition } from "../kube/index.js";
 import type { Logger } from "../../core/log/index.js";
+import type { KubeApi, NodeCondition } from "../kube/index.js";
 import { nextConditions, OWNED_CONDITION_TYPES } from "./conditions.js";
 
 export type WantedCondition = { type: string; status: NodeCondition["status"]; reason: string; message: string };
@@ -45,7 +45,12 @@ export class NodeConditionWriter {
         // A check turned off since an earlier run would leave its last word (say True) on the node for good.
         this.retired = this.current
           .filter((c) => !checked.has(c.type) && c.status !== "Unknown")
-          .map((c) => ({ type: c.type, status: "Unknown", reason: "NotChecked", message: "pullmedic no longer checks this on this node (the check is turned off in its configuration)" }));
+          .map((c) => ({
+            type: c.type,
+            status: "Unknown",
+            reason: "NotChecked",
+            message: "pullmedic no longer checks this on this node (the check is turned off in its configuration)",
+          }));
         this.loaded = true;
       }
       const patch = nextConditions(this.current, [...wanted, ...this.retired], this.now(), this.heartbeatMs);

@@ -2,11 +2,11 @@
 // the node's pods use is tried against the registry of their images with a token request and a
 // manifest HEAD (no pull, no Docker Hub quota), so the warning comes before the next pod fails.
 
+import { type ImageReference, ImageReferenceError, tryParseReference } from "../../core/image/index.js";
 import type { FailureCause } from "../diagnose/index.js";
 import type { Pod } from "../kube/index.js";
-import { headFailure, Resolver, type ChosenCredential } from "../prepull/index.js";
+import { type ChosenCredential, headFailure, Resolver } from "../prepull/index.js";
 import { describeCredential, kubeletRegistryCredential, matchCredentials, type RateLimit } from "../registry/index.js";
-import { tryParseReference, ImageReferenceError, type ImageReference } from "../../core/image/index.js";
 import type { SecretReader } from "./secrets.js";
 
 export type SecretCheckState = "ok" | "rejected" | "invalid" | "missing" | "unreadable" | "unverified";
@@ -57,10 +57,23 @@ export function secretTargets(pods: Pod[]): Target[] {
 
 export async function checkPullSecrets(
   pods: Pod[],
-  deps: { secrets: SecretReader; hostsDir: string; timeoutMs: number; containerdVersion: () => Promise<string | undefined>; onRateLimit: (r: RateLimit) => void; now?: () => number },
+  deps: {
+    secrets: SecretReader;
+    hostsDir: string;
+    timeoutMs: number;
+    containerdVersion: () => Promise<string | undefined>;
+    onRateLimit: (r: RateLimit) => void;
+    now?: () => number;
+  },
 ): Promise<SecretCheck[]> {
   const now = deps.now ?? Date.now;
-  const resolver = new Resolver({ hostsDir: deps.hostsDir, containerdVersion: deps.containerdVersion, timeoutMs: deps.timeoutMs, now, onRateLimit: deps.onRateLimit });
+  const resolver = new Resolver({
+    hostsDir: deps.hostsDir,
+    containerdVersion: deps.containerdVersion,
+    timeoutMs: deps.timeoutMs,
+    now,
+    onRateLimit: deps.onRateLimit,
+  });
   const out: SecretCheck[] = [];
   try {
     for (const t of secretTargets(pods)) {

@@ -5,7 +5,7 @@
 
 import type { KubeApi, Pod } from "../kube/index.js";
 import { KubeApiError } from "../kube/index.js";
-import { CredentialError, parseSecretManifest, type DockerConfig } from "../registry/index.js";
+import { CredentialError, type DockerConfig, parseSecretManifest } from "../registry/index.js";
 import type { SecretLookup } from "./hygiene.js";
 
 export interface PodCredentials {

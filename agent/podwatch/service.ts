@@ -3,20 +3,20 @@
 // modules next to this one; this file only moves data between the API, the diagnosis and the state.
 
 import { performance } from "node:perf_hooks";
-import { explainMessage, type Diagnosis, type DiagnoseOptions, type FailureCause, type NodeRuntime } from "../diagnose/index.js";
-import { KubeApiError, type KubeApi, type KubeEvent, type Pod, type PodWatchEvent, type WatchStatus } from "../kube/index.js";
+import { type Platform, registryOfImage, tryParseReference } from "../../core/image/index.js";
 import type { Logger } from "../../core/log/index.js";
-import { redactUrls, type RateLimit } from "../registry/index.js";
-import { registryOfImage, tryParseReference, type Platform } from "../../core/image/index.js";
-import { checkPullSecrets, type SecretCheck } from "./revalidate.js";
 import type { PullFailure, Recovery, SecretCheckReport } from "../../core/protocol/index.js";
-import { countByKey, diagnosisKey, DiagnosisCache } from "./dedupe.js";
+import { type DiagnoseOptions, type Diagnosis, explainMessage, type FailureCause, type NodeRuntime } from "../diagnose/index.js";
+import { type KubeApi, KubeApiError, type KubeEvent, type Pod, type PodWatchEvent, type WatchStatus } from "../kube/index.js";
+import { type RateLimit, redactUrls } from "../registry/index.js";
+import { countByKey, DiagnosisCache, diagnosisKey } from "./dedupe.js";
 import { buildEvent, diagnosisEventMessage, EventCorrelator, eventStreamKey, recoveryEventMessage } from "./event.js";
-import { FailureTracker, type ClosedFailure, type OpenFailure } from "./failures.js";
-import { hygieneRisks, type HygieneRisk } from "./hygiene.js";
+import { type ClosedFailure, FailureTracker, type OpenFailure } from "./failures.js";
+import { type HygieneRisk, hygieneRisks } from "./hygiene.js";
 import { bestPullMessage, isGenericBackoff } from "./message.js";
-import { SecretReader, type PodCredentials } from "./secrets.js";
-import { fillPlaceholders, needsNodeDiagnosis, podVerdict, workloadOf, type PodVerdict } from "./verdict.js";
+import { checkPullSecrets, type SecretCheck } from "./revalidate.js";
+import { type PodCredentials, SecretReader } from "./secrets.js";
+import { fillPlaceholders, needsNodeDiagnosis, type PodVerdict, podVerdict, workloadOf } from "./verdict.js";
 
 export interface PodWatchOptions {
   api: KubeApi;
@@ -128,7 +128,15 @@ export class PodWatch {
   private secretChecks: SecretCheck[] | undefined;
   private readonly findingListeners: ((f: PodWatchFinding) => void)[] = [];
   private readonly changeListeners: (() => void)[] = [];
-  readonly totals: PodWatchTotals = { failuresByCause: {}, recovered: 0, recoveredSeconds: 0, diagnoses: 0, eventsCreated: 0, eventsPatched: 0, eventErrors: 0 };
+  readonly totals: PodWatchTotals = {
+    failuresByCause: {},
+    recovered: 0,
+    recoveredSeconds: 0,
+    diagnoses: 0,
+    eventsCreated: 0,
+    eventsPatched: 0,
+    eventErrors: 0,
+  };
 
   constructor(private readonly opts: PodWatchOptions) {
     this.now = opts.now ?? Date.now;
@@ -260,7 +268,13 @@ export class PodWatch {
         const pod = [...this.pods.values()].find((p) => `${p.metadata.namespace ?? "default"}/${p.metadata.name}` === name);
         const container = pod?.spec.containers[0]?.name;
         if (pod === undefined || container === undefined) continue;
-        await this.post(pod, { podKey: keyOf(pod), namespace: pod.metadata.namespace ?? "default", pod: pod.metadata.name, container, kind: "container" }, "Warning", "PullSecretRejected", text);
+        await this.post(
+          pod,
+          { podKey: keyOf(pod), namespace: pod.metadata.namespace ?? "default", pod: pod.metadata.name, container, kind: "container" },
+          "Warning",
+          "PullSecretRejected",
+          text,
+        );
       }
     }
     await this.refreshHygiene();
@@ -291,8 +305,15 @@ export class PodWatch {
       case "watching":
       case "bookmark": {
         const first = this.watchState.state !== "watching";
-        this.watchState = { state: "watching", resourceVersion: s.resourceVersion, relists: this.watchState.relists, reconnects: this.watchState.reconnects, skipped: this.watchState.skipped };
-        if (first && s.state === "watching") log.info(`pod watch: watching pods on ${this.opts.nodeName} from resourceVersion ${s.resourceVersion} (${this.pods.size} pods)`);
+        this.watchState = {
+          state: "watching",
+          resourceVersion: s.resourceVersion,
+          relists: this.watchState.relists,
+          reconnects: this.watchState.reconnects,
+          skipped: this.watchState.skipped,
+        };
+        if (first && s.state === "watching")
+          log.info(`pod watch: watching pods on ${this.opts.nodeName} from resourceVersion ${s.resourceVersion} (${this.pods.size} pods)`);
         break;
       }
       case "expired":
@@ -412,7 +433,13 @@ export class PodWatch {
     }
     // Recovered, deleted or superseded by another image meanwhile: this diagnosis is no one's to post.
     if (!this.stillOpen(failure)) return;
-    const verdict = podVerdict({ explanation, diagnosis: diagnosed.diagnosis, diagnosisError: diagnosed.error, unreadableSecrets: credentials.unreadable, namespace });
+    const verdict = podVerdict({
+      explanation,
+      diagnosis: diagnosed.diagnosis,
+      diagnosisError: diagnosed.error,
+      unreadableSecrets: credentials.unreadable,
+      namespace,
+    });
     const owner = pod.metadata.ownerReferences?.[0];
     const workload = workloadOf(owner, pod.metadata.labels?.["pod-template-hash"]);
     const fix = fillPlaceholders(verdict.fix, { namespace, pod: failure.pod, container: failure.container, ...(workload ? { workload } : {}) });
@@ -483,12 +510,16 @@ export class PodWatch {
         timeoutMs: this.opts.diagnoseTimeoutMs,
         pullDeadlineMs: 10 * 60_000,
         pull: false,
-        ...(credentials.configs.length > 0 ? { credentials: { configs: credentials.configs, ...(secretName ? { secretName, secretNamespace: namespace } : {}) } } : {}),
+        ...(credentials.configs.length > 0
+          ? { credentials: { configs: credentials.configs, ...(secretName ? { secretName, secretNamespace: namespace } : {}) } }
+          : {}),
         ...(credentials.problem !== undefined ? { credentialProblem: credentials.problem } : {}),
         ...(runtime ? { runtime } : {}),
         ...(why ? { runtimeUnavailable: why } : {}),
       });
-      this.opts.log.debug(`diagnosed ${image} in ${(performance.now() - started).toFixed(0)} ms: ${diagnosis.cause}`, { steps: diagnosis.evidence.map((e) => `${e.check}:${e.ms.toFixed(0)}`).join(" ") });
+      this.opts.log.debug(`diagnosed ${image} in ${(performance.now() - started).toFixed(0)} ms: ${diagnosis.cause}`, {
+        steps: diagnosis.evidence.map((e) => `${e.check}:${e.ms.toFixed(0)}`).join(" "),
+      });
       return { diagnosis };
     } catch (err) {
       return { error: err instanceof Error ? err.message : String(err) };
@@ -504,7 +535,13 @@ export class PodWatch {
     return Math.max(countByKey(this.tracker.open(), openFailureKey).get(dkey)?.pods ?? 0, 1);
   }
 
-  private async post(pod: Pod, failure: { podKey: string; namespace: string; pod: string; container: string; kind: OpenFailure["kind"] }, type: "Warning" | "Normal", reason: string, message: string): Promise<{ name: string; count: number } | undefined> {
+  private async post(
+    pod: Pod,
+    failure: { podKey: string; namespace: string; pod: string; container: string; kind: OpenFailure["kind"] },
+    type: "Warning" | "Normal",
+    reason: string,
+    message: string,
+  ): Promise<{ name: string; count: number } | undefined> {
     // Work that waited in the queue (a recovery, a Secret warning) may find the pod gone.
     if (!this.pods.has(failure.podKey)) return undefined;
     const key = eventStreamKey(failure.podKey, failure.container, reason);
@@ -564,13 +601,18 @@ export class PodWatch {
     };
     this.closed.push(closed);
     if (finding?.cause !== undefined) {
-      this.emit({ kind: "recovery", recovery: { pod: closed.pod, container: f.container, image: f.image, cause: finding.cause, durationMs: f.durationMs, outcome: f.outcome } });
+      this.emit({
+        kind: "recovery",
+        recovery: { pod: closed.pod, container: f.container, image: f.image, cause: finding.cause, durationMs: f.durationMs, outcome: f.outcome },
+      });
     }
     if (this.closed.length > 100) this.closed.shift();
     if (f.outcome !== "recovered") return;
     this.totals.recovered++;
     this.totals.recoveredSeconds += f.durationMs / 1000;
-    this.opts.log.info(`pull recovered ${closed.pod} ${f.container} ${f.image} after ${Math.round(f.durationMs / 1000)} s${finding?.cause ? ` (was ${finding.cause})` : ""}`);
+    this.opts.log.info(
+      `pull recovered ${closed.pod} ${f.container} ${f.image} after ${Math.round(f.durationMs / 1000)} s${finding?.cause ? ` (was ${finding.cause})` : ""}`,
+    );
     // Only a failure that was announced gets its recovery announced.
     if (this.opts.postEvents && pod !== undefined && finding?.event !== undefined) {
       const text = recoveryEventMessage({ image: f.image, durationMs: f.durationMs, ...(finding.cause ? { cause: finding.cause } : {}) });

@@ -25,4 +25,3 @@ export interface RoundContext {
   sleep: (ms: number) => Promise<void>;
   random: () => number;
 }
-

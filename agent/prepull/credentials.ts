@@ -2,9 +2,16 @@
 // Secret. Each file is read once per round, however many images name it.
 
 import { readFile } from "node:fs/promises";
+import type { ImageReference } from "../../core/image/index.js";
 import { authConfigFor } from "../diagnose/index.js";
-import { CredentialError, kubeletRegistryCredential, matchCredentials, parseDockerConfigJson, type DockerConfig, type RegistryCredential } from "../registry/index.js";
-import { type ImageReference } from "../../core/image/index.js";
+import {
+  CredentialError,
+  type DockerConfig,
+  kubeletRegistryCredential,
+  matchCredentials,
+  parseDockerConfigJson,
+  type RegistryCredential,
+} from "../registry/index.js";
 import type { AuthConfig } from "../runtime/index.js";
 
 export interface ChosenCredential {

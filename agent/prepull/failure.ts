@@ -1,12 +1,12 @@
 // Why a pre-pull did not happen, in the diagnosis engine's labels and fix commands, so a failed
 // pre-pull reads exactly like `pullmedic diagnose` and `explain` would put it.
 
-import { explainMessage, fixCommands, type DiagnosisFacts, type FailureCause } from "../diagnose/index.js";
-import { describeWindow } from "../quota/index.js";
-import { RegistryError, type RateLimit } from "../registry/index.js";
-import { manifestReference, type ImageReference, type ImageReferenceError } from "../../core/image/index.js";
-import { CriError } from "../runtime/index.js";
+import { type ImageReference, type ImageReferenceError, manifestReference } from "../../core/image/index.js";
 import { formatDuration } from "../../core/text/index.js";
+import { type DiagnosisFacts, explainMessage, type FailureCause, fixCommands } from "../diagnose/index.js";
+import { describeWindow } from "../quota/index.js";
+import { type RateLimit, RegistryError } from "../registry/index.js";
+import { CriError } from "../runtime/index.js";
 
 export interface Failure {
   cause: FailureCause;
@@ -107,7 +107,13 @@ function headWords(cause: FailureCause, err: RegistryError): string {
 }
 
 /** The quota would drop under the reserve: the pull waits for the window instead. */
-export function quotaDeferral(image: string, ref: ImageReference, hostsDir: string, reading: { remaining: number; source: string | undefined; windowSeconds: number | undefined }, reserve: number): Failure {
+export function quotaDeferral(
+  image: string,
+  ref: ImageReference,
+  hostsDir: string,
+  reading: { remaining: number; source: string | undefined; windowSeconds: number | undefined },
+  reserve: number,
+): Failure {
   const who = reading.source === undefined ? "this node" : reading.source;
   const summary =
     `Docker Hub pull quota for ${who} is at ${reading.remaining}, under the reserve of ${reserve}: the pre-pull waits so the last pulls ` +

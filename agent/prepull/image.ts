@@ -1,22 +1,22 @@
 // One image of a round: check the registry's digest against the node's copy, and pull only when
 // the node lacks it or the tag moved.
 
-import { ImageReferenceError, tryParseReference, type ImageReference } from "../../core/image/index.js";
+import { type ImageReference, ImageReferenceError, isDockerHub, tryParseReference } from "../../core/image/index.js";
 import type { RoundContext } from "./context.js";
 import type { CredentialAnswer } from "./credentials.js";
 import { credentialProblem, headFailure, invalidReference, nodeProblem } from "./failure.js";
-import { localImage, type LocalImage } from "./local.js";
+import { type LocalImage, localImage } from "./local.js";
 import { pullWithRetries } from "./pull.js";
-import { isDockerHub } from "../../core/image/index.js";
 import type { HeadAnswer } from "./resolve.js";
-import { iso, settle, startStatus, type Outcome } from "./status.js";
+import { iso, type Outcome, settle, startStatus } from "./status.js";
 import type { PrepullImageStatus, PrepullState, PrepullTarget } from "./types.js";
 
 export async function prepullImage(target: PrepullTarget, ctx: RoundContext): Promise<PrepullImageStatus> {
   const s = startStatus(target.image, ctx.previous?.get(target.image));
   s.lastCheck = iso(ctx.now());
   const ref = tryParseReference(target.image);
-  if (ref instanceof ImageReferenceError) return settle(s, ctx, { state: "failed", action: "failed", failure: invalidReference(target.image, ref, ctx.hostsDir) });
+  if (ref instanceof ImageReferenceError)
+    return settle(s, ctx, { state: "failed", action: "failed", failure: invalidReference(target.image, ref, ctx.hostsDir) });
   if (ref.digest !== undefined) s.digest = ref.digest;
 
   const credential = await ctx.credentials.pick(target.dockerConfig, ref);
@@ -26,7 +26,11 @@ export async function prepullImage(target: PrepullTarget, ctx: RoundContext): Pr
     credential.kind === "problem" ? undefined : ctx.resolver.head(ref, credential.kind === "chosen" ? credential.credential : undefined),
   ]);
   if (local instanceof Error) {
-    return settle(s, ctx, { state: "failed", action: "failed", failure: nodeProblem(target.image, ref, ctx.hostsDir, "the runtime could not say whether the image is on the node", local) });
+    return settle(s, ctx, {
+      state: "failed",
+      action: "failed",
+      failure: nodeProblem(target.image, ref, ctx.hostsDir, "the runtime could not say whether the image is on the node", local),
+    });
   }
   s.bytes = local.bytes;
   // A copy on the node still starts pods, whatever went wrong with refreshing it.
@@ -44,7 +48,14 @@ export async function prepullImage(target: PrepullTarget, ctx: RoundContext): Pr
   return pull(s, target, ref, credential, local, head, ctx);
 }
 
-function checkFailed(image: string, ref: ImageReference, head: HeadAnswer & { ok: false }, credential: CredentialAnswer, kept: PrepullState | undefined, ctx: RoundContext): Outcome {
+function checkFailed(
+  image: string,
+  ref: ImageReference,
+  head: HeadAnswer & { ok: false },
+  credential: CredentialAnswer,
+  kept: PrepullState | undefined,
+  ctx: RoundContext,
+): Outcome {
   let failure = headFailure(image, ref, ctx.hostsDir, head.endpoint, head.error);
   // Credentials were configured but none fit this registry: that, not the registry, is what to fix.
   if (failure.cause === "auth-required" && credential.kind === "unmatched") {

@@ -1,9 +1,13 @@
 // The pre-pull room: keeps critical images present and fresh on the node without wasting pulls.
 // Scheduling lives with the daemon; this room runs one round when asked. Other folders import
 // only this file.
-export { prepullRound } from "./round.js";
+
 export { backoffDelayMs } from "./backoff.js";
-export { PREPULL_DEFAULTS } from "./types.js";
+export type { ChosenCredential } from "./credentials.js";
+export { headFailure } from "./failure.js";
+// The manifest HEAD through containerd's hosts, for checking credentials without a pull (pod watch).
+export { Resolver } from "./resolve.js";
+export { prepullRound } from "./round.js";
 export type {
   PrepullAction,
   PrepullImageStatus,
@@ -13,7 +17,4 @@ export type {
   QuotaSnapshot,
   RetryPolicy,
 } from "./types.js";
-// The manifest HEAD through containerd's hosts, for checking credentials without a pull (pod watch).
-export { Resolver } from "./resolve.js";
-export { headFailure } from "./failure.js";
-export type { ChosenCredential } from "./credentials.js";
+export { PREPULL_DEFAULTS } from "./types.js";

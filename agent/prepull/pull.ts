@@ -5,7 +5,7 @@ import type { ImageReference } from "../../core/image/index.js";
 import type { AuthConfig } from "../runtime/index.js";
 import { backoffDelayMs } from "./backoff.js";
 import type { RoundContext } from "./context.js";
-import { isRetryable, pullFailure, quotaDeferral, type Failure } from "./failure.js";
+import { type Failure, isRetryable, pullFailure, quotaDeferral } from "./failure.js";
 import { localImage } from "./local.js";
 import type { HeadAnswer } from "./resolve.js";
 import { iso, settle } from "./status.js";
@@ -47,7 +47,11 @@ async function attemptPull(job: PullJob, attempt: number, ctx: RoundContext): Pr
     // The HEAD's own reading is the freshest only before this image's first pull.
     const gate = ctx.gate.claim(attempt === 1 ? job.head.rateLimit : undefined);
     if (!gate.go) {
-      return settle(s, ctx, { state: job.kept ?? "deferred", action: "deferred", failure: quotaDeferral(job.image, job.ref, ctx.hostsDir, gate.reading, ctx.reserve) });
+      return settle(s, ctx, {
+        state: job.kept ?? "deferred",
+        action: "deferred",
+        failure: quotaDeferral(job.image, job.ref, ctx.hostsDir, gate.reading, ctx.reserve),
+      });
     }
     finished = gate.finished;
   }
@@ -80,4 +84,3 @@ async function attemptPull(job: PullJob, attempt: number, ctx: RoundContext): Pr
 function isFailure(r: PrepullImageStatus | Failure): r is Failure {
   return !("image" in r);
 }
-

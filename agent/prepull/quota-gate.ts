@@ -1,12 +1,12 @@
 // Keeps pre-pulls from spending the last Docker Hub pulls of the window: production pods that
 // land on the node need them more than a warm cache does.
 
-import type { RateLimit } from "../registry/index.js";
 import type { ImageReference } from "../../core/image/index.js";
+import type { RateLimit } from "../registry/index.js";
 import type { QuotaSnapshot } from "./types.js";
 
 export type GateAnswer =
-  | { go: true; /** Call when the pull is over, failed or not. */ finished: () => void }
+  | { go: true /** Call when the pull is over, failed or not. */; finished: () => void }
   | { go: false; reading: { remaining: number; source: string | undefined; windowSeconds: number | undefined } };
 
 interface StartedPull {

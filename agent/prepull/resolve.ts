@@ -3,8 +3,8 @@
 // are shared by the images of one round, so an authenticated registry is challenged once.
 
 import { readFile } from "node:fs/promises";
-import { HostsConfigError, RegistryClient, RegistryError, readHostsConfig, type HostsConfig, type RateLimit, type RegistryHost } from "../registry/index.js";
-import { manifestReference, type ImageReference } from "../../core/image/index.js";
+import { type ImageReference, manifestReference } from "../../core/image/index.js";
+import { type HostsConfig, HostsConfigError, type RateLimit, RegistryClient, RegistryError, type RegistryHost, readHostsConfig } from "../registry/index.js";
 import type { ChosenCredential } from "./credentials.js";
 
 export type HeadAnswer =

@@ -2,16 +2,16 @@
 // A round never rejects for one image's sake: each image's trouble is in its status.
 
 import { setTimeout as delay } from "node:timers/promises";
+import { DEFAULT_DOCKER_HUB_DOMAINS } from "../../core/image/index.js";
 import type { RuntimeClient } from "../runtime/index.js";
-import { CredentialFiles } from "./credentials.js";
 import type { RoundContext } from "./context.js";
+import { CredentialFiles } from "./credentials.js";
 import { prepullImage } from "./image.js";
-import { iso } from "./status.js";
 import { mapBounded, Slots } from "./pool.js";
 import { QuotaGate } from "./quota-gate.js";
 import { Resolver } from "./resolve.js";
-import { DEFAULT_DOCKER_HUB_DOMAINS } from "../../core/image/index.js";
-import { type PrepullImageStatus, type PrepullOptions, type PrepullTarget } from "./types.js";
+import { iso } from "./status.js";
+import type { PrepullImageStatus, PrepullOptions, PrepullTarget } from "./types.js";
 
 /**
  * Images checked at once (HEAD and ImageStatus). Higher than the pull limit so the next image's

@@ -1,4 +1,4 @@
-export { readImageFilesystems, readHostFilesystem, mountFor, listMounts, parseMountInfo } from "./disk.js";
-export type { ImageFilesystem, HostFilesystem, MountInfo, MountLister } from "./disk.js";
+export type { HostFilesystem, ImageFilesystem, MountInfo, MountLister } from "./disk.js";
+export { listMounts, mountFor, parseMountInfo, readHostFilesystem, readImageFilesystems } from "./disk.js";
 export * from "./network.js";
 export * from "./registry-probe.js";

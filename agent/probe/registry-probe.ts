@@ -4,13 +4,12 @@
 
 import { readFile } from "node:fs/promises";
 import { isIP } from "node:net";
-import { HostsConfigError, RegistryClient, RegistryError, readHostsConfig, type HostsConfig, type RateLimit, type RegistryHost } from "../registry/index.js";
-import { tryParseReference } from "../../core/image/index.js";
+import { DOCKER_HUB_LEGACY_DOMAIN, tryParseReference } from "../../core/image/index.js";
+import { type HostsConfig, HostsConfigError, type RateLimit, RegistryClient, RegistryError, type RegistryHost, readHostsConfig } from "../registry/index.js";
 import { probeDns } from "./dns.js";
 import { elapsedMs, ProbeError, unbracket } from "./probe-error.js";
 import { probeTcp } from "./tcp.js";
 import { probeTls, type TlsResult } from "./tls.js";
-import { DOCKER_HUB_LEGACY_DOMAIN } from "../../core/image/index.js";
 
 export type ProbeStepName = "dns" | "tcp" | "tls" | "ping";
 
@@ -80,14 +79,17 @@ const SKIP_VERIFY_WHY = "hosts.toml skip_verify, or containerd's default for loo
  * "docker.io"), or an Error saying why it is not a registry host.
  */
 export function registryDomain(text: string): string | Error {
-  if (text.includes("://")) return new Error(`registry ${JSON.stringify(text)} must be a host as image references name it, without a scheme, e.g. "registry.example.com:5000"`);
+  if (text.includes("://"))
+    return new Error(`registry ${JSON.stringify(text)} must be a host as image references name it, without a scheme, e.g. "registry.example.com:5000"`);
   if (text.includes("/")) return new Error(`registry ${JSON.stringify(text)} must be a host as image references name it, without a path, e.g. "ghcr.io"`);
   // A reference grammar check on "<text>/probe" is exactly "could this be the registry part of an image name".
   const ref = tryParseReference(`${text}/probe`);
   if (ref instanceof Error) return new Error(`registry ${JSON.stringify(text)} is not a valid registry host: ${ref.reason}`);
   // The parser takes a first part for a host only when it has ".", ":" or an upper-case letter, or is "localhost".
   if (ref.domain !== text && text !== DOCKER_HUB_LEGACY_DOMAIN) {
-    return new Error(`registry ${JSON.stringify(text)} is not a registry host: image references read a first part without "." or ":" (other than localhost) as a Docker Hub repository`);
+    return new Error(
+      `registry ${JSON.stringify(text)} is not a registry host: image references read a first part without "." or ":" (other than localhost) as a Docker Hub repository`,
+    );
   }
   return ref.domain;
 }
@@ -197,9 +199,7 @@ function judge(result: RegistryProbe, hosts: RegistryHost[]): void {
     if (p.ok) continue;
     const failed = p.steps.find((s) => !s.ok);
     const where = failed ? `fails at ${failed.step}${failed.errorKind ? ` (${failed.errorKind})` : ""}: ${failed.detail}` : "fails";
-    const impact = p.mirror
-      ? `every pull tries it first and, once it fails, pulls from ${working.join(", ")}`
-      : `pulls depend on ${working.join(", ")}`;
+    const impact = p.mirror ? `every pull tries it first and, once it fails, pulls from ${working.join(", ")}` : `pulls depend on ${working.join(", ")}`;
     result.warnings.push(`${p.mirror ? "mirror" : "upstream"} ${p.url} ${where}; ${impact}`);
   }
 }
@@ -294,19 +294,38 @@ async function connectStep(addresses: string[], port: number, steps: HostProbeSt
  * that succeeded), or undefined with the failed step recorded. Records the certificate and warns
  * about one that expires soon or that only disabled verification lets through.
  */
-async function handshakeStep(host: RegistryHost, at: Connected, reached: Reached, probe: HostProbe, warnings: string[], opts: RegistryProbeOptions): Promise<Reached | undefined> {
+async function handshakeStep(
+  host: RegistryHost,
+  at: Connected,
+  reached: Reached,
+  probe: HostProbe,
+  warnings: string[],
+  opts: RegistryProbeOptions,
+): Promise<Reached | undefined> {
   const { url, hostname, port, address } = at;
   const steps = probe.steps;
   const tlsStart = performance.now();
   try {
     reached.ca = await Promise.all(host.caFiles.map((f) => readFile(f, "utf8")));
   } catch (err) {
-    steps.push({ step: "tls", ok: false, ms: elapsedMs(tlsStart), detail: `a CA file hosts.toml names for ${url.host} cannot be read: ${(err as Error).message}`, errorKind: "ca-unreadable" });
+    steps.push({
+      step: "tls",
+      ok: false,
+      ms: elapsedMs(tlsStart),
+      detail: `a CA file hosts.toml names for ${url.host} cannot be read: ${(err as Error).message}`,
+      errorKind: "ca-unreadable",
+    });
     return undefined;
   }
   let tls: TlsResult;
   try {
-    tls = await probeTls(hostname, port, { timeoutMs: opts.timeoutMs, address, ca: reached.ca, skipVerify: host.skipVerify, ...(opts.now ? { now: opts.now } : {}) });
+    tls = await probeTls(hostname, port, {
+      timeoutMs: opts.timeoutMs,
+      address,
+      ca: reached.ca,
+      skipVerify: host.skipVerify,
+      ...(opts.now ? { now: opts.now } : {}),
+    });
   } catch (err) {
     // containerd (1.6.25+, 1.7.7+) tries https first on such hosts and uses http when the server answers the hello in plain HTTP.
     if (url.protocol === "http:" && err instanceof ProbeError && err.kind === "http-to-https") {
@@ -334,8 +353,12 @@ async function handshakeStep(host: RegistryHost, at: Connected, reached: Reached
 
 function tlsSuccessText(tls: TlsResult): string {
   const cert = tls.certificate;
-  const about = cert ? `certificate for ${cert.names.join(", ") || cert.subject}, issued by ${cert.issuer}, valid until ${cert.validTo.slice(0, 10)} (${cert.daysLeft} days left)` : "no certificate details";
-  const unverified = !tls.authorized ? `; verification is off (${SKIP_VERIFY_WHY}), and a verifying client would reject it (${tls.authorizationError ?? "unknown reason"})` : "";
+  const about = cert
+    ? `certificate for ${cert.names.join(", ") || cert.subject}, issued by ${cert.issuer}, valid until ${cert.validTo.slice(0, 10)} (${cert.daysLeft} days left)`
+    : "no certificate details";
+  const unverified = !tls.authorized
+    ? `; verification is off (${SKIP_VERIFY_WHY}), and a verifying client would reject it (${tls.authorizationError ?? "unknown reason"})`
+    : "";
   return `${tls.protocol ?? "TLS"}, ${about}${unverified}`;
 }
 
@@ -351,7 +374,9 @@ function certificateWarnings(label: string, skipVerify: boolean, tls: TlsResult,
     );
   }
   if (!tls.authorized && skipVerify && !(cert && cert.daysLeft < 0)) {
-    warnings.push(`${label}: TLS verification is off (${SKIP_VERIFY_WHY}) and hides a certificate a verifying client would reject (${tls.authorizationError ?? "unknown reason"})`);
+    warnings.push(
+      `${label}: TLS verification is off (${SKIP_VERIFY_WHY}) and hides a certificate a verifying client would reject (${tls.authorizationError ?? "unknown reason"})`,
+    );
   }
   return warnings;
 }

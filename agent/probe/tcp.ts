@@ -2,7 +2,7 @@
 
 import { connect, type Socket } from "node:net";
 import { isLookupError, lookupError } from "./dns.js";
-import { elapsedMs, errorCode, ProbeError, requireTimeout, unbracket, type ProbeErrorKind } from "./probe-error.js";
+import { elapsedMs, errorCode, ProbeError, type ProbeErrorKind, requireTimeout, unbracket } from "./probe-error.js";
 
 export interface TcpResult {
   address: string;
@@ -64,7 +64,14 @@ export function openTcp(host: string, port: number, opts: { start: number; timeo
     const timer = setTimeout(() => {
       socket.destroy();
       const ms = elapsedMs(opts.start);
-      reject(new ProbeError("tcp", "timeout", `${endpoint}: no answer to connect within ${Math.round(ms)} ms (packets dropped, or a firewall that drops instead of rejecting)`, { ms }));
+      reject(
+        new ProbeError(
+          "tcp",
+          "timeout",
+          `${endpoint}: no answer to connect within ${Math.round(ms)} ms (packets dropped, or a firewall that drops instead of rejecting)`,
+          { ms },
+        ),
+      );
     }, remaining);
     socket.once("connect", () => {
       clearTimeout(timer);

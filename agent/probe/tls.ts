@@ -4,7 +4,7 @@
 
 import { X509Certificate } from "node:crypto";
 import { isIP, type Socket } from "node:net";
-import { checkServerIdentity, connect, rootCertificates, type DetailedPeerCertificate, type PeerCertificate, type TLSSocket } from "node:tls";
+import { checkServerIdentity, connect, type DetailedPeerCertificate, type PeerCertificate, rootCertificates, type TLSSocket } from "node:tls";
 import { elapsedMs, errorCode, ProbeError, requireTimeout, unbracket } from "./probe-error.js";
 import { connectError, endpointText, openTcp } from "./tcp.js";
 
@@ -109,7 +109,14 @@ function handshake(raw: Socket, name: string, endpoint: string, opts: TlsProbeOp
     const timer = setTimeout(() => {
       socket.destroy();
       const ms = elapsedMs(start);
-      reject(new ProbeError("tls", "timeout", `${endpoint}: connected, but no TLS handshake within ${Math.round(ms)} ms (the server accepted the connection but did not complete the handshake)`, { ms }));
+      reject(
+        new ProbeError(
+          "tls",
+          "timeout",
+          `${endpoint}: connected, but no TLS handshake within ${Math.round(ms)} ms (the server accepted the connection but did not complete the handshake)`,
+          { ms },
+        ),
+      );
     }, remaining);
     socket.once("secureConnect", () => {
       clearTimeout(timer);
@@ -130,7 +137,12 @@ function handshakeError(endpoint: string, error: unknown, ms: number): ProbeErro
   const code = errorCode(error);
   const message = error instanceof Error ? error.message : String(error);
   if ((code !== undefined && PLAIN_HTTP_CODES.has(code)) || PLAIN_HTTP_TEXT.test(message)) {
-    return new ProbeError("tls", "http-to-https", `${endpoint} answered the TLS handshake in plain HTTP: the registry serves http, not https${code ? ` (${code})` : ""}`, { code, ms, cause: error });
+    return new ProbeError(
+      "tls",
+      "http-to-https",
+      `${endpoint} answered the TLS handshake in plain HTTP: the registry serves http, not https${code ? ` (${code})` : ""}`,
+      { code, ms, cause: error },
+    );
   }
   if (code === "ECONNRESET" || code === "EPIPE") {
     return new ProbeError("tls", "reset", `${endpoint}: the connection was closed during the TLS handshake (${code})`, { code, ms, cause: error });
@@ -215,7 +227,10 @@ function describeCertificate(cert: X509Certificate, now: number): CertificateInf
 
 // X509Certificate gives one "KEY=value" per line.
 function distinguishedName(text: string): string {
-  return text.split("\n").filter((part) => part !== "").join(", ");
+  return text
+    .split("\n")
+    .filter((part) => part !== "")
+    .join(", ");
 }
 
 // "DNS:a, DNS:b, IP Address:127.0.0.1"; Node quotes entries that contain a comma or quote.

@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
-import { CriError, type CriContainer, type CriImage, type RuntimeClient } from "../runtime/index.js";
 import { sameImageName } from "../../core/image/index.js";
+import { type CriContainer, CriError, type CriImage, type RuntimeClient } from "../runtime/index.js";
 import { imageName } from "./names.js";
 import type { PruneCandidate, PrunePlan } from "./plan.js";
 import type { ImageNames } from "./policy.js";

@@ -1,5 +1,4 @@
-import { tryParseReference } from "../../core/image/index.js";
-import { DOCKER_HUB_DOMAIN, DOCKER_HUB_LEGACY_DOMAIN } from "../../core/image/index.js";
+import { DOCKER_HUB_DOMAIN, DOCKER_HUB_LEGACY_DOMAIN, tryParseReference } from "../../core/image/index.js";
 
 /** The parts of a normalized reference that matching needs. */
 export interface RefParts {

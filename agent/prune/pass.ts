@@ -1,7 +1,7 @@
 import { readImageFilesystems } from "../probe/index.js";
-import { readNodeImages, type RuntimeClient } from "../runtime/index.js";
+import { type RuntimeClient, readNodeImages } from "../runtime/index.js";
 import { executePrune, type PruneResult } from "./execute.js";
-import { planPrune, type PruneForce, type PrunePlan } from "./plan.js";
+import { type PruneForce, type PrunePlan, planPrune } from "./plan.js";
 import { compileProtection, compileReferences, type PrunePolicy } from "./policy.js";
 import type { UsageTracker } from "./usage.js";
 

@@ -1,7 +1,7 @@
-import type { ImageUser, ImageView } from "../runtime/index.js";
 import { formatDuration } from "../../core/text/index.js";
+import type { ImageUser, ImageView } from "../runtime/index.js";
 import { imageName } from "./names.js";
-import { compileProtection, compileReferences, policyProblems, PolicyError, type PrunePolicy, type ReferenceMatcher } from "./policy.js";
+import { compileProtection, compileReferences, PolicyError, type PrunePolicy, policyProblems, type ReferenceMatcher } from "./policy.js";
 
 /** What the planner needs to know about one image; an ImageView fits. */
 export type PruneImage = Pick<ImageView, "id" | "repoTags" | "repoDigests" | "sizeBytes" | "pinned" | "sandbox" | "usedBy">;
@@ -100,9 +100,8 @@ export function planPrune(input: PruneInput): PrunePlan {
   const crossed = usedPercent !== undefined && usedPercent >= policy.highWatermarkPercent;
   const watermarkPass = input.force === "watermark" || (crossed && input.force !== "max-age-only");
   // kubelet's integer arithmetic: capacity * (100 - low) / 100 rounded down, minus available.
-  const targetBytes = disk && disk.capacityBytes > 0
-    ? Math.max(0, Math.floor((disk.capacityBytes * (100 - policy.lowWatermarkPercent)) / 100) - disk.availableBytes)
-    : 0;
+  const targetBytes =
+    disk && disk.capacityBytes > 0 ? Math.max(0, Math.floor((disk.capacityBytes * (100 - policy.lowWatermarkPercent)) / 100) - disk.availableBytes) : 0;
   const takeAll = input.force === "watermark" && targetBytes === 0;
 
   const kept: KeptImage[] = [];
@@ -114,7 +113,7 @@ export function planPrune(input: PruneInput): PrunePlan {
       kept.push(keptImage(image, usage, protectedBy.rule, protectedBy.reason));
       continue;
     }
-    const since = usage ? usage.lastUsed ?? usage.firstSeen : now;
+    const since = usage ? (usage.lastUsed ?? usage.firstSeen) : now;
     const unusedMs = Math.max(0, now - since);
     if (unusedMs < policy.minUnusedAgeMs) kept.push(keptImage(image, usage, "too-young", youngReason(usage, unusedMs, policy.minUnusedAgeMs)));
     else eligible.push({ image, usage, since, unusedMs });
@@ -145,18 +144,16 @@ export function planPrune(input: PruneInput): PrunePlan {
       firstSeen: e.usage?.firstSeen ?? now,
       unusedMs: e.unusedMs,
       rule,
-      reason: rule === "max-age"
-        ? `unused for ${formatDuration(e.unusedMs)}, over the ${formatDuration(maxAge ?? 0)} maximum age`
-        : `unused for ${formatDuration(e.unusedMs)}`,
+      reason:
+        rule === "max-age"
+          ? `unused for ${formatDuration(e.unusedMs)}, over the ${formatDuration(maxAge ?? 0)} maximum age`
+          : `unused for ${formatDuration(e.unusedMs)}`,
     });
   }
 
-  const trigger: PruneTrigger = watermarkPass
-    ? crossed ? "high-watermark" : "forced"
-    : candidates.length > 0 ? "max-age" : "none";
-  const usedPercentAfter = disk && disk.capacityBytes > 0
-    ? 100 - (Math.min(disk.capacityBytes, disk.availableBytes + bytesPlanned) * 100) / disk.capacityBytes
-    : undefined;
+  const trigger: PruneTrigger = watermarkPass ? (crossed ? "high-watermark" : "forced") : candidates.length > 0 ? "max-age" : "none";
+  const usedPercentAfter =
+    disk && disk.capacityBytes > 0 ? 100 - (Math.min(disk.capacityBytes, disk.availableBytes + bytesPlanned) * 100) / disk.capacityBytes : undefined;
   return {
     trigger,
     usedPercentBefore: usedPercent,

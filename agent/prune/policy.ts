@@ -1,7 +1,6 @@
-import { tryParseReference } from "../../core/image/index.js";
+import { DOCKER_HUB_DOMAIN, DOCKER_HUB_LEGACY_DOMAIN, tryParseReference } from "../../core/image/index.js";
 import { formatDuration } from "../../core/text/index.js";
 import { refKeys, refParts } from "./names.js";
-import { DOCKER_HUB_DOMAIN, DOCKER_HUB_LEGACY_DOMAIN } from "../../core/image/index.js";
 
 export interface PrunePolicy {
   /** Prune when the image filesystem is at least this full (kubelet's measure). */
@@ -48,11 +47,7 @@ export interface ReferenceMatcher {
   match(image: ImageNames): string | undefined;
 }
 
-type Compiled =
-  | { kind: "all" }
-  | { kind: "prefix"; prefix: string }
-  | { kind: "repo"; repo: string }
-  | { kind: "exact"; keys: string[] };
+type Compiled = { kind: "all" } | { kind: "prefix"; prefix: string } | { kind: "repo"; repo: string } | { kind: "exact"; keys: string[] };
 
 /** Why a protection pattern is unusable, or undefined when it is fine. */
 export function protectionPatternProblem(pattern: string): string | undefined {

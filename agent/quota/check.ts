@@ -5,11 +5,10 @@
  * for the same reason it never falls back to a GET.
  */
 
-import { RegistryClient, RegistryError, type RegistryCredential } from "../registry/index.js";
-import { tryParseReference } from "../../core/image/index.js";
-import { readQuotaHeaders, type QuotaHeaders } from "./headers.js";
+import { DOCKER_HUB_REGISTRY_URL, tryParseReference } from "../../core/image/index.js";
+import { RegistryClient, type RegistryCredential, RegistryError } from "../registry/index.js";
+import { type QuotaHeaders, readQuotaHeaders } from "./headers.js";
 import type { QuotaReading } from "./reading.js";
-import { DOCKER_HUB_REGISTRY_URL } from "../../core/image/index.js";
 
 export const QUOTA_CHECK_REPOSITORY = "ratelimitpreview/test";
 export const QUOTA_CHECK_REFERENCE = "latest";

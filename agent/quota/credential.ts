@@ -2,7 +2,7 @@
 // Hub image, reduced to what a pull would send (username and password).
 
 import { DOCKER_HUB_DOMAIN, parseReference } from "../../core/image/index.js";
-import { kubeletRegistryCredential, matchCredentials, type DockerConfig, type RegistryAuthEntry, type RegistryCredential } from "../registry/index.js";
+import { type DockerConfig, kubeletRegistryCredential, matchCredentials, type RegistryAuthEntry, type RegistryCredential } from "../registry/index.js";
 import { QUOTA_CHECK_REFERENCE, QUOTA_CHECK_REPOSITORY } from "./check.js";
 
 export interface QuotaCredential {

@@ -4,10 +4,10 @@
  * number said is one the headers gave; Hub's current limits are not assumed.
  */
 
-import { RegistryError } from "../registry/index.js";
-import { QuotaError, QUOTA_CHECK_REPOSITORY } from "./check.js";
-import type { QuotaReading } from "./reading.js";
 import { formatDuration } from "../../core/text/index.js";
+import { RegistryError } from "../registry/index.js";
+import { QUOTA_CHECK_REPOSITORY, QuotaError } from "./check.js";
+import type { QuotaReading } from "./reading.js";
 
 export const UNLIMITED_TEXT = "unlimited (no quota headers: authenticated paid account or unlimited source)";
 // A reading this old is shown with its age: the counter may have moved since.
@@ -45,8 +45,10 @@ export function describeQuotaFailure(err: unknown, opts: { credential?: string }
     return `the token service failed: ${err.message}`;
   }
   if (unreachable) return `cannot reach the registry: ${err.message}`;
-  if (err.step === "manifest" && err.status === 404) return `the quota-check image ${QUOTA_CHECK_REPOSITORY} is not there; is the registry URL Docker Hub? (${err.message})`;
-  if (err.step === "manifest" && (err.status === 401 || err.status === 403)) return `the registry refused the token for ${QUOTA_CHECK_REPOSITORY}: ${err.message}`;
+  if (err.step === "manifest" && err.status === 404)
+    return `the quota-check image ${QUOTA_CHECK_REPOSITORY} is not there; is the registry URL Docker Hub? (${err.message})`;
+  if (err.step === "manifest" && (err.status === 401 || err.status === 403))
+    return `the registry refused the token for ${QUOTA_CHECK_REPOSITORY}: ${err.message}`;
   return `the quota check failed: ${err.message}`;
 }
 

@@ -56,7 +56,6 @@ export function readQuotaHeaders(headers: HeaderLists): QuotaHeaders {
   };
 }
 
-
 interface Count {
   count: number | undefined;
   windowSeconds: number | undefined;
@@ -64,7 +63,10 @@ interface Count {
 
 /** `<count>[;w=<seconds>][;other=params]`; "absent" when no occurrence has a value. */
 function readCount(name: string, values: string[], problems: string[]): Count | "absent" {
-  const members = values.flatMap((v) => v.split(",")).map((m) => m.trim()).filter((m) => m !== "");
+  const members = values
+    .flatMap((v) => v.split(","))
+    .map((m) => m.trim())
+    .filter((m) => m !== "");
   const first = members[0];
   if (first === undefined) return "absent";
   const distinct = [...new Set(members)];

@@ -5,7 +5,7 @@
  */
 
 import type { RateLimit } from "../registry/index.js";
-import { readingFromRateLimit, type QuotaReading } from "./reading.js";
+import { type QuotaReading, readingFromRateLimit } from "./reading.js";
 
 const DEFAULT_MAX_SOURCES = 64;
 

@@ -5,30 +5,30 @@
  */
 
 import { performance } from "node:perf_hooks";
-import { shape, type Infer } from "./json-shape.js";
-import { VERSION } from "../../core/process/index.js";
-import { parseWwwAuthenticate, type AuthChallenge } from "./challenge.js";
-import { RegistryError, type RegistryStep } from "./errors.js";
-import { NO_AUTH, RegistryAuth, type AuthHeader } from "./http-auth.js";
-import { parseJsonBody, readBodyLimited } from "./http-body.js";
-import { checkDigest, checkEndpointUrl, checkHeaders, checkReference, checkRepo, isDigest } from "./http-args.js";
-import { contentLength, discard, RegistryHttp, type HttpAnswer, type HttpMethod } from "./http-exchange.js";
-import { nextLink } from "./http-link.js";
-import { readSample, type BlobSample } from "./http-sample.js";
-import { canVerifyDigest, decodeManifest, digestOf, MANIFEST_ACCEPT, MANIFEST_BODY_LIMIT, mediaTypeOf, verifyDigest, type Manifest } from "./http-manifest.js";
-import type { RegistryClientOptions, RegistryEndpoint } from "./http-types.js";
 import type { Platform } from "../../core/image/index.js";
+import { VERSION } from "../../core/process/index.js";
+import { type AuthChallenge, parseWwwAuthenticate } from "./challenge.js";
+import { RegistryError, type RegistryStep } from "./errors.js";
+import { checkDigest, checkEndpointUrl, checkHeaders, checkReference, checkRepo, isDigest } from "./http-args.js";
+import { type AuthHeader, NO_AUTH, RegistryAuth } from "./http-auth.js";
+import { parseJsonBody, readBodyLimited } from "./http-body.js";
+import { contentLength, discard, type HttpAnswer, type HttpMethod, RegistryHttp } from "./http-exchange.js";
+import { nextLink } from "./http-link.js";
+import { canVerifyDigest, decodeManifest, digestOf, MANIFEST_ACCEPT, MANIFEST_BODY_LIMIT, type Manifest, mediaTypeOf, verifyDigest } from "./http-manifest.js";
+import { type BlobSample, readSample } from "./http-sample.js";
+import type { RegistryClientOptions, RegistryEndpoint } from "./http-types.js";
+import { type Infer, shape } from "./json-shape.js";
 import { headerValue, type RateLimit } from "./ratelimit.js";
 
-export { parseWwwAuthenticate } from "./challenge.js";
 export type { AuthChallenge } from "./challenge.js";
-export { RegistryError } from "./errors.js";
+export { parseWwwAuthenticate } from "./challenge.js";
 export type { RegistryErrorBody, RegistryFailureKind, RegistryStep } from "./errors.js";
+export { RegistryError } from "./errors.js";
 export type { Manifest, ManifestDescriptor } from "./http-manifest.js";
 export type { BlobSample } from "./http-sample.js";
 export type { RegistryClientOptions, RegistryCredential, RegistryEndpoint } from "./http-types.js";
-export { parseRateLimitHeaders, parseRetryAfter } from "./ratelimit.js";
 export type { RateLimit } from "./ratelimit.js";
+export { parseRateLimitHeaders, parseRetryAfter } from "./ratelimit.js";
 
 export interface PingResult {
   /** 200 (open) or 401 (auth needed; see challenges). */
@@ -334,7 +334,7 @@ export class RegistryClient {
     // Credentials go only to the registry's own origin, and a page must not lead back to one already read.
     if (next.origin !== answer.url.origin) throw this.http.malformed(answer, `Link rel="next" leaves the registry (${next.origin})`);
     if (this.namespace !== undefined && !next.searchParams.has("ns")) next.searchParams.set("ns", this.namespace);
-    if (seen.has(next.href)) throw this.http.malformed(answer, "Link rel=\"next\" points to a page already read");
+    if (seen.has(next.href)) throw this.http.malformed(answer, 'Link rel="next" points to a page already read');
     return next;
   }
 

@@ -1,8 +1,9 @@
 // Pull credentials as kubelet sees them: .dockerconfigjson / .dockercfg files, Secret manifests,
 // and the keyring rules that pick the entries for an image. The pieces live in dockerconfig.ts,
 // secret.ts and keyring.ts; this file is their one door (index.ts re-exports it).
-export { CredentialError, describeCredential, parseDockerConfigJson } from "./dockerconfig.js";
+
 export type { DockerConfig, ParseDockerConfigOptions, RegistryAuthEntry } from "./dockerconfig.js";
-export { parseSecretManifest } from "./secret.js";
+export { CredentialError, describeCredential, parseDockerConfigJson } from "./dockerconfig.js";
+export { credentialKeyMismatch, DOCKER_HUB_AUTH_KEY, matchCredentials, normalizeRegistryAuthKey } from "./keyring.js";
 export { kubeletRegistryCredential, kubeletUserPassword } from "./kubelet-credential.js";
-export { DOCKER_HUB_AUTH_KEY, credentialKeyMismatch, matchCredentials, normalizeRegistryAuthKey } from "./keyring.js";
+export { parseSecretManifest } from "./secret.js";

@@ -7,9 +7,8 @@
  */
 
 import { Buffer } from "node:buffer";
-
-import { normalizeRegistryAuthKey } from "./keyring.js";
 import { DOCKER_HUB_API_HOST, DOCKER_HUB_AUTH_SERVER } from "../../core/image/index.js";
+import { normalizeRegistryAuthKey } from "./keyring.js";
 
 export interface RegistryAuthEntry {
   /** The auths key as written in the file. */
@@ -121,7 +120,10 @@ function checkConfigText(text: string, legacy: boolean, fail: Fail): void {
   if (text.length > MAX_CONFIG_CHARS) {
     fail(`is ${text.length} characters; a credential file is far smaller (Secrets are limited to 1 MiB)`);
   }
-  if (text.trim() === "") fail(`is empty; expected ${legacy ? 'a JSON object such as {"registry.example.com": {"auth": "…"}}' : 'JSON such as {"auths": {"registry.example.com": {"auth": "…"}}}'}`);
+  if (text.trim() === "")
+    fail(
+      `is empty; expected ${legacy ? 'a JSON object such as {"registry.example.com": {"auth": "…"}}' : 'JSON such as {"auths": {"registry.example.com": {"auth": "…"}}}'}`,
+    );
   if (text.startsWith("\uFEFF")) fail("starts with a byte order mark (U+FEFF); kubelet's JSON parser rejects it, save the file without BOM");
 }
 
@@ -358,7 +360,11 @@ function locateJsonError(text: string): JsonProblem | undefined {
     while (i < n && (text[i] === " " || text[i] === "\t" || text[i] === "\n" || text[i] === "\r")) i++;
     if (i >= n) {
       if (state === "after" && stack.length === 0) return undefined;
-      return err(stack.length > 0 ? `the text ends inside ${stack.length} unclosed ${stack.at(-1) === "{" ? "object" : "array"}${stack.length > 1 ? "s" : ""}` : "the text ends where a value was expected");
+      return err(
+        stack.length > 0
+          ? `the text ends inside ${stack.length} unclosed ${stack.at(-1) === "{" ? "object" : "array"}${stack.length > 1 ? "s" : ""}`
+          : "the text ends where a value was expected",
+      );
     }
     const c = text[i] ?? "";
     if (state === "objStart" || state === "key") {
@@ -373,7 +379,8 @@ function locateJsonError(text: string): JsonProblem | undefined {
       if (typeof s !== "number") return s;
       i = s;
       while (i < n && (text[i] === " " || text[i] === "\t" || text[i] === "\n" || text[i] === "\r")) i++;
-      if (text[i] !== ":") return err(i >= n ? 'the text ends where ":" was expected' : `expected ":" after the property name, found ${describeChar(text[i] ?? "")}`);
+      if (text[i] !== ":")
+        return err(i >= n ? 'the text ends where ":" was expected' : `expected ":" after the property name, found ${describeChar(text[i] ?? "")}`);
       i++;
       state = "value";
       continue;

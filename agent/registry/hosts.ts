@@ -11,15 +11,15 @@
  */
 
 import type { Dirent } from "node:fs";
-import { readFile, readdir, stat } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { isIPv4, isIPv6 } from "node:net";
 import { isAbsolute, join, posix, resolve } from "node:path";
 
 import type * as SmolToml from "smol-toml";
 import type { TomlTable, TomlValue } from "smol-toml";
-import { lazyModule } from "../../core/process/index.js";
-import { splitHostPort } from "../../core/net/index.js";
 import { DOCKER_HUB_API_HOST, DOCKER_HUB_DOMAIN } from "../../core/image/index.js";
+import { splitHostPort } from "../../core/net/index.js";
+import { lazyModule } from "../../core/process/index.js";
 
 const toml = lazyModule<typeof SmolToml>("smol-toml");
 
@@ -248,7 +248,10 @@ async function loadCertFiles(dir: string, domain: string, rules: Rules): Promise
     entries = [];
   }
   // Go's os.ReadDir returns names sorted; Node's order is the file system's.
-  const names = entries.filter((e) => !e.isDirectory()).map((e) => e.name).sort();
+  const names = entries
+    .filter((e) => !e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   const caFiles: string[] = [];
   const clientCerts: { cert: string; key: string | undefined }[] = [];
   for (const name of names) {
@@ -410,7 +413,11 @@ function readCapabilities(caps: TomlValue, keys: TableKeys, rules: Rules): HostC
     if (lower === "referrers" && rules.referrers) continue;
     if (!(ALL_CAPABILITIES as string[]).includes(lower)) {
       const known = rules.referrers ? "pull, resolve, push, referrers" : "pull, resolve, push (referrers only from containerd 2.2)";
-      throw new HostsFileProblem(`key ${JSON.stringify(keys.name("capabilities"))} has the unknown capability ${JSON.stringify(c)}; known: ${known}`, undefined, keys.name("capabilities"));
+      throw new HostsFileProblem(
+        `key ${JSON.stringify(keys.name("capabilities"))} has the unknown capability ${JSON.stringify(c)}; known: ${known}`,
+        undefined,
+        keys.name("capabilities"),
+      );
     }
     set.add(lower);
   }
@@ -459,7 +466,11 @@ function readHeaders(header: TomlValue, keys: TableKeys): Record<string, string>
 function readDialTimeout(dial: TomlValue, keys: TableKeys): string {
   if (typeof dial !== "string") return keys.wrong("dial_timeout", 'a duration string such as "5s"', dial);
   if (!isGoDuration(dial)) {
-    throw new HostsFileProblem(`key ${JSON.stringify(keys.name("dial_timeout"))} is not a duration such as "500ms" or "5s"`, undefined, keys.name("dial_timeout"));
+    throw new HostsFileProblem(
+      `key ${JSON.stringify(keys.name("dial_timeout"))} is not a duration such as "500ms" or "5s"`,
+      undefined,
+      keys.name("dial_timeout"),
+    );
   }
   return dial;
 }

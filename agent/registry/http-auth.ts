@@ -6,12 +6,12 @@
  */
 
 import { performance } from "node:perf_hooks";
-import { shape, type Infer } from "./json-shape.js";
-import { preferredChallenge, type AuthChallenge } from "./challenge.js";
+import { type AuthChallenge, preferredChallenge } from "./challenge.js";
 import { RegistryError } from "./errors.js";
 import { parseJsonBody, readBodyLimited } from "./http-body.js";
 import { discard, type HttpAnswer, type RegistryHttp } from "./http-exchange.js";
 import type { RegistryCredential } from "./http-types.js";
+import { type Infer, shape } from "./json-shape.js";
 
 /** What goes into a request's Authorization header, and what it means for evidence. */
 export interface AuthHeader {
@@ -117,12 +117,7 @@ export class RegistryAuth {
   }
 
   /** A token for `scopes` from the cache or the token server. */
-  private async token(
-    challenge: AuthChallenge,
-    scopes: string[],
-    repo: string | undefined,
-    opts: { refresh?: boolean } = {},
-  ): Promise<TokenOutcome> {
+  private async token(challenge: AuthChallenge, scopes: string[], repo: string | undefined, opts: { refresh?: boolean } = {}): Promise<TokenOutcome> {
     const realm = challenge.params["realm"];
     const service = challenge.params["service"];
     const key = JSON.stringify([realm, service, [...scopes].sort()]);

@@ -5,8 +5,8 @@
  */
 
 import type { Readable } from "node:stream";
-import { describeIssues, shape, type Infer, type Shape } from "./json-shape.js";
 import type { RegistryErrorBody } from "./errors.js";
+import { describeIssues, type Infer, type Shape, shape } from "./json-shape.js";
 
 /** Thrown by decoders; the exchange layer turns it into a RegistryError of kind "protocol". */
 export class MalformedResponse extends Error {

@@ -4,15 +4,15 @@
  * response, and every failure turned into a RegistryError that says what happened.
  */
 
-import { rootCertificates, connect as tlsConnect } from "node:tls";
 import type { Readable } from "node:stream";
+import { rootCertificates, connect as tlsConnect } from "node:tls";
 import type { Agent, Dispatcher } from "undici";
+import { parseWwwAuthenticate } from "./challenge.js";
 import { RegistryError, type RegistryFailureKind, type RegistryStep } from "./errors.js";
 import { decodeErrorBody, MalformedResponse, readBodyPrefix } from "./http-body.js";
 import { classifyNetworkError } from "./http-failure.js";
 import type { RegistryEndpoint } from "./http-types.js";
-import { parseWwwAuthenticate } from "./challenge.js";
-import { headerValue, parseRateLimitHeaders, parseRetryAfter, quotaHeaderValues, type HeaderBag, type RateLimit } from "./ratelimit.js";
+import { type HeaderBag, headerValue, parseRateLimitHeaders, parseRetryAfter, quotaHeaderValues, type RateLimit } from "./ratelimit.js";
 
 export type HttpMethod = "GET" | "HEAD" | "POST";
 

@@ -59,7 +59,11 @@ interface Evidence {
 type Rule = (e: Evidence) => NetworkFailure | undefined;
 
 /** A rule for the first code in the chain that `matches`: `kind`, with the reason `reason` gives. */
-function byCode(matches: ReadonlySet<string> | ((code: string) => boolean), kind: RegistryFailureKind, reason: (code: string, chain: ErrorLink[]) => string): Rule {
+function byCode(
+  matches: ReadonlySet<string> | ((code: string) => boolean),
+  kind: RegistryFailureKind,
+  reason: (code: string, chain: ErrorLink[]) => string,
+): Rule {
   const test = typeof matches === "function" ? matches : (c: string) => matches.has(c);
   return ({ chain, codes }) => {
     const code = codes.find(test);
@@ -89,7 +93,11 @@ const RULES: Rule[] = [
   byCode(UNREACHABLE_CODES, "timeout", () => "host unreachable"),
   // Headers past undici's limit come from a misbehaving server or proxy, not from a closed connection.
   byCode(new Set(["UND_ERR_HEADERS_OVERFLOW"]), "protocol", () => "the response headers are too large"),
-  byCode((c) => c.startsWith("HPE_"), "protocol", () => "the response is not valid HTTP"),
+  byCode(
+    (c) => c.startsWith("HPE_"),
+    "protocol",
+    () => "the response is not valid HTTP",
+  ),
 ];
 
 export function classifyNetworkError(err: unknown): NetworkFailure {

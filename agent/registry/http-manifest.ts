@@ -4,8 +4,8 @@
  */
 
 import { createHash } from "node:crypto";
-import { shape, type Infer } from "./json-shape.js";
 import { MalformedResponse, parseJsonBody } from "./http-body.js";
+import { type Infer, shape } from "./json-shape.js";
 
 export interface ManifestDescriptor {
   mediaType: string;
@@ -24,10 +24,7 @@ const DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json";
 const DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
 const INDEX_TYPES = new Set([OCI_INDEX, DOCKER_LIST]);
 const IMAGE_TYPES = new Set([OCI_MANIFEST, DOCKER_MANIFEST]);
-const SCHEMA1_TYPES = new Set([
-  "application/vnd.docker.distribution.manifest.v1+json",
-  "application/vnd.docker.distribution.manifest.v1+prettyjws",
-]);
+const SCHEMA1_TYPES = new Set(["application/vnd.docker.distribution.manifest.v1+json", "application/vnd.docker.distribution.manifest.v1+prettyjws"]);
 
 /**
  * All four modern types and nothing else: with `*` or no Accept, some registries serve schema 1,
@@ -42,9 +39,7 @@ const descriptor = shape.object({
   mediaType: shape.string(),
   digest: shape.string().regex(/^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/, "not a digest"),
   size: shape.number().nonNegativeInteger(),
-  platform: shape
-    .object({ os: shape.string(), architecture: shape.string(), variant: shape.string().optional() })
-    .optional(),
+  platform: shape.object({ os: shape.string(), architecture: shape.string(), variant: shape.string().optional() }).optional(),
 });
 const manifestShape = shape.object({
   mediaType: shape.string().optional(),

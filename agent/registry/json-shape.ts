@@ -38,7 +38,10 @@ export abstract class Shape<T> {
 export type Infer<S> = S extends Shape<infer T> ? T : never;
 
 class Wrapped<T> extends Shape<T> {
-  constructor(private readonly inner: Shape<unknown>, private readonly passes: (v: unknown) => boolean) {
+  constructor(
+    private readonly inner: Shape<unknown>,
+    private readonly passes: (v: unknown) => boolean,
+  ) {
     super();
   }
   check(value: unknown, path: (string | number)[], issues: ShapeIssue[]): T | undefined {
@@ -47,7 +50,10 @@ class Wrapped<T> extends Shape<T> {
 }
 
 class Either<A, B> extends Shape<A | B> {
-  constructor(private readonly a: Shape<A>, private readonly b: Shape<B>) {
+  constructor(
+    private readonly a: Shape<A>,
+    private readonly b: Shape<B>,
+  ) {
     super();
   }
   check(value: unknown, path: (string | number)[], issues: ShapeIssue[]): A | B | undefined {
@@ -69,7 +75,10 @@ function describe(value: unknown): string {
 }
 
 class Primitive<T> extends Shape<T> {
-  constructor(private readonly name: string, private readonly test: (v: unknown) => string | undefined) {
+  constructor(
+    private readonly name: string,
+    private readonly test: (v: unknown) => string | undefined,
+  ) {
     super();
   }
   check(value: unknown, path: (string | number)[], issues: ShapeIssue[]): T | undefined {
@@ -158,7 +167,10 @@ export function describeIssues(issues: ShapeIssue[]): string {
   return issues
     .slice(0, 3)
     .map((issue) => {
-      const path = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${p}`)).join("").replace(/^\./, "");
+      const path = issue.path
+        .map((p) => (typeof p === "number" ? `[${p}]` : `.${p}`))
+        .join("")
+        .replace(/^\./, "");
       return `${path === "" ? "the document" : path}: ${issue.message}`;
     })
     .join("; ");

@@ -10,10 +10,9 @@
  */
 
 import { Buffer } from "node:buffer";
-
-import type { DockerConfig, RegistryAuthEntry } from "./dockerconfig.js";
 import { DOCKER_HUB_DOMAIN, DOCKER_HUB_LEGACY_DOMAIN, type ImageReference } from "../../core/image/index.js";
-import { splitHostPort, type HostPort } from "../../core/net/index.js";
+import { type HostPort, splitHostPort } from "../../core/net/index.js";
+import type { DockerConfig, RegistryAuthEntry } from "./dockerconfig.js";
 
 /** keyring.go's defaultRegistryHost: where `https://index.docker.io/v1/` ends up after normalization. */
 export const DOCKER_HUB_AUTH_KEY = DOCKER_HUB_LEGACY_DOMAIN;

@@ -13,15 +13,15 @@ const yaml = lazyModule<typeof Yaml>("yaml");
 
 import {
   CredentialError,
+  type DockerConfig,
   decodeGoBase64,
+  type Fail,
+  type Json,
+  type JsonObject,
   jsonType,
   lineAndColumn,
   parseJsonText,
   readDockerConfig,
-  type DockerConfig,
-  type Fail,
-  type Json,
-  type JsonObject,
 } from "./dockerconfig.js";
 
 const TYPE_DOCKERCONFIGJSON = "kubernetes.io/dockerconfigjson";
@@ -91,7 +91,9 @@ function checkIsSecret(obj: JsonObject, fail: Fail): void {
   if (kind !== "Secret") fail(`is a ${kind}, not a Secret`);
   const apiVersion = obj["apiVersion"];
   if (apiVersion !== "v1") {
-    fail(apiVersion === undefined ? 'has no "apiVersion"; a Secret is apiVersion: v1' : `has apiVersion ${JSON.stringify(apiVersion)}; a Secret is apiVersion: v1`);
+    fail(
+      apiVersion === undefined ? 'has no "apiVersion"; a Secret is apiVersion: v1' : `has apiVersion ${JSON.stringify(apiVersion)}; a Secret is apiVersion: v1`,
+    );
   }
 }
 
@@ -176,8 +178,8 @@ function yamlProblem(code: string): string {
     BAD_INDENT: "bad indentation",
     TAB_AS_INDENT: "a tab used for indentation (YAML indents with spaces)",
     MISSING_CHAR: "a closing quote or bracket is missing",
-    MULTILINE_IMPLICIT_KEY: "a key runs over more than one line (a missing \":\" or quote?)",
-    BLOCK_AS_IMPLICIT_KEY: "a mapping where a plain value was expected (a missing space after \":\"?)",
+    MULTILINE_IMPLICIT_KEY: 'a key runs over more than one line (a missing ":" or quote?)',
+    BLOCK_AS_IMPLICIT_KEY: 'a mapping where a plain value was expected (a missing space after ":"?)',
     UNEXPECTED_TOKEN: "unexpected text",
     BAD_SCALAR_START: "a value starts with a character that YAML reserves (quote it)",
     BAD_ALIAS: "a bad alias",

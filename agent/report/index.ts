@@ -4,9 +4,9 @@
 import type { Reporter, ReporterOptions } from "./reporter.js";
 
 export type { CheckName, CheckResults, ImagesFinding, ProbeFinding, PruneFinding } from "./findings.js";
-export { NodeState } from "./node-state.js";
 export { createMetrics, type Metrics } from "./metrics/index.js";
 export { buildNodeReport, type PodWatchReportView } from "./node-report.js";
+export { NodeState } from "./node-state.js";
 export type { Reporter, ReporterStatus } from "./reporter.js";
 
 /** A reporter, its module loaded only when an aggregator is configured. */

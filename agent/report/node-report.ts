@@ -3,14 +3,25 @@
 // node with thousands of failing pods still sends a report of reasonable size.
 
 import { registryOfImage } from "../../core/image/index.js";
+import type { NodeReport, PullFailure, RegistryReport } from "../../core/protocol/index.js";
 import type { RegistryProbe } from "../probe/index.js";
 import type { QuotaReading } from "../quota/index.js";
 import type { NodeState } from "./node-state.js";
-import type { NodeReport, PullFailure, RegistryReport } from "../../core/protocol/index.js";
 
 /** What the pod watch contributes; structurally its snapshot. */
 export interface PodWatchReportView {
-  failures: { pod: string; container: string; image: string; reason: string; cause?: string; summary?: string; fix?: string[]; note?: string; impact: number; since: string }[];
+  failures: {
+    pod: string;
+    container: string;
+    image: string;
+    reason: string;
+    cause?: string;
+    summary?: string;
+    fix?: string[];
+    note?: string;
+    impact: number;
+    since: string;
+  }[];
   hygiene: { kind: string; pod: string; image?: string; message: string; fix?: string }[];
   secrets?: { secret: string; registry: string; state: string; message: string }[];
 }
@@ -93,7 +104,17 @@ export function buildNodeReport(src: NodeReportSources): NodeReport {
     runtime: src.runtime ?? "",
     runtimeProblem: diskCheck && !diskCheck.ok && diskCheck.result === undefined ? text(diskCheck.error) : "",
     disks: disks.flatMap((fs) =>
-      fs.host ? [{ mountpoint: fs.mountpoint, capacityBytes: fs.host.capacityBytes, availableBytes: fs.host.availableBytes, usedPercent: fs.host.usedPercent, inodesFree: fs.host.inodesFree }] : [],
+      fs.host
+        ? [
+            {
+              mountpoint: fs.mountpoint,
+              capacityBytes: fs.host.capacityBytes,
+              availableBytes: fs.host.availableBytes,
+              usedPercent: fs.host.usedPercent,
+              inodesFree: fs.host.inodesFree,
+            },
+          ]
+        : [],
     ),
     images: images ? { count: images.count, bytes: images.bytes, inUse: images.inUse, sandboxImage: images.sandboxImage ?? "" } : null,
     registries: probes.map(registryReport),
@@ -102,13 +123,28 @@ export function buildNodeReport(src: NodeReportSources): NodeReport {
     // source deferred) or limit 0 (unlimited); its problem is in the agent's own quota check.
     quota: src.quota
       .filter((q) => q.unlimited || (q.limit !== undefined && q.remaining !== undefined))
-      .map((q) => ({ source: q.source ?? "", limit: q.unlimited ? 0 : (q.limit ?? 0), remaining: q.unlimited ? 0 : (q.remaining ?? 0), windowSeconds: q.windowSeconds ?? 0, observedAtMs: q.observedAt })),
-    prepull: prepull.map((p) => ({ image: p.image, state: p.state, cause: p.cause ?? "", summary: text(p.summary), lastPullMs: ms(p.lastPull), bytes: p.bytes ?? 0 })),
+      .map((q) => ({
+        source: q.source ?? "",
+        limit: q.unlimited ? 0 : (q.limit ?? 0),
+        remaining: q.unlimited ? 0 : (q.remaining ?? 0),
+        windowSeconds: q.windowSeconds ?? 0,
+        observedAtMs: q.observedAt,
+      })),
+    prepull: prepull.map((p) => ({
+      image: p.image,
+      state: p.state,
+      cause: p.cause ?? "",
+      summary: text(p.summary),
+      lastPullMs: ms(p.lastPull),
+      bytes: p.bytes ?? 0,
+    })),
     failures,
     prune: prune ? { lastRunMs: ms(prune.lastRunAt), removedTotal: prune.totals.removed, freedBytesTotal: prune.totals.freedBytes } : null,
     conditions: (src.conditions ?? []).map((c) => ({ type: c.type, status: c.status, reason: c.reason ?? "", message: text(c.message) })),
     checkErrors,
-    hygiene: (src.podWatch?.hygiene ?? []).slice(0, MAX_HYGIENE).map((h) => ({ kind: h.kind, pod: h.pod, image: h.image ?? "", message: text(h.message), fix: text(h.fix) })),
+    hygiene: (src.podWatch?.hygiene ?? [])
+      .slice(0, MAX_HYGIENE)
+      .map((h) => ({ kind: h.kind, pod: h.pod, image: h.image ?? "", message: text(h.message), fix: text(h.fix) })),
     secrets: (src.podWatch?.secrets ?? []).map((s) => ({ secret: s.secret, registry: s.registry, state: s.state, message: text(s.message) })),
   };
 }

@@ -8,17 +8,17 @@
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import type { ChannelOptions, ClientDuplexStream, ServiceDefinition } from "@grpc/grpc-js";
-import { Outbox, type OutboxEntry } from "./outbox.js";
 import {
-  PROTOCOL,
-  loadAggregatorProtocol,
   type AgentMessage,
   type AggregatorMessage,
   type Command,
   type CommandUpdate,
   type Finding,
+  loadAggregatorProtocol,
   type NodeReport,
+  PROTOCOL,
 } from "../../core/protocol/index.js";
+import { Outbox, type OutboxEntry } from "./outbox.js";
 
 export type ReporterLogLevel = "debug" | "info" | "warn";
 
@@ -88,10 +88,23 @@ const CHANNEL_OPTIONS: ChannelOptions = {
 
 /** gRPC status codes by number (grpc-js Status), kept here so grpc-js is not loaded to name them. */
 const CODE_NAMES: Record<number, string> = {
-  0: "OK", 1: "CANCELLED", 2: "UNKNOWN", 3: "INVALID_ARGUMENT", 4: "DEADLINE_EXCEEDED", 5: "NOT_FOUND",
-  6: "ALREADY_EXISTS", 7: "PERMISSION_DENIED", 8: "RESOURCE_EXHAUSTED", 9: "FAILED_PRECONDITION",
-  10: "ABORTED", 11: "OUT_OF_RANGE", 12: "UNIMPLEMENTED", 13: "INTERNAL", 14: "UNAVAILABLE",
-  15: "DATA_LOSS", 16: "UNAUTHENTICATED",
+  0: "OK",
+  1: "CANCELLED",
+  2: "UNKNOWN",
+  3: "INVALID_ARGUMENT",
+  4: "DEADLINE_EXCEEDED",
+  5: "NOT_FOUND",
+  6: "ALREADY_EXISTS",
+  7: "PERMISSION_DENIED",
+  8: "RESOURCE_EXHAUSTED",
+  9: "FAILED_PRECONDITION",
+  10: "ABORTED",
+  11: "OUT_OF_RANGE",
+  12: "UNIMPLEMENTED",
+  13: "INTERNAL",
+  14: "UNAVAILABLE",
+  15: "DATA_LOSS",
+  16: "UNAUTHENTICATED",
 };
 
 type Buffered = { kind: "finding"; finding: Finding } | { kind: "commandUpdate"; update: CommandUpdate };
@@ -278,9 +291,7 @@ export class Reporter {
     if (this.state !== "connecting") return; // stop() finished meanwhile
 
     const connectMethod = setup.service["Connect"];
-    const serialize = connectMethod
-      ? (m: AgentMessage) => connectMethod.requestSerialize(m)
-      : (m: AgentMessage) => Buffer.from(JSON.stringify(m));
+    const serialize = connectMethod ? (m: AgentMessage) => connectMethod.requestSerialize(m) : (m: AgentMessage) => Buffer.from(JSON.stringify(m));
     this.serializer = serialize;
 
     const opened = this.openCall(setup);
@@ -335,7 +346,8 @@ export class Reporter {
       }
       return { grpc, Client, service, token, credentials: grpc.credentials.createSsl(ca) };
     } catch (e) {
-      const failure = e instanceof SetupError ? { key: e.key, message: e.message } : { key: "setup", message: `cannot set up the aggregator connection: ${errorText(e)}` };
+      const failure =
+        e instanceof SetupError ? { key: e.key, message: e.message } : { key: "setup", message: `cannot set up the aggregator connection: ${errorText(e)}` };
       this.state = "idle";
       this.failed(failure, false);
       return undefined;
@@ -562,7 +574,8 @@ export class Reporter {
       const problem = this.encodingProblem({ seq, ...body });
       if (problem !== undefined) {
         this.outbox.drop(entry);
-        const what = item.kind === "finding" ? `finding ${item.finding.id} (${item.finding.kind ?? "unknown kind"})` : `update of command ${item.update.commandId}`;
+        const what =
+          item.kind === "finding" ? `finding ${item.finding.id} (${item.finding.kind ?? "unknown kind"})` : `update of command ${item.update.commandId}`;
         this.log("warn", `dropping ${what}: ${problem}`);
         return;
       }

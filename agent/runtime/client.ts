@@ -1,7 +1,7 @@
 import type { ServiceClientConstructor } from "@grpc/grpc-js";
-import { loadCriServices } from "./proto.js";
-import { resolveEndpoint, type Endpoint } from "./endpoint.js";
+import { type Endpoint, resolveEndpoint } from "./endpoint.js";
 import { CriError, translateGrpcError } from "./errors.js";
+import { loadCriServices } from "./proto.js";
 import type {
   AuthConfig,
   ContainerConfig,
@@ -92,11 +92,9 @@ export class RuntimeClient {
   }
 
   async status(verbose = false): Promise<RuntimeStatusInfo> {
-    const res = await this.call<{ status: { conditions: RuntimeStatusInfo["conditions"] } | null; info: Record<string, string> }>(
-      this.runtime,
-      "Status",
-      { verbose },
-    );
+    const res = await this.call<{ status: { conditions: RuntimeStatusInfo["conditions"] } | null; info: Record<string, string> }>(this.runtime, "Status", {
+      verbose,
+    });
     return { conditions: res.status?.conditions ?? [], info: res.info ?? {} };
   }
 
@@ -131,12 +129,7 @@ export class RuntimeClient {
   }
 
   async createContainer(podSandboxId: string, config: ContainerConfig, sandboxConfig: PodSandboxConfig): Promise<string> {
-    const res = await this.call<{ containerId: string }>(
-      this.runtime,
-      "CreateContainer",
-      { podSandboxId, config, sandboxConfig },
-      60_000,
-    );
+    const res = await this.call<{ containerId: string }>(this.runtime, "CreateContainer", { podSandboxId, config, sandboxConfig }, 60_000);
     return res.containerId;
   }
 

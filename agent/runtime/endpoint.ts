@@ -32,10 +32,7 @@ export function parseEndpoint(value: string, source: Endpoint["source"]): Endpoi
   else if (raw.startsWith("/")) path = raw;
   else {
     const origin = source === "flag" ? "--cri-endpoint" : "CRI_ENDPOINT";
-    throw new CriError(
-      "bad-endpoint",
-      `${origin} "${value}" is not a unix socket: use unix:///path/to/runtime.sock`,
-    );
+    throw new CriError("bad-endpoint", `${origin} "${value}" is not a unix socket: use unix:///path/to/runtime.sock`);
   }
   if (!path.startsWith("/")) {
     throw new CriError("bad-endpoint", `CRI endpoint "${value}" must be an absolute socket path`);
@@ -60,10 +57,7 @@ export const probeSocketPath: SocketProbe = async (path) => {
  * The flag wins, then CRI_ENDPOINT, then the first known socket that exists.
  * An explicit endpoint is checked too, so a typo is reported as a missing socket, not a timeout.
  */
-export async function resolveEndpoint(
-  opts: { flag?: string | undefined; env?: string | undefined },
-  probe: SocketProbe = probeSocketPath,
-): Promise<Endpoint> {
+export async function resolveEndpoint(opts: { flag?: string | undefined; env?: string | undefined }, probe: SocketProbe = probeSocketPath): Promise<Endpoint> {
   const explicit = opts.flag ? parseEndpoint(opts.flag, "flag") : opts.env ? parseEndpoint(opts.env, "env") : undefined;
   if (explicit) {
     const state = await probe(explicit.socketPath);
@@ -79,8 +73,7 @@ export async function resolveEndpoint(
   }
   throw new CriError(
     "socket-missing",
-    `no container runtime socket found (tried ${tried.join(", ")}); ` +
-      `point pullmedic at one with --cri-endpoint unix:///path/to.sock or CRI_ENDPOINT`,
+    `no container runtime socket found (tried ${tried.join(", ")}); ` + `point pullmedic at one with --cri-endpoint unix:///path/to.sock or CRI_ENDPOINT`,
     { tried },
   );
 }
@@ -92,10 +85,6 @@ function socketProblem(path: string, state: "missing" | "not-a-socket" | "denied
     case "not-a-socket":
       return new CriError("socket-missing", `CRI endpoint ${path} exists but is not a unix socket`, { tried });
     case "denied":
-      return new CriError(
-        "permission-denied",
-        `permission denied on CRI socket ${path}: run as root or as a member of the socket's group`,
-        { tried },
-      );
+      return new CriError("permission-denied", `permission denied on CRI socket ${path}: run as root or as a member of the socket's group`, { tried });
   }
 }

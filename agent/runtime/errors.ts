@@ -1,14 +1,6 @@
 import { formatDuration } from "../../core/text/index.js";
 
-export type CriErrorKind =
-  | "bad-endpoint"
-  | "socket-missing"
-  | "permission-denied"
-  | "not-cri"
-  | "deadline"
-  | "unavailable"
-  | "not-found"
-  | "runtime";
+export type CriErrorKind = "bad-endpoint" | "socket-missing" | "permission-denied" | "not-cri" | "deadline" | "unavailable" | "not-found" | "runtime";
 
 /** A CRI failure phrased for a person; `kind` lets callers decide without parsing text. */
 export class CriError extends Error {
@@ -28,10 +20,23 @@ export class CriError extends Error {
 
 /** gRPC status codes by number (grpc-js Status enum), kept here to avoid loading grpc-js eagerly. */
 const CODE_NAMES: Record<number, string> = {
-  0: "OK", 1: "CANCELLED", 2: "UNKNOWN", 3: "INVALID_ARGUMENT", 4: "DEADLINE_EXCEEDED", 5: "NOT_FOUND",
-  6: "ALREADY_EXISTS", 7: "PERMISSION_DENIED", 8: "RESOURCE_EXHAUSTED", 9: "FAILED_PRECONDITION",
-  10: "ABORTED", 11: "OUT_OF_RANGE", 12: "UNIMPLEMENTED", 13: "INTERNAL", 14: "UNAVAILABLE",
-  15: "DATA_LOSS", 16: "UNAUTHENTICATED",
+  0: "OK",
+  1: "CANCELLED",
+  2: "UNKNOWN",
+  3: "INVALID_ARGUMENT",
+  4: "DEADLINE_EXCEEDED",
+  5: "NOT_FOUND",
+  6: "ALREADY_EXISTS",
+  7: "PERMISSION_DENIED",
+  8: "RESOURCE_EXHAUSTED",
+  9: "FAILED_PRECONDITION",
+  10: "ABORTED",
+  11: "OUT_OF_RANGE",
+  12: "UNIMPLEMENTED",
+  13: "INTERNAL",
+  14: "UNAVAILABLE",
+  15: "DATA_LOSS",
+  16: "UNAUTHENTICATED",
 };
 
 interface GrpcLikeError {
@@ -83,4 +88,3 @@ export function translateGrpcError(err: unknown, call: string, socketPath: strin
       return new CriError("runtime", `${call} failed (${codeName}): ${details}`, extra);
   }
 }
-

@@ -1,11 +1,11 @@
-export { RuntimeClient, MAX_RECEIVE_BYTES, DEFAULT_CALL_TIMEOUT_MS, DEFAULT_PULL_TIMEOUT_MS } from "./client.js";
 export type { ConnectOptions } from "./client.js";
-export { CriError } from "./errors.js";
-export type { CriErrorKind } from "./errors.js";
-export { KNOWN_SOCKETS, parseEndpoint, resolveEndpoint } from "./endpoint.js";
+export { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_PULL_TIMEOUT_MS, MAX_RECEIVE_BYTES, RuntimeClient } from "./client.js";
 export type { Endpoint, SocketProbe } from "./endpoint.js";
-export { buildImageViews, sandboxImageFromStatusInfo } from "./view.js";
-export type { ImageView, ImageUser } from "./view.js";
-export { readNodeImages } from "./node-images.js";
+export { KNOWN_SOCKETS, parseEndpoint, resolveEndpoint } from "./endpoint.js";
+export type { CriErrorKind } from "./errors.js";
+export { CriError } from "./errors.js";
 export type { NodeImages } from "./node-images.js";
+export { readNodeImages } from "./node-images.js";
 export type * from "./types.js";
+export type { ImageUser, ImageView } from "./view.js";
+export { buildImageViews, sandboxImageFromStatusInfo } from "./view.js";

@@ -1,6 +1,6 @@
 import type { RuntimeClient } from "./client.js";
 import type { VersionInfo } from "./types.js";
-import { buildImageViews, sandboxImageFromStatusInfo, type ImageView } from "./view.js";
+import { buildImageViews, type ImageView, sandboxImageFromStatusInfo } from "./view.js";
 
 export interface NodeImages {
   runtime: VersionInfo;

@@ -1,7 +1,7 @@
 import { join } from "node:path";
-import { findPackageRoot } from "../../core/process/index.js";
 import type { ServiceClientConstructor } from "@grpc/grpc-js";
 import type { Options as ProtoLoaderOptions } from "@grpc/proto-loader";
+import { findPackageRoot } from "../../core/process/index.js";
 
 const CRI_PROTO = join("proto", "cri", "runtime", "v1", "api.proto");
 

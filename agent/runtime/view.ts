@@ -29,12 +29,7 @@ export interface ImageView {
  * but by tag or digest on other runtimes, so every identifier is tried. Exited containers count:
  * kubelet needs their image to restart them.
  */
-export function buildImageViews(
-  images: CriImage[],
-  containers: CriContainer[],
-  sandboxes: CriPodSandbox[],
-  sandboxImage: string | undefined,
-): ImageView[] {
+export function buildImageViews(images: CriImage[], containers: CriContainer[], sandboxes: CriPodSandbox[], sandboxImage: string | undefined): ImageView[] {
   const byKey = new Map<string, number>();
   images.forEach((img, index) => {
     for (const key of [img.id, ...img.repoTags, ...img.repoDigests]) byKey.set(key, index);
@@ -56,7 +51,7 @@ export function buildImageViews(
       state: c.state,
     });
   }
-  const sandboxIndex = sandboxImage === undefined ? undefined : byKey.get(sandboxImage) ?? byKey.get(normalized(sandboxImage));
+  const sandboxIndex = sandboxImage === undefined ? undefined : (byKey.get(sandboxImage) ?? byKey.get(normalized(sandboxImage)));
   return images.map((img, index) => ({
     id: img.id,
     repoTags: [...img.repoTags],

@@ -6,7 +6,7 @@ import { commandStatus } from "../prepull-commands.js";
 import { parseQuery, wholeNumber } from "../query.js";
 import type { Store } from "../store.js";
 import type { View } from "../views/index.js";
-import { HttpProblem, json, type Answer } from "./answer.js";
+import { type Answer, HttpProblem, json } from "./answer.js";
 
 export const COMMANDS_PATH = "/api/v1/commands";
 const COMMAND_PREFIX = `${COMMANDS_PATH}/`;

@@ -3,10 +3,10 @@
 
 import type { IncomingMessage } from "node:http";
 import { isIP } from "node:net";
+import { hostAndPort } from "../../core/net/index.js";
 import type { BearerTokens } from "../ingest/index.js";
 import type { AggregatorMetrics } from "../metrics.js";
 import { HttpProblem } from "./answer.js";
-import { hostAndPort } from "../../core/net/index.js";
 
 /** Throws 401 unless the request carries an accepted bearer token. */
 export function authorize(req: IncomingMessage, tokens: BearerTokens, metrics: AggregatorMetrics): void {

@@ -5,7 +5,7 @@ import type { IncomingMessage } from "node:http";
 import { tryParseReference } from "../../core/image/index.js";
 import type { Logger } from "../../core/log/index.js";
 import type { DispatchResult } from "../prepull-commands.js";
-import { HttpProblem, json, type Answer } from "./answer.js";
+import { type Answer, HttpProblem, json } from "./answer.js";
 
 const MAX_BODY_BYTES = 64 * 1024;
 const MAX_IMAGES = 100;
@@ -47,17 +47,21 @@ function parsePrepullBody(text: string): string[] {
     const ref = tryParseReference(image);
     if (ref instanceof Error) problems.push(`images[${i}]: ${ref.message}`);
   });
-  if (problems.length) throw new HttpProblem(400, problems.length === 1 ? (problems[0] ?? "") : `${problems.length} problems: ${problems.join("; ")}`, { problems });
+  if (problems.length)
+    throw new HttpProblem(400, problems.length === 1 ? (problems[0] ?? "") : `${problems.length} problems: ${problems.join("; ")}`, { problems });
   return [...new Set(images as string[])];
 }
 
 /** Takes a pre-pull request (the token is checked before): plans, records and sends it, 202 with the plan. */
 export async function acceptPrepull(req: IncomingMessage, prepull: (images: string[]) => DispatchResult, log: Logger): Promise<Answer> {
   const type = req.headers["content-type"] ?? "";
-  if (!/^application\/json\b/i.test(type)) throw new HttpProblem(415, `content-type: expected application/json, got ${JSON.stringify(type.slice(0, 60)) || "none"}`);
+  if (!/^application\/json\b/i.test(type))
+    throw new HttpProblem(415, `content-type: expected application/json, got ${JSON.stringify(type.slice(0, 60)) || "none"}`);
   const images = parsePrepullBody(await readBody(req));
   const result = prepull(images);
-  log.info(`pre-pull ${result.id}: ${images.join(", ")} on ${result.plan.length} node(s)${result.skipped.length ? `, ${result.skipped.length} skipped (stale or disconnected)` : ""}`);
+  log.info(
+    `pre-pull ${result.id}: ${images.join(", ")} on ${result.plan.length} node(s)${result.skipped.length ? `, ${result.skipped.length} skipped (stale or disconnected)` : ""}`,
+  );
   return json(202, {
     id: result.id,
     createdAt: new Date(result.createdMs).toISOString(),

@@ -8,8 +8,8 @@ import type { BearerTokens } from "../ingest/index.js";
 import type { AggregatorMetrics } from "../metrics.js";
 import type { DispatchResult } from "../prepull-commands.js";
 import { VIEWS } from "../views/index.js";
-import { COMMANDS_PATH, commandAnswer, commandsAnswer, viewAnswer, type ApiSources } from "./api.js";
-import { json, plainText, type Answer } from "./answer.js";
+import { type Answer, json, plainText } from "./answer.js";
+import { type ApiSources, COMMANDS_PATH, commandAnswer, commandsAnswer, viewAnswer } from "./api.js";
 import { authorize } from "./guards.js";
 import { acceptPrepull } from "./prepull.js";
 

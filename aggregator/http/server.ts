@@ -3,12 +3,12 @@
 // static files from aggregator/web/.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { serveHttp } from "../../core/net/index.js";
 import type { Logger } from "../../core/log/index.js";
+import { serveHttp } from "../../core/net/index.js";
 import { QueryProblem } from "../query.js";
-import { HttpProblem, json, type Answer } from "./answer.js";
+import { type Answer, HttpProblem, json } from "./answer.js";
 import { checkHost } from "./guards.js";
-import { aggregatorRoutes, findRoute, notFound, wrongMethod, type Route, type RouteSources } from "./routes.js";
+import { aggregatorRoutes, findRoute, notFound, type Route, type RouteSources, wrongMethod } from "./routes.js";
 import { dashboardRoot, staticFile } from "./static.js";
 
 export interface AggregatorHttpDeps extends RouteSources {

@@ -16,5 +16,5 @@
 // messages.ts, validate.ts, node-streams.ts), the shared write batching (batcher.ts) and the
 // bearer tokens (tokens.ts).
 
-export { startIngest, type Ingest } from "./server.js";
+export { type Ingest, startIngest } from "./server.js";
 export { BearerTokens } from "./tokens.js";

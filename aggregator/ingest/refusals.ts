@@ -2,8 +2,8 @@
 // ones grpc-js ends by itself (a message above the size limit, a frame it cannot decode), which are
 // counted and logged here since they never reach the handler.
 
-import * as grpc from "@grpc/grpc-js";
 import type { ServerInterceptingCallInterface } from "@grpc/grpc-js";
+import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "../../core/log/index.js";
 import type { AggregatorMetrics, RejectReason } from "../metrics.js";
 import type { AgentCall } from "./stream.js";

@@ -2,16 +2,16 @@
 // the token check before a stream is read, and shutdown.
 
 import * as grpc from "@grpc/grpc-js";
-import { parseListen } from "../../core/net/index.js";
 import type { Logger } from "../../core/log/index.js";
-import { loadAggregatorProtocol, type Command } from "../../core/protocol/index.js";
+import { parseListen } from "../../core/net/index.js";
+import { type Command, loadAggregatorProtocol } from "../../core/protocol/index.js";
 import type { ClusterState } from "../cluster-state.js";
 import type { AggregatorMetrics } from "../metrics.js";
 import type { Store } from "../store.js";
 import { WriteBatcher } from "./batcher.js";
 import { NodeStreams } from "./node-streams.js";
 import { authorizeCall, observeRefusals } from "./refusals.js";
-import { AgentStream, type AgentCall } from "./stream.js";
+import { type AgentCall, AgentStream } from "./stream.js";
 import type { BearerTokens } from "./tokens.js";
 
 const Status = grpc.status;
@@ -89,7 +89,9 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
 
 /** Binds the port (TLS when given); the address actually bound, as host:port. */
 async function listen(server: grpc.Server, listenOn: string, tls: IngestOptions["tls"]): Promise<string> {
-  const credentials = tls ? grpc.ServerCredentials.createSsl(null, [{ cert_chain: tls.cert, private_key: tls.key }], false) : grpc.ServerCredentials.createInsecure();
+  const credentials = tls
+    ? grpc.ServerCredentials.createSsl(null, [{ cert_chain: tls.cert, private_key: tls.key }], false)
+    : grpc.ServerCredentials.createInsecure();
   const { host, port } = parseListen(listenOn);
   const shownHost = host.includes(":") ? `[${host}]` : host;
   const boundPort = await new Promise<number>((resolve, reject) => {

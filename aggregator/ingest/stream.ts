@@ -7,11 +7,11 @@ import { performance } from "node:perf_hooks";
 import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "../../core/log/index.js";
 import type { AgentMessage, AggregatorMessage, Command, Hello } from "../../core/protocol/index.js";
-import { TooManyNodesError, type ClusterState } from "../cluster-state.js";
+import { type ClusterState, TooManyNodesError } from "../cluster-state.js";
 import type { AggregatorMetrics, RejectReason } from "../metrics.js";
 import type { Store } from "../store.js";
 import type { WriteBatcher } from "./batcher.js";
-import { invalid, planMessage, type Handling, type MessagePlan } from "./messages.js";
+import { type Handling, invalid, type MessagePlan, planMessage } from "./messages.js";
 import type { NodeStreams } from "./node-streams.js";
 import { helloProblem, messageType } from "./validate.js";
 

@@ -51,7 +51,9 @@ export class BearerTokens {
       throw new Error(`cannot read the token file ${path}: ${code === "ENOENT" ? "no such file" : (err as Error).message}`);
     }
     if (parseTokens(text).some((token) => PLACEHOLDER_TOKEN.test(token))) {
-      throw new Error(`the token file ${path} holds the placeholder from daemonset.yaml, which anyone can read: replace it with a random token (openssl rand -hex 32) in the Secret`);
+      throw new Error(
+        `the token file ${path} holds the placeholder from daemonset.yaml, which anyone can read: replace it with a random token (openssl rand -hex 32) in the Secret`,
+      );
     }
     if (!t.apply(text)) throw new Error(`the token file ${path} holds no token: write one bearer token per line`);
     t.timer = setInterval(() => void t.reload(), reloadMs);
@@ -101,7 +103,9 @@ export class BearerTokens {
     let match = 0;
     // Every token is compared, matching or not, so the time taken does not say which one matched.
     for (const d of this.digests) match |= timingSafeEqual(presented, d) ? 1 : 0;
-    return match ? { ok: true } : { ok: false, problem: "the bearer token is not one the aggregator accepts (wrong token, or it was rotated out of the token file)" };
+    return match
+      ? { ok: true }
+      : { ok: false, problem: "the bearer token is not one the aggregator accepts (wrong token, or it was rotated out of the token file)" };
   }
 
   stop(): void {

@@ -1,6 +1,6 @@
 // What an agent message must hold before it is written: each problem names the field.
 
-import { PROTOCOL, type AgentMessage, type CommandUpdate, type Finding, type Hello, type NodeReport } from "../../core/protocol/index.js";
+import { type AgentMessage, type CommandUpdate, type Finding, type Hello, type NodeReport, PROTOCOL } from "../../core/protocol/index.js";
 
 const NODE_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,251}[A-Za-z0-9])?$/;
 const MAX_ID = 256;
@@ -15,7 +15,8 @@ export function helloProblem(h: Hello | undefined): string | undefined {
   if (h.protocol !== PROTOCOL) return `hello.protocol: expected "${PROTOCOL}", got ${h.protocol ? shown(h.protocol) : "nothing"}`;
   if (!h.node) return "hello.node: missing (the agent's node name)";
   if (h.node.length > 253) return `hello.node: ${h.node.length} characters, at most 253 (a Kubernetes node name)`;
-  if (!NODE_NAME.test(h.node)) return `hello.node: ${shown(h.node)} is not a node name (letters, digits, '.', '-', '_'; starting and ending with a letter or digit)`;
+  if (!NODE_NAME.test(h.node))
+    return `hello.node: ${shown(h.node)} is not a node name (letters, digits, '.', '-', '_'; starting and ending with a letter or digit)`;
   return undefined;
 }
 

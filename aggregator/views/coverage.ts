@@ -126,7 +126,14 @@ export const coverageApi = defineView({
   path: "/api/v1/coverage",
   compute: ({ state, store, now, options }) => {
     // Images of recent cluster pre-pulls count as critical too, next to the agents' own lists.
-    const extra = [...new Set(store.latestCommands(RECENT_PREPULLS).filter((c) => c.plan.length > 0).flatMap((c) => c.images))];
+    const extra = [
+      ...new Set(
+        store
+          .latestCommands(RECENT_PREPULLS)
+          .filter((c) => c.plan.length > 0)
+          .flatMap((c) => c.images),
+      ),
+    ];
     return { ...coverageView(state.nodes(), now, extra, options) };
   },
 });

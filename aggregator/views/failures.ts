@@ -1,9 +1,9 @@
 // /api/v1/failures: the open pull failures of every node, grouped by (cause, image, registry), the
 // biggest group first. One group is one problem to fix, whatever the number of pods it hits.
 
-import type { NodeRecord } from "../cluster-state.js";
 import { registryOfImage } from "../../core/image/index.js";
-import { MAX_LISTED, compareText, staleness, type ViewOptions } from "./common.js";
+import type { NodeRecord } from "../cluster-state.js";
+import { compareText, MAX_LISTED, staleness, type ViewOptions } from "./common.js";
 import { defineView } from "./view.js";
 
 /** The cause of a failure whose diagnosis has not finished yet. */
@@ -67,7 +67,20 @@ export function failuresView(nodes: NodeRecord[], now: number, opts?: ViewOption
       let b = groups.get(key);
       if (b === undefined) {
         b = {
-          group: { cause, image: f.image, registry, summary: "", fix: [], pods: [], podCount: 0, nodes: [], nodeCount: 0, sinceMs: 0, staleNodes: [], staleNodeCount: 0 },
+          group: {
+            cause,
+            image: f.image,
+            registry,
+            summary: "",
+            fix: [],
+            pods: [],
+            podCount: 0,
+            nodes: [],
+            nodeCount: 0,
+            sinceMs: 0,
+            staleNodes: [],
+            staleNodeCount: 0,
+          },
           pods: [],
           podKeys: new Set(),
           nodes: new Set(),

@@ -1,8 +1,8 @@
 // /api/v1/findings: the findings history from the database, newest first, filtered by kind, node
 // and age.
 
-import { oneOf, pastTime, text, wholeNumber } from "../query.js";
 import { FINDING_KINDS } from "../../core/protocol/index.js";
+import { oneOf, pastTime, text, wholeNumber } from "../query.js";
 import { defineView } from "./view.js";
 
 const DEFAULT_FINDINGS_LIMIT = 100;

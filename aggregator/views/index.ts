@@ -14,11 +14,11 @@ import type { View } from "./view.js";
 /** In the order the API lists them. */
 export const VIEWS: readonly View[] = [nodesApi, failuresApi, registriesApi, quotaApi, disksApi, coverageApi, findingsApi];
 
-export type { View, ViewContext } from "./view.js";
 export { MAX_LISTED, type ViewOptions } from "./common.js";
-export { nodesView, type NodeView } from "./nodes.js";
-export { PENDING_CAUSE, failuresView, type FailureGroup, type FailurePod } from "./failures.js";
-export { registriesView, type RegistriesView, type RegistryCell, type RegistrySummary } from "./registries.js";
-export { UNKNOWN_SOURCE, quotaView, type QuotaSourceView, type QuotaView } from "./quota.js";
-export { IMAGE_FS_PRESSURE_CONDITION, disksView, type DiskNodeView } from "./disks.js";
-export { canonicalImage, coverageView, type CoverageCell, type CoverageState, type CoverageView } from "./coverage.js";
+export { type CoverageCell, type CoverageState, type CoverageView, canonicalImage, coverageView } from "./coverage.js";
+export { type DiskNodeView, disksView, IMAGE_FS_PRESSURE_CONDITION } from "./disks.js";
+export { type FailureGroup, type FailurePod, failuresView, PENDING_CAUSE } from "./failures.js";
+export { type NodeView, nodesView } from "./nodes.js";
+export { type QuotaSourceView, type QuotaView, quotaView, UNKNOWN_SOURCE } from "./quota.js";
+export { type RegistriesView, type RegistryCell, type RegistrySummary, registriesView } from "./registries.js";
+export type { View, ViewContext } from "./view.js";

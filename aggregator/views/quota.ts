@@ -54,7 +54,18 @@ export function quotaView(nodes: NodeRecord[], now: number): QuotaView {
       let g = groups.get(key);
       if (g === undefined) {
         g = {
-          view: { source, limit: q.limit, remaining: q.remaining, windowSeconds: q.windowSeconds, observedAtMs: q.observedAtMs, nodes: [], low: false, exhausted: false, unlimited: false, outdated: false },
+          view: {
+            source,
+            limit: q.limit,
+            remaining: q.remaining,
+            windowSeconds: q.windowSeconds,
+            observedAtMs: q.observedAtMs,
+            nodes: [],
+            low: false,
+            exhausted: false,
+            unlimited: false,
+            outdated: false,
+          },
           nodes: new Set(),
         };
         groups.set(key, g);

@@ -3,7 +3,7 @@
 // views/index.ts; adding a view is its file and one line there.
 
 import type { ClusterState } from "../cluster-state.js";
-import { parseQuery, type ParsedQuery, type QuerySpec } from "../query.js";
+import { type ParsedQuery, parseQuery, type QuerySpec } from "../query.js";
 import type { Store } from "../store.js";
 import type { ViewOptions } from "./common.js";
 

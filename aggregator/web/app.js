@@ -95,23 +95,27 @@
     if (typeof v === "number" || typeof v === "boolean") return String(v);
     if (Array.isArray(v)) return v.map(text).filter(Boolean).join(", ");
     if (isObj(v)) {
-      for (const k of ["name", "message", "reason", "endpoint"]) if (typeof v[k] === "string" && v[k]) {
-        const extra = typeof v.version === "string" && v.version ? ` ${v.version}` : "";
-        return v[k] + extra;
-      }
-      return Object.entries(v).map(([k, x]) => `${k}: ${text(x)}`).join(", ");
+      for (const k of ["name", "message", "reason", "endpoint"])
+        if (typeof v[k] === "string" && v[k]) {
+          const extra = typeof v.version === "string" && v.version ? ` ${v.version}` : "";
+          return v[k] + extra;
+        }
+      return Object.entries(v)
+        .map(([k, x]) => `${k}: ${text(x)}`)
+        .join(", ");
     }
     return String(v);
   }
 
   const strings = (v) => (Array.isArray(v) ? v : v === null || v === undefined || v === "" ? [] : [v]).map(text).filter(Boolean);
-  const num = (v) => (typeof v === "number" && Number.isFinite(v) ? v : typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v)) ? Number(v) : null);
+  const num = (v) =>
+    typeof v === "number" && Number.isFinite(v) ? v : typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v)) ? Number(v) : null;
   const nodeName = (o) => text(o?.node ?? o?.name ?? o?.nodeName);
 
   function unique(values) {
     const seen = new Set();
     const out = [];
-    for (const v of values) if (v && !seen.has(v)) (seen.add(v), out.push(v));
+    for (const v of values) if (v && !seen.has(v)) seen.add(v), out.push(v);
     return out;
   }
 
@@ -163,7 +167,7 @@
     const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
     let x = v;
     let i = 0;
-    while (x >= 1024 && i < units.length - 1) (x /= 1024, i++);
+    while (x >= 1024 && i < units.length - 1) (x /= 1024), i++;
     return `${x.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
   }
 
@@ -290,8 +294,16 @@
     const problems = nodes.filter((n) => text(n.runtimeProblem));
     if (problems.length) {
       banner.replaceChildren(
-        h("strong", null, problems.length === 1 ? "A node cannot reach its container runtime:" : `${problems.length} nodes cannot reach their container runtime:`),
-        h("ul", null, problems.map((n) => h("li", null, h("span", { class: "mono" }, nodeName(n)), `: ${text(n.runtimeProblem)}`))),
+        h(
+          "strong",
+          null,
+          problems.length === 1 ? "A node cannot reach its container runtime:" : `${problems.length} nodes cannot reach their container runtime:`,
+        ),
+        h(
+          "ul",
+          null,
+          problems.map((n) => h("li", null, h("span", { class: "mono" }, nodeName(n)), `: ${text(n.runtimeProblem)}`)),
+        ),
         h("span", { class: "muted" }, "Their other checks still run; runtime-based views (images, disk, pulls) are missing for them."),
       );
       banner.hidden = false;
@@ -312,7 +324,10 @@
     const groups = list(body, "failures", "groups").filter(isObj);
     setHeading("failures", "Image pull failures", groups.length);
     if (groups.length === 0) return [empty("No image pull failures")];
-    return [h("div", { class: "failures" }, groups.slice(0, MAX_CARDS).map(failureCard)), moreLine("p", groups.length - MAX_CARDS, "failure groups", ENDPOINTS.failures)];
+    return [
+      h("div", { class: "failures" }, groups.slice(0, MAX_CARDS).map(failureCard)),
+      moreLine("p", groups.length - MAX_CARDS, "failure groups", ENDPOINTS.failures),
+    ];
   }
 
   function failureCard(g) {
@@ -329,18 +344,20 @@
     const staleCount = num(g.staleNodeCount) ?? staleNodes.length;
     const pending = cause === "pending";
 
-    const podItems = pods.slice(0, POD_PREVIEW).map((p) =>
-      h(
-        "li",
-        null,
-        h("span", { class: "mono" }, text(p.pod)),
-        text(p.container) ? h("span", { class: "muted" }, ` (${text(p.container)})`) : "",
-        " on ",
-        h("span", { class: "mono" }, nodeName(p)),
-        text(p.reason) ? h("span", { class: "muted" }, ` — ${text(p.reason)}`) : "",
-        p.stale === true ? h("span", { class: "muted" }, " (node stale)") : "",
-      ),
-    );
+    const podItems = pods
+      .slice(0, POD_PREVIEW)
+      .map((p) =>
+        h(
+          "li",
+          null,
+          h("span", { class: "mono" }, text(p.pod)),
+          text(p.container) ? h("span", { class: "muted" }, ` (${text(p.container)})`) : "",
+          " on ",
+          h("span", { class: "mono" }, nodeName(p)),
+          text(p.reason) ? h("span", { class: "muted" }, ` — ${text(p.reason)}`) : "",
+          p.stale === true ? h("span", { class: "muted" }, " (node stale)") : "",
+        ),
+      );
     const morePods = Math.max(podCount, pods.length) - podItems.length;
     if (morePods > 0) podItems.push(h("li", { class: "muted" }, `and ${plural(morePods, "more pod")}`));
 
@@ -358,11 +375,24 @@
         { class: "facts" },
         registry ? [h("dt", null, "Registry"), h("dd", { class: "mono" }, registry)] : null,
         h("dt", null, "Affected"),
-        h("dd", { "data-testid": "affected" }, `${plural(podCount, "pod")} on ${plural(nodeCount, "node")}`, nodes.length ? [": ", preview(nodes, NODE_PREVIEW, nodeCount)] : ""),
+        h(
+          "dd",
+          { "data-testid": "affected" },
+          `${plural(podCount, "pod")} on ${plural(nodeCount, "node")}`,
+          nodes.length ? [": ", preview(nodes, NODE_PREVIEW, nodeCount)] : "",
+        ),
         h("dt", null, "Since"),
         h("dd", null, when(since, "unknown")),
         staleCount > 0
-          ? [h("dt", null, "Stale"), h("dd", null, `${plural(staleCount, "node")} not heard from lately, their part may be out of date: `, preview(staleNodes, NODE_PREVIEW, staleCount))]
+          ? [
+              h("dt", null, "Stale"),
+              h(
+                "dd",
+                null,
+                `${plural(staleCount, "node")} not heard from lately, their part may be out of date: `,
+                preview(staleNodes, NODE_PREVIEW, staleCount),
+              ),
+            ]
           : null,
       ),
       text(g.summary) ? h("p", { class: "failure-summary" }, text(g.summary)) : null,
@@ -370,8 +400,13 @@
       pending
         ? h("p", { class: "muted" }, "The agent is still diagnosing this pull; the cause and fix follow in its next report.")
         : fixes.length
-        ? h("div", { class: "fix" }, h("h4", null, fixes.length === 1 ? "Fix" : "Fix (in order)"), fixes.map((f, i) => commandBlock(f, fixes.length === 1 ? "fix command" : `fix command ${i + 1}`)))
-        : h("p", { class: "muted" }, "No fix command known for this cause."),
+          ? h(
+              "div",
+              { class: "fix" },
+              h("h4", null, fixes.length === 1 ? "Fix" : "Fix (in order)"),
+              fixes.map((f, i) => commandBlock(f, fixes.length === 1 ? "fix command" : `fix command ${i + 1}`)),
+            )
+          : h("p", { class: "muted" }, "No fix command known for this cause."),
     );
   }
 
@@ -412,7 +447,11 @@
     const table = scroller(h("table", { class: "matrix", "aria-label": label }, h("thead", null, head), h("tbody", null, body)));
     if (!transpose || !extra) return table;
     // Nodes as rows leave no column for the per-row totals: they go in a line above.
-    const totals = h("ul", { class: "totals" }, rows.map((r) => h("li", null, h("span", { class: "mono" }, r), ` — ${extra.label.toLowerCase()}: ${extra.value(r)}`)));
+    const totals = h(
+      "ul",
+      { class: "totals" },
+      rows.map((r) => h("li", null, h("span", { class: "mono" }, r), ` — ${extra.label.toLowerCase()}: ${extra.value(r)}`)),
+    );
     return h("div", null, totals, table);
   }
 
@@ -422,7 +461,11 @@
     const registries = unique([...strings(r.registries), ...cells.map((c) => text(c.registry))]);
     const nodes = unique([...strings(r.nodes), ...cells.map(nodeName)]);
     const byKey = new Map(cells.map((c) => [`${text(c.registry)}\n${nodeName(c)}`, c]));
-    const summaries = new Map(list(r.summary, "summary").filter(isObj).map((x) => [text(x.registry), x]));
+    const summaries = new Map(
+      list(r.summary, "summary")
+        .filter(isObj)
+        .map((x) => [text(x.registry), x]),
+    );
     setHeading("registries", "Registries", registries.length);
     if (registries.length === 0) return [empty("No registry probed yet")];
 
@@ -465,19 +508,21 @@
         h(
           "ul",
           { class: "problems" },
-          failing.slice(0, MAX_ITEMS).map((c) =>
-            h(
-              "li",
-              null,
-              h("span", { class: "mono" }, text(c.registry)),
-              " from ",
-              h("span", { class: "mono" }, nodeName(c)),
-              ": ",
-              h("strong", null, text(c.failingStep) || "failing"),
-              text(c.error) ? ` — ${text(c.error)}` : "",
-              c.stale === true ? h("span", { class: "muted" }, " (stale)") : "",
+          failing
+            .slice(0, MAX_ITEMS)
+            .map((c) =>
+              h(
+                "li",
+                null,
+                h("span", { class: "mono" }, text(c.registry)),
+                " from ",
+                h("span", { class: "mono" }, nodeName(c)),
+                ": ",
+                h("strong", null, text(c.failingStep) || "failing"),
+                text(c.error) ? ` — ${text(c.error)}` : "",
+                c.stale === true ? h("span", { class: "muted" }, " (stale)") : "",
+              ),
             ),
-          ),
           moreLine("li", failing.length - MAX_ITEMS, "failing registry × node pairs", ENDPOINTS.registries),
         ),
       );
@@ -503,7 +548,11 @@
             h(
               "thead",
               null,
-              h("tr", null, ["Egress source", "Remaining / limit", "Window", "Nodes sharing it", "Observed", "Status"].map((t) => h("th", { scope: "col" }, t))),
+              h(
+                "tr",
+                null,
+                ["Egress source", "Remaining / limit", "Window", "Nodes sharing it", "Observed", "Status"].map((t) => h("th", { scope: "col" }, t)),
+              ),
             ),
             h(
               "tbody",
@@ -513,7 +562,8 @@
                 const remaining = num(s.remaining);
                 const nodes = strings(s.nodes);
                 const unlimited = s.unlimited === true || (limit === 0 && s.exhausted !== true);
-                const status = s.exhausted === true ? badge("exhausted", "bad") : s.low === true ? badge("low", "warn") : badge(unlimited ? "unlimited" : "ok", "ok");
+                const status =
+                  s.exhausted === true ? badge("exhausted", "bad") : s.low === true ? badge("low", "warn") : badge(unlimited ? "unlimited" : "ok", "ok");
                 return h(
                   "tr",
                   { class: s.exhausted === true ? "row-bad" : s.low === true ? "row-warn" : null, "data-testid": "quota-source" },
@@ -522,11 +572,18 @@
                     "td",
                     { class: "num" },
                     unlimited ? "no limit" : `${count(remaining)} / ${count(limit)}`,
-                    !unlimited && limit && remaining !== null ? h("meter", { min: 0, max: limit, low: limit * 0.2, high: limit * 0.5, optimum: limit, value: remaining, "aria-hidden": "true" }) : null,
+                    !unlimited && limit && remaining !== null
+                      ? h("meter", { min: 0, max: limit, low: limit * 0.2, high: limit * 0.5, optimum: limit, value: remaining, "aria-hidden": "true" })
+                      : null,
                   ),
                   h("td", null, unlimited ? "—" : duration(s.windowSeconds)),
                   h("td", null, `${nodes.length}: `, preview(nodes, NODE_PREVIEW)),
-                  h("td", null, when(s.observedAtMs, "—"), s.outdated === true ? h("span", { class: "muted" }, " (older than its window: likely refilled since)") : null),
+                  h(
+                    "td",
+                    null,
+                    when(s.observedAtMs, "—"),
+                    s.outdated === true ? h("span", { class: "muted" }, " (older than its window: likely refilled since)") : null,
+                  ),
                   h("td", null, status),
                 );
               }),
@@ -586,11 +643,25 @@
         h(
           "table",
           { class: "data", "aria-label": "Image filesystem per node" },
-          h("thead", null, h("tr", null, ["Node", "Mount", "Used", "Free", "Size", "Inodes free", "Pressure"].map((t) => h("th", { scope: "col" }, t)))),
+          h(
+            "thead",
+            null,
+            h(
+              "tr",
+              null,
+              ["Node", "Mount", "Used", "Free", "Size", "Inodes free", "Pressure"].map((t) => h("th", { scope: "col" }, t)),
+            ),
+          ),
           h("tbody", null, rows),
         ),
       ),
-      moreLine("p", sorted.length - MAX_ROWS, "nodes", ENDPOINTS.disks, sorted.length > MAX_ROWS ? `, the fullest of them at ${Math.max(0, highest(sorted[MAX_ROWS]))} %` : ""),
+      moreLine(
+        "p",
+        sorted.length - MAX_ROWS,
+        "nodes",
+        ENDPOINTS.disks,
+        sorted.length > MAX_ROWS ? `, the fullest of them at ${Math.max(0, highest(sorted[MAX_ROWS]))} %` : "",
+      ),
     ];
   }
 
@@ -609,7 +680,11 @@
     const cells = list(r.cells, "cells").filter(isObj);
     const images = unique([...strings(r.images), ...cells.map((c) => text(c.image))]);
     const nodes = unique([...strings(r.nodes), ...cells.map(nodeName)]);
-    const complete = new Map(list(r.complete, "complete").filter(isObj).map((c) => [text(c.image), c]));
+    const complete = new Map(
+      list(r.complete, "complete")
+        .filter(isObj)
+        .map((c) => [text(c.image), c]),
+    );
     const byKey = new Map(cells.map((c) => [`${text(c.image)}\n${nodeName(c)}`, c]));
     setHeading("coverage", "Pre-pull coverage", images.length);
     if (images.length === 0) return [empty("No critical images configured for pre-pull")];
@@ -653,9 +728,20 @@
         h(
           "ul",
           { class: "problems" },
-          withCause.slice(0, MAX_ITEMS).map((c) =>
-            h("li", null, h("span", { class: "mono" }, text(c.image)), " on ", h("span", { class: "mono" }, nodeName(c)), ": ", h("strong", null, text(c.state)), ` — ${text(c.cause)}`),
-          ),
+          withCause
+            .slice(0, MAX_ITEMS)
+            .map((c) =>
+              h(
+                "li",
+                null,
+                h("span", { class: "mono" }, text(c.image)),
+                " on ",
+                h("span", { class: "mono" }, nodeName(c)),
+                ": ",
+                h("strong", null, text(c.state)),
+                ` — ${text(c.cause)}`,
+              ),
+            ),
           moreLine("li", withCause.length - MAX_ITEMS, "images not present", ENDPOINTS.coverage),
         ),
       );
@@ -694,7 +780,11 @@
           h(
             "thead",
             null,
-            h("tr", null, ["Node", "State", "Agent", "Last seen", "Last report", "Runtime", "Failures", "Problems"].map((t) => h("th", { scope: "col" }, t))),
+            h(
+              "tr",
+              null,
+              ["Node", "State", "Agent", "Last seen", "Last report", "Runtime", "Failures", "Problems"].map((t) => h("th", { scope: "col" }, t)),
+            ),
           ),
           h(
             "tbody",
@@ -706,9 +796,18 @@
               ];
               const problems = [];
               if (text(n.runtimeProblem)) problems.push(h("li", null, h("strong", null, "runtime: "), text(n.runtimeProblem)));
-              if (isObj(n.checkErrors)) for (const [check, err] of Object.entries(n.checkErrors)) problems.push(h("li", null, h("strong", null, `${check}: `), text(err)));
+              if (isObj(n.checkErrors))
+                for (const [check, err] of Object.entries(n.checkErrors)) problems.push(h("li", null, h("strong", null, `${check}: `), text(err)));
               for (const c of list(n.conditions).filter(conditionIsProblem)) {
-                problems.push(h("li", null, h("strong", null, `${text(c.type)}`), text(c.reason) ? ` (${text(c.reason)})` : "", text(c.message) ? `: ${text(c.message)}` : ""));
+                problems.push(
+                  h(
+                    "li",
+                    null,
+                    h("strong", null, `${text(c.type)}`),
+                    text(c.reason) ? ` (${text(c.reason)})` : "",
+                    text(c.message) ? `: ${text(c.message)}` : "",
+                  ),
+                );
               }
               const failures = num(n.failures) ?? list(n.failures).length;
               return h(
@@ -719,7 +818,11 @@
                 h("td", { class: "mono" }, text(n.agentVersion) || "—"),
                 h("td", null, when(n.lastSeenMs)),
                 h("td", null, when(n.lastReportMs)),
-                h("td", { class: text(n.runtimeProblem) ? "bad-text nowrap" : "nowrap" }, text(n.runtime) || (text(n.runtimeProblem) ? "✗ none reachable" : "—")),
+                h(
+                  "td",
+                  { class: text(n.runtimeProblem) ? "bad-text nowrap" : "nowrap" },
+                  text(n.runtime) || (text(n.runtimeProblem) ? "✗ none reachable" : "—"),
+                ),
                 h("td", { class: "num" }, failures ? h("strong", { class: "bad-text" }, String(failures)) : "0"),
                 h("td", null, problems.length ? h("ul", { class: "problems compact" }, problems) : h("span", { class: "muted" }, "none")),
               );
@@ -765,7 +868,9 @@
       } catch (err) {
         content = [h("p", { class: "error-line" }, `Could not draw this view: ${err instanceof Error ? err.message : String(err)}`)];
       }
-      const note = sectionErrors[key] ? h("p", { class: "error-line", role: "status" }, `Could not refresh ${ENDPOINTS[key]}: ${sectionErrors[key]}; showing the last answer.`) : null;
+      const note = sectionErrors[key]
+        ? h("p", { class: "error-line", role: "status" }, `Could not refresh ${ENDPOINTS[key]}: ${sectionErrors[key]}; showing the last answer.`)
+        : null;
       target.replaceChildren(...[note, ...content].filter(Boolean));
     }
     // Endpoints that never answered: say so instead of "Loading…" forever.

@@ -4,9 +4,8 @@
 
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import { formatDurationMs, parseDuration } from "../text/index.js";
-import { editDistance } from "../text/index.js";
 import { lazyModule } from "../process/index.js";
+import { editDistance, formatDurationMs, parseDuration } from "../text/index.js";
 
 const yaml = lazyModule<typeof import("yaml")>("yaml");
 
@@ -39,7 +38,6 @@ export function duration(min: number, max: number) {
   });
 }
 
-
 export async function readConfigFile(path: string): Promise<Plain> {
   let text: string;
   try {
@@ -54,7 +52,8 @@ export async function readConfigFile(path: string): Promise<Plain> {
   }
   const value: unknown = doc.toJS();
   if (value === null || value === undefined) return {};
-  if (typeof value !== "object" || Array.isArray(value)) throw new ConfigError([`${path}: the top level must be a mapping of keys, not ${Array.isArray(value) ? "a list" : typeof value}`]);
+  if (typeof value !== "object" || Array.isArray(value))
+    throw new ConfigError([`${path}: the top level must be a mapping of keys, not ${Array.isArray(value) ? "a list" : typeof value}`]);
   return value as Plain;
 }
 
@@ -67,7 +66,12 @@ export interface Layered {
 }
 
 /** The file's values overlaid with the environment's and then the flags'; nothing is validated yet. */
-export async function layerSources(sources: { file: string | undefined; env: NodeJS.ProcessEnv; envKeys: Record<string, string>; flags?: Record<string, unknown> | undefined }): Promise<Layered> {
+export async function layerSources(sources: {
+  file: string | undefined;
+  env: NodeJS.ProcessEnv;
+  envKeys: Record<string, string>;
+  flags?: Record<string, unknown> | undefined;
+}): Promise<Layered> {
   const raw: Plain = sources.file ? await readConfigFile(sources.file) : {};
   const origins = new Map<string, string>();
   for (const [name, key] of Object.entries(sources.envKeys)) {

@@ -11,7 +11,15 @@ export class PlatformError extends Error {
 
 /** Node's names for CPU architectures differ from Go's, which image indexes use. */
 const ARCH_FROM_NODE: Record<string, string> = {
-  x64: "amd64", arm64: "arm64", arm: "arm", ia32: "386", ppc64: "ppc64le", s390x: "s390x", riscv64: "riscv64", loong64: "loong64", mips64el: "mips64le",
+  x64: "amd64",
+  arm64: "arm64",
+  arm: "arm",
+  ia32: "386",
+  ppc64: "ppc64le",
+  s390x: "s390x",
+  riscv64: "riscv64",
+  loong64: "loong64",
+  mips64el: "mips64le",
 };
 /** Aliases people and uname write for the same architectures. */
 const ARCH_ALIASES: Record<string, string> = { x86_64: "amd64", "x86-64": "amd64", aarch64: "arm64", armhf: "arm", armel: "arm", i386: "386", i686: "386" };

@@ -6,7 +6,8 @@ export const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Field names whose values are credentials wherever they appear in a log record. */
-const SECRET_KEYS = /^(password|passwd|auth|token|identitytoken|registrytoken|authorization|secret|bearer|accesstoken|refreshtoken|dockerconfigjson|\.dockerconfigjson)$/i;
+const SECRET_KEYS =
+  /^(password|passwd|auth|token|identitytoken|registrytoken|authorization|secret|bearer|accesstoken|refreshtoken|dockerconfigjson|\.dockerconfigjson)$/i;
 /** Credentials embedded in free text: Authorization headers and user:password@ in URLs. */
 const SECRET_TEXT: [RegExp, string][] = [
   [/\b(Basic|Bearer)\s+[A-Za-z0-9._~+/=-]{6,}/g, "$1 [REDACTED]"],
@@ -62,9 +63,7 @@ function buildWinston(mode: LogMode, level: LogLevel, stream: NodeJS.WritableStr
             return `pullmedic ${lvl}: ${String(message)}${fields ? ` (${fields})` : ""}`;
           }),
         );
-  const transport = stream
-    ? new w.transports.Stream({ stream })
-    : new w.transports.Console(mode === "cli" ? { stderrLevels: [...LOG_LEVELS] } : {});
+  const transport = stream ? new w.transports.Stream({ stream }) : new w.transports.Console(mode === "cli" ? { stderrLevels: [...LOG_LEVELS] } : {});
   return w.createLogger({ level, format, transports: [transport] });
 }
 
@@ -74,11 +73,13 @@ function buildWinston(mode: LogMode, level: LogLevel, stream: NodeJS.WritableStr
  */
 export function createLogger(mode: LogMode, level: LogLevel = mode === "cli" ? "warn" : "info", stream?: NodeJS.WritableStream): Logger {
   let w: winston.Logger | undefined;
-  const emit = (lvl: LogLevel) => (message: string, meta: Record<string, unknown> = {}) => {
-    if (RANK[lvl] > RANK[level]) return;
-    w ??= buildWinston(mode, level, stream);
-    w.log(lvl, message, meta);
-  };
+  const emit =
+    (lvl: LogLevel) =>
+    (message: string, meta: Record<string, unknown> = {}) => {
+      if (RANK[lvl] > RANK[level]) return;
+      w ??= buildWinston(mode, level, stream);
+      w.log(lvl, message, meta);
+    };
   return { error: emit("error"), warn: emit("warn"), info: emit("info"), debug: emit("debug") };
 }
 

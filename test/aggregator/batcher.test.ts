@@ -1,7 +1,7 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createLogger } from "../../core/log/log.js";
+import { test } from "node:test";
 import { WriteBatcher } from "../../aggregator/ingest/batcher.js";
+import { createLogger } from "../../core/log/log.js";
 
 // Write batching on its own: the jobs of one event-loop turn share one transaction, in arrival
 // order; a write that throws fails alone; a commit that fails fails every write in it.
@@ -40,7 +40,11 @@ test("the jobs of one turn share one commit, in order; each is told after it", a
   assert.deepEqual(done, [], "nothing is done before the turn ends");
   await turn();
   assert.deepEqual(store.transactions, [["a", "b", "c"]]);
-  assert.deepEqual(done, [["a", undefined], ["b", undefined], ["c", undefined]]);
+  assert.deepEqual(done, [
+    ["a", undefined],
+    ["b", undefined],
+    ["c", undefined],
+  ]);
   batcher.push({ write: () => store.record("d"), done: () => undefined });
   await turn();
   assert.deepEqual(store.transactions, [["a", "b", "c"], ["d"]], "the next turn is the next commit");
@@ -51,9 +55,17 @@ test("a write that throws fails alone; a failed commit fails every write of it, 
   const batcher = new WriteBatcher(store, log);
   const done: [string, string | undefined][] = [];
   batcher.push({ write: () => store.record("ok"), done: (err) => done.push(["ok", err?.message]) });
-  batcher.push({ write: () => { throw new Error("constraint"); }, done: (err) => done.push(["bad", err?.message]) });
+  batcher.push({
+    write: () => {
+      throw new Error("constraint");
+    },
+    done: (err) => done.push(["bad", err?.message]),
+  });
   batcher.flush();
-  assert.deepEqual(done, [["ok", undefined], ["bad", "constraint"]]);
+  assert.deepEqual(done, [
+    ["ok", undefined],
+    ["bad", "constraint"],
+  ]);
 
   let failing = true;
   const broken = fakeStore(() => {
@@ -64,7 +76,10 @@ test("a write that throws fails alone; a failed commit fails every write of it, 
   b2.push({ write: () => broken.record("x"), done: (err) => after.push(["x", err?.message]) });
   b2.push({ done: (err) => after.push(["end", err?.message]) });
   b2.flush();
-  assert.deepEqual(after, [["x", "disk I/O error"], ["end", undefined]]);
+  assert.deepEqual(after, [
+    ["x", "disk I/O error"],
+    ["end", undefined],
+  ]);
   failing = false;
 });
 

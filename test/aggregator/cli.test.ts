@@ -1,11 +1,11 @@
-import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, before, test } from "node:test";
 import * as grpc from "@grpc/grpc-js";
-import { emptyNodeReport, loadAggregatorProtocol, PROTOCOL, type AgentMessage, type AggregatorMessage, type Command } from "../../core/protocol/protocol.js";
+import { type AgentMessage, type AggregatorMessage, type Command, emptyNodeReport, loadAggregatorProtocol, PROTOCOL } from "../../core/protocol/protocol.js";
 import { runPullmedic } from "../support/cli.js";
 import { closedPort } from "../support/net.js";
 import { waitFor } from "../support/wait.js";
@@ -29,7 +29,10 @@ interface Running {
 
 /** Starts `pullmedic aggregator` and waits for the line that says where it listens. */
 function startAggregatorProcess(args: string[]): Promise<Running> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(root, "cli/main.ts"), "aggregator", ...args], { cwd: root, env: { ...process.env, CRI_ENDPOINT: "" } });
+  const child = spawn(process.execPath, ["--import", "tsx", join(root, "cli/main.ts"), "aggregator", ...args], {
+    cwd: root,
+    env: { ...process.env, CRI_ENDPOINT: "" },
+  });
   let out = "";
   const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
   return new Promise((resolve, reject) => {
@@ -55,7 +58,18 @@ let agg: Running;
 let client: grpc.Client;
 
 before(async () => {
-  agg = await startAggregatorProcess(["--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--database", join(dir, "agg.db"), "--token-file", tokenFile, "--log-format", "json"]);
+  agg = await startAggregatorProcess([
+    "--grpc-listen",
+    "127.0.0.1:0",
+    "--http-listen",
+    "127.0.0.1:0",
+    "--database",
+    join(dir, "agg.db"),
+    "--token-file",
+    tokenFile,
+    "--log-format",
+    "json",
+  ]);
   const { Client } = await loadAggregatorProtocol();
   client = new Client(agg.grpcAddress, grpc.credentials.createInsecure(), { "grpc.enable_retries": 0 });
 });
@@ -108,7 +122,17 @@ class FakeAgent {
     for (const image of cmd.prepull?.images ?? []) {
       for (const step of answer(image)) {
         await new Promise((r) => setTimeout(r, 50));
-        this.send({ commandUpdate: { commandId: cmd.id, image, state: step.state, cause: step.cause ?? "", summary: step.summary ?? "", durationMs: step.state === "pulled" ? 1200 : 0, atMs: Date.now() } });
+        this.send({
+          commandUpdate: {
+            commandId: cmd.id,
+            image,
+            state: step.state,
+            cause: step.cause ?? "",
+            summary: step.summary ?? "",
+            durationMs: step.state === "pulled" ? 1200 : 0,
+            atMs: Date.now(),
+          },
+        });
       }
     }
   }
@@ -121,7 +145,8 @@ class FakeAgent {
   }
 }
 
-const cluster = (args: string[], env: NodeJS.ProcessEnv = {}) => runPullmedic(["cluster", "prepull", ...args], { env: { PULLMEDIC_AGGREGATOR: agg.httpUrl, PULLMEDIC_TOKEN_FILE: tokenFile, ...env } });
+const cluster = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  runPullmedic(["cluster", "prepull", ...args], { env: { PULLMEDIC_AGGREGATOR: agg.httpUrl, PULLMEDIC_TOKEN_FILE: tokenFile, ...env } });
 
 test("--help of both verbs says what they do", async () => {
   // commander wraps to the terminal's width: compare with the line breaks folded.
@@ -202,7 +227,10 @@ test("cluster prepull: prints the plan, then a line per node and image as states
     assert.equal(j.code, 0, j.stderr);
     const out = JSON.parse(j.stdout) as { done: boolean; counts: Record<string, number>; plan: { node: string }[] };
     assert.equal(out.done, true);
-    assert.deepEqual(out.plan.map((p) => p.node), ["node-ok-1", "node-ok-2"]);
+    assert.deepEqual(
+      out.plan.map((p) => p.node),
+      ["node-ok-1", "node-ok-2"],
+    );
     assert.equal(out.counts["pulled"], 1);
 
     const noWait = await cluster(["ghcr.io/acme/web:1.2", "--no-wait"]);
@@ -233,7 +261,10 @@ test("cluster prepull: a failed or deferred image exits 1 with its cause; a sile
   try {
     const r = await cluster(["ghcr.io/acme/web:1.2", "--poll-interval", "100ms", "--timeout", "1s"]);
     assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
-    assert.match(r.stdout, /^timed out after \d+s: 0 pulled, 0 unchanged, 0 failed, 0 deferred; still waiting on node-silent ghcr\.io\/acme\/web:1\.2 \(pending\)$/m);
+    assert.match(
+      r.stdout,
+      /^timed out after \d+s: 0 pulled, 0 unchanged, 0 failed, 0 deferred; still waiting on node-silent ghcr\.io\/acme\/web:1\.2 \(pending\)$/m,
+    );
   } finally {
     await silent.stop();
   }
@@ -251,7 +282,17 @@ test("the aggregator refuses to start with the token placeholder daemonset.yaml 
   const dir = mkdtempSync(join(tmpdir(), "pm-agg-placeholder-"));
   const tokenFile = join(dir, "token");
   writeFileSync(tokenFile, "REPLACE-WITH-A-RANDOM-TOKEN\n");
-  const r = await runPullmedic(["aggregator", "--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--database", join(dir, "agg.db"), "--token-file", tokenFile]);
+  const r = await runPullmedic([
+    "aggregator",
+    "--grpc-listen",
+    "127.0.0.1:0",
+    "--http-listen",
+    "127.0.0.1:0",
+    "--database",
+    join(dir, "agg.db"),
+    "--token-file",
+    tokenFile,
+  ]);
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /holds the placeholder from daemonset\.yaml.*openssl rand -hex 32/);
 });

@@ -1,8 +1,8 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ClusterState, TooManyNodesError, isStaleRecord, type NodeRecord } from "../../aggregator/cluster-state.js";
-import type { Hello, NodeReport } from "../../core/protocol/protocol.js";
+import { test } from "node:test";
+import { ClusterState, isStaleRecord, type NodeRecord, TooManyNodesError } from "../../aggregator/cluster-state.js";
 import { normalizeReport } from "../../aggregator/store.js";
+import type { Hello, NodeReport } from "../../core/protocol/protocol.js";
 
 // The aggregator's in-memory cluster view: one record per node, connected while a stream is open,
 // stale after 3 missed report intervals, bounded by maxNodes. The clock is passed in, so every

@@ -1,17 +1,17 @@
-import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { connect } from "node:http2";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Metadata, ServiceError, ClientDuplexStream } from "@grpc/grpc-js";
-import { emptyNodeReport, loadAggregatorProtocol, type AgentMessage, type AggregatorMessage } from "../../core/protocol/protocol.js";
-import { buildImage, startFaultServer, startLab, type FaultServer, type Lab } from "../lab/index.js";
-import { startAgentProcess, type AgentProcess } from "../support/agent-process.js";
-import { startAggregatorProcess, type AggregatorProcess } from "../support/aggregator-process.js";
+import { after, before, test } from "node:test";
+import type { ClientDuplexStream, Metadata, ServiceError } from "@grpc/grpc-js";
+import { type AgentMessage, type AggregatorMessage, emptyNodeReport, loadAggregatorProtocol } from "../../core/protocol/protocol.js";
+import { buildImage, type FaultServer, type Lab, startFaultServer, startLab } from "../lab/index.js";
+import { type AgentProcess, startAgentProcess } from "../support/agent-process.js";
+import { type AggregatorProcess, startAggregatorProcess } from "../support/aggregator-process.js";
 import { openDashboard } from "../support/browser.js";
 import { runPullmedic } from "../support/cli.js";
-import { podFixture, startKubeStandIn, type KubeStandIn } from "../support/kube-apiserver.js";
+import { type KubeStandIn, podFixture, startKubeStandIn } from "../support/kube-apiserver.js";
 import { waitFor } from "../support/wait.js";
 
 // The cluster view as it runs: four real agent processes (one per node name) on the lab's
@@ -61,7 +61,8 @@ function list<T>(body: unknown, key: string): T[] {
 
 const failures = async () => list<FailureGroup>(await aggregator.getJson("/api/v1/failures"), "failures");
 const nodes = async () => list<NodeView>(await aggregator.getJson("/api/v1/nodes"), "nodes");
-const findings = async (kind: string) => list<FindingsView["findings"][number]>(await aggregator.getJson(`/api/v1/findings?kind=${kind}&limit=1000`), "findings");
+const findings = async (kind: string) =>
+  list<FindingsView["findings"][number]>(await aggregator.getJson(`/api/v1/findings?kind=${kind}&limit=1000`), "findings");
 
 function agentConfig(node: string): string {
   const path = join(dir, `${node}.yaml`);
@@ -102,7 +103,16 @@ before(async () => {
   for (const node of NODES) api.putNode({ apiVersion: "v1", kind: "Node", metadata: { name: node }, status: { conditions: [] } });
   const kubeconfig = await api.writeKubeconfig(dir);
   assert.equal(kubeconfig, join(dir, "kubeconfig"));
-  aggregator = await startAggregatorProcess(["--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--database", database, "--token-file", tokenFile]);
+  aggregator = await startAggregatorProcess([
+    "--grpc-listen",
+    "127.0.0.1:0",
+    "--http-listen",
+    "127.0.0.1:0",
+    "--database",
+    database,
+    "--token-file",
+    tokenFile,
+  ]);
   // Seeded failures: one image failing on 50 pods across two nodes, another on one pod.
   for (let i = 0; i < 30; i++) api.putPod(failingPod(`api-a-${i}`, "node-a", missingImage));
   for (let i = 0; i < 20; i++) api.putPod(failingPod(`api-b-${i}`, "node-b", missingImage));
@@ -122,12 +132,21 @@ after(async () => {
 
 test("reports arrive: every node connected, failures grouped by cause and image across nodes", async () => {
   await waitFor("four connected nodes", nodes, (n) => n.filter((x) => x.connected && !x.stale).length === 4, { timeoutMs: 40_000 });
-  const groups = await waitFor("the failure groups", failures, (g) => g.some((x) => x.image === missingImage && x.podCount === 50 && x.cause !== "pending") && g.some((x) => x.image === goneImage && x.cause !== "pending"), { timeoutMs: 40_000 });
+  const groups = await waitFor(
+    "the failure groups",
+    failures,
+    (g) =>
+      g.some((x) => x.image === missingImage && x.podCount === 50 && x.cause !== "pending") && g.some((x) => x.image === goneImage && x.cause !== "pending"),
+    { timeoutMs: 40_000 },
+  );
   const main = groups.find((g) => g.image === missingImage);
   assert.equal(main?.cause, "not-found");
   assert.equal(main?.nodeCount, 2);
   assert.deepEqual([...(main?.nodes ?? [])].sort(), ["node-a", "node-b"]);
-  assert.ok((main?.fix ?? []).some((f) => f.includes("kubectl")), JSON.stringify(main?.fix));
+  assert.ok(
+    (main?.fix ?? []).some((f) => f.includes("kubectl")),
+    JSON.stringify(main?.fix),
+  );
   const other = groups.find((g) => g.image === goneImage);
   assert.equal(other?.cause, "not-found");
   assert.equal(other?.podCount, 1);
@@ -135,7 +154,12 @@ test("reports arrive: every node connected, failures grouped by cause and image 
 });
 
 test("Docker Hub quota is grouped by egress source: nodes behind one NAT share one quota", async () => {
-  const quota = await waitFor("two quota sources", () => aggregator.getJson<QuotaView>("/api/v1/quota"), (q) => q.sources.length === 2 && q.sources.every((s) => s.nodes.length > 0) && q.sources.reduce((n, s) => n + s.nodes.length, 0) === 4, { timeoutMs: 40_000 });
+  const quota = await waitFor(
+    "two quota sources",
+    () => aggregator.getJson<QuotaView>("/api/v1/quota"),
+    (q) => q.sources.length === 2 && q.sources.every((s) => s.nodes.length > 0) && q.sources.reduce((n, s) => n + s.nodes.length, 0) === 4,
+    { timeoutMs: 40_000 },
+  );
   const shared = quota.sources.find((s) => s.source === "192.0.2.1");
   const other = quota.sources.find((s) => s.source === "198.51.100.7");
   assert.deepEqual([...(shared?.nodes ?? [])].sort(), ["node-a", "node-b", "node-c"]);
@@ -157,7 +181,9 @@ test("the dashboard, fed by these agents, shows the seeded failure with its fix"
   }
 });
 
-async function connectStream(token: string | undefined): Promise<{ call: ClientDuplexStream<AgentMessage, AggregatorMessage>; ended: Promise<ServiceError | undefined>; acks: number[] }> {
+async function connectStream(
+  token: string | undefined,
+): Promise<{ call: ClientDuplexStream<AgentMessage, AggregatorMessage>; ended: Promise<ServiceError | undefined>; acks: number[] }> {
   const grpc = await import("@grpc/grpc-js");
   const { Client } = await loadAggregatorProtocol();
   const client = new Client(aggregator.grpcAddress, grpc.credentials.createInsecure());
@@ -175,7 +201,10 @@ async function connectStream(token: string | undefined): Promise<{ call: ClientD
   return { call, ended, acks };
 }
 
-const hello = (node: string): AgentMessage => ({ seq: 1, hello: { node, agentVersion: "test", bootId: "b", reportIntervalSeconds: 2, protocol: "pullmedic.v1" } });
+const hello = (node: string): AgentMessage => ({
+  seq: 1,
+  hello: { node, agentVersion: "test", bootId: "b", reportIntervalSeconds: 2, protocol: "pullmedic.v1" },
+});
 
 test("a wrong token, a garbage frame and a 100 MB message are refused while the agents keep reporting", async () => {
   const grpc = await import("@grpc/grpc-js");
@@ -196,7 +225,13 @@ test("a wrong token, a garbage frame and a 100 MB message are refused while the 
   // A frame whose bytes are no protobuf message at all, over raw HTTP/2.
   const session = connect(`http://${aggregator.grpcAddress}`);
   const status = await new Promise<string | undefined>((resolve, reject) => {
-    const req = session.request({ ":method": "POST", ":path": "/pullmedic.v1.Aggregator/Connect", "content-type": "application/grpc", te: "trailers", authorization: `Bearer ${TOKEN}` });
+    const req = session.request({
+      ":method": "POST",
+      ":path": "/pullmedic.v1.Aggregator/Connect",
+      "content-type": "application/grpc",
+      te: "trailers",
+      authorization: `Bearer ${TOKEN}`,
+    });
     let grpcStatus: string | undefined;
     req.on("response", (h) => (grpcStatus ??= h["grpc-status"] as string | undefined));
     req.on("trailers", (t) => (grpcStatus = t["grpc-status"] as string | undefined));
@@ -209,12 +244,19 @@ test("a wrong token, a garbage frame and a 100 MB message are refused while the 
   assert.ok(status !== undefined && status !== "0", `the garbage frame got grpc-status ${status}`);
 
   // The real agents were not disturbed: each reported again after all that.
-  await waitFor("every agent seen again", nodes, (n) => NODES.every((node) => (n.find((x) => x.node === node)?.lastSeenMs ?? 0) > (before.get(node) ?? 0)), { timeoutMs: 40_000 });
+  await waitFor("every agent seen again", nodes, (n) => NODES.every((node) => (n.find((x) => x.node === node)?.lastSeenMs ?? 0) > (before.get(node) ?? 0)), {
+    timeoutMs: 40_000,
+  });
   assert.ok(!(await nodes()).some((n) => n.node === "intruder"), "the refused client left no node behind");
 });
 
 test("the aggregator killed mid-stream and restarted loses no finding", async () => {
-  const diagnosed = await waitFor("51 diagnoses stored", () => findings("diagnosis"), (f) => new Set(f.map((x) => x.pod)).size >= 51, { timeoutMs: 40_000 });
+  const diagnosed = await waitFor(
+    "51 diagnoses stored",
+    () => findings("diagnosis"),
+    (f) => new Set(f.map((x) => x.pod)).size >= 51,
+    { timeoutMs: 40_000 },
+  );
   const grpcAddress = aggregator.grpcAddress;
   const httpPort = new URL(aggregator.httpUrl).port;
   assert.equal(await aggregator.stop("SIGKILL"), null);
@@ -231,14 +273,38 @@ test("the aggregator killed mid-stream and restarted loses no finding", async ()
     { timeoutMs: 30_000 },
   );
 
-  aggregator = await startAggregatorProcess(["--grpc-listen", grpcAddress, "--http-listen", `127.0.0.1:${httpPort}`, "--database", database, "--token-file", tokenFile]);
-  const after = await waitFor("the diagnosis made while the aggregator was down", () => findings("diagnosis"), (f) => f.some((x) => x.node === "node-d" && x.pod === "shop/late-d-0"), { timeoutMs: 40_000 });
+  aggregator = await startAggregatorProcess([
+    "--grpc-listen",
+    grpcAddress,
+    "--http-listen",
+    `127.0.0.1:${httpPort}`,
+    "--database",
+    database,
+    "--token-file",
+    tokenFile,
+  ]);
+  const after = await waitFor(
+    "the diagnosis made while the aggregator was down",
+    () => findings("diagnosis"),
+    (f) => f.some((x) => x.node === "node-d" && x.pod === "shop/late-d-0"),
+    { timeoutMs: 40_000 },
+  );
   const pods = new Set(after.map((x) => x.pod));
   for (const f of diagnosed) assert.ok(pods.has(f.pod), `${f.pod}'s diagnosis survived the restart`);
-  await waitFor("the recovery made while the aggregator was down", () => findings("recovery"), (f) => f.some((x) => x.node === "node-c" && x.pod === "shop/gone-c-0"), { timeoutMs: 40_000 });
+  await waitFor(
+    "the recovery made while the aggregator was down",
+    () => findings("recovery"),
+    (f) => f.some((x) => x.node === "node-c" && x.pod === "shop/gone-c-0"),
+    { timeoutMs: 40_000 },
+  );
   // Every agent's outbox empties: all it held was acknowledged.
   for (const [node, agent] of agents) {
-    await waitFor(`${node}'s outbox empty`, async () => JSON.parse((await agent.get("/v1/state")).text) as { report?: { buffered: number; connected: boolean } }, (s) => s.report?.connected === true && s.report.buffered === 0, { timeoutMs: 30_000 });
+    await waitFor(
+      `${node}'s outbox empty`,
+      async () => JSON.parse((await agent.get("/v1/state")).text) as { report?: { buffered: number; connected: boolean } },
+      (s) => s.report?.connected === true && s.report.buffered === 0,
+      { timeoutMs: 30_000 },
+    );
   }
 });
 

@@ -1,9 +1,9 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
-import { emptyNodeReport, type Command, type NodeReport, type QuotaReport } from "../../core/protocol/protocol.js";
+import { test } from "node:test";
 import type { NodeRecord } from "../../aggregator/cluster-state.js";
 import { commandStatus, dispatchPrepull, dockerHubPulls, planPrepull } from "../../aggregator/prepull-commands.js";
 import type { StoredCommand, StoredCommandUpdate } from "../../aggregator/store.js";
+import { type Command, emptyNodeReport, type NodeReport, type QuotaReport } from "../../core/protocol/protocol.js";
 
 // Who pulls when, as pure functions of the node records and the time: no server needed.
 
@@ -12,7 +12,10 @@ const HOUR = 3_600_000;
 
 function node(name: string, opts: { connected?: boolean; lastSeenMs?: number; quota?: Partial<QuotaReport>[] } = {}): NodeRecord {
   const report: NodeReport | undefined = opts.quota
-    ? { ...emptyNodeReport(NOW), quota: opts.quota.map((q) => ({ source: "", limit: 100, remaining: 100, windowSeconds: 21600, observedAtMs: NOW - 60_000, ...q })) }
+    ? {
+        ...emptyNodeReport(NOW),
+        quota: opts.quota.map((q) => ({ source: "", limit: 100, remaining: 100, windowSeconds: 21600, observedAtMs: NOW - 60_000, ...q })),
+      }
     : undefined;
   return {
     node: name,
@@ -45,10 +48,18 @@ test("only connected nodes that are not stale are planned", () => {
 
 test("nodes of one egress source start spacingMs apart; separate sources start in parallel", () => {
   const src = (s: string) => ({ quota: [{ source: s, remaining: 90 }] });
-  const plan = planPrepull(["nginx:1.27"], [node("a1", src("nat-a")), node("a2", src("nat-a")), node("a3", src("nat-a")), node("b1", src("nat-b")), node("b2", src("nat-b"))], NOW, { spacingMs: 1500 });
+  const plan = planPrepull(
+    ["nginx:1.27"],
+    [node("a1", src("nat-a")), node("a2", src("nat-a")), node("a3", src("nat-a")), node("b1", src("nat-b")), node("b2", src("nat-b"))],
+    NOW,
+    { spacingMs: 1500 },
+  );
   assert.deepEqual(starts(plan), { a1: 0, a2: 1500, a3: 3000, b1: 0, b2: 1500 });
   // Sorted by start, then name.
-  assert.deepEqual(plan.map((p) => p.node), ["a1", "b1", "a2", "b2", "a3"]);
+  assert.deepEqual(
+    plan.map((p) => p.node),
+    ["a1", "b1", "a2", "b2", "a3"],
+  );
   // The default spacing is 2 s; nodes without any quota reading form one group too.
   assert.deepEqual(starts(planPrepull(["ghcr.io/x/y:1"], [node("n1"), node("n2")], NOW)), { n1: 0, n2: 2000 });
 });
@@ -77,7 +88,14 @@ test("past the next window too: each window's budget is the limit less the reser
   const q = { source: "nat", limit: 12, remaining: 11, windowSeconds: 3600, observedAtMs: NOW };
   const nodes = ["n1", "n2", "n3", "n4", "n5", "n6"].map((n) => node(n, { quota: [q] }));
   // Now: 11 - 10 = 1 node; each later window: 12 - 10 = 2 nodes.
-  assert.deepEqual(starts(planPrepull(["nginx"], nodes, NOW, { spacingMs: 10 })), { n1: 0, n2: HOUR, n3: HOUR + 10, n4: 2 * HOUR, n5: 2 * HOUR + 10, n6: 3 * HOUR });
+  assert.deepEqual(starts(planPrepull(["nginx"], nodes, NOW, { spacingMs: 10 })), {
+    n1: 0,
+    n2: HOUR,
+    n3: HOUR + 10,
+    n4: 2 * HOUR,
+    n5: 2 * HOUR + 10,
+    n6: 3 * HOUR,
+  });
 });
 
 test("a reading older than its window: the quota has refilled, the whole limit less the reserve is available now", () => {
@@ -119,14 +137,23 @@ test("dispatch: the command is stored first, sent to each planned node, a node g
   });
   assert.equal(result.id, "pp-test");
   assert.deepEqual(saved[0], { id: "pp-test", createdMs: NOW, images: ["nginx:1.27", "ghcr.io/a/b:1"], plan: result.plan });
-  assert.deepEqual(sent.map(([n, c]) => [n, c.prepull?.notBeforeMs]), [["a", NOW], ["b", NOW + 2000]]);
+  assert.deepEqual(
+    sent.map(([n, c]) => [n, c.prepull?.notBeforeMs]),
+    [
+      ["a", NOW],
+      ["b", NOW + 2000],
+    ],
+  );
   assert.deepEqual(sent[0]?.[1], { id: "pp-test", kind: "prepull", prepull: { images: ["nginx:1.27", "ghcr.io/a/b:1"], notBeforeMs: NOW } });
   assert.deepEqual(result.unsent, ["b"]);
   assert.deepEqual(updates, [
     { node: "b", state: "failed", cause: "not-connected" },
     { node: "b", state: "failed", cause: "not-connected" },
   ]);
-  assert.deepEqual(result.skipped, [{ node: "c", reason: "disconnected" }, { node: "d", reason: "stale" }]);
+  assert.deepEqual(result.skipped, [
+    { node: "c", reason: "disconnected" },
+    { node: "d", reason: "stale" },
+  ]);
 });
 
 test("command status: the latest state per planned node and image, done once every one is final", () => {
@@ -142,7 +169,16 @@ test("command status: the latest state per planned node and image, done once eve
       // The agent may spell the image normalized: it is still the same image.
       { node: "a", commandId: "pp-1", image: "docker.io/library/nginx:1.27", state: "pulled", cause: "", summary: "", durationMs: 1500, atMs: NOW + 10 },
       { node: "a", commandId: "pp-1", image: "ghcr.io/a/b:1", state: "pulling", cause: "", summary: "", durationMs: 0, atMs: NOW + 20 },
-      { node: "b", commandId: "pp-1", image: "nginx:1.27", state: "deferred", cause: "rate-limited", summary: "8 pulls left, under the reserve", durationMs: 0, atMs: NOW + 30 },
+      {
+        node: "b",
+        commandId: "pp-1",
+        image: "nginx:1.27",
+        state: "deferred",
+        cause: "rate-limited",
+        summary: "8 pulls left, under the reserve",
+        durationMs: 0,
+        atMs: NOW + 30,
+      },
     ],
   };
   let s = commandStatus(cmd);
@@ -180,7 +216,13 @@ test("a second pre-pull right after a first does not spend the quota the first h
   });
   const windowEnd = q.observedAtMs + 21600 * 1000;
   const first = dispatchPrepull(["nginx:1.27"], deps(NOW));
-  assert.deepEqual(Object.fromEntries(first.plan.map((p) => [p.node, p.notBeforeMs - NOW])), { n1: 0, n2: 1000, n3: 2000, n4: windowEnd - NOW, n5: windowEnd - NOW + 1000 });
+  assert.deepEqual(Object.fromEntries(first.plan.map((p) => [p.node, p.notBeforeMs - NOW])), {
+    n1: 0,
+    n2: 1000,
+    n3: 2000,
+    n4: windowEnd - NOW,
+    n5: windowEnd - NOW + 1000,
+  });
   // A minute later, before any node's reading shows the first command's pulls: 13 - 10 = 3 pulls
   // were left now and the first command takes them all; the next window (90 pulls) has 88 left.
   const second = dispatchPrepull(["redis:7"], deps(NOW + 60_000));
@@ -194,5 +236,8 @@ test("a second pre-pull right after a first does not spend the quota the first h
   const third = dispatchPrepull(["redis:7"], deps(NOW + 2 * HOUR + 1000, fresh));
   // Starts still ahead of this reading count (the first's n4, n5, the second's five): 60 - 10 - 7 = 43
   // pulls left, enough for all five now.
-  assert.deepEqual(third.plan.map((p) => p.notBeforeMs - (NOW + 2 * HOUR + 1000)), [0, 1000, 2000, 3000, 4000]);
+  assert.deepEqual(
+    third.plan.map((p) => p.notBeforeMs - (NOW + 2 * HOUR + 1000)),
+    [0, 1000, 2000, 3000, 4000],
+  );
 });

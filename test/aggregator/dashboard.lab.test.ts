@@ -1,10 +1,11 @@
 // The dashboard in real headless Chromium, fed by canned JSON in the shapes of the aggregator's
 // /api/v1 views from a small HTTP server that also serves aggregator/web/ the way the aggregator does.
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { readFile } from "node:fs/promises";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { join } from "node:path";
+import { test } from "node:test";
 import type { Page } from "playwright-core";
 import { openDashboard } from "../support/browser.js";
 import { listenOnLoopback } from "../support/net.js";
@@ -69,7 +70,11 @@ function seeded(now = Date.now()): Views {
   });
   return {
     nodes: [
-      node("node-a", { runtime: "", runtimeProblem: "no container runtime reachable (tried /run/containerd/containerd.sock, /run/k3s/containerd/containerd.sock)", failures: 1 }),
+      node("node-a", {
+        runtime: "",
+        runtimeProblem: "no container runtime reachable (tried /run/containerd/containerd.sock, /run/k3s/containerd/containerd.sock)",
+        failures: 1,
+      }),
       node("node-b", { failures: 2, checkErrors: { probes: "dns lookup of registry.example timed out" } }),
       node("node-c", { stale: true, connected: false, lastSeenMs: now - 10 * 60_000, lastReportMs: now - 10 * 60_000 }),
     ],
@@ -93,14 +98,35 @@ function seeded(now = Date.now()): Views {
     },
     quota: {
       sources: [
-        { source: "203.0.113.7", limit: 100, remaining: 7, windowSeconds: 21600, observedAtMs: now - 120_000, nodes: ["node-a", "node-b", "node-c"], low: true, exhausted: false },
+        {
+          source: "203.0.113.7",
+          limit: 100,
+          remaining: 7,
+          windowSeconds: 21600,
+          observedAtMs: now - 120_000,
+          nodes: ["node-a", "node-b", "node-c"],
+          low: true,
+          exhausted: false,
+        },
       ],
       unknown: [],
       generatedAt: now,
     },
     disks: [
-      { node: "node-a", stale: false, disks: [{ mountpoint: "/var/lib/containerd", capacityBytes: 100 * 2 ** 30, availableBytes: 9 * 2 ** 30, usedPercent: 91, inodesFree: 1_200_000 }], highestUsedPercent: 91, pressure: true },
-      { node: "node-b", stale: false, disks: [{ mountpoint: "/var/lib/containerd", capacityBytes: 100 * 2 ** 30, availableBytes: 60 * 2 ** 30, usedPercent: 40, inodesFree: 3_400_000 }], highestUsedPercent: 40, pressure: false },
+      {
+        node: "node-a",
+        stale: false,
+        disks: [{ mountpoint: "/var/lib/containerd", capacityBytes: 100 * 2 ** 30, availableBytes: 9 * 2 ** 30, usedPercent: 91, inodesFree: 1_200_000 }],
+        highestUsedPercent: 91,
+        pressure: true,
+      },
+      {
+        node: "node-b",
+        stale: false,
+        disks: [{ mountpoint: "/var/lib/containerd", capacityBytes: 100 * 2 ** 30, availableBytes: 60 * 2 ** 30, usedPercent: 40, inodesFree: 3_400_000 }],
+        highestUsedPercent: 40,
+        pressure: false,
+      },
     ],
     coverage: {
       images: ["registry.example/shop/api:1.2"],
@@ -201,7 +227,17 @@ test("the page loads with no errors and shows failures first, with cause, image 
   try {
     const { page } = dash;
     assert.deepEqual(dash.problems, [], "no console errors, page errors or failed requests");
-    for (const path of ["/", "/style.css", "/app.js", "/api/v1/nodes", "/api/v1/failures", "/api/v1/registries", "/api/v1/quota", "/api/v1/disks", "/api/v1/coverage"]) {
+    for (const path of [
+      "/",
+      "/style.css",
+      "/app.js",
+      "/api/v1/nodes",
+      "/api/v1/failures",
+      "/api/v1/registries",
+      "/api/v1/quota",
+      "/api/v1/disks",
+      "/api/v1/coverage",
+    ]) {
       assert.ok(agg.requests.includes(path), `the page fetched ${path}`);
     }
 
@@ -225,7 +261,8 @@ test("the page loads with no errors and shows failures first, with cause, image 
     const affected = (await failure.locator('[data-testid="affected"]').textContent()) ?? "";
     assert.match(affected, /^3 pods on 2 nodes: node-a, node-b$/);
     const card = (await failure.textContent()) ?? "";
-    for (const s of ["registry.example", "shop/api-7d9c5-abcde", "shop/api-7d9c5-klmno", "12 min ago", "the tag 9.9 does not exist"]) assert.ok(card.includes(s), `the failure card shows ${s}: ${card}`);
+    for (const s of ["registry.example", "shop/api-7d9c5-abcde", "shop/api-7d9c5-klmno", "12 min ago", "the tag 9.9 does not exist"])
+      assert.ok(card.includes(s), `the failure card shows ${s}: ${card}`);
     assert.ok(await failure.locator('[data-testid="cause"]').isVisible());
     assert.ok(await failure.locator('[data-testid="fix"]').isVisible());
 
@@ -236,10 +273,7 @@ test("the page loads with no errors and shows failures first, with cause, image 
 
     // Sections in order, in the DOM and on screen (single column on a laptop), each with a heading.
     const order = ["section-failures", "section-registries", "section-quota", "section-disks", "section-coverage", "section-nodes"];
-    assert.deepEqual(
-      await page.evaluate(() => [...document.querySelectorAll('[data-testid^="section-"]')].map((s) => s.getAttribute("data-testid"))),
-      order,
-    );
+    assert.deepEqual(await page.evaluate(() => [...document.querySelectorAll('[data-testid^="section-"]')].map((s) => s.getAttribute("data-testid"))), order);
     const tops: number[] = [];
     for (const id of order) {
       const box = await byTestId(page, id).boundingBox();
@@ -247,13 +281,14 @@ test("the page loads with no errors and shows failures first, with cause, image 
       tops.push(box.y);
       assert.ok(((await byTestId(page, id).locator("h2").textContent()) ?? "").length > 0, `${id} has a heading`);
     }
-    assert.deepEqual([...tops].sort((a, b) => a - b), tops, `sections stack top to bottom in order: ${tops.join(", ")}`);
+    assert.deepEqual(
+      [...tops].sort((a, b) => a - b),
+      tops,
+      `sections stack top to bottom in order: ${tops.join(", ")}`,
+    );
     const failuresBox = await byTestId(page, "section-failures").boundingBox();
     assert.ok(failuresBox && failuresBox.y < 768, "failures start on the first screen of a 1366×768 laptop");
-    assert.ok(
-      await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
-      "nothing overflows the page sideways at 1366 px",
-    );
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), "nothing overflows the page sideways at 1366 px");
 
     // The runtime problem banner names the node and says what is missing.
     const banner = byTestId(page, "runtime-problem");
@@ -270,7 +305,8 @@ test("the page loads with no errors and shows failures first, with cause, image 
     const quota = byTestId(page, "quota-source");
     assert.equal(await quota.count(), 1);
     const quotaText = (await quota.textContent()) ?? "";
-    for (const s of ["203.0.113.7", "7 / 100", "6 h", "3: node-a, node-b, node-c", "low"]) assert.ok(quotaText.includes(s), `quota row shows ${s}: ${quotaText}`);
+    for (const s of ["203.0.113.7", "7 / 100", "6 h", "3: node-a, node-b, node-c", "low"])
+      assert.ok(quotaText.includes(s), `quota row shows ${s}: ${quotaText}`);
     const disks = (await byTestId(page, "section-disks").textContent()) ?? "";
     for (const s of ["91 %", "9.0 GiB", "PRESSURE", "40 %"]) assert.ok(disks.toUpperCase().includes(s.toUpperCase()), `disks show ${s}: ${disks}`);
     assert.ok(disks.indexOf("node-a") < disks.indexOf("node-b"), "the fullest disk comes first");
@@ -480,8 +516,29 @@ async function largeCluster(n: number, now: number): Promise<Views> {
           latencyMs: 10,
         })),
         quota: [{ source: `198.51.100.${i % 20}`, limit: 100, remaining: 50, windowSeconds: 21600, observedAtMs: now }],
-        prepull: Array.from({ length: 8 }, (_, k) => ({ image: `ghcr.io/acme/base-${k}:1`, state: k === 3 && i % 3 === 0 ? "failed" : "present", cause: k === 3 && i % 3 === 0 ? "not-found" : "" })),
-        failures: i % 10 === 0 ? [{ pod: `shop/web-${i}`, container: "web", image: `ghcr.io/acme/app-${i % 400}:1`, registry: "ghcr.io", reason: "ImagePullBackOff", cause: "not-found", summary: "no such tag", fix: ["kubectl -n shop rollout undo deploy/web"], sinceMs: now - 60_000, impact: 1, note: "" }] : [],
+        prepull: Array.from({ length: 8 }, (_, k) => ({
+          image: `ghcr.io/acme/base-${k}:1`,
+          state: k === 3 && i % 3 === 0 ? "failed" : "present",
+          cause: k === 3 && i % 3 === 0 ? "not-found" : "",
+        })),
+        failures:
+          i % 10 === 0
+            ? [
+                {
+                  pod: `shop/web-${i}`,
+                  container: "web",
+                  image: `ghcr.io/acme/app-${i % 400}:1`,
+                  registry: "ghcr.io",
+                  reason: "ImagePullBackOff",
+                  cause: "not-found",
+                  summary: "no such tag",
+                  fix: ["kubectl -n shop rollout undo deploy/web"],
+                  sinceMs: now - 60_000,
+                  impact: 1,
+                  note: "",
+                },
+              ]
+            : [],
         checkErrors: i === 4321 ? { probes: "internal.example:5000: tcp" } : {},
       }),
       now,

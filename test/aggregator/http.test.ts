@@ -1,13 +1,21 @@
-import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { request } from "node:http";
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, before, test } from "node:test";
 import * as grpc from "@grpc/grpc-js";
+import { loadAggregatorConfig, type RunningAggregator, startAggregator } from "../../aggregator/index.js";
 import { createLogger } from "../../core/log/log.js";
-import { loadAggregatorProtocol, PROTOCOL, type AgentMessage, type AggregatorMessage, type Command, type NodeReport, emptyNodeReport } from "../../core/protocol/protocol.js";
-import { loadAggregatorConfig, startAggregator, type RunningAggregator } from "../../aggregator/index.js";
+import {
+  type AgentMessage,
+  type AggregatorMessage,
+  type Command,
+  emptyNodeReport,
+  loadAggregatorProtocol,
+  type NodeReport,
+  PROTOCOL,
+} from "../../core/protocol/protocol.js";
 import { waitFor } from "../support/wait.js";
 
 // The HTTP face as the dashboard, Prometheus and `pullmedic cluster` use it, over a cluster of two
@@ -76,7 +84,10 @@ const failure = (pod: string) => ({
 });
 
 before(async () => {
-  const config = await loadAggregatorConfig({ env: {}, flags: { grpcListen: "127.0.0.1:0", httpListen: "127.0.0.1:0", database: join(dir, "agg.db"), tokenFile } });
+  const config = await loadAggregatorConfig({
+    env: {},
+    flags: { grpcListen: "127.0.0.1:0", httpListen: "127.0.0.1:0", database: join(dir, "agg.db"), tokenFile },
+  });
   agg = await startAggregator(config, log, { webDir: web });
   const { Client } = await loadAggregatorProtocol();
   client = new Client(agg.grpcAddress, grpc.credentials.createInsecure(), { "grpc.enable_retries": 0 });
@@ -88,7 +99,14 @@ before(async () => {
         failures: [failure("shop/web-1"), failure("shop/web-2")],
         registries: [
           { registry: "ghcr.io", ok: true, failingStep: "", error: "", certificateExpiresMs: NOW + 90 * 86_400_000, latencyMs: 20 },
-          { registry: "registry.internal:5000", ok: false, failingStep: "tcp", error: "tcp 10.0.0.5:5000: connection refused", certificateExpiresMs: 0, latencyMs: 0 },
+          {
+            registry: "registry.internal:5000",
+            ok: false,
+            failingStep: "tcp",
+            error: "tcp 10.0.0.5:5000: connection refused",
+            certificateExpiresMs: 0,
+            latencyMs: 0,
+          },
         ],
         quota: [quota],
         disks: [{ mountpoint: "/var/lib/containerd", capacityBytes: 100e9, availableBytes: 8e9, usedPercent: 92, inodesFree: 1e6 }],
@@ -112,8 +130,20 @@ before(async () => {
     await a.send({ report: r });
   }
   await agents[0]!.send({ finding: { id: "boot-node-a:9", atMs: NOW - 5000, diagnosis: failure("shop/web-1") } });
-  await agents[0]!.send({ finding: { id: "boot-node-a:10", atMs: NOW - 4000, prune: { trigger: "high-watermark", removed: 3, freedBytes: 3e9, failed: 0, dryRun: false, images: ["old:1"] } } });
-  await agents[1]!.send({ finding: { id: "boot-node-b:4", atMs: NOW - 3000, recovery: { pod: "shop/web-0", container: "web", image: "ghcr.io/acme/web:1.2", cause: "not-found", durationMs: 60_000, outcome: "recovered" } } });
+  await agents[0]!.send({
+    finding: {
+      id: "boot-node-a:10",
+      atMs: NOW - 4000,
+      prune: { trigger: "high-watermark", removed: 3, freedBytes: 3e9, failed: 0, dryRun: false, images: ["old:1"] },
+    },
+  });
+  await agents[1]!.send({
+    finding: {
+      id: "boot-node-b:4",
+      atMs: NOW - 3000,
+      recovery: { pod: "shop/web-0", container: "web", image: "ghcr.io/acme/web:1.2", cause: "not-found", durationMs: 60_000, outcome: "recovered" },
+    },
+  });
 });
 
 after(async () => {
@@ -145,7 +175,8 @@ function raw(method: string, path: string, opts: { headers?: Record<string, stri
 }
 
 const get = (path: string) => raw("GET", path);
-const post = (body: string, headers: Record<string, string> = { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }) => raw("POST", "/api/v1/prepull", { headers, body });
+const post = (body: string, headers: Record<string, string> = { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }) =>
+  raw("POST", "/api/v1/prepull", { headers, body });
 
 test("health, readiness and Prometheus metrics", async () => {
   assert.equal((await get("/healthz")).status, 200);
@@ -155,7 +186,10 @@ test("health, readiness and Prometheus metrics", async () => {
   const m = await get("/metrics");
   assert.equal(m.status, 200);
   assert.match(String(m.headers["content-type"]), /text\/plain/);
-  m.text = m.text.split("\n").filter((l) => l.includes("pullmedic_aggregator_") && !/_(process|nodejs)_/.test(l)).join("\n");
+  m.text = m.text
+    .split("\n")
+    .filter((l) => l.includes("pullmedic_aggregator_") && !/_(process|nodejs)_/.test(l))
+    .join("\n");
   assert.match(m.text, /^pullmedic_aggregator_nodes_connected 2$/m);
   assert.match(m.text, /^pullmedic_aggregator_nodes_stale 0$/m);
   assert.match(m.text, /^pullmedic_aggregator_reports_received_total 2$/m);
@@ -170,7 +204,13 @@ test("the views: nodes, failures grouped, registries matrix, quota per egress so
   const nodes = (await get("/api/v1/nodes")).json();
   assert.equal(typeof nodes["generatedAt"], "number");
   const list = nodes["nodes"] as { node: string; connected: boolean; stale: boolean; failures: number }[];
-  assert.deepEqual(list.map((n) => [n.node, n.connected, n.stale, n.failures]), [["node-a", true, false, 2], ["node-b", true, false, 1]]);
+  assert.deepEqual(
+    list.map((n) => [n.node, n.connected, n.stale, n.failures]),
+    [
+      ["node-a", true, false, 2],
+      ["node-b", true, false, 1],
+    ],
+  );
 
   const failures = (await get("/api/v1/failures")).json()["failures"] as { cause: string; image: string; podCount: number; nodes: string[]; fix: string[] }[];
   assert.equal(failures.length, 1, "one problem, whatever the number of pods");
@@ -192,7 +232,11 @@ test("the views: nodes, failures grouped, registries matrix, quota per egress so
   assert.equal(sources[0]?.remaining, 40, "the freshest reading");
 
   const disks = (await get("/api/v1/disks")).json()["disks"] as { node: string; highestUsedPercent: number }[];
-  assert.deepEqual(disks.map((d) => d.node), ["node-a", "node-b"], "the fullest first");
+  assert.deepEqual(
+    disks.map((d) => d.node),
+    ["node-a", "node-b"],
+    "the fullest first",
+  );
   assert.equal(disks[0]?.highestUsedPercent, 92);
 
   const coverage = (await get("/api/v1/coverage")).json();
@@ -203,11 +247,21 @@ test("the views: nodes, failures grouped, registries matrix, quota per egress so
 
 test("findings history from the database, filtered by kind and node; bad parameters are 400 naming them", async () => {
   const all = (await get("/api/v1/findings")).json()["findings"] as { id: string; kind: string; node: string }[];
-  assert.deepEqual(all.map((f) => f.id), ["boot-node-b:4", "boot-node-a:10", "boot-node-a:9"], "newest first");
+  assert.deepEqual(
+    all.map((f) => f.id),
+    ["boot-node-b:4", "boot-node-a:10", "boot-node-a:9"],
+    "newest first",
+  );
   const prunes = (await get("/api/v1/findings?kind=prune")).json()["findings"] as { id: string }[];
-  assert.deepEqual(prunes.map((f) => f.id), ["boot-node-a:10"]);
+  assert.deepEqual(
+    prunes.map((f) => f.id),
+    ["boot-node-a:10"],
+  );
   const ofB = (await get("/api/v1/findings?node=node-b&limit=5")).json()["findings"] as { id: string }[];
-  assert.deepEqual(ofB.map((f) => f.id), ["boot-node-b:4"]);
+  assert.deepEqual(
+    ofB.map((f) => f.id),
+    ["boot-node-b:4"],
+  );
   const one = (await get("/api/v1/findings?limit=1")).json()["findings"] as unknown[];
   assert.equal(one.length, 1);
   const badKind = await get("/api/v1/findings?kind=explosion");
@@ -251,23 +305,34 @@ test("POST /api/v1/prepull: 202 with the plan; the command reaches the agents an
   assert.equal(r.status, 202, r.text);
   const body = r.json() as { id: string; images: string[]; plan: { node: string; notBeforeMs: number; notBefore: string }[]; status: string };
   assert.deepEqual(body.images, ["ghcr.io/acme/tools:2.1"], "duplicates dropped");
-  assert.deepEqual(body.plan.map((p) => p.node), ["node-a", "node-b"]);
+  assert.deepEqual(
+    body.plan.map((p) => p.node),
+    ["node-a", "node-b"],
+  );
   assert.equal(body.status, `/api/v1/commands/${body.id}`);
   for (const a of agents) await waitFor(`the command on ${a.node}`, () => a.commands.some((c) => c.id === body.id));
   assert.deepEqual(agents[0]?.commands.at(-1)?.prepull?.images, ["ghcr.io/acme/tools:2.1"]);
 
   let status = (await get(body.status)).json() as { done: boolean; nodes: { node: string; images: { state: string }[] }[]; counts: Record<string, number> };
   assert.equal(status.done, false);
-  assert.deepEqual(status.nodes.map((n) => n.images[0]?.state), ["pending", "pending"]);
+  assert.deepEqual(
+    status.nodes.map((n) => n.images[0]?.state),
+    ["pending", "pending"],
+  );
 
-  const update = (state: string, extra: Record<string, unknown> = {}) => ({ commandUpdate: { commandId: body.id, image: "ghcr.io/acme/tools:2.1", state, cause: "", summary: "", durationMs: 0, atMs: Date.now(), ...extra } });
+  const update = (state: string, extra: Record<string, unknown> = {}) => ({
+    commandUpdate: { commandId: body.id, image: "ghcr.io/acme/tools:2.1", state, cause: "", summary: "", durationMs: 0, atMs: Date.now(), ...extra },
+  });
   await agents[0]!.send(update("pulled", { durationMs: 2100 }));
   await agents[1]!.send(update("failed", { cause: "auth-denied", summary: "ghcr.io refused the node's credentials" }));
   status = (await get(body.status)).json() as typeof status;
   assert.equal(status.done, true);
   assert.deepEqual(status.counts["pulled"], 1);
   assert.deepEqual(status.counts["failed"], 1);
-  assert.deepEqual(status.nodes.map((n) => n.images[0]?.state), ["pulled", "failed"]);
+  assert.deepEqual(
+    status.nodes.map((n) => n.images[0]?.state),
+    ["pulled", "failed"],
+  );
 
   const missing = await get("/api/v1/commands/pp-nope");
   assert.equal(missing.status, 404);
@@ -282,7 +347,17 @@ test("the dashboard's files are served with their types; nothing outside the fol
   assert.match(String((await get("/app.js")).headers["content-type"]), /^text\/javascript/);
   assert.match(String((await get("/style.css")).headers["content-type"]), /^text\/css/);
   assert.equal((await raw("HEAD", "/app.js")).status, 200);
-  for (const path of ["/../secret.txt", "/%2e%2e/secret.txt", "/..%2fsecret.txt", "/%2e%2e%2fsecret.txt", "/escape.txt", "/.hidden", "/app.js%00.html", "//etc/passwd", "/nothing.js"]) {
+  for (const path of [
+    "/../secret.txt",
+    "/%2e%2e/secret.txt",
+    "/..%2fsecret.txt",
+    "/%2e%2e%2fsecret.txt",
+    "/escape.txt",
+    "/.hidden",
+    "/app.js%00.html",
+    "//etc/passwd",
+    "/nothing.js",
+  ]) {
     const r = await get(path);
     assert.equal(r.status, 404, `${path}: ${r.status} ${r.text.slice(0, 80)}`);
     assert.doesNotMatch(r.text, /outside the web folder|dotfile|root:/, path);
@@ -347,15 +422,26 @@ test("POST /api/v1/prepull twice: the second plans around the Docker Hub pulls t
   const first = await post(JSON.stringify({ images }));
   assert.equal(first.status, 202, first.text);
   const firstPlan = (first.json() as { plan: { notBeforeMs: number }[] }).plan;
-  assert.ok(firstPlan.every((p) => p.notBeforeMs < NOW + 3_600_000), JSON.stringify(firstPlan));
+  assert.ok(
+    firstPlan.every((p) => p.notBeforeMs < NOW + 3_600_000),
+    JSON.stringify(firstPlan),
+  );
   const second = await post(JSON.stringify({ images: images.map((i) => i.replace(":1", ":2")) }));
   const secondPlan = (second.json() as { plan: { notBeforeMs: number }[] }).plan;
-  assert.ok(secondPlan.every((p) => p.notBeforeMs >= NOW + 21600 * 1000), `the second waits for the window's end: ${JSON.stringify(secondPlan)}`);
+  assert.ok(
+    secondPlan.every((p) => p.notBeforeMs >= NOW + 21600 * 1000),
+    `the second waits for the window's end: ${JSON.stringify(secondPlan)}`,
+  );
 });
 
 test("without a token check the aggregator listens on loopback only: anything else is a configuration error", async () => {
   const flags = (httpListen: string, grpcListen = "127.0.0.1:0") => ({ grpcListen, httpListen, database: join(dir, "never.db"), allowUnauthenticated: true });
-  for (const [http, grpc] of [["0.0.0.0:9478", "127.0.0.1:0"], ["localhost.example.com:9478", "127.0.0.1:0"], ["127.0.0.1:9478", "0.0.0.0:9477"], ["[::]:9478", "127.0.0.1:0"]] as const) {
+  for (const [http, grpc] of [
+    ["0.0.0.0:9478", "127.0.0.1:0"],
+    ["localhost.example.com:9478", "127.0.0.1:0"],
+    ["127.0.0.1:9478", "0.0.0.0:9477"],
+    ["[::]:9478", "127.0.0.1:0"],
+  ] as const) {
     await assert.rejects(loadAggregatorConfig({ env: {}, flags: flags(http, grpc) }), /allowUnauthenticated: .*loopback/, `${http} ${grpc}`);
   }
   for (const http of ["127.0.0.1:9478", "127.1.2.3:0", "localhost:9478", "[::1]:9478"]) await loadAggregatorConfig({ env: {}, flags: flags(http) });

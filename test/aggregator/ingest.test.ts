@@ -1,14 +1,23 @@
-import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { connect as http2Connect, constants as h2 } from "node:http2";
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { constants as h2, connect as http2Connect } from "node:http2";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { after, before, test } from "node:test";
 import * as grpc from "@grpc/grpc-js";
+import { loadAggregatorConfig, type RunningAggregator, startAggregator } from "../../aggregator/index.js";
 import { createLogger } from "../../core/log/log.js";
-import { loadAggregatorProtocol, PROTOCOL, type AgentMessage, type AggregatorMessage, type Command, type Hello, type NodeReport, emptyNodeReport } from "../../core/protocol/protocol.js";
-import { loadAggregatorConfig, startAggregator, type RunningAggregator } from "../../aggregator/index.js";
+import {
+  type AgentMessage,
+  type AggregatorMessage,
+  type Command,
+  emptyNodeReport,
+  type Hello,
+  loadAggregatorProtocol,
+  type NodeReport,
+  PROTOCOL,
+} from "../../core/protocol/protocol.js";
 import { waitFor } from "../support/wait.js";
 
 // The ingest as agents meet it: a real gRPC server on loopback with a temp database and a token
@@ -22,7 +31,10 @@ const log = createLogger("cli", "error");
 let agg: RunningAggregator;
 
 before(async () => {
-  const config = await loadAggregatorConfig({ env: {}, flags: { grpcListen: "127.0.0.1:0", httpListen: "127.0.0.1:0", database: join(dir, "agg.db"), tokenFile } });
+  const config = await loadAggregatorConfig({
+    env: {},
+    flags: { grpcListen: "127.0.0.1:0", httpListen: "127.0.0.1:0", database: join(dir, "agg.db"), tokenFile },
+  });
   agg = await startAggregator(config, log, { tokenReloadMs: 100 });
 });
 
@@ -141,7 +153,19 @@ test("findings are stored and acked; a resent finding (same id) is acked again a
   const finding = {
     id: "boot-node-find:2",
     atMs: Date.now(),
-    diagnosis: { pod: "shop/web-1", container: "web", image: "ghcr.io/acme/web:1.2", registry: "ghcr.io", reason: "ErrImagePull", cause: "not-found", summary: "tag 1.2 does not exist", fix: ["kubectl set image deploy/web web=ghcr.io/acme/web:1.1"], sinceMs: Date.now(), impact: 3, note: "" },
+    diagnosis: {
+      pod: "shop/web-1",
+      container: "web",
+      image: "ghcr.io/acme/web:1.2",
+      registry: "ghcr.io",
+      reason: "ErrImagePull",
+      cause: "not-found",
+      summary: "tag 1.2 does not exist",
+      fix: ["kubectl set image deploy/web web=ghcr.io/acme/web:1.1"],
+      sinceMs: Date.now(),
+      impact: 3,
+      note: "",
+    },
   };
   const s1 = a.send({ finding });
   const s2 = a.send({ finding });
@@ -189,7 +213,10 @@ test("a rotated token file is picked up without a restart", async () => {
     for (;;) {
       const a = new Agent(client, "rotated-token-2");
       a.send({ hello: hello("node-rotated") });
-      const acked = await a.acked(1, 1000).then(() => true, () => false);
+      const acked = await a.acked(1, 1000).then(
+        () => true,
+        () => false,
+      );
       a.end();
       verdict = await a.status;
       if (acked || Date.now() > end) break;
@@ -334,7 +361,11 @@ test("command updates are persisted and acked", async () => {
   assert.ok(plan.some((p) => p.node === "node-cmd"));
   await waitFor("the command", () => a.commands.some((c) => c.id === id));
   await a.acked(a.send({ commandUpdate: { commandId: id, image: "nginx:1.27", state: "pulling", cause: "", summary: "", durationMs: 0, atMs: Date.now() } }));
-  await a.acked(a.send({ commandUpdate: { commandId: id, image: "nginx:1.27", state: "pulled", cause: "", summary: "pulled in 1.2 s", durationMs: 1200, atMs: Date.now() + 1 } }));
+  await a.acked(
+    a.send({
+      commandUpdate: { commandId: id, image: "nginx:1.27", state: "pulled", cause: "", summary: "pulled in 1.2 s", durationMs: 1200, atMs: Date.now() + 1 },
+    }),
+  );
   const stored = agg.store.command(id);
   const mine = stored?.updates.find((u) => u.node === "node-cmd");
   assert.equal(mine?.state, "pulled");
@@ -362,13 +393,18 @@ test("a pre-pull a node has not finished is sent again when its agent reconnects
   assert.deepEqual(b.commands.find((c) => c.id === id)?.prepull, { images: ["nginx:1.27", "redis:7"], notBeforeMs: mine.notBeforeMs });
   // Once every image has its final state on the node, a reconnect brings nothing back.
   await b.acked(b.send({ commandUpdate: { commandId: id, image: "nginx:1.27", state: "pulled", cause: "", summary: "", durationMs: 10, atMs: Date.now() } }));
-  await b.acked(b.send({ commandUpdate: { commandId: id, image: "redis:7", state: "failed", cause: "not-found", summary: "", durationMs: 0, atMs: Date.now() } }));
+  await b.acked(
+    b.send({ commandUpdate: { commandId: id, image: "redis:7", state: "failed", cause: "not-found", summary: "", durationMs: 0, atMs: Date.now() } }),
+  );
   b.end();
   await b.status;
   const c = new Agent(client, TOKEN);
   await c.helloAndReport("node-resend");
   await new Promise((r) => setTimeout(r, 200));
-  assert.equal(c.commands.some((x) => x.id === id), false);
+  assert.equal(
+    c.commands.some((x) => x.id === id),
+    false,
+  );
   c.end();
   await c.status;
   client.close();
@@ -377,7 +413,9 @@ test("a pre-pull a node has not finished is sent again when its agent reconnects
 /** A raw HTTP/2 gRPC call: frames written as given, the answer read only when asked. */
 async function rawCall(token: string) {
   const { service } = await loadAggregatorProtocol();
-  const method = (service as unknown as Record<string, { requestSerialize(m: unknown): Buffer; responseDeserialize(b: Buffer): AggregatorMessage }>)["Connect"]!;
+  const method = (service as unknown as Record<string, { requestSerialize(m: unknown): Buffer; responseDeserialize(b: Buffer): AggregatorMessage }>)[
+    "Connect"
+  ]!;
   const session = http2Connect(`http://${agg.grpcAddress}`);
   session.on("error", () => undefined);
   const stream = session.request({
@@ -415,7 +453,12 @@ test("an agent that never reads its acks is not read any further (bounded), and 
   const total = 20_000;
   const frames = [raw.frame({ seq: 1, hello: hello("node-slow-reader") })];
   for (let i = 0; i < total; i++) {
-    frames.push(raw.frame({ seq: i + 2, finding: { id: `slow:${i}`, atMs: Date.now(), prune: { trigger: "max-age", removed: 1, freedBytes: 1, failed: 0, dryRun: false, images: [] } } }));
+    frames.push(
+      raw.frame({
+        seq: i + 2,
+        finding: { id: `slow:${i}`, atMs: Date.now(), prune: { trigger: "max-age", removed: 1, freedBytes: 1, failed: 0, dryRun: false, images: [] } },
+      }),
+    );
   }
   const base = agg.store.stats().findings;
   const count = () => agg.store.stats().findings - base;
@@ -484,7 +527,15 @@ test("restart: the nodes come back from the database (disconnected) and the find
   const client = await newClient(first.grpcAddress);
   const a = new Agent(client, TOKEN);
   await a.helloAndReport("node-restart", report({ runtime: "containerd 1.7.9" }));
-  await a.acked(a.send({ finding: { id: "restart:1", atMs: Date.now(), recovery: { pod: "a/b", container: "c", image: "nginx:1", cause: "not-found", durationMs: 5000, outcome: "recovered" } } }));
+  await a.acked(
+    a.send({
+      finding: {
+        id: "restart:1",
+        atMs: Date.now(),
+        recovery: { pod: "a/b", container: "c", image: "nginx:1", cause: "not-found", durationMs: 5000, outcome: "recovered" },
+      },
+    }),
+  );
   await first.stop();
   const s = await a.status;
   assert.equal(s.code, grpc.status.UNAVAILABLE, "streams are ended with a status to reconnect on");
@@ -506,7 +557,19 @@ test("nodes gone from the cluster are forgotten: an autoscaled-away node leaves 
   const first = await startAggregator(config, log);
   const client = await newClient(first.grpcAddress);
   const gone = new Agent(client, TOKEN);
-  const failure = { pod: "shop/web-1", container: "web", image: "ghcr.io/acme/web:9", registry: "ghcr.io", reason: "ImagePullBackOff", cause: "not-found", summary: "no such tag", fix: [], sinceMs: Date.now(), impact: 1, note: "" };
+  const failure = {
+    pod: "shop/web-1",
+    container: "web",
+    image: "ghcr.io/acme/web:9",
+    registry: "ghcr.io",
+    reason: "ImagePullBackOff",
+    cause: "not-found",
+    summary: "no such tag",
+    fix: [],
+    sinceMs: Date.now(),
+    impact: 1,
+    note: "",
+  };
   await gone.helloAndReport("node-scaled-away", report({ failures: [failure] }));
   gone.end();
   await gone.status;
@@ -521,10 +584,17 @@ test("nodes gone from the cluster are forgotten: an autoscaled-away node leaves 
     const alive = new Agent(client2, TOKEN);
     await alive.helloAndReport("node-alive");
     assert.equal(second.state.node("node-scaled-away"), undefined, "a node unseen for 2 days is dropped from the cluster view");
-    assert.deepEqual(second.state.nodes().map((n) => n.node), ["node-alive"]);
+    assert.deepEqual(
+      second.state.nodes().map((n) => n.node),
+      ["node-alive"],
+    );
     const res = await fetch(`${second.httpUrl}/api/v1/failures`);
     assert.deepEqual(((await res.json()) as { failures: unknown[] }).failures, [], "its failures are no ghosts in the failures view");
-    assert.deepEqual(second.store.loadNodes().map((n) => n.node), ["node-alive"], "and it is gone from the database");
+    assert.deepEqual(
+      second.store.loadNodes().map((n) => n.node),
+      ["node-alive"],
+      "and it is gone from the database",
+    );
     alive.end();
     await alive.status;
     client2.close();

@@ -1,6 +1,6 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
-import { QueryProblem, oneOf, parseQuery, pastTime, text, wholeNumber } from "../../aggregator/query.js";
+import { test } from "node:test";
+import { oneOf, parseQuery, pastTime, QueryProblem, text, wholeNumber } from "../../aggregator/query.js";
 import { VIEWS } from "../../aggregator/views/index.js";
 
 // Query options as the views declare them, and the list of views the API serves.
@@ -18,7 +18,10 @@ test("absent or empty parameters take their defaults; present ones are parsed", 
 });
 
 test("a bad parameter is a QueryProblem naming it; the first one in the declared order is named", () => {
-  assert.throws(() => parse("kind=c"), (e) => e instanceof QueryProblem && e.message === 'kind: expected one of a, b, got "c"');
+  assert.throws(
+    () => parse("kind=c"),
+    (e) => e instanceof QueryProblem && e.message === 'kind: expected one of a, b, got "c"',
+  );
   assert.throws(() => parse("node=toolong"), { message: "node: longer than 5 characters" });
   assert.throws(() => parse("limit=11"), { message: 'limit: expected a whole number 1..10, got "11"' });
   assert.throws(() => parse("limit=1.5"), { message: 'limit: expected a whole number 1..10, got "1.5"' });

@@ -1,13 +1,13 @@
-import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync, closeSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, test } from "node:test";
 import type BetterSqlite3 from "better-sqlite3";
 import { ClusterState } from "../../aggregator/cluster-state.js";
-import { APPLICATION_ID, SCHEMA_VERSION, Store, decodeReport, encodeReport, normalizeReport, type StoredCommand } from "../../aggregator/store.js";
+import { APPLICATION_ID, decodeReport, encodeReport, normalizeReport, SCHEMA_VERSION, Store, type StoredCommand } from "../../aggregator/store.js";
 import type { CommandUpdate, Finding, Hello, NodeReport } from "../../core/protocol/protocol.js";
 
 // The aggregator's SQLite store against real files: what is saved comes back after a close and
@@ -104,7 +104,15 @@ test("a round trip through a real file: reopened, the store gives back nodes, fi
   const report = fullReport(T0 + 10);
   s.saveReport("n1", report, T0 + 20);
   assert.equal(s.saveFindings("n1", [diagnosis("b1:5", T0 + 30), pruneFinding("b1:6", T0 + 40)]), 2);
-  const cmd: StoredCommand = { id: "cmd-1", createdMs: T0 + 50, images: ["nginx:1.25", "redis:7"], plan: [{ node: "n1", notBeforeMs: T0 + 60 }, { node: "n2", notBeforeMs: T0 + 90 }] };
+  const cmd: StoredCommand = {
+    id: "cmd-1",
+    createdMs: T0 + 50,
+    images: ["nginx:1.25", "redis:7"],
+    plan: [
+      { node: "n1", notBeforeMs: T0 + 60 },
+      { node: "n2", notBeforeMs: T0 + 90 },
+    ],
+  };
   s.saveCommand(cmd);
   s.saveCommandUpdate("n1", update("cmd-1", "nginx:1.25", "pulled", T0 + 70));
   s.close();
@@ -197,7 +205,10 @@ test("a file that is not a pullmedic database is refused with an error that name
   // Not SQLite at all.
   const text = join(dir, "notes.db");
   writeFileSync(text, "these are not the pages you are looking for\n".repeat(200));
-  assert.throws(() => Store.open(text), (err: Error) => err.message.includes(text) && /is not a pullmedic database, or it is damaged/.test(err.message));
+  assert.throws(
+    () => Store.open(text),
+    (err: Error) => err.message.includes(text) && /is not a pullmedic database, or it is damaged/.test(err.message),
+  );
   assert.equal(readFileSync(text, "utf8").startsWith("these are not"), true, "the file is left as it was");
 
   // SQLite, but someone else's.
@@ -205,7 +216,10 @@ test("a file that is not a pullmedic database is refused with an error that name
   const other = new Database(foreign);
   other.exec("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)");
   other.close();
-  assert.throws(() => Store.open(foreign), (err: Error) => err.message.includes(foreign) && /SQLite database of something else.*users.*not a pullmedic database/.test(err.message));
+  assert.throws(
+    () => Store.open(foreign),
+    (err: Error) => err.message.includes(foreign) && /SQLite database of something else.*users.*not a pullmedic database/.test(err.message),
+  );
 
   // A pullmedic database from a newer release.
   const newer = dbPath();
@@ -215,7 +229,10 @@ test("a file that is not a pullmedic database is refused with an error that name
   assert.equal(raw.pragma("user_version", { simple: true }), SCHEMA_VERSION);
   raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
   raw.close();
-  assert.throws(() => Store.open(newer), (err: Error) => err.message.includes(newer) && /schema 2, written by a newer aggregator/.test(err.message));
+  assert.throws(
+    () => Store.open(newer),
+    (err: Error) => err.message.includes(newer) && /schema 2, written by a newer aggregator/.test(err.message),
+  );
 
   // A pullmedic database with a damaged page.
   const damaged = dbPath();
@@ -229,10 +246,16 @@ test("a file that is not a pullmedic database is refused with an error that name
   const fd = openSync(damaged, "r+");
   writeSync(fd, Buffer.alloc(4096 * 3, 0xa5), 0, 4096 * 3, 4096 * 2);
   closeSync(fd);
-  assert.throws(() => Store.open(damaged), (err: Error) => err.message.includes(damaged) && /damaged/.test(err.message));
+  assert.throws(
+    () => Store.open(damaged),
+    (err: Error) => err.message.includes(damaged) && /damaged/.test(err.message),
+  );
 
   // A directory where the file should be.
-  assert.throws(() => Store.open(dir), (err: Error) => err.message.includes(dir) && /pullmedic database/.test(err.message));
+  assert.throws(
+    () => Store.open(dir),
+    (err: Error) => err.message.includes(dir) && /pullmedic database/.test(err.message),
+  );
 });
 
 test("transaction batches writes into one commit; a throw rolls back all of it, a caught inner throw only its part", () => {

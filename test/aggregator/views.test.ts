@@ -1,17 +1,8 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import { ClusterState, type NodeRecord } from "../../aggregator/cluster-state.js";
 import { normalizeReport } from "../../aggregator/store.js";
-import {
-  MAX_LISTED,
-  canonicalImage,
-  coverageView,
-  disksView,
-  failuresView,
-  nodesView,
-  quotaView,
-  registriesView,
-} from "../../aggregator/views/index.js";
+import { canonicalImage, coverageView, disksView, failuresView, MAX_LISTED, nodesView, quotaView, registriesView } from "../../aggregator/views/index.js";
 import type { NodeReport, PullFailure } from "../../core/protocol/protocol.js";
 
 // The views over a seeded cluster: five nodes, three behind one NAT, pods failing the same way on
@@ -82,12 +73,24 @@ function cluster(): NodeRecord[] {
     record("node-c", {
       quota: [{ source: NAT, limit: 100, remaining: 70, windowSeconds: 21600, observedAtMs: NOW - 20_000 }],
       failures: [
-        ...failing(1, { prefix: "billing/api", image: "ghcr.io/acme/api:1", cause: "auth-denied", summary: "the pull secret is rejected", fix: ["kubectl -n billing get secret ghcr"] }),
+        ...failing(1, {
+          prefix: "billing/api",
+          image: "ghcr.io/acme/api:1",
+          cause: "auth-denied",
+          summary: "the pull secret is rejected",
+          fix: ["kubectl -n billing get secret ghcr"],
+        }),
         ...failing(1, { prefix: "ops/tool", image: "quay.io/ops/tool:3", registry: "quay.io", cause: "", summary: "", fix: [] }),
       ],
-      registries: [okRegistry("docker.io"), { registry: "ghcr.io", ok: false, failingStep: "tls", error: "ghcr.io:443: x509: certificate signed by unknown authority" }],
+      registries: [
+        okRegistry("docker.io"),
+        { registry: "ghcr.io", ok: false, failingStep: "tls", error: "ghcr.io:443: x509: certificate signed by unknown authority" },
+      ],
       prepull: [prepull("nginx:1.25"), prepull("redis:7", "failed", "rate-limited")],
-      disks: [{ mountpoint: "/var/lib/containerd", usedPercent: 72 }, { mountpoint: "/", usedPercent: 40 }],
+      disks: [
+        { mountpoint: "/var/lib/containerd", usedPercent: 72 },
+        { mountpoint: "/", usedPercent: 40 },
+      ],
       checkErrors: { probes: "ghcr.io: tls" },
     }),
     record("node-d", {
@@ -150,7 +153,10 @@ test("quota: low below 10 % or 10 pulls, exhausted at 0, unlimited never low, ''
   assert.deepEqual([by.get("10.0.0.4")?.unlimited, by.get("10.0.0.4")?.low, by.get("10.0.0.4")?.exhausted], [true, false, false]);
   // Readings without a source are each node's own (see the next test), not one group.
   const unknown = view.sources.filter((s) => s.source === "unknown");
-  assert.deepEqual(unknown.map((s) => s.nodes), [["n5"], ["n6"]]);
+  assert.deepEqual(
+    unknown.map((s) => s.nodes),
+    [["n5"], ["n6"]],
+  );
   assert.equal(unknown[0]?.remaining, 9);
   assert.equal(unknown[0]?.low, true);
   assert.equal(unknown[0]?.outdated, true, "7 h old, the window is 6 h");

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CAUSES } from "../../agent/diagnose/causes.js";
-import { anchorOf, brokenDocLinks, danglingCitations, outsideCitations, readTree, tableLabels, type Tree } from "./citations.js";
+import { anchorOf, brokenDocLinks, danglingCitations, outsideCitations, readTree, type Tree, tableLabels } from "./citations.js";
 
 const tree = readTree(["core", "agent", "aggregator", "cli", "proto", "test"]);
 // These two name the outside files and a missing doc on purpose, to test the checks.

@@ -6,7 +6,7 @@
 // Tests may reach into rooms; they are not read here.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { importGraph, type ImportEdge, type ImportGraph } from "./graph.js";
+import { type ImportEdge, type ImportGraph, importGraph } from "./graph.js";
 
 const layer = (file: string) => file.split("/")[0] ?? "";
 
@@ -30,7 +30,11 @@ function breaches(g: ImportGraph, rule: string): string[] {
 const graph = importGraph(["core", "agent", "aggregator", "cli"]);
 
 test("the graph is read: every layer has files and imports, every import resolves", () => {
-  for (const l of ["core", "agent", "aggregator", "cli"]) assert.ok(graph.files.some((f) => layer(f) === l), `no files read under ${l}/`);
+  for (const l of ["core", "agent", "aggregator", "cli"])
+    assert.ok(
+      graph.files.some((f) => layer(f) === l),
+      `no files read under ${l}/`,
+    );
   assert.ok(graph.edges.length > 300, `only ${graph.edges.length} imports read`);
   assert.ok(graph.rooms.length >= 15, `rooms found: ${graph.rooms.join(", ")}`);
   assert.deepEqual(graph.unresolved, []);

@@ -155,7 +155,8 @@ class DriftCheck {
     const literals = this.literals(withoutNull(f.type));
     const members = oneof.oneof;
     if (literals === undefined) this.problems.push(`${where}: holds the name of the member set (${members.join(", ")}), not ${showType(f.type)}`);
-    else if ([...literals].sort().join() !== [...members].sort().join()) this.problems.push(`${where}: members are ${members.join(", ")}; TypeScript says ${literals.join(", ")}`);
+    else if ([...literals].sort().join() !== [...members].sort().join())
+      this.problems.push(`${where}: members are ${members.join(", ")}; TypeScript says ${literals.join(", ")}`);
   }
 
   /** String literal union, through aliases of this file; undefined when it is anything else. */
@@ -230,7 +231,8 @@ export function protoDrift(contract: ProtoContract): string[] {
     } else check.problems.push(`${name}: no enum ${contract.package}.${check.protoNameOf(name)} in the proto`);
   }
   for (const name of [...Object.keys(contract.renamed ?? {}), ...Object.keys(notMessages), ...(contract.sentOnly ?? [])]) {
-    if (!shapes.interfaces.has(name) && !shapes.aliases.has(name) && !shapes.unreadable.has(name)) check.problems.push(`${name}: named by the contract but not declared in the TypeScript`);
+    if (!shapes.interfaces.has(name) && !shapes.aliases.has(name) && !shapes.unreadable.has(name))
+      check.problems.push(`${name}: named by the contract but not declared in the TypeScript`);
   }
   if (contract.complete) {
     for (const t of messagesAndEnums(ns)) {

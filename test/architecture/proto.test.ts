@@ -5,9 +5,9 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import protobuf from "protobufjs";
-import { PROTOCOL_LOAD_OPTIONS } from "../../core/protocol/protocol.js";
 import { CRI_LOAD_OPTIONS } from "../../agent/runtime/proto.js";
-import { protoDrift, type DecodeOptions, type ProtoContract } from "./proto-drift.js";
+import { PROTOCOL_LOAD_OPTIONS } from "../../core/protocol/protocol.js";
+import { type DecodeOptions, type ProtoContract, protoDrift } from "./proto-drift.js";
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), "utf8");
 
@@ -141,7 +141,9 @@ const MUTATIONS: { what: string; contract: ProtoContract; expect: RegExp[] }[] =
   {
     what: "a message pointing at the wrong interface",
     contract: mutated(PULLMEDIC, "tsText", "  conditions: NodeConditionReport[];", "  conditions: HygieneRiskReport[];"),
-    expect: [/^NodeReport\.conditions \(pullmedic\.v1\.NodeReport field 11\): HygieneRiskReport mirrors HygieneRisk, the field holds pullmedic\.v1\.NodeCondition/],
+    expect: [
+      /^NodeReport\.conditions \(pullmedic\.v1\.NodeReport field 11\): HygieneRiskReport mirrors HygieneRisk, the field holds pullmedic\.v1\.NodeCondition/,
+    ],
   },
   {
     what: "an enum value the decoder can produce but TypeScript does not list",
@@ -154,7 +156,9 @@ const MUTATIONS: { what: string; contract: ProtoContract; expect: RegExp[] }[] =
   {
     what: "an enum value the proto does not have, in a message we only send",
     contract: mutated(CRI, "tsText", 'network?: "POD" | "CONTAINER" | "NODE";', 'network?: "POD" | "CONTAINER" | "HOST";'),
-    expect: [/^PodSandboxConfig\.linux\.securityContext\.namespaceOptions\.network \(runtime\.v1\.NamespaceOption field 1\): HOST not in enum runtime\.v1\.NamespaceMode/],
+    expect: [
+      /^PodSandboxConfig\.linux\.securityContext\.namespaceOptions\.network \(runtime\.v1\.NamespaceOption field 1\): HOST not in enum runtime\.v1\.NamespaceMode/,
+    ],
   },
   {
     what: "an inline object field the message lacks",
@@ -166,7 +170,11 @@ const MUTATIONS: { what: string; contract: ProtoContract; expect: RegExp[] }[] =
 for (const m of MUTATIONS) {
   test(`the check fails on ${m.what}`, () => {
     const problems = protoDrift(m.contract);
-    for (const re of m.expect) assert.ok(problems.some((p) => re.test(p)), `no problem matches ${re}; got:\n${problems.join("\n")}`);
+    for (const re of m.expect)
+      assert.ok(
+        problems.some((p) => re.test(p)),
+        `no problem matches ${re}; got:\n${problems.join("\n")}`,
+      );
     assert.equal(problems.length, m.expect.length, `exactly the expected problems; got:\n${problems.join("\n")}`);
   });
 }

@@ -1,12 +1,12 @@
 // The agent's footprint on a busy node: resident memory after 2 minutes with 1,000 images in the
 // lab's containerd, next to a bare Node process and one that only imports our dependencies; its
 // idle CPU over the last minute; and the prune planner on 10,000 images. Prints figures only.
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RuntimeClient } from "../../agent/runtime/index.js";
-import { buildImage, startLab, type Lab } from "../lab/index.js";
+import { buildImage, type Lab, startLab } from "../lab/index.js";
 import { benchPlanner } from "./prune.bench.js";
 
 const IMAGES = Number(process.env["BENCH_IMAGES"] ?? 1000);
@@ -61,14 +61,25 @@ export async function benchAgent(): Promise<void> {
     const config = join(dir, "agent.yaml");
     writeFileSync(
       config,
-      [`listen: 127.0.0.1:0`, `criEndpoint: ${lab.criEndpoint}`, `hostsDir: ${lab.hostsDir}`, `stateFile: ${join(dir, "state.json")}`, "quota:\n  enabled: false", "logLevel: warn"].join("\n"),
+      [
+        `listen: 127.0.0.1:0`,
+        `criEndpoint: ${lab.criEndpoint}`,
+        `hostsDir: ${lab.hostsDir}`,
+        `stateFile: ${join(dir, "state.json")}`,
+        "quota:\n  enabled: false",
+        "logLevel: warn",
+      ].join("\n"),
     );
     writeFileSync(join(dir, "agent-default.yaml"), readFileSync(config, "utf8").replace("state.json", "state-default.json"));
     const agent = keepAlive([...AGENT_NODE_FLAGS, join(root, "dist/cli/main.js"), "agent", "--config", config]);
     const agentDefault = keepAlive([join(root, "dist/cli/main.js"), "agent", "--config", config.replace("agent.yaml", "agent-default.yaml")]);
     const bare = keepAlive(["-e", "setInterval(() => {}, 1 << 30)"]);
     const deps = ["@grpc/grpc-js", "@grpc/proto-loader", "undici", "winston", "prom-client", "yaml", "zod"];
-    const importer = keepAlive(["--input-type=module", "-e", `${deps.map((d) => `await import(${JSON.stringify(d)});`).join(" ")} setInterval(() => {}, 1 << 30);`]);
+    const importer = keepAlive([
+      "--input-type=module",
+      "-e",
+      `${deps.map((d) => `await import(${JSON.stringify(d)});`).join(" ")} setInterval(() => {}, 1 << 30);`,
+    ]);
     children.push(agent, agentDefault, bare, importer);
     process.stderr.write(`agent running; measuring after ${SETTLE_MS / 1000} s…\n`);
     await new Promise((r) => setTimeout(r, SETTLE_MS - 60_000));
@@ -79,9 +90,13 @@ export async function benchAgent(): Promise<void> {
     const planner = await benchPlanner();
 
     console.log(`pullmedic agent footprint: ${IMAGES} images in the lab containerd, after ${SETTLE_MS / 1000} s, Node ${process.version}\n`);
-    console.log(`resident memory   bare node ${bareRss.toFixed(1)} MiB | our dependencies imported ${depsRss.toFixed(1)} MiB | agent ${agentRss.toFixed(1)} MiB (goal <= 80 MiB; ${AGENT_NODE_FLAGS.join(" ")}) | agent with V8 defaults ${defaultRss.toFixed(1)} MiB`);
+    console.log(
+      `resident memory   bare node ${bareRss.toFixed(1)} MiB | our dependencies imported ${depsRss.toFixed(1)} MiB | agent ${agentRss.toFixed(1)} MiB (goal <= 80 MiB; ${AGENT_NODE_FLAGS.join(" ")}) | agent with V8 defaults ${defaultRss.toFixed(1)} MiB`,
+    );
     console.log(`agent idle CPU    ${idleCpu.toFixed(2)} % of one core over the last 60 s (disk and images every 30 s, probes every 1 min)`);
-    console.log(`prune planner     ${planner.images} images, ${planner.containers} containers: median ${planner.medianMs.toFixed(1)} ms, p90 ${planner.p90Ms.toFixed(1)} ms (goal <= 50 ms)`);
+    console.log(
+      `prune planner     ${planner.images} images, ${planner.containers} containers: median ${planner.medianMs.toFixed(1)} ms, p90 ${planner.p90Ms.toFixed(1)} ms (goal <= 50 ms)`,
+    );
   } finally {
     for (const c of children) c.kill("SIGTERM");
     await lab.stop();

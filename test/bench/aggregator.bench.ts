@@ -4,13 +4,13 @@
 // report every interval at a random phase, and times each report until its ack. Prints sustained
 // reports per second, ack latency percentiles, and the aggregator's memory per 1,000 nodes; the
 // peer is the storage floor: the same reports upserted straight into SQLite in this process.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { ClientDuplexStream, Metadata } from "@grpc/grpc-js";
-import { loadAggregatorProtocol, type AgentMessage, type AggregatorMessage, type NodeReport } from "../../core/protocol/protocol.js";
+import { type AgentMessage, type AggregatorMessage, loadAggregatorProtocol, type NodeReport } from "../../core/protocol/protocol.js";
 
 const root = new URL("../..", import.meta.url).pathname;
 const TOKEN = "bench-token";
@@ -24,12 +24,40 @@ function report(i: number, now: number): NodeReport {
     runtimeProblem: "",
     disks: [{ mountpoint: "/var/lib/containerd", capacityBytes: 100e9, availableBytes: 40e9 + i, usedPercent: 60, inodesFree: 5e6 }],
     images: { count: 80, bytes: 12e9, inUse: 30, sandboxImage: "registry.k8s.io/pause:3.10" },
-    registries: ["docker.io", "ghcr.io", "registry.k8s.io"].map((registry) => ({ registry, ok: true, failingStep: "", error: "", certificateExpiresMs: now + 30 * 86_400_000, latencyMs: 12 })),
+    registries: ["docker.io", "ghcr.io", "registry.k8s.io"].map((registry) => ({
+      registry,
+      ok: true,
+      failingStep: "",
+      error: "",
+      certificateExpiresMs: now + 30 * 86_400_000,
+      latencyMs: 12,
+    })),
     quota: [{ source: `192.0.2.${i % 50}`, limit: 100, remaining: 60, windowSeconds: 21600, observedAtMs: now }],
-    prepull: ["registry.k8s.io/pause:3.10", "ghcr.io/acme/api:2.4", "docker.io/library/nginx:1.27"].map((image) => ({ image, state: "present", cause: "", summary: "", lastPullMs: now, bytes: 50e6 })),
+    prepull: ["registry.k8s.io/pause:3.10", "ghcr.io/acme/api:2.4", "docker.io/library/nginx:1.27"].map((image) => ({
+      image,
+      state: "present",
+      cause: "",
+      summary: "",
+      lastPullMs: now,
+      bytes: 50e6,
+    })),
     failures:
       i % 20 === 0
-        ? [{ pod: `shop/api-${i}`, container: "api", image: "ghcr.io/acme/api:9.9", registry: "ghcr.io", reason: "ImagePullBackOff", cause: "not-found", summary: "ghcr.io has no acme/api:9.9", fix: ["kubectl set image deployment/api api=ghcr.io/acme/api:2.4 -n shop"], sinceMs: now - 60_000, impact: 1, note: "" }]
+        ? [
+            {
+              pod: `shop/api-${i}`,
+              container: "api",
+              image: "ghcr.io/acme/api:9.9",
+              registry: "ghcr.io",
+              reason: "ImagePullBackOff",
+              cause: "not-found",
+              summary: "ghcr.io has no acme/api:9.9",
+              fix: ["kubectl set image deployment/api api=ghcr.io/acme/api:2.4 -n shop"],
+              sinceMs: now - 60_000,
+              impact: 1,
+              note: "",
+            },
+          ]
         : [],
     prune: { lastRunMs: now - 600_000, removedTotal: 3, freedBytesTotal: 1e9 },
     conditions: [
@@ -55,8 +83,25 @@ function rssMiB(pid: number): number {
 async function startAggregator(dir: string): Promise<{ child: ChildProcess; grpc: string }> {
   const tokenFile = join(dir, "token");
   writeFileSync(tokenFile, `${TOKEN}\n`);
-  const args = [join(root, "dist/cli/main.js"), "aggregator", "--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--database", join(dir, "agg.db"), "--token-file", tokenFile, "--log-format", "json"];
-  const child = spawn("taskset", ["-c", "0", process.execPath, ...args], { cwd: root, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, PULLMEDIC_LOG_LEVEL: "info" } });
+  const args = [
+    join(root, "dist/cli/main.js"),
+    "aggregator",
+    "--grpc-listen",
+    "127.0.0.1:0",
+    "--http-listen",
+    "127.0.0.1:0",
+    "--database",
+    join(dir, "agg.db"),
+    "--token-file",
+    tokenFile,
+    "--log-format",
+    "json",
+  ];
+  const child = spawn("taskset", ["-c", "0", process.execPath, ...args], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, PULLMEDIC_LOG_LEVEL: "info" },
+  });
   return new Promise((resolve, reject) => {
     let out = "";
     const timer = setTimeout(() => reject(new Error(`the aggregator did not start: ${out}`)), 30_000);
@@ -76,10 +121,17 @@ interface Phase {
   intervalMs: number;
 }
 
-async function runPhase(grpcAddress: string, phase: Phase, aggregatorPid: number): Promise<{ perSecond: number; p50: number; p99: number; max: number; sent: number; acked: number; rss: number }> {
+async function runPhase(
+  grpcAddress: string,
+  phase: Phase,
+  aggregatorPid: number,
+): Promise<{ perSecond: number; p50: number; p99: number; max: number; sent: number; acked: number; rss: number }> {
   const grpc = await import("@grpc/grpc-js");
   const { Client } = await loadAggregatorProtocol();
-  const channels = Array.from({ length: Math.ceil(phase.nodes / STREAMS_PER_CHANNEL) }, () => new Client(grpcAddress, grpc.credentials.createInsecure(), { "grpc.max_send_message_length": 4 * 1024 * 1024, "grpc.enable_retries": 0 }));
+  const channels = Array.from(
+    { length: Math.ceil(phase.nodes / STREAMS_PER_CHANNEL) },
+    () => new Client(grpcAddress, grpc.credentials.createInsecure(), { "grpc.max_send_message_length": 4 * 1024 * 1024, "grpc.enable_retries": 0 }),
+  );
   const pending = new Map<string, number>();
   const latencies: number[] = [];
   let measuring = false;
@@ -105,7 +157,10 @@ async function runPhase(grpcAddress: string, phase: Phase, aggregatorPid: number
     call.on("error", () => undefined);
     streams.push(call);
     const node = `sim-${String(i).padStart(5, "0")}`;
-    call.write({ seq: ++seq, hello: { node, agentVersion: "bench", bootId: `boot-${i}`, reportIntervalSeconds: phase.intervalMs / 1000, protocol: "pullmedic.v1" } });
+    call.write({
+      seq: ++seq,
+      hello: { node, agentVersion: "bench", bootId: `boot-${i}`, reportIntervalSeconds: phase.intervalMs / 1000, protocol: "pullmedic.v1" },
+    });
     const send = () => {
       const s = ++seq;
       pending.set(`${i}:${s}`, performance.now());
@@ -134,7 +189,15 @@ async function runPhase(grpcAddress: string, phase: Phase, aggregatorPid: number
   await new Promise((r) => setTimeout(r, 1000));
   for (const c of channels) c.close();
   await new Promise((r) => setTimeout(r, 3000));
-  return { perSecond: latencies.length / seconds, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), max: Math.max(...latencies), sent, acked: latencies.length, rss };
+  return {
+    perSecond: latencies.length / seconds,
+    p50: quantile(latencies, 0.5),
+    p99: quantile(latencies, 0.99),
+    max: Math.max(...latencies),
+    sent,
+    acked: latencies.length,
+    rss,
+  };
 }
 
 /** The storage floor: the same reports upserted into SQLite directly, one transaction each. */
@@ -144,7 +207,9 @@ async function sqliteFloor(dir: string, count: number): Promise<number> {
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
   db.exec("CREATE TABLE nodes (node TEXT PRIMARY KEY, seen INTEGER, report TEXT)");
-  const upsert = db.prepare("INSERT INTO nodes (node, seen, report) VALUES (?, ?, ?) ON CONFLICT(node) DO UPDATE SET seen = excluded.seen, report = excluded.report");
+  const upsert = db.prepare(
+    "INSERT INTO nodes (node, seen, report) VALUES (?, ?, ?) ON CONFLICT(node) DO UPDATE SET seen = excluded.seen, report = excluded.report",
+  );
   const started = performance.now();
   for (let i = 0; i < count; i++) {
     const now = Date.now();

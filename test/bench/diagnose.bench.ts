@@ -13,7 +13,11 @@ const RUNS = Number(process.env["BENCH_RUNS"] ?? 15);
 const root = new URL("../..", import.meta.url).pathname;
 const bin = join(root, "dist/cli/main.js");
 
-interface Stats { median: number; p90: number; min: number }
+interface Stats {
+  median: number;
+  p90: number;
+  min: number;
+}
 
 function stats(samples: number[]): Stats {
   const s = [...samples].sort((a, b) => a - b);

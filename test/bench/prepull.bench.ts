@@ -4,9 +4,9 @@
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import { prepullRound } from "../../agent/prepull/index.js";
-import { RuntimeClient } from "../../agent/runtime/index.js";
 import { mapBounded } from "../../agent/prepull/pool.js";
-import { buildImage, startLab, type Lab } from "../lab/index.js";
+import { RuntimeClient } from "../../agent/runtime/index.js";
+import { buildImage, type Lab, startLab } from "../lab/index.js";
 import { logMark, roundOptions, settledRequestsSince } from "../prepull/support.js";
 
 const IMAGES = 10;
@@ -92,8 +92,12 @@ export async function benchPrepull(): Promise<void> {
     console.log(`prepull: ${IMAGES} images of ${mib} MiB from the lab registry, ${PARALLEL} at a time, median of ${RUNS} runs`);
     console.log(`  prepullRound (HEAD + CRI PullImage)       ${oursMs.toFixed(0).padStart(7)} ms   runs: ${ours.map((m) => m.toFixed(0)).join(", ")}`);
     console.log(`  ctr -n k8s.io images pull, ${PARALLEL} at a time    ${ctrMs.toFixed(0).padStart(7)} ms   runs: ${ctr.map((m) => m.toFixed(0)).join(", ")}`);
-    console.log(`    of which starting ctr ${IMAGES}×, ${PARALLEL} at a time ≈ ${((median(ctrStart) * IMAGES) / PARALLEL).toFixed(0)} ms (ctr version: ${median(ctrStart).toFixed(0)} ms)`);
-    console.log(`  bare CRI PullImage, ${PARALLEL} at a time              ${median(cri).toFixed(0).padStart(7)} ms   runs: ${cri.map((m) => m.toFixed(0)).join(", ")}`);
+    console.log(
+      `    of which starting ctr ${IMAGES}×, ${PARALLEL} at a time ≈ ${((median(ctrStart) * IMAGES) / PARALLEL).toFixed(0)} ms (ctr version: ${median(ctrStart).toFixed(0)} ms)`,
+    );
+    console.log(
+      `  bare CRI PullImage, ${PARALLEL} at a time              ${median(cri).toFixed(0).padStart(7)} ms   runs: ${cri.map((m) => m.toFixed(0)).join(", ")}`,
+    );
     console.log(`  ratio prepull / bare CRI PullImage        ${(oursMs / median(cri)).toFixed(2).padStart(7)}`);
     console.log(`  ratio prepull / ctr                       ${(oursMs / ctrMs).toFixed(2).padStart(7)}      (goal ≤ 1.1)`);
     console.log(

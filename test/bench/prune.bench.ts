@@ -2,7 +2,7 @@
 // pre-pull list, with the disk past the high watermark. Prints figures; asserts nothing.
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
-import { DEFAULT_PRUNE_POLICY, planPrune, type ImageUsage, type PruneImage } from "../../agent/prune/index.js";
+import { DEFAULT_PRUNE_POLICY, type ImageUsage, type PruneImage, planPrune } from "../../agent/prune/index.js";
 import type { ImageUser } from "../../agent/runtime/index.js";
 import { prng } from "../support/fuzz.js";
 

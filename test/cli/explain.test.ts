@@ -1,10 +1,11 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import { runPullmedic, runPullmedicJson } from "../support/cli.js";
 
 // explain as a person runs it: a message from kubectl, on the command line or piped in.
 
-const MESSAGE = 'Failed to pull image "ghcr.io/acme/api:2.4": rpc error: code = NotFound desc = failed to pull and unpack image "ghcr.io/acme/api:2.4": failed to resolve reference "ghcr.io/acme/api:2.4": ghcr.io/acme/api:2.4: not found';
+const MESSAGE =
+  'Failed to pull image "ghcr.io/acme/api:2.4": rpc error: code = NotFound desc = failed to pull and unpack image "ghcr.io/acme/api:2.4": failed to resolve reference "ghcr.io/acme/api:2.4": ghcr.io/acme/api:2.4: not found';
 
 test("explain prints the cause, a summary and fixes naming the real image", async () => {
   const r = await runPullmedic(["explain", MESSAGE]);
@@ -19,7 +20,10 @@ test("explain - reads the message from stdin, and --json prints {cause, summary,
   assert.equal(r.code, 0);
   assert.equal(r.out.cause, "not-found");
   assert.deepEqual(Object.keys(r.out), ["cause", "summary", "fix"]);
-  assert.ok(r.out.fix.some((f) => f.includes("pullmedic diagnose ghcr.io/acme/api:2.4")), r.out.fix.join("\n"));
+  assert.ok(
+    r.out.fix.some((f) => f.includes("pullmedic diagnose ghcr.io/acme/api:2.4")),
+    r.out.fix.join("\n"),
+  );
 });
 
 test("a message that decides nothing is unknown, never a guess; an empty one is bad usage", async () => {

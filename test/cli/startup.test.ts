@@ -1,9 +1,9 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { test } from "node:test";
 
 // --help and explain are what a person types first: they must not pay for gRPC, the HTTP client or
 // the logger, which take tens of milliseconds each to load. The verbs are declared as data and
@@ -44,7 +44,14 @@ function loadedBy(args: string[], exitCode: number): { files: string[]; heavy: s
     });
     assert.equal(r.status, exitCode, `${args.join(" ")}: ${r.stderr}`);
     const loaded = readFileSync(out, "utf8").split("\n");
-    const files = [...new Set(loaded.map((l) => l.replace(/^file:\/\//, "")).filter((f) => f.startsWith(root)).map((f) => f.slice(root.length)))];
+    const files = [
+      ...new Set(
+        loaded
+          .map((l) => l.replace(/^file:\/\//, ""))
+          .filter((f) => f.startsWith(root))
+          .map((f) => f.slice(root.length)),
+      ),
+    ];
     return { files, heavy: HEAVY.filter((p) => loaded.some((f) => f.includes(`/node_modules/${p}/`))) };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,9 +1,9 @@
-import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildImage, startLab, type Lab } from "../lab/index.js";
+import { after, before, test } from "node:test";
 import { RuntimeClient } from "../../agent/runtime/index.js";
+import { buildImage, type Lab, startLab } from "../lab/index.js";
 import { runPullmedic } from "../support/cli.js";
 
 // The verbs as a person runs them: a real process, real flags, against a real containerd whose
@@ -31,7 +31,11 @@ after(async () => {
 test("images --json lists what was pulled, with size, digests and the sandbox image marked", async () => {
   const r = await pullmedic(["images", "--json", "--cri-endpoint", lab.criEndpoint]);
   assert.equal(r.code, 0, r.stderr);
-  const out = JSON.parse(r.stdout) as { runtime: { name: string }; sandboxImage: string; images: { repoTags: string[]; sizeBytes: number; sandbox: boolean; inUse: boolean; repoDigests: string[] }[] };
+  const out = JSON.parse(r.stdout) as {
+    runtime: { name: string };
+    sandboxImage: string;
+    images: { repoTags: string[]; sizeBytes: number; sandbox: boolean; inUse: boolean; repoDigests: string[] }[];
+  };
   assert.equal(out.runtime.name, "containerd");
   const web = out.images.find((i) => i.repoTags.includes(webRef));
   assert.ok(web, r.stdout);
@@ -58,7 +62,10 @@ test("images prints an aligned table for a person; CRI_ENDPOINT works like the f
 test("disk reports the tmpfs image filesystem and exits 0 while it is below kubelet's GC threshold", async () => {
   const r = await pullmedic(["disk", "--json", "--cri-endpoint", lab.criEndpoint]);
   assert.equal(r.code, 0, r.stderr);
-  const out = JSON.parse(r.stdout) as { imageFilesystems: { mountpoint: string; host: { capacityBytes: number; usedPercent: number; inodesTotal: number } }[]; problems: string[] };
+  const out = JSON.parse(r.stdout) as {
+    imageFilesystems: { mountpoint: string; host: { capacityBytes: number; usedPercent: number; inodesTotal: number } }[];
+    problems: string[];
+  };
   const fs = out.imageFilesystems[0];
   assert.ok(fs && fs.mountpoint.startsWith(lab.containerdRoot), r.stdout);
   assert.equal(fs.host.capacityBytes, 64 * 1024 * 1024);
@@ -93,7 +100,8 @@ test("a socket that does not exist: exit 2, one line naming it, no stack trace",
     const r = await pullmedic([...args, "--cri-endpoint", "unix:///nonexistent.sock"]);
     assert.equal(r.code, 2, args.join(" "));
     assert.equal(r.stderr, "pullmedic: CRI socket /nonexistent.sock does not exist\n");
-    if (args.includes("--json")) assert.deepEqual(JSON.parse(r.stdout), { error: { kind: "socket-missing", message: "CRI socket /nonexistent.sock does not exist" } });
+    if (args.includes("--json"))
+      assert.deepEqual(JSON.parse(r.stdout), { error: { kind: "socket-missing", message: "CRI socket /nonexistent.sock does not exist" } });
     else assert.equal(r.stdout, "");
   }
 });

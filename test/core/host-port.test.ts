@@ -25,7 +25,12 @@ test("splitHostPort refuses what Go refuses: no port, too many colons, stray bra
 test("joinHostPort brackets IPv6 hosts and round-trips with splitHostPort", () => {
   assert.equal(joinHostPort("::1", 5000), "[::1]:5000");
   assert.equal(joinHostPort("reg.io", "443"), "reg.io:443");
-  for (const [h, p] of [["::1", "1"], ["reg.io", "5000"], ["10.0.0.1", "80"]] as const) assert.deepEqual(splitHostPort(joinHostPort(h, p)), { host: h, port: p });
+  for (const [h, p] of [
+    ["::1", "1"],
+    ["reg.io", "5000"],
+    ["10.0.0.1", "80"],
+  ] as const)
+    assert.deepEqual(splitHostPort(joinHostPort(h, p)), { host: h, port: p });
 });
 
 test("hostAndPort gives a numeric port, the default when none is written or it is not a port", () => {

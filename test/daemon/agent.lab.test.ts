@@ -1,12 +1,12 @@
-import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, statfsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildImage, startFaultServer, startLab, type FaultServer, type Lab } from "../lab/index.js";
-import { createPod } from "../lab/pods.js";
+import { after, before, test } from "node:test";
 import { RuntimeClient } from "../../agent/runtime/index.js";
-import { startAgentProcess, type AgentProcess } from "../support/agent-process.js";
+import { buildImage, type FaultServer, type Lab, startFaultServer, startLab } from "../lab/index.js";
+import { createPod } from "../lab/pods.js";
+import { type AgentProcess, startAgentProcess } from "../support/agent-process.js";
 import { runPullmedic } from "../support/cli.js";
 import { waitFor } from "../support/wait.js";
 
@@ -63,16 +63,24 @@ after(async () => {
 let agent: AgentProcess;
 
 test("the agent starts, serves health at once, and is ready after its first round", async () => {
-  agent = await startAgentProcess(["--config", config("prune:\n  schedule: \"0 0 1 1 *\"")]);
+  agent = await startAgentProcess(["--config", config('prune:\n  schedule: "0 0 1 1 *"')]);
   assert.equal((await agent.get("/healthz")).status, 200);
-  const ready = await waitFor("readiness", () => agent.get("/readyz"), (r) => r.status === 200);
+  const ready = await waitFor(
+    "readiness",
+    () => agent.get("/readyz"),
+    (r) => r.status === 200,
+  );
   assert.equal(ready.text, "ready\n");
 });
 
 test("/v1/state holds the latest finding of each check", async () => {
   const state = await waitFor(
     "probes and quota in the state",
-    async () => JSON.parse((await agent.get("/v1/state")).text) as { node: string; checks: Record<string, { ok: boolean; result?: Record<string, unknown> | unknown[] }> },
+    async () =>
+      JSON.parse((await agent.get("/v1/state")).text) as {
+        node: string;
+        checks: Record<string, { ok: boolean; result?: Record<string, unknown> | unknown[] }>;
+      },
     (s) => s.checks["probes"] !== undefined && s.checks["quota"] !== undefined,
   );
   assert.equal(state.node, "lab-node");
@@ -86,7 +94,11 @@ test("/v1/state holds the latest finding of each check", async () => {
 });
 
 test("/metrics speaks Prometheus text with pullmedic_ names and units", async () => {
-  const m = await waitFor("probe metrics", () => agent.get("/metrics"), (r) => r.text.includes("pullmedic_registry_up"));
+  const m = await waitFor(
+    "probe metrics",
+    () => agent.get("/metrics"),
+    (r) => r.text.includes("pullmedic_registry_up"),
+  );
   assert.equal(m.status, 200);
   for (const re of [
     /^pullmedic_image_fs_capacity_bytes\{mountpoint="[^"]+"\} 50331648$/m,
@@ -113,9 +125,13 @@ test("SIGTERM stops the agent cleanly with exit 0 and keeps image ages on disk",
 
 test("a restart keeps the ages it learned", async () => {
   const before = JSON.parse(readFileSync(stateFile, "utf8")) as { images: Record<string, { firstSeen: number }> };
-  const again = await startAgentProcess(["--config", config("prune:\n  schedule: \"0 0 1 1 *\"")]);
+  const again = await startAgentProcess(["--config", config('prune:\n  schedule: "0 0 1 1 *"')]);
   try {
-    await waitFor("readiness", () => again.get("/readyz"), (r) => r.status === 200);
+    await waitFor(
+      "readiness",
+      () => again.get("/readyz"),
+      (r) => r.status === 200,
+    );
   } finally {
     assert.equal(await again.stop(), 0);
   }
@@ -132,11 +148,12 @@ test("crossing the high watermark prunes at once: unused old images go, the used
   const st = statfsSync(lab.containerdRoot);
   const capacity = st.blocks * st.bsize;
   writeFileSync(join(lab.containerdRoot, "filler.bin"), Buffer.alloc(Math.max(0, st.bavail * st.bsize - Math.floor(capacity * 0.1))));
-  const pruning = await startAgentProcess(["--config", config("prune:\n  schedule: \"0 0 1 1 *\"\n  highWatermarkPercent: 80\n  lowWatermarkPercent: 70")]);
+  const pruning = await startAgentProcess(["--config", config('prune:\n  schedule: "0 0 1 1 *"\n  highWatermarkPercent: 80\n  lowWatermarkPercent: 70')]);
   try {
     const state = await waitFor(
       "a prune run",
-      async () => JSON.parse((await pruning.get("/v1/state")).text) as { checks: Record<string, { ok: boolean; result?: { removed: number; trigger: string } }> },
+      async () =>
+        JSON.parse((await pruning.get("/v1/state")).text) as { checks: Record<string, { ok: boolean; result?: { removed: number; trigger: string } }> },
       (s) => (s.checks["prune"]?.result?.removed ?? 0) > 0,
     );
     assert.equal(state.checks["prune"]?.result?.trigger, "high-watermark");

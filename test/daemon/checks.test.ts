@@ -1,10 +1,10 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Logger } from "../../core/log/index.js";
-import { loadConfig, type AgentConfig } from "../../agent/config/index.js";
-import { CHECKS, CheckRecorder, type CheckContext } from "../../agent/daemon/checks/index.js";
+import { test } from "node:test";
+import { type AgentConfig, loadConfig } from "../../agent/config/index.js";
+import { CHECKS, type CheckContext, CheckRecorder } from "../../agent/daemon/checks/index.js";
 import type { ScheduledJob } from "../../agent/daemon/scheduler.js";
 import { NodeState } from "../../agent/report/index.js";
+import type { Logger } from "../../core/log/index.js";
 
 // The agent's checks as its start-up sees them: a list of small objects, each with its jobs and
 // schedules, and one recorder that turns a run into a NodeState record and a log line.
@@ -31,10 +31,20 @@ test("the defaults: disk and images on their intervals, prune on its cron, the o
   const config = await loadConfig({ env: { NODE_NAME: "n" } });
   const checks = await jobsFor(config);
   const byName = new Map(checks.map((c) => [c.check, c.jobs]));
-  assert.deepEqual(byName.get("disk")?.map((j) => [j.name, j.schedule]), [["disk", { every: config.disk.interval }]]);
-  assert.deepEqual(byName.get("images")?.map((j) => [j.name, j.schedule]), [["images", { every: config.images.interval }]]);
+  assert.deepEqual(
+    byName.get("disk")?.map((j) => [j.name, j.schedule]),
+    [["disk", { every: config.disk.interval }]],
+  );
+  assert.deepEqual(
+    byName.get("images")?.map((j) => [j.name, j.schedule]),
+    [["images", { every: config.images.interval }]],
+  );
   assert.equal(byName.has("prune"), config.prune.enabled);
-  if (config.prune.enabled) assert.deepEqual(byName.get("prune")?.map((j) => j.schedule), [{ cron: config.prune.schedule }]);
+  if (config.prune.enabled)
+    assert.deepEqual(
+      byName.get("prune")?.map((j) => j.schedule),
+      [{ cron: config.prune.schedule }],
+    );
   assert.equal(byName.has("probes"), config.probes.enabled);
   assert.equal(byName.has("quota"), config.quota.enabled);
   // No pre-pull without images to pull, no Secret checks without the pod watch.
@@ -66,7 +76,17 @@ test("the recorder keeps the last good result through failures, logs a repeated 
   const recorder = new CheckRecorder(state, log);
   let changes = 0;
   recorder.onChange(() => changes++);
-  const quota = { source: "192.0.2.1", limit: 100, remaining: 7, windowSeconds: 21600, unlimited: false, authenticated: false, observedAt: 1, via: "check" as const, problems: [] };
+  const quota = {
+    source: "192.0.2.1",
+    limit: 100,
+    remaining: 7,
+    windowSeconds: 21600,
+    unlimited: false,
+    authenticated: false,
+    observedAt: 1,
+    via: "check" as const,
+    problems: [],
+  };
   const ok = { name: "quota" as const, work: async () => quota, keep: (q: typeof quota) => q, describe: () => "7 of 100 left" };
   const failing = (why: string) => ({ ...ok, work: async (): Promise<typeof quota> => Promise.reject(new Error(why)) });
 

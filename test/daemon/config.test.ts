@@ -1,8 +1,8 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { test } from "node:test";
 import { loadConfig } from "../../agent/config/index.js";
 import { ConfigError } from "../../core/config/index.js";
 import { formatDurationMs, parseDuration } from "../../core/text/index.js";
@@ -47,7 +47,23 @@ test("file, then environment, then flags: the later wins", async () => {
 });
 
 test("every problem is reported at once, each naming its key and where it came from", async () => {
-  const f = file("bad.yaml", ["prune:", "  hihgWatermarkPercent: 90", "  lowWatermarkPercent: 95", "disk:", "  interval: soon", "listen: nope", "quota:", "  registryUrl: ftp://x", "colour: blue", "prepull:", "  schedule: every hour", ""].join("\n"));
+  const f = file(
+    "bad.yaml",
+    [
+      "prune:",
+      "  hihgWatermarkPercent: 90",
+      "  lowWatermarkPercent: 95",
+      "disk:",
+      "  interval: soon",
+      "listen: nope",
+      "quota:",
+      "  registryUrl: ftp://x",
+      "colour: blue",
+      "prepull:",
+      "  schedule: every hour",
+      "",
+    ].join("\n"),
+  );
   const p = await problems({ file: f, env: { PULLMEDIC_LOG_LEVEL: "loud" } });
   const expect = [
     /^prune\.hihgWatermarkPercent: unknown key \(did you mean highWatermarkPercent\?\) in .*bad\.yaml$/,
@@ -59,7 +75,11 @@ test("every problem is reported at once, each naming its key and where it came f
     /^prepull\.schedule: "every hour" is not a cron schedule/,
     /^logLevel: .*"debug".*\(from PULLMEDIC_LOG_LEVEL\)$/,
   ];
-  for (const re of expect) assert.ok(p.some((x) => re.test(x)), `${re} in\n${p.join("\n")}`);
+  for (const re of expect)
+    assert.ok(
+      p.some((x) => re.test(x)),
+      `${re} in\n${p.join("\n")}`,
+    );
 });
 
 test("a file that is not valid YAML, not a mapping, or not there says so", async () => {
@@ -85,7 +105,13 @@ test("an empty file is the defaults", async () => {
 });
 
 test("a pre-pull target may carry its own credentials file and schedule; a Secret by name is refused with the way out", async () => {
-  const ok = await loadConfig({ file: file("prepull.yaml", 'prepull:\n  images:\n    - nginx:1.27\n    - { image: ghcr.io/acme/api:2, dockerConfig: /etc/pullmedic/ghcr.json, schedule: "*/30 * * * *" }\n'), env: {} });
+  const ok = await loadConfig({
+    file: file(
+      "prepull.yaml",
+      'prepull:\n  images:\n    - nginx:1.27\n    - { image: ghcr.io/acme/api:2, dockerConfig: /etc/pullmedic/ghcr.json, schedule: "*/30 * * * *" }\n',
+    ),
+    env: {},
+  });
   assert.deepEqual(ok.prepull.images[1], { image: "ghcr.io/acme/api:2", dockerConfig: "/etc/pullmedic/ghcr.json", schedule: "*/30 * * * *" });
   assert.equal(ok.prepull.schedule, "0 */6 * * *");
   const p = await problems({ file: file("secret.yaml", "prepull:\n  images:\n    - { image: ghcr.io/acme/api:2, secret: regcred }\n"), env: {} });
@@ -93,13 +119,28 @@ test("a pre-pull target may carry its own credentials file and schedule; a Secre
 });
 
 test("prune settings the planner would refuse stop the agent at start, naming the key", async () => {
-  const f = file("prune-policy.yaml", 'prune:\n  protected: ["registry.k8s.io/*", "ghcr.io/acme/*/api", "Nginx:1.27"]\n  minUnusedAge: 48h\n  maxUnusedAge: 24h\n');
+  const f = file(
+    "prune-policy.yaml",
+    'prune:\n  protected: ["registry.k8s.io/*", "ghcr.io/acme/*/api", "Nginx:1.27"]\n  minUnusedAge: 48h\n  maxUnusedAge: 24h\n',
+  );
   const p = await problems({ file: f, env: {} });
-  assert.ok(p.some((x) => /^prune\.protected\.1: "ghcr\.io\/acme\/\*\/api" is not a protection pattern: a "\*" may only end a pattern/.test(x)), p.join("\n"));
-  assert.ok(p.some((x) => /^prune\.protected\.2: "Nginx:1\.27" is not a protection pattern/.test(x)), p.join("\n"));
-  assert.ok(p.some((x) => /^prune\.maxUnusedAge: maxUnusedAge must be longer than minUnusedAge/.test(x)), p.join("\n"));
+  assert.ok(
+    p.some((x) => /^prune\.protected\.1: "ghcr\.io\/acme\/\*\/api" is not a protection pattern: a "\*" may only end a pattern/.test(x)),
+    p.join("\n"),
+  );
+  assert.ok(
+    p.some((x) => /^prune\.protected\.2: "Nginx:1\.27" is not a protection pattern/.test(x)),
+    p.join("\n"),
+  );
+  assert.ok(
+    p.some((x) => /^prune\.maxUnusedAge: maxUnusedAge must be longer than minUnusedAge/.test(x)),
+    p.join("\n"),
+  );
   assert.ok(!p.some((x) => x.startsWith("prune.protected.0")), p.join("\n"));
-  const ok = await loadConfig({ file: file("prune-ok.yaml", 'prune:\n  protected: ["registry.k8s.io/*", "nginx:*", "ghcr.io/acme/critical:1.0"]\n  maxUnusedAge: 30d\n'), env: {} });
+  const ok = await loadConfig({
+    file: file("prune-ok.yaml", 'prune:\n  protected: ["registry.k8s.io/*", "nginx:*", "ghcr.io/acme/critical:1.0"]\n  maxUnusedAge: 30d\n'),
+    env: {},
+  });
   assert.deepEqual(ok.prune.protected, ["registry.k8s.io/*", "nginx:*", "ghcr.io/acme/critical:1.0"]);
 });
 
@@ -119,7 +160,10 @@ test("the pod watch's keys: defaults, the opt-in to read Secrets, and clear erro
   assert.equal(defaults.kube.imageFsPressurePercent, 85);
   assert.equal(defaults.kube.dedupeWindow, 300_000);
   writeFileSync(file, "kube:\n  enabled: maybe\n  readSecret: true\n  dedupeWindow: soon\n");
-  const err = await loadConfig({ file, env: {} }).then(() => undefined, (e: unknown) => e);
+  const err = await loadConfig({ file, env: {} }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   assert.ok(err instanceof ConfigError);
   const text = err.message;
   assert.match(text, /kube\.enabled/);

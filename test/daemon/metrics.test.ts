@@ -1,5 +1,5 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import { createMetrics, type PruneFinding } from "../../agent/report/index.js";
 import { NodeState } from "../../agent/report/node-state.js";
 

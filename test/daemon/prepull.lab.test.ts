@@ -1,11 +1,11 @@
-import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildImage, startFaultServer, startLab, type FaultServer, type Lab } from "../lab/index.js";
+import { after, before, test } from "node:test";
 import { RuntimeClient } from "../../agent/runtime/index.js";
-import { startAgentProcess, type AgentProcess } from "../support/agent-process.js";
+import { buildImage, type FaultServer, type Lab, startFaultServer, startLab } from "../lab/index.js";
+import { type AgentProcess, startAgentProcess } from "../support/agent-process.js";
 import { waitFor } from "../support/wait.js";
 
 // The agent's pre-puller as it runs on a node: targets from the config, a round at start-up,
@@ -72,7 +72,10 @@ test("a node that starts gets its critical images at once, and reports each one"
   try {
     const state = await waitFor(
       "the start-up pre-pull round",
-      async () => JSON.parse((await agent.get("/v1/state")).text) as { checks: Record<string, { result?: { image: string; state: string; action?: string; cause?: string; digest?: string }[] }> },
+      async () =>
+        JSON.parse((await agent.get("/v1/state")).text) as {
+          checks: Record<string, { result?: { image: string; state: string; action?: string; cause?: string; digest?: string }[] }>;
+        },
       (s) => (s.checks["prepull"]?.result?.length ?? 0) === 3 && s.checks["prepull"]?.result?.every((r) => r.action !== undefined) === true,
     );
     const byImage = new Map(state.checks["prepull"]?.result?.map((r) => [r.image, r]));
@@ -104,7 +107,12 @@ test("rounds never overlap: a scheduled round that comes during the start-up rou
   const config = agentConfig("overlap", ["prepull:", `  images: ["${image}"]`, '  schedule: "* * * * * *"', "  jitter: 0s"]);
   const agent = await startAgentProcess(["--config", config]);
   try {
-    await waitFor("two pre-pull rounds", async () => prepullLines(agent), (lines) => lines.length >= 2, { timeoutMs: 30_000 });
+    await waitFor(
+      "two pre-pull rounds",
+      async () => prepullLines(agent),
+      (lines) => lines.length >= 2,
+      { timeoutMs: 30_000 },
+    );
     const [first, second] = prepullLines(agent);
     assert.match(first ?? "", /^prepull: 1 pulled, 0 unchanged/, prepullLines(agent).join("\n"));
     assert.match(second ?? "", /^prepull: 0 pulled, 1 unchanged/, prepullLines(agent).join("\n"));
@@ -124,9 +132,16 @@ test("SIGTERM during a pull abandons it: exit 0 without waiting out the pull's d
     "  retries: { attempts: 3, baseDelay: 10m, maxDelay: 1h }",
   ]);
   const agent = await startAgentProcess(["--config", config]);
-  await waitFor("the first pull attempt", async () => slow.requests.some((r) => r.method === "GET" && r.path.includes("/slow/stuck/blobs/")), (seen) => seen);
+  await waitFor(
+    "the first pull attempt",
+    async () => slow.requests.some((r) => r.method === "GET" && r.path.includes("/slow/stuck/blobs/")),
+    (seen) => seen,
+  );
   // Waiting on the exit for minutes would mean the pull was waited out: fail well before that.
   const exited = await Promise.race([agent.stop("SIGTERM"), new Promise<"still running">((r) => setTimeout(() => r("still running"), 60_000).unref())]);
   assert.equal(exited, 0, agent.stderr());
-  assert.ok(agent.logs.some((l) => /abandoned .*prepull/.test(String(l["message"]))), JSON.stringify(agent.logs.slice(-5)));
+  assert.ok(
+    agent.logs.some((l) => /abandoned .*prepull/.test(String(l["message"]))),
+    JSON.stringify(agent.logs.slice(-5)),
+  );
 });

@@ -1,9 +1,9 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { test } from "node:test";
 import { RuntimeHandle } from "../../agent/daemon/runtime-handle.js";
 
 // The agent's checks share one runtime connection. The disk and images checks start together,

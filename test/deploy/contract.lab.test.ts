@@ -22,19 +22,19 @@
 // - there is no Kubernetes API here: KUBERNETES_SERVICE_HOST is not set, so the agent's pod watch
 //   stays off (kube.enabled is "auto"); RBAC and Events are covered by the manifest and kube tests.
 
-import { randomBytes } from "node:crypto";
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { IContainer } from "kubernetes-models/v1/Container";
 import type { IPodSpec } from "kubernetes-models/v1/PodSpec";
 import { parse as parseYaml } from "yaml";
-import { startLab, type Lab } from "../lab/index.js";
-import { imageConfig, readDockerfile } from "./dockerfile.js";
-import { AGENT, AGGREGATOR, NAMESPACE, containerPort, find, loadManifest, objectData, readManifest, repoRoot, workload, type K8sObject } from "./manifest.js";
-import { containerEnv, createNetns, requirePodTools, startPodProcess, translatePath, volumeDirs, type Netns, type PodProcess, type VolumeDir } from "./pod.js";
+import { type Lab, startLab } from "../lab/index.js";
 import { waitFor } from "../support/wait.js";
+import { imageConfig, readDockerfile } from "./dockerfile.js";
+import { AGENT, AGGREGATOR, containerPort, find, type K8sObject, loadManifest, NAMESPACE, objectData, readManifest, repoRoot, workload } from "./manifest.js";
+import { containerEnv, createNetns, type Netns, type PodProcess, requirePodTools, startPodProcess, translatePath, type VolumeDir, volumeDirs } from "./pod.js";
 
 const NODE_NAME = "node-a";
 const LISTEN_VARS = ["PULLMEDIC_LISTEN", "PULLMEDIC_AGGREGATOR_GRPC_LISTEN", "PULLMEDIC_AGGREGATOR_HTTP_LISTEN"];
@@ -69,7 +69,10 @@ function prepare(kind: "DaemonSet" | "Deployment", name: string, manifest: K8sOb
       const m = /^0\.0\.0\.0:(\d+)$/.exec(v);
       assert.ok(m, `${name}: ${k} is ${v}; in a pod it must listen on every interface (0.0.0.0) for kubelet's probes and Prometheus`);
       const port = Number(m[1]);
-      assert.ok(container.ports?.some((p) => p.containerPort === port), `${name}: ${k} listens on ${port}, a port the container declares`);
+      assert.ok(
+        container.ports?.some((p) => p.containerPort === port),
+        `${name}: ${k} listens on ${port}, a port the container declares`,
+      );
       env[k] = `127.0.0.1:${port}`;
       listens[k] = port;
     } else {
@@ -121,11 +124,21 @@ function start(netns: string, p: Prepared): PodProcess {
 }
 
 /** What the kernel says about a running container process: ids, capabilities, no_new_privs, its root mount. */
-function processFacts(pid: number | undefined): { uid: string; gid: string; groups: string; capEff: string; capBnd: string; noNewPrivs: string; rootReadOnly: boolean } {
+function processFacts(pid: number | undefined): {
+  uid: string;
+  gid: string;
+  groups: string;
+  capEff: string;
+  capBnd: string;
+  noNewPrivs: string;
+  rootReadOnly: boolean;
+} {
   assert.ok(pid, "the process has a pid");
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const field = (name: string) => new RegExp(`^${name}:[ \\t]*(.*)$`, "m").exec(status)?.[1]?.trim() ?? "";
-  const root = readFileSync(`/proc/${pid}/mountinfo`, "utf8").split("\n").find((l) => l.split(" ")[4] === "/");
+  const root = readFileSync(`/proc/${pid}/mountinfo`, "utf8")
+    .split("\n")
+    .find((l) => l.split(" ")[4] === "/");
   return {
     uid: field("Uid").split(/\s+/)[0] ?? "",
     gid: field("Gid").split(/\s+/)[0] ?? "",
@@ -177,7 +190,10 @@ describe("daemonset.yaml runs the real agent and aggregator", () => {
     assert.equal(host, serviceName);
     const servicePort = service.spec.ports.find((p) => p.port === Number(port));
     assert.ok(servicePort, `the Service has port ${port}`);
-    assert.equal(containerPort(workload(docs, AGGREGATOR.kind, AGGREGATOR.name).container, servicePort.targetPort), agg.listens["PULLMEDIC_AGGREGATOR_GRPC_LISTEN"]);
+    assert.equal(
+      containerPort(workload(docs, AGGREGATOR.kind, AGGREGATOR.name).container, servicePort.targetPort),
+      agg.listens["PULLMEDIC_AGGREGATOR_GRPC_LISTEN"],
+    );
     assert.equal(servicePort.port, agg.listens["PULLMEDIC_AGGREGATOR_GRPC_LISTEN"]);
     get = await netns.forward([...Object.values(agent.listens), ...Object.values(agg.listens)], root);
   });
@@ -207,10 +223,23 @@ describe("daemonset.yaml runs the real agent and aggregator", () => {
     const { container } = agg;
     for (const probe of [container.livenessProbe, container.readinessProbe]) {
       const port = containerPort(container, probe?.httpGet?.port ?? -1);
-      const res = await waitFor(`aggregator ${probe?.httpGet?.path}`, () => get(port, probe?.httpGet?.path ?? ""), (r) => r.status === 200, { timeoutMs: 30_000 });
+      const res = await waitFor(
+        `aggregator ${probe?.httpGet?.path}`,
+        () => get(port, probe?.httpGet?.path ?? ""),
+        (r) => r.status === 200,
+        { timeoutMs: 30_000 },
+      );
       assert.equal(res.status, 200);
     }
-    assert.deepEqual(processFacts(aggProc.child.pid), { uid: "65532", gid: "65532", groups: "65532", capEff: "0000000000000000", capBnd: "0000000000000000", noNewPrivs: "1", rootReadOnly: true });
+    assert.deepEqual(processFacts(aggProc.child.pid), {
+      uid: "65532",
+      gid: "65532",
+      groups: "65532",
+      capEff: "0000000000000000",
+      capBnd: "0000000000000000",
+      noNewPrivs: "1",
+      rootReadOnly: true,
+    });
     const dbPath = agg.env["PULLMEDIC_AGGREGATOR_DATABASE"] as string;
     const claim = agg.volumes.find((v) => v.mountPath === "/var/lib/pullmedic");
     assert.ok(claim && dbPath.startsWith(`${claim.dir}/`), "the database is on the claim's volume");
@@ -232,14 +261,27 @@ describe("daemonset.yaml runs the real agent and aggregator", () => {
     const line = await agentProc.waitForLog(/state http:\/\/\S+\/v1\/state/);
     assert.match(String(line["message"]), new RegExp(`on node ${NODE_NAME}: state http://127\\.0\\.0\\.1:9476/v1/state`));
     // Root, as the manifest says, but with no capability at all.
-    assert.deepEqual(processFacts(agentProc.child.pid), { uid: "0", gid: "0", groups: "", capEff: "0000000000000000", capBnd: "0000000000000000", noNewPrivs: "1", rootReadOnly: true });
+    assert.deepEqual(processFacts(agentProc.child.pid), {
+      uid: "0",
+      gid: "0",
+      groups: "",
+      capEff: "0000000000000000",
+      capBnd: "0000000000000000",
+      noNewPrivs: "1",
+      rootReadOnly: true,
+    });
     const { container } = agent;
     const readiness = container.readinessProbe?.httpGet;
     const liveness = container.livenessProbe?.httpGet;
     const live = await get(containerPort(container, liveness?.port ?? -1), liveness?.path ?? "");
     assert.equal(live.status, 200, live.text);
     // 503 until the runtime answered and the first disk and image rounds are done.
-    const ready = await waitFor("agent /readyz 200", () => get(containerPort(container, readiness?.port ?? -1), readiness?.path ?? ""), (r) => r.status === 200, { timeoutMs: 90_000 });
+    const ready = await waitFor(
+      "agent /readyz 200",
+      () => get(containerPort(container, readiness?.port ?? -1), readiness?.path ?? ""),
+      (r) => r.status === 200,
+      { timeoutMs: 90_000 },
+    );
     assert.equal(ready.status, 200, ready.text);
 
     // The agent → aggregator stream: the Service name, the Secret's token, the node name from the downward API.
@@ -248,7 +290,12 @@ describe("daemonset.yaml runs the real agent and aggregator", () => {
     const nodes = () => get(httpPort, "/api/v1/nodes").then((r) => JSON.parse(r.text) as NodesView);
     await waitFor("the node in /api/v1/nodes", nodes, (r) => r.nodes.some((n) => n.node === NODE_NAME && n.connected && n.reported), { timeoutMs: 60_000 });
     // The runtime's name joins the report after the first disk round, at the next report (30 s).
-    const seen = await waitFor("the lab's runtime in the node's report", nodes, (r) => /^containerd /.test(r.nodes.find((n) => n.node === NODE_NAME)?.runtime ?? ""), { timeoutMs: 75_000 });
+    const seen = await waitFor(
+      "the lab's runtime in the node's report",
+      nodes,
+      (r) => /^containerd /.test(r.nodes.find((n) => n.node === NODE_NAME)?.runtime ?? ""),
+      { timeoutMs: 75_000 },
+    );
     assert.equal(seen.nodes.length, 1);
     assert.ok(!agentProc.logs.some((r) => /UNAUTHENTICATED/.test(JSON.stringify(r))), "the token from the Secret is accepted");
   });
@@ -264,7 +311,11 @@ describe("daemonset.yaml runs the real agent and aggregator", () => {
     const metrics = (await get(agent.listens["PULLMEDIC_LISTEN"] as number, "/metrics")).text;
     const config = parseYaml(objectData(find(docs, "ConfigMap", "pullmedic-agent-config"))["agent.yaml"] ?? "") as { prepull: { images: string[] } };
     for (const img of config.prepull.images) {
-      assert.match(metrics, new RegExp(`pullmedic_prepull_image_state\\{[^}]*image="${img.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}"`), `the ConfigMap's ${img} is pre-pulled (it fails here: no network)`);
+      assert.match(
+        metrics,
+        new RegExp(`pullmedic_prepull_image_state\\{[^}]*image="${img.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}"`),
+        `the ConfigMap's ${img} is pre-pulled (it fails here: no network)`,
+      );
     }
   });
 

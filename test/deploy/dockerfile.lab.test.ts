@@ -17,12 +17,16 @@ import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, posix } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { copyContext, copyInto, imageConfig, keyValues, parseCopy, readDockerfile, stageByRef, substitute, words, type Dockerfile } from "./dockerfile.js";
-import { repoRoot } from "./manifest.js";
 import { waitFor } from "../support/wait.js";
+import { copyContext, copyInto, type Dockerfile, imageConfig, keyValues, parseCopy, readDockerfile, stageByRef, substitute, words } from "./dockerfile.js";
+import { repoRoot } from "./manifest.js";
 
 const { dockerfile, text, ignore } = readDockerfile(repoRoot);
-const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string; dependencies: Record<string, string>; devDependencies: Record<string, string> };
+const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
+  version: string;
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
 const final = dockerfile.stages[dockerfile.stages.length - 1];
 const APT = /\bapt-get\b[^&;]*\binstall\b/;
 
@@ -135,11 +139,19 @@ function listTree(dir: string, rel = ""): string[] {
 describe("Dockerfile", () => {
   test("multi-stage: a pinned Node.js LTS slim base everywhere, build tools only before the final stage, no HEALTHCHECK, OCI labels, non-root by default, node as PID 1 with the agent's flag", () => {
     assert.equal(dockerfile.stages.length, 3);
-    for (const s of dockerfile.stages) assert.match(s.base, /^node:26\.\d+\.\d+-bookworm-slim(@sha256:[0-9a-f]{64})?$/, `stage ${s.name ?? s.index} pins node by version`);
+    for (const s of dockerfile.stages)
+      assert.match(s.base, /^node:26\.\d+\.\d+-bookworm-slim(@sha256:[0-9a-f]{64})?$/, `stage ${s.name ?? s.index} pins node by version`);
     assert.match(text, /digest/i, "the Dockerfile says a digest pin is better");
     assert.ok(final);
-    assert.deepEqual(final.instructions.filter((i) => i.keyword === "RUN"), [], "the final stage runs nothing: no package install, no compiler");
-    assert.ok(dockerfile.stages.slice(0, -1).some((s) => s.instructions.some((i) => i.keyword === "RUN" && APT.test(i.args) && /\bg\+\+/.test(i.args))), "the compilers are installed in a build stage");
+    assert.deepEqual(
+      final.instructions.filter((i) => i.keyword === "RUN"),
+      [],
+      "the final stage runs nothing: no package install, no compiler",
+    );
+    assert.ok(
+      dockerfile.stages.slice(0, -1).some((s) => s.instructions.some((i) => i.keyword === "RUN" && APT.test(i.args) && /\bg\+\+/.test(i.args))),
+      "the compilers are installed in a build stage",
+    );
     assert.ok(!dockerfile.stages.some((s) => s.instructions.some((i) => i.keyword === "HEALTHCHECK")));
 
     const cfg = imageConfig(dockerfile);
@@ -152,7 +164,11 @@ describe("Dockerfile", () => {
     assert.ok("org.opencontainers.image.revision" in cfg.labels);
     assert.equal(cfg.labels["org.opencontainers.image.licenses"], "Apache-2.0");
     const copies = final.instructions.filter((i) => i.keyword === "COPY").map((i) => parseCopy(i.args, {}));
-    assert.deepEqual(copies.filter((c) => c.from).map((c) => `${c.from}:${c.sources.join(",")}`), ["prod-deps:/app/node_modules/", "build:/src/dist/"], "the final stage takes node_modules from the production install and dist/ from the build");
+    assert.deepEqual(
+      copies.filter((c) => c.from).map((c) => `${c.from}:${c.sources.join(",")}`),
+      ["prod-deps:/app/node_modules/", "build:/src/dist/"],
+      "the final stage takes node_modules from the production install and dist/ from the build",
+    );
   });
 
   test(".dockerignore: the build context holds exactly what the Dockerfile copies from it", () => {
@@ -161,9 +177,19 @@ describe("Dockerfile", () => {
       const files = copyContext(repoRoot, ignore, dir);
       const tops = [...new Set(files.map((f) => f.split("/")[0]))].sort();
       assert.deepEqual(tops, ["agent", "aggregator", "cli", "core", "package-lock.json", "package.json", "proto", "tsconfig.build.json", "tsconfig.json"]);
-      const fromContext = dockerfile.stages.flatMap((s) => s.instructions.filter((i) => i.keyword === "COPY").map((i) => parseCopy(i.args, {})).filter((c) => !c.from).flatMap((c) => c.sources));
+      const fromContext = dockerfile.stages.flatMap((s) =>
+        s.instructions
+          .filter((i) => i.keyword === "COPY")
+          .map((i) => parseCopy(i.args, {}))
+          .filter((c) => !c.from)
+          .flatMap((c) => c.sources),
+      );
       for (const src of fromContext) assert.ok(existsSync(join(dir, src)), `COPY ${src}: in the context`);
-      for (const src of tops) assert.ok(fromContext.some((c) => c.replace(/\/$/, "").split("/")[0] === src), `${src} is sent to the builder but never copied`);
+      for (const src of tops)
+        assert.ok(
+          fromContext.some((c) => c.replace(/\/$/, "").split("/")[0] === src),
+          `${src} is sent to the builder but never copied`,
+        );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -174,26 +200,35 @@ describe("Dockerfile", () => {
     let built: BuildResult;
     let app: string;
 
-    before(async () => {
-      work = mkdtempSync("/tmp/pm-docker-build-");
-      chmodSync(work, 0o755);
-      const context = join(work, "context");
-      copyContext(repoRoot, ignore, context);
-      built = await build(dockerfile, context, work);
-      app = join(built.stageRoots[dockerfile.stages.length - 1] as string, imageConfig(dockerfile).workdir);
-    }, { timeout: 20 * 60_000 });
+    before(
+      async () => {
+        work = mkdtempSync("/tmp/pm-docker-build-");
+        chmodSync(work, 0o755);
+        const context = join(work, "context");
+        copyContext(repoRoot, ignore, context);
+        built = await build(dockerfile, context, work);
+        app = join(built.stageRoots[dockerfile.stages.length - 1] as string, imageConfig(dockerfile).workdir);
+      },
+      { timeout: 20 * 60_000 },
+    );
 
     after(() => {
       if (work) rmSync(work, { recursive: true, force: true });
     });
 
     test("the steps ran in order: npm ci with dev dependencies, the build, then the production install in a stage of its own", () => {
-      assert.deepEqual(built.ran.map((r) => `${r.stage}: ${r.command}`), [
-        "build: npm ci --ignore-scripts --no-audit --no-fund",
-        "build: npm run build",
-        "prod-deps: npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm rebuild better-sqlite3",
-      ]);
-      assert.deepEqual(built.skipped.map((s) => `${s.stage}: ${s.packages.join(" ")}`), ["prod-deps: python3 make g++"]);
+      assert.deepEqual(
+        built.ran.map((r) => `${r.stage}: ${r.command}`),
+        [
+          "build: npm ci --ignore-scripts --no-audit --no-fund",
+          "build: npm run build",
+          "prod-deps: npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm rebuild better-sqlite3",
+        ],
+      );
+      assert.deepEqual(
+        built.skipped.map((s) => `${s.stage}: ${s.packages.join(" ")}`),
+        ["prod-deps: python3 make g++"],
+      );
     });
 
     test("the final stage holds dist/, proto/, the dashboard's files, package.json and production node_modules, nothing else", () => {
@@ -201,7 +236,11 @@ describe("Dockerfile", () => {
       assert.deepEqual(readdirSync(join(app, "aggregator")), ["web"]);
       const dist = listTree(join(app, "dist"));
       assert.ok(dist.includes("cli/main.js"));
-      assert.deepEqual(dist.filter((f) => !f.endsWith(".js")), [], "only JavaScript: no sources, maps or tests");
+      assert.deepEqual(
+        dist.filter((f) => !f.endsWith(".js")),
+        [],
+        "only JavaScript: no sources, maps or tests",
+      );
       assert.ok(!dist.some((f) => f.startsWith("test/")));
     });
 
@@ -215,7 +254,12 @@ describe("Dockerfile", () => {
       for (const dev of devOnly) assert.ok(!existsSync(join(modules, dev)), `${dev} is a devDependency and must not be in the image`);
       for (const dep of Object.keys(pkg.dependencies)) assert.ok(existsSync(join(modules, dep, "package.json")), `${dep} is installed`);
       const lock = JSON.parse(readFileSync(join(modules, ".package-lock.json"), "utf8")) as { packages: Record<string, { dev?: boolean }> };
-      assert.deepEqual(Object.entries(lock.packages).filter(([, p]) => p.dev).map(([k]) => k), []);
+      assert.deepEqual(
+        Object.entries(lock.packages)
+          .filter(([, p]) => p.dev)
+          .map(([k]) => k),
+        [],
+      );
       for (const bin of ["tsc", "tsx", "esbuild"]) assert.ok(!existsSync(join(modules, ".bin", bin)), `.bin/${bin}`);
       assert.ok(existsSync(join(modules, "better-sqlite3", "build", "Release", "better_sqlite3.node")), "the native module was built");
     });
@@ -243,7 +287,11 @@ describe("Dockerfile", () => {
       const started: import("node:child_process").ChildProcess[] = [];
       const startLogged = (args: string[], env: Record<string, string>, re: RegExp) =>
         new Promise<RegExpExecArray>((resolve, reject) => {
-          const child = spawn(process.execPath, [...rest, ...args], { cwd: app, env: hostEnv({ ...cfg.env, ...env, KUBECONFIG: "", KUBERNETES_SERVICE_HOST: "" }), stdio: ["ignore", "pipe", "pipe"] });
+          const child = spawn(process.execPath, [...rest, ...args], {
+            cwd: app,
+            env: hostEnv({ ...cfg.env, ...env, KUBECONFIG: "", KUBERNETES_SERVICE_HOST: "" }),
+            stdio: ["ignore", "pipe", "pipe"],
+          });
           started.push(child);
           let out = "";
           child.stdout.on("data", (d: Buffer) => {
@@ -255,17 +303,35 @@ describe("Dockerfile", () => {
           child.on("close", (code) => reject(new Error(`${args[0]} exited ${code}: ${out}`)));
         });
       try {
-        const agg = await startLogged(["aggregator", "--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--database", join(dir, "aggregator.db"), "--token-file", join(dir, "token")], {}, /gRPC (127\.0\.0\.1:\d+), dashboard (http:\/\/127\.0\.0\.1:\d+)\//);
+        const agg = await startLogged(
+          [
+            "aggregator",
+            "--grpc-listen",
+            "127.0.0.1:0",
+            "--http-listen",
+            "127.0.0.1:0",
+            "--database",
+            join(dir, "aggregator.db"),
+            "--token-file",
+            join(dir, "token"),
+          ],
+          {},
+          /gRPC (127\.0\.0\.1:\d+), dashboard (http:\/\/127\.0\.0\.1:\d+)\//,
+        );
         const [, grpc, http] = agg;
         const page = await fetch(`${http}/`);
         assert.equal(page.status, 200);
         assert.match(await page.text(), /<html/i, "the dashboard's files are found next to package.json");
-        await startLogged(["agent", "--config", join(dir, "agent.yaml"), "--listen", "127.0.0.1:0", "--state-file", join(dir, "state.json")], {
-          NODE_NAME: "built-tree",
-          CRI_ENDPOINT: `unix://${join(dir, "no-runtime.sock")}`,
-          PULLMEDIC_AGGREGATOR: grpc ?? "",
-          PULLMEDIC_TOKEN_FILE: join(dir, "token"),
-        }, /state (http:\/\/127\.0\.0\.1:\d+)\/v1\/state/);
+        await startLogged(
+          ["agent", "--config", join(dir, "agent.yaml"), "--listen", "127.0.0.1:0", "--state-file", join(dir, "state.json")],
+          {
+            NODE_NAME: "built-tree",
+            CRI_ENDPOINT: `unix://${join(dir, "no-runtime.sock")}`,
+            PULLMEDIC_AGGREGATOR: grpc ?? "",
+            PULLMEDIC_TOKEN_FILE: join(dir, "token"),
+          },
+          /state (http:\/\/127\.0\.0\.1:\d+)\/v1\/state/,
+        );
         await waitFor(
           "the built agent connected to the built aggregator",
           async () => ((await (await fetch(`${http}/api/v1/nodes`)).json()) as { nodes: { node: string; connected: boolean }[] }).nodes,

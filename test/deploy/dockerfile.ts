@@ -83,11 +83,14 @@ export function words(text: string): string[] {
 
 /** `$VAR`, `${VAR}` and `${VAR:-default}` as a builder expands them outside RUN. */
 export function substitute(text: string, vars: Record<string, string>): string {
-  return text.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g, (_m, braced: string | undefined, dflt: string | undefined, bare: string | undefined) => {
-    const name = braced ?? bare ?? "";
-    const v = vars[name];
-    return v !== undefined && v !== "" ? v : (dflt ?? "");
-  });
+  return text.replace(
+    /\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g,
+    (_m, braced: string | undefined, dflt: string | undefined, bare: string | undefined) => {
+      const name = braced ?? bare ?? "";
+      const v = vars[name];
+      return v !== undefined && v !== "" ? v : (dflt ?? "");
+    },
+  );
 }
 
 /** KEY=value pairs (ENV, LABEL, ARG), quotes removed. */
@@ -147,10 +150,26 @@ export function stageByRef(df: Dockerfile, ref: string): Stage {
 }
 
 /** What the final stage sets for the container: entrypoint, cmd, workdir, user, env, labels. */
-export function imageConfig(df: Dockerfile): { entrypoint: string[]; cmd: string[]; workdir: string; user: string; env: Record<string, string>; labels: Record<string, string>; args: Record<string, string> } {
+export function imageConfig(df: Dockerfile): {
+  entrypoint: string[];
+  cmd: string[];
+  workdir: string;
+  user: string;
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  args: Record<string, string>;
+} {
   const final = df.stages[df.stages.length - 1];
   if (!final) throw new Error("no stage");
-  const cfg = { entrypoint: [] as string[], cmd: [] as string[], workdir: "/", user: "", env: {} as Record<string, string>, labels: {} as Record<string, string>, args: {} as Record<string, string> };
+  const cfg = {
+    entrypoint: [] as string[],
+    cmd: [] as string[],
+    workdir: "/",
+    user: "",
+    env: {} as Record<string, string>,
+    labels: {} as Record<string, string>,
+    args: {} as Record<string, string>,
+  };
   for (const ins of final.instructions) {
     const vars = { ...df.globalArgs, ...cfg.args, ...cfg.env };
     if (ins.keyword === "ARG") {
@@ -183,7 +202,10 @@ export function parseDockerignore(text: string): IgnoreRule[] {
     .filter((l) => l && !l.startsWith("#"))
     .map((l) => {
       const negate = l.startsWith("!");
-      const pattern = posix.normalize((negate ? l.slice(1) : l).trim()).replace(/^\/+/, "").replace(/\/+$/, "");
+      const pattern = posix
+        .normalize((negate ? l.slice(1) : l).trim())
+        .replace(/^\/+/, "")
+        .replace(/\/+$/, "");
       let re = "";
       for (let i = 0; i < pattern.length; i++) {
         const c = pattern[i] ?? "";

@@ -88,7 +88,13 @@ function definition(file: string, name: string): Shape {
   const text = stripComments(readFileSync(file, "utf8"));
   const imports = new Map<string, string>();
   for (const m of text.matchAll(/import\s*\{([^}]*)\}\s*from\s*"([^"]+)"/g)) {
-    for (const n of (m[1] ?? "").split(",").map((s) => s.trim().split(/\s+as\s+/).pop() ?? "")) {
+    for (const n of (m[1] ?? "").split(",").map(
+      (s) =>
+        s
+          .trim()
+          .split(/\s+as\s+/)
+          .pop() ?? "",
+    )) {
       if (n && m[2] && !m[2].startsWith("@kubernetes-models/base")) imports.set(n, declarationFile(m[2], file));
     }
   }

@@ -11,7 +11,20 @@ import type { IContainer } from "kubernetes-models/v1/Container";
 import type { IVolume } from "kubernetes-models/v1/Volume";
 import { parse as parseYaml } from "yaml";
 import { modelsPackageVersion, validateObject } from "./k8s-schema.js";
-import { AGENT, AGGREGATOR, NAMESPACE, containerPort, find, loadManifest, objectData, optInDocuments, readManifest, repoRoot, workload, type K8sObject } from "./manifest.js";
+import {
+  AGENT,
+  AGGREGATOR,
+  containerPort,
+  find,
+  type K8sObject,
+  loadManifest,
+  NAMESPACE,
+  objectData,
+  optInDocuments,
+  readManifest,
+  repoRoot,
+  workload,
+} from "./manifest.js";
 
 const docs = loadManifest();
 const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string };
@@ -52,7 +65,9 @@ describe("daemonset.yaml against the Kubernetes schemas", () => {
   });
 
   test("the strict check catches a misspelled field and one under the wrong parent; the schema check a wrong type and a wrong enum", async () => {
-    const mutated = structuredClone(find(docs, AGENT.kind, AGENT.name)) as K8sObject & { spec: { template: { spec: Record<string, unknown> & { containers: Record<string, unknown>[] } } } };
+    const mutated = structuredClone(find(docs, AGENT.kind, AGENT.name)) as K8sObject & {
+      spec: { template: { spec: Record<string, unknown> & { containers: Record<string, unknown>[] } } };
+    };
     const pod = mutated.spec.template.spec;
     const container = pod.containers[0] as Record<string, unknown>;
     container["imagePullPolicyy"] = "IfNotPresent";
@@ -67,13 +82,21 @@ describe("daemonset.yaml against the Kubernetes schemas", () => {
       'spec.template.spec.hostPid: unknown field "hostPid" in IPodSpec (did you mean "hostPID"?)',
     ]);
 
-    const typed = structuredClone(find(docs, AGENT.kind, AGENT.name)) as K8sObject & { spec: { template: { spec: { containers: Record<string, unknown>[] } } } };
+    const typed = structuredClone(find(docs, AGENT.kind, AGENT.name)) as K8sObject & {
+      spec: { template: { spec: { containers: Record<string, unknown>[] } } };
+    };
     const c = typed.spec.template.spec.containers[0] as { ports: { containerPort: unknown }[]; imagePullPolicy: unknown };
     (c.ports[0] as { containerPort: unknown }).containerPort = "9476";
     c.imagePullPolicy = "Sometimes";
     const schema = await validateObject(typed);
-    assert.ok(schema.schemaErrors.some((e) => e.startsWith("/spec/template/spec/containers/0/ports/0/containerPort: must be integer")), schema.schemaErrors.join("\n"));
-    assert.ok(schema.schemaErrors.some((e) => e.startsWith("/spec/template/spec/containers/0/imagePullPolicy: must be equal to one of the allowed values")), schema.schemaErrors.join("\n"));
+    assert.ok(
+      schema.schemaErrors.some((e) => e.startsWith("/spec/template/spec/containers/0/ports/0/containerPort: must be integer")),
+      schema.schemaErrors.join("\n"),
+    );
+    assert.ok(
+      schema.schemaErrors.some((e) => e.startsWith("/spec/template/spec/containers/0/imagePullPolicy: must be equal to one of the allowed values")),
+      schema.schemaErrors.join("\n"),
+    );
 
     const unknownKind = await validateObject({ apiVersion: "apps/v1", kind: "DeamonSet", metadata: { name: "x" } });
     assert.match(unknownKind.schemaErrors.join(), /not a kind of this Kubernetes release/);
@@ -109,30 +132,49 @@ describe("daemonset.yaml against the Kubernetes schemas", () => {
       find(docs, "ServiceAccount", pod.serviceAccountName);
       const selector = (object["spec"] as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels;
       for (const [k, v] of Object.entries(selector)) assert.equal(podLabels[k], v, `${w.name}: the selector's ${k} matches the pod template`);
-      for (const m of container.volumeMounts ?? []) assert.ok(pod.volumes?.some((v) => v.name === m.name), `${w.name} mounts undeclared volume ${m.name}`);
+      for (const m of container.volumeMounts ?? [])
+        assert.ok(
+          pod.volumes?.some((v) => v.name === m.name),
+          `${w.name} mounts undeclared volume ${m.name}`,
+        );
       for (const v of pod.volumes ?? []) {
-        assert.ok(container.volumeMounts?.some((m) => m.name === v.name), `${w.name} declares volume ${v.name} and mounts it nowhere`);
+        assert.ok(
+          container.volumeMounts?.some((m) => m.name === v.name),
+          `${w.name} declares volume ${v.name} and mounts it nowhere`,
+        );
         if (v.configMap) find(docs, "ConfigMap", v.configMap.name ?? "");
         if (v.secret) find(docs, "Secret", v.secret.secretName ?? "");
         if (v.persistentVolumeClaim) find(docs, "PersistentVolumeClaim", v.persistentVolumeClaim.claimName);
       }
     }
-    const service = find(docs, "Service", "pullmedic-aggregator") as K8sObject & { spec: { selector: Record<string, string>; ports: { name: string; port: number; targetPort: string | number }[] } };
+    const service = find(docs, "Service", "pullmedic-aggregator") as K8sObject & {
+      spec: { selector: Record<string, string>; ports: { name: string; port: number; targetPort: string | number }[] };
+    };
     const agg = workload(docs, AGGREGATOR.kind, AGGREGATOR.name);
     for (const [k, v] of Object.entries(service.spec.selector)) assert.equal(agg.podLabels[k], v, `the Service selects the aggregator's pods (${k})`);
     const agentPods = workload(docs, AGENT.kind, AGENT.name).podLabels;
-    assert.ok(Object.entries(service.spec.selector).some(([k, v]) => agentPods[k] !== v), "the Service does not select the agents");
+    assert.ok(
+      Object.entries(service.spec.selector).some(([k, v]) => agentPods[k] !== v),
+      "the Service does not select the agents",
+    );
     const ports = Object.fromEntries(service.spec.ports.map((p) => [p.name, { port: p.port, target: containerPort(agg.container, p.targetPort) }]));
     assert.deepEqual(ports, { grpc: { port: 9477, target: 9477 }, http: { port: 9478, target: 9478 } });
   });
 
   test("RBAC: the agent gets exactly the rules its pod watch uses; reading Secrets is a separate, unbound opt-in", () => {
-    const rules = (name: string) => (find(docs, "ClusterRole", name)["rules"] as { apiGroups: string[]; resources: string[]; verbs: string[] }[])
-      .flatMap((r) => r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g || "core"}/${res}:${v}`)))).sort();
+    const rules = (name: string) =>
+      (find(docs, "ClusterRole", name)["rules"] as { apiGroups: string[]; resources: string[]; verbs: string[] }[])
+        .flatMap((r) => r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g || "core"}/${res}:${v}`))))
+        .sort();
     assert.deepEqual(rules("pullmedic-agent"), [
-      "core/events:create", "core/events:list", "core/events:patch",
-      "core/nodes/status:patch", "core/nodes:get",
-      "core/pods:get", "core/pods:list", "core/pods:watch",
+      "core/events:create",
+      "core/events:list",
+      "core/events:patch",
+      "core/nodes/status:patch",
+      "core/nodes:get",
+      "core/pods:get",
+      "core/pods:list",
+      "core/pods:watch",
     ]);
     assert.deepEqual(rules("pullmedic-agent-read-secrets"), ["core/secrets:get", "core/serviceaccounts:get"]);
 

@@ -3,9 +3,9 @@
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseAllDocuments } from "yaml";
 import type { IContainer } from "kubernetes-models/v1/Container";
 import type { IPodSpec } from "kubernetes-models/v1/PodSpec";
+import { parseAllDocuments } from "yaml";
 
 export const repoRoot = new URL("../..", import.meta.url).pathname;
 export const manifestPath = join(repoRoot, "daemonset.yaml");
@@ -54,7 +54,8 @@ export function optInDocuments(text = readManifest()): K8sObject[] {
   const end = lines.findIndex((l) => l.startsWith(OPT_IN_END));
   if (begin < 0 || end < begin) throw new Error(`daemonset.yaml has no "${OPT_IN_BEGIN}" … "${OPT_IN_END}" block`);
   const body = lines.slice(begin + 1, end).map((l, i) => {
-    if (l !== "#" && !l.startsWith("# ")) throw new Error(`daemonset.yaml line ${begin + 2 + i}: inside the opt-in block every line must be commented with "# "`);
+    if (l !== "#" && !l.startsWith("# "))
+      throw new Error(`daemonset.yaml line ${begin + 2 + i}: inside the opt-in block every line must be commented with "# "`);
     return l.slice(2);
   });
   return parseDocuments(body.join("\n"), "daemonset.yaml (opt-in block)");

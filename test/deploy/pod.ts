@@ -8,14 +8,14 @@
 // Nothing it runs can reach beyond this machine: the namespace has no route out and no DNS server,
 // so the agent's probes of docker.io and registry.k8s.io fail at once instead of leaving.
 
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { chmodSync, chownSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 import type { IContainer } from "kubernetes-models/v1/Container";
 import type { IPodSpec } from "kubernetes-models/v1/PodSpec";
-import { find, objectData, type K8sObject } from "./manifest.js";
 import { onJsonLines } from "../support/json-lines.js";
+import { find, type K8sObject, objectData } from "./manifest.js";
 
 function run(cmd: string, args: string[]): string {
   const r = spawnSync(cmd, args, { encoding: "utf8" });
@@ -248,10 +248,14 @@ export function startPodProcess(p: PodRun): PodProcess {
     "--",
   ];
   lines.push(`cd ${shq(p.cwd)}`, `exec ${setpriv.join(" ")} "$@"`);
-  const child = spawn("ip", ["netns", "exec", p.netns, "unshare", "--mount", "--propagation", "private", "--", "sh", "-c", lines.join("\n"), "pod", ...p.argv], {
-    env: p.env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    "ip",
+    ["netns", "exec", p.netns, "unshare", "--mount", "--propagation", "private", "--", "sh", "-c", lines.join("\n"), "pod", ...p.argv],
+    {
+      env: p.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   const logs: Record<string, unknown>[] = [];
   const waiters: { re: RegExp; resolve: (r: Record<string, unknown>) => void }[] = [];
   let err = "";
@@ -265,7 +269,9 @@ export function startPodProcess(p: PodRun): PodProcess {
       }
     }
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("close", (code, signal) => resolve({ code, signal })),
+  );
   return {
     child,
     logs,
@@ -275,7 +281,10 @@ export function startPodProcess(p: PodRun): PodProcess {
       const seen = logs.find((r) => re.test(String(r["message"] ?? r["unparsed"] ?? "")));
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no log line matching ${re} within ${timeoutMs} ms; stderr: ${err}; logs: ${JSON.stringify(logs).slice(0, 3000)}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`no log line matching ${re} within ${timeoutMs} ms; stderr: ${err}; logs: ${JSON.stringify(logs).slice(0, 3000)}`)),
+          timeoutMs,
+        );
         void exited.then(({ code }) => {
           clearTimeout(timer);
           reject(new Error(`the process exited with ${code} before logging ${re}; stderr: ${err}; logs: ${JSON.stringify(logs).slice(0, 3000)}`));

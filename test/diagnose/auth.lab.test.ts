@@ -1,9 +1,9 @@
-import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildImage, startLab, type Lab } from "../lab/index.js";
+import { after, before, test } from "node:test";
+import { buildImage, type Lab, startLab } from "../lab/index.js";
 import { runPullmedic } from "../support/cli.js";
 import { diagnose, expectCause, step } from "./diagnose-support.js";
 
@@ -56,7 +56,10 @@ after(async () => {
 test("no credentials for a registry that needs them: auth-required, with the secret to create", async () => {
   const r = await diagnose(image, "--hosts-dir", lab.hostsDir);
   expectCause(r, "auth-required");
-  assert.ok(r.d.fix.some((f) => f.startsWith(`kubectl create secret docker-registry regcred --docker-server=${lab.registry.host} `)), r.d.fix.join("\n"));
+  assert.ok(
+    r.d.fix.some((f) => f.startsWith(`kubectl create secret docker-registry regcred --docker-server=${lab.registry.host} `)),
+    r.d.fix.join("\n"),
+  );
   assert.ok(r.d.fix.some((f) => f.includes("kubectl patch serviceaccount")));
 });
 

@@ -1,8 +1,8 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
+import { test } from "node:test";
 
 import { CAUSE_SUMMARY, CAUSES, isCause } from "../../agent/diagnose/causes.js";
-import { MAX_MESSAGE_CHARS, classifyMessage, normalizeMessage, type MessageFacts } from "../../agent/diagnose/classify.js";
+import { classifyMessage, MAX_MESSAGE_CHARS, type MessageFacts, normalizeMessage } from "../../agent/diagnose/classify.js";
 import { explainMessage, shellQuote } from "../../agent/diagnose/explain.js";
 import { formatDuration } from "../../core/text/index.js";
 
@@ -22,7 +22,9 @@ test("every cause has a one-sentence summary", () => {
 
 test("normalize drops gRPC wrappers and kubelet's prefix, unescapes quotes, joins lines", () => {
   assert.equal(
-    normalizeMessage(`Failed to pull image "busybox": rpc error: code = Unknown desc = failed to pull and unpack image \\"docker.io/library/busybox:latest\\":\n  not found`),
+    normalizeMessage(
+      `Failed to pull image "busybox": rpc error: code = Unknown desc = failed to pull and unpack image \\"docker.io/library/busybox:latest\\":\n  not found`,
+    ),
     `failed to pull and unpack image "docker.io/library/busybox:latest": not found`,
   );
   assert.equal(normalizeMessage("secret “regcred” not found"), 'secret "regcred" not found');
@@ -163,7 +165,11 @@ test("over-long messages keep both ends: the image at the head, the cause at the
 // --- explain ------------------------------------------------------------------------------------
 
 function includesAll(list: string[], ...parts: string[]): void {
-  for (const part of parts) assert.ok(list.some((f) => f.includes(part)), `expected a fix containing ${JSON.stringify(part)} in\n${list.join("\n")}`);
+  for (const part of parts)
+    assert.ok(
+      list.some((f) => f.includes(part)),
+      `expected a fix containing ${JSON.stringify(part)} in\n${list.join("\n")}`,
+    );
 }
 
 test("not-found: correct the tag of the real image, then confirm from the node", () => {
@@ -300,26 +306,36 @@ test("never-pull: change the policy or put the image on the node", () => {
 });
 
 test("invalid-reference: suggests the name with its repository lower-cased, tag untouched", () => {
-  const e = explainMessage(`Failed to apply default image tag "DUMMY_IMAGE:TEST": couldn't parse image reference "DUMMY_IMAGE:TEST": invalid reference format: repository name must be lowercase`);
+  const e = explainMessage(
+    `Failed to apply default image tag "DUMMY_IMAGE:TEST": couldn't parse image reference "DUMMY_IMAGE:TEST": invalid reference format: repository name must be lowercase`,
+  );
   assert.match(e.summary, /^DUMMY_IMAGE:TEST is not a valid image reference: /);
   includesAll(e.fix, "<container>=dummy_image:TEST", "pullmedic diagnose dummy_image:TEST");
-  const host = explainMessage(`Failed to apply default image tag "Registry.Example.com/Team/App:V1": couldn't parse image reference "Registry.Example.com/Team/App:V1": invalid reference format: repository name must be lowercase`);
+  const host = explainMessage(
+    `Failed to apply default image tag "Registry.Example.com/Team/App:V1": couldn't parse image reference "Registry.Example.com/Team/App:V1": invalid reference format: repository name must be lowercase`,
+  );
   includesAll(host.fix, "<container>=Registry.Example.com/team/app:V1");
 });
 
 test("invalid-reference on CRI-O's short names: the fully qualified name", () => {
-  const e = explainMessage(`short-name "nginx:latest" did not resolve to an alias and no unqualified-search registries are defined in "/etc/containers/registries.conf"`);
+  const e = explainMessage(
+    `short-name "nginx:latest" did not resolve to an alias and no unqualified-search registries are defined in "/etc/containers/registries.conf"`,
+  );
   includesAll(e.fix, "<container>=docker.io/library/nginx:latest", "pullmedic diagnose docker.io/library/nginx:latest");
 });
 
 test("platform-mismatch: the wanted platform goes into the build command", () => {
-  const e = explainMessage(`Failed to pull image "ghcr.io/org/app:1": image with reference ghcr.io/org/app:1 was found but does not match the specified platform: wanted linux/arm64, actual: linux/amd64`);
+  const e = explainMessage(
+    `Failed to pull image "ghcr.io/org/app:1": image with reference ghcr.io/org/app:1 was found but does not match the specified platform: wanted linux/arm64, actual: linux/amd64`,
+  );
   assert.equal(e.summary, "ghcr.io/org/app:1 has no variant for linux/arm64.");
   includesAll(e.fix, "docker buildx build --platform linux/arm64 -t ghcr.io/org/app:1 --push .", "pullmedic diagnose ghcr.io/org/app:1");
 });
 
 test("pull-timeout: pre-pull, and where the progress timeout is set", () => {
-  const e = explainMessage(`Failed to pull image "pytorch/pytorch:2.3.0": rpc error: code = Canceled desc = failed to pull and unpack image "docker.io/pytorch/pytorch:2.3.0": context canceled`);
+  const e = explainMessage(
+    `Failed to pull image "pytorch/pytorch:2.3.0": rpc error: code = Canceled desc = failed to pull and unpack image "docker.io/pytorch/pytorch:2.3.0": context canceled`,
+  );
   assert.equal(e.cause, "pull-timeout");
   includesAll(e.fix, "crictl pull pytorch/pytorch:2.3.0", "image_pull_progress_timeout");
 });
@@ -357,7 +373,10 @@ test("values from the message are shell-quoted in fix commands", () => {
 });
 
 test("windows read like a person says them", () => {
-  assert.deepEqual([21600, 3600, 900, 45].map((s) => formatDuration(s * 1000)), ["6 h", "1 h", "15 min", "45 s"]);
+  assert.deepEqual(
+    [21600, 3600, 900, 45].map((s) => formatDuration(s * 1000)),
+    ["6 h", "1 h", "15 min", "45 s"],
+  );
 });
 
 test("every explanation names a next step that checks from the node", () => {

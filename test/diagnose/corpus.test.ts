@@ -1,9 +1,8 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
-
+import { test } from "node:test";
+import { isCause } from "../../agent/diagnose/causes.js";
 import { classifyMessage } from "../../agent/diagnose/classify.js";
 import { corpusCoverage, formatCoverage, loadCorpus } from "../../agent/diagnose/corpus/index.js";
-import { isCause } from "../../agent/diagnose/causes.js";
 import { MESSAGE_HINTS } from "../../agent/diagnose/hints.js";
 import { MESSAGE_RULES } from "../../agent/diagnose/rules.js";
 
@@ -29,22 +28,32 @@ test("every rule is backed by at least one row it decides", () => {
 
 test("every hint (a family without a label) is backed by a row", () => {
   const seen = new Set(rows.filter((r) => r.cause === "unknown").map((r) => classifyMessage(r.message).hint?.id));
-  assert.deepEqual(MESSAGE_HINTS.map((h) => h.id).filter((id) => !seen.has(id)), []);
+  assert.deepEqual(
+    MESSAGE_HINTS.map((h) => h.id).filter((id) => !seen.has(id)),
+    [],
+  );
 });
 
 test("the coverage report names every component and cause with its count", () => {
   const report = corpusCoverage(rows);
   const text = formatCoverage(report);
   for (const c of report.components) assert.match(text, new RegExp(`^  ${c.component} +${c.rows} `, "m"));
-  assert.equal(report.components.reduce((n, c) => n + c.rows, 0), rows.length);
+  assert.equal(
+    report.components.reduce((n, c) => n + c.rows, 0),
+    rows.length,
+  );
   assert.match(text, /^rows no rule decides: none$/m);
 });
 
 test("alternatives name other failure labels; credential conditions shadow a rule with the same words", () => {
   for (const r of MESSAGE_RULES) {
-    for (const alt of r.alternatives ?? []) assert.ok(alt !== r.cause && isCause(alt) && (alt as string) !== "ok" && (alt as string) !== "unknown", `${r.id}: alternative ${alt}`);
+    for (const alt of r.alternatives ?? [])
+      assert.ok(alt !== r.cause && isCause(alt) && (alt as string) !== "ok" && (alt as string) !== "unknown", `${r.id}: alternative ${alt}`);
     if (r.credentials === undefined) continue;
     const plain = MESSAGE_RULES.find((o) => o.credentials === undefined && o.pattern.source === r.pattern.source);
-    assert.ok(plain !== undefined && plain.priority < r.priority && plain.cause !== r.cause, `${r.id} refines a rule that matches the same words without knowing about credentials`);
+    assert.ok(
+      plain !== undefined && plain.priority < r.priority && plain.cause !== r.cause,
+      `${r.id} refines a rule that matches the same words without knowing about credentials`,
+    );
   }
 });

@@ -1,14 +1,14 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, mkdirSync, writeFileSync, chmodSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { test } from "node:test";
 
 import {
   globMatch,
   matchesImage,
-  parseCredentialProviderConfig,
   ProviderConfigError,
+  parseCredentialProviderConfig,
   providerCoverage,
   providerFor,
   readCredentialProviderSetup,
@@ -56,7 +56,10 @@ test("parses kubelet's CredentialProviderConfig in JSON and YAML", () => {
   assert.deepEqual(eks.providers[0]?.envNames, ["AWS_REGION"]);
   assert.equal(eks.providers[0]?.defaultCacheDuration, "12h");
   const multi = parseCredentialProviderConfig(MULTI_YAML);
-  assert.deepEqual(multi.providers.map((p) => p.name), ["acr-credential-provider", "auth-provider-gcp"]);
+  assert.deepEqual(
+    multi.providers.map((p) => p.name),
+    ["acr-credential-provider", "auth-provider-gcp"],
+  );
   assert.deepEqual(multi.providers[1]?.args, ["get-credentials", "--v=3"]);
 });
 
@@ -121,10 +124,18 @@ test("glob matching stays cheap on hostile patterns", () => {
 
 test("the kubelet command line names the config and the plugin directory, as pflag reads it", () => {
   assert.deepEqual(
-    readKubeletProviderFlags(["/usr/bin/kubelet", "--config=/etc/kubernetes/kubelet/config.json", "--image-credential-provider-config=/etc/eks/image-credential-provider/config.json", "--image-credential-provider-bin-dir", "/etc/eks/image-credential-provider"]),
+    readKubeletProviderFlags([
+      "/usr/bin/kubelet",
+      "--config=/etc/kubernetes/kubelet/config.json",
+      "--image-credential-provider-config=/etc/eks/image-credential-provider/config.json",
+      "--image-credential-provider-bin-dir",
+      "/etc/eks/image-credential-provider",
+    ]),
     { configPath: "/etc/eks/image-credential-provider/config.json", binDir: "/etc/eks/image-credential-provider" },
   );
-  assert.deepEqual(readKubeletProviderFlags(["kubelet", "--image-credential-provider-config=/a", "--image-credential-provider-config=/b"]), { configPath: "/b" });
+  assert.deepEqual(readKubeletProviderFlags(["kubelet", "--image-credential-provider-config=/a", "--image-credential-provider-config=/b"]), {
+    configPath: "/b",
+  });
   assert.deepEqual(readKubeletProviderFlags(["kubelet", "--", "--image-credential-provider-config=/a"]), {});
   assert.deepEqual(readKubeletProviderFlags(["kubelet", "--image-credential-provider-config"]), {});
 });
@@ -135,7 +146,11 @@ test("the setup is read under a node root: a config file or a directory, and the
   writeFileSync(join(root, "etc/eks/image-credential-provider/config.json"), EKS_JSON);
   writeFileSync(join(root, "etc/eks/image-credential-provider/ecr-credential-provider"), "#!/bin/sh\n");
   chmodSync(join(root, "etc/eks/image-credential-provider/ecr-credential-provider"), 0o755);
-  const argv = ["kubelet", "--image-credential-provider-config=/etc/eks/image-credential-provider/config.json", "--image-credential-provider-bin-dir=/etc/eks/image-credential-provider"];
+  const argv = [
+    "kubelet",
+    "--image-credential-provider-config=/etc/eks/image-credential-provider/config.json",
+    "--image-credential-provider-bin-dir=/etc/eks/image-credential-provider",
+  ];
   const setup = await readCredentialProviderSetup(argv, root);
   assert.deepEqual(setup?.problems, []);
   assert.equal(setup?.binaries[0]?.present, true);
@@ -146,12 +161,24 @@ test("the setup is read under a node root: a config file or a directory, and the
   assert.equal(providerCoverage(setup, "ghcr.io/acme/api:1"), undefined);
 
   mkdirSync(join(root, "etc/kubernetes/credential-providers.d"), { recursive: true });
-  writeFileSync(join(root, "etc/kubernetes/credential-providers.d/20-gcp.yaml"), MULTI_YAML.replace(/  - name: acr-credential-provider[\s\S]*?(?=  - name: auth)/, ""));
+  writeFileSync(
+    join(root, "etc/kubernetes/credential-providers.d/20-gcp.yaml"),
+    MULTI_YAML.replace(/ {2}- name: acr-credential-provider[\s\S]*?(?= {2}- name: auth)/, ""),
+  );
   writeFileSync(join(root, "etc/kubernetes/credential-providers.d/10-ecr.json"), EKS_JSON);
   writeFileSync(join(root, "etc/kubernetes/credential-providers.d/README"), "not a config");
-  const dir = await readCredentialProviderSetup(["kubelet", "--image-credential-provider-config", "/etc/kubernetes/credential-providers.d", "--image-credential-provider-bin-dir", "/opt/cp"], root);
-  assert.deepEqual(dir?.config?.providers.map((p) => p.name), ["ecr-credential-provider", "auth-provider-gcp"]);
-  assert.deepEqual(dir?.problems, ["plugin executable /opt/cp/ecr-credential-provider is missing (kubelet will not start its providers)", "plugin executable /opt/cp/auth-provider-gcp is missing (kubelet will not start its providers)"]);
+  const dir = await readCredentialProviderSetup(
+    ["kubelet", "--image-credential-provider-config", "/etc/kubernetes/credential-providers.d", "--image-credential-provider-bin-dir", "/opt/cp"],
+    root,
+  );
+  assert.deepEqual(
+    dir?.config?.providers.map((p) => p.name),
+    ["ecr-credential-provider", "auth-provider-gcp"],
+  );
+  assert.deepEqual(dir?.problems, [
+    "plugin executable /opt/cp/ecr-credential-provider is missing (kubelet will not start its providers)",
+    "plugin executable /opt/cp/auth-provider-gcp is missing (kubelet will not start its providers)",
+  ]);
   assert.equal(providerCoverage(dir, "us-docker.pkg.dev/p/r/i:1")?.binaryPresent, false);
 });
 

@@ -1,6 +1,6 @@
-import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { buildImage, startLab, type Lab } from "../lab/index.js";
+import { after, before, test } from "node:test";
+import { buildImage, type Lab, startLab } from "../lab/index.js";
 import { diagnose, expectCause, step } from "./diagnose-support.js";
 
 // containerd's root on a 16 MiB tmpfs: an image bigger than the free space is a real disk-full.

@@ -1,9 +1,8 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-
-import { explainPaste, readPaste, MAX_PASTE_CHARS } from "../../agent/diagnose/paste/index.js";
+import { test } from "node:test";
 import type { ProviderCoverage } from "../../agent/diagnose/credential-provider/index.js";
+import { explainPaste, MAX_PASTE_CHARS, readPaste } from "../../agent/diagnose/paste/index.js";
 import { prng } from "../support/fuzz.js";
 
 // Pastes as kubectl, journald and the runtimes print them (written here in their shapes):
@@ -11,7 +10,11 @@ import { prng } from "../support/fuzz.js";
 const paste = (name: string) => readFileSync(new URL(`./pastes/${name}`, import.meta.url), "utf8");
 
 function includesAll(list: string[], ...parts: string[]): void {
-  for (const part of parts) assert.ok(list.some((f) => f.includes(part)), `expected a fix containing ${JSON.stringify(part)} in\n${list.join("\n")}`);
+  for (const part of parts)
+    assert.ok(
+      list.some((f) => f.includes(part)),
+      `expected a fix containing ${JSON.stringify(part)} in\n${list.join("\n")}`,
+    );
 }
 
 function noPlaceholders(list: string[], ...placeholders: string[]): void {
@@ -23,8 +26,19 @@ test("kubectl describe pod: the Failed event decides, and its pod, namespace, co
   assert.equal(e.cause, "not-found");
   assert.equal(e.source, "describe-pod");
   assert.equal(e.rule, "containerd-resolve-not-found");
-  assert.deepEqual(e.names, { namespace: "shop", pod: "api-7c9d8f6b5-qq2vx", node: "worker-2", container: "api", serviceAccount: "api", workload: { kind: "deployment", name: "api" } });
-  includesAll(e.fix, "kubectl set image deployment/api api=registry.example.com/team/api:<existing-tag> -n shop", "pullmedic diagnose registry.example.com/team/api:2.4.1");
+  assert.deepEqual(e.names, {
+    namespace: "shop",
+    pod: "api-7c9d8f6b5-qq2vx",
+    node: "worker-2",
+    container: "api",
+    serviceAccount: "api",
+    workload: { kind: "deployment", name: "api" },
+  });
+  includesAll(
+    e.fix,
+    "kubectl set image deployment/api api=registry.example.com/team/api:<existing-tag> -n shop",
+    "pullmedic diagnose registry.example.com/team/api:2.4.1",
+  );
   noPlaceholders(e.fix, "<namespace>", "<deployment>", "<container>");
   assert.ok(e.candidates >= 4, String(e.candidates));
 });
@@ -53,7 +67,13 @@ test("kubectl get events -A -o wide: NAMESPACE, SUBOBJECT and SOURCE columns; ME
   const e = explainPaste(paste("events-wide.txt"));
   assert.equal(e.cause, "rate-limited");
   assert.ok(e.message.endsWith("429 Too Many Requests"), e.message);
-  assert.deepEqual(e.names, { namespace: "default", pod: "web-5d4f8c7b9d-h7k2m", node: "node-a", container: "nginx", workload: { kind: "deployment", name: "web" } });
+  assert.deepEqual(e.names, {
+    namespace: "default",
+    pod: "web-5d4f8c7b9d-h7k2m",
+    node: "node-a",
+    container: "nginx",
+    workload: { kind: "deployment", name: "web" },
+  });
   includesAll(e.fix, "kubectl patch serviceaccount default -n default", "--docker-server=https://index.docker.io/v1/");
 });
 
@@ -61,7 +81,13 @@ test("kubectl get events -o json: involvedObject and source name the pod, contai
   const e = explainPaste(paste("events.json"));
   assert.equal(e.cause, "disk-full");
   assert.equal(e.source, "events-json");
-  assert.deepEqual(e.names, { namespace: "ml", pod: "worker-6b8f9d7c5-zt4pl", node: "gpu-node-3", container: "worker", workload: { kind: "deployment", name: "worker" } });
+  assert.deepEqual(e.names, {
+    namespace: "ml",
+    pod: "worker-6b8f9d7c5-zt4pl",
+    node: "gpu-node-3",
+    container: "worker",
+    workload: { kind: "deployment", name: "worker" },
+  });
 });
 
 test("events.k8s.io/v1 in YAML: note and regarding instead of message and involvedObject", () => {
@@ -142,7 +168,10 @@ test("a single message is a paste too", () => {
 });
 
 test("names that are not Kubernetes names never reach a command", () => {
-  const hostile = paste("describe-not-found.txt").replace("-n shop", "-n '$(reboot)'").replace("Namespace:        shop", "Namespace:        $(reboot)").replace("  api:\n", "  api;rm -rf /:\n");
+  const hostile = paste("describe-not-found.txt")
+    .replace("-n shop", "-n '$(reboot)'")
+    .replace("Namespace:        shop", "Namespace:        $(reboot)")
+    .replace("  api:\n", "  api;rm -rf /:\n");
   const e = explainPaste(hostile);
   assert.equal(e.names.namespace, undefined);
   assert.ok(!e.fix.some((f) => f.includes("reboot") || f.includes("rm -rf")), e.fix.join("\n"));
@@ -151,7 +180,18 @@ test("names that are not Kubernetes names never reach a command", () => {
 
 test("fuzz: pastes cut, shuffled and mixed never throw and always explain", () => {
   const rand = prng(0xfa57e);
-  const all = ["describe-not-found.txt", "describe-wrapped-secret.txt", "events-table.txt", "events-wide.txt", "events.json", "events-v1.yaml", "pod.yaml", "kubelet-journal.txt", "containerd-journal.txt", "ecr-provider-journal.txt"].map(paste);
+  const all = [
+    "describe-not-found.txt",
+    "describe-wrapped-secret.txt",
+    "events-table.txt",
+    "events-wide.txt",
+    "events.json",
+    "events-v1.yaml",
+    "pod.yaml",
+    "kubelet-journal.txt",
+    "containerd-journal.txt",
+    "ecr-provider-journal.txt",
+  ].map(paste);
   for (let i = 0; i < 300; i++) {
     const a = all[Math.floor(rand() * all.length)] ?? "";
     const b = all[Math.floor(rand() * all.length)] ?? "";
@@ -180,7 +220,10 @@ test("an OpenShift node's journal: kubelet as hyperkube, the pod from the older 
   const e = explainPaste(paste("openshift-journal.txt"));
   assert.equal(e.cause, "tls");
   assert.equal(e.source, "kubelet-log");
-  assert.deepEqual([e.names.namespace, e.names.pod, e.names.container, e.names.node], ["openshift-cluster-version", "bootstrap-cvo-ip-10-0-1-98", "cluster-version-operator", "ip-10-0-1-98"]);
+  assert.deepEqual(
+    [e.names.namespace, e.names.pod, e.names.container, e.names.node],
+    ["openshift-cluster-version", "bootstrap-cvo-ip-10-0-1-98", "cluster-version-operator", "ip-10-0-1-98"],
+  );
 });
 
 test("every row of the message table, pasted alone, gets the answer explain gives it", async () => {

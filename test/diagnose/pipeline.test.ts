@@ -1,9 +1,9 @@
-import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { Socket } from "node:net";
-import { diagnoseImage, fixCommands, shellQuote, type Diagnosis, type DiagnoseOptions, type NodeRuntime } from "../../agent/diagnose/index.js";
+import { after, before, test } from "node:test";
+import { type DiagnoseOptions, type Diagnosis, diagnoseImage, fixCommands, type NodeRuntime, shellQuote } from "../../agent/diagnose/index.js";
 import { nodePlatform } from "../../core/image/index.js";
 import { buildImage } from "../lab/image.js";
 import { hostsDirWith } from "./diagnose-support.js";
@@ -85,7 +85,18 @@ function runtime(availableBytes: number, pull: NodeRuntime["pull"] = async () =>
         runtimeUsedBytes: undefined,
         runtimeInodesUsed: undefined,
         hostError: undefined,
-        host: { mount: "/", device: "/dev/x", fsType: "ext4", capacityBytes: 1e12, availableBytes, freeBytes: availableBytes, usedPercent: 50, inodesTotal: 1e6, inodesFree: 1e6, inodesUsedPercent: 0 },
+        host: {
+          mount: "/",
+          device: "/dev/x",
+          fsType: "ext4",
+          capacityBytes: 1e12,
+          availableBytes,
+          freeBytes: availableBytes,
+          usedPercent: 50,
+          inodesTotal: 1e6,
+          inodesFree: 1e6,
+          inodesUsedPercent: 0,
+        },
       },
     ],
     pull,
@@ -135,7 +146,9 @@ test("hosts.toml entries no request can be sent with fail that host only; the ne
 });
 
 test("user information in a hosts.toml URL is dropped as containerd drops it, and shown nowhere", async () => {
-  const d = await diagnoseImage(options({ hostsToml: `server = "http://robot:s3cret-pw@${host}"\n[host."http://robot:s3cret-pw@${host}"]\n  capabilities = ["pull", "resolve"]\n` }));
+  const d = await diagnoseImage(
+    options({ hostsToml: `server = "http://robot:s3cret-pw@${host}"\n[host."http://robot:s3cret-pw@${host}"]\n  capabilities = ["pull", "resolve"]\n` }),
+  );
   assert.equal(d.cause, "ok", shown(d));
   assert.ok(!shown(d).includes("s3cret-pw"), shown(d));
 });
@@ -143,7 +156,9 @@ test("user information in a hosts.toml URL is dropped as containerd drops it, an
 test("a runtime pull error quoting a signed storage URL: classified, the signature shown nowhere", async () => {
   const signed = "https://storage.example/blobs/data?X-Amz-Credential=AKIAEXAMPLE&X-Amz-Signature=deadbeef0123&part=2";
   const failing: NodeRuntime["pull"] = async () => {
-    throw new Error(`failed to pull and unpack image "${host}/shop/app:1": failed to copy: httpReadSeeker: failed open: failed to do request: Get "${signed}": dial tcp 10.0.0.1:443: i/o timeout`);
+    throw new Error(
+      `failed to pull and unpack image "${host}/shop/app:1": failed to copy: httpReadSeeker: failed open: failed to do request: Get "${signed}": dial tcp 10.0.0.1:443: i/o timeout`,
+    );
   };
   const d = await diagnoseImage(options({ pull: true, runtime: runtime(1e11, failing) }));
   assert.equal(d.cause, "network-timeout", shown(d));
@@ -172,10 +187,20 @@ test("fix commands: the scheme follows the side that spoke plain HTTP; a rate-li
   assert.match(fixCommands("rate-limited", { image: "nginx", domain: "docker.io", hostsDir }).join("\n"), /server = "https:\/\/registry-1\.docker\.io"/);
 
   const hostile = "linux/arm64'; touch /tmp/pwned; '";
-  const odd = fixCommands("platform-mismatch", { image: "reg.example/app:1", hostsDir, platform: { os: "linux", architecture: "amd64" }, availablePlatforms: [hostile] });
+  const odd = fixCommands("platform-mismatch", {
+    image: "reg.example/app:1",
+    hostsDir,
+    platform: { os: "linux", architecture: "amd64" },
+    availablePlatforms: [hostile],
+  });
   assert.equal(odd[0], "kubectl get nodes -L kubernetes.io/arch");
   assert.ok(odd[1]?.startsWith(`docker buildx build --platform ${shellQuote(`linux/amd64,${hostile}`)} `), odd[1]);
-  const plain = fixCommands("platform-mismatch", { image: "reg.example/app:1", hostsDir, platform: { os: "linux", architecture: "amd64" }, availablePlatforms: ["linux/arm64/v8"] });
+  const plain = fixCommands("platform-mismatch", {
+    image: "reg.example/app:1",
+    hostsDir,
+    platform: { os: "linux", architecture: "amd64" },
+    availablePlatforms: ["linux/arm64/v8"],
+  });
   assert.match(plain[0] ?? "", /"kubernetes\.io\/arch":"arm64"/);
   assert.match(plain[1] ?? "", /--platform linux\/amd64,linux\/arm64\/v8 /);
 });

@@ -1,9 +1,9 @@
-import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { buildImage, buildIndex, nodePlatform, startLab, type Lab } from "../lab/index.js";
-import { startFaultServer, type FaultServer } from "../lab/faults.js";
-import { diagnose, expectCause, plainHttpHosts, step } from "./diagnose-support.js";
+import { after, before, test } from "node:test";
+import { type FaultServer, startFaultServer } from "../lab/faults.js";
+import { buildImage, buildIndex, type Lab, nodePlatform, startLab } from "../lab/index.js";
 import { closedPort } from "../support/net.js";
+import { diagnose, expectCause, plainHttpHosts, step } from "./diagnose-support.js";
 
 // Every diagnosis here talks to a real registry (the lab's CNCF distribution) or, for what
 // cannot run here (Docker Hub's quota, a failing load balancer, a stalled or slow server), to
@@ -79,7 +79,10 @@ test("an uppercase repository: invalid-reference naming the problem, and nothing
   const r = await diagnose(`${lab.registry.host}/Shop/App:1.0`, "--hosts-dir", hosts);
   expectCause(r, "invalid-reference");
   assert.match(r.d.summary, /lowercase/);
-  assert.deepEqual(r.d.evidence.map((e) => e.check), ["reference"]);
+  assert.deepEqual(
+    r.d.evidence.map((e) => e.check),
+    ["reference"],
+  );
 });
 
 test("an index without this node's platform: platform-mismatch listing what it offers", async () => {
@@ -127,7 +130,9 @@ test("a registry answering 503: registry-unavailable", async () => {
 
 test("Docker-Hub-like 429 with quota headers: rate-limited, with limit, remaining, window and source", async () => {
   const image = buildImage({ label: "hub" });
-  const f = await startFaultServer({ kind: "rate-limited", limit: 100, remaining: 0, windowSeconds: 21600, source: "192.0.2.1" }, [{ repo: "library/nginx", tag: "1.27", image }]);
+  const f = await startFaultServer({ kind: "rate-limited", limit: 100, remaining: 0, windowSeconds: 21600, source: "192.0.2.1" }, [
+    { repo: "library/nginx", tag: "1.27", image },
+  ]);
   faults.push(f);
   const r = await diagnose(`${f.host}/library/nginx:1.27`, "--hosts-dir", plainHttpHosts(f.host));
   expectCause(r, "rate-limited");

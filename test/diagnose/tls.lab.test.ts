@@ -1,6 +1,6 @@
-import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { buildImage, startLab, type Lab } from "../lab/index.js";
+import { after, test } from "node:test";
+import { buildImage, type Lab, startLab } from "../lab/index.js";
 import { diagnose, expectCause, step } from "./diagnose-support.js";
 
 // Real TLS: the lab's registry serves HTTPS with certificates from a test CA; containerd's
@@ -30,7 +30,10 @@ test("a certificate from an unknown CA: tls, unknown authority, with a hosts.tom
   const r = await diagnose(image, "--hosts-dir", lab.hostsDir);
   expectCause(r, "tls");
   assert.match(r.d.summary, /authority this node does not trust/);
-  assert.ok(r.d.fix.some((f) => f.includes("hosts.toml") && f.includes("ca = ")), r.d.fix.join("\n"));
+  assert.ok(
+    r.d.fix.some((f) => f.includes("hosts.toml") && f.includes("ca = ")),
+    r.d.fix.join("\n"),
+  );
 });
 
 test("an expired certificate: tls, saying when it expired", async () => {

@@ -1,22 +1,22 @@
-import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { get as httpGet, type ClientRequest, type IncomingMessage } from "node:http";
+import { type ClientRequest, get as httpGet, type IncomingMessage } from "node:http";
 import { get as httpsGet } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type TestContext, test } from "node:test";
 import { parse as parseYaml } from "yaml";
 import type { KubeEvent, KubeNode, NodeCondition, Pod, Secret, ServiceAccount } from "../../agent/kube/types.js";
 import { makeTestCerts } from "../lab/certs.js";
 import {
+  type KubeStandIn,
   loadFixture,
   podFixture,
   pullFailedEvent,
-  startKubeStandIn,
   STAND_IN_USER,
-  type KubeStandIn,
   type StandInOptions,
   type Status,
+  startKubeStandIn,
 } from "../support/kube-apiserver.js";
 import { waitFor } from "../support/wait.js";
 
@@ -37,11 +37,7 @@ interface Reply {
   body: Json;
 }
 
-async function call(
-  k: KubeStandIn,
-  path: string,
-  init: { method?: string; body?: unknown; contentType?: string; token?: string | null } = {},
-): Promise<Reply> {
+async function call(k: KubeStandIn, path: string, init: { method?: string; body?: unknown; contentType?: string; token?: string | null } = {}): Promise<Reply> {
   const headers: Record<string, string> = {};
   const token = init.token === undefined ? k.token : init.token;
   if (token !== null) headers.Authorization = `Bearer ${token}`;
@@ -93,7 +89,9 @@ class Watch {
 
   static open(k: KubeStandIn, path: string, token = k.token): Promise<Watch> {
     return new Promise((resolve, reject) => {
-      const req = httpGet(`${k.url}${path}`, { headers: { Authorization: `Bearer ${token}` }, agent: false }, (res) => resolve(new Watch(res.statusCode ?? 0, req, res)));
+      const req = httpGet(`${k.url}${path}`, { headers: { Authorization: `Bearer ${token}` }, agent: false }, (res) =>
+        resolve(new Watch(res.statusCode ?? 0, req, res)),
+      );
       req.on("error", reject);
     });
   }
@@ -219,7 +217,10 @@ test("limit and continue page through one consistent snapshot; a continue from b
 
   const first = await call(k, "/api/v1/namespaces/shop/pods?limit=2");
   const rv = first.body.metadata.resourceVersion;
-  assert.deepEqual(first.body.items.map((p: Pod) => p.metadata.name), ["p1", "p2"]);
+  assert.deepEqual(
+    first.body.items.map((p: Pod) => p.metadata.name),
+    ["p1", "p2"],
+  );
   assert.equal(typeof first.body.metadata.continue, "string");
   assert.equal(first.body.metadata.remainingItemCount, 3);
   // With a selector the server cannot count what remains.
@@ -234,11 +235,17 @@ test("limit and continue page through one consistent snapshot; a continue from b
   const second = await call(k, `/api/v1/namespaces/shop/pods?limit=2&continue=${encodeURIComponent(first.body.metadata.continue)}`);
   assert.equal(second.status, 200);
   assert.equal(second.body.metadata.resourceVersion, rv);
-  assert.deepEqual(second.body.items.map((p: Pod) => p.metadata.name), ["p3", "p4"]);
+  assert.deepEqual(
+    second.body.items.map((p: Pod) => p.metadata.name),
+    ["p3", "p4"],
+  );
   assert.equal(second.body.items[0].metadata.labels.changed, undefined, "page 2 shows p3 as it was when the list began");
   assert.notEqual(second.body.items[0].metadata.resourceVersion, before.metadata.resourceVersion);
   const third = await call(k, `/api/v1/namespaces/shop/pods?limit=2&continue=${encodeURIComponent(second.body.metadata.continue)}`);
-  assert.deepEqual(third.body.items.map((p: Pod) => p.metadata.name), ["p5"]);
+  assert.deepEqual(
+    third.body.items.map((p: Pod) => p.metadata.name),
+    ["p5"],
+  );
   assert.equal(third.body.metadata.continue, undefined);
 
   const withRv = await call(k, `/api/v1/namespaces/shop/pods?limit=2&resourceVersion=${rv}&continue=${encodeURIComponent(first.body.metadata.continue)}`);
@@ -252,12 +259,21 @@ test("limit and continue page through one consistent snapshot; a continue from b
   assert.equal(expired.body.kind, "Status");
   assert.equal(expired.body.reason, "Expired");
   assert.equal(expired.body.code, 410);
-  assert.match(expired.body.message, /^The provided continue parameter is too old to display a consistent list result\. You can start a new list without the continue parameter, or use the continue token in this response/);
+  assert.match(
+    expired.body.message,
+    /^The provided continue parameter is too old to display a consistent list result\. You can start a new list without the continue parameter, or use the continue token in this response/,
+  );
   // The token in the Status lists the rest as it is now.
   const rest = await call(k, `/api/v1/namespaces/shop/pods?limit=10&continue=${encodeURIComponent(expired.body.metadata.continue)}`);
   assert.equal(rest.status, 200);
-  assert.deepEqual(fresh.body.items.map((p: Pod) => p.metadata.name), ["p0", "p1"]);
-  assert.deepEqual(rest.body.items.map((p: Pod) => p.metadata.name), ["p2", "p3", "p5"]);
+  assert.deepEqual(
+    fresh.body.items.map((p: Pod) => p.metadata.name),
+    ["p0", "p1"],
+  );
+  assert.deepEqual(
+    rest.body.items.map((p: Pod) => p.metadata.name),
+    ["p2", "p3", "p5"],
+  );
   assert.equal(rest.body.metadata.resourceVersion, k.resourceVersion());
 });
 
@@ -276,11 +292,14 @@ test("a watch from a resourceVersion replays what changed after it, objects with
   t.after(() => w.close());
   assert.equal(w.status, 200);
   const replay = await w.take(3);
-  assert.deepEqual(replay.map((e) => [e.type, e.object.metadata.name]), [
-    ["MODIFIED", "p1"],
-    ["ADDED", "p2"],
-    ["DELETED", "p1"],
-  ]);
+  assert.deepEqual(
+    replay.map((e) => [e.type, e.object.metadata.name]),
+    [
+      ["MODIFIED", "p1"],
+      ["ADDED", "p2"],
+      ["DELETED", "p1"],
+    ],
+  );
   for (const e of replay) {
     assert.equal(e.object.kind, "Pod");
     assert.equal(e.object.apiVersion, "v1");
@@ -288,7 +307,10 @@ test("a watch from a resourceVersion replays what changed after it, objects with
   assert.equal(replay[0]!.object.status.phase, "Running");
   assert.equal(replay[2]!.object.metadata.resourceVersion, deletedAt);
   const rvs = replay.map((e) => Number(e.object.metadata.resourceVersion));
-  assert.deepEqual([...rvs].sort((a, b) => a - b), rvs);
+  assert.deepEqual(
+    [...rvs].sort((a, b) => a - b),
+    rvs,
+  );
 
   const updated = k.updatePod("shop", "p2", (p) => (p.status!.phase = "Running"));
   const live = await w.next();
@@ -411,12 +433,15 @@ test("a field-selected watch sees a pod that starts matching as ADDED and one th
   k.deletePod("shop", "gone");
 
   const events = await w.take(4);
-  assert.deepEqual(events.map((e) => [e.type, e.object.metadata.name]), [
-    ["ADDED", "pending"],
-    ["MODIFIED", "pending"],
-    ["DELETED", "pending"],
-    ["DELETED", "gone"],
-  ]);
+  assert.deepEqual(
+    events.map((e) => [e.type, e.object.metadata.name]),
+    [
+      ["ADDED", "pending"],
+      ["MODIFIED", "pending"],
+      ["DELETED", "pending"],
+      ["DELETED", "gone"],
+    ],
+  );
   assert.equal(events[0]!.object.metadata.resourceVersion, scheduled.metadata.resourceVersion);
   // The pod that stopped matching is sent as it last matched, at the resourceVersion of the change.
   assert.equal(events[2]!.object.status.phase, "Running");
@@ -454,7 +479,10 @@ test("POST events: 201 with the stored object, generateName, 409 AlreadyExists, 
   assert.match(created.body.metadata.creationTimestamp, /Z$/);
   assert.equal(created.body.message, event.message);
   assert.deepEqual(created.body.source, { component: "kubelet", host: "node-a" });
-  assert.deepEqual(written.map(([name, kind]) => [name, kind]), [[event.metadata.name, "created"]]);
+  assert.deepEqual(
+    written.map(([name, kind]) => [name, kind]),
+    [[event.metadata.name, "created"]],
+  );
 
   const again = await call(k, "/api/v1/namespaces/shop/events", { method: "POST", body: event, contentType: "application/json" });
   assert.equal(again.status, 409);
@@ -463,7 +491,12 @@ test("POST events: 201 with the stored object, generateName, 409 AlreadyExists, 
   const generated = await call(k, "/api/v1/namespaces/shop/events", {
     method: "POST",
     contentType: "application/json",
-    body: { metadata: { generateName: "api-7d9c6b5f4-x2x1q." }, involvedObject: { kind: "Pod", name: "api-7d9c6b5f4-x2x1q", namespace: "shop" }, reason: "PullDiagnosed", type: "Warning" },
+    body: {
+      metadata: { generateName: "api-7d9c6b5f4-x2x1q." },
+      involvedObject: { kind: "Pod", name: "api-7d9c6b5f4-x2x1q", namespace: "shop" },
+      reason: "PullDiagnosed",
+      type: "Warning",
+    },
   });
   assert.equal(generated.status, 201);
   assert.match(generated.body.metadata.name, /^api-7d9c6b5f4-x2x1q\.[a-z0-9]{5}$/);
@@ -510,7 +543,8 @@ test("POST events: 201 with the stored object, generateName, 409 AlreadyExists, 
 
 test("POST events: the involved object's namespace is checked as the API server's legacy Event validation does", async (t) => {
   const k = await standIn(t);
-  const post = (namespace: string, body: Record<string, unknown>) => call(k, `/api/v1/namespaces/${namespace}/events`, { method: "POST", contentType: "application/json", body });
+  const post = (namespace: string, body: Record<string, unknown>) =>
+    call(k, `/api/v1/namespaces/${namespace}/events`, { method: "POST", contentType: "application/json", body });
   const base = { reason: "PullDiagnosis", type: "Warning", message: "m" };
   // Without eventTime, the involved object's namespace must be the Event's (empty only in default).
   const empty = await post("shop", { ...base, metadata: { name: "a.1" }, involvedObject: { kind: "Pod", name: "a" } });
@@ -518,7 +552,12 @@ test("POST events: the involved object's namespace is checked as the API server'
   assert.equal(empty.body.message, 'Event "a.1" is invalid: involvedObject.namespace: Invalid value: "": does not match event.namespace');
   assert.equal((await post("default", { ...base, metadata: { name: "a.2" }, involvedObject: { kind: "Node", name: "n" } })).status, 201);
   // With eventTime, reportingComponent and reportingInstance are required.
-  const newStyle = await post("shop", { ...base, metadata: { name: "a.3" }, eventTime: "2024-05-01T10:00:00.000000Z", involvedObject: { kind: "Pod", name: "a", namespace: "shop" } });
+  const newStyle = await post("shop", {
+    ...base,
+    metadata: { name: "a.3" },
+    eventTime: "2024-05-01T10:00:00.000000Z",
+    involvedObject: { kind: "Pod", name: "a", namespace: "shop" },
+  });
   assert.equal(newStyle.status, 422);
   assert.match(newStyle.body.message, /reportingComponent: Required value/);
   assert.match(newStyle.body.message, /reportingInstance: Required value/);
@@ -549,7 +588,10 @@ test("events list by fieldSelector; PATCH by merge or strategic merge; other pat
   assert.equal(byUid.body.metadata.resourceVersion, k.resourceVersion());
   assert.deepEqual(byUid.body.items.map((e: KubeEvent) => e.reason).sort(), ["BackOff", "Failed"]);
   const byReason = await call(k, `/api/v1/namespaces/shop/events?fieldSelector=${encodeURIComponent("involvedObject.name=api-1,reason=Failed")}`);
-  assert.deepEqual(byReason.body.items.map((e: KubeEvent) => e.metadata.name), [failed.metadata.name]);
+  assert.deepEqual(
+    byReason.body.items.map((e: KubeEvent) => e.metadata.name),
+    [failed.metadata.name],
+  );
   assert.equal(byReason.body.items[0].kind, undefined);
 
   const written: string[] = [];
@@ -573,10 +615,17 @@ test("events list by fieldSelector; PATCH by merge or strategic merge; other pat
   assert.equal(strategic.body.count, 3);
   assert.deepEqual(written, ["patched 2", "patched 3"]);
 
-  const stale = await call(k, path, { method: "PATCH", contentType: "application/merge-patch+json", body: { metadata: { resourceVersion: failed.metadata.resourceVersion }, count: 9 } });
+  const stale = await call(k, path, {
+    method: "PATCH",
+    contentType: "application/merge-patch+json",
+    body: { metadata: { resourceVersion: failed.metadata.resourceVersion }, count: 9 },
+  });
   assert.equal(stale.status, 409);
   assert.equal(stale.body.reason, "Conflict");
-  assert.equal(stale.body.message, `Operation cannot be fulfilled on events "${failed.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`);
+  assert.equal(
+    stale.body.message,
+    `Operation cannot be fulfilled on events "${failed.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`,
+  );
 
   for (const contentType of ["application/json-patch+json", "application/json", undefined]) {
     const refused = await call(k, path, { method: "PATCH", ...(contentType ? { contentType } : {}), body: [{ op: "replace", path: "/count", value: 4 }] });
@@ -607,7 +656,10 @@ test("node status: a strategic merge patch merges conditions by type, is recorde
   const node = await call(k, "/api/v1/nodes/node-a");
   assert.equal(node.status, 200);
   assert.equal(node.body.kind, "Node");
-  assert.deepEqual(node.body.status.conditions.map((c: NodeCondition) => c.type), ["MemoryPressure", "DiskPressure", "PIDPressure", "Ready"]);
+  assert.deepEqual(
+    node.body.status.conditions.map((c: NodeCondition) => c.type),
+    ["MemoryPressure", "DiskPressure", "PIDPressure", "Ready"],
+  );
 
   const ours: NodeCondition = {
     type: "ImagePullsHealthy",
@@ -622,7 +674,10 @@ test("node status: a strategic merge patch merges conditions by type, is recorde
   assert.equal(first.status, 200);
   assert.equal(first.body.kind, "Node");
   const conditions: NodeCondition[] = first.body.status.conditions;
-  assert.deepEqual(conditions.map((c) => c.type), ["MemoryPressure", "DiskPressure", "PIDPressure", "Ready", "ImagePullsHealthy"]);
+  assert.deepEqual(
+    conditions.map((c) => c.type),
+    ["MemoryPressure", "DiskPressure", "PIDPressure", "Ready", "ImagePullsHealthy"],
+  );
   assert.deepEqual(conditions[4], ours);
   assert.deepEqual(conditions.slice(0, 4), node.body.status.conditions);
   assert.equal(first.body.status.nodeInfo.kubeletVersion, "v1.31.4", "the rest of status stays");
@@ -645,7 +700,11 @@ test("node status: a strategic merge patch merges conditions by type, is recorde
   assert.equal(partial.body.status.conditions[4].message, "all registries answer");
 
   const rv = k.resourceVersion();
-  const same = await call(k, "/api/v1/nodes/node-a/status", { method: "PATCH", contentType: "application/strategic-merge-patch+json", body: { status: { conditions: [healthy] } } });
+  const same = await call(k, "/api/v1/nodes/node-a/status", {
+    method: "PATCH",
+    contentType: "application/strategic-merge-patch+json",
+    body: { status: { conditions: [healthy] } },
+  });
   assert.equal(same.body.metadata.resourceVersion, rv);
   assert.equal(k.resourceVersion(), rv);
 
@@ -653,9 +712,14 @@ test("node status: a strategic merge patch merges conditions by type, is recorde
   const directives = await call(k, "/api/v1/nodes/node-a/status", {
     method: "PATCH",
     contentType: "application/strategic-merge-patch+json",
-    body: { status: { "$setElementOrder/conditions": [{ type: "Ready" }, { type: "MemoryPressure" }], conditions: [{ type: "ImagePullsHealthy", $patch: "delete" }] } },
+    body: {
+      status: { "$setElementOrder/conditions": [{ type: "Ready" }, { type: "MemoryPressure" }], conditions: [{ type: "ImagePullsHealthy", $patch: "delete" }] },
+    },
   });
-  assert.deepEqual(directives.body.status.conditions.map((c: NodeCondition) => c.type), ["Ready", "MemoryPressure", "DiskPressure", "PIDPressure"]);
+  assert.deepEqual(
+    directives.body.status.conditions.map((c: NodeCondition) => c.type),
+    ["Ready", "MemoryPressure", "DiskPressure", "PIDPressure"],
+  );
 
   const patches = k.nodeStatusPatches();
   assert.equal(patches.length, 5);
@@ -723,11 +787,18 @@ test("deny answers 403 Forbidden in RBAC's words, after authentication", async (
 
   const status = await call(k, "/api/v1/nodes/node-a/status", { method: "PATCH", contentType: "application/strategic-merge-patch+json", body: {} });
   assert.equal(status.status, 403);
-  assert.equal(status.body.message, `nodes "node-a" is forbidden: User "${STAND_IN_USER}" cannot patch resource "nodes/status" in API group "" at the cluster scope`);
+  assert.equal(
+    status.body.message,
+    `nodes "node-a" is forbidden: User "${STAND_IN_USER}" cannot patch resource "nodes/status" in API group "" at the cluster scope`,
+  );
   assert.deepEqual(status.body.details, { name: "node-a", kind: "nodes" });
   assert.equal((await call(k, "/api/v1/nodes/node-a")).status, 200);
 
-  const create = await call(k, "/api/v1/namespaces/shop/events", { method: "POST", contentType: "application/json", body: { metadata: { name: "e" }, involvedObject: {} } });
+  const create = await call(k, "/api/v1/namespaces/shop/events", {
+    method: "POST",
+    contentType: "application/json",
+    body: { metadata: { name: "e" }, involvedObject: {} },
+  });
   assert.equal(create.status, 403);
   assert.equal(create.body.message, `events is forbidden: User "${STAND_IN_USER}" cannot create resource "events" in API group "" in the namespace "shop"`);
   assert.equal(k.nodeStatusPatches().length, 0);
@@ -838,13 +909,23 @@ test("close() ends open watches and stops the server promptly", async () => {
 });
 
 test("podFixture and pullFailedEvent build pods and kubelet Events from the fixtures", () => {
-  const p = podFixture({ name: "api-x", namespace: "team", nodeName: "node-z", image: "ghcr.io/acme/api:2.4", state: "err-image-pull", containerName: "server" });
+  const p = podFixture({
+    name: "api-x",
+    namespace: "team",
+    nodeName: "node-z",
+    image: "ghcr.io/acme/api:2.4",
+    state: "err-image-pull",
+    containerName: "server",
+  });
   assert.equal(p.metadata.name, "api-x");
   assert.equal(p.metadata.namespace, "team");
   assert.equal(p.metadata.resourceVersion, undefined);
   assert.match(p.metadata.uid!, /^[0-9a-f-]{36}$/);
   assert.equal(p.spec.nodeName, "node-z");
-  assert.deepEqual(p.spec.containers.map((c) => [c.name, c.image]), [["server", "ghcr.io/acme/api:2.4"]]);
+  assert.deepEqual(
+    p.spec.containers.map((c) => [c.name, c.image]),
+    [["server", "ghcr.io/acme/api:2.4"]],
+  );
   const waiting = p.status!.containerStatuses![0]!;
   assert.equal(waiting.name, "server");
   assert.equal(waiting.state!.waiting!.reason, "ErrImagePull");

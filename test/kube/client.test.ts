@@ -1,13 +1,23 @@
-import { test, describe, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createKubeApi, KubeApiError, loadKubeConnection, type KubeApi, type KubeConnection, type KubeEvent, type KubeNode, type Secret, type ServiceAccount } from "../../agent/kube/index.js";
+import { after, afterEach, before, describe, test } from "node:test";
+import {
+  createKubeApi,
+  type KubeApi,
+  KubeApiError,
+  type KubeConnection,
+  type KubeEvent,
+  type KubeNode,
+  loadKubeConnection,
+  type Secret,
+  type ServiceAccount,
+} from "../../agent/kube/index.js";
 import { VERSION } from "../../core/process/version.js";
 import { makeTestCerts, type TestCerts } from "../lab/certs.js";
-import { loadFixture, podFixture, pullFailedEvent, startKubeStandIn, STAND_IN_USER, type KubeStandIn } from "../support/kube-apiserver.js";
+import { type KubeStandIn, loadFixture, podFixture, pullFailedEvent, STAND_IN_USER, startKubeStandIn } from "../support/kube-apiserver.js";
 import { closedPort, listenOnLoopback } from "../support/net.js";
 
 // The one-shot calls of the API client against the stand-in (plain HTTP and TLS), and what the
@@ -78,7 +88,7 @@ describe("API calls against the stand-in", () => {
     const err = await rejection(api.getSecret("locked", "regcred"));
     assert.equal(err.status, 403);
     assert.equal(err.reason, "Forbidden");
-    assert.ok(err.message.startsWith("GET /api/v1/namespaces/locked/secrets/regcred: 403 Forbidden: secrets \"regcred\" is forbidden: "), err.message);
+    assert.ok(err.message.startsWith('GET /api/v1/namespaces/locked/secrets/regcred: 403 Forbidden: secrets "regcred" is forbidden: '), err.message);
     assert.ok(err.message.includes(STAND_IN_USER), err.message);
   });
 
@@ -99,7 +109,10 @@ describe("API calls against the stand-in", () => {
     stand.putEvent(pullFailedEvent(other, { at: "2025-11-20T09:01:00Z", message: "someone else's" }));
     stand.putEvent(pullFailedEvent(pod, { at: "2025-11-20T09:02:00Z", message: "second" }));
     const events = await api.listPodEvents("shop", pod.metadata.uid ?? "");
-    assert.deepEqual(events.map((e) => e.message), ["first", "second", "third"]);
+    assert.deepEqual(
+      events.map((e) => e.message),
+      ["first", "second", "third"],
+    );
     const list = stand.requests().at(-1);
     assert.equal(list?.path, "/api/v1/namespaces/shop/events");
     assert.equal(list?.query.fieldSelector, `involvedObject.uid=${pod.metadata.uid}`);
@@ -139,7 +152,16 @@ describe("API calls against the stand-in", () => {
 
   test("patchNodeConditions sends a strategic merge patch of status.conditions", async () => {
     stand.putNode(loadFixture<KubeNode>("node"));
-    const conditions = [{ type: "ImageFilesystemPressure", status: "False" as const, reason: "DiskOk", message: "41% used", lastHeartbeatTime: "2025-11-20T09:00:00Z", lastTransitionTime: "2025-11-20T08:00:00Z" }];
+    const conditions = [
+      {
+        type: "ImageFilesystemPressure",
+        status: "False" as const,
+        reason: "DiskOk",
+        message: "41% used",
+        lastHeartbeatTime: "2025-11-20T09:00:00Z",
+        lastTransitionTime: "2025-11-20T08:00:00Z",
+      },
+    ];
     await api.patchNodeConditions("node-a", conditions);
     const patches = stand.nodeStatusPatches();
     assert.equal(patches.length, 1);
@@ -334,7 +356,9 @@ describe("memory over a long run", () => {
     const tokens: string[] = [];
     const url = await scripted((req, res) => {
       res.writeHead(401, { "content-type": "application/json" });
-      res.end(JSON.stringify({ kind: "Status", status: "Failure", reason: "Unauthorized", code: 401, message: `bad header: ${req.headers.authorization?.slice(7)}` }));
+      res.end(
+        JSON.stringify({ kind: "Status", status: "Failure", reason: "Unauthorized", code: 401, message: `bad header: ${req.headers.authorization?.slice(7)}` }),
+      );
     });
     const api = apiFor({
       server: url,

@@ -1,9 +1,9 @@
-import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { inClusterConnection, KubeConfigError, loadKubeConnection, parseKubeconfig, type KubeConnection } from "../../agent/kube/index.js";
+import { after, before, describe, test } from "node:test";
+import { inClusterConnection, KubeConfigError, type KubeConnection, loadKubeConnection, parseKubeconfig } from "../../agent/kube/index.js";
 
 // kubeconfig files and the in-cluster service account, read from real files in a temporary
 // directory, the way the agent reads them.
@@ -55,7 +55,8 @@ async function configError(p: Promise<unknown>): Promise<KubeConfigError> {
     await p;
   } catch (err) {
     assert.ok(err instanceof KubeConfigError, `expected a KubeConfigError, got ${String(err)}`);
-    for (const secret of [TOKEN, PASSWORD, "secretMaterial", b64(KEY_PEM)]) assert.ok(!err.message.includes(secret), `a credential leaked into: ${err.message}`);
+    for (const secret of [TOKEN, PASSWORD, "secretMaterial", b64(KEY_PEM)])
+      assert.ok(!err.message.includes(secret), `a credential leaked into: ${err.message}`);
     return err;
   }
   assert.fail("expected a KubeConfigError");
@@ -153,24 +154,99 @@ describe("parseKubeconfig", () => {
   });
 
   const broken: { name: string; text: string; key: string; pattern: RegExp; context?: string }[] = [
-    { name: "no current-context and none given", text: kubeconfig({ current: null }), key: "current-context", pattern: /not set and no context was given \(contexts: prod\)/ },
-    { name: "current-context names a missing context", text: kubeconfig({ current: "staging" }), key: "current-context", pattern: /no context named "staging".*defined: prod/ },
-    { name: "context names a missing cluster", text: kubeconfig({ context: "      cluster: nowhere\n      user: admin" }), key: 'contexts["prod"].context.cluster', pattern: /no cluster named "nowhere"/ },
-    { name: "context names a missing user", text: kubeconfig({ context: "      cluster: prod\n      user: ghost" }), key: 'contexts["prod"].context.user', pattern: /no user named "ghost"/ },
+    {
+      name: "no current-context and none given",
+      text: kubeconfig({ current: null }),
+      key: "current-context",
+      pattern: /not set and no context was given \(contexts: prod\)/,
+    },
+    {
+      name: "current-context names a missing context",
+      text: kubeconfig({ current: "staging" }),
+      key: "current-context",
+      pattern: /no context named "staging".*defined: prod/,
+    },
+    {
+      name: "context names a missing cluster",
+      text: kubeconfig({ context: "      cluster: nowhere\n      user: admin" }),
+      key: 'contexts["prod"].context.cluster',
+      pattern: /no cluster named "nowhere"/,
+    },
+    {
+      name: "context names a missing user",
+      text: kubeconfig({ context: "      cluster: prod\n      user: ghost" }),
+      key: 'contexts["prod"].context.user',
+      pattern: /no user named "ghost"/,
+    },
     { name: "context without a cluster", text: kubeconfig({ context: "      user: admin" }), key: 'contexts["prod"].context.cluster', pattern: /missing/ },
-    { name: "cluster without a server", text: kubeconfig({ cluster: "      insecure-skip-tls-verify: true" }), key: 'clusters["prod"].cluster.server', pattern: /server: missing/ },
-    { name: "server is not a URL", text: kubeconfig({ cluster: "      server: 10.0.0.1:6443x" }), key: 'clusters["prod"].cluster.server', pattern: /not an http\(s\) URL|not a URL/ },
-    { name: "server is not http(s)", text: kubeconfig({ cluster: "      server: ftp://10.0.0.1" }), key: 'clusters["prod"].cluster.server', pattern: /not an http\(s\) URL/ },
-    { name: "bad base64 CA", text: kubeconfig({ cluster: "      server: https://a\n      certificate-authority-data: '%%%not base64'" }), key: 'clusters["prod"].cluster.certificate-authority-data', pattern: /not valid base64/ },
-    { name: "CA data that is not PEM", text: kubeconfig({ cluster: `      server: https://a\n      certificate-authority-data: ${b64("hello")}` }), key: 'clusters["prod"].cluster.certificate-authority-data', pattern: /not a PEM certificate/ },
-    { name: "bad base64 client key", text: kubeconfig({ user: `      client-certificate-data: ${b64(CERT_PEM)}\n      client-key-data: "${b64(KEY_PEM).slice(0, -3)}!!"` }), key: 'users["admin"].user.client-key-data', pattern: /not valid base64/ },
-    { name: "CA file that does not exist", text: kubeconfig({ cluster: "      server: https://a\n      certificate-authority: missing/ca.crt" }), key: 'clusters["prod"].cluster.certificate-authority', pattern: /cannot read .*missing\/ca\.crt: no such file \(ENOENT\)/ },
-    { name: "client certificate without key", text: kubeconfig({ user: `      client-certificate-data: ${b64(CERT_PEM)}` }), key: 'users["admin"].user.client-key', pattern: /missing/ },
+    {
+      name: "cluster without a server",
+      text: kubeconfig({ cluster: "      insecure-skip-tls-verify: true" }),
+      key: 'clusters["prod"].cluster.server',
+      pattern: /server: missing/,
+    },
+    {
+      name: "server is not a URL",
+      text: kubeconfig({ cluster: "      server: 10.0.0.1:6443x" }),
+      key: 'clusters["prod"].cluster.server',
+      pattern: /not an http\(s\) URL|not a URL/,
+    },
+    {
+      name: "server is not http(s)",
+      text: kubeconfig({ cluster: "      server: ftp://10.0.0.1" }),
+      key: 'clusters["prod"].cluster.server',
+      pattern: /not an http\(s\) URL/,
+    },
+    {
+      name: "bad base64 CA",
+      text: kubeconfig({ cluster: "      server: https://a\n      certificate-authority-data: '%%%not base64'" }),
+      key: 'clusters["prod"].cluster.certificate-authority-data',
+      pattern: /not valid base64/,
+    },
+    {
+      name: "CA data that is not PEM",
+      text: kubeconfig({ cluster: `      server: https://a\n      certificate-authority-data: ${b64("hello")}` }),
+      key: 'clusters["prod"].cluster.certificate-authority-data',
+      pattern: /not a PEM certificate/,
+    },
+    {
+      name: "bad base64 client key",
+      text: kubeconfig({ user: `      client-certificate-data: ${b64(CERT_PEM)}\n      client-key-data: "${b64(KEY_PEM).slice(0, -3)}!!"` }),
+      key: 'users["admin"].user.client-key-data',
+      pattern: /not valid base64/,
+    },
+    {
+      name: "CA file that does not exist",
+      text: kubeconfig({ cluster: "      server: https://a\n      certificate-authority: missing/ca.crt" }),
+      key: 'clusters["prod"].cluster.certificate-authority',
+      pattern: /cannot read .*missing\/ca\.crt: no such file \(ENOENT\)/,
+    },
+    {
+      name: "client certificate without key",
+      text: kubeconfig({ user: `      client-certificate-data: ${b64(CERT_PEM)}` }),
+      key: 'users["admin"].user.client-key',
+      pattern: /missing/,
+    },
     { name: "password without username", text: kubeconfig({ user: `      password: ${PASSWORD}` }), key: 'users["admin"].user.username', pattern: /missing/ },
-    { name: "token file that does not exist", text: kubeconfig({ user: "      tokenFile: /nonexistent/token" }), key: 'users["admin"].user.tokenFile', pattern: /cannot read \/nonexistent\/token: no such file \(ENOENT\)/ },
-    { name: "insecure with a CA", text: kubeconfig({ cluster: `      server: https://a\n      insecure-skip-tls-verify: true\n      certificate-authority-data: ${b64(CA_PEM)}` }), key: 'clusters["prod"].cluster.insecure-skip-tls-verify', pattern: /one or the other/ },
+    {
+      name: "token file that does not exist",
+      text: kubeconfig({ user: "      tokenFile: /nonexistent/token" }),
+      key: 'users["admin"].user.tokenFile',
+      pattern: /cannot read \/nonexistent\/token: no such file \(ENOENT\)/,
+    },
+    {
+      name: "insecure with a CA",
+      text: kubeconfig({ cluster: `      server: https://a\n      insecure-skip-tls-verify: true\n      certificate-authority-data: ${b64(CA_PEM)}` }),
+      key: 'clusters["prod"].cluster.insecure-skip-tls-verify',
+      pattern: /one or the other/,
+    },
     { name: "clusters is not a list", text: "clusters: {}\n", key: "clusters", pattern: /expected a list/ },
-    { name: "impersonation", text: kubeconfig({ user: `      token: ${TOKEN}\n      as: system:admin` }), key: 'users["admin"].user.as', pattern: /impersonation is not supported/ },
+    {
+      name: "impersonation",
+      text: kubeconfig({ user: `      token: ${TOKEN}\n      as: system:admin` }),
+      key: 'users["admin"].user.as',
+      pattern: /impersonation is not supported/,
+    },
   ];
   for (const c of broken) {
     test(`error naming the key: ${c.name}`, async () => {
@@ -256,7 +332,11 @@ describe("inClusterConnection", () => {
   test("the token is re-read as it rotates", async () => {
     const sa = serviceAccount("sa-rotate", { token: "rotating-1" });
     let now = 0;
-    const conn = await inClusterConnection({ env: { KUBERNETES_SERVICE_HOST: "10.96.0.1", KUBERNETES_SERVICE_PORT: "443" }, serviceAccountDir: sa, now: () => now });
+    const conn = await inClusterConnection({
+      env: { KUBERNETES_SERVICE_HOST: "10.96.0.1", KUBERNETES_SERVICE_PORT: "443" },
+      serviceAccountDir: sa,
+      now: () => now,
+    });
     writeFileSync(join(sa, "token"), "rotating-2");
     assert.equal(await conn.token?.(), "rotating-1");
     now = 60_000;
@@ -265,7 +345,9 @@ describe("inClusterConnection", () => {
 
   test("a missing token file is an error naming the path", async () => {
     const sa = serviceAccount("sa-empty", { "ca.crt": CA_PEM });
-    const err = await configError(inClusterConnection({ env: { KUBERNETES_SERVICE_HOST: "10.96.0.1", KUBERNETES_SERVICE_PORT: "443" }, serviceAccountDir: sa }));
+    const err = await configError(
+      inClusterConnection({ env: { KUBERNETES_SERVICE_HOST: "10.96.0.1", KUBERNETES_SERVICE_PORT: "443" }, serviceAccountDir: sa }),
+    );
     assert.ok(err.message.includes(join(sa, "token")), err.message);
     assert.match(err.message, /does not exist/);
   });

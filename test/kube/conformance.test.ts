@@ -1,7 +1,7 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes, randomUUID } from "node:crypto";
-import { createKubeApi, KubeApiError, loadKubeConnection, type KubeApi, type PodWatchEvent, type WatchStatus } from "../../agent/kube/index.js";
+import { test } from "node:test";
+import { createKubeApi, type KubeApi, KubeApiError, loadKubeConnection, type PodWatchEvent, type WatchStatus } from "../../agent/kube/index.js";
 import { podFixture, startKubeStandIn } from "../support/kube-apiserver.js";
 
 // One set of assertions about the API server, run against the stand-in always and against the

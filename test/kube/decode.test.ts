@@ -1,7 +1,7 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
-import { DecodeError } from "../../agent/kube/index.js";
+import { test } from "node:test";
 import { decodeSecret } from "../../agent/kube/decode.js";
+import { DecodeError } from "../../agent/kube/index.js";
 
 // A Secret the API answers in a wrong shape is an error that says what is wrong, and never repeats
 // what the Secret holds.

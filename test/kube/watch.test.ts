@@ -1,10 +1,10 @@
-import { test, describe, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { afterEach, describe, test } from "node:test";
 import { createKubeApi, type KubeApi, type Pod, type PodWatchEvent, type WatchStatus } from "../../agent/kube/index.js";
 import { LineSplitter } from "../../agent/kube/lines.js";
 import { backoffDelay } from "../../agent/kube/watch.js";
-import { podFixture, startKubeStandIn, type KubeStandIn } from "../support/kube-apiserver.js";
+import { type KubeStandIn, podFixture, startKubeStandIn } from "../support/kube-apiserver.js";
 import { listenOnLoopback } from "../support/net.js";
 
 // The pod watch against the API server stand-in (list, watch, bookmarks, 410, drops, failures),
@@ -101,12 +101,18 @@ describe("pod watch against the stand-in", () => {
     const [sync, ...more] = w.rec.syncs();
     assert.equal(more.length, 0);
     assert.ok(sync !== undefined);
-    assert.deepEqual(sync.pods.map((p) => p.metadata.name).sort(), [0, 1, 2, 3, 4, 5, 6].map((i) => `web-${i}`));
+    assert.deepEqual(
+      sync.pods.map((p) => p.metadata.name).sort(),
+      [0, 1, 2, 3, 4, 5, 6].map((i) => `web-${i}`),
+    );
     assert.equal(sync.resourceVersion, stand.resourceVersion());
     const lists = stand.requests().filter((r) => r.path === "/api/v1/pods" && r.query.watch === undefined);
     assert.ok(lists.length >= 3, `pages: ${lists.length}`);
     assert.equal(lists[0]?.query.continue, undefined);
-    assert.ok(lists.slice(1).every((r) => (r.query.continue ?? "") !== ""), "later pages continue");
+    assert.ok(
+      lists.slice(1).every((r) => (r.query.continue ?? "") !== ""),
+      "later pages continue",
+    );
     assert.ok(lists.every((r) => r.query.fieldSelector === "spec.nodeName=node-a" && r.query.limit === "3"));
     // Only the declared fields are kept: no managedFields, env or volumes.
     const first = sync.pods[0] as unknown as Record<string, Record<string, unknown>>;
@@ -199,7 +205,10 @@ describe("pod watch against the stand-in", () => {
         ["added web-2", "added web-3", "modified web-1", "deleted web-2", "added web-4"],
       );
       const versions = w.rec.changes().map((e) => Number(e.resourceVersion));
-      assert.deepEqual(versions, [...versions].sort((a, b) => a - b));
+      assert.deepEqual(
+        versions,
+        [...versions].sort((a, b) => a - b),
+      );
       assert.equal(new Set(versions).size, versions.length, "no event twice");
       assert.equal(w.rec.syncs().length, 1, "resumed, not re-listed");
       assert.equal(w.rec.count("skipped"), 0, "the half line is dropped, not reported as a bad object");
@@ -226,7 +235,10 @@ describe("pod watch against the stand-in", () => {
     assert.equal(expired.length, 1);
     assert.equal(expired[0]?.resourceVersion, w.rec.syncs()[0]?.resourceVersion);
     const second = w.rec.syncs()[1];
-    assert.deepEqual(second?.pods.map((p) => p.metadata.name), ["web-2"]);
+    assert.deepEqual(
+      second?.pods.map((p) => p.metadata.name),
+      ["web-2"],
+    );
     assert.equal(second?.resourceVersion, stand.resourceVersion());
     const states = w.rec.statuses.map((s) => s.state);
     assert.ok(states.lastIndexOf("expired") < states.lastIndexOf("listing"), "expired, then listing");
@@ -239,7 +251,10 @@ describe("pod watch against the stand-in", () => {
     const w = startWatch(api);
     await w.rec.until(() => w.rec.count("watching") === 1, "the watch");
     const retries = w.rec.of("retrying");
-    assert.deepEqual(retries.map((r) => r.attempt), [1, 2]);
+    assert.deepEqual(
+      retries.map((r) => r.attempt),
+      [1, 2],
+    );
     for (const r of retries) {
       assert.match(r.error, /503 ServiceUnavailable/);
       assert.ok(r.delayMs >= 1000, `Retry-After: 1 is honoured (delay ${r.delayMs} ms)`);
@@ -262,7 +277,10 @@ describe("pod watch against the stand-in", () => {
     stand.putPod(broken as unknown as Pod);
     const w = startWatch(api);
     await w.rec.until(() => w.rec.count("watching") === 1, "the watch");
-    assert.deepEqual(w.rec.syncs()[0]?.pods.map((p) => p.metadata.name), ["web-1"]);
+    assert.deepEqual(
+      w.rec.syncs()[0]?.pods.map((p) => p.metadata.name),
+      ["web-1"],
+    );
     const skippedInList = w.rec.of("skipped");
     assert.equal(skippedInList.length, 1);
     assert.match(skippedInList[0]?.error ?? "", /spec\.containers: expected an array/);
@@ -330,23 +348,34 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(JSON.stringify(body));
 }
 
-const rawPod = (name: string, rv: string) => ({ kind: "Pod", apiVersion: "v1", metadata: { name, namespace: "shop", resourceVersion: rv }, spec: { nodeName: "node-a", containers: [{ name: "app", image: "a:1" }] } });
+const rawPod = (name: string, rv: string) => ({
+  kind: "Pod",
+  apiVersion: "v1",
+  metadata: { name, namespace: "shop", resourceVersion: rv },
+  spec: { nodeName: "node-a", containers: [{ name: "app", image: "a:1" }] },
+});
 const line = (type: string, object: unknown) => `${JSON.stringify({ type, object })}\n`;
 
 describe("pod watch against scripted servers", () => {
   test("lines split across chunks, blank lines, a BOOKMARK with containers: null, a 410 ERROR and an HTTP 410", async () => {
     let watches = 0;
     const server = await scripted((_req, url, res) => {
-      if (url.searchParams.get("watch") !== "true") return json(res, 200, { kind: "PodList", apiVersion: "v1", metadata: { resourceVersion: "10" }, items: [] });
+      if (url.searchParams.get("watch") !== "true")
+        return json(res, 200, { kind: "PodList", apiVersion: "v1", metadata: { resourceVersion: "10" }, items: [] });
       watches++;
       if (watches === 1) {
         res.writeHead(200, { "content-type": "application/json" });
-        const text = line("ADDED", rawPod("a", "11")) + "\n" + line("BOOKMARK", { kind: "Pod", apiVersion: "v1", metadata: { resourceVersion: "12" }, spec: { containers: null }, status: {} });
+        const text =
+          line("ADDED", rawPod("a", "11")) +
+          "\n" +
+          line("BOOKMARK", { kind: "Pod", apiVersion: "v1", metadata: { resourceVersion: "12" }, spec: { containers: null }, status: {} });
         // Byte by byte for the first line, to split it (and a multi-byte character) anywhere.
         const bytes = Buffer.from(text.replace('"a:1"', '"ä:1"'));
         for (let i = 0; i < 40; i++) res.write(bytes.subarray(i, i + 1));
         res.write(bytes.subarray(40));
-        res.end(line("ERROR", { kind: "Status", apiVersion: "v1", status: "Failure", message: "too old resource version: 12 (13)", reason: "Expired", code: 410 }));
+        res.end(
+          line("ERROR", { kind: "Status", apiVersion: "v1", status: "Failure", message: "too old resource version: 12 (13)", reason: "Expired", code: 410 }),
+        );
         return;
       }
       if (watches === 2) return json(res, 410, { kind: "Status", apiVersion: "v1", status: "Failure", message: "too old", reason: "Gone", code: 410 });
@@ -359,8 +388,14 @@ describe("pod watch against scripted servers", () => {
     await w.rec.until(() => w.rec.changes().length === 2, "two changes");
     await stop(w);
     assert.equal(w.rec.changes()[0]?.pod.spec.containers[0]?.image, "ä:1");
-    assert.deepEqual(w.rec.of("bookmark").map((b) => b.resourceVersion), ["12"]);
-    assert.deepEqual(w.rec.of("expired").map((e) => e.resourceVersion), ["12", "10"]);
+    assert.deepEqual(
+      w.rec.of("bookmark").map((b) => b.resourceVersion),
+      ["12"],
+    );
+    assert.deepEqual(
+      w.rec.of("expired").map((e) => e.resourceVersion),
+      ["12", "10"],
+    );
     assert.equal(w.rec.syncs().length, 3, "listed at the start and after each 410");
     assert.equal(w.rec.count("retrying"), 0, "a 410 is not an error to back off from");
     assert.equal(w.rec.count("skipped"), 0);
@@ -374,8 +409,10 @@ describe("pod watch against scripted servers", () => {
       }
       lists++;
       const cont = url.searchParams.get("continue");
-      if (cont === null) return json(res, 200, { kind: "PodList", metadata: { resourceVersion: String(20 + lists), continue: `page2-${lists}` }, items: [rawPod("a", "5")] });
-      if (lists === 2) return json(res, 410, { kind: "Status", status: "Failure", reason: "Expired", code: 410, message: "The provided continue parameter is too old" });
+      if (cont === null)
+        return json(res, 200, { kind: "PodList", metadata: { resourceVersion: String(20 + lists), continue: `page2-${lists}` }, items: [rawPod("a", "5")] });
+      if (lists === 2)
+        return json(res, 410, { kind: "Status", status: "Failure", reason: "Expired", code: 410, message: "The provided continue parameter is too old" });
       return json(res, 200, { kind: "PodList", metadata: { resourceVersion: "99" }, items: [rawPod("b", "6")] });
     });
     const api = createKubeApi({ server: server.url, source: "test" }, { backoff: { baseMs: 5, maxMs: 20 } });
@@ -385,7 +422,10 @@ describe("pod watch against scripted servers", () => {
     await stop(w);
     assert.equal(lists, 4, "page 1, expired page 2, page 1 again, page 2");
     const [sync] = w.rec.syncs();
-    assert.deepEqual(sync?.pods.map((p) => p.metadata.name), ["a", "b"]);
+    assert.deepEqual(
+      sync?.pods.map((p) => p.metadata.name),
+      ["a", "b"],
+    );
     assert.equal(sync?.resourceVersion, "23", "the version of the list's first page");
     assert.equal(w.rec.count("retrying"), 0);
   });
@@ -472,7 +512,10 @@ describe("pod watch against scripted servers", () => {
     const w = startWatch(api);
     await w.rec.until(() => w.rec.count("retrying") === 3, "three back-offs");
     await stop(w);
-    assert.deepEqual(w.rec.of("retrying").map((r) => r.attempt), [1, 2, 3]);
+    assert.deepEqual(
+      w.rec.of("retrying").map((r) => r.attempt),
+      [1, 2, 3],
+    );
     assert.match(w.rec.of("retrying")[0]?.error ?? "", /ended 3 watches in a row as soon as they started/);
     assert.equal(w.rec.syncs().length, 1);
   });
@@ -544,7 +587,10 @@ describe("pod watch against scripted servers", () => {
     abort.abort();
     await done;
     assert.deepEqual(names, ["a", "b"]);
-    assert.ok(logs.some((l) => l.startsWith("warn") && l.includes("consumer bug")), logs.join("\n"));
+    assert.ok(
+      logs.some((l) => l.startsWith("warn") && l.includes("consumer bug")),
+      logs.join("\n"),
+    );
   });
 });
 
@@ -555,7 +601,7 @@ describe("watch internals", () => {
     assert.deepEqual(texts(s.push(Buffer.from('{"a":'))), []);
     assert.deepEqual(texts(s.push(Buffer.from('1}\n{"b":2}\n\n  \n{"c"'))), ['{"a":1}', '{"b":2}']);
     assert.equal(s.pending(), 4);
-    assert.deepEqual(texts(s.push(Buffer.from(':3}\r\n'))), ['{"c":3}\r']);
+    assert.deepEqual(texts(s.push(Buffer.from(":3}\r\n"))), ['{"c":3}\r']);
     assert.deepEqual(texts(s.push(Buffer.from("x".repeat(10)))), []);
     assert.deepEqual(texts(s.push(Buffer.from("y".repeat(10)))), []);
     assert.ok(s.pending() <= 16);
@@ -564,12 +610,34 @@ describe("watch internals", () => {
   });
 
   test("backoffDelay doubles up to the cap, jitters within the upper half, and never undercuts Retry-After", () => {
-    assert.equal(backoffDelay(1, 500, 30_000, undefined, () => 0), 250);
-    assert.equal(backoffDelay(1, 500, 30_000, undefined, () => 1), 500);
-    assert.equal(backoffDelay(3, 500, 30_000, undefined, () => 1), 2000);
-    assert.equal(backoffDelay(50, 500, 30_000, undefined, () => 1), 30_000);
-    assert.equal(backoffDelay(50, 500, 30_000, undefined, () => 0), 15_000);
-    assert.equal(backoffDelay(1, 500, 30_000, 5, () => 0), 5000);
-    assert.equal(backoffDelay(1, 500, 30_000, 1_000_000, () => 0), 600_000, "a Retry-After is capped at ten minutes");
+    assert.equal(
+      backoffDelay(1, 500, 30_000, undefined, () => 0),
+      250,
+    );
+    assert.equal(
+      backoffDelay(1, 500, 30_000, undefined, () => 1),
+      500,
+    );
+    assert.equal(
+      backoffDelay(3, 500, 30_000, undefined, () => 1),
+      2000,
+    );
+    assert.equal(
+      backoffDelay(50, 500, 30_000, undefined, () => 1),
+      30_000,
+    );
+    assert.equal(
+      backoffDelay(50, 500, 30_000, undefined, () => 0),
+      15_000,
+    );
+    assert.equal(
+      backoffDelay(1, 500, 30_000, 5, () => 0),
+      5000,
+    );
+    assert.equal(
+      backoffDelay(1, 500, 30_000, 1_000_000, () => 0),
+      600_000,
+      "a Retry-After is capped at ten minutes",
+    );
   });
 });

@@ -159,13 +159,35 @@ async function makeCa(dir: string, commonName: string): Promise<Ca> {
   writeFileSync(join(dir, "serial"), `${serial.toString("hex")}\n`);
   const cert = join(dir, "ca.crt");
   const key = join(dir, "ca.key");
-  await openssl(["req", "-config", config, "-x509", ...EC_KEY, "-keyout", key, "-out", cert, "-days", "3650", "-subj", `/O=pullmedic/CN=${commonName}`, "-extensions", "ca_ext"]);
+  await openssl([
+    "req",
+    "-config",
+    config,
+    "-x509",
+    ...EC_KEY,
+    "-keyout",
+    key,
+    "-out",
+    cert,
+    "-days",
+    "3650",
+    "-subj",
+    `/O=pullmedic/CN=${commonName}`,
+    "-extensions",
+    "ca_ext",
+  ]);
   return { dir, config, cert, key, queue: Promise.resolve() };
 }
 
 // `openssl ca` rather than `openssl x509 -req`: OpenSSL 3.0's x509 has only -days, while ca
 // takes explicit -startdate/-enddate, which is how the expired and future certificates get made.
-async function issue(ca: Ca, dir: string, names: readonly string[], validity: { start: number; end: number }, opts: { withNames?: boolean } = {}): Promise<CertAndKey> {
+async function issue(
+  ca: Ca,
+  dir: string,
+  names: readonly string[],
+  validity: { start: number; end: number },
+  opts: { withNames?: boolean } = {},
+): Promise<CertAndKey> {
   mkdirSync(dir, { recursive: true });
   const key = join(dir, "server.key");
   const csr = join(dir, "server.csr");
@@ -175,11 +197,27 @@ async function issue(ca: Ca, dir: string, names: readonly string[], validity: { 
   await openssl(["req", "-config", ca.config, "-new", ...EC_KEY, "-keyout", key, "-out", csr, "-subj", `/CN=${names[0] ?? "server"}`]);
   const signing = ca.queue.then(() =>
     openssl([
-      "ca", "-batch", "-config", ca.config, "-notext",
-      "-cert", ca.cert, "-keyfile", ca.key,
-      "-startdate", asn1Time(validity.start), "-enddate", asn1Time(validity.end),
-      "-extfile", extFile, "-extensions", "server_ext",
-      "-in", csr, "-out", cert,
+      "ca",
+      "-batch",
+      "-config",
+      ca.config,
+      "-notext",
+      "-cert",
+      ca.cert,
+      "-keyfile",
+      ca.key,
+      "-startdate",
+      asn1Time(validity.start),
+      "-enddate",
+      asn1Time(validity.end),
+      "-extfile",
+      extFile,
+      "-extensions",
+      "server_ext",
+      "-in",
+      csr,
+      "-out",
+      cert,
     ]),
   );
   ca.queue = signing.catch(() => undefined);
@@ -190,9 +228,28 @@ async function issue(ca: Ca, dir: string, names: readonly string[], validity: { 
 async function selfSign(dir: string, names: readonly string[]): Promise<CertAndKey> {
   mkdirSync(dir, { recursive: true });
   const config = join(dir, "openssl.cnf");
-  writeFileSync(config, `[ req ]\ndistinguished_name = req_dn\nprompt = no\n\n[ req_dn ]\nCN = unused\n\n${serverExtensions(names).replace("authorityKeyIdentifier = keyid\n", "")}`);
+  writeFileSync(
+    config,
+    `[ req ]\ndistinguished_name = req_dn\nprompt = no\n\n[ req_dn ]\nCN = unused\n\n${serverExtensions(names).replace("authorityKeyIdentifier = keyid\n", "")}`,
+  );
   const key = join(dir, "server.key");
   const cert = join(dir, "server.crt");
-  await openssl(["req", "-config", config, "-x509", ...EC_KEY, "-keyout", key, "-out", cert, "-days", "365", "-subj", `/CN=${names[0] ?? "server"}`, "-extensions", "server_ext"]);
+  await openssl([
+    "req",
+    "-config",
+    config,
+    "-x509",
+    ...EC_KEY,
+    "-keyout",
+    key,
+    "-out",
+    cert,
+    "-days",
+    "365",
+    "-subj",
+    `/CN=${names[0] ?? "server"}`,
+    "-extensions",
+    "server_ext",
+  ]);
   return { cert, key };
 }

@@ -1,7 +1,7 @@
 // `npm run lab`: a lab to try pullmedic against by hand. Runs until Ctrl-C.
 
 import { parseArgs } from "node:util";
-import { buildImage, buildIndex, nodePlatform, startLab, type LabOptions } from "./index.js";
+import { buildImage, buildIndex, type LabOptions, nodePlatform, startLab } from "./index.js";
 
 const USAGE = `usage: npm run lab -- [--auth USER:PASSWORD] [--image-fs-mib N] [--keep]
 
@@ -42,10 +42,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const lab = await startLab(options);
 
-  const hello = await lab.push(
-    buildImage({ files: { "hello.txt": "hello from the pullmedic lab\n" }, label: "demo/hello" }),
-    "demo/hello:1.0",
-  );
+  const hello = await lab.push(buildImage({ files: { "hello.txt": "hello from the pullmedic lab\n" }, label: "demo/hello" }), "demo/hello:1.0");
   const multi = await lab.push(
     buildIndex([
       buildImage({ files: { "arch.txt": "amd64\n" }, platform: { os: "linux", architecture: "amd64" } }),

@@ -1,9 +1,9 @@
-import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import { after, before, describe, test } from "node:test";
 import { gunzipSync } from "node:zlib";
-import { buildImage, buildIndex, MEDIA_TYPES, nodePlatform, sha256, startLab, type Lab } from "./index.js";
+import { buildImage, buildIndex, type Lab, MEDIA_TYPES, nodePlatform, sha256, startLab } from "./index.js";
 import { listProcesses } from "./process.js";
 import { entriesFromFiles, tar } from "./tar.js";
 
@@ -22,8 +22,14 @@ function mountedUnder(dir: string): string[] {
 
 async function assertStopsCleanly(lab: Lab): Promise<void> {
   const running = labProcesses(lab.dir);
-  assert.ok(running.some((p) => p.includes("containerd --config")), `containerd should run before stop: ${running.join("\n")}`);
-  assert.ok(running.some((p) => p.includes("docker-registry serve")), `registry should run before stop: ${running.join("\n")}`);
+  assert.ok(
+    running.some((p) => p.includes("containerd --config")),
+    `containerd should run before stop: ${running.join("\n")}`,
+  );
+  assert.ok(
+    running.some((p) => p.includes("docker-registry serve")),
+    `registry should run before stop: ${running.join("\n")}`,
+  );
   await lab.stop();
   assert.deepEqual(labProcesses(lab.dir), [], "no lab process (containerd, registry, shim) survives stop()");
   assert.deepEqual(mountedUnder(lab.dir), [], "nothing stays mounted under the lab dir");
@@ -46,7 +52,14 @@ describe("image building", () => {
 
   test("writes tar archives that GNU tar reads, long names included", () => {
     const longPath = `${"d".repeat(60)}/${"e".repeat(60)}/file.txt`;
-    const archive = tar(entriesFromFiles(new Map([[longPath, { data: Buffer.from("x"), mode: 0o600 }], ["bin/tool", { data: Buffer.from("#!"), mode: 0o755 }]])));
+    const archive = tar(
+      entriesFromFiles(
+        new Map([
+          [longPath, { data: Buffer.from("x"), mode: 0o600 }],
+          ["bin/tool", { data: Buffer.from("#!"), mode: 0o755 }],
+        ]),
+      ),
+    );
     const listing = execFileSync("tar", ["-tvf", "-"], { input: archive, encoding: "utf8" });
     assert.match(listing, new RegExp(`-rw------- root/root +1 .* ${longPath}\\n`));
     assert.match(listing, /-rwxr-xr-x root\/root +2 .* bin\/tool\n/);
@@ -113,7 +126,10 @@ describe("lab", () => {
     assert.equal(response.headers.get("docker-content-digest"), digest);
     assert.equal(sha256(Buffer.from(await response.arrayBuffer())), digest);
     for (const child of [amd64, arm64]) {
-      const head = await fetch(`${lab.registry.url}/v2/app/multi/manifests/${child.manifestDigest}`, { method: "HEAD", headers: { Accept: MEDIA_TYPES.manifest } });
+      const head = await fetch(`${lab.registry.url}/v2/app/multi/manifests/${child.manifestDigest}`, {
+        method: "HEAD",
+        headers: { Accept: MEDIA_TYPES.manifest },
+      });
       assert.equal(head.status, 200, `child ${child.platform.architecture} is in the registry`);
     }
 

@@ -3,7 +3,7 @@
 
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { requireBinary, run, startDaemon, tailFile, waitUntil, SYSTEM_PATH, type Daemon } from "./process.js";
+import { type Daemon, requireBinary, run, SYSTEM_PATH, startDaemon, tailFile, waitUntil } from "./process.js";
 
 const CONTAINERD_BIN = "/usr/bin/containerd";
 const CTR_BIN = "/usr/bin/ctr";
@@ -66,7 +66,9 @@ export async function startContainerd(labDir: string, paths: ContainerdPaths, sa
     );
   }, READY_TIMEOUT_MS);
   if (!up || daemon.exit !== undefined) {
-    const why = daemon.exit ? `exited (${daemon.exit.error?.message ?? `code ${daemon.exit.code}, signal ${daemon.exit.signal}`})` : `did not answer on ${paths.socketPath} within ${READY_TIMEOUT_MS / 1000} s`;
+    const why = daemon.exit
+      ? `exited (${daemon.exit.error?.message ?? `code ${daemon.exit.code}, signal ${daemon.exit.signal}`})`
+      : `did not answer on ${paths.socketPath} within ${READY_TIMEOUT_MS / 1000} s`;
     throw new Error(`lab containerd ${why}; log ${paths.logFile}:\n${tailFile(paths.logFile)}`);
   }
 

@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { buildImage, MEDIA_TYPES, type BuiltImage, type BuiltIndex } from "./image.js";
+import { type BuiltImage, type BuiltIndex, buildImage, MEDIA_TYPES } from "./image.js";
 
 /**
  * What both Docker Hub stand-ins share: the token endpoint, and Hub's quota-check repository
@@ -231,7 +231,11 @@ function unavailable(res: ServerResponse, status: 500 | 502 | 503): void {
   if (status === 500) {
     // The registry itself failing: distribution's catch-all error code.
     const body = registryError("UNKNOWN", "unknown error");
-    res.writeHead(500, { "Content-Type": "application/json; charset=utf-8", "Content-Length": String(Buffer.byteLength(body)), "Docker-Distribution-Api-Version": "registry/2.0" });
+    res.writeHead(500, {
+      "Content-Type": "application/json; charset=utf-8",
+      "Content-Length": String(Buffer.byteLength(body)),
+      "Docker-Distribution-Api-Version": "registry/2.0",
+    });
     res.end(body);
     return;
   }
@@ -340,7 +344,13 @@ function hub(
   req: IncomingMessage,
   res: ServerResponse,
   path: string,
-  ctx: { mode: Extract<FaultMode, { kind: "rate-limited" | "hub-headers" }>; quota: { remaining: number }; tokens: Set<string>; repos: Map<string, Repository>; realm: string },
+  ctx: {
+    mode: Extract<FaultMode, { kind: "rate-limited" | "hub-headers" }>;
+    quota: { remaining: number };
+    tokens: Set<string>;
+    repos: Map<string, Repository>;
+    realm: string;
+  },
 ): void {
   if (path === "/token") {
     if (req.method !== "GET") return sendJson(req, res, 405, registryError("UNSUPPORTED", "the token endpoint takes GET"));

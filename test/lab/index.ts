@@ -3,22 +3,22 @@
 
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { makeTestCerts, type CertAndKey, type TestCerts } from "./certs.js";
-import { containerdPaths, ctr as runCtr, requireContainerd, startContainerd, writeRegistryHost } from "./containerd.js";
+import { type CertAndKey, makeTestCerts, type TestCerts } from "./certs.js";
+import { containerdPaths, requireContainerd, ctr as runCtr, startContainerd, writeRegistryHost } from "./containerd.js";
+import type { BuiltImage, BuiltIndex } from "./image.js";
 import { buildPauseImage } from "./pause.js";
 import { run } from "./process.js";
-import { push as pushImage, type PushTarget } from "./push.js";
-import { startRegistry, type Credentials } from "./registry.js";
-import { OWNER_FILE, reapStaleLabs, stopLab, trackLab, untrackLab, type LabRuntime } from "./teardown.js";
-import type { BuiltImage, BuiltIndex } from "./image.js";
+import { type PushTarget, push as pushImage } from "./push.js";
+import { type Credentials, startRegistry } from "./registry.js";
+import { type LabRuntime, OWNER_FILE, reapStaleLabs, stopLab, trackLab, untrackLab } from "./teardown.js";
 
-export { buildImage, buildIndex, nodePlatform, sha256, MEDIA_TYPES } from "./image.js";
-export type { BuiltImage, BuiltIndex, BuiltLayer, FileSpec, ImageSpec, Platform } from "./image.js";
-export { CommandError } from "./process.js";
-export { makeTestCerts, DEFAULT_CERT_NAMES, EXPIRING_SOON_DAYS, WRONG_HOST_NAME } from "./certs.js";
-export type { CertAndKey, TestCerts, TestCertOptions } from "./certs.js";
-export { startFaultServer, HUB_SERVICE, TOO_MANY_REQUESTS_MESSAGE } from "./faults.js";
+export type { CertAndKey, TestCertOptions, TestCerts } from "./certs.js";
+export { DEFAULT_CERT_NAMES, EXPIRING_SOON_DAYS, makeTestCerts, WRONG_HOST_NAME } from "./certs.js";
 export type { FaultImage, FaultMode, FaultServer } from "./faults.js";
+export { HUB_SERVICE, startFaultServer, TOO_MANY_REQUESTS_MESSAGE } from "./faults.js";
+export type { BuiltImage, BuiltIndex, BuiltLayer, FileSpec, ImageSpec, Platform } from "./image.js";
+export { buildImage, buildIndex, MEDIA_TYPES, nodePlatform, sha256 } from "./image.js";
+export { CommandError } from "./process.js";
 
 export type RegistryTlsMode = "valid" | "expired" | "wrong-host" | "unknown-ca" | "expiring";
 
@@ -122,8 +122,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       sandboxImage,
       push: (image, repoAndTag) => pushImage(target, image, repoAndTag),
       ctr,
-      stop: () =>
-        (stopping ??= stopLab(runtime).finally(() => untrackLab(runtime))),
+      stop: () => (stopping ??= stopLab(runtime).finally(() => untrackLab(runtime))),
     };
   } catch (error) {
     await stopLab(runtime).catch(() => undefined);

@@ -2,7 +2,7 @@
 // because the real pause image would need a network pull.
 
 import { readFileSync } from "node:fs";
-import { buildImage, type BuiltImage } from "./image.js";
+import { type BuiltImage, buildImage } from "./image.js";
 import { requireBinary } from "./process.js";
 
 const BUSYBOX = "/bin/busybox";

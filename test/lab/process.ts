@@ -2,9 +2,9 @@
 // and /proc, never by process name, so a lab never touches processes it does
 // not own (another lab, or a real containerd on the machine).
 
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { accessSync, closeSync, constants, openSync, readdirSync, readFileSync } from "node:fs";
-import { waitFor, WaitTimeoutError } from "../support/wait.js";
+import { WaitTimeoutError, waitFor } from "../support/wait.js";
 
 // containerd looks up runc and its shims through PATH; test runners often start
 // with a trimmed PATH that lacks the sbin directories where Debian puts runc.

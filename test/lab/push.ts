@@ -1,7 +1,7 @@
 // A tiny registry client that only pushes: enough of the distribution API to put
 // built images into the lab registry without skopeo or docker.
 
-import { MEDIA_TYPES, type BuiltImage, type BuiltIndex } from "./image.js";
+import { type BuiltImage, type BuiltIndex, MEDIA_TYPES } from "./image.js";
 import type { Credentials } from "./registry.js";
 
 export interface PushTarget {

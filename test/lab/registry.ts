@@ -7,7 +7,7 @@ import { request as httpsRequest } from "node:https";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { freePort } from "./ports.js";
-import { requireBinary, run, signal, startDaemon, tailFile, waitUntil, SYSTEM_PATH, type Daemon } from "./process.js";
+import { type Daemon, requireBinary, run, SYSTEM_PATH, signal, startDaemon, tailFile, waitUntil } from "./process.js";
 
 const REGISTRY_BIN = "/usr/bin/docker-registry";
 const HTPASSWD_BIN = "/usr/bin/htpasswd";
@@ -88,7 +88,9 @@ async function startProcess(
     const log = tailFile(logFile);
     if (daemon.exit === undefined) process.kill(daemon.pid, "SIGKILL");
     if (attempt < 3 && log.includes("address already in use")) continue;
-    const why = daemon.exit ? `exited (${daemon.exit.error?.message ?? `code ${daemon.exit.code}, signal ${daemon.exit.signal}`})` : "did not answer GET /v2/ within 15 s";
+    const why = daemon.exit
+      ? `exited (${daemon.exit.error?.message ?? `code ${daemon.exit.code}, signal ${daemon.exit.signal}`})`
+      : "did not answer GET /v2/ within 15 s";
     throw new Error(`lab registry ${why}; log ${logFile}:\n${log}`);
   }
 }

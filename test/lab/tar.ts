@@ -2,9 +2,7 @@
 // field that could vary between runs (owner, mtime) is fixed, so the same input
 // always yields the same bytes and therefore the same layer digest.
 
-export type TarEntry =
-  | { type: "file"; path: string; data: Buffer; mode: number }
-  | { type: "dir"; path: string; mode: number };
+export type TarEntry = { type: "file"; path: string; data: Buffer; mode: number } | { type: "dir"; path: string; mode: number };
 
 const BLOCK = 512;
 

@@ -2,11 +2,11 @@
 // mounts, files. There is a careful async path for stop() and a blunt sync path
 // for process exit, where nothing asynchronous can run any more.
 
-import { createHash } from "node:crypto";
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, rmSync, unlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { isAlive, listProcesses, signal, terminate, waitUntil, type Daemon, type ProcessInfo } from "./process.js";
+import { type Daemon, isAlive, listProcesses, type ProcessInfo, signal, terminate, waitUntil } from "./process.js";
 
 export interface LabRuntime {
   dir: string;
@@ -22,7 +22,11 @@ function labProcesses(lab: LabRuntime): ProcessInfo[] {
 
 // Container processes do not mention the lab dir; they are found as the shims' children.
 function containerProcesses(lab: LabRuntime, all: ProcessInfo[]): ProcessInfo[] {
-  const shims = new Set(labProcesses(lab).filter((p) => p.cmdline.includes("containerd-shim")).map((p) => p.pid));
+  const shims = new Set(
+    labProcesses(lab)
+      .filter((p) => p.cmdline.includes("containerd-shim"))
+      .map((p) => p.pid),
+  );
   return all.filter((p) => shims.has(p.ppid));
 }
 
@@ -37,7 +41,9 @@ function removeShimSockets(shims: ProcessInfo[]): void {
     };
     const [address, namespace, id] = [arg("-address"), arg("-namespace"), arg("-id")];
     if (!address || !namespace || !id) continue;
-    const hash = createHash("sha256").update(join(address, namespace, id)).digest("hex");
+    const hash = createHash("sha256")
+      .update(join(address, namespace, id))
+      .digest("hex");
     try {
       unlinkSync(`/run/containerd/s/${hash}`);
     } catch {
@@ -87,7 +93,12 @@ export async function stopLab(lab: LabRuntime): Promise<void> {
   const leftovers = [...containerProcesses(lab, all), ...labProcesses(lab)];
   for (const p of leftovers) signal(p.pid, "SIGKILL");
   if (!(await waitUntil(() => leftovers.every((p) => !isAlive(p.pid)), 5000, 50))) {
-    problems.push(`processes survived SIGKILL: ${leftovers.filter((p) => isAlive(p.pid)).map((p) => `${p.pid} ${p.cmdline}`).join("; ")}`);
+    problems.push(
+      `processes survived SIGKILL: ${leftovers
+        .filter((p) => isAlive(p.pid))
+        .map((p) => `${p.pid} ${p.cmdline}`)
+        .join("; ")}`,
+    );
   }
   removeShimSockets(leftovers.filter((p) => p.cmdline.includes("containerd-shim")));
   problems.push(...unmountAll(lab.dir, false));

@@ -1,8 +1,8 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { test } from "node:test";
 import { runPullmedic } from "../support/cli.js";
 
 // A pod watch that cannot start must stop the agent at once with the reason, not run half-blind.

@@ -1,19 +1,19 @@
-import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, before, test } from "node:test";
 import { explainMessage } from "../../agent/diagnose/index.js";
 import type { KubeEvent, Pod, Secret } from "../../agent/kube/index.js";
-import { buildImage, startLab, type Lab } from "../lab/index.js";
+import { plainHttpHosts } from "../diagnose/diagnose-support.js";
+import { buildImage, type Lab, startLab } from "../lab/index.js";
 import { signal } from "../lab/process.js";
 import { push } from "../lab/push.js";
-import { startRegistry, type RegistryServer } from "../lab/registry.js";
-import { startAgentProcess, type AgentProcess } from "../support/agent-process.js";
-import { podFixture, startKubeStandIn, type KubeStandIn } from "../support/kube-apiserver.js";
+import { type RegistryServer, startRegistry } from "../lab/registry.js";
+import { type AgentProcess, startAgentProcess } from "../support/agent-process.js";
+import { type KubeStandIn, podFixture, startKubeStandIn } from "../support/kube-apiserver.js";
 import { closedPort } from "../support/net.js";
-import { plainHttpHosts } from "../diagnose/diagnose-support.js";
 import { waitFor } from "../support/wait.js";
 
 // The agent as a DaemonSet runs it: a real process that watches a (stand-in) API server, diagnoses
@@ -37,7 +37,13 @@ let privateImage = "";
 function dockerConfigSecret(namespace: string, name: string, username: string, password: string, registry: string): Secret {
   const auth = Buffer.from(`${username}:${password}`).toString("base64");
   const config = JSON.stringify({ auths: { [registry]: { username, password, auth } } });
-  return { apiVersion: "v1", kind: "Secret", metadata: { name, namespace }, type: "kubernetes.io/dockerconfigjson", data: { ".dockerconfigjson": Buffer.from(config).toString("base64") } };
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name, namespace },
+    type: "kubernetes.io/dockerconfigjson",
+    data: { ".dockerconfigjson": Buffer.from(config).toString("base64") },
+  };
 }
 
 function eventsOn(pod: string, reason: string): KubeEvent[] {
@@ -45,7 +51,12 @@ function eventsOn(pod: string, reason: string): KubeEvent[] {
 }
 
 async function waitForEvent(pod: string, reason: string, count = 1): Promise<KubeEvent[]> {
-  return waitFor(`${count} ${reason} Event on ${pod}`, async () => eventsOn(pod, reason), (e) => e.length >= count, { timeoutMs: 30_000 });
+  return waitFor(
+    `${count} ${reason} Event on ${pod}`,
+    async () => eventsOn(pod, reason),
+    (e) => e.length >= count,
+    { timeoutMs: 30_000 },
+  );
 }
 
 interface PodsState {
@@ -73,11 +84,17 @@ before(async () => {
   const { ref } = await lab.push(buildImage({ label: "shop/api:1.0" }), "shop/api:1.0");
   presentImage = ref;
   missingImage = `${lab.registry.host}/shop/api:9.9.9`;
-  privateImage = (await push({ url: privateRegistry.url, host: privateRegistry.host, auth: GOOD }, buildImage({ label: "private/app:1.0" }), "private/app:1.0")).ref;
+  privateImage = (await push({ url: privateRegistry.url, host: privateRegistry.host, auth: GOOD }, buildImage({ label: "private/app:1.0" }), "private/app:1.0"))
+    .ref;
   unreachablePort = await closedPort();
 
   api = await startKubeStandIn();
-  api.putNode({ apiVersion: "v1", kind: "Node", metadata: { name: NODE }, status: { conditions: [{ type: "Ready", status: "True", reason: "KubeletReady", message: "kubelet is posting ready status" }] } });
+  api.putNode({
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: { name: NODE },
+    status: { conditions: [{ type: "Ready", status: "True", reason: "KubeletReady", message: "kubelet is posting ready status" }] },
+  });
   const kubeconfig = await api.writeKubeconfig(dir);
   const hostsDir = plainHttpHosts(lab.registry.host, privateRegistry.host, `127.0.0.1:${unreachablePort}`);
   const config = join(dir, "agent.yaml");
@@ -94,7 +111,15 @@ before(async () => {
       "prune:\n  enabled: false",
       `probes:\n  interval: 5s\n  timeout: 2s\n  registries: ["127.0.0.1:${unreachablePort}"]`,
       "quota:\n  enabled: false",
-      ["kube:", "  enabled: true", `  kubeconfig: ${kubeconfig}`, "  readSecrets: true", "  imageFsPressurePercent: 60", "  secretCheckInterval: 5s", "  diagnoseTimeout: 3s"].join("\n"),
+      [
+        "kube:",
+        "  enabled: true",
+        `  kubeconfig: ${kubeconfig}`,
+        "  readSecrets: true",
+        "  imageFsPressurePercent: 60",
+        "  secretCheckInterval: 5s",
+        "  diagnoseTimeout: 3s",
+      ].join("\n"),
     ].join("\n"),
   );
   agent = await startAgentProcess(["--config", config], { NODE_NAME: NODE });
@@ -130,7 +155,17 @@ test("a pod going ErrImagePull → ImagePullBackOff → Running gets one diagnos
   assert.equal(after.length, 1, "the back-off adds no second Event");
   assert.equal(after[0]?.count, 1);
 
-  api.putPod(podFixture({ name: "api-1", uid: pod.metadata.uid ?? "", nodeName: NODE, image: missingImage, state: "running", containerName: "api", imagePullSecrets: [] }));
+  api.putPod(
+    podFixture({
+      name: "api-1",
+      uid: pod.metadata.uid ?? "",
+      nodeName: NODE,
+      image: missingImage,
+      state: "running",
+      containerName: "api",
+      imagePullSecrets: [],
+    }),
+  );
   const [recovered] = await waitForEvent("api-1", "PullRecovered");
   assert.equal(recovered?.type, "Normal");
   assert.match(recovered?.message ?? "", /recovered/);
@@ -174,7 +209,12 @@ test("fifty pods with the same bad image cause one diagnosis and fifty Events co
   const before = (await podsState()).totals.diagnoses;
   const image = `${lab.registry.host}/shop/api:0.0.0-missing`;
   for (let i = 0; i < 50; i++) api.putPod(failing(`fleet-${i}`, image, { namespace: "fleet" }));
-  await waitFor("fifty PullDiagnosis Events", async () => api.events().filter((e) => e.reason === "PullDiagnosis" && e.involvedObject.namespace === "fleet").length, (n) => n >= 50, { timeoutMs: 30_000 });
+  await waitFor(
+    "fifty PullDiagnosis Events",
+    async () => api.events().filter((e) => e.reason === "PullDiagnosis" && e.involvedObject.namespace === "fleet").length,
+    (n) => n >= 50,
+    { timeoutMs: 30_000 },
+  );
   const state = await podsState();
   assert.equal(state.totals.diagnoses - before, 1, "one diagnosis for fifty replicas");
   const fleet = state.failures.filter((f) => f.pod.startsWith("fleet/"));
@@ -243,10 +283,14 @@ test("a readable Secret with a wrong password is auth-denied, and no credential 
 test("re-validation warns on the pods when a pull Secret stops working, before they fail", async () => {
   api.putSecret(dockerConfigSecret("shop", "rotating", GOOD.username, GOOD.password, privateRegistry.host));
   api.putPod(podFixture({ name: "steady-1", nodeName: NODE, image: privateImage, state: "running", imagePullSecrets: ["rotating"] }));
-  await waitFor("the Secret checked ok", podsState, (s) => (s.secrets ?? []).some((c) => c.secret === "shop/rotating" && c.state === "ok"), { timeoutMs: 30_000 });
+  await waitFor("the Secret checked ok", podsState, (s) => (s.secrets ?? []).some((c) => c.secret === "shop/rotating" && c.state === "ok"), {
+    timeoutMs: 30_000,
+  });
   // The registry's password changed; the Secret still has the old one.
   api.putSecret(dockerConfigSecret("shop", "rotating", GOOD.username, WRONG_PASSWORD, privateRegistry.host));
-  const state = await waitFor("the Secret rejected", podsState, (s) => (s.secrets ?? []).some((c) => c.secret === "shop/rotating" && c.state === "rejected"), { timeoutMs: 30_000 });
+  const state = await waitFor("the Secret rejected", podsState, (s) => (s.secrets ?? []).some((c) => c.secret === "shop/rotating" && c.state === "rejected"), {
+    timeoutMs: 30_000,
+  });
   assert.equal(state.secrets?.find((c) => c.secret === "shop/rotating")?.cause, "auth-denied");
   const [warning] = await waitForEvent("steady-1", "PullSecretRejected");
   assert.match(warning?.message ?? "", /^auth-denied: /);
@@ -258,9 +302,22 @@ test("re-validation warns on the pods when a pull Secret stops working, before t
 test("pull-hygiene risks: untagged images, Always against Docker Hub, a Secret in another namespace", async () => {
   api.putSecret(dockerConfigSecret("default", "shared", GOOD.username, GOOD.password, "https://index.docker.io/v1/"));
   api.putPod(podFixture({ name: "anchor", namespace: "default", nodeName: NODE, image: presentImage, state: "running", imagePullSecrets: [] }));
-  api.putPod(podFixture({ name: "web-1", namespace: "team-a", nodeName: NODE, image: "nginx", state: "running", imagePullPolicy: "Always", imagePullSecrets: ["shared"] }));
+  api.putPod(
+    podFixture({
+      name: "web-1",
+      namespace: "team-a",
+      nodeName: NODE,
+      image: "nginx",
+      state: "running",
+      imagePullPolicy: "Always",
+      imagePullSecrets: ["shared"],
+    }),
+  );
   const state = await waitFor("hygiene risks of team-a/web-1", podsState, (s) => s.hygiene.filter((h) => h.pod === "team-a/web-1").length >= 3);
-  const kinds = state.hygiene.filter((h) => h.pod === "team-a/web-1").map((h) => h.kind).sort();
+  const kinds = state.hygiene
+    .filter((h) => h.pod === "team-a/web-1")
+    .map((h) => h.kind)
+    .sort();
   assert.deepEqual(kinds, ["always-pull-docker-hub", "latest-tag", "secret-other-namespace"]);
   const other = state.hygiene.find((h) => h.kind === "secret-other-namespace");
   assert.match(other?.message ?? "", /default/);
@@ -270,28 +327,49 @@ test("pull-hygiene risks: untagged images, Always against Docker Hub, a Secret i
 
 test("node conditions are set when a problem starts and cleared when it ends", async () => {
   type Patch = { status?: { conditions?: { type: string; status: string; reason?: string; lastTransitionTime?: string }[] } };
-  const conditionsOf = (type: string) =>
-    api
-      .nodeStatusPatches()
-      .flatMap((p) => ((p.body as Patch).status?.conditions ?? []).filter((c) => c.type === type));
+  const conditionsOf = (type: string) => api.nodeStatusPatches().flatMap((p) => ((p.body as Patch).status?.conditions ?? []).filter((c) => c.type === type));
   // The probe target refuses connections: the registry is unreachable from this node.
-  await waitFor("RegistryUnreachable=True", async () => conditionsOf("RegistryUnreachable"), (c) => c.at(-1)?.status === "True", { timeoutMs: 30_000 });
+  await waitFor(
+    "RegistryUnreachable=True",
+    async () => conditionsOf("RegistryUnreachable"),
+    (c) => c.at(-1)?.status === "True",
+    { timeoutMs: 30_000 },
+  );
   lateRegistry = createServer((req, res) => {
     res.writeHead(req.url?.startsWith("/v2/") ? 200 : 404, { "content-type": "application/json", "docker-distribution-api-version": "registry/2.0" });
     res.end("{}");
   });
   await new Promise<void>((resolve) => lateRegistry?.listen(unreachablePort, "127.0.0.1", resolve));
-  const cleared = await waitFor("RegistryUnreachable=False", async () => conditionsOf("RegistryUnreachable"), (c) => c.at(-1)?.status === "False", { timeoutMs: 30_000 });
+  const cleared = await waitFor(
+    "RegistryUnreachable=False",
+    async () => conditionsOf("RegistryUnreachable"),
+    (c) => c.at(-1)?.status === "False",
+    { timeoutMs: 30_000 },
+  );
   const [set, clear] = [cleared.findLast((c) => c.status === "True"), cleared.at(-1)];
   assert.notEqual(clear?.lastTransitionTime, set?.lastTransitionTime);
 
   // The image filesystem fills past the 60 % threshold, then empties.
   const filler = join(lab.containerdRoot, "filler.bin");
   writeFileSync(filler, Buffer.alloc(48 * 1024 * 1024, 1));
-  await waitFor("ImageFsPressure=True", async () => conditionsOf("ImageFsPressure"), (c) => c.at(-1)?.status === "True", { timeoutMs: 30_000 });
+  await waitFor(
+    "ImageFsPressure=True",
+    async () => conditionsOf("ImageFsPressure"),
+    (c) => c.at(-1)?.status === "True",
+    { timeoutMs: 30_000 },
+  );
   rmSync(filler);
-  const fs = await waitFor("ImageFsPressure=False", async () => conditionsOf("ImageFsPressure"), (c) => c.at(-1)?.status === "False", { timeoutMs: 30_000 });
+  const fs = await waitFor(
+    "ImageFsPressure=False",
+    async () => conditionsOf("ImageFsPressure"),
+    (c) => c.at(-1)?.status === "False",
+    { timeoutMs: 30_000 },
+  );
   assert.equal(fs.at(-1)?.reason, "ImageFsHasSpace");
   // Conditions pullmedic does not own are never written.
-  assert.ok(api.nodeStatusPatches().every((p) => ((p.body as Patch).status?.conditions ?? []).every((c) => ["ImageFsPressure", "RegistryUnreachable"].includes(c.type))));
+  assert.ok(
+    api
+      .nodeStatusPatches()
+      .every((p) => ((p.body as Patch).status?.conditions ?? []).every((c) => ["ImageFsPressure", "RegistryUnreachable"].includes(c.type))),
+  );
 });

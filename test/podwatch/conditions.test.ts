@@ -1,8 +1,6 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import type { NodeCondition } from "../../agent/kube/types.js";
-import type { ImageFilesystem } from "../../agent/probe/disk.js";
-import type { ProbeFinding } from "../../agent/report/index.js";
 import {
   IMAGE_FS_PRESSURE,
   imageFsPressureCondition,
@@ -10,6 +8,8 @@ import {
   REGISTRY_UNREACHABLE,
   registryUnreachableCondition,
 } from "../../agent/podwatch/conditions.js";
+import type { ImageFilesystem } from "../../agent/probe/disk.js";
+import type { ProbeFinding } from "../../agent/report/index.js";
 
 const GiB = 1024 ** 3;
 const T0 = Date.parse("2024-05-01T10:00:00Z");
@@ -21,8 +21,16 @@ function fs(usedPercent: number, availableBytes: number): ImageFilesystem {
     runtimeInodesUsed: undefined,
     hostError: undefined,
     host: {
-      mount: "/", device: "/dev/vda1", fsType: "ext4", capacityBytes: 100 * GiB, availableBytes, freeBytes: availableBytes,
-      usedPercent, inodesTotal: 1000, inodesFree: 500, inodesUsedPercent: 50,
+      mount: "/",
+      device: "/dev/vda1",
+      fsType: "ext4",
+      capacityBytes: 100 * GiB,
+      availableBytes,
+      freeBytes: availableBytes,
+      usedPercent,
+      inodesTotal: 1000,
+      inodesFree: 500,
+      inodesUsedPercent: 50,
     },
   };
 }
@@ -57,7 +65,10 @@ test("image filesystem pressure: True at the threshold, False under it, Unknown 
 test("a registry is unreachable only when every host fails at dns, tcp or tls", () => {
   const down = registryUnreachableCondition([
     probe("ghcr.io", [{ url: "https://ghcr.io", failAt: "tcp" }]),
-    probe("docker.io", [{ url: "https://mirror.local", failAt: "dns" }, { url: "https://registry-1.docker.io", failAt: "tls" }]),
+    probe("docker.io", [
+      { url: "https://mirror.local", failAt: "dns" },
+      { url: "https://registry-1.docker.io", failAt: "tls" },
+    ]),
   ]);
   assert.deepEqual([down.status, down.reason], ["True", "RegistryUnreachable"]);
   assert.match(down.message, /ghcr\.io \(tcp fails on its host\)/);
@@ -67,7 +78,11 @@ test("a registry is unreachable only when every host fails at dns, tcp or tls", 
     probe("quay.io", [{ url: "https://quay.io", failAt: "ping" }]),
     probe("docker.io", [{ url: "https://mirror.local", failAt: "tcp" }, { url: "https://registry-1.docker.io" }]),
   ]);
-  assert.deepEqual([answers.status, answers.reason], ["False", "RegistriesReachable"], "an HTTP error or a dead mirror with a live upstream is not unreachable");
+  assert.deepEqual(
+    [answers.status, answers.reason],
+    ["False", "RegistriesReachable"],
+    "an HTTP error or a dead mirror with a live upstream is not unreachable",
+  );
   assert.equal(registryUnreachableCondition(undefined).status, "Unknown");
   assert.equal(registryUnreachableCondition([]).status, "Unknown");
 });
@@ -82,9 +97,7 @@ test("many unreachable registries make a bounded message", () => {
 test("conditions: set True, heartbeat rewrite, cleared to False with a new transition time", () => {
   const pressure = { type: IMAGE_FS_PRESSURE, ...imageFsPressureCondition([fs(91, 9 * GiB)], 85) };
   const set = nextConditions(undefined, [pressure], T0, 300_000);
-  assert.deepEqual(set, [
-    { ...pressure, lastHeartbeatTime: "2024-05-01T10:00:00Z", lastTransitionTime: "2024-05-01T10:00:00Z" },
-  ]);
+  assert.deepEqual(set, [{ ...pressure, lastHeartbeatTime: "2024-05-01T10:00:00Z", lastTransitionTime: "2024-05-01T10:00:00Z" }]);
 
   assert.equal(nextConditions(set, [pressure], T0 + 60_000, 300_000), undefined, "nothing changed and the heartbeat is fresh");
 
@@ -93,13 +106,28 @@ test("conditions: set True, heartbeat rewrite, cleared to False with a new trans
   assert.equal(beat?.[0]?.lastTransitionTime, "2024-05-01T10:00:00Z", "a heartbeat is not a transition");
 
   const cleared = nextConditions(beat, [{ type: IMAGE_FS_PRESSURE, ...imageFsPressureCondition([fs(60, 40 * GiB)], 85) }], T0 + 330_000, 300_000);
-  assert.deepEqual(cleared?.map((c) => [c.status, c.reason, c.lastTransitionTime]), [["False", "ImageFsHasSpace", "2024-05-01T10:05:30Z"]]);
+  assert.deepEqual(
+    cleared?.map((c) => [c.status, c.reason, c.lastTransitionTime]),
+    [["False", "ImageFsHasSpace", "2024-05-01T10:05:30Z"]],
+  );
 });
 
 test("a changed message under the same status is written but keeps the transition time", () => {
-  const prev: NodeCondition[] = [{ type: IMAGE_FS_PRESSURE, status: "True", reason: "ImageFsNearlyFull", message: "old", lastHeartbeatTime: "2024-05-01T10:00:00Z", lastTransitionTime: "2024-05-01T09:00:00Z" }];
+  const prev: NodeCondition[] = [
+    {
+      type: IMAGE_FS_PRESSURE,
+      status: "True",
+      reason: "ImageFsNearlyFull",
+      message: "old",
+      lastHeartbeatTime: "2024-05-01T10:00:00Z",
+      lastTransitionTime: "2024-05-01T09:00:00Z",
+    },
+  ];
   const next = nextConditions(prev, [{ type: IMAGE_FS_PRESSURE, status: "True", reason: "ImageFsNearlyFull", message: "new" }], T0 + 1000, 300_000);
-  assert.deepEqual(next?.map((c) => [c.message, c.lastTransitionTime]), [["new", "2024-05-01T09:00:00Z"]]);
+  assert.deepEqual(
+    next?.map((c) => [c.message, c.lastTransitionTime]),
+    [["new", "2024-05-01T09:00:00Z"]],
+  );
 });
 
 test("only the conditions pullmedic owns are ever returned", () => {
@@ -109,5 +137,8 @@ test("only the conditions pullmedic owns are ever returned", () => {
   ];
   assert.equal(nextConditions([], wanted, T0, 300_000), undefined);
   const mixed = nextConditions([], [...wanted, { type: REGISTRY_UNREACHABLE, ...registryUnreachableCondition([]) }], T0, 300_000);
-  assert.deepEqual(mixed?.map((c) => c.type), [REGISTRY_UNREACHABLE]);
+  assert.deepEqual(
+    mixed?.map((c) => c.type),
+    [REGISTRY_UNREACHABLE],
+  );
 });

@@ -1,5 +1,5 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import type { Pod } from "../../agent/kube/types.js";
 import { countByKey, DiagnosisCache, diagnosisKey } from "../../agent/podwatch/dedupe.js";
 import { FailureTracker } from "../../agent/podwatch/failures.js";
@@ -68,7 +68,10 @@ test("a failed run reaches every waiting caller and is not cached", async () => 
     throw new Error("runtime socket gone");
   };
   const results = await Promise.allSettled([cache.shared("k", 0, failing), cache.shared("k", 0, failing)]);
-  assert.deepEqual(results.map((r) => r.status), ["rejected", "rejected"]);
+  assert.deepEqual(
+    results.map((r) => r.status),
+    ["rejected", "rejected"],
+  );
   assert.equal(runs, 1);
   assert.equal(cache.get("k", 1), undefined);
   assert.deepEqual(await cache.shared("k", 2, async () => "ok"), { value: "ok", fresh: true });

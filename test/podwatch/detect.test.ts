@@ -1,15 +1,12 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import type { ContainerStatus, Pod } from "../../agent/kube/types.js";
-import {
-  podKey,
-  pullFailures,
-  pulledContainers,
-  pullSecretNames,
-  serviceAccountName,
-} from "../../agent/podwatch/detect.js";
+import { podKey, pulledContainers, pullFailures, pullSecretNames, serviceAccountName } from "../../agent/podwatch/detect.js";
 
-function pod(statuses: Partial<Record<"containerStatuses" | "initContainerStatuses" | "ephemeralContainerStatuses", ContainerStatus[]>>, extra: Partial<Pod["spec"]> = {}): Pod {
+function pod(
+  statuses: Partial<Record<"containerStatuses" | "initContainerStatuses" | "ephemeralContainerStatuses", ContainerStatus[]>>,
+  extra: Partial<Pod["spec"]> = {},
+): Pod {
   return {
     metadata: { name: "web-1", namespace: "shop", uid: "u-1" },
     spec: { containers: [{ name: "api", image: "ghcr.io/shop/api:v2", imagePullPolicy: "IfNotPresent" }], ...extra },
@@ -40,10 +37,13 @@ test("init and ephemeral containers are reported with their kind; the status ima
     { initContainers: [{ name: "migrate", image: "ghcr.io/shop/migrate:1" }] },
   );
   const failures = pullFailures(p);
-  assert.deepEqual(failures.map((f) => [f.kind, f.container, f.image, f.reason]), [
-    ["init", "migrate", "ghcr.io/shop/migrate:1", "ImagePullBackOff"],
-    ["ephemeral", "debugger", "busybox:", "InvalidImageName"],
-  ]);
+  assert.deepEqual(
+    failures.map((f) => [f.kind, f.container, f.image, f.reason]),
+    [
+      ["init", "migrate", "ghcr.io/shop/migrate:1", "ImagePullBackOff"],
+      ["ephemeral", "debugger", "busybox:", "InvalidImageName"],
+    ],
+  );
   assert.equal(failures[0]?.pullPolicy, undefined, "no pull policy is made up when the spec has none");
 });
 

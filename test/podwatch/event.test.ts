@@ -1,11 +1,6 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  buildEvent,
-  diagnosisEventMessage,
-  EventCorrelator,
-  recoveryEventMessage,
-} from "../../agent/podwatch/event.js";
+import { test } from "node:test";
+import { buildEvent, diagnosisEventMessage, EventCorrelator, recoveryEventMessage } from "../../agent/podwatch/event.js";
 
 const T0 = Date.parse("2024-05-01T10:00:00.789Z");
 
@@ -63,7 +58,10 @@ test("credentials in a URL in the summary or fix are redacted", () => {
 });
 
 test("the recovery message says how long the pull failed and what it was", () => {
-  assert.equal(recoveryEventMessage({ image: "ghcr.io/shop/api:v2", durationMs: 133_000, cause: "not-found" }), 'recovered: image "ghcr.io/shop/api:v2" pulled after 2 min 13 s (was not-found)');
+  assert.equal(
+    recoveryEventMessage({ image: "ghcr.io/shop/api:v2", durationMs: 133_000, cause: "not-found" }),
+    'recovered: image "ghcr.io/shop/api:v2" pulled after 2 min 13 s (was not-found)',
+  );
   assert.equal(recoveryEventMessage({ image: "a:1", durationMs: 400 }), 'recovered: image "a:1" pulled after 400 ms');
 });
 
@@ -80,7 +78,14 @@ test("an Event is shaped like kubelet's: named after the pod, pointing at the co
   });
   assert.match(e.metadata.name, /^web-1\.[0-9a-f]+$/);
   assert.equal(e.metadata.namespace, "shop");
-  assert.deepEqual(e.involvedObject, { apiVersion: "v1", kind: "Pod", namespace: "shop", name: "web-1", uid: "u-1", fieldPath: "spec.initContainers{migrate}" });
+  assert.deepEqual(e.involvedObject, {
+    apiVersion: "v1",
+    kind: "Pod",
+    namespace: "shop",
+    name: "web-1",
+    uid: "u-1",
+    fieldPath: "spec.initContainers{migrate}",
+  });
   assert.deepEqual(e.source, { component: "pullmedic", host: "node-1" });
   assert.equal(e.reportingComponent, "pullmedic");
   assert.equal(e.reportingInstance, "node-1");
@@ -88,7 +93,16 @@ test("an Event is shaped like kubelet's: named after the pod, pointing at the co
   assert.equal(e.lastTimestamp, "2024-05-01T10:00:00Z");
   assert.deepEqual([e.count, e.type, e.reason], [1, "Warning", "PullDiagnosis"]);
 
-  const base = { pod: { namespace: "shop", name: "web-1" }, container: "api", kind: "container" as const, type: "Normal" as const, reason: "R", message: "m", node: "n", now: T0 };
+  const base = {
+    pod: { namespace: "shop", name: "web-1" },
+    container: "api",
+    kind: "container" as const,
+    type: "Normal" as const,
+    reason: "R",
+    message: "m",
+    node: "n",
+    now: T0,
+  };
   assert.notEqual(buildEvent(base).metadata.name, buildEvent({ ...base, seq: 1 }).metadata.name, "same millisecond, different sequence");
   assert.equal(buildEvent(base).involvedObject.fieldPath, "spec.containers{api}");
   assert.equal(buildEvent({ ...base, kind: "ephemeral" }).involvedObject.fieldPath, "spec.ephemeralContainers{api}");

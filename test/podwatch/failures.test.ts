@@ -1,5 +1,5 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import type { ContainerState, Pod } from "../../agent/kube/types.js";
 import { FailureTracker } from "../../agent/podwatch/failures.js";
 
@@ -33,9 +33,20 @@ test("ErrImagePull → ImagePullBackOff → Running: opened, continuing, recover
   assert.deepEqual(
     { ...first.opened[0] },
     {
-      podKey: "u-1", namespace: "shop", pod: "web-1", uid: "u-1", container: "api", kind: "container",
-      image: "ghcr.io/shop/api:v2", reason: "ErrImagePull", message: "rpc error: code = NotFound desc = not found",
-      openedAt: T0, lastSeenAt: T0, pullSecrets: ["regcred"], serviceAccount: "web", transitions: 0,
+      podKey: "u-1",
+      namespace: "shop",
+      pod: "web-1",
+      uid: "u-1",
+      container: "api",
+      kind: "container",
+      image: "ghcr.io/shop/api:v2",
+      reason: "ErrImagePull",
+      message: "rpc error: code = NotFound desc = not found",
+      openedAt: T0,
+      lastSeenAt: T0,
+      pullSecrets: ["regcred"],
+      serviceAccount: "web",
+      transitions: 0,
     },
   );
   assert.equal(tracker.openCount(), 1);
@@ -68,9 +79,15 @@ test("an init container's failure is tracked like any other and recovers once it
   const tracker = new FailureTracker();
   const waitingInit: ContainerState = { waiting: { reason: "PodInitializing" } };
   const first = tracker.observe(pod(waitingInit, { init: errPull }), T0);
-  assert.deepEqual(first.opened.map((f) => [f.kind, f.container, f.image]), [["init", "migrate", "ghcr.io/shop/migrate:1"]]);
+  assert.deepEqual(
+    first.opened.map((f) => [f.kind, f.container, f.image]),
+    [["init", "migrate", "ghcr.io/shop/migrate:1"]],
+  );
   const done = tracker.observe(pod(waitingInit, { init: { terminated: { exitCode: 0, reason: "Completed" } } }), T0 + 5000);
-  assert.deepEqual(done.recovered.map((f) => [f.container, f.durationMs]), [["migrate", 5000]]);
+  assert.deepEqual(
+    done.recovered.map((f) => [f.container, f.durationMs]),
+    [["migrate", 5000]],
+  );
 });
 
 test("a container that is neither failing nor pulled (a retry in progress) stays open silently", () => {
@@ -85,7 +102,10 @@ test("a deleted pod closes its failures as pod-deleted", () => {
   const tracker = new FailureTracker();
   tracker.observe(pod(backOff), T0);
   const closed = tracker.forget("u-1", T0 + 60_000);
-  assert.deepEqual(closed.map((f) => [f.outcome, f.durationMs]), [["pod-deleted", 60_000]]);
+  assert.deepEqual(
+    closed.map((f) => [f.outcome, f.durationMs]),
+    [["pod-deleted", 60_000]],
+  );
   assert.equal(tracker.openCount(), 0);
   assert.deepEqual(tracker.forget("u-1", T0 + 70_000), [], "forgetting twice is harmless");
 });
@@ -94,13 +114,22 @@ test("fixing the tag closes the old failure as image-changed and opens one for t
   const tracker = new FailureTracker();
   tracker.observe(pod(backOff), T0);
   const edited = tracker.observe(pod(errPull, { image: "ghcr.io/shop/api:v3" }), T0 + 30_000);
-  assert.deepEqual(edited.superseded.map((f) => [f.outcome, f.image, f.durationMs]), [["image-changed", "ghcr.io/shop/api:v2", 30_000]]);
+  assert.deepEqual(
+    edited.superseded.map((f) => [f.outcome, f.image, f.durationMs]),
+    [["image-changed", "ghcr.io/shop/api:v2", 30_000]],
+  );
   assert.deepEqual(edited.recovered, []);
-  assert.deepEqual(edited.opened.map((f) => [f.image, f.openedAt]), [["ghcr.io/shop/api:v3", T0 + 30_000]]);
+  assert.deepEqual(
+    edited.opened.map((f) => [f.image, f.openedAt]),
+    [["ghcr.io/shop/api:v3", T0 + 30_000]],
+  );
   assert.equal(tracker.openCount(), 1);
 
   const fixed = tracker.observe(pod(running, { image: "ghcr.io/shop/api:v3" }), T0 + 40_000);
-  assert.deepEqual(fixed.recovered.map((f) => f.image), ["ghcr.io/shop/api:v3"]);
+  assert.deepEqual(
+    fixed.recovered.map((f) => f.image),
+    ["ghcr.io/shop/api:v3"],
+  );
 });
 
 test("recently closed failures are a bounded ring, oldest first", () => {
@@ -109,7 +138,10 @@ test("recently closed failures are a bounded ring, oldest first", () => {
     tracker.observe(pod(backOff, { uid: `u-${i}` }), T0 + i);
     tracker.forget(`u-${i}`, T0 + i + 1);
   }
-  assert.deepEqual(tracker.recentClosed().map((f) => f.podKey), ["u-2", "u-3", "u-4"]);
+  assert.deepEqual(
+    tracker.recentClosed().map((f) => f.podKey),
+    ["u-2", "u-3", "u-4"],
+  );
 });
 
 test("returned failures are copies: changing one does not change the tracker", () => {

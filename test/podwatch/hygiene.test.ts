@@ -1,5 +1,5 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import type { ContainerSpec, Pod } from "../../agent/kube/types.js";
 import { hygieneRisks, type SecretLookup } from "../../agent/podwatch/hygiene.js";
 
@@ -48,7 +48,10 @@ test("without a known owner the fix is words, not a command", () => {
 
 test("Always against Docker Hub spends quota on restarts, whether set or defaulted", () => {
   const explicit = hygieneRisks(pod([{ name: "api", image: "nginx:1.27", imagePullPolicy: "Always" }]), none);
-  assert.deepEqual(explicit.map((r) => r.kind), ["always-pull-docker-hub"]);
+  assert.deepEqual(
+    explicit.map((r) => r.kind),
+    ["always-pull-docker-hub"],
+  );
   assert.match(explicit[0]?.message ?? "", /can spend Docker Hub pull quota on restarts/);
   assert.equal(
     explicit[0]?.fix,
@@ -56,7 +59,10 @@ test("Always against Docker Hub spends quota on restarts, whether set or default
   );
 
   const defaulted = hygieneRisks(pod([{ name: "api", image: "nginx" }]), none);
-  assert.deepEqual(defaulted.map((r) => r.kind), ["latest-tag", "always-pull-docker-hub"]);
+  assert.deepEqual(
+    defaulted.map((r) => r.kind),
+    ["latest-tag", "always-pull-docker-hub"],
+  );
   assert.match(defaulted[1]?.message ?? "", /defaults to Always/);
 
   assert.deepEqual(kinds(pod([{ name: "api", image: "nginx:1.27" }])), [], "a pinned tag defaults to IfNotPresent");
@@ -64,15 +70,25 @@ test("Always against Docker Hub spends quota on restarts, whether set or default
 });
 
 test("init containers are checked too; a patch for them names initContainers", () => {
-  const risks = hygieneRisks(pod([{ name: "api", image: "ghcr.io/shop/api:v2" }], { init: [{ name: "wait", image: "busybox:1.36", imagePullPolicy: "Always" }] }), none);
-  assert.deepEqual(risks.map((r) => [r.kind, r.container]), [["always-pull-docker-hub", "wait"]]);
+  const risks = hygieneRisks(
+    pod([{ name: "api", image: "ghcr.io/shop/api:v2" }], { init: [{ name: "wait", image: "busybox:1.36", imagePullPolicy: "Always" }] }),
+    none,
+  );
+  assert.deepEqual(
+    risks.map((r) => [r.kind, r.container]),
+    [["always-pull-docker-hub", "wait"]],
+  );
   assert.match(risks[0]?.fix ?? "", /"initContainers":\[\{"name":"wait"/);
 });
 
 test("invalid image strings are reported, never thrown", () => {
   for (const image of ["Shop/API:v2", "", "nginx:", "https://ghcr.io/a:1", "a@sha256:short", " nginx"]) {
     const risks = hygieneRisks(pod([{ name: "api", image }]), none);
-    assert.deepEqual(risks.map((r) => r.kind), ["invalid-reference"], image);
+    assert.deepEqual(
+      risks.map((r) => r.kind),
+      ["invalid-reference"],
+      image,
+    );
     assert.ok((risks[0]?.message ?? "").includes("not a valid reference"));
   }
 });
@@ -85,7 +101,13 @@ test("a missing pull secret, and one that only exists in another namespace", () 
     ["hidden", { state: "unreadable", reason: "forbidden" }],
   ]);
   const risks = hygieneRisks(pod([{ name: "api", image: "ghcr.io/shop/api:v2" }], { secrets: ["regcred", "ghcr", "ok", "hidden", "unchecked"] }), secrets);
-  assert.deepEqual(risks.map((r) => [r.kind, r.secret]), [["secret-other-namespace", "regcred"], ["secret-missing", "ghcr"]]);
+  assert.deepEqual(
+    risks.map((r) => [r.kind, r.secret]),
+    [
+      ["secret-other-namespace", "regcred"],
+      ["secret-missing", "ghcr"],
+    ],
+  );
   assert.match(risks[0]?.message ?? "", /Secrets are namespaced/);
   assert.equal(
     risks[0]?.fix,

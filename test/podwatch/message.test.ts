@@ -1,5 +1,5 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import type { KubeEvent } from "../../agent/kube/types.js";
 import type { ContainerPullFailure } from "../../agent/podwatch/detect.js";
 import { bestPullMessage, isGenericBackoff } from "../../agent/podwatch/message.js";
@@ -47,7 +47,9 @@ test("the newest kubelet Failed event for the same image beats a generic status"
 
 test("an event quoting the image in another spelling of the same name still matches", () => {
   const m = `Failed to pull image "nginx": rpc error: code = NotFound desc = not found`;
-  const got = bestPullMessage(failure(`Back-off pulling image "docker.io/library/nginx:latest"`, "docker.io/library/nginx:latest"), [event("Failed", m, "2024-05-01T10:00:00Z")]);
+  const got = bestPullMessage(failure(`Back-off pulling image "docker.io/library/nginx:latest"`, "docker.io/library/nginx:latest"), [
+    event("Failed", m, "2024-05-01T10:00:00Z"),
+  ]);
   assert.equal(got.source, "event");
 });
 

@@ -1,8 +1,8 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import { createKubeApi, type NodeCondition } from "../../agent/kube/index.js";
-import type { Logger } from "../../core/log/log.js";
 import { IMAGE_FS_PRESSURE, NodeConditionWriter, REGISTRY_UNREACHABLE } from "../../agent/podwatch/index.js";
+import type { Logger } from "../../core/log/log.js";
 import { startKubeStandIn } from "../support/kube-apiserver.js";
 
 // The writer of the node conditions pullmedic owns, against the API server stand-in.
@@ -20,8 +20,22 @@ test("a condition pullmedic set before and no longer checks (its check turned of
       metadata: { name: "node-1" },
       status: {
         conditions: [
-          { type: "Ready", status: "True", reason: "KubeletReady", message: "kubelet is posting ready status", lastHeartbeatTime: then, lastTransitionTime: then },
-          { type: REGISTRY_UNREACHABLE, status: "True", reason: "RegistryUnreachable", message: "cannot connect to registry.test", lastHeartbeatTime: then, lastTransitionTime: then },
+          {
+            type: "Ready",
+            status: "True",
+            reason: "KubeletReady",
+            message: "kubelet is posting ready status",
+            lastHeartbeatTime: then,
+            lastTransitionTime: then,
+          },
+          {
+            type: REGISTRY_UNREACHABLE,
+            status: "True",
+            reason: "RegistryUnreachable",
+            message: "cannot connect to registry.test",
+            lastHeartbeatTime: then,
+            lastTransitionTime: then,
+          },
         ],
       },
     });

@@ -1,11 +1,11 @@
-import { test, afterEach } from "node:test";
 import assert from "node:assert/strict";
-import type { Diagnosis, DiagnoseOptions } from "../../agent/diagnose/index.js";
+import { afterEach, test } from "node:test";
+import type { DiagnoseOptions, Diagnosis } from "../../agent/diagnose/index.js";
 import { createKubeApi, type KubeApi, type KubeEvent, type Pod, type Secret } from "../../agent/kube/index.js";
-import type { Logger } from "../../core/log/log.js";
 import { PodWatch } from "../../agent/podwatch/index.js";
 import { nodePlatform } from "../../core/image/index.js";
-import { podFixture, startKubeStandIn, type KubeStandIn } from "../support/kube-apiserver.js";
+import type { Logger } from "../../core/log/log.js";
+import { type KubeStandIn, podFixture, startKubeStandIn } from "../support/kube-apiserver.js";
 import { waitFor } from "../support/wait.js";
 
 // The PodWatch service in one process against the API server stand-in, with a scripted diagnosis
@@ -44,7 +44,10 @@ afterEach(async () => {
 async function harness(opts: { readSecrets?: boolean } = {}): Promise<Harness> {
   const stand = await startKubeStandIn({ bookmarkIntervalMs: 60_000 });
   stand.putNode({ apiVersion: "v1", kind: "Node", metadata: { name: NODE }, status: { conditions: [] } });
-  const client = createKubeApi({ server: stand.url, token: async () => stand.token, source: "test" }, { backoff: { baseMs: 20, maxMs: 200 }, watchTimeoutSeconds: 60 });
+  const client = createKubeApi(
+    { server: stand.url, token: async () => stand.token, source: "test" },
+    { backoff: { baseMs: 20, maxMs: 200 }, watchTimeoutSeconds: 60 },
+  );
   const secretGate: Harness["secretGate"] = { current: undefined };
   const api: KubeApi = Object.assign(Object.create(client) as KubeApi, {
     server: client.server,
@@ -74,7 +77,14 @@ async function harness(opts: { readSecrets?: boolean } = {}): Promise<Harness> {
     diagnoseTimeoutMs: 1000,
     diagnose: async (o: DiagnoseOptions): Promise<Diagnosis> => {
       await diagnoseGates.get(o.image)?.promise;
-      return { image: o.image, cause: "not-found", summary: `the registry has no ${o.image}`, evidence: [], fix: [`pullmedic diagnose ${o.image}`], registry: "registry.test" };
+      return {
+        image: o.image,
+        cause: "not-found",
+        summary: `the registry has no ${o.image}`,
+        evidence: [],
+        fix: [`pullmedic diagnose ${o.image}`],
+        registry: "registry.test",
+      };
     },
     runtime: async () => ({ why: "no runtime in this test" }),
     containerdVersion: async () => undefined,
@@ -125,7 +135,11 @@ test("an Event the server has expired (404 on the patch) is created afresh, not 
   await h.watch.settled();
 
   const events = eventsOn(h.stand, "api-1");
-  assert.equal(events.length, 1, `a new PullDiagnosis Event exists (errors: ${h.watch.totals.eventErrors}; ${h.logs.filter((l) => l.startsWith("warn")).join("; ")})`);
+  assert.equal(
+    events.length,
+    1,
+    `a new PullDiagnosis Event exists (errors: ${h.watch.totals.eventErrors}; ${h.logs.filter((l) => l.startsWith("warn")).join("; ")})`,
+  );
   assert.match(events[0]?.message ?? "", /^not-found: /);
   // The next repeat patches the new Event, not the gone one.
   h.clock.now += 5 * 60_000;
@@ -196,7 +210,10 @@ test("a diagnosis of an image the pod no longer uses is never posted over the cu
   assert.match(events[0]?.message ?? "", new RegExp(`image "${newImage.replace(/[.]/g, "\\.")}"`), events[0]?.message);
   assert.equal(events[0]?.count, 1, "the stale diagnosis did not write");
   const failures = h.watch.snapshot().failures;
-  assert.deepEqual(failures.map((f) => f.image), [newImage]);
+  assert.deepEqual(
+    failures.map((f) => f.image),
+    [newImage],
+  );
   assert.equal(h.watch.totals.failuresByCause["not-found"], 1, "one failure counted");
 });
 

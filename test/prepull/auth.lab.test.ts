@@ -1,11 +1,11 @@
-import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, before, test } from "node:test";
 import { prepullRound } from "../../agent/prepull/index.js";
 import { RuntimeClient } from "../../agent/runtime/index.js";
-import { buildImage, startLab, type Lab } from "../lab/index.js";
+import { buildImage, type Lab, startLab } from "../lab/index.js";
 import { roundOptions, writeDockerConfig } from "./support.js";
 
 // An htpasswd-protected registry: the registry itself checks what the HEAD and the pull send.
@@ -36,7 +36,10 @@ test("a private image without credentials fails with auth-required and the secre
   assert.equal(s?.state, "failed");
   assert.equal(s?.cause, "auth-required");
   assert.equal(s?.attempts, 0);
-  assert.ok(s?.fix?.some((f) => f.startsWith(`kubectl create secret docker-registry regcred --docker-server=${lab.registry.host} `)), JSON.stringify(s?.fix));
+  assert.ok(
+    s?.fix?.some((f) => f.startsWith(`kubectl create secret docker-registry regcred --docker-server=${lab.registry.host} `)),
+    JSON.stringify(s?.fix),
+  );
 });
 
 test("wrong credentials fail with auth-denied, and the password appears nowhere", async () => {

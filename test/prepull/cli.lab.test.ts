@@ -1,12 +1,22 @@
-import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { buildImage, startLab, type Lab } from "../lab/index.js";
+import { after, before, test } from "node:test";
+import { buildImage, type Lab, startLab } from "../lab/index.js";
 import { runPullmedic, runPullmedicJson } from "../support/cli.js";
 
 // `pullmedic prepull` as a person runs it, against the lab's containerd and registry.
 
 interface PrepullJson {
-  images: { image: string; state: string; action: string; digest: string | null; cause: string | null; summary: string | null; fix: string[] | null; attempts: number; bytes: number | null }[];
+  images: {
+    image: string;
+    state: string;
+    action: string;
+    digest: string | null;
+    cause: string | null;
+    summary: string | null;
+    fix: string[] | null;
+    attempts: number;
+    bytes: number | null;
+  }[];
   ms: number;
 }
 
@@ -39,10 +49,13 @@ test("text: a line per image as it finishes, then the tally; exit 0", async () =
 test("--json: every image with action, digest and cause; unchanged the second time", async () => {
   const { code, out } = await runPullmedicJson<PrepullJson>(["prepull", web.ref, api.ref, ...common()]);
   assert.equal(code, 0);
-  assert.deepEqual(out.images.map((i) => [i.image, i.action, i.digest, i.cause]), [
-    [web.ref, "unchanged", web.digest, null],
-    [api.ref, "unchanged", api.digest, null],
-  ]);
+  assert.deepEqual(
+    out.images.map((i) => [i.image, i.action, i.digest, i.cause]),
+    [
+      [web.ref, "unchanged", web.digest, null],
+      [api.ref, "unchanged", api.digest, null],
+    ],
+  );
   assert.ok(out.images.every((i) => i.state === "present" && i.attempts === 0 && (i.bytes ?? 0) > 0));
 });
 

@@ -1,9 +1,9 @@
-import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
 import { prepullRound } from "../../agent/prepull/index.js";
 import { QuotaTracker } from "../../agent/quota/index.js";
 import { RuntimeClient } from "../../agent/runtime/index.js";
-import { buildImage, startFaultServer, startLab, type FaultServer, type Lab } from "../lab/index.js";
+import { buildImage, type FaultServer, type Lab, startFaultServer, startLab } from "../lab/index.js";
 import { roundOptions } from "./support.js";
 
 // Docker Hub cannot run here; the stand-in answers with Hub's quota headers, its token flow and
@@ -26,7 +26,8 @@ async function hub(remaining: number): Promise<FaultServer> {
 }
 
 // Hub counts a manifest GET it served; one refused for want of a token is not a pull.
-const manifestGets = (s: FaultServer): number => s.requests.filter((r) => r.method === "GET" && r.path.includes("/manifests/") && r.authorization !== undefined).length;
+const manifestGets = (s: FaultServer): number =>
+  s.requests.filter((r) => r.method === "GET" && r.path.includes("/manifests/") && r.authorization !== undefined).length;
 
 before(async () => {
   lab = await startLab();

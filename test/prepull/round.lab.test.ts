@@ -1,8 +1,8 @@
-import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { prepullRound, type PrepullImageStatus } from "../../agent/prepull/index.js";
+import { after, before, test } from "node:test";
+import { type PrepullImageStatus, prepullRound } from "../../agent/prepull/index.js";
 import { RuntimeClient } from "../../agent/runtime/index.js";
-import { buildImage, startFaultServer, startLab, type FaultServer, type Lab } from "../lab/index.js";
+import { buildImage, type FaultServer, type Lab, startFaultServer, startLab } from "../lab/index.js";
 import { byImage, isManifestHead, isPull, logMark, requestsSince, roundOptions, settledRequestsSince, status } from "./support.js";
 
 // Real containerd and a real registry: what a round pulls is what the registry's log shows.
@@ -46,7 +46,10 @@ test("the first round pulls every missing image and records digest, size, durati
     assert.ok(s.lastPull !== undefined && Date.parse(s.lastPull) >= before - 1000);
     assert.equal(s.cause, undefined);
     const onNode = await client.imageStatus(refs[name] ?? "");
-    assert.ok(onNode.image?.repoDigests.some((d) => d.endsWith(`@${digests[name]}`)), "the runtime has it");
+    assert.ok(
+      onNode.image?.repoDigests.some((d) => d.endsWith(`@${digests[name]}`)),
+      "the runtime has it",
+    );
   }
   // Progress: each image reported "pulling" before its final state.
   for (const s of firstRound) {
@@ -69,7 +72,10 @@ test("a round with nothing changed pulls nothing: only manifest HEADs reach the 
   const requests = await settledRequestsSince(lab, mark, 3);
   assert.equal(requests.filter(isManifestHead).length, 3, JSON.stringify(requests, null, 2));
   assert.deepEqual(requests.filter(isPull), [], "no manifest or blob GET");
-  assert.ok(requests.every((r) => r.method === "HEAD" && r.userAgent.startsWith("pullmedic/")), JSON.stringify(requests, null, 2));
+  assert.ok(
+    requests.every((r) => r.method === "HEAD" && r.userAgent.startsWith("pullmedic/")),
+    JSON.stringify(requests, null, 2),
+  );
 });
 
 test("a new image under an existing tag is pulled, and only that one", async () => {
@@ -84,10 +90,16 @@ test("a new image under an existing tag is pulled, and only that one", async () 
   assert.equal(two.digest, moved.digest);
   assert.notEqual(two.lastPull, byImage(firstRound).get(two.image)?.lastPull);
   const node = await client.imageStatus(refs["two"] ?? "");
-  assert.ok(node.image?.repoDigests.some((d) => d.endsWith(`@${moved.digest}`)), "the tag on the node now points to the new image");
+  assert.ok(
+    node.image?.repoDigests.some((d) => d.endsWith(`@${moved.digest}`)),
+    "the tag on the node now points to the new image",
+  );
   const gets = requestsSince(lab, mark).filter(isPull);
   assert.ok(gets.length > 0);
-  assert.ok(gets.every((r) => r.path.startsWith("/v2/app/two/")), `only app/two was downloaded: ${JSON.stringify(gets)}`);
+  assert.ok(
+    gets.every((r) => r.path.startsWith("/v2/app/two/")),
+    `only app/two was downloaded: ${JSON.stringify(gets)}`,
+  );
 });
 
 test("no more pulls are in flight than the concurrency allows", async () => {
@@ -121,7 +133,10 @@ test("no more pulls are in flight than the concurrency allows", async () => {
       },
     }),
   );
-  assert.deepEqual(statuses.map((s) => s.action), ["pulled", "pulled", "pulled", "pulled"]);
+  assert.deepEqual(
+    statuses.map((s) => s.action),
+    ["pulled", "pulled", "pulled", "pulled"],
+  );
   assert.ok(most <= 2, `at most 2 PullImage calls at once, saw ${most}`);
   assert.ok(mostPulling <= 2, `at most 2 images reported pulling at once, saw ${mostPulling}`);
   assert.equal(most, 2, "the limit is used, not just respected");
@@ -142,7 +157,10 @@ test("an image that fails does not hold up the others, and says why with a fix",
   const bad = status(statuses, invalid);
   assert.equal(bad.cause, "invalid-reference");
   assert.match(bad.summary ?? "", /lowercase/);
-  assert.ok((bad.fix ?? []).some((f) => f.includes(`${lab.registry.host}/app/upper:1.0`)), JSON.stringify(bad.fix));
+  assert.ok(
+    (bad.fix ?? []).some((f) => f.includes(`${lab.registry.host}/app/upper:1.0`)),
+    JSON.stringify(bad.fix),
+  );
   assert.equal(status(statuses, good).action, "pulled");
 });
 
@@ -188,7 +206,10 @@ test("a pull that keeps failing is retried with growing back-off, and the attemp
     assert.equal(s?.attempts, 3);
     assert.ok((s?.fix ?? []).length > 0);
     assert.deepEqual(delays, [900, 1800], "full jitter under a doubling cap (random fixed at 0.9)");
-    assert.deepEqual(seen.filter((p) => p.state === "pulling").map((p) => p.attempts), [1, 2, 3]);
+    assert.deepEqual(
+      seen.filter((p) => p.state === "pulling").map((p) => p.attempts),
+      [1, 2, 3],
+    );
     await slow.stop();
     fault = undefined;
   } finally {

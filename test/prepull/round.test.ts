@@ -1,20 +1,29 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import { backoffDelayMs, PREPULL_DEFAULTS } from "../../agent/prepull/index.js";
-import { isDockerHub } from "../../core/image/index.js";
 import { mapBounded, Slots } from "../../agent/prepull/pool.js";
 import { QuotaGate } from "../../agent/prepull/quota-gate.js";
-import { type RateLimit } from "../../agent/registry/index.js";
-import { parseReference } from "../../core/image/index.js";
+import type { RateLimit } from "../../agent/registry/index.js";
+import { isDockerHub, parseReference } from "../../core/image/index.js";
 
 // The pure parts of a round: back-off, the quota gate, the worker pool.
 
 test("back-off: full jitter under a cap that doubles per attempt and stops at the maximum", () => {
   const policy = { attempts: 6, baseDelayMs: 1000, maxDelayMs: 5000 };
-  assert.deepEqual([1, 2, 3, 4, 5].map((a) => backoffDelayMs(a, policy, () => 0.5)), [500, 1000, 2000, 2500, 2500]);
-  assert.equal(backoffDelayMs(3, policy, () => 0), 0, "full jitter may retry at once");
+  assert.deepEqual(
+    [1, 2, 3, 4, 5].map((a) => backoffDelayMs(a, policy, () => 0.5)),
+    [500, 1000, 2000, 2500, 2500],
+  );
+  assert.equal(
+    backoffDelayMs(3, policy, () => 0),
+    0,
+    "full jitter may retry at once",
+  );
   assert.ok(backoffDelayMs(3, policy, () => 0.999_999) < 4000);
-  assert.equal(backoffDelayMs(2, { ...policy, baseDelayMs: 0 }, () => 0.7), 0);
+  assert.equal(
+    backoffDelayMs(2, { ...policy, baseDelayMs: 0 }, () => 0.7),
+    0,
+  );
   assert.deepEqual(PREPULL_DEFAULTS.retries, { attempts: 3, baseDelayMs: 2000, maxDelayMs: 60_000 });
 });
 
@@ -29,7 +38,11 @@ const reading = (remaining: number, observedAt: number): RateLimit => ({ limit: 
 
 test("quota gate: pulls go while the quota is at or above the reserve, then wait", () => {
   let now = 1000;
-  const gate = new QuotaGate(() => undefined, 10, () => now);
+  const gate = new QuotaGate(
+    () => undefined,
+    10,
+    () => now,
+  );
   const first = gate.claim(reading(11, 1000));
   assert.equal(first.go, true);
   const second = gate.claim(reading(11, 1000));
@@ -45,16 +58,62 @@ test("quota gate: pulls go while the quota is at or above the reserve, then wait
 
 test("quota gate: the freshest reading wins, and none or unlimited never holds a pull back", () => {
   const stale = { remaining: 2, source: "a", windowSeconds: 60, observedAt: 0 };
-  const gate = new QuotaGate(() => stale, 10, () => 100);
+  const gate = new QuotaGate(
+    () => stale,
+    10,
+    () => 100,
+  );
   assert.equal(gate.claim(reading(90, 50)).go, true, "this image's HEAD is newer than the tracker");
-  assert.equal(new QuotaGate(() => stale, 10, () => 100).claim(undefined).go, false, "the tracker alone");
-  assert.equal(new QuotaGate(() => ({ remaining: 2, source: undefined, windowSeconds: undefined }), 10, () => 0).claim(undefined).go, false, "a reading without a time still counts");
-  assert.equal(new QuotaGate(() => undefined, 10, () => 0).claim(undefined).go, true);
-  assert.equal(new QuotaGate(() => ({ remaining: undefined, source: "x", windowSeconds: undefined }), 10, () => 0).claim(undefined).go, true);
-  const seen = new QuotaGate(() => undefined, 10, () => 0);
+  assert.equal(
+    new QuotaGate(
+      () => stale,
+      10,
+      () => 100,
+    ).claim(undefined).go,
+    false,
+    "the tracker alone",
+  );
+  assert.equal(
+    new QuotaGate(
+      () => ({ remaining: 2, source: undefined, windowSeconds: undefined }),
+      10,
+      () => 0,
+    ).claim(undefined).go,
+    false,
+    "a reading without a time still counts",
+  );
+  assert.equal(
+    new QuotaGate(
+      () => undefined,
+      10,
+      () => 0,
+    ).claim(undefined).go,
+    true,
+  );
+  assert.equal(
+    new QuotaGate(
+      () => ({ remaining: undefined, source: "x", windowSeconds: undefined }),
+      10,
+      () => 0,
+    ).claim(undefined).go,
+    true,
+  );
+  const seen = new QuotaGate(
+    () => undefined,
+    10,
+    () => 0,
+  );
   seen.observe(reading(4, 10));
   assert.equal(seen.claim(undefined).go, false, "a reading another image's HEAD saw this round");
-  assert.equal(new QuotaGate(() => stale, 0, () => 0).claim(undefined).go, true, "reserve 0 spends the quota to the end");
+  assert.equal(
+    new QuotaGate(
+      () => stale,
+      0,
+      () => 0,
+    ).claim(undefined).go,
+    true,
+    "reserve 0 spends the quota to the end",
+  );
 });
 
 test("worker pool: order kept, never more than the limit at once", async () => {

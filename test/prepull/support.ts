@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { PREPULL_DEFAULTS, type PrepullImageStatus, type PrepullOptions } from "../../agent/prepull/index.js";
 import type { RuntimeClient } from "../../agent/runtime/index.js";
 import type { Lab } from "../lab/index.js";
-import { waitFor, WaitTimeoutError } from "../support/wait.js";
+import { WaitTimeoutError, waitFor } from "../support/wait.js";
 
 export interface LoggedRequest {
   method: string;

@@ -1,8 +1,8 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
-import { mountFor, readHostFilesystem, type MountInfo } from "../../agent/probe/index.js";
+import { test } from "node:test";
+import { type MountInfo, mountFor, readHostFilesystem } from "../../agent/probe/index.js";
 
 test("the mount for a path is the longest mount point that contains it", () => {
   const mounts: MountInfo[] = [
@@ -20,7 +20,11 @@ test("host figures match what df reports for the same path", async () => {
   const path = tmpdir();
   const fs = await readHostFilesystem(path, async () => [{ mount: "/", device: "dev", fsType: "t" }]);
   const [size, avail, itotal] = execFileSync("df", ["-B1", "--output=size,avail,itotal", path], { encoding: "utf8" })
-    .trim().split("\n")[1]!.trim().split(/\s+/).map(Number);
+    .trim()
+    .split("\n")[1]!
+    .trim()
+    .split(/\s+/)
+    .map(Number);
   assert.equal(fs.capacityBytes, size);
   // The disk is live: allow for other writers between the two reads.
   assert.ok(Math.abs(fs.availableBytes - avail!) < 64 * 1024 * 1024, `${fs.availableBytes} vs df ${avail}`);

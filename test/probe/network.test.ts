@@ -1,13 +1,13 @@
-import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
 import { createServer as createNetServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
 import { createServer as createTlsServer } from "node:tls";
-import { probeDns, probeTcp, probeTls, ProbeError } from "../../agent/probe/index.js";
-import { makeTestCerts, WRONG_HOST_NAME, type CertAndKey, type TestCerts } from "../lab/certs.js";
+import { ProbeError, probeDns, probeTcp, probeTls } from "../../agent/probe/index.js";
+import { type CertAndKey, makeTestCerts, type TestCerts, WRONG_HOST_NAME } from "../lab/certs.js";
 import { listenOnLoopback } from "../support/net.js";
 
 const DAY_MS = 86_400_000;
@@ -39,7 +39,10 @@ function tlsServer(pair: CertAndKey): Promise<{ port: number; stop(): Promise<vo
   return serve(server);
 }
 
-async function rejectsWith(promise: Promise<unknown>, expected: Partial<Pick<ProbeError, "step" | "kind" | "code">> & { message?: RegExp }): Promise<ProbeError> {
+async function rejectsWith(
+  promise: Promise<unknown>,
+  expected: Partial<Pick<ProbeError, "step" | "kind" | "code">> & { message?: RegExp },
+): Promise<ProbeError> {
   const error = await promise.then(
     (value) => assert.fail(`expected a ProbeError, got ${JSON.stringify(value)}`),
     (e: unknown) => e,
@@ -56,7 +59,10 @@ describe("probeDns", () => {
   test("resolves localhost through /etc/hosts, as containerd's resolver does", async () => {
     const result = await probeDns("localhost", { timeoutMs: 5000 });
     assert.equal(result.host, "localhost");
-    assert.ok(result.addresses.some((a) => a.address === "127.0.0.1" && a.family === 4), JSON.stringify(result.addresses));
+    assert.ok(
+      result.addresses.some((a) => a.address === "127.0.0.1" && a.family === 4),
+      JSON.stringify(result.addresses),
+    );
     assert.ok(result.ms >= 0);
   });
 
@@ -96,7 +102,12 @@ describe("probeTcp", () => {
     const server = await serve(createNetServer());
     const port = server.port;
     await server.stop();
-    await rejectsWith(probeTcp("127.0.0.1", port, { timeoutMs: 5000 }), { step: "tcp", kind: "refused", code: "ECONNREFUSED", message: new RegExp(`127\\.0\\.0\\.1:${port}: connection refused`) });
+    await rejectsWith(probeTcp("127.0.0.1", port, { timeoutMs: 5000 }), {
+      step: "tcp",
+      kind: "refused",
+      code: "ECONNREFUSED",
+      message: new RegExp(`127\\.0\\.0\\.1:${port}: connection refused`),
+    });
   });
 
   test("names the lookup failure when given a name that does not resolve", async () => {
@@ -137,7 +148,10 @@ describe("probeTls", () => {
       assert.equal(cert.selfSigned, false);
       assert.match(cert.fingerprint256, /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
       // The server sends only its leaf; verification found the CA, which completes the chain.
-      assert.deepEqual(result.chain.map((c) => c.subject), ["CN=localhost", "O=pullmedic, CN=pullmedic lab CA"]);
+      assert.deepEqual(
+        result.chain.map((c) => c.subject),
+        ["CN=localhost", "O=pullmedic, CN=pullmedic lab CA"],
+      );
       assert.equal(result.chain[1]?.selfSigned, true);
     } finally {
       await server.stop();

@@ -1,12 +1,12 @@
-import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { probeRegistries, probeRegistry, registriesOfImages, type HostProbe, type RegistryProbe } from "../../agent/probe/index.js";
+import { after, before, describe, test } from "node:test";
+import { type HostProbe, probeRegistries, probeRegistry, type RegistryProbe, registriesOfImages } from "../../agent/probe/index.js";
 import { RuntimeClient } from "../../agent/runtime/index.js";
-import { buildImage, EXPIRING_SOON_DAYS, startLab, type Lab } from "../lab/index.js";
+import { buildImage, EXPIRING_SOON_DAYS, type Lab, startLab } from "../lab/index.js";
 import { runPullmedic } from "../support/cli.js";
 import { listenOnLoopback } from "../support/net.js";
 
@@ -79,8 +79,16 @@ describe("registriesOfImages", () => {
     },
     // distribution's grammar reads an upper-case first part as a host, like one with "." or ":".
     { name: "a first part with upper case is a registry host", refs: ["Registry/app:1"], want: ["Registry"] },
-    { name: "IPv6 and localhost registries keep their ports", refs: ["[::1]:5000/a:1", "localhost:5000/b:2", "localhost/c"], want: ["[::1]:5000", "localhost", "localhost:5000"] },
-    { name: "unparsable references are skipped", refs: ["shop/App:1", "", "a".repeat(64), "quay.io/ok:1", "bad tag/x::", "ghcr.io/o/a@sha256:short"], want: ["quay.io"] },
+    {
+      name: "IPv6 and localhost registries keep their ports",
+      refs: ["[::1]:5000/a:1", "localhost:5000/b:2", "localhost/c"],
+      want: ["[::1]:5000", "localhost", "localhost:5000"],
+    },
+    {
+      name: "unparsable references are skipped",
+      refs: ["shop/App:1", "", "a".repeat(64), "quay.io/ok:1", "bad tag/x::", "ghcr.io/o/a@sha256:short"],
+      want: ["quay.io"],
+    },
   ];
   for (const c of cases) {
     test(c.name, () => {
@@ -118,7 +126,15 @@ describe("probeRegistry against the plain-HTTP lab", () => {
     assert.equal(host?.ok, true);
     assert.equal(host?.status, 200);
     assert.equal(host?.certificate, undefined);
-    assert.deepEqual(host?.steps.map((s) => [s.step, s.ok]), [["dns", true], ["tcp", true], ["tls", true], ["ping", true]]);
+    assert.deepEqual(
+      host?.steps.map((s) => [s.step, s.ok]),
+      [
+        ["dns", true],
+        ["tcp", true],
+        ["tls", true],
+        ["ping", true],
+      ],
+    );
     assert.match(host?.steps[2]?.detail ?? "", /answers in plain HTTP, so it uses http/);
     assert.match(host?.steps[3]?.detail ?? "", /GET \/v2\/ → 200/);
     for (const s of host?.steps ?? []) assert.ok(s.ms >= 0 && Number.isFinite(s.ms), JSON.stringify(s));
@@ -133,7 +149,11 @@ describe("probeRegistry against the plain-HTTP lab", () => {
     assert.equal(failed?.step, "tcp", show(p));
     assert.equal(failed?.errorKind, "refused");
     assert.match(failed?.detail ?? "", /ECONNREFUSED/);
-    assert.deepEqual(p.hosts[0]?.steps.map((s) => s.step), ["dns", "tcp"], "nothing after the failing step");
+    assert.deepEqual(
+      p.hosts[0]?.steps.map((s) => s.step),
+      ["dns", "tcp"],
+      "nothing after the failing step",
+    );
   });
 
   test("a name that does not resolve fails at dns", async () => {
@@ -152,13 +172,26 @@ describe("probeRegistry against the plain-HTTP lab", () => {
     try {
       const port = await closedPort();
       const mirror = `http://127.0.0.1:${port}`;
-      writeHostsToml(hostsDir, lab.registry.host, [`server = "http://${lab.registry.host}"`, "", `[host."${mirror}"]`, `  capabilities = ["pull", "resolve"]`, ""].join("\n"));
+      writeHostsToml(
+        hostsDir,
+        lab.registry.host,
+        [`server = "http://${lab.registry.host}"`, "", `[host."${mirror}"]`, `  capabilities = ["pull", "resolve"]`, ""].join("\n"),
+      );
       const p = await probeRegistry(lab.registry.host, { hostsDir, timeoutMs: TIMEOUT_MS });
       assert.equal(p.ok, true, show(p));
-      assert.deepEqual(p.hosts.map((h) => [h.url, h.mirror, h.ok]), [[mirror, true, false], [`http://${lab.registry.host}`, false, true]]);
+      assert.deepEqual(
+        p.hosts.map((h) => [h.url, h.mirror, h.ok]),
+        [
+          [mirror, true, false],
+          [`http://${lab.registry.host}`, false, true],
+        ],
+      );
       assert.equal(failedStep(p.hosts[0])?.errorKind, "refused");
       assert.equal(p.warnings.length, 1, show(p));
-      assert.match(p.warnings[0] ?? "", new RegExp(`^mirror ${mirror} fails at tcp \\(refused\\).*pulls from http://${lab.registry.host.replace(/\./g, "\\.")}`));
+      assert.match(
+        p.warnings[0] ?? "",
+        new RegExp(`^mirror ${mirror} fails at tcp \\(refused\\).*pulls from http://${lab.registry.host.replace(/\./g, "\\.")}`),
+      );
     } finally {
       rmSync(hostsDir, { recursive: true, force: true });
     }
@@ -173,7 +206,14 @@ describe("probeRegistry against the plain-HTTP lab", () => {
       writeHostsToml(hostsDir, stuck, `server = "http://${stuck}"\n`);
       writeHostsToml(hostsDir, lab.registry.host, `server = "http://${lab.registry.host}"\n`);
       const probes = await probeRegistries([stuck, lab.registry.host, "registry.invalid"], { hostsDir, timeoutMs: 1500, concurrency: 2 });
-      assert.deepEqual(probes.map((p) => [p.registry, p.ok]), [[stuck, false], [lab.registry.host, true], ["registry.invalid", false]]);
+      assert.deepEqual(
+        probes.map((p) => [p.registry, p.ok]),
+        [
+          [stuck, false],
+          [lab.registry.host, true],
+          ["registry.invalid", false],
+        ],
+      );
       const failed = failedStep(probes[0]?.hosts[0]);
       assert.equal(failed?.step, "ping", show(probes[0] as RegistryProbe));
       assert.equal(failed?.errorKind, "timeout");
@@ -190,7 +230,10 @@ describe("probeRegistry against the plain-HTTP lab", () => {
       const p = await probeRegistry(lab.registry.host, { hostsDir, timeoutMs: TIMEOUT_MS });
       assert.equal(p.ok, true, show(p));
       // containerd's default for a loopback registry with a port: https first, http when it answers in plain HTTP.
-      assert.deepEqual(p.hosts.map((h) => h.url), [`http://${lab.registry.host}`]);
+      assert.deepEqual(
+        p.hosts.map((h) => h.url),
+        [`http://${lab.registry.host}`],
+      );
       assert.match(p.warnings[0] ?? "", /hosts\.toml: invalid TOML at line 2/);
     } finally {
       rmSync(hostsDir, { recursive: true, force: true });
@@ -213,7 +256,13 @@ describe("probeRegistry against the plain-HTTP lab", () => {
     const r = await runPullmedic(["probe", lab.registry.host, `127.0.0.1:${port}`, "--hosts-dir", lab.hostsDir, "--json"]);
     assert.equal(r.code, 1, r.stderr);
     const out = JSON.parse(r.stdout) as { registries: RegistryProbe[] };
-    assert.deepEqual(out.registries.map((p) => [p.registry, p.ok]), [[lab.registry.host, true], [`127.0.0.1:${port}`, false]]);
+    assert.deepEqual(
+      out.registries.map((p) => [p.registry, p.ok]),
+      [
+        [lab.registry.host, true],
+        [`127.0.0.1:${port}`, false],
+      ],
+    );
     assert.equal(failedStep(out.registries[1]?.hosts[0])?.errorKind, "refused");
   });
 
@@ -222,7 +271,10 @@ describe("probeRegistry against the plain-HTTP lab", () => {
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const lines = r.stdout.split("\n");
     assert.match(lines[0] ?? "", /^REGISTRY\s+HOST\s+DNS\s+TCP\s+TLS\s+\/v2\/\s+CERT$/);
-    assert.match(lines[1] ?? "", new RegExp(`^${lab.registry.host.replace(/\./g, "\\.")}\\s+http://\\S+\\s+[\\d.]+ ms\\s+[\\d.]+ ms\\s+http\\s+200 [\\d.]+ ms\\s+-$`));
+    assert.match(
+      lines[1] ?? "",
+      new RegExp(`^${lab.registry.host.replace(/\./g, "\\.")}\\s+http://\\S+\\s+[\\d.]+ ms\\s+[\\d.]+ ms\\s+http\\s+200 [\\d.]+ ms\\s+-$`),
+    );
     assert.match(r.stdout, /1 of 1 registry reachable/);
   });
 
@@ -236,7 +288,10 @@ describe("probeRegistry against the plain-HTTP lab", () => {
     const r = await runPullmedic(["probe", "--cri-endpoint", lab.criEndpoint, "--hosts-dir", lab.hostsDir, "--json"]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const out = JSON.parse(r.stdout) as { registries: RegistryProbe[] };
-    assert.deepEqual(out.registries.map((p) => [p.registry, p.ok]), [[lab.registry.host, true]]);
+    assert.deepEqual(
+      out.registries.map((p) => [p.registry, p.ok]),
+      [[lab.registry.host, true]],
+    );
   });
 
   test("the probe verb with no registries and no reachable runtime exits 2 and says what to do", async () => {
@@ -261,7 +316,15 @@ describe("probeRegistry against TLS and authenticated lab registries", () => {
       assert.deepEqual(p.warnings, []);
       const host = p.hosts[0];
       assert.equal(host?.url, `https://${lab.registry.host}`);
-      assert.deepEqual(host?.steps.map((s) => [s.step, s.ok]), [["dns", true], ["tcp", true], ["tls", true], ["ping", true]]);
+      assert.deepEqual(
+        host?.steps.map((s) => [s.step, s.ok]),
+        [
+          ["dns", true],
+          ["tcp", true],
+          ["tls", true],
+          ["ping", true],
+        ],
+      );
       assert.ok(host?.certificate, show(p));
       assert.ok(host.certificate.daysLeft >= 360 && host.certificate.daysLeft <= 365, String(host.certificate.daysLeft));
       assert.equal(host.certificate.expiresSoon, false);
@@ -320,7 +383,10 @@ describe("probeRegistry against TLS and authenticated lab registries", () => {
       assert.match(failed?.detail ?? "", /signed by an authority this node does not trust \(issuer: .*pullmedic unknown CA/);
       // What was seen of the certificate is kept, so a person can tell which one is served.
       assert.match(p.hosts[0]?.certificate?.issuer ?? "", /pullmedic unknown CA/);
-      assert.deepEqual(p.hosts[0]?.steps.map((s) => s.step), ["dns", "tcp", "tls"]);
+      assert.deepEqual(
+        p.hosts[0]?.steps.map((s) => s.step),
+        ["dns", "tcp", "tls"],
+      );
 
       const r = await runPullmedic(["probe", lab.registry.host, "--hosts-dir", lab.hostsDir]);
       assert.equal(r.code, 1, r.stdout + r.stderr);

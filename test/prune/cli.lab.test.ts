@@ -1,11 +1,11 @@
-import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildImage, startLab, type Lab } from "../lab/index.js";
-import { createPod, deletePod, type LabPod } from "../lab/pods.js";
+import { after, before, test } from "node:test";
 import { RuntimeClient } from "../../agent/runtime/index.js";
+import { buildImage, type Lab, startLab } from "../lab/index.js";
+import { createPod, deletePod, type LabPod } from "../lab/pods.js";
 import { runPullmedic, runPullmedicJson } from "../support/cli.js";
 import { DAY } from "./fixtures.js";
 
@@ -80,10 +80,13 @@ test("--dry-run --force --json plans exactly the two old unused images, says why
   assert.equal(r.code, 0, r.stderr);
   const { plan } = r.out;
   assert.equal(plan.trigger, "forced");
-  assert.deepEqual(plan.candidates.map((c) => [c.name, c.reason]), [
-    [refs["old-big"], "unused for 10 d"],
-    [refs["old-small"], "unused for 5 d"],
-  ]);
+  assert.deepEqual(
+    plan.candidates.map((c) => [c.name, c.reason]),
+    [
+      [refs["old-big"], "unused for 10 d"],
+      [refs["old-small"], "unused for 5 d"],
+    ],
+  );
   const kept = Object.fromEntries(plan.kept.map((k) => [k.id, [k.rule, k.reason]]));
   assert.deepEqual(kept, {
     [ids["used"] ?? ""]: ["in-use", "in use by shop/web-0/main (created)"],
@@ -126,7 +129,10 @@ test("--force removes exactly the planned images; the used, protected, new and s
   const planned = r.out.plan.candidates.map((c) => c.id);
   assert.deepEqual(planned, [ids["old-big"], ids["old-small"]]);
   assert.ok(r.out.result);
-  assert.deepEqual(r.out.result.removed.map((x) => x.id), planned);
+  assert.deepEqual(
+    r.out.result.removed.map((x) => x.id),
+    planned,
+  );
   assert.deepEqual(r.out.result.failed, []);
   assert.equal(r.out.result.freedBytes, r.out.plan.bytesPlanned);
   assert.equal(r.out.stateFile.saved, true);

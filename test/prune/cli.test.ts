@@ -1,8 +1,8 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import { DEFAULT_PRUNE_POLICY, DEFAULT_STATE_FILE } from "../../agent/prune/index.js";
-import { runPullmedic, runPullmedicJson } from "../support/cli.js";
 import { parseDuration } from "../../core/text/index.js";
+import { runPullmedic, runPullmedicJson } from "../support/cli.js";
 
 // Bad flags are refused before any runtime is touched: exit 2, and the message names the flag
 // and the value. The endpoint given does not exist, so reaching it would be a different error.
@@ -37,7 +37,23 @@ test("with --json a refusal is one JSON object too", async () => {
 });
 
 test("good flags get as far as the runtime", async () => {
-  const r = await runPullmedic(["prune", "--dry-run", "--high", "90", "--low", "75.5", "--min-age", "1h30m", "--max-age", "30d", "--protect", "nginx:*", "--protect", "ghcr.io/*", ...NOWHERE]);
+  const r = await runPullmedic([
+    "prune",
+    "--dry-run",
+    "--high",
+    "90",
+    "--low",
+    "75.5",
+    "--min-age",
+    "1h30m",
+    "--max-age",
+    "30d",
+    "--protect",
+    "nginx:*",
+    "--protect",
+    "ghcr.io/*",
+    ...NOWHERE,
+  ]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /CRI socket \/nonexistent\/pm-prune\.sock does not exist/);
 });

@@ -1,9 +1,9 @@
-import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { buildImage, startLab, type Lab } from "../lab/index.js";
-import { createPod, deletePod, type LabPod } from "../lab/pods.js";
+import { after, before, test } from "node:test";
+import { compileProtection, DEFAULT_PRUNE_POLICY, executePrune, type PrunePlan, planPrune } from "../../agent/prune/index.js";
 import { RuntimeClient, readNodeImages } from "../../agent/runtime/index.js";
-import { DEFAULT_PRUNE_POLICY, compileProtection, executePrune, planPrune, type PrunePlan } from "../../agent/prune/index.js";
+import { buildImage, type Lab, startLab } from "../lab/index.js";
+import { createPod, deletePod, type LabPod } from "../lab/pods.js";
 import { DAY } from "./fixtures.js";
 
 // The executor against a real containerd: between planning and removal the node changes under
@@ -61,15 +61,15 @@ test("removes what is still removable; skips what became used, vanished or prote
   const protection = compileProtection([`${lab.registry.host}/keep/*`]);
   const result = await executePrune(client, plan, { dryRun: false, sandboxImage: lab.sandboxImage, protectedBy: (i) => protection.match(i) });
 
-  assert.deepEqual(result.removed.map((r) => r.id), [ids["gone"]]);
   assert.deepEqual(
-    Object.fromEntries(result.skipped.map((s) => [s.id, s.reason])),
-    {
-      [ids["raced"] ?? ""]: "in use now by shop/race-0/main (created)",
-      [ids["vanished"] ?? ""]: "already gone",
-      [ids["retagged"] ?? ""]: `protected now by ${lab.registry.host}/keep/*`,
-    },
+    result.removed.map((r) => r.id),
+    [ids["gone"]],
   );
+  assert.deepEqual(Object.fromEntries(result.skipped.map((s) => [s.id, s.reason])), {
+    [ids["raced"] ?? ""]: "in use now by shop/race-0/main (created)",
+    [ids["vanished"] ?? ""]: "already gone",
+    [ids["retagged"] ?? ""]: `protected now by ${lab.registry.host}/keep/*`,
+  });
   assert.deepEqual(result.failed, []);
   assert.equal(result.freedBytes, result.removed[0]?.sizeBytes);
   assert.equal(await present("gone"), false);
@@ -79,11 +79,18 @@ test("removes what is still removable; skips what became used, vanished or prote
 
 test("stops once the freed bytes reach the target", async () => {
   const plan = await planFor(["big", "small"]);
-  assert.deepEqual(plan.candidates.map((c) => c.id), [ids["big"], ids["small"]], "same age: the larger first");
+  assert.deepEqual(
+    plan.candidates.map((c) => c.id),
+    [ids["big"], ids["small"]],
+    "same age: the larger first",
+  );
   const first = plan.candidates[0];
   assert.ok(first);
   const result = await executePrune(client, { ...plan, targetBytes: first.sizeBytes }, { dryRun: false });
-  assert.deepEqual(result.removed.map((r) => r.id), [ids["big"]]);
+  assert.deepEqual(
+    result.removed.map((r) => r.id),
+    [ids["big"]],
+  );
   assert.deepEqual(result.skipped, [{ id: ids["small"], name: refs["small"], reason: "not needed: target reached" }]);
   assert.equal(await present("small"), true);
 });
@@ -103,10 +110,30 @@ test("the sandbox image is skipped even when a plan names it (runtimes that do n
   assert.ok(pause, "the lab's containerd names its sandbox image");
   const now = Date.now();
   const plan: PrunePlan = {
-    trigger: "forced", usedPercentBefore: undefined, usedPercentAfter: undefined, targetBytes: 0, kept: [], bytesPlanned: pause.sizeBytes, reachesLowWatermark: false,
-    candidates: [{ id: pause.id, name: lab.sandboxImage, sizeBytes: pause.sizeBytes, lastUsed: undefined, firstSeen: now, unusedMs: 0, rule: "forced", reason: "hand-made plan" }],
+    trigger: "forced",
+    usedPercentBefore: undefined,
+    usedPercentAfter: undefined,
+    targetBytes: 0,
+    kept: [],
+    bytesPlanned: pause.sizeBytes,
+    reachesLowWatermark: false,
+    candidates: [
+      {
+        id: pause.id,
+        name: lab.sandboxImage,
+        sizeBytes: pause.sizeBytes,
+        lastUsed: undefined,
+        firstSeen: now,
+        unusedMs: 0,
+        rule: "forced",
+        reason: "hand-made plan",
+      },
+    ],
   };
   const result = await executePrune(client, plan, { dryRun: false, sandboxImage: lab.sandboxImage });
-  assert.deepEqual(result.skipped.map((s) => s.reason), ["sandbox image"]);
+  assert.deepEqual(
+    result.skipped.map((s) => s.reason),
+    ["sandbox image"],
+  );
   assert.equal((await client.imageStatus(pause.id)).image?.id, pause.id);
 });

@@ -1,5 +1,5 @@
-import type { ImageUser } from "../../agent/runtime/index.js";
 import { DEFAULT_PRUNE_POLICY, type ImageUsage, type PruneImage, type PruneInput, type PrunePolicy } from "../../agent/prune/index.js";
+import type { ImageUser } from "../../agent/runtime/index.js";
 
 export const MIN = 60_000;
 export const HOUR = 3_600_000;
@@ -34,7 +34,11 @@ export function unusedFor(ms: number): ImageUsage {
   return { firstSeen: NOW - ms - 30 * DAY, lastUsed: NOW - ms };
 }
 
-export function input(images: PruneImage[], usage: Record<string, ImageUsage>, extra: Omit<Partial<PruneInput>, "policy"> & { policy?: Partial<PrunePolicy> } = {}): PruneInput {
+export function input(
+  images: PruneImage[],
+  usage: Record<string, ImageUsage>,
+  extra: Omit<Partial<PruneInput>, "policy"> & { policy?: Partial<PrunePolicy> } = {},
+): PruneInput {
   const { policy, ...rest } = extra;
   return {
     images,

@@ -1,6 +1,6 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
-import { planPrune, type ImageUsage, type PruneForce, type PruneImage, type PrunePolicy } from "../../agent/prune/index.js";
+import { test } from "node:test";
+import { type ImageUsage, type PruneForce, type PruneImage, type PrunePolicy, planPrune } from "../../agent/prune/index.js";
 import type { ImageUser } from "../../agent/runtime/index.js";
 import { fuzzSeed, prng } from "../support/fuzz.js";
 import { DAY, HOUR, NOW } from "./fixtures.js";
@@ -8,9 +8,19 @@ import { DAY, HOUR, NOW } from "./fixtures.js";
 // Seeded random nodes: whatever the mix of images, containers, ages, patterns and disk, the
 // plan never touches a protected image and removes no more than the target needs.
 
-interface Repo { host: string; path: string; short: string | undefined }
-interface Name { repo: Repo; tag: string | undefined }
-type Pattern = { text: string; kind: "exact"; repo: Repo; tag: string } | { text: string; kind: "repo"; repo: Repo } | { text: string; kind: "host"; host: string };
+interface Repo {
+  host: string;
+  path: string;
+  short: string | undefined;
+}
+interface Name {
+  repo: Repo;
+  tag: string | undefined;
+}
+type Pattern =
+  | { text: string; kind: "exact"; repo: Repo; tag: string }
+  | { text: string; kind: "repo"; repo: Repo }
+  | { text: string; kind: "host"; host: string };
 
 const REPOS: Repo[] = [
   { host: "docker.io", path: "library/nginx", short: "nginx" },
@@ -59,7 +69,15 @@ function scenario(rand: () => number): Scenario {
       sizeBytes: pick(SIZES),
       pinned: chance(0.1),
       sandbox,
-      usedBy: chance(0.25) ? Array.from({ length: 1 + Math.floor(rand() * 3) }, (_, c) => ({ containerId: `c${i}-${c}`, container: "main", pod: `p${i}`, namespace: "ns", state: pick(STATES) })) : [],
+      usedBy: chance(0.25)
+        ? Array.from({ length: 1 + Math.floor(rand() * 3) }, (_, c) => ({
+            containerId: `c${i}-${c}`,
+            container: "main",
+            pod: `p${i}`,
+            namespace: "ns",
+            state: pick(STATES),
+          }))
+        : [],
     });
     if (chance(0.8)) {
       const firstSeen = NOW - Math.floor(rand() * 60 * DAY);
@@ -100,9 +118,10 @@ function scenario(rand: () => number): Scenario {
 /** The protection rules restated on the generated model, independent of the matcher. */
 function protectedByModel(s: Scenario, id: string): boolean {
   const own = s.names.get(id) ?? [];
-  return own.some((n) =>
-    s.patterns.some((p) => (p.kind === "host" ? p.host === n.repo.host : p.kind === "repo" ? p.repo === n.repo : p.repo === n.repo && p.tag === n.tag)) ||
-    s.prepull.some((r) => r.repo === n.repo && r.tag === n.tag),
+  return own.some(
+    (n) =>
+      s.patterns.some((p) => (p.kind === "host" ? p.host === n.repo.host : p.kind === "repo" ? p.repo === n.repo : p.repo === n.repo && p.tag === n.tag)) ||
+      s.prepull.some((r) => r.repo === n.repo && r.tag === n.tag),
   );
 }
 
@@ -154,6 +173,10 @@ test("300 random nodes: no protected image is planned, the target is met without
       assert.equal(byTarget.length, 0, `${at}: only max-age removals without the watermark`);
       for (const c of plan.candidates) assert.ok(c.unusedMs > (s.policy.maxUnusedAgeMs ?? Infinity), at);
     }
-    assert.equal(plan.bytesPlanned, plan.candidates.reduce((n, c) => n + c.sizeBytes, 0), at);
+    assert.equal(
+      plan.bytesPlanned,
+      plan.candidates.reduce((n, c) => n + c.sizeBytes, 0),
+      at,
+    );
   }
 });

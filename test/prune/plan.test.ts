@@ -1,7 +1,7 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
-import { PolicyError, planPrune, type KeepRule, type PruneImage } from "../../agent/prune/index.js";
-import { DAY, HOUR, NOW, disk, image, input, unusedFor, user } from "./fixtures.js";
+import { test } from "node:test";
+import { type KeepRule, PolicyError, type PruneImage, planPrune } from "../../agent/prune/index.js";
+import { DAY, disk, HOUR, image, input, NOW, unusedFor, user } from "./fixtures.js";
 
 const OLD = unusedFor(10 * DAY);
 
@@ -43,7 +43,12 @@ const keepCases: KeepCase[] = [
     rule: "in-use",
     reason: "in use by shop/new-2/nginx (running) and 2 more",
   },
-  { name: "the sandbox image, even unpinned", image: image("pause", "registry.k8s.io/pause:3.10", { sandbox: true }), rule: "sandbox", reason: "sandbox image" },
+  {
+    name: "the sandbox image, even unpinned",
+    image: image("pause", "registry.k8s.io/pause:3.10", { sandbox: true }),
+    rule: "sandbox",
+    reason: "sandbox image",
+  },
   {
     name: "protected by an exact reference",
     image: image("exact", "registry.example.com/team/app:1.2"),
@@ -108,7 +113,10 @@ for (const c of keepCases) {
     const usage = { filler: OLD, ...(c.usage === "none" ? {} : { [c.image.id]: c.usage === undefined || c.usage === "old" ? OLD : c.usage }) };
     // The disk is far past the high watermark and the filler is removable, so only the rule keeps the image.
     const plan = planPrune(input([c.image, filler], usage, { prepull: c.prepull ?? [], policy: { protected: c.protect ?? [] } }));
-    assert.deepEqual(plan.candidates.map((x) => x.id), ["filler"]);
+    assert.deepEqual(
+      plan.candidates.map((x) => x.id),
+      ["filler"],
+    );
     const kept = plan.kept.find((k) => k.id === c.image.id);
     assert.deepEqual(kept && { rule: kept.rule, reason: kept.reason }, { rule: c.rule, reason: c.reason });
   });
@@ -123,7 +131,10 @@ test("least recently used goes first: lastUsed when known, else firstSeen", () =
     seen7: { firstSeen: NOW - 7 * DAY, lastUsed: undefined },
   };
   const plan = planPrune(input(images, usage, { disk: disk(99) }));
-  assert.deepEqual(plan.candidates.map((c) => c.id), ["d10", "seen7", "d5", "d3"]);
+  assert.deepEqual(
+    plan.candidates.map((c) => c.id),
+    ["d10", "seen7", "d5", "d3"],
+  );
   assert.equal(plan.candidates[0]?.reason, "unused for 10 d");
 });
 
@@ -131,7 +142,10 @@ test("on equal age the larger image goes first", () => {
   const images = [100, 300, 200].map((size) => image(`s${size}`, `docker.io/library/s${size}:1`, { sizeBytes: size }));
   const usage = Object.fromEntries(images.map((i) => [i.id, unusedFor(2 * DAY)]));
   const plan = planPrune(input(images, usage, { disk: disk(99) }));
-  assert.deepEqual(plan.candidates.map((c) => c.id), ["s300", "s200", "s100"]);
+  assert.deepEqual(
+    plan.candidates.map((c) => c.id),
+    ["s300", "s200", "s100"],
+  );
 });
 
 test("stops as soon as the planned bytes reach the low watermark, as kubelet computes it", () => {
@@ -141,17 +155,29 @@ test("stops as soon as the planned bytes reach the low watermark, as kubelet com
   // capacity * (100 - 70) / 100 - available = 300,000 - 150,000
   assert.equal(plan.targetBytes, 150_000);
   assert.equal(plan.trigger, "high-watermark");
-  assert.deepEqual(plan.candidates.map((c) => c.id), ["i1", "i2", "i3"]);
+  assert.deepEqual(
+    plan.candidates.map((c) => c.id),
+    ["i1", "i2", "i3"],
+  );
   assert.equal(plan.bytesPlanned, 180_000);
   assert.equal(plan.reachesLowWatermark, true);
   assert.equal(plan.usedPercentBefore, 85);
   assert.equal(plan.usedPercentAfter, 67);
-  assert.deepEqual(plan.kept.map((k) => [k.id, k.reason]), [["i4", "not needed: low watermark reached"], ["i5", "not needed: low watermark reached"]]);
+  assert.deepEqual(
+    plan.kept.map((k) => [k.id, k.reason]),
+    [
+      ["i4", "not needed: low watermark reached"],
+      ["i5", "not needed: low watermark reached"],
+    ],
+  );
 });
 
 test("says when every removable image together does not reach the low watermark", () => {
   const plan = planPrune(input([image("only", "docker.io/library/only:1", { sizeBytes: 1000 })], { only: OLD }, { disk: disk(95) }));
-  assert.deepEqual(plan.candidates.map((c) => c.id), ["only"]);
+  assert.deepEqual(
+    plan.candidates.map((c) => c.id),
+    ["only"],
+  );
   assert.equal(plan.targetBytes, 250_000);
   assert.equal(plan.reachesLowWatermark, false);
 });
@@ -161,13 +187,22 @@ test("below the high watermark nothing is planned, and each image says why", () 
   const plan = planPrune(input(images, { a: OLD, b: OLD }, { disk: disk(79.9) }));
   assert.equal(plan.trigger, "none");
   assert.deepEqual(plan.candidates, []);
-  assert.deepEqual(plan.kept.map((k) => [k.id, k.reason]), [["b", "pinned"], ["a", "not needed: disk 79.9 % used, under the 80 % high watermark"]]);
+  assert.deepEqual(
+    plan.kept.map((k) => [k.id, k.reason]),
+    [
+      ["b", "pinned"],
+      ["a", "not needed: disk 79.9 % used, under the 80 % high watermark"],
+    ],
+  );
 });
 
 test("exactly at the high watermark counts as crossed (kubelet: usage >= high)", () => {
   const plan = planPrune(input([image("a", "docker.io/library/a:1")], { a: OLD }, { disk: disk(80) }));
   assert.equal(plan.trigger, "high-watermark");
-  assert.deepEqual(plan.candidates.map((c) => c.id), ["a"]);
+  assert.deepEqual(
+    plan.candidates.map((c) => c.id),
+    ["a"],
+  );
 });
 
 test("max age: images unused for longer go even below the watermark; protections still hold", () => {
@@ -180,10 +215,17 @@ test("max age: images unused for longer go even below the watermark; protections
   const usage = { old: unusedFor(40 * DAY), "old-protected": unusedFor(40 * DAY), "old-in-use": unusedFor(40 * DAY), recent: unusedFor(10 * DAY) };
   const plan = planPrune(input(images, usage, { disk: disk(30), policy: { maxUnusedAgeMs: 30 * DAY, protected: ["keep:*"] } }));
   assert.equal(plan.trigger, "max-age");
-  assert.deepEqual(plan.candidates.map((c) => [c.id, c.rule, c.reason]), [["old", "max-age", "unused for 40 d, over the 30 d maximum age"]]);
+  assert.deepEqual(
+    plan.candidates.map((c) => [c.id, c.rule, c.reason]),
+    [["old", "max-age", "unused for 40 d, over the 30 d maximum age"]],
+  );
   assert.deepEqual(
     plan.kept.map((k) => [k.id, k.rule]),
-    [["old-protected", "protected"], ["old-in-use", "in-use"], ["recent", "not-needed"]],
+    [
+      ["old-protected", "protected"],
+      ["old-in-use", "in-use"],
+      ["recent", "not-needed"],
+    ],
   );
 });
 
@@ -192,7 +234,10 @@ test("max age past the watermark: every over-age image goes even after the targe
   const usage = Object.fromEntries(images.map((i) => [i.id, unusedFor(60 * DAY)]));
   const plan = planPrune(input(images, usage, { disk: disk(85), policy: { maxUnusedAgeMs: 30 * DAY } }));
   assert.equal(plan.trigger, "high-watermark");
-  assert.deepEqual(plan.candidates.map((c) => c.rule), ["max-age", "max-age", "max-age"]);
+  assert.deepEqual(
+    plan.candidates.map((c) => c.rule),
+    ["max-age", "max-age", "max-age"],
+  );
 });
 
 test("force: as if the watermark were crossed — to the low watermark when above it, else every removable image", () => {
@@ -201,22 +246,42 @@ test("force: as if the watermark were crossed — to the low watermark when abov
   const between = planPrune(input(images, usage, { disk: disk(75), force: "watermark" }));
   assert.equal(between.trigger, "forced");
   assert.equal(between.targetBytes, 50_000);
-  assert.deepEqual(between.candidates.map((c) => [c.id, c.rule]), [["i1", "forced"], ["i2", "forced"]]);
+  assert.deepEqual(
+    between.candidates.map((c) => [c.id, c.rule]),
+    [
+      ["i1", "forced"],
+      ["i2", "forced"],
+    ],
+  );
   const under = planPrune(input(images, usage, { disk: disk(10), force: "watermark" }));
-  assert.deepEqual(under.candidates.map((c) => c.id), ["i1", "i2", "i3"]);
+  assert.deepEqual(
+    under.candidates.map((c) => c.id),
+    ["i1", "i2", "i3"],
+  );
   const unknown = planPrune(input(images, usage, { disk: undefined, force: "watermark" }));
-  assert.deepEqual(unknown.candidates.map((c) => c.id), ["i1", "i2", "i3"]);
+  assert.deepEqual(
+    unknown.candidates.map((c) => c.id),
+    ["i1", "i2", "i3"],
+  );
   assert.equal(unknown.usedPercentBefore, undefined);
   // Force never overrides a protection.
   const guarded = planPrune(input(images, usage, { disk: disk(10), force: "watermark", policy: { protected: ["i2:*"] } }));
-  assert.deepEqual(guarded.candidates.map((c) => c.id), ["i1", "i3"]);
+  assert.deepEqual(
+    guarded.candidates.map((c) => c.id),
+    ["i1", "i3"],
+  );
 });
 
 test("force max-age-only ignores a crossed watermark", () => {
   const images = [image("a", "docker.io/library/a:1"), image("b", "docker.io/library/b:1")];
-  const plan = planPrune(input(images, { a: unusedFor(40 * DAY), b: unusedFor(2 * DAY) }, { disk: disk(99), force: "max-age-only", policy: { maxUnusedAgeMs: 30 * DAY } }));
+  const plan = planPrune(
+    input(images, { a: unusedFor(40 * DAY), b: unusedFor(2 * DAY) }, { disk: disk(99), force: "max-age-only", policy: { maxUnusedAgeMs: 30 * DAY } }),
+  );
   assert.equal(plan.trigger, "max-age");
-  assert.deepEqual(plan.candidates.map((c) => c.id), ["a"]);
+  assert.deepEqual(
+    plan.candidates.map((c) => c.id),
+    ["a"],
+  );
 });
 
 test("an unknown disk plans nothing without force, and says so", () => {
@@ -228,7 +293,10 @@ test("an unknown disk plans nothing without force, and says so", () => {
 
 test("a minimum age of 0 makes even an image with no record removable", () => {
   const plan = planPrune(input([image("a", "docker.io/library/a:1")], {}, { policy: { minUnusedAgeMs: 0 } }));
-  assert.deepEqual(plan.candidates.map((c) => [c.id, c.firstSeen, c.lastUsed]), [["a", NOW, undefined]]);
+  assert.deepEqual(
+    plan.candidates.map((c) => [c.id, c.firstSeen, c.lastUsed]),
+    [["a", NOW, undefined]],
+  );
 });
 
 test("a usage record named like an Object.prototype key is not inherited", () => {
@@ -237,7 +305,10 @@ test("a usage record named like an Object.prototype key is not inherited", () =>
 });
 
 test("an unusable policy is refused with the field named, never half-applied", () => {
-  assert.throws(() => planPrune(input([], {}, { policy: { lowWatermarkPercent: 85 } })), (e: unknown) => e instanceof PolicyError && /lowWatermarkPercent 85 must be below highWatermarkPercent 80/.test(e.message));
+  assert.throws(
+    () => planPrune(input([], {}, { policy: { lowWatermarkPercent: 85 } })),
+    (e: unknown) => e instanceof PolicyError && /lowWatermarkPercent 85 must be below highWatermarkPercent 80/.test(e.message),
+  );
   assert.throws(() => planPrune(input([], {}, { policy: { protected: ["nginx:1.*"] } })), /protected pattern "nginx:1\.\*"/);
   assert.throws(() => planPrune(input([], {}, { policy: { maxUnusedAgeMs: HOUR } })), /maxUnusedAgeMs .* must be longer than minUnusedAgeMs \(1 d\)/);
 });

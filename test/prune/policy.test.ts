@@ -1,6 +1,6 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
-import { DEFAULT_PRUNE_POLICY, PolicyError, matchesProtected, policyProblems, protectionPatternProblem } from "../../agent/prune/index.js";
+import { test } from "node:test";
+import { DEFAULT_PRUNE_POLICY, matchesProtected, PolicyError, policyProblems, protectionPatternProblem } from "../../agent/prune/index.js";
 import { parseDuration } from "../../core/text/index.js";
 
 const DIGEST = `sha256:${"c".repeat(64)}`;
@@ -64,20 +64,41 @@ test("bad protection patterns are refused with the reason", () => {
 
 test("the default policy is usable and every problem names its field", () => {
   assert.deepEqual(policyProblems({ ...DEFAULT_PRUNE_POLICY }), []);
-  assert.deepEqual(DEFAULT_PRUNE_POLICY, { highWatermarkPercent: 80, lowWatermarkPercent: 70, minUnusedAgeMs: 86_400_000, maxUnusedAgeMs: undefined, protected: [] });
+  assert.deepEqual(DEFAULT_PRUNE_POLICY, {
+    highWatermarkPercent: 80,
+    lowWatermarkPercent: 70,
+    minUnusedAgeMs: 86_400_000,
+    maxUnusedAgeMs: undefined,
+    protected: [],
+  });
   const problems = policyProblems({ highWatermarkPercent: 120, lowWatermarkPercent: -1, minUnusedAgeMs: Number.NaN, maxUnusedAgeMs: 5, protected: ["x:1:2"] });
   assert.equal(problems.length, 5, problems.join("\n"));
   for (const field of ["highWatermarkPercent", "lowWatermarkPercent", "minUnusedAgeMs", "maxUnusedAgeMs", "protected pattern"]) {
-    assert.ok(problems.some((p) => p.startsWith(field)), `${field} in ${problems.join("; ")}`);
+    assert.ok(
+      problems.some((p) => p.startsWith(field)),
+      `${field} in ${problems.join("; ")}`,
+    );
   }
 });
 
 test("durations: Go spelling plus days", () => {
   const cases: [string, number | undefined][] = [
-    ["24h", 86_400_000], ["30m", 1_800_000], ["7d", 604_800_000], ["1h30m", 5_400_000], ["90s", 90_000],
-    ["2w", 1_209_600_000], ["1.5h", 5_400_000], ["0", 0], ["500ms", 500], ["10min", 600_000],
-    ["", undefined], ["3x", undefined], ["h", undefined], ["24", undefined], ["-1h", undefined], ["1h 30m", undefined],
+    ["24h", 86_400_000],
+    ["30m", 1_800_000],
+    ["7d", 604_800_000],
+    ["1h30m", 5_400_000],
+    ["90s", 90_000],
+    ["2w", 1_209_600_000],
+    ["1.5h", 5_400_000],
+    ["0", 0],
+    ["500ms", 500],
+    ["10min", 600_000],
+    ["", undefined],
+    ["3x", undefined],
+    ["h", undefined],
+    ["24", undefined],
+    ["-1h", undefined],
+    ["1h 30m", undefined],
   ];
   for (const [text, ms] of cases) assert.equal(parseDuration(text), ms, text);
 });
-

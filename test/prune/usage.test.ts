@@ -1,10 +1,10 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { UsageTracker, type ObservedImage } from "../../agent/prune/index.js";
+import { test } from "node:test";
+import { type ObservedImage, UsageTracker } from "../../agent/prune/index.js";
 import { DAY, HOUR, NOW, user } from "./fixtures.js";
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
@@ -74,7 +74,12 @@ test("other damage: wrong shape, unknown version, bad entries, a directory in th
   assert.match((await load("[]")).warning ?? "", /not a JSON object/);
   assert.match((await load('{"version":7,"images":{}}')).warning ?? "", /version 7 is not the version 1/);
   assert.match((await load('{"version":1,"images":[]}')).warning ?? "", /"images" is not an object/);
-  const partial = await load(JSON.stringify({ version: 1, images: { good: { firstSeen: NOW - DAY }, bad: { firstSeen: "yesterday" }, worse: null, future: { firstSeen: NOW + DAY, lastUsed: NOW + DAY } } }));
+  const partial = await load(
+    JSON.stringify({
+      version: 1,
+      images: { good: { firstSeen: NOW - DAY }, bad: { firstSeen: "yesterday" }, worse: null, future: { firstSeen: NOW + DAY, lastUsed: NOW + DAY } },
+    }),
+  );
   assert.match(partial.warning ?? "", /2 malformed entries ignored/);
   assert.deepEqual(partial.tracker.snapshot(), { good: { firstSeen: NOW - DAY, lastUsed: undefined }, future: { firstSeen: NOW, lastUsed: NOW } });
   mkdirSync(join(dir, "is-a-dir"));
@@ -116,7 +121,10 @@ test("a full disk mid-write leaves the old state intact and loadable (real ENOSP
     const before = readFileSync(path, "utf8");
 
     const big = new UsageTracker(path);
-    big.observe(Array.from({ length: 5000 }, (_, i) => idle(`sha256:${i.toString(16).padStart(64, "0")}`)), NOW);
+    big.observe(
+      Array.from({ length: 5000 }, (_, i) => idle(`sha256:${i.toString(16).padStart(64, "0")}`)),
+      NOW,
+    );
     await assert.rejects(big.save(), /ENOSPC/);
     assert.equal(readFileSync(path, "utf8"), before);
     assert.deepEqual(readdirSync(dir), ["state.json"]);

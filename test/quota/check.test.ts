@@ -1,10 +1,10 @@
-import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
-import { checkDockerHubQuota, describeQuota, describeQuotaFailure, QuotaError, QuotaTracker, type QuotaReading } from "../../agent/quota/index.js";
-import { RegistryClient, RegistryError, type RegistryCredential } from "../../agent/registry/index.js";
+import { describe, test } from "node:test";
+import { checkDockerHubQuota, describeQuota, describeQuotaFailure, QuotaError, type QuotaReading, QuotaTracker } from "../../agent/quota/index.js";
+import { RegistryClient, type RegistryCredential, RegistryError } from "../../agent/registry/index.js";
+import { type FaultServer, QUOTA_CHECK_REPO, startFaultServer } from "../lab/faults.js";
 import { buildImage } from "../lab/image.js";
-import { QUOTA_CHECK_REPO, startFaultServer, type FaultServer } from "../lab/faults.js";
 import { withHub } from "./hub.js";
 
 // The documented check against the Docker Hub stand-in (no real Hub here): what it reads, what
@@ -14,7 +14,6 @@ const TIMEOUT_MS = 5000;
 const NOW = 1_750_000_000_000;
 const ACCOUNT = { username: "nodebot", password: "hunter2-Sup3r-s3cret" };
 const HUB = { kind: "rate-limited", limit: 100, remaining: 62, windowSeconds: 21600, source: "192.0.2.1" } as const;
-
 
 function check(server: FaultServer, extra: { credential?: RegistryCredential } = {}): Promise<QuotaReading> {
   return checkDockerHubQuota({ registryUrl: server.url, timeoutMs: TIMEOUT_MS, now: () => NOW, ...extra });
@@ -28,7 +27,17 @@ describe("checkDockerHubQuota against the Docker Hub stand-in", () => {
   test("normal: reads limit, remaining, window and source with one HEAD, anonymously", () =>
     withHub(HUB, async (server) => {
       const reading = await check(server);
-      assert.deepEqual(reading, { source: "192.0.2.1", limit: 100, remaining: 62, windowSeconds: 21600, unlimited: false, authenticated: false, observedAt: NOW, via: "check", problems: [] });
+      assert.deepEqual(reading, {
+        source: "192.0.2.1",
+        limit: 100,
+        remaining: 62,
+        windowSeconds: 21600,
+        unlimited: false,
+        authenticated: false,
+        observedAt: NOW,
+        via: "check",
+        problems: [],
+      });
       assert.deepEqual(manifestRequests(server), [`HEAD /v2/${QUOTA_CHECK_REPO}/manifests/latest`]);
       const token = server.requests.find((r) => r.path.startsWith("/token?"));
       assert.ok(token, "asked the token endpoint");
@@ -41,7 +50,10 @@ describe("checkDockerHubQuota against the Docker Hub stand-in", () => {
       const first = await check(server);
       const second = await check(server);
       assert.equal(second.remaining, first.remaining);
-      assert.ok(manifestRequests(server).every((r) => r.startsWith("HEAD ")), manifestRequests(server).join("\n"));
+      assert.ok(
+        manifestRequests(server).every((r) => r.startsWith("HEAD ")),
+        manifestRequests(server).join("\n"),
+      );
     }));
 
   test("low: 3 left is still a reading, and says so", () =>
@@ -91,7 +103,17 @@ describe("checkDockerHubQuota against the Docker Hub stand-in", () => {
   test("unlimited: no quota headers at all", () =>
     withHub({ kind: "hub-headers", headers: {} }, async (server) => {
       const reading = await check(server);
-      assert.deepEqual(reading, { source: undefined, limit: undefined, remaining: undefined, windowSeconds: undefined, unlimited: true, authenticated: false, observedAt: NOW, via: "check", problems: [] });
+      assert.deepEqual(reading, {
+        source: undefined,
+        limit: undefined,
+        remaining: undefined,
+        windowSeconds: undefined,
+        unlimited: true,
+        authenticated: false,
+        observedAt: NOW,
+        via: "check",
+        problems: [],
+      });
       assert.equal(describeQuota(reading, NOW), "unlimited (no quota headers: authenticated paid account or unlimited source)");
     }));
 
@@ -105,13 +127,43 @@ describe("checkDockerHubQuota against the Docker Hub stand-in", () => {
 
   // Every malformed form over the wire: a reading, the bad parts undefined, the problem named.
   const garbage: [string, Record<string, string | string[]>, Partial<QuotaReading>, RegExp][] = [
-    ["a word for the limit", { "ratelimit-limit": "lots", "ratelimit-remaining": "62;w=21600" }, { limit: undefined, remaining: 62, windowSeconds: 21600 }, /"lots" is not a whole number of pulls/],
-    ["an empty window", { "ratelimit-limit": "100;w=", "ratelimit-remaining": "62;w=" }, { limit: 100, remaining: 62, windowSeconds: undefined }, /window w="" is not/],
-    ["a negative remaining count", { "ratelimit-limit": "100;w=21600", "ratelimit-remaining": "-1;w=21600" }, { limit: 100, remaining: undefined }, /"-1" is not a whole number/],
-    ["two values in one header", { "ratelimit-limit": "100;w=21600, 300;w=3600", "ratelimit-remaining": "62;w=21600" }, { limit: 100, remaining: 62 }, /2 different values/],
-    ["the header twice", { "ratelimit-limit": "100;w=21600", "ratelimit-remaining": ["5;w=21600", "50;w=21600"] }, { remaining: 5 }, /ratelimit-remaining has 2 different values/],
+    [
+      "a word for the limit",
+      { "ratelimit-limit": "lots", "ratelimit-remaining": "62;w=21600" },
+      { limit: undefined, remaining: 62, windowSeconds: 21600 },
+      /"lots" is not a whole number of pulls/,
+    ],
+    [
+      "an empty window",
+      { "ratelimit-limit": "100;w=", "ratelimit-remaining": "62;w=" },
+      { limit: 100, remaining: 62, windowSeconds: undefined },
+      /window w="" is not/,
+    ],
+    [
+      "a negative remaining count",
+      { "ratelimit-limit": "100;w=21600", "ratelimit-remaining": "-1;w=21600" },
+      { limit: 100, remaining: undefined },
+      /"-1" is not a whole number/,
+    ],
+    [
+      "two values in one header",
+      { "ratelimit-limit": "100;w=21600, 300;w=3600", "ratelimit-remaining": "62;w=21600" },
+      { limit: 100, remaining: 62 },
+      /2 different values/,
+    ],
+    [
+      "the header twice",
+      { "ratelimit-limit": "100;w=21600", "ratelimit-remaining": ["5;w=21600", "50;w=21600"] },
+      { remaining: 5 },
+      /ratelimit-remaining has 2 different values/,
+    ],
     ["remaining without a limit", { "ratelimit-remaining": "62;w=21600" }, { limit: undefined, remaining: 62 }, /ratelimit-limit is missing/],
-    ["nothing readable", { "ratelimit-limit": ";w=", "ratelimit-remaining": "many;w=six hours" }, { limit: undefined, remaining: undefined, windowSeconds: undefined }, /is not a whole number/],
+    [
+      "nothing readable",
+      { "ratelimit-limit": ";w=", "ratelimit-remaining": "many;w=six hours" },
+      { limit: undefined, remaining: undefined, windowSeconds: undefined },
+      /is not a whole number/,
+    ],
   ];
   for (const [name, headers, expected, problem] of garbage) {
     test(`malformed headers do not crash the check: ${name}`, () =>
@@ -119,7 +171,10 @@ describe("checkDockerHubQuota against the Docker Hub stand-in", () => {
         const reading = await check(server);
         assert.equal(reading.unlimited, false);
         for (const [field, value] of Object.entries(expected)) assert.deepEqual(reading[field as keyof QuotaReading], value, field);
-        assert.ok(reading.problems.some((p) => problem.test(p)), reading.problems.join("\n"));
+        assert.ok(
+          reading.problems.some((p) => problem.test(p)),
+          reading.problems.join("\n"),
+        );
         assert.match(describeQuota(reading, NOW), /header problems: /);
       }));
   }
@@ -204,19 +259,29 @@ describe("checkDockerHubQuota against the Docker Hub stand-in", () => {
 
 describe("QuotaTracker fed by the registry client", () => {
   test("every Docker Hub response with quota headers becomes a pull reading; a manifest GET spends one", async () => {
-      const image = buildImage({ files: { "a.txt": "a" }, label: "quota-tracker" });
-      const server = await startFaultServer(HUB, [{ repo: "library/app", tag: "1.0", image }]);
-      const tracker = new QuotaTracker();
-      const client = new RegistryClient({ url: server.url }, { timeoutMs: TIMEOUT_MS, onRateLimit: tracker.recordRateLimit, now: () => NOW });
-      try {
-        await client.headManifest("library/app", "1.0");
-        assert.deepEqual(tracker.latest(), { source: "192.0.2.1", limit: 100, remaining: 62, windowSeconds: 21600, unlimited: false, authenticated: false, observedAt: NOW, via: "pull", problems: [] });
-        await client.getManifest("library/app", "1.0");
-        assert.equal(tracker.latest()?.remaining, 61);
-        assert.equal(tracker.bySource().length, 1);
-      } finally {
-        await client.close();
-        await server.stop();
-      }
+    const image = buildImage({ files: { "a.txt": "a" }, label: "quota-tracker" });
+    const server = await startFaultServer(HUB, [{ repo: "library/app", tag: "1.0", image }]);
+    const tracker = new QuotaTracker();
+    const client = new RegistryClient({ url: server.url }, { timeoutMs: TIMEOUT_MS, onRateLimit: tracker.recordRateLimit, now: () => NOW });
+    try {
+      await client.headManifest("library/app", "1.0");
+      assert.deepEqual(tracker.latest(), {
+        source: "192.0.2.1",
+        limit: 100,
+        remaining: 62,
+        windowSeconds: 21600,
+        unlimited: false,
+        authenticated: false,
+        observedAt: NOW,
+        via: "pull",
+        problems: [],
+      });
+      await client.getManifest("library/app", "1.0");
+      assert.equal(tracker.latest()?.remaining, 61);
+      assert.equal(tracker.bySource().length, 1);
+    } finally {
+      await client.close();
+      await server.stop();
+    }
   });
 });

@@ -1,8 +1,8 @@
-import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
 import { runPullmedic, runPullmedicJson } from "../support/cli.js";
 import { withHub } from "./hub.js";
 
@@ -49,7 +49,6 @@ after(() => {
   if (dir !== "") rmSync(dir, { recursive: true, force: true });
 });
 
-
 function assertNoSecret(...texts: string[]): void {
   for (const secret of [ACCOUNT.password, "Wrong-Pa55-never-shown", "Other-Pa55-never-shown", basicAuth(ACCOUNT.username, ACCOUNT.password)]) {
     for (const text of texts) assert.ok(!text.includes(secret), `a secret leaked into:\n${text}`);
@@ -75,7 +74,17 @@ describe("pullmedic quota", { concurrency: 4 }, () => {
       const r = await runPullmedicJson<QuotaJson>(["quota", "--registry-url", server.url]);
       assert.equal(r.code, 0, r.stderr);
       const { observedAt, ...rest } = r.out;
-      assert.deepEqual(rest, { source: "192.0.2.1", limit: 100, remaining: 3, windowSeconds: 21600, unlimited: false, authenticated: false, via: "check", problems: [], credential: null });
+      assert.deepEqual(rest, {
+        source: "192.0.2.1",
+        limit: 100,
+        remaining: 3,
+        windowSeconds: 21600,
+        unlimited: false,
+        authenticated: false,
+        via: "check",
+        problems: [],
+        credential: null,
+      });
       assert.ok(observedAt >= before && observedAt <= Date.now(), String(observedAt));
     }));
 
@@ -100,28 +109,37 @@ describe("pullmedic quota", { concurrency: 4 }, () => {
     }));
 
   test("malformed headers: exit 1, the problems listed, no crash", () =>
-    withHub({ kind: "hub-headers", headers: { "ratelimit-limit": "lots", "ratelimit-remaining": "-2;w=", "docker-ratelimit-source": "192.0.2.9" } }, async (server) => {
-      const r = await runPullmedic(["quota", "--registry-url", server.url]);
-      assert.equal(r.code, 1, r.stdout + r.stderr);
-      assert.equal(r.stderr, "");
-      assert.match(r.stdout, /^ {2}problem: +ratelimit-limit "lots": "lots" is not a whole number of pulls$/m);
-      assert.match(r.stdout, /^ {2}problem: +ratelimit-remaining "-2;w=": "-2" is not a whole number of pulls$/m);
-      assert.match(r.stdout, /cannot say that pulls will work/);
-      const json = await runPullmedicJson<QuotaJson>(["quota", "--registry-url", server.url]);
-      assert.equal(json.out.problems.length, 3, json.out.problems.join("\n"));
-      assert.equal(json.out.source, "192.0.2.9");
-    }));
+    withHub(
+      { kind: "hub-headers", headers: { "ratelimit-limit": "lots", "ratelimit-remaining": "-2;w=", "docker-ratelimit-source": "192.0.2.9" } },
+      async (server) => {
+        const r = await runPullmedic(["quota", "--registry-url", server.url]);
+        assert.equal(r.code, 1, r.stdout + r.stderr);
+        assert.equal(r.stderr, "");
+        assert.match(r.stdout, /^ {2}problem: +ratelimit-limit "lots": "lots" is not a whole number of pulls$/m);
+        assert.match(r.stdout, /^ {2}problem: +ratelimit-remaining "-2;w=": "-2" is not a whole number of pulls$/m);
+        assert.match(r.stdout, /cannot say that pulls will work/);
+        const json = await runPullmedicJson<QuotaJson>(["quota", "--registry-url", server.url]);
+        assert.equal(json.out.problems.length, 3, json.out.problems.join("\n"));
+        assert.equal(json.out.source, "192.0.2.9");
+      },
+    ));
 
   test("--docker-config: checks with the docker.io entry, says which, never prints the password", () =>
     withHub({ ...HUB, account: ACCOUNT }, async (server) => {
       const r = await runPullmedic(["quota", "--registry-url", server.url, "--docker-config", goodConfig]);
       assert.equal(r.code, 0, r.stdout + r.stderr);
-      assert.match(r.stdout, /^ {2}account: +authenticated with key "index\.docker\.io" \(written "https:\/\/index\.docker\.io\/v1\/"\) from --docker-config .*good\.json, user "nodebot"$/m);
+      assert.match(
+        r.stdout,
+        /^ {2}account: +authenticated with key "index\.docker\.io" \(written "https:\/\/index\.docker\.io\/v1\/"\) from --docker-config .*good\.json, user "nodebot"$/m,
+      );
       const json = await runPullmedicJson<QuotaJson>(["quota", "--registry-url", server.url, "--docker-config", goodConfig]);
       assert.equal(json.out.authenticated, true);
       assert.match(json.out.credential ?? "", /user "nodebot"/);
       const tokenRequests = server.requests.filter((q) => q.path.startsWith("/token?"));
-      assert.ok(tokenRequests.length >= 2 && tokenRequests.every((q) => q.authorization === `Basic ${basicAuth(ACCOUNT.username, ACCOUNT.password)}`), JSON.stringify(tokenRequests));
+      assert.ok(
+        tokenRequests.length >= 2 && tokenRequests.every((q) => q.authorization === `Basic ${basicAuth(ACCOUNT.username, ACCOUNT.password)}`),
+        JSON.stringify(tokenRequests),
+      );
       assertNoSecret(r.stdout, r.stderr, JSON.stringify(json.out), json.stderr);
     }));
 
@@ -129,7 +147,10 @@ describe("pullmedic quota", { concurrency: 4 }, () => {
     withHub({ ...HUB, account: ACCOUNT }, async (server) => {
       const r = await runPullmedic(["quota", "--registry-url", server.url, "--docker-config", wrongConfig]);
       assert.equal(r.code, 1, r.stdout + r.stderr);
-      assert.match(r.stdout, /cause: +the token service refused the Docker Hub credentials \(key "index\.docker\.io".*user "nodebot"\): check the username and the password or access token/);
+      assert.match(
+        r.stdout,
+        /cause: +the token service refused the Docker Hub credentials \(key "index\.docker\.io".*user "nodebot"\): check the username and the password or access token/,
+      );
       assert.match(r.stdout, /incorrect username or password/);
       const json = await runPullmedicJson<QuotaJson>(["quota", "--registry-url", server.url, "--docker-config", wrongConfig]);
       assert.equal(json.code, 1);

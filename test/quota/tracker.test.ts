@@ -1,6 +1,6 @@
-import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { QuotaTracker, type QuotaReading } from "../../agent/quota/index.js";
+import { describe, test } from "node:test";
+import { type QuotaReading, QuotaTracker } from "../../agent/quota/index.js";
 import type { RateLimit } from "../../agent/registry/index.js";
 
 function reading(source: string | undefined, observedAt: number, remaining = 50): QuotaReading {
@@ -11,11 +11,17 @@ describe("QuotaTracker", () => {
   test("keeps the newest reading per source and drops the least recently updated beyond maxSources", () => {
     const tracker = new QuotaTracker({ maxSources: 3 });
     for (let i = 0; i < 5; i++) tracker.record(reading(`192.0.2.${i}`, 1000 + i));
-    assert.deepEqual(tracker.bySource().map((r) => r.source), ["192.0.2.4", "192.0.2.3", "192.0.2.2"]);
+    assert.deepEqual(
+      tracker.bySource().map((r) => r.source),
+      ["192.0.2.4", "192.0.2.3", "192.0.2.2"],
+    );
     // Updating a source makes it recent again, so the next eviction takes another.
     tracker.record(reading("192.0.2.2", 2000, 10));
     tracker.record(reading("192.0.2.9", 2001));
-    assert.deepEqual(tracker.bySource().map((r) => r.source), ["192.0.2.9", "192.0.2.2", "192.0.2.4"]);
+    assert.deepEqual(
+      tracker.bySource().map((r) => r.source),
+      ["192.0.2.9", "192.0.2.2", "192.0.2.4"],
+    );
     assert.equal(tracker.bySource().find((r) => r.source === "192.0.2.2")?.remaining, 10);
   });
 
@@ -47,14 +53,30 @@ describe("QuotaTracker", () => {
     tracker.record(reading(undefined, 1, 5));
     tracker.record(reading("192.0.2.1", 2, 6));
     tracker.record(reading(undefined, 3, 4));
-    assert.deepEqual(tracker.bySource().map((r) => [r.source, r.remaining]), [[undefined, 4], ["192.0.2.1", 6]]);
+    assert.deepEqual(
+      tracker.bySource().map((r) => [r.source, r.remaining]),
+      [
+        [undefined, 4],
+        ["192.0.2.1", 6],
+      ],
+    );
   });
 
   test("recordRateLimit turns a client's RateLimit into a pull reading and works unbound as onRateLimit", () => {
     const tracker = new QuotaTracker();
     const onRateLimit: (r: RateLimit) => void = tracker.recordRateLimit;
     onRateLimit({ limit: 100, remaining: 41, windowSeconds: 21600, source: "192.0.2.5", observedAt: 77 });
-    assert.deepEqual(tracker.latest(), { source: "192.0.2.5", limit: 100, remaining: 41, windowSeconds: 21600, unlimited: false, authenticated: false, observedAt: 77, via: "pull", problems: [] });
+    assert.deepEqual(tracker.latest(), {
+      source: "192.0.2.5",
+      limit: 100,
+      remaining: 41,
+      windowSeconds: 21600,
+      unlimited: false,
+      authenticated: false,
+      observedAt: 77,
+      via: "pull",
+      problems: [],
+    });
     tracker.recordRateLimit({ limit: 200, remaining: 150, windowSeconds: 21600, source: "account-1", observedAt: 78 }, "pull", true);
     assert.equal(tracker.latest()?.authenticated, true);
   });

@@ -1,8 +1,8 @@
-import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
 import type { ServerResponse } from "node:http";
-import { RegistryClient, RegistryError, type RegistryClientOptions, type RegistryCredential } from "../../agent/registry/index.js";
-import { header, json, registryError, startServer, type SeenRequest, type TestServer, rejection } from "./client-servers.js";
+import { after, before, describe, test } from "node:test";
+import { RegistryClient, type RegistryClientOptions, type RegistryCredential, RegistryError } from "../../agent/registry/index.js";
+import { header, json, registryError, rejection, type SeenRequest, startServer, type TestServer } from "./client-servers.js";
 
 // The Bearer token flow (distribution auth/token.md) against a loopback registry whose token
 // server lives on the same port: what is sent where, what is cached for how long, and what an
@@ -54,7 +54,9 @@ function bearerRegistry(now: () => number, opts: TokenServerOptions = {}) {
       } else {
         const auth = header(req, "authorization");
         if (auth !== undefined) {
-          const [user, pass] = Buffer.from(auth.replace(/^Basic /, ""), "base64").toString().split(":");
+          const [user, pass] = Buffer.from(auth.replace(/^Basic /, ""), "base64")
+            .toString()
+            .split(":");
           if (user === undefined || (pass !== PASSWORD && pass !== IDENTITY_TOKEN)) {
             return json(res, 401, { details: "incorrect username or password" }, { "WWW-Authenticate": 'Basic realm="token"' });
           }
@@ -85,7 +87,6 @@ function bearerRegistry(now: () => number, opts: TokenServerOptions = {}) {
   };
   return { handler, tokenRequests };
 }
-
 
 describe("bearer token flow", () => {
   let clock = T0;
@@ -248,7 +249,10 @@ describe("bearer token flow", () => {
       const err = await rejection(c.getManifest("private/app", "1"));
       assert.deepEqual([err.kind, err.status, err.credentialSent], ["http", 401, false]);
       assert.equal(err.challenges[0]?.params["error"], "insufficient_scope");
-      assert.deepEqual(err.errors.map((e) => e.code), ["UNAUTHORIZED"]);
+      assert.deepEqual(
+        err.errors.map((e) => e.code),
+        ["UNAUTHORIZED"],
+      );
     } finally {
       await c.close();
     }
@@ -262,7 +266,10 @@ describe("bearer token flow", () => {
       const err = await rejection(c.headManifest("private/app", "1"));
       assert.deepEqual([err.step, err.kind, err.status, err.credentialSent], ["token", "http", 401, true]);
       assert.deepEqual(err.errors, [{ code: "", message: "incorrect username or password" }]);
-      assert.match(err.message, /^GET http:\/\/127\.0\.0\.1:\d+\/token\?service=loopback-registry&scope=repository%3Aprivate%2Fapp%3Apull: 401 Unauthorized \(incorrect username or password\)$/);
+      assert.match(
+        err.message,
+        /^GET http:\/\/127\.0\.0\.1:\d+\/token\?service=loopback-registry&scope=repository%3Aprivate%2Fapp%3Apull: 401 Unauthorized \(incorrect username or password\)$/,
+      );
     } finally {
       await c.close();
     }
@@ -292,7 +299,10 @@ describe("bearer token flow", () => {
     const c = client(server, { credential: { username: USER, identityToken: IDENTITY_TOKEN, source: "test" } });
     try {
       assert.equal((await c.headManifest("private/app", "1")).status, 200);
-      assert.deepEqual(tokenRequests.map((r) => r.method), ["POST", "GET"]);
+      assert.deepEqual(
+        tokenRequests.map((r) => r.method),
+        ["POST", "GET"],
+      );
       assert.equal(header(tokenRequests[1]!, "authorization"), `Basic ${Buffer.from(`${USER}:${IDENTITY_TOKEN}`).toString("base64")}`);
     } finally {
       await c.close();
@@ -368,7 +378,13 @@ test("a signed redirect Location that is not a URL: the error names it without i
 describe("secrets never reach errors", () => {
   // Each failure is forced with a credential configured; none of the secrets, nor the Basic
   // encoding of user:password, nor an issued token may show up in what an error exposes.
-  const secrets = [PASSWORD, IDENTITY_TOKEN, REGISTRY_TOKEN, Buffer.from(`${USER}:${PASSWORD}`).toString("base64"), Buffer.from(`${USER}:${IDENTITY_TOKEN}`).toString("base64")];
+  const secrets = [
+    PASSWORD,
+    IDENTITY_TOKEN,
+    REGISTRY_TOKEN,
+    Buffer.from(`${USER}:${PASSWORD}`).toString("base64"),
+    Buffer.from(`${USER}:${IDENTITY_TOKEN}`).toString("base64"),
+  ];
   let server: TestServer;
   const issuedToken = "issued-token-5b7e21c9d4";
 
@@ -378,7 +394,9 @@ describe("secrets never reach errors", () => {
       if (req.url.pathname === "/token") return json(res, 200, { token: issuedToken });
       if (req.url.pathname.startsWith("/v2/bearer/")) {
         // Rejects every token, echoing a challenge; the error must still not carry the token.
-        return registryError(res, 401, "UNAUTHORIZED", "token rejected", { "WWW-Authenticate": `Bearer realm="http://${host}/token",service="s",error="invalid_token"` });
+        return registryError(res, 401, "UNAUTHORIZED", "token rejected", {
+          "WWW-Authenticate": `Bearer realm="http://${host}/token",service="s",error="invalid_token"`,
+        });
       }
       if (req.url.pathname.startsWith("/v2/basic/")) return registryError(res, 401, "UNAUTHORIZED", "no", { "WWW-Authenticate": 'Basic realm="r"' });
       if (req.url.pathname.startsWith("/v2/redirect/")) {

@@ -1,12 +1,11 @@
-import { test, after, describe } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { RegistryClient, RegistryError, type RateLimit } from "../../agent/registry/index.js";
-import { closedPort, json, registryError, startRawServer, startServer, type TestServer, rejection } from "./client-servers.js";
+import { after, describe, test } from "node:test";
+import { type RateLimit, RegistryClient, RegistryError } from "../../agent/registry/index.js";
+import { closedPort, json, registryError, rejection, startRawServer, startServer, type TestServer } from "./client-servers.js";
 
 // Failures the lab registry cannot produce: quota exhaustion, a failing load balancer, a server
 // that stalls, nothing listening, a name that does not resolve, garbage where JSON belongs.
-
 
 const servers: TestServer[] = [];
 async function server(...args: Parameters<typeof startServer>): Promise<TestServer> {
@@ -51,7 +50,10 @@ describe("quota and availability", () => {
       const head = await rejection(c.headManifest("library/nginx", "1.27"));
       assert.deepEqual([head.status, head.errors, head.retryAfterSeconds], [429, [], 120]);
       assert.deepEqual(head.rateLimit, want);
-      assert.deepEqual(s.requests.map((r) => r.method), ["GET", "HEAD"]);
+      assert.deepEqual(
+        s.requests.map((r) => r.method),
+        ["GET", "HEAD"],
+      );
       assert.deepEqual(seen, [want, want]);
     } finally {
       await c.close();
@@ -71,7 +73,16 @@ describe("quota and availability", () => {
       });
       res.end();
     });
-    const c = new RegistryClient({ url: s.url }, { timeoutMs: 3000, now: () => NOW, onRateLimit: () => { throw new Error("observer bug"); } });
+    const c = new RegistryClient(
+      { url: s.url },
+      {
+        timeoutMs: 3000,
+        now: () => NOW,
+        onRateLimit: () => {
+          throw new Error("observer bug");
+        },
+      },
+    );
     try {
       const head = await c.headManifest("ratelimitpreview/test", "latest");
       assert.deepEqual(head.rateLimit, { limit: 200, remaining: 187, windowSeconds: 21600, source: undefined, observedAt: NOW });
@@ -117,7 +128,7 @@ describe("network failures", () => {
   test("a body that stops halfway: timeout reading the body", async () => {
     const s = await rawServer((socket) => {
       socket.once("data", () => {
-        socket.write("HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\nContent-Length: 500\r\n\r\n{\"schemaVersion\":");
+        socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\nContent-Length: 500\r\n\r\n{"schemaVersion":');
       });
     });
     const c = new RegistryClient({ url: s.url }, { timeoutMs: 300 });
@@ -132,7 +143,7 @@ describe("network failures", () => {
   test("a connection closed mid-body: reset", async () => {
     const s = await rawServer((socket) => {
       socket.once("data", () => {
-        socket.end("HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\nContent-Length: 500\r\n\r\n{\"schemaVersion\":");
+        socket.end('HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\nContent-Length: 500\r\n\r\n{"schemaVersion":');
       });
     });
     const c = new RegistryClient({ url: s.url }, { timeoutMs: 3000 });
@@ -278,7 +289,10 @@ describe("malformed answers", () => {
     } finally {
       await c.close();
     }
-    assert.throws(() => new RegistryClient({ url: "https://user:pw@reg.example" }, { timeoutMs: 1000 }), (err: Error) => !err.message.includes("pw") && /must not contain credentials/.test(err.message));
+    assert.throws(
+      () => new RegistryClient({ url: "https://user:pw@reg.example" }, { timeoutMs: 1000 }),
+      (err: Error) => !err.message.includes("pw") && /must not contain credentials/.test(err.message),
+    );
     assert.throws(() => new RegistryClient({ url: "ftp://reg.example" }, { timeoutMs: 1000 }), /http:\/\/ or https:\/\//);
     assert.throws(() => new RegistryClient({ url: "https://reg.example" }, { timeoutMs: 0 }), /timeoutMs/);
     assert.throws(() => new RegistryClient({ url: "https://reg.example", headers: { "X-Bad": "a\r\nb" } }, { timeoutMs: 1000 }), /line break/);

@@ -1,6 +1,6 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseRateLimitHeaders, parseRetryAfter, parseWwwAuthenticate, type AuthChallenge } from "../../agent/registry/index.js";
+import { test } from "node:test";
+import { type AuthChallenge, parseRateLimitHeaders, parseRetryAfter, parseWwwAuthenticate } from "../../agent/registry/index.js";
 
 // Header parsers get what real registries send, and what broken proxies send.
 
@@ -8,7 +8,9 @@ const challengeCases: { name: string; input: string | string[]; want: AuthChalle
   {
     name: "Docker Hub bearer with a comma inside the quoted scope",
     input: 'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:samalba/my-app:pull,push"',
-    want: [{ scheme: "bearer", params: { realm: "https://auth.docker.io/token", service: "registry.docker.io", scope: "repository:samalba/my-app:pull,push" } }],
+    want: [
+      { scheme: "bearer", params: { realm: "https://auth.docker.io/token", service: "registry.docker.io", scope: "repository:samalba/my-app:pull,push" } },
+    ],
   },
   {
     name: "Quay: Basic and Bearer in one header, Bearer without scope",
@@ -44,9 +46,24 @@ const challengeCases: { name: string; input: string | string[]; want: AuthChalle
     input: 'Bearer Realm="https://r/token",Service="svc",Error="insufficient_scope"',
     want: [{ scheme: "bearer", params: { realm: "https://r/token", service: "svc", error: "insufficient_scope" } }],
   },
-  { name: "token68 credential", input: "Negotiate YIIC1gYGKwYBBQUCoIICyjCCAsag==", want: [{ scheme: "negotiate", params: {}, token68: "YIIC1gYGKwYBBQUCoIICyjCCAsag==" }] },
-  { name: "bare schemes", input: "Basic, Bearer", want: [{ scheme: "basic", params: {} }, { scheme: "bearer", params: {} }] },
-  { name: "a repeated parameter keeps the first value", input: 'Bearer realm="first", realm="second"', want: [{ scheme: "bearer", params: { realm: "first" } }] },
+  {
+    name: "token68 credential",
+    input: "Negotiate YIIC1gYGKwYBBQUCoIICyjCCAsag==",
+    want: [{ scheme: "negotiate", params: {}, token68: "YIIC1gYGKwYBBQUCoIICyjCCAsag==" }],
+  },
+  {
+    name: "bare schemes",
+    input: "Basic, Bearer",
+    want: [
+      { scheme: "basic", params: {} },
+      { scheme: "bearer", params: {} },
+    ],
+  },
+  {
+    name: "a repeated parameter keeps the first value",
+    input: 'Bearer realm="first", realm="second"',
+    want: [{ scheme: "bearer", params: { realm: "first" } }],
+  },
   { name: "empty header", input: "", want: [] },
   { name: "only commas and spaces", input: " , ,, ", want: [] },
   {
@@ -64,7 +81,7 @@ const challengeCases: { name: string; input: string | string[]; want: AuthChalle
     input: 'Bearer realm="r" garbage here, service="s"',
     want: [{ scheme: "bearer", params: { realm: "r", service: "s" } }],
   },
-  { name: "non-ASCII junk", input: "\u00ff\u00fe, Basic realm=\"x\"", want: [{ scheme: "basic", params: { realm: "x" } }] },
+  { name: "non-ASCII junk", input: '\u00ff\u00fe, Basic realm="x"', want: [{ scheme: "basic", params: { realm: "x" } }] },
 ];
 
 for (const c of challengeCases) {

@@ -3,9 +3,9 @@
 // so tests can assert what went over the wire (which headers reached which host).
 
 import assert from "node:assert/strict";
-import { RegistryError } from "../../agent/registry/index.js";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
+import { RegistryError } from "../../agent/registry/index.js";
 
 export interface SeenRequest {
   method: string;

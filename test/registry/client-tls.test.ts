@@ -1,18 +1,17 @@
-import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer as createHttpsServer, type Server } from "node:https";
 import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { RegistryClient, RegistryError, type RegistryEndpoint } from "../../agent/registry/index.js";
-import { makeTestCerts, type CertAndKey, type TestCerts } from "../lab/certs.js";
-import { startServer, type TestServer, rejection } from "./client-servers.js";
+import { after, before, describe, test } from "node:test";
+import { RegistryClient, type RegistryEndpoint, RegistryError } from "../../agent/registry/index.js";
+import { type CertAndKey, makeTestCerts, type TestCerts } from "../lab/certs.js";
+import { rejection, startServer, type TestServer } from "./client-servers.js";
 
 // TLS as containerd sees it: real certificates from the lab's openssl-made CA, served by Node's
 // TLS server on loopback. Each certificate fault must come back as kind "tls" with Node's code,
 // and the two ways of mixing up http and https as "http-to-https".
-
 
 interface TlsServer {
   url: string;

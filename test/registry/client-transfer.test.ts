@@ -1,12 +1,11 @@
-import { test, after, describe } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
+import { after, describe, test } from "node:test";
 import { RegistryClient, RegistryError } from "../../agent/registry/index.js";
-import { header, json, registryError, startServer, type TestServer, rejection } from "./client-servers.js";
+import { header, json, registryError, rejection, startServer, type TestServer } from "./client-servers.js";
 
 // Paging, redirects, mirrors and blob sampling against loopback servers that do exactly what
 // the spec allows and the lab registry does not (relative Links, redirects to another host).
-
 
 const servers: TestServer[] = [];
 async function server(...args: Parameters<typeof startServer>): Promise<TestServer> {
@@ -35,7 +34,11 @@ describe("tag pagination", () => {
       if (start + n < all.length) {
         const query = `n=${n}&last=${page.at(-1) ?? ""}`;
         const target =
-          linkStyle === "path" ? `/v2/app/web/tags/list?${query}` : linkStyle === "query-only" ? `?${query}` : `http://${header(req, "host") ?? ""}/v2/app/web/tags/list?${query}`;
+          linkStyle === "path"
+            ? `/v2/app/web/tags/list?${query}`
+            : linkStyle === "query-only"
+              ? `?${query}`
+              : `http://${header(req, "host") ?? ""}/v2/app/web/tags/list?${query}`;
         headers["Link"] = `<${target}>; rel="next"`;
       }
       json(res, 200, { name: "app/web", tags: page }, headers);
@@ -48,11 +51,10 @@ describe("tag pagination", () => {
       const c = new RegistryClient({ url: s.url }, { timeoutMs: 3000 });
       try {
         assert.deepEqual(await c.listTags("app/web"), all);
-        assert.deepEqual(s.requests.map((r) => r.path), [
-          "/v2/app/web/tags/list?n=1000",
-          "/v2/app/web/tags/list?n=10&last=v09",
-          "/v2/app/web/tags/list?n=10&last=v19",
-        ]);
+        assert.deepEqual(
+          s.requests.map((r) => r.path),
+          ["/v2/app/web/tags/list?n=1000", "/v2/app/web/tags/list?n=10&last=v09", "/v2/app/web/tags/list?n=10&last=v19"],
+        );
         s.requests.length = 0;
         assert.deepEqual(await c.listTags("app/web", { max: 12 }), all.slice(0, 12));
         assert.equal(s.requests.length, 2, "stops paging once max tags are in");
@@ -65,7 +67,7 @@ describe("tag pagination", () => {
   test("n=1000 by default, empty and null tag lists, a Link loop is refused", async () => {
     const s = await server((req, res) => {
       if (req.url.pathname === "/v2/empty/tags/list") return json(res, 200, { name: "empty", tags: null });
-      if (req.url.pathname === "/v2/loop/tags/list") return json(res, 200, { name: "loop", tags: ["a"] }, { Link: "</v2/loop/tags/list?n=1000>; rel=\"next\"" });
+      if (req.url.pathname === "/v2/loop/tags/list") return json(res, 200, { name: "loop", tags: ["a"] }, { Link: '</v2/loop/tags/list?n=1000>; rel="next"' });
       json(res, 200, { name: "x", tags: [] });
     });
     const c = new RegistryClient({ url: s.url }, { timeoutMs: 3000 });
@@ -180,12 +182,15 @@ describe("mirrors and odd registries", () => {
       assert.equal((await c.ping()).status, 200);
       assert.equal((await c.headManifest("library/nginx", "1.27")).digest, sha256(Buffer.from(body)));
       assert.deepEqual(await c.listTags("library/nginx"), ["a", "b"]);
-      assert.deepEqual(s.requests.map((r) => r.path), [
-        "/mirror/api/?ns=docker.io",
-        "/mirror/api/library/nginx/manifests/1.27?ns=docker.io",
-        "/mirror/api/library/nginx/tags/list?ns=docker.io&n=1000",
-        "/mirror/api/library/nginx/tags/list?n=1000&last=a&ns=docker.io",
-      ]);
+      assert.deepEqual(
+        s.requests.map((r) => r.path),
+        [
+          "/mirror/api/?ns=docker.io",
+          "/mirror/api/library/nginx/manifests/1.27?ns=docker.io",
+          "/mirror/api/library/nginx/tags/list?ns=docker.io&n=1000",
+          "/mirror/api/library/nginx/tags/list?n=1000&last=a&ns=docker.io",
+        ],
+      );
     } finally {
       await c.close();
     }

@@ -1,14 +1,13 @@
-import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
-import { buildImage, buildIndex, nodePlatform, startLab, type BuiltImage, type Lab } from "../lab/index.js";
+import { after, before, describe, test } from "node:test";
 import { RegistryClient, RegistryError } from "../../agent/registry/index.js";
+import { type BuiltImage, buildImage, buildIndex, type Lab, nodePlatform, startLab } from "../lab/index.js";
 import { rejection } from "./client-servers.js";
 
 // The client against the real CNCF distribution registry of the lab: what it answers is what
 // a self-hosted registry answers, error codes and all.
 
 const TIMEOUT_MS = 5000;
-
 
 describe("open lab registry", () => {
   let lab: Lab;
@@ -86,7 +85,10 @@ describe("open lab registry", () => {
     assert.equal(err.kind, "http");
     assert.equal(err.step, "manifest");
     assert.equal(err.status, 404);
-    assert.deepEqual(err.errors.map((e) => e.code), ["MANIFEST_UNKNOWN"]);
+    assert.deepEqual(
+      err.errors.map((e) => e.code),
+      ["MANIFEST_UNKNOWN"],
+    );
     assert.equal(err.credentialSent, false);
     assert.match(err.message, new RegExp(`^GET ${lab.registry.url}/v2/app/web/manifests/9\\.9: 404 Not Found \\(MANIFEST_UNKNOWN: manifest unknown\\)$`));
 
@@ -99,11 +101,17 @@ describe("open lab registry", () => {
   test("missing repository: NAME_UNKNOWN from tags (distribution 2.8 says MANIFEST_UNKNOWN for its manifests)", async () => {
     const err = await rejection(client.getManifest("nobody/here", "1.0"));
     assert.equal(err.status, 404);
-    assert.deepEqual(err.errors.map((e) => e.code), ["MANIFEST_UNKNOWN"]);
+    assert.deepEqual(
+      err.errors.map((e) => e.code),
+      ["MANIFEST_UNKNOWN"],
+    );
     const tags = await rejection(client.listTags("nobody/here"));
     assert.equal(tags.step, "tags");
     assert.equal(tags.status, 404);
-    assert.deepEqual(tags.errors.map((e) => e.code), ["NAME_UNKNOWN"]);
+    assert.deepEqual(
+      tags.errors.map((e) => e.code),
+      ["NAME_UNKNOWN"],
+    );
     assert.match(tags.message, /: 404 Not Found \(NAME_UNKNOWN: repository name not known to registry\)$/);
   });
 
@@ -130,7 +138,10 @@ describe("open lab registry", () => {
     const err = await rejection(client.sampleBlob("app/web", `sha256:${"0".repeat(64)}`, { maxBytes: 1, maxMs: 1000 }));
     assert.equal(err.step, "blob");
     assert.equal(err.status, 404);
-    assert.deepEqual(err.errors.map((e) => e.code), ["BLOB_UNKNOWN"]);
+    assert.deepEqual(
+      err.errors.map((e) => e.code),
+      ["BLOB_UNKNOWN"],
+    );
   });
 });
 
@@ -172,7 +183,10 @@ describe("htpasswd lab registry (Basic challenges)", () => {
       const err = await rejection(c.headManifest("team/private", "1"));
       assert.equal(err.status, 401);
       assert.equal(err.credentialSent, false);
-      assert.deepEqual(err.errors.map((e) => e.code), ["UNAUTHORIZED"]);
+      assert.deepEqual(
+        err.errors.map((e) => e.code),
+        ["UNAUTHORIZED"],
+      );
       assert.equal(err.challenges[0]?.scheme, "basic");
       const auth = await rejection(c.authorize("team/private"));
       assert.deepEqual([auth.status, auth.credentialSent], [401, false]);

@@ -1,13 +1,7 @@
-import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { describe, test } from "node:test";
 
-import {
-  CredentialError,
-  describeCredential,
-  parseDockerConfigJson,
-  parseSecretManifest,
-  type DockerConfig,
-} from "../../agent/registry/index.js";
+import { CredentialError, type DockerConfig, describeCredential, parseDockerConfigJson, parseSecretManifest } from "../../agent/registry/index.js";
 
 const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
 const unpadded = (s: string) => b64(s).replace(/=+$/, "");
@@ -174,7 +168,11 @@ describe(".dockerconfigjson", () => {
   describe("invalid input is a CredentialError that names the problem and not the secret", () => {
     const cases: { name: string; text: string; legacy?: boolean; expect: RegExp[]; secrets?: string[] }[] = [
       { name: "empty", text: "  \n", expect: [/is empty/] },
-      { name: "not JSON", text: `{"auths": {"reg.io": {"password": "${PASSWORD}" "x": 1}}}`, expect: [/not valid JSON/, /line 1, column 52/, /expected "," or "}"/] },
+      {
+        name: "not JSON",
+        text: `{"auths": {"reg.io": {"password": "${PASSWORD}" "x": 1}}}`,
+        expect: [/not valid JSON/, /line 1, column 52/, /expected "," or "}"/],
+      },
       { name: "JSON cut short", text: `{"auths": {"reg.io": {"password": "${PASSWORD}"`, expect: [/not valid JSON/, /ends inside 3 unclosed objects/] },
       { name: "trailing comma", text: `{\n  "auths": {\n    "reg.io": {"password": "${PASSWORD}",}\n  }\n}`, expect: [/line 3, column 45/, /trailing comma/] },
       { name: "raw control character in a string", text: `{"auths": {"r": {"password": "${PASSWORD}\t"}}}`, expect: [/a tab inside a string/] },
@@ -183,22 +181,66 @@ describe(".dockerconfigjson", () => {
       { name: "top level is an array", text: "[]", expect: [/must be a JSON object, found an array/] },
       { name: "top level is null", text: "null", expect: [/found null/] },
       { name: "no auths", text: "{}", expect: [/no "auths" object/] },
-      { name: "legacy shape given as .dockerconfigjson", text: JSON.stringify({ "reg.io": { auth: b64(`u:${PASSWORD}`) } }), expect: [/legacy \.dockercfg format/, /"reg\.io"/], secrets: [b64(`u:${PASSWORD}`)] },
-      { name: "only credential helpers", text: JSON.stringify({ credHelpers: { "gcr.io": "gcloud" } }), expect: [/credHelpers/, /does not run Docker credential helpers/] },
+      {
+        name: "legacy shape given as .dockerconfigjson",
+        text: JSON.stringify({ "reg.io": { auth: b64(`u:${PASSWORD}`) } }),
+        expect: [/legacy \.dockercfg format/, /"reg\.io"/],
+        secrets: [b64(`u:${PASSWORD}`)],
+      },
+      {
+        name: "only credential helpers",
+        text: JSON.stringify({ credHelpers: { "gcr.io": "gcloud" } }),
+        expect: [/credHelpers/, /does not run Docker credential helpers/],
+      },
       { name: "auths is an array", text: '{"auths": ["reg.io"]}', expect: [/"auths" must be an object/, /found an array/] },
-      { name: "entry is a string", text: JSON.stringify({ auths: { "reg.io": PASSWORD } }), expect: [/auths\["reg\.io"\] must be an object/, /found a string/] },
-      { name: "username is a number", text: '{"auths": {"reg.io": {"username": 5}}}', expect: [/auths\["reg\.io"\]\.username must be a string, found a number/] },
+      {
+        name: "entry is a string",
+        text: JSON.stringify({ auths: { "reg.io": PASSWORD } }),
+        expect: [/auths\["reg\.io"\] must be an object/, /found a string/],
+      },
+      {
+        name: "username is a number",
+        text: '{"auths": {"reg.io": {"username": 5}}}',
+        expect: [/auths\["reg\.io"\]\.username must be a string, found a number/],
+      },
       { name: "email is an object", text: '{"auths": {"reg.io": {"email": {}}}}', expect: [/\.email must be a string/] },
-      { name: "auth not base64", text: JSON.stringify({ auths: { "reg.io": { auth: "dXNlcjpw YXNz" } } }), expect: [/auths\["reg\.io"\]\.auth is not valid base64/, /a space at character 9/] },
-      { name: "auth URL-safe base64", text: JSON.stringify({ auths: { r: { auth: "dTpw-_8" } } }), expect: [/"-" \(URL-safe base64 is not accepted\) at character 5/] },
-      { name: "auth without colon", text: JSON.stringify({ auths: { r: { auth: b64(PASSWORD) } } }), expect: [/does not decode to "username:password"/, /no ":"/], secrets: [b64(PASSWORD)] },
-      { name: "auth is base64 of a bare token", text: JSON.stringify({ auths: { r: { auth: b64(TOKEN) } } }), expect: [/does not decode to "username:password"/], secrets: [b64(TOKEN)] },
+      {
+        name: "auth not base64",
+        text: JSON.stringify({ auths: { "reg.io": { auth: "dXNlcjpw YXNz" } } }),
+        expect: [/auths\["reg\.io"\]\.auth is not valid base64/, /a space at character 9/],
+      },
+      {
+        name: "auth URL-safe base64",
+        text: JSON.stringify({ auths: { r: { auth: "dTpw-_8" } } }),
+        expect: [/"-" \(URL-safe base64 is not accepted\) at character 5/],
+      },
+      {
+        name: "auth without colon",
+        text: JSON.stringify({ auths: { r: { auth: b64(PASSWORD) } } }),
+        expect: [/does not decode to "username:password"/, /no ":"/],
+        secrets: [b64(PASSWORD)],
+      },
+      {
+        name: "auth is base64 of a bare token",
+        text: JSON.stringify({ auths: { r: { auth: b64(TOKEN) } } }),
+        expect: [/does not decode to "username:password"/],
+        secrets: [b64(TOKEN)],
+      },
       { name: "auth with padding in the middle", text: JSON.stringify({ auths: { r: { auth: "dXM=6" } } }), expect: [/"=" at character 4/] },
       { name: "auth with wrong padding", text: JSON.stringify({ auths: { r: { auth: "dXM==" } } }), expect: [/wrong "=" padding at character 4/] },
-      { name: "auth with text after the padding", text: JSON.stringify({ auths: { r: { auth: "dXM=x=" } } }), expect: [/a letter after the "=" padding at character 5/] },
+      {
+        name: "auth with text after the padding",
+        text: JSON.stringify({ auths: { r: { auth: "dXM=x=" } } }),
+        expect: [/a letter after the "=" padding at character 5/],
+      },
       { name: "auth of impossible length", text: JSON.stringify({ auths: { r: { auth: "abcde" } } }), expect: [/length \(5 characters\) cannot be base64/] },
       { name: "HttpHeaders with a number", text: '{"auths": {}, "HttpHeaders": {"X": 1}}', expect: [/HttpHeaders"\."X" must be a string/] },
-      { name: "auths wrapper given as .dockercfg", legacy: true, text: JSON.stringify({ auths: { r: { auth: b64("u:p") } } }), expect: [/"auths" wrapper/, /kubernetes\.io\/dockerconfigjson/] },
+      {
+        name: "auths wrapper given as .dockercfg",
+        legacy: true,
+        text: JSON.stringify({ auths: { r: { auth: b64("u:p") } } }),
+        expect: [/"auths" wrapper/, /kubernetes\.io\/dockerconfigjson/],
+      },
     ];
     for (const c of cases) {
       test(c.name, () => {
@@ -249,7 +291,13 @@ describe("Secret manifests", () => {
 
   test("JSON with stringData", () => {
     const text = JSON.stringify(
-      { apiVersion: "v1", kind: "Secret", metadata: { name: "pull" }, type: "kubernetes.io/dockerconfigjson", stringData: { ".dockerconfigjson": dockerconfigjson } },
+      {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: "pull" },
+        type: "kubernetes.io/dockerconfigjson",
+        stringData: { ".dockerconfigjson": dockerconfigjson },
+      },
       null,
       2,
     );
@@ -259,7 +307,12 @@ describe("Secret manifests", () => {
   });
 
   test("stringData wins over data for the same key, as on the API server", () => {
-    const text = yamlSecret("kubernetes.io/dockerconfigjson", ".dockerconfigjson", b64('{"auths": {}}'), `stringData:\n  .dockerconfigjson: '${dockerconfigjson}'`);
+    const text = yamlSecret(
+      "kubernetes.io/dockerconfigjson",
+      ".dockerconfigjson",
+      b64('{"auths": {}}'),
+      `stringData:\n  .dockerconfigjson: '${dockerconfigjson}'`,
+    );
     assert.equal(only(parseSecretManifest(text)).username, "robot");
   });
 
@@ -295,7 +348,10 @@ describe("Secret manifests", () => {
     });
 
     test("empty data value", () => {
-      assert.match(rejects(() => parseSecretManifest(yamlSecret("kubernetes.io/dockerconfigjson", ".dockerconfigjson", '""'))).message, /\.dockerconfigjson is empty/);
+      assert.match(
+        rejects(() => parseSecretManifest(yamlSecret("kubernetes.io/dockerconfigjson", ".dockerconfigjson", '""'))).message,
+        /\.dockerconfigjson is empty/,
+      );
     });
 
     test("undecodable base64 names the key and the position", () => {
@@ -308,11 +364,17 @@ describe("Secret manifests", () => {
     test("unpadded base64 in data is rejected, as the API server rejects it", () => {
       const value = unpadded(`${dockerconfigjson}x`);
       assert.notEqual(value.length % 4, 0);
-      assert.match(rejects(() => parseSecretManifest(yamlSecret("kubernetes.io/dockerconfigjson", ".dockerconfigjson", value))).message, /without the "=" padding/);
+      assert.match(
+        rejects(() => parseSecretManifest(yamlSecret("kubernetes.io/dockerconfigjson", ".dockerconfigjson", value))).message,
+        /without the "=" padding/,
+      );
     });
 
     test("plain JSON under data gets the stringData hint", () => {
-      const err = rejects(() => parseSecretManifest(yamlSecret("kubernetes.io/dockerconfigjson", ".dockerconfigjson", `'${dockerconfigjson}'`)), [b64(`robot:${PASSWORD}`)]);
+      const err = rejects(
+        () => parseSecretManifest(yamlSecret("kubernetes.io/dockerconfigjson", ".dockerconfigjson", `'${dockerconfigjson}'`)),
+        [b64(`robot:${PASSWORD}`)],
+      );
       assert.match(err.message, /stringData/);
     });
 
@@ -324,7 +386,10 @@ describe("Secret manifests", () => {
 
     test("a bad entry inside .dockerconfigjson names the key path", () => {
       const inner = JSON.stringify({ auths: { "reg.io": { auth: b64(PASSWORD) } } });
-      const err = rejects(() => parseSecretManifest(yamlSecret("kubernetes.io/dockerconfigjson", ".dockerconfigjson", b64(inner))), [b64(PASSWORD), b64(inner)]);
+      const err = rejects(
+        () => parseSecretManifest(yamlSecret("kubernetes.io/dockerconfigjson", ".dockerconfigjson", b64(inner))),
+        [b64(PASSWORD), b64(inner)],
+      );
       assert.match(err.message, /data key \.dockerconfigjson: auths\["reg\.io"\]\.auth does not decode/);
     });
 
@@ -363,13 +428,19 @@ describe("Secret manifests", () => {
     });
 
     test("data values that are not strings name the key", () => {
-      assert.match(rejects(() => parseSecretManifest("apiVersion: v1\nkind: Secret\ntype: kubernetes.io/dockerconfigjson\ndata:\n  .dockerconfigjson: 12\n")).message, /data key "\.dockerconfigjson" must be a base64 string, found a number/);
+      assert.match(
+        rejects(() => parseSecretManifest("apiVersion: v1\nkind: Secret\ntype: kubernetes.io/dockerconfigjson\ndata:\n  .dockerconfigjson: 12\n")).message,
+        /data key "\.dockerconfigjson" must be a base64 string, found a number/,
+      );
       assert.match(rejects(() => parseSecretManifest("apiVersion: v1\nkind: Secret\nstringData: [a]\n")).message, /"stringData" must be a mapping/);
     });
 
     test("YAML alias bombs are refused, not expanded", () => {
       const lines = ["a: &a [x, x, x, x, x, x, x, x, x, x]"];
-      for (let i = 0; i < 12; i++) lines.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`);
+      for (let i = 0; i < 12; i++)
+        lines.push(
+          `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`,
+        );
       assert.match(rejects(() => parseSecretManifest(lines.join("\n"))).message, /aliases/);
     });
   });

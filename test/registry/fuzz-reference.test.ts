@@ -1,9 +1,9 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ImageReferenceError, nodePlatform, parseReference, tryParseReference } from "../../core/image/index.js";
+import { test } from "node:test";
 import { diagnoseImage } from "../../agent/diagnose/index.js";
-import { fuzzSeed, prng } from "../support/fuzz.js";
+import { ImageReferenceError, nodePlatform, parseReference, tryParseReference } from "../../core/image/index.js";
 import { runPullmedic } from "../support/cli.js";
+import { fuzzSeed, prng } from "../support/fuzz.js";
 
 // diagnose must never crash on an image string: the parser either answers or names the problem.
 
@@ -12,28 +12,71 @@ const rand = prng(SEED);
 const int = (n: number) => Math.floor(rand() * n);
 
 const VALID = [
-  "nginx", "nginx:1.27", "library/nginx:1.27-alpine", "docker.io/bitnami/redis:7", "ghcr.io/org/app@sha256:" + "a".repeat(64),
-  "127.0.0.1:5000/a/b:c", "[::1]:5000/x:1", "localhost/app", "registry.k8s.io/pause:3.10", "quay.io/a__b/c--d.e:v1.2.3_rc",
+  "nginx",
+  "nginx:1.27",
+  "library/nginx:1.27-alpine",
+  "docker.io/bitnami/redis:7",
+  "ghcr.io/org/app@sha256:" + "a".repeat(64),
+  "127.0.0.1:5000/a/b:c",
+  "[::1]:5000/x:1",
+  "localhost/app",
+  "registry.k8s.io/pause:3.10",
+  "quay.io/a__b/c--d.e:v1.2.3_rc",
 ];
-const TOKENS = ["/", ":", "@", ".", "_", "__", "-", "sha256:", "sha512:", "[", "]", "::1", "A", "Z", " ", "\t", "\n", "%", "é", "\u0000", "\ud800", "https://", "localhost", "0".repeat(64), "x".repeat(130)];
+const TOKENS = [
+  "/",
+  ":",
+  "@",
+  ".",
+  "_",
+  "__",
+  "-",
+  "sha256:",
+  "sha512:",
+  "[",
+  "]",
+  "::1",
+  "A",
+  "Z",
+  " ",
+  "\t",
+  "\n",
+  "%",
+  "é",
+  "\u0000",
+  "\ud800",
+  "https://",
+  "localhost",
+  "0".repeat(64),
+  "x".repeat(130),
+];
 
 function mutate(s: string): string {
   let out = s;
   for (let i = 1 + int(4); i > 0; i--) {
     const at = int(out.length + 1);
     switch (int(5)) {
-      case 0: out = out.slice(0, at) + (TOKENS[int(TOKENS.length)] ?? "") + out.slice(at); break;
-      case 1: out = out.slice(0, at) + out.slice(at + 1 + int(6)); break;
-      case 2: out = out.slice(0, at) + String.fromCharCode(int(0x10000)) + out.slice(at + 1); break;
-      case 3: out = out.slice(0, at) + out.slice(at).toUpperCase(); break;
-      default: out = out.slice(0, at);
+      case 0:
+        out = out.slice(0, at) + (TOKENS[int(TOKENS.length)] ?? "") + out.slice(at);
+        break;
+      case 1:
+        out = out.slice(0, at) + out.slice(at + 1 + int(6));
+        break;
+      case 2:
+        out = out.slice(0, at) + String.fromCharCode(int(0x10000)) + out.slice(at + 1);
+        break;
+      case 3:
+        out = out.slice(0, at) + out.slice(at).toUpperCase();
+        break;
+      default:
+        out = out.slice(0, at);
     }
   }
   return out;
 }
 
 function randomString(): string {
-  return Array.from({ length: int(80) }, () => (rand() < 0.5 ? TOKENS[int(TOKENS.length)] ?? "" : String.fromCharCode(32 + int(95)))).join("");
+  return Array.from({ length: int(80) }, () => (rand() < 0.5 ? (TOKENS[int(TOKENS.length)] ?? "") : String.fromCharCode(32 + int(95)))).join("");
 }
 
 const inputs = Array.from({ length: 5000 }, (_, i) => (i % 2 ? mutate(VALID[int(VALID.length)] ?? "") : randomString()));

@@ -1,16 +1,16 @@
 // Random and mutated inputs for the credential parsers: every call returns a DockerConfig or
 // throws CredentialError, never anything else, and never echoes a planted password. The PRNG is
 // seeded (PULLMEDIC_FUZZ_SEED overrides the default) so that a failure reproduces exactly.
-import { test } from "node:test";
-import assert from "node:assert/strict";
 
-import { CredentialError, parseDockerConfigJson, parseSecretManifest, type DockerConfig } from "../../agent/registry/index.js";
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { CredentialError, type DockerConfig, parseDockerConfigJson, parseSecretManifest } from "../../agent/registry/index.js";
 import { fuzzSeed, prng } from "../support/fuzz.js";
 
 const SEED = fuzzSeed(0x5eed2026);
 const INPUTS = 5000;
 const MARKER = "QQplantedQQ";
-
 
 const random = prng(SEED);
 const int = (n: number) => Math.floor(random() * n);
@@ -18,9 +18,47 @@ const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T;
 const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
 
 const TOKENS = [
-  "{", "}", "[", "]", '"', "'", ":", ",", "\n", "\t", " ", "---\n", "&a ", "*a", "!!binary ", "? ", "- ", "|", ">",
-  "%YAML 1.2\n", "\\u", "\\", "=", "\uFEFF", "null", "true", "1e999", "-", "#", "\u0000", "\ud800", "kind: List\n",
-  "<<: *a\n", "...\n", "\r\n", "data:", "stringData:", ".dockerconfigjson", "auths", "auth", "type: kubernetes.io/dockercfg",
+  "{",
+  "}",
+  "[",
+  "]",
+  '"',
+  "'",
+  ":",
+  ",",
+  "\n",
+  "\t",
+  " ",
+  "---\n",
+  "&a ",
+  "*a",
+  "!!binary ",
+  "? ",
+  "- ",
+  "|",
+  ">",
+  "%YAML 1.2\n",
+  "\\u",
+  "\\",
+  "=",
+  "\uFEFF",
+  "null",
+  "true",
+  "1e999",
+  "-",
+  "#",
+  "\u0000",
+  "\ud800",
+  "kind: List\n",
+  "<<: *a\n",
+  "...\n",
+  "\r\n",
+  "data:",
+  "stringData:",
+  ".dockerconfigjson",
+  "auths",
+  "auth",
+  "type: kubernetes.io/dockercfg",
 ];
 
 function dockerconfigjson(): string {
@@ -44,7 +82,11 @@ function seeds(): string[] {
     yaml("kubernetes.io/dockerconfigjson", ".dockerconfigjson", b64(json)),
     yaml("kubernetes.io/dockercfg", ".dockercfg", b64(legacy)),
     yaml("Opaque", ".dockerconfigjson", b64(json)),
-    JSON.stringify({ apiVersion: "v1", kind: "Secret", metadata: { name: "s" }, type: "kubernetes.io/dockerconfigjson", stringData: { ".dockerconfigjson": json } }, null, 2),
+    JSON.stringify(
+      { apiVersion: "v1", kind: "Secret", metadata: { name: "s" }, type: "kubernetes.io/dockerconfigjson", stringData: { ".dockerconfigjson": json } },
+      null,
+      2,
+    ),
     JSON.stringify({ apiVersion: "v1", kind: "List", items: [{ apiVersion: "v1", kind: "Secret" }] }),
     "apiVersion: v1\nkind: Secret\nstringData:\n  .dockerconfigjson: |\n    " + json + "\ntype: kubernetes.io/dockerconfigjson\n",
     "a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n",
@@ -67,7 +109,8 @@ function mutate(text: string): string {
       case 2: // insert a token
         s = s.slice(0, at) + pick(TOKENS) + s.slice(at);
         break;
-      case 3: { // duplicate a slice somewhere else
+      case 3: {
+        // duplicate a slice somewhere else
         const from = int(s.length + 1);
         const piece = s.slice(from, from + int(40));
         s = s.slice(0, at) + piece + s.slice(at);

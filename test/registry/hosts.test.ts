@@ -1,16 +1,10 @@
-import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, relative } from "node:path";
+import { after, describe, test } from "node:test";
 
-import {
-  HostsConfigError,
-  defaultRegistryHost,
-  describeRegistryHost,
-  readHostsConfig,
-  type HostsConfig,
-} from "../../agent/registry/index.js";
+import { defaultRegistryHost, describeRegistryHost, type HostsConfig, HostsConfigError, readHostsConfig } from "../../agent/registry/index.js";
 
 const root = mkdtempSync(join(tmpdir(), "pm-hosts-"));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -72,13 +66,21 @@ describe("hosts.toml", () => {
       "reg.io/hosts.toml": ['[host."https://b.local"]', '[host."https://a.local"]', '[host."https://b.local".header]', 'x = "1"'].join("\n"),
     });
     const cfg = await readHostsConfig(dir, "reg.io");
-    assert.deepEqual(cfg.hosts.map((h) => h.url), ["https://b.local", "https://a.local", "https://b.local", "https://reg.io"]);
+    assert.deepEqual(
+      cfg.hosts.map((h) => h.url),
+      ["https://b.local", "https://a.local", "https://b.local", "https://reg.io"],
+    );
   });
 
   test("an empty capabilities list means all, as in containerd; referrers is accepted", async () => {
-    const dir = certsD({ "reg.io/hosts.toml": '[host."https://m.local"]\ncapabilities = []\n[host."https://n.local"]\ncapabilities = ["PULL", "referrers"]\n' });
+    const dir = certsD({
+      "reg.io/hosts.toml": '[host."https://m.local"]\ncapabilities = []\n[host."https://n.local"]\ncapabilities = ["PULL", "referrers"]\n',
+    });
     const cfg = await readHostsConfig(dir, "reg.io");
-    assert.deepEqual(cfg.hosts.map((h) => h.capabilities), [["pull", "resolve", "push"], ["pull"], ["pull", "resolve", "push"]]);
+    assert.deepEqual(
+      cfg.hosts.map((h) => h.capabilities),
+      [["pull", "resolve", "push"], ["pull"], ["pull", "resolve", "push"]],
+    );
   });
 
   test("ca and client paths: relative ones resolve against the hosts.toml directory", async () => {
@@ -125,7 +127,7 @@ describe("hosts.toml", () => {
         '[host."http://p.local:8080".header]',
         '  authorization = "Bearer not-for-logs"',
         '  x-multi = ["a", "b"]',
-        '[header]',
+        "[header]",
         '  x-top = "t"',
       ].join("\n"),
     });
@@ -149,13 +151,25 @@ describe("hosts.toml", () => {
 
   test("an http host with TLS settings is tried over https first (containerd's fallback), one without is not", async () => {
     const dir = certsD({
-      "reg.io/hosts.toml": ['[host."http://a.local:5000"]', "skip_verify = true", '[host."http://b.local:5000"]', '[host."http://c.local:80"]', 'ca = "c.pem"'].join("\n"),
+      "reg.io/hosts.toml": [
+        '[host."http://a.local:5000"]',
+        "skip_verify = true",
+        '[host."http://b.local:5000"]',
+        '[host."http://c.local:80"]',
+        'ca = "c.pem"',
+      ].join("\n"),
     });
     const hosts = (await readHostsConfig(dir, "reg.io")).hosts;
-    assert.deepEqual(hosts.map((h) => h.httpsFirst === true), [true, false, false, false]);
+    assert.deepEqual(
+      hosts.map((h) => h.httpsFirst === true),
+      [true, false, false, false],
+    );
     // containerd 1.6.20 (Debian 12) has no such fallback.
     const old = (await readHostsConfig(dir, "reg.io", { containerdVersion: "1.6.20~ds1" })).hosts;
-    assert.deepEqual(old.map((h) => h.httpsFirst === true), [false, false, false, false]);
+    assert.deepEqual(
+      old.map((h) => h.httpsFirst === true),
+      [false, false, false, false],
+    );
   });
 
   test("without server the default upstream keeps the top-level TLS settings but not override_path or capabilities", async () => {
@@ -171,7 +185,10 @@ describe("hosts.toml", () => {
   test("a host given as an inline table is not used by containerd, and that is noted", async () => {
     const dir = certsD({ "reg.io/hosts.toml": '[host]\n"https://inline.local" = { capabilities = ["pull"] }\n' });
     const cfg = await readHostsConfig(dir, "reg.io");
-    assert.deepEqual(cfg.hosts.map((h) => h.url), ["https://reg.io"]);
+    assert.deepEqual(
+      cfg.hosts.map((h) => h.url),
+      ["https://reg.io"],
+    );
     assert.match(cfg.notes?.[0] ?? "", /inline\.local.*does not use it/);
   });
 
@@ -189,7 +206,10 @@ describe("hosts.toml", () => {
       assert.equal(err.line, 2);
       assert.match(err.message, /hosts\.toml: invalid TOML at line 2, column \d+/);
       assert.match(err.message, /containerd logs this and ignores the file/);
-      assert.deepEqual(err.fallback?.hosts.map((h) => [h.url, h.caFiles]), [["https://reg.io", [join(dir, "reg.io", "ca.crt")]]]);
+      assert.deepEqual(
+        err.fallback?.hosts.map((h) => [h.url, h.caFiles]),
+        [["https://reg.io", [join(dir, "reg.io", "ca.crt")]]],
+      );
     });
 
     test('wrong type: capabilities = "pull" names the key', async () => {
@@ -222,10 +242,14 @@ describe("hosts.toml", () => {
 
     test("user information in a host URL is dropped as Go's url.Parse drops it, and never shown", async () => {
       const dir = certsD({
-        "reg.io/hosts.toml": 'server = "https://robot:s3cret-pw@reg.io"\n[host."https://robot:s3cret-pw@mirror.local:5000"]\n  capabilities = ["pull", "resolve"]\n',
+        "reg.io/hosts.toml":
+          'server = "https://robot:s3cret-pw@reg.io"\n[host."https://robot:s3cret-pw@mirror.local:5000"]\n  capabilities = ["pull", "resolve"]\n',
       });
       const config = await readHostsConfig(dir, "reg.io");
-      assert.deepEqual(config.hosts.map((h) => h.url), ["https://mirror.local:5000", "https://reg.io"]);
+      assert.deepEqual(
+        config.hosts.map((h) => h.url),
+        ["https://mirror.local:5000", "https://reg.io"],
+      );
       assert.match(config.notes?.join("\n") ?? "", /user information/);
       assert.ok(!JSON.stringify(config).includes("s3cret-pw"), JSON.stringify(config));
       // A problem elsewhere in that section names it without the credential.
@@ -239,7 +263,10 @@ describe("hosts.toml", () => {
       const dir = certsD({ "reg.io/hosts.toml": '[host."https://bad host.local"]\n  capabilities = ["pull"]\n', "reg.io/ca.crt": "x" });
       const err = await rejectsWith(readHostsConfig(dir, "reg.io"));
       assert.match(err.message, /invalid character " " in the host of "https:\/\/bad host\.local"/);
-      assert.deepEqual(err.fallback?.hosts.map((h) => h.url), ["https://reg.io"]);
+      assert.deepEqual(
+        err.fallback?.hosts.map((h) => h.url),
+        ["https://reg.io"],
+      );
     });
 
     test("other wrong types: ca, client pair, server, host, bad port", async () => {
@@ -371,7 +398,10 @@ describe("default hosts (no configuration)", () => {
   test("a hosts.toml without server for localhost gets the localhost default", async () => {
     const dir = certsD({ "127.0.0.1:5000/hosts.toml": '[host."https://m.local"]\n' });
     const hosts = (await readHostsConfig(dir, "127.0.0.1:5000")).hosts;
-    assert.deepEqual(hosts.map((h) => h.url), ["https://m.local", "http://127.0.0.1:5000"]);
+    assert.deepEqual(
+      hosts.map((h) => h.url),
+      ["https://m.local", "http://127.0.0.1:5000"],
+    );
     assert.equal(hosts[1]?.skipVerify, true);
   });
 });

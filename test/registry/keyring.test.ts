@@ -1,7 +1,7 @@
-import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { describe, test } from "node:test";
 
-import { credentialKeyMismatch, matchCredentials, normalizeRegistryAuthKey, parseDockerConfigJson, type DockerConfig } from "../../agent/registry/index.js";
+import { credentialKeyMismatch, type DockerConfig, matchCredentials, normalizeRegistryAuthKey, parseDockerConfigJson } from "../../agent/registry/index.js";
 import { parseReference } from "../../core/image/index.js";
 
 const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");

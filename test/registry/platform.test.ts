@@ -1,6 +1,6 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
-import { PlatformError, formatPlatform, nodePlatform, parsePlatform, platformMatches, type Platform } from "../../core/image/index.js";
+import { test } from "node:test";
+import { formatPlatform, nodePlatform, type Platform, PlatformError, parsePlatform, platformMatches } from "../../core/image/index.js";
 
 test("--platform values parse, with uname's architecture names accepted", () => {
   assert.deepEqual(parsePlatform("linux/amd64"), { os: "linux", architecture: "amd64" });
@@ -10,8 +10,17 @@ test("--platform values parse, with uname's architecture names accepted", () => 
 });
 
 test("bad --platform values are named", () => {
-  for (const [input, message] of [["linux", /must look like os\/arch/], ["linux/", /must look like/], ["a/b/c/d", /must look like/], ["linux/am d64", /"am d64" has characters/]] as const) {
-    assert.throws(() => parsePlatform(input), (e: unknown) => e instanceof PlatformError && message.test(e.message), input);
+  for (const [input, message] of [
+    ["linux", /must look like os\/arch/],
+    ["linux/", /must look like/],
+    ["a/b/c/d", /must look like/],
+    ["linux/am d64", /"am d64" has characters/],
+  ] as const) {
+    assert.throws(
+      () => parsePlatform(input),
+      (e: unknown) => e instanceof PlatformError && message.test(e.message),
+      input,
+    );
   }
 });
 

@@ -1,8 +1,8 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import { buildNodeReport } from "../../agent/report/node-report.js";
-import { registryOfImage } from "../../core/image/index.js";
 import { NodeState } from "../../agent/report/node-state.js";
+import { registryOfImage } from "../../core/image/index.js";
 
 // What an agent tells the aggregator is what its checks found: the mapping keeps every figure a
 // cluster view needs and nothing that grows without bound.
@@ -18,7 +18,18 @@ test("a report carries disk, images, registries, quota, pre-pull, failures and c
         runtimeUsedBytes: undefined,
         runtimeInodesUsed: undefined,
         hostError: undefined,
-        host: { mount: undefined, device: undefined, fsType: undefined, capacityBytes: 100, availableBytes: 20, freeBytes: 20, usedPercent: 80, inodesTotal: 10, inodesFree: 5, inodesUsedPercent: 50 },
+        host: {
+          mount: undefined,
+          device: undefined,
+          fsType: undefined,
+          capacityBytes: 100,
+          availableBytes: 20,
+          freeBytes: 20,
+          usedPercent: 80,
+          inodesTotal: 10,
+          inodesFree: 5,
+          inodesUsedPercent: 50,
+        },
       },
     ],
   });
@@ -32,16 +43,50 @@ test("a report carries disk, images, registries, quota, pre-pull, failures and c
         ok: false,
         checkedAt: 0,
         warnings: [],
-        hosts: [{ url: "https://ghcr.io", mirror: false, ok: false, steps: [{ step: "dns", ok: true, ms: 1, detail: "ok" }, { step: "tls", ok: false, ms: 2, detail: "certificate has expired" }] }],
+        hosts: [
+          {
+            url: "https://ghcr.io",
+            mirror: false,
+            ok: false,
+            steps: [
+              { step: "dns", ok: true, ms: 1, detail: "ok" },
+              { step: "tls", ok: false, ms: 2, detail: "certificate has expired" },
+            ],
+          },
+        ],
       },
     ],
   });
   state.record("quota", { ok: false, durationMs: 1, error: "registry-1.docker.io: connect ETIMEDOUT" });
   const report = buildNodeReport({
     state,
-    quota: [{ source: "192.0.2.1", limit: 100, remaining: 7, windowSeconds: 21600, unlimited: false, authenticated: false, observedAt: 5, via: "check", problems: [] }],
+    quota: [
+      {
+        source: "192.0.2.1",
+        limit: 100,
+        remaining: 7,
+        windowSeconds: 21600,
+        unlimited: false,
+        authenticated: false,
+        observedAt: 5,
+        via: "check",
+        problems: [],
+      },
+    ],
     podWatch: {
-      failures: [{ pod: "shop/api-1", container: "api", image: "ghcr.io/acme/api:9", reason: "ErrImagePull", cause: "not-found", summary: "no such tag", fix: ["kubectl set image …"], impact: 3, since: "2026-11-26T02:00:00Z" }],
+      failures: [
+        {
+          pod: "shop/api-1",
+          container: "api",
+          image: "ghcr.io/acme/api:9",
+          reason: "ErrImagePull",
+          cause: "not-found",
+          summary: "no such tag",
+          fix: ["kubectl set image …"],
+          impact: 3,
+          since: "2026-11-26T02:00:00Z",
+        },
+      ],
       hygiene: [{ kind: "latest-tag", pod: "shop/web", image: "nginx", message: "untagged" }],
     },
     now: 42,
@@ -70,7 +115,15 @@ test("a node without a runtime says so instead of reporting empty disks", () => 
 
 test("thousands of failing pods are capped, long texts are cut", () => {
   const state = new NodeState("node-a", "0.1.0");
-  const failures = Array.from({ length: 2000 }, (_, i) => ({ pod: `ns/p-${i}`, container: "c", image: "nginx:1", reason: "ErrImagePull", summary: "x".repeat(10_000), impact: 2000, since: "" }));
+  const failures = Array.from({ length: 2000 }, (_, i) => ({
+    pod: `ns/p-${i}`,
+    container: "c",
+    image: "nginx:1",
+    reason: "ErrImagePull",
+    summary: "x".repeat(10_000),
+    impact: 2000,
+    since: "",
+  }));
   const report = buildNodeReport({ state, quota: [], podWatch: { failures, hygiene: [] }, now: 1 });
   assert.equal(report.failures.length, 500);
   assert.ok((report.failures[0]?.summary.length ?? 0) <= 2048);
@@ -90,10 +143,36 @@ test("a quota reading whose counts could not be read is left out, not sent as 0 
   const report = buildNodeReport({
     state,
     quota: [
-      { ...base, source: "192.0.2.1", limit: 100, remaining: undefined, unlimited: false, observedAt: 3, problems: ["ratelimit-limit is present but ratelimit-remaining is missing"] },
-      { ...base, source: "192.0.2.2", limit: undefined, remaining: 40, unlimited: false, observedAt: 2, problems: ["ratelimit-remaining is present but ratelimit-limit is missing"] },
+      {
+        ...base,
+        source: "192.0.2.1",
+        limit: 100,
+        remaining: undefined,
+        unlimited: false,
+        observedAt: 3,
+        problems: ["ratelimit-limit is present but ratelimit-remaining is missing"],
+      },
+      {
+        ...base,
+        source: "192.0.2.2",
+        limit: undefined,
+        remaining: 40,
+        unlimited: false,
+        observedAt: 2,
+        problems: ["ratelimit-remaining is present but ratelimit-limit is missing"],
+      },
       { ...base, source: "192.0.2.3", limit: 100, remaining: 60, unlimited: false, observedAt: 1, problems: [] },
-      { source: undefined, limit: undefined, remaining: undefined, windowSeconds: undefined, unlimited: true, authenticated: true, observedAt: 1, via: "check", problems: [] },
+      {
+        source: undefined,
+        limit: undefined,
+        remaining: undefined,
+        windowSeconds: undefined,
+        unlimited: true,
+        authenticated: true,
+        observedAt: 1,
+        via: "check",
+        problems: [],
+      },
     ],
     now: 1,
   });

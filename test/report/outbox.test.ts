@@ -1,5 +1,5 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import { Outbox } from "../../agent/report/outbox.js";
 
 test("a full outbox drops its oldest items first and counts them", () => {
@@ -11,7 +11,10 @@ test("a full outbox drops its oldest items first and counts them", () => {
   assert.deepEqual(box.push("e"), ["b"]);
   assert.equal(box.size, 3);
   assert.equal(box.dropped, 2);
-  assert.deepEqual(box.all().map((e) => e.item), ["c", "d", "e"]);
+  assert.deepEqual(
+    box.all().map((e) => e.item),
+    ["c", "d", "e"],
+  );
   assert.throws(() => new Outbox(0), /positive integer/);
 });
 
@@ -19,14 +22,27 @@ test("items come out in the order they went in, and each stream sends each item 
   const box = new Outbox<number>(10);
   for (let i = 1; i <= 4; i++) box.push(i);
   const first = box.unsent(1);
-  assert.deepEqual(first.map((e) => e.item), [1, 2, 3, 4]);
+  assert.deepEqual(
+    first.map((e) => e.item),
+    [1, 2, 3, 4],
+  );
   let seq = 100;
   for (const e of first.slice(0, 2)) box.markSent(e, ++seq, 1);
-  assert.deepEqual(box.unsent(1).map((e) => e.item), [3, 4], "sent on this stream: not again");
+  assert.deepEqual(
+    box.unsent(1).map((e) => e.item),
+    [3, 4],
+    "sent on this stream: not again",
+  );
   box.push(5);
-  assert.deepEqual(box.unsent(1).map((e) => e.item), [3, 4, 5]);
+  assert.deepEqual(
+    box.unsent(1).map((e) => e.item),
+    [3, 4, 5],
+  );
   // A new stream (round 2) resends everything still unacknowledged, oldest first.
-  assert.deepEqual(box.unsent(2).map((e) => e.item), [1, 2, 3, 4, 5]);
+  assert.deepEqual(
+    box.unsent(2).map((e) => e.item),
+    [1, 2, 3, 4, 5],
+  );
 });
 
 test("an ack removes the item its seq carried, in any order; unknown and stale seqs are ignored", () => {
@@ -42,7 +58,10 @@ test("an ack removes the item its seq carried, in any order; unknown and stale s
   assert.equal(box.ack(2), "y");
   assert.equal(box.ack(2), undefined, "a second ack of one seq");
   assert.equal(box.ack(99), undefined, "an ack for a seq nothing carried (a report)");
-  assert.deepEqual(box.all().map((e) => e.item), ["x", "z"]);
+  assert.deepEqual(
+    box.all().map((e) => e.item),
+    ["x", "z"],
+  );
 
   // Resent on a new stream with a new seq: the ack of that seq removes it; the old seq no longer does.
   box.markSent(x, 10, 2);
@@ -62,7 +81,10 @@ test("an item dropped before its ack arrives is not resurrected by the ack", () 
   box.push("b");
   box.push("c"); // drops "a"
   assert.equal(box.ack(7), undefined);
-  assert.deepEqual(box.all().map((e) => e.item), ["b", "c"]);
+  assert.deepEqual(
+    box.all().map((e) => e.item),
+    ["b", "c"],
+  );
   box.markSent(a, 8, 2); // a dropped entry cannot be re-registered
   assert.equal(box.ack(8), undefined);
 
@@ -70,7 +92,10 @@ test("an item dropped before its ack arrives is not resurrected by the ack", () 
   assert.ok(b);
   box.drop(b);
   assert.equal(box.dropped, 2);
-  assert.deepEqual(box.all().map((e) => e.item), ["c"]);
+  assert.deepEqual(
+    box.all().map((e) => e.item),
+    ["c"],
+  );
 });
 
 test("memory stays bounded: many items and acks leave no seq bookkeeping behind", () => {

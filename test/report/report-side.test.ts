@@ -2,15 +2,15 @@
 // end with a final state for every image on the node, whatever happens to the pre-pull round, or
 // `pullmedic cluster prepull` waits on the node until its timeout.
 
-import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
 import type { AgentConfig } from "../../agent/config/index.js";
-import { startReportSide, type ReportSide, type ReportSources } from "../../agent/daemon/report-side.js";
-import { createLogger } from "../../core/log/log.js";
+import { type ReportSide, type ReportSources, startReportSide } from "../../agent/daemon/report-side.js";
 import type { PrepullImageStatus, PrepullTarget } from "../../agent/prepull/index.js";
 import { QuotaTracker } from "../../agent/quota/index.js";
 import { NodeState } from "../../agent/report/node-state.js";
-import { loadAggregatorConfig, startAggregator, type RunningAggregator } from "../../aggregator/index.js";
+import { loadAggregatorConfig, type RunningAggregator, startAggregator } from "../../aggregator/index.js";
+import { createLogger } from "../../core/log/log.js";
 import { waitFor } from "../support/wait.js";
 
 const log = createLogger("cli", "error");
@@ -65,13 +65,19 @@ test("a pre-pull command on a node whose round cannot run (no runtime) ends fail
   };
   await agentOn("no-runtime", prepull, state);
   const result = agg.prepull(["ghcr.io/acme/web:1", "nginx:1.27"]);
-  assert.deepEqual(result.plan.map((p) => p.node), ["no-runtime"]);
+  assert.deepEqual(
+    result.plan.map((p) => p.node),
+    ["no-runtime"],
+  );
   await waitFor("a final state for both images", () => {
     const s = finalStates(result.id, "no-runtime");
     return s["ghcr.io/acme/web:1"]?.startsWith("failed") === true && s["nginx:1.27"]?.startsWith("failed") === true;
   });
   const cmd = agg.store.command(result.id)!;
-  assert.ok(cmd.updates.every((u) => /no container runtime/.test(u.summary)), JSON.stringify(cmd.updates));
+  assert.ok(
+    cmd.updates.every((u) => /no container runtime/.test(u.summary)),
+    JSON.stringify(cmd.updates),
+  );
 });
 
 test("a pre-pull round that rejects still leaves every image of the command with a final state", async () => {
@@ -85,7 +91,20 @@ test("a pre-pull round that rejects still leaves every image of the command with
 test("images the round reported on keep their own outcome; only the silent ones are marked failed", async () => {
   await agentOn("partial", async (targets, onProgress) => {
     const first = targets[0]!.image;
-    onProgress({ image: first, state: "present", action: "pulled", digest: undefined, lastCheck: undefined, lastPull: undefined, bytes: 1, durationMs: 5, attempts: 1, cause: undefined, summary: undefined, fix: undefined });
+    onProgress({
+      image: first,
+      state: "present",
+      action: "pulled",
+      digest: undefined,
+      lastCheck: undefined,
+      lastPull: undefined,
+      bytes: 1,
+      durationMs: 5,
+      attempts: 1,
+      cause: undefined,
+      summary: undefined,
+      fix: undefined,
+    });
     return undefined;
   });
   const result = agg.prepull(["ghcr.io/acme/one:1", "ghcr.io/acme/two:1"]);
@@ -100,7 +119,21 @@ test("a command sent again (the aggregator does so on reconnect) is run once by 
   await agentOn("resent", async (targets, onProgress) => {
     rounds++;
     await new Promise((r) => setTimeout(r, 200));
-    for (const t of targets) onProgress({ image: t.image, state: "present", action: "pulled", digest: undefined, lastCheck: undefined, lastPull: undefined, bytes: 1, durationMs: 5, attempts: 1, cause: undefined, summary: undefined, fix: undefined });
+    for (const t of targets)
+      onProgress({
+        image: t.image,
+        state: "present",
+        action: "pulled",
+        digest: undefined,
+        lastCheck: undefined,
+        lastPull: undefined,
+        bytes: 1,
+        durationMs: 5,
+        attempts: 1,
+        cause: undefined,
+        summary: undefined,
+        fix: undefined,
+      });
     return undefined;
   });
   const cmd = { id: "pp-resent-1", kind: "prepull" as const, prepull: { images: ["ghcr.io/acme/x:1"], notBeforeMs: Date.now() } };

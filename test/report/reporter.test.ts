@@ -2,22 +2,22 @@
 // 127.0.0.1: what it sends on connect and on its interval, acks, an aggregator restart, overflow,
 // a refused token, commands, TLS, stop() and process exit.
 
-import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { test } from "node:test";
 import { pathToFileURL } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import { Reporter, type ReporterOptions } from "../../agent/report/reporter.js";
 import {
-  loadAggregatorProtocol,
   type AgentMessage,
   type AggregatorMessage,
   type Command,
-  type NodeReport,
   emptyNodeReport,
+  loadAggregatorProtocol,
+  type NodeReport,
 } from "../../core/protocol/protocol.js";
 import { makeTestCerts } from "../lab/certs.js";
 import { waitFor } from "../support/wait.js";
@@ -159,7 +159,11 @@ interface LogLine {
 }
 
 function emptyReport(observedAtMs = Date.now()): NodeReport {
-  return { ...emptyNodeReport(observedAtMs), runtime: "containerd 1.7.2", images: { count: 3, bytes: 1000, inUse: 1, sandboxImage: "registry.k8s.io/pause:3.9" } };
+  return {
+    ...emptyNodeReport(observedAtMs),
+    runtime: "containerd 1.7.2",
+    images: { count: 3, bytes: 1000, inUse: 1, sandboxImage: "registry.k8s.io/pause:3.9" },
+  };
 }
 
 function makeReporter(overrides: Partial<ReporterOptions> & { address: string }): { reporter: Reporter; logs: LogLine[] } {
@@ -238,7 +242,10 @@ test("on connect: Hello with the node's identity, then a full report, then one e
   assert.equal(first?.body, "report", "a full report right after the Hello");
   assert.equal(first?.report?.observedAtMs, 1);
   assert.equal(first?.report?.images?.sandboxImage, "registry.k8s.io/pause:3.9");
-  assert.deepEqual(stream.messages.map((m) => m.seq), stream.messages.map((_, i) => i + 1));
+  assert.deepEqual(
+    stream.messages.map((m) => m.seq),
+    stream.messages.map((_, i) => i + 1),
+  );
 
   await waitFor("acks", () => reporter.status().acked >= 5);
   const before = fake.reports().length;
@@ -270,7 +277,10 @@ test("findings are sent in order, get ids boot:seq, and leave the buffer when ac
   await waitFor("every finding acked", () => reporter.status().buffered === 0, { timeoutMs: 10_000 });
 
   const messages = fake.streams[0]?.messages ?? [];
-  assert.deepEqual(messages.slice(0, 2).map((m) => m.body), ["hello", "report"]);
+  assert.deepEqual(
+    messages.slice(0, 2).map((m) => m.body),
+    ["hello", "report"],
+  );
   const findings = fake.findings();
   assert.equal(findings.length, 301, "each finding once");
   assert.deepEqual(
@@ -315,20 +325,40 @@ test("the aggregator dies mid-stream with unacked findings: a new one on the sam
   second = await FakeAggregator.start({ port });
   await waitFor("the second aggregator to ack everything", () => reporter.status().buffered === 0);
   const s = second;
-  assert.deepEqual(s.streams[0]?.messages.slice(0, 2).map((m) => m.body), ["hello", "report"]);
+  assert.deepEqual(
+    s.streams[0]?.messages.slice(0, 2).map((m) => m.body),
+    ["hello", "report"],
+  );
   const got = s.findings();
-  assert.deepEqual(got.map((m) => m.finding?.diagnosis?.pod), ["ns/before-0", "ns/before-1", "ns/before-2", "ns/during"]);
-  assert.deepEqual(got.slice(0, 3).map((m) => m.finding?.id), idsSeen, "resent findings keep their ids");
+  assert.deepEqual(
+    got.map((m) => m.finding?.diagnosis?.pod),
+    ["ns/before-0", "ns/before-1", "ns/before-2", "ns/during"],
+  );
+  assert.deepEqual(
+    got.slice(0, 3).map((m) => m.finding?.id),
+    idsSeen,
+    "resent findings keep their ids",
+  );
   assert.equal(new Set(got.map((m) => m.finding?.id)).size, 4);
   const seqs = [...first.messages, ...s.messages].map((m) => m.seq);
-  assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), "seq keeps increasing across streams");
+  assert.deepEqual(
+    seqs,
+    [...seqs].sort((a, b) => a - b),
+    "seq keeps increasing across streams",
+  );
   assert.equal(new Set(seqs).size, seqs.length);
   const status = reporter.status();
   assert.equal(status.connected, true);
   assert.ok(status.reconnects >= 1);
   assert.equal(status.dropped, 0);
-  assert.ok(logs.some((l) => l.level === "warn" && /closed the stream|dropped/.test(l.message)), JSON.stringify(logs));
-  assert.ok(logs.some((l) => l.level === "info" && /reconnected/.test(l.message)), JSON.stringify(logs));
+  assert.ok(
+    logs.some((l) => l.level === "warn" && /closed the stream|dropped/.test(l.message)),
+    JSON.stringify(logs),
+  );
+  assert.ok(
+    logs.some((l) => l.level === "info" && /reconnected/.test(l.message)),
+    JSON.stringify(logs),
+  );
 });
 
 test("the aggregator ends the stream cleanly: noted at info, and the reporter is back within the base back-off", async (t) => {
@@ -391,10 +421,16 @@ test("a full buffer drops the oldest findings, counts them and warns once", asyn
   for (let i = 0; i < 8; i++) r2.reporter.addFinding(diagnosis(`ns/p${i}`));
   r2.reporter.start();
   await waitFor("the kept findings acked", () => r2.reporter.status().buffered === 0);
-  assert.deepEqual(fake.findings().map((m) => m.finding?.diagnosis?.pod), ["ns/p3", "ns/p4", "ns/p5", "ns/p6", "ns/p7"]);
+  assert.deepEqual(
+    fake.findings().map((m) => m.finding?.diagnosis?.pod),
+    ["ns/p3", "ns/p4", "ns/p5", "ns/p6", "ns/p7"],
+  );
   status = r2.reporter.status();
   assert.equal(status.dropped, 3);
-  assert.ok(r2.logs.some((l) => l.level === "info" && /caught up/.test(l.message)), JSON.stringify(r2.logs));
+  assert.ok(
+    r2.logs.some((l) => l.level === "info" && /caught up/.test(l.message)),
+    JSON.stringify(r2.logs),
+  );
 });
 
 test("a refused token: status says so, it is logged once without the token, retries back off, a new token is picked up", async (t) => {
@@ -508,10 +544,16 @@ test("a finding too large for one gRPC message is dropped with a warning, the on
   reporter.addFinding(diagnosis("ns/b"));
   reporter.start();
   await waitFor("the rest acked", () => reporter.status().buffered === 0);
-  assert.deepEqual(fake.findings().map((m) => m.finding?.diagnosis?.pod), ["ns/a", "ns/b"]);
+  assert.deepEqual(
+    fake.findings().map((m) => m.finding?.diagnosis?.pod),
+    ["ns/a", "ns/b"],
+  );
   assert.equal(reporter.status().dropped, 1);
   assert.equal(fake.streams.length, 1, "the stream survived");
-  assert.ok(logs.some((l) => l.level === "warn" && /over the 4194304-byte message limit/.test(l.message)), JSON.stringify(logs));
+  assert.ok(
+    logs.some((l) => l.level === "warn" && /over the 4194304-byte message limit/.test(l.message)),
+    JSON.stringify(logs),
+  );
 });
 
 test("TLS with the CA file; a server the CA did not sign is refused in words", async (t) => {
@@ -548,7 +590,10 @@ test("stop() connects right away to flush what is buffered, and resolves once it
   const t0 = Date.now();
   await reporter.stop(5000);
   const took = Date.now() - t0;
-  assert.deepEqual(fake.findings().map((m) => m.finding?.diagnosis?.pod), ["ns/last-words"]);
+  assert.deepEqual(
+    fake.findings().map((m) => m.finding?.diagnosis?.pod),
+    ["ns/last-words"],
+  );
   assert.equal(reporter.status().buffered, 0);
   assert.ok(took < 2000, `stop took ${took} ms`);
   assert.equal(reporter.status().connected, false);
@@ -565,7 +610,10 @@ test("stop() gives up on findings that are never acked after its grace, and says
   await reporter.stop(300);
   const took = Date.now() - t0;
   assert.ok(took >= 250 && took < 1500, `stop took ${took} ms`);
-  assert.ok(logs.some((l) => l.level === "warn" && /1 finding .* not acknowledged; they are lost/.test(l.message)), JSON.stringify(logs));
+  assert.ok(
+    logs.some((l) => l.level === "warn" && /1 finding .* not acknowledged; they are lost/.test(l.message)),
+    JSON.stringify(logs),
+  );
   reporter.start(); // a stopped reporter stays stopped
   await sleep(100);
   assert.equal(fake.streams.length, 1);
@@ -613,7 +661,12 @@ test("grpc-js is loaded on start only, and after stop() the process exits on its
     });
   });
   assert.equal(exited, 0, `child did not exit on its own (stdout ${out}, stderr ${err})`);
-  const result = JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as { before: boolean; after: boolean; stopMs: number; status: { buffered: number; connected: boolean } };
+  const result = JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as {
+    before: boolean;
+    after: boolean;
+    stopMs: number;
+    status: { buffered: number; connected: boolean };
+  };
   assert.equal(result.before, false, "importing the reporter loads no grpc-js");
   assert.equal(result.after, true);
   assert.ok(result.stopMs < 1000, `stop took ${result.stopMs} ms`);

@@ -1,11 +1,11 @@
-import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { statfsSync } from "node:fs";
-import { buildImage, buildIndex, nodePlatform, startLab, type Lab } from "../lab/index.js";
-import { createPod, deletePod } from "../lab/pods.js";
-import { CriError, RuntimeClient, readNodeImages } from "../../agent/runtime/index.js";
+import { after, before, test } from "node:test";
 import { readImageFilesystems } from "../../agent/probe/index.js";
+import { CriError, RuntimeClient, readNodeImages } from "../../agent/runtime/index.js";
 import { humanBytes } from "../../core/text/format.js";
+import { buildImage, buildIndex, type Lab, nodePlatform, startLab } from "../lab/index.js";
+import { createPod, deletePod } from "../lab/pods.js";
 
 // Integration: the runtime client against a real containerd pulling from a real registry.
 
@@ -45,7 +45,10 @@ test("PullImage pulls single-platform and multi-platform images; ListImages and 
   for (const ref of Object.values(refs)) {
     const found = images.find((i) => i.repoTags.includes(ref));
     assert.ok(found, `${ref} listed`);
-    assert.ok(found.repoDigests.some((d) => d.startsWith(ref.split(":").slice(0, -1).join(":") + "@sha256:")), "repo digest recorded");
+    assert.ok(
+      found.repoDigests.some((d) => d.startsWith(ref.split(":").slice(0, -1).join(":") + "@sha256:")),
+      "repo digest recorded",
+    );
     const status = await client.imageStatus(ref);
     assert.equal(status.image?.id, found.id);
   }
@@ -87,7 +90,10 @@ test("images used by a real pod's container are in use; the unpinned sandbox ima
     const node = await readNodeImages(client);
     assert.equal(node.sandboxImage, lab.sandboxImage, "containerd 1.6 names its sandbox image in the verbose Status config");
     const web = node.images.find((i) => i.repoTags.includes(refs.web));
-    assert.deepEqual(web?.usedBy.map((u) => [u.namespace, u.pod, u.container, u.state]), [["shop", "web-7d9f", "nginx", "CONTAINER_CREATED"]]);
+    assert.deepEqual(
+      web?.usedBy.map((u) => [u.namespace, u.pod, u.container, u.state]),
+      [["shop", "web-7d9f", "nginx", "CONTAINER_CREATED"]],
+    );
     const pause = node.images.find((i) => i.repoTags.includes(lab.sandboxImage));
     assert.equal(pause?.sandbox, true);
     assert.equal(pause?.pinned, false, "containerd before 1.7.3 does not pin the sandbox image");

@@ -1,5 +1,5 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import { CriError, KNOWN_SOCKETS, parseEndpoint, resolveEndpoint, type SocketProbe } from "../../agent/runtime/index.js";
 
 test("endpoint forms crictl accepts all become a unix:/// target", () => {
@@ -11,18 +11,23 @@ test("endpoint forms crictl accepts all become a unix:/// target", () => {
 });
 
 test("a non-unix endpoint is refused with a message naming the flag and the value", () => {
-  assert.throws(() => parseEndpoint("tcp://10.0.0.1:1234", "flag"), (e: unknown) => {
-    assert.ok(e instanceof CriError);
-    assert.equal(e.kind, "bad-endpoint");
-    assert.match(e.message, /--cri-endpoint "tcp:\/\/10\.0\.0\.1:1234" is not a unix socket/);
-    return true;
-  });
+  assert.throws(
+    () => parseEndpoint("tcp://10.0.0.1:1234", "flag"),
+    (e: unknown) => {
+      assert.ok(e instanceof CriError);
+      assert.equal(e.kind, "bad-endpoint");
+      assert.match(e.message, /--cri-endpoint "tcp:\/\/10\.0\.0\.1:1234" is not a unix socket/);
+      return true;
+    },
+  );
   assert.throws(() => parseEndpoint("run/x.sock", "env"), /CRI_ENDPOINT "run\/x.sock"/);
   assert.throws(() => parseEndpoint("unix://relative.sock", "flag"), /absolute socket path/);
 });
 
-const probeWith = (present: Record<string, Awaited<ReturnType<SocketProbe>>>): SocketProbe =>
-  async (path) => present[path] ?? "missing";
+const probeWith =
+  (present: Record<string, Awaited<ReturnType<SocketProbe>>>): SocketProbe =>
+  async (path) =>
+    present[path] ?? "missing";
 
 test("detection takes the first known socket in containerd, k3s, microk8s, k0s, CRI-O order", async () => {
   const k3s = "/run/k3s/containerd/containerd.sock";
@@ -38,7 +43,10 @@ test("no socket anywhere: the error lists every path tried and how to point at o
   await assert.rejects(resolveEndpoint({}, probeWith({})), (e: unknown) => {
     assert.ok(e instanceof CriError);
     assert.equal(e.kind, "socket-missing");
-    assert.deepEqual(e.tried, KNOWN_SOCKETS.map((s) => s.path));
+    assert.deepEqual(
+      e.tried,
+      KNOWN_SOCKETS.map((s) => s.path),
+    );
     for (const s of KNOWN_SOCKETS) assert.ok(e.message.includes(s.path), s.path);
     assert.match(e.message, /--cri-endpoint/);
     assert.match(e.message, /CRI_ENDPOINT/);

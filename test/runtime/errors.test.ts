@@ -1,9 +1,9 @@
-import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server as NetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, test } from "node:test";
 import * as grpc from "@grpc/grpc-js";
 import { CriError, RuntimeClient } from "../../agent/runtime/index.js";
 import { loadCriServices } from "../../agent/runtime/proto.js";

@@ -1,18 +1,41 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
-import { buildImageViews, sandboxImageFromStatusInfo, type CriContainer, type CriImage, type CriPodSandbox } from "../../agent/runtime/index.js";
+import { test } from "node:test";
+import { buildImageViews, type CriContainer, type CriImage, type CriPodSandbox, sandboxImageFromStatusInfo } from "../../agent/runtime/index.js";
 
 const image = (id: string, tags: string[], extra: Partial<CriImage> = {}): CriImage => ({
-  id, repoTags: tags, repoDigests: [], size: "1000", pinned: false, username: "", spec: null, ...extra,
+  id,
+  repoTags: tags,
+  repoDigests: [],
+  size: "1000",
+  pinned: false,
+  username: "",
+  spec: null,
+  ...extra,
 });
 const container = (id: string, imageKey: Partial<CriContainer>, state: CriContainer["state"], sandbox = "sb1"): CriContainer => ({
-  id, podSandboxId: sandbox, metadata: { name: `c-${id}`, attempt: 0 }, image: null, imageRef: "", imageId: "",
-  state, createdAt: "0", labels: {}, annotations: {}, ...imageKey,
+  id,
+  podSandboxId: sandbox,
+  metadata: { name: `c-${id}`, attempt: 0 },
+  image: null,
+  imageRef: "",
+  imageId: "",
+  state,
+  createdAt: "0",
+  labels: {},
+  annotations: {},
+  ...imageKey,
 });
-const sandboxes: CriPodSandbox[] = [{
-  id: "sb1", metadata: { name: "web-1", uid: "u", namespace: "shop", attempt: 0 }, state: "SANDBOX_READY",
-  createdAt: "0", labels: {}, annotations: {}, runtimeHandler: "",
-}];
+const sandboxes: CriPodSandbox[] = [
+  {
+    id: "sb1",
+    metadata: { name: "web-1", uid: "u", namespace: "shop", attempt: 0 },
+    state: "SANDBOX_READY",
+    createdAt: "0",
+    labels: {},
+    annotations: {},
+    runtimeHandler: "",
+  },
+];
 
 test("an image is in use by running and exited containers alike, named pod/container", () => {
   const views = buildImageViews(
@@ -22,10 +45,13 @@ test("an image is in use by running and exited containers alike, named pod/conta
     undefined,
   );
   const web = views.find((v) => v.id === "sha256:aaa");
-  assert.deepEqual(web?.usedBy.map((u) => [u.namespace, u.pod, u.container, u.state]), [
-    ["shop", "web-1", "c-1", "CONTAINER_RUNNING"],
-    ["shop", "web-1", "c-2", "CONTAINER_EXITED"],
-  ]);
+  assert.deepEqual(
+    web?.usedBy.map((u) => [u.namespace, u.pod, u.container, u.state]),
+    [
+      ["shop", "web-1", "c-1", "CONTAINER_RUNNING"],
+      ["shop", "web-1", "c-2", "CONTAINER_EXITED"],
+    ],
+  );
   assert.deepEqual(views.find((v) => v.id === "sha256:bbb")?.usedBy, []);
 });
 
@@ -44,9 +70,17 @@ test("runtimes that name the image by tag or repo digest still match", () => {
 test("the sandbox image is marked even when the runtime does not pin it; sizes become numbers", () => {
   const views = buildImageViews(
     [image("sha256:p", ["registry.k8s.io/pause:3.6"], { size: "299513" }), image("sha256:q", ["x:1"], { pinned: true })],
-    [], sandboxes, "registry.k8s.io/pause:3.6",
+    [],
+    sandboxes,
+    "registry.k8s.io/pause:3.6",
   );
-  assert.deepEqual(views.map((v) => [v.sandbox, v.pinned, v.sizeBytes]), [[true, false, 299513], [false, true, 1000]]);
+  assert.deepEqual(
+    views.map((v) => [v.sandbox, v.pinned, v.sizeBytes]),
+    [
+      [true, false, 299513],
+      [false, true, 1000],
+    ],
+  );
 });
 
 test("a sandbox image configured in short form matches the runtime's normalized tag", () => {
@@ -56,7 +90,10 @@ test("a sandbox image configured in short form matches the runtime's normalized 
 
 test("the sandbox image comes from containerd's verbose Status config, 1.x and 2.x shapes", () => {
   assert.equal(sandboxImageFromStatusInfo({ config: JSON.stringify({ sandboxImage: "registry.k8s.io/pause:3.6" }) }), "registry.k8s.io/pause:3.6");
-  assert.equal(sandboxImageFromStatusInfo({ config: JSON.stringify({ pinnedImages: { sandbox: "registry.k8s.io/pause:3.10" } }) }), "registry.k8s.io/pause:3.10");
+  assert.equal(
+    sandboxImageFromStatusInfo({ config: JSON.stringify({ pinnedImages: { sandbox: "registry.k8s.io/pause:3.10" } }) }),
+    "registry.k8s.io/pause:3.10",
+  );
   assert.equal(sandboxImageFromStatusInfo({ config: "not json" }), undefined);
   assert.equal(sandboxImageFromStatusInfo({}), undefined);
   assert.equal(sandboxImageFromStatusInfo({ config: "null" }), undefined);

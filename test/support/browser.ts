@@ -1,7 +1,7 @@
 // Real headless Chromium for the dashboard tests: Debian's `chromium` package driven by
 // playwright-core (which ships no browser of its own).
 import { accessSync, constants } from "node:fs";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 
 // Inside the page (the project compiles without the DOM lib).
 declare const document: { body: { getAttribute(name: string): string | null } };

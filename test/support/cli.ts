@@ -27,7 +27,10 @@ export function runPullmedic(args: string[], opts: { env?: NodeJS.ProcessEnv; st
 }
 
 /** Runs with --json and parses stdout, failing with everything the process printed. */
-export async function runPullmedicJson<T>(args: string[], opts: { env?: NodeJS.ProcessEnv; stdin?: string } = {}): Promise<{ code: number | null; out: T; stderr: string }> {
+export async function runPullmedicJson<T>(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; stdin?: string } = {},
+): Promise<{ code: number | null; out: T; stderr: string }> {
   const r = await runPullmedic([...args, "--json"], opts);
   try {
     return { code: r.code, out: JSON.parse(r.stdout) as T, stderr: r.stderr };

@@ -2,6 +2,6 @@
 // answered with the shapes, resourceVersions, watch streams and Status bodies of the real one.
 // See kube-apiserver/server.ts for what it serves.
 
-export { startKubeStandIn, STAND_IN_USER, type KubeStandIn, type StandInOptions } from "./kube-apiserver/server.js";
 export { loadFixture, podFixture, pullFailedEvent } from "./kube-apiserver/fixtures.js";
+export { type KubeStandIn, STAND_IN_USER, type StandInOptions, startKubeStandIn } from "./kube-apiserver/server.js";
 export type { Status } from "./kube-apiserver/status.js";

@@ -1,5 +1,5 @@
-import type { AgentConfig } from "../../config/index.js";
 import type { Logger } from "../../../core/log/index.js";
+import type { AgentConfig } from "../../config/index.js";
 import type { UsageTracker } from "../../prune/index.js";
 import type { QuotaTracker } from "../../quota/index.js";
 import type { NodeImages } from "../../runtime/index.js";

@@ -1,6 +1,6 @@
 import { humanBytes } from "../../../core/text/index.js";
-import { readImageFilesystems, type ImageFilesystem } from "../../probe/index.js";
-import { periodic, type Check } from "./check.js";
+import { type ImageFilesystem, readImageFilesystems } from "../../probe/index.js";
+import { type Check, periodic } from "./check.js";
 import type { CheckContext } from "./context.js";
 
 /** The image filesystems' space: the runtime's view, with the host's figures where it can see them. */
@@ -29,7 +29,11 @@ export function diskCheck(ctx: CheckContext): Check {
 
 function describeDisk(filesystems: ImageFilesystem[]): string {
   return filesystems
-    .map((fs) => (fs.host ? `${fs.mountpoint}: ${fs.host.usedPercent} % used, ${humanBytes(fs.host.availableBytes)} free` : `${fs.mountpoint}: ${fs.hostError ?? "no host figures"}`))
+    .map((fs) =>
+      fs.host
+        ? `${fs.mountpoint}: ${fs.host.usedPercent} % used, ${humanBytes(fs.host.availableBytes)} free`
+        : `${fs.mountpoint}: ${fs.hostError ?? "no host figures"}`,
+    )
     .join("; ");
 }
 

@@ -1,7 +1,7 @@
 import type { ImagesFinding } from "../../report/index.js";
-import { readNodeImages, type NodeImages } from "../../runtime/index.js";
+import { type NodeImages, readNodeImages } from "../../runtime/index.js";
 import { errorText } from "../error-text.js";
-import { periodic, type Check } from "./check.js";
+import { type Check, periodic } from "./check.js";
 import type { CheckContext } from "./context.js";
 
 const USAGE_SAVE_EVERY_MS = 5 * 60_000;

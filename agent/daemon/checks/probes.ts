@@ -1,5 +1,5 @@
-import { probeRegistries, registriesOfImages, type RegistryProbe } from "../../probe/index.js";
-import { periodic, type Check } from "./check.js";
+import { probeRegistries, type RegistryProbe, registriesOfImages } from "../../probe/index.js";
+import { type Check, periodic } from "./check.js";
 import type { CheckContext } from "./context.js";
 
 /**

@@ -1,7 +1,7 @@
 import { humanBytes } from "../../../core/text/index.js";
 import { prunePass } from "../../prune/index.js";
 import type { PruneFinding } from "../../report/index.js";
-import { periodic, type Check } from "./check.js";
+import { type Check, periodic } from "./check.js";
 import type { CheckContext } from "./context.js";
 
 /**
@@ -25,7 +25,13 @@ export function pruneCheck(ctx: CheckContext): Check | undefined {
     name: "prune",
     schedule: { cron: config.prune.schedule },
     work: async (): Promise<PruneFinding> => {
-      const pass = await prunePass(await runtime.get(), { policy, tracker: usage, prepull, dryRun: config.prune.dryRun, log: (message: string) => log.info(`prune: ${message}`) });
+      const pass = await prunePass(await runtime.get(), {
+        policy,
+        tracker: usage,
+        prepull,
+        dryRun: config.prune.dryRun,
+        log: (message: string) => log.info(`prune: ${message}`),
+      });
       const removed = pass.result?.removed.length ?? 0;
       const freedBytes = pass.result?.freedBytes ?? 0;
       totals = { removed: totals.removed + removed, freedBytes: totals.freedBytes + freedBytes };
@@ -39,7 +45,11 @@ export function pruneCheck(ctx: CheckContext): Check | undefined {
         failed: pass.result?.failed.length ?? 0,
         totals,
       };
-      if (finding.removed > 0 || finding.failed > 0) findings.prune(finding, (pass.result?.removed ?? []).map((r) => r.name));
+      if (finding.removed > 0 || finding.failed > 0)
+        findings.prune(
+          finding,
+          (pass.result?.removed ?? []).map((r) => r.name),
+        );
       return finding;
     },
     keep: (finding) => finding,

@@ -1,4 +1,4 @@
-import { periodic, type Check } from "./check.js";
+import { type Check, periodic } from "./check.js";
 import type { CheckContext } from "./context.js";
 
 /** Whether the pull Secrets of this node's pods still work (HEAD, no pull). Needs the pod watch and kube.readSecrets. */

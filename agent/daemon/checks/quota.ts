@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
-import type { AgentConfig } from "../../config/index.js";
 import type { Logger } from "../../../core/log/index.js";
-import { checkDockerHubQuota, describeQuota, quotaCredential, type QuotaReading } from "../../quota/index.js";
+import type { AgentConfig } from "../../config/index.js";
+import { checkDockerHubQuota, describeQuota, type QuotaReading, quotaCredential } from "../../quota/index.js";
 import { parseDockerConfigJson, type RegistryCredential } from "../../registry/index.js";
 import { errorText } from "../error-text.js";
-import { periodic, type Check } from "./check.js";
+import { type Check, periodic } from "./check.js";
 import type { CheckContext } from "./context.js";
 
 /** Docker Hub's pull quota for this node's address (or its account). Off unless quota.enabled. */
@@ -16,7 +16,11 @@ export async function quotaCheck(ctx: CheckContext): Promise<Check | undefined> 
     name: "quota",
     schedule: { every: config.quota.interval },
     work: async (): Promise<QuotaReading> => {
-      const reading = await checkDockerHubQuota({ registryUrl: config.quota.registryUrl, timeoutMs: config.quota.timeout, ...(credential ? { credential } : {}) });
+      const reading = await checkDockerHubQuota({
+        registryUrl: config.quota.registryUrl,
+        timeoutMs: config.quota.timeout,
+        ...(credential ? { credential } : {}),
+      });
       quota.record(reading);
       return reading;
     },

@@ -85,8 +85,13 @@ function countCauses(rows: readonly CorpusRow[]): Partial<Record<Cause, number>>
 
 /** The report as `pullmedic explain --coverage` prints it for a person. */
 export function formatCoverage(r: CoverageReport): string {
-  const lines = [`message table: ${r.rows} rows, ${r.rules} rules, ${r.hints} hints for families without a label`, "", "rows per component (source/docs/issue):"];
-  for (const c of r.components) lines.push(`  ${c.component.padEnd(22)} ${String(c.rows).padStart(4)}  (${c.byKind.source}/${c.byKind.docs}/${c.byKind.issue})  ${c.projects.join(", ")}`);
+  const lines = [
+    `message table: ${r.rows} rows, ${r.rules} rules, ${r.hints} hints for families without a label`,
+    "",
+    "rows per component (source/docs/issue):",
+  ];
+  for (const c of r.components)
+    lines.push(`  ${c.component.padEnd(22)} ${String(c.rows).padStart(4)}  (${c.byKind.source}/${c.byKind.docs}/${c.byKind.issue})  ${c.projects.join(", ")}`);
   lines.push("", "rows per cause:");
   for (const [cause, n] of Object.entries(r.byCause)) lines.push(`  ${cause.padEnd(22)} ${String(n).padStart(4)}`);
   lines.push("", `rules without a row: ${r.rulesWithoutRow.length === 0 ? "none" : r.rulesWithoutRow.join(", ")}`);

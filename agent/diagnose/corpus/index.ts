@@ -3,18 +3,18 @@
 // (Data as TypeScript literals, not JSON: the image ships dist/ as JavaScript only.)
 // Entered through this door; loaded on demand (explainCoverage), never on the explain path.
 import containerd from "./containerd.js";
-import crio from "./cri-o.js";
 import credentialProviders from "./credential-providers.js";
+import crio from "./cri-o.js";
 import distribution from "./distribution.js";
 import docker from "./docker.js";
 import go from "./go.js";
 import kubelet from "./kubelet.js";
 import registries from "./registries.js";
-import { parseCorpusFile, type CorpusRow } from "./rows.js";
+import { type CorpusRow, parseCorpusFile } from "./rows.js";
 
-export type { CorpusRow, RowKind } from "./rows.js";
-export { corpusCoverage, formatCoverage, judgeRow } from "./coverage.js";
 export type { ComponentCoverage, CoverageReport, RowVerdict } from "./coverage.js";
+export { corpusCoverage, formatCoverage, judgeRow } from "./coverage.js";
+export type { CorpusRow, RowKind } from "./rows.js";
 
 const FILES: Record<string, unknown> = {
   "containerd.ts": containerd,

@@ -1,4 +1,4 @@
-import { isCause, type Cause } from "../causes.js";
+import { type Cause, isCause } from "../causes.js";
 import type { CredentialSignal } from "../rules.js";
 
 /**

@@ -27,7 +27,11 @@ export interface CredentialProvider {
 }
 
 export const CONFIG_API_VERSIONS = ["kubelet.config.k8s.io/v1", "kubelet.config.k8s.io/v1beta1", "kubelet.config.k8s.io/v1alpha1"] as const;
-export const PLUGIN_API_VERSIONS = ["credentialprovider.kubelet.k8s.io/v1", "credentialprovider.kubelet.k8s.io/v1beta1", "credentialprovider.kubelet.k8s.io/v1alpha1"] as const;
+export const PLUGIN_API_VERSIONS = [
+  "credentialprovider.kubelet.k8s.io/v1",
+  "credentialprovider.kubelet.k8s.io/v1beta1",
+  "credentialprovider.kubelet.k8s.io/v1alpha1",
+] as const;
 
 /** A config that kubelet would refuse, with the file and the field that is wrong. */
 export class ProviderConfigError extends Error {

@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, posix } from "node:path";
-import { mergeConfigs, parseCredentialProviderConfig, ProviderConfigError, type CredentialProviderConfig } from "./config.js";
+import { type CredentialProviderConfig, mergeConfigs, ProviderConfigError, parseCredentialProviderConfig } from "./config.js";
 import { readKubeletProviderFlags } from "./kubelet-flags.js";
 
 /** What the node's kubelet uses for image credential providers, read from its files. */

@@ -37,4 +37,5 @@ export function emptyReading(): PasteReading {
 }
 
 /** Words that make a line worth classifying; everything else in a paste is context. */
-export const PULL_WORDS = /Failed to pull image|Back-off pulling image|pull(?:ing)? image|PullImage|ErrImage|ImagePull|InvalidImageName|image pull secrets|pull secret|pull policy of|credential provider|because of no progress|failed to resolve (?:reference|image)|reading manifest|initializing source|pinging container registry|Error response from daemon|short-name|no matching manifest|manifest unknown|toomanyrequests/i;
+export const PULL_WORDS =
+  /Failed to pull image|Back-off pulling image|pull(?:ing)? image|PullImage|ErrImage|ImagePull|InvalidImageName|image pull secrets|pull secret|pull policy of|credential provider|because of no progress|failed to resolve (?:reference|image)|reading manifest|initializing source|pinging container registry|Error response from daemon|short-name|no matching manifest|manifest unknown|toomanyrequests/i;

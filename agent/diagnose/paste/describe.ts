@@ -1,5 +1,5 @@
 import type { WorkloadNames } from "../explain-scene.js";
-import { PULL_WORDS, type PasteReading } from "./candidate.js";
+import { type PasteReading, PULL_WORDS } from "./candidate.js";
 import { mergeNames, validName, workloadFromOwner } from "./names.js";
 
 /**
@@ -63,13 +63,23 @@ interface EventColumns {
 }
 
 /** Reads one line of the Events section; returns the columns when the line is the table's header. */
-function eventLine(lines: readonly string[], i: number, cols: EventColumns | undefined, out: PasteReading, header: WorkloadNames, order: { next: number }): EventColumns | undefined {
+function eventLine(
+  lines: readonly string[],
+  i: number,
+  cols: EventColumns | undefined,
+  out: PasteReading,
+  header: WorkloadNames,
+  order: { next: number },
+): EventColumns | undefined {
   const line = lines[i] ?? "";
   if (/^\s+Type\s+Reason\s+Age\s+From\s+Message\s*$/.test(line)) {
     return { message: line.indexOf("Message"), from: line.indexOf("From") };
   }
   if (cols === undefined || !/^\s+(?:Normal|Warning)\s/.test(line)) return undefined;
-  let message = line.length > cols.message && line.charAt(cols.message - 1) === " " ? line.slice(cols.message).trim() : (/\b(?:kubelet|default-scheduler)(?:,\s*\S+)?\s{2,}(.*)$/.exec(line)?.[1] ?? "");
+  let message =
+    line.length > cols.message && line.charAt(cols.message - 1) === " "
+      ? line.slice(cols.message).trim()
+      : (/\b(?:kubelet|default-scheduler)(?:,\s*\S+)?\s{2,}(.*)$/.exec(line)?.[1] ?? "");
   // A terminal that wrapped a long message continues it on lines that start no new row.
   for (let j = i + 1; j < lines.length && isContinuation(lines[j] ?? ""); j++) message += ` ${(lines[j] ?? "").trim()}`;
   if (!PULL_WORDS.test(message)) return undefined;

@@ -1,5 +1,5 @@
 import type { WorkloadNames } from "../explain-scene.js";
-import { PULL_WORDS, type PasteReading } from "./candidate.js";
+import { type PasteReading, PULL_WORDS } from "./candidate.js";
 import { containerFromFieldPath, mergeNames, podRef, validName } from "./names.js";
 
 // Current kubectl (OBJECT, -o wide adds SUBOBJECT, SOURCE, FIRST SEEN, COUNT, NAME) and kubectl
@@ -16,7 +16,9 @@ export function readEventsTable(lines: readonly string[], out: PasteReading, ord
   let cols: { name: Column; at: number }[] | undefined;
   for (const line of lines) {
     if (/^(?:NAMESPACE\s+)?LAST SEEN\s+(?:FIRST SEEN\s+COUNT\s+NAME\s+KIND\s+)?.*\bMESSAGE\b/.test(line)) {
-      cols = COLUMNS.map((name) => ({ name, at: headerIndex(line, name) })).filter((c) => c.at >= 0).sort((a, b) => a.at - b.at);
+      cols = COLUMNS.map((name) => ({ name, at: headerIndex(line, name) }))
+        .filter((c) => c.at >= 0)
+        .sort((a, b) => a.at - b.at);
       found = true;
       continue;
     }

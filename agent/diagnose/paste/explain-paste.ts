@@ -1,7 +1,7 @@
 import type { FailureCause } from "../causes.js";
-import { classifyMessage, type Classification } from "../classify.js";
+import { type Classification, classifyMessage } from "../classify.js";
 import type { ProviderCoverage } from "../credential-provider/index.js";
-import { explainMessage, type ExplainContext, type Explanation } from "../explain.js";
+import { type ExplainContext, type Explanation, explainMessage } from "../explain.js";
 import type { WorkloadNames } from "../explain-scene.js";
 import { MESSAGE_RULES } from "../rules.js";
 import type { PasteCandidate, PasteReading, PasteSource } from "./candidate.js";
@@ -41,7 +41,11 @@ export function explainPaste(text: string, options: PasteOptions = {}): PasteExp
     if (workload !== undefined) names.workload = workload;
   }
   const provider = image === undefined ? undefined : options.providerFor?.(image);
-  const context: ExplainContext = { names, ...(provider !== undefined ? { provider } : {}), ...(options.credentials !== undefined ? { credentials: options.credentials } : {}) };
+  const context: ExplainContext = {
+    names,
+    ...(provider !== undefined ? { provider } : {}),
+    ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
+  };
   return { ...explainMessage(message, context), message, source: best.source, names, candidates: reading.candidates.length };
 }
 

@@ -1,6 +1,7 @@
 // Paste anything: kubectl describe / get events (table, wide, JSON, YAML), pod manifests, kubelet,
 // containerd and CRI-O log lines. Finds the most precise pull message and the names around it.
-export { explainPaste } from "./explain-paste.js";
-export type { PasteExplanation, PasteOptions } from "./explain-paste.js";
-export { readPaste, MAX_PASTE_CHARS } from "./read.js";
+
 export type { PasteCandidate, PasteReading, PasteSource } from "./candidate.js";
+export type { PasteExplanation, PasteOptions } from "./explain-paste.js";
+export { explainPaste } from "./explain-paste.js";
+export { MAX_PASTE_CHARS, readPaste } from "./read.js";

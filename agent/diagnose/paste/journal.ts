@@ -1,9 +1,10 @@
 import type { WorkloadNames } from "../explain-scene.js";
-import { PULL_WORDS, type PasteReading, type PasteSource } from "./candidate.js";
+import { type PasteReading, type PasteSource, PULL_WORDS } from "./candidate.js";
 import { mergeNames, podRef, validName } from "./names.js";
 
 // "Jun 12 09:14:03 worker-2 kubelet[1843]: …" (journalctl, syslog) or the -o short-iso form.
-const SYSLOG = /^(?:[A-Z][a-z]{2} {1,2}\d{1,2} \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT[\d:.]{8,15}(?:Z|[+-]\d\d:?\d\d)?) (\S{1,253}) ([A-Za-z0-9_.-]{1,64})(?:\[\d{1,10}\])?: (.*)$/;
+const SYSLOG =
+  /^(?:[A-Z][a-z]{2} {1,2}\d{1,2} \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT[\d:.]{8,15}(?:Z|[+-]\d\d:?\d\d)?) (\S{1,253}) ([A-Za-z0-9_.-]{1,64})(?:\[\d{1,10}\])?: (.*)$/;
 // kubelet under its own name and inside distributions' binaries (OpenShift, k3s, RKE2, k0s, MicroK8s).
 const PROGRAMS: Record<string, PasteSource> = {
   kubelet: "kubelet-log",
@@ -54,7 +55,9 @@ function logMessage(body: string): { message: string; names: WorkloadNames } | u
   // Older kubelets: `Error syncing pod <uid> ("<name>_<namespace>(<uid>)"), skipping: …`.
   const old = /Error syncing pod \S{1,64} \("([a-z0-9][-a-z0-9.]{0,252})_([a-z0-9][-a-z0-9]{0,62})\(/.exec(body);
   if (pod === undefined && old?.[1] !== undefined && old[2] !== undefined) Object.assign(names, { pod: old[1], namespace: old[2] });
-  const container = quoted(body, "containerName") ?? /for \\?"([a-z0-9][-a-z0-9]{0,62})\\?" with (?:ErrImagePull|ImagePullBackOff|ErrImageNeverPull|InvalidImageName)/.exec(body)?.[1];
+  const container =
+    quoted(body, "containerName") ??
+    /for \\?"([a-z0-9][-a-z0-9]{0,62})\\?" with (?:ErrImagePull|ImagePullBackOff|ErrImageNeverPull|InvalidImageName)/.exec(body)?.[1];
   if (validName(container) !== undefined) names.container = container as string;
   const err = quoted(body, "err") ?? quoted(body, "error");
   const image = quoted(body, "image");

@@ -1,7 +1,7 @@
 import type * as Yaml from "yaml";
 import { lazyModule } from "../../../core/process/index.js";
 import type { WorkloadNames } from "../explain-scene.js";
-import { PULL_WORDS, type PasteReading, type PasteSource } from "./candidate.js";
+import { type PasteReading, type PasteSource, PULL_WORDS } from "./candidate.js";
 import { containerFromFieldPath, mergeNames, validName, workloadFromOwner } from "./names.js";
 
 const yaml = lazyModule<typeof Yaml>("yaml");
@@ -84,9 +84,16 @@ function readEvent(e: Obj, source: PasteSource, out: PasteReading, order: { next
 function readPod(p: Obj, out: PasteReading, order: { next: number }): boolean {
   const meta = obj(p["metadata"]);
   const spec = obj(p["spec"]);
-  const owner = (Array.isArray(meta["ownerReferences"]) ? meta["ownerReferences"] : []).map(obj).find((r) => r["controller"] === true) ?? obj((meta["ownerReferences"] as unknown[] | undefined)?.[0]);
-  const workload = str(owner["kind"]) !== undefined && str(owner["name"]) !== undefined ? workloadFromOwner(str(owner["kind"]) as string, str(owner["name"]) as string) : undefined;
-  const secrets = (Array.isArray(spec["imagePullSecrets"]) ? spec["imagePullSecrets"] : []).map((s) => str(obj(s)["name"])).filter((n): n is string => n !== undefined);
+  const owner =
+    (Array.isArray(meta["ownerReferences"]) ? meta["ownerReferences"] : []).map(obj).find((r) => r["controller"] === true) ??
+    obj((meta["ownerReferences"] as unknown[] | undefined)?.[0]);
+  const workload =
+    str(owner["kind"]) !== undefined && str(owner["name"]) !== undefined
+      ? workloadFromOwner(str(owner["kind"]) as string, str(owner["name"]) as string)
+      : undefined;
+  const secrets = (Array.isArray(spec["imagePullSecrets"]) ? spec["imagePullSecrets"] : [])
+    .map((s) => str(obj(s)["name"]))
+    .filter((n): n is string => n !== undefined);
   const pod = mergeNames({
     pod: str(meta["name"]),
     namespace: str(meta["namespace"]),

@@ -2,8 +2,8 @@ import { emptyReading, type PasteReading } from "./candidate.js";
 import { readDescribe } from "./describe.js";
 import { readEventsTable } from "./events-table.js";
 import { readLogLines } from "./journal.js";
-import { readObjects } from "./objects.js";
 import { mergeNames, validName } from "./names.js";
+import { readObjects } from "./objects.js";
 
 /** A paste larger than this is cut, keeping its end (the latest events and log lines). */
 export const MAX_PASTE_CHARS = 1024 * 1024;
@@ -20,7 +20,10 @@ export function readPaste(text: string): PasteReading {
   if (input.trim() === "") return out;
   if (readObjects(input, out, order)) return out;
   // k9s and other TUIs frame their panes: the frame is not part of the text.
-  const lines = input.replace(/\r\n?/g, "\n").split("\n").map((l) => l.replace(/^\s{0,4}[│┃║] ?/, "").replace(/\s{0,200}[│┃║]\s{0,4}$/, ""));
+  const lines = input
+    .replace(/\r\n?/g, "\n")
+    .split("\n")
+    .map((l) => l.replace(/^\s{0,4}[│┃║] ?/, "").replace(/\s{0,200}[│┃║]\s{0,4}$/, ""));
   out.names = mergeNames(out.names, commandLineNames(lines));
   const described = readDescribe(lines, out, order);
   const tabled = readEventsTable(lines, out, order, out.names);

@@ -1,4 +1,4 @@
-import { single, type MetricFamily } from "./family.js";
+import { type MetricFamily, single } from "./family.js";
 
 /** The stream to the aggregator, as the reporter's status shows it. */
 export const aggregatorLinkMetrics: readonly MetricFamily[] = [
@@ -12,7 +12,13 @@ export const aggregatorLinkMetrics: readonly MetricFamily[] = [
       return single(r && (r.connected ? 1 : 0));
     },
   },
-  { name: "pullmedic_report_buffered_findings", help: "Findings waiting for the aggregator's acknowledgement.", type: "gauge", labels: [], samples: (s) => single(s.reporter()?.buffered) },
+  {
+    name: "pullmedic_report_buffered_findings",
+    help: "Findings waiting for the aggregator's acknowledgement.",
+    type: "gauge",
+    labels: [],
+    samples: (s) => single(s.reporter()?.buffered),
+  },
   {
     name: "pullmedic_report_dropped_findings_total",
     help: "Findings dropped because the buffer was full while the aggregator was away.",
@@ -20,6 +26,18 @@ export const aggregatorLinkMetrics: readonly MetricFamily[] = [
     labels: [],
     samples: (s) => single(s.reporter()?.dropped ?? 0),
   },
-  { name: "pullmedic_report_acked_total", help: "Messages the aggregator acknowledged.", type: "counter", labels: [], samples: (s) => single(s.reporter()?.acked ?? 0) },
-  { name: "pullmedic_report_reconnects_total", help: "Connections to the aggregator after the first.", type: "counter", labels: [], samples: (s) => single(s.reporter()?.reconnects ?? 0) },
+  {
+    name: "pullmedic_report_acked_total",
+    help: "Messages the aggregator acknowledged.",
+    type: "counter",
+    labels: [],
+    samples: (s) => single(s.reporter()?.acked ?? 0),
+  },
+  {
+    name: "pullmedic_report_reconnects_total",
+    help: "Connections to the aggregator after the first.",
+    type: "counter",
+    labels: [],
+    samples: (s) => single(s.reporter()?.reconnects ?? 0),
+  },
 ];

@@ -11,7 +11,13 @@ function perSource(value: (q: QuotaFinding) => number | undefined): (scrape: Scr
 }
 
 export const dockerHubQuotaMetrics: readonly MetricFamily[] = [
-  { name: "pullmedic_dockerhub_quota_limit", help: "Docker Hub pull limit for the source, as ratelimit-limit says.", type: "gauge", labels: ["source"], samples: perSource((q) => q.limit) },
+  {
+    name: "pullmedic_dockerhub_quota_limit",
+    help: "Docker Hub pull limit for the source, as ratelimit-limit says.",
+    type: "gauge",
+    labels: ["source"],
+    samples: perSource((q) => q.limit),
+  },
   {
     name: "pullmedic_dockerhub_quota_remaining",
     help: "Docker Hub pulls left for the source, as ratelimit-remaining says.",

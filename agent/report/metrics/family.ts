@@ -11,7 +11,15 @@ export interface PodWatchMetricsView {
   failures: { cause?: string; detectionMs?: number }[];
   hygiene: { kind: string }[];
   secrets?: { secret: string; registry: string; state: string }[];
-  totals: { failuresByCause: Record<string, number>; recovered: number; recoveredSeconds: number; diagnoses: number; eventsCreated: number; eventsPatched: number; eventErrors: number };
+  totals: {
+    failuresByCause: Record<string, number>;
+    recovered: number;
+    recoveredSeconds: number;
+    diagnoses: number;
+    eventsCreated: number;
+    eventsPatched: number;
+    eventErrors: number;
+  };
 }
 
 /** What the reporter shows the metrics; structurally its status. */

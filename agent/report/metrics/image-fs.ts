@@ -7,7 +7,13 @@ function perFilesystem(value: (host: HostFilesystem) => number): (scrape: Scrape
 }
 
 export const imageFsMetrics: readonly MetricFamily[] = [
-  { name: "pullmedic_image_fs_capacity_bytes", help: "Capacity of the image filesystem.", type: "gauge", labels: ["mountpoint"], samples: perFilesystem((h) => h.capacityBytes) },
+  {
+    name: "pullmedic_image_fs_capacity_bytes",
+    help: "Capacity of the image filesystem.",
+    type: "gauge",
+    labels: ["mountpoint"],
+    samples: perFilesystem((h) => h.capacityBytes),
+  },
   {
     name: "pullmedic_image_fs_available_bytes",
     help: "Bytes available to the runtime on the image filesystem.",
@@ -22,5 +28,11 @@ export const imageFsMetrics: readonly MetricFamily[] = [
     labels: ["mountpoint"],
     samples: perFilesystem((h) => h.usedPercent / 100),
   },
-  { name: "pullmedic_image_fs_inodes_free", help: "Free inodes on the image filesystem.", type: "gauge", labels: ["mountpoint"], samples: perFilesystem((h) => h.inodesFree) },
+  {
+    name: "pullmedic_image_fs_inodes_free",
+    help: "Free inodes on the image filesystem.",
+    type: "gauge",
+    labels: ["mountpoint"],
+    samples: perFilesystem((h) => h.inodesFree),
+  },
 ];

@@ -1,4 +1,4 @@
-import { single, type MetricFamily } from "./family.js";
+import { type MetricFamily, single } from "./family.js";
 
 export const imagesMetrics: readonly MetricFamily[] = [
   { name: "pullmedic_images", help: "Images on the node.", type: "gauge", labels: [], samples: ({ state }) => single(state.result("images")?.count) },

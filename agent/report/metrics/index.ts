@@ -17,7 +17,6 @@ import { prepullMetrics } from "./prepull.js";
 import { pruneMetrics } from "./prune.js";
 import { registryProbeMetrics } from "./registry-probes.js";
 
-
 const FAMILIES: readonly MetricFamily[] = [
   ...imageFsMetrics,
   ...imagesMetrics,

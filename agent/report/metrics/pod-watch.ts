@@ -1,7 +1,13 @@
-import { countBy, single, type MetricFamily, type Sample } from "./family.js";
+import { countBy, type MetricFamily, type Sample, single } from "./family.js";
 
 export const podWatchMetrics: readonly MetricFamily[] = [
-  { name: "pullmedic_pods", help: "Pods bound to this node, as the pod watch sees them.", type: "gauge", labels: [], samples: (s) => single(s.podWatch()?.pods) },
+  {
+    name: "pullmedic_pods",
+    help: "Pods bound to this node, as the pod watch sees them.",
+    type: "gauge",
+    labels: [],
+    samples: (s) => single(s.podWatch()?.pods),
+  },
   {
     name: "pullmedic_pull_failures",
     help: "Containers on this node failing to pull now, by diagnosed cause (pending: not diagnosed yet).",

@@ -20,9 +20,16 @@ export const prepullMetrics: readonly MetricFamily[] = [
     help: "1 for the pre-pull state each critical image is in (present, pulling, failed, deferred).",
     type: "gauge",
     labels: ["image", "state"],
-    samples: ({ state }) => (state.result("prepull") ?? []).flatMap((p) => SHOWN_STATES.map((st): Sample => [{ image: p.image, state: st }, p.state === st ? 1 : 0])),
+    samples: ({ state }) =>
+      (state.result("prepull") ?? []).flatMap((p) => SHOWN_STATES.map((st): Sample => [{ image: p.image, state: st }, p.state === st ? 1 : 0])),
   },
-  { name: "pullmedic_prepull_image_bytes", help: "Size of the pre-pulled image as the runtime counts it.", type: "gauge", labels: ["image"], samples: perImage((p) => p.bytes) },
+  {
+    name: "pullmedic_prepull_image_bytes",
+    help: "Size of the pre-pulled image as the runtime counts it.",
+    type: "gauge",
+    labels: ["image"],
+    samples: perImage((p) => p.bytes),
+  },
   {
     name: "pullmedic_prepull_last_pull_duration_seconds",
     help: "How long the last pull of the image took.",

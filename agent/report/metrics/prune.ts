@@ -1,4 +1,4 @@
-import { single, type MetricFamily } from "./family.js";
+import { type MetricFamily, single } from "./family.js";
 
 export const pruneMetrics: readonly MetricFamily[] = [
   {

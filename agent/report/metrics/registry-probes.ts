@@ -4,7 +4,9 @@ import type { MetricFamily, Sample, Scrape } from "./family.js";
 /** One sample per step of every host of every probed registry. */
 function perStep(value: (step: ProbeStepFinding) => number): (scrape: Scrape) => Sample[] {
   return ({ state }) =>
-    (state.result("probes") ?? []).flatMap((p) => p.hosts.flatMap((h) => h.steps.map((s): Sample => [{ registry: p.registry, host: h.url, step: s.step }, value(s)])));
+    (state.result("probes") ?? []).flatMap((p) =>
+      p.hosts.flatMap((h) => h.steps.map((s): Sample => [{ registry: p.registry, host: h.url, step: s.step }, value(s)])),
+    );
 }
 
 export const registryProbeMetrics: readonly MetricFamily[] = [
@@ -15,7 +17,13 @@ export const registryProbeMetrics: readonly MetricFamily[] = [
     labels: ["registry", "host", "step"],
     samples: perStep((s) => (s.ok ? 1 : 0)),
   },
-  { name: "pullmedic_registry_probe_duration_seconds", help: "Time each probe step took.", type: "gauge", labels: ["registry", "host", "step"], samples: perStep((s) => s.ms / 1000) },
+  {
+    name: "pullmedic_registry_probe_duration_seconds",
+    help: "Time each probe step took.",
+    type: "gauge",
+    labels: ["registry", "host", "step"],
+    samples: perStep((s) => s.ms / 1000),
+  },
   {
     name: "pullmedic_registry_up",
     help: "1 when at least one host the runtime would use answers the registry API.",
@@ -30,7 +38,9 @@ export const registryProbeMetrics: readonly MetricFamily[] = [
     labels: ["registry", "host"],
     samples: ({ state }) =>
       (state.result("probes") ?? []).flatMap((p) =>
-        p.hosts.flatMap((h): Sample[] => (h.certificate ? [[{ registry: p.registry, host: h.url }, (Date.parse(h.certificate.validTo) - Date.now()) / 1000]] : [])),
+        p.hosts.flatMap((h): Sample[] =>
+          h.certificate ? [[{ registry: p.registry, host: h.url }, (Date.parse(h.certificate.validTo) - Date.now()) / 1000]] : [],
+        ),
       ),
   },
 ];

@@ -95,7 +95,16 @@ export function podFixture(o: PodFixtureOptions): Pod {
     const created = pod.metadata.creationTimestamp;
     pod.status = {
       phase: "Pending",
-      conditions: [{ lastProbeTime: null, lastTransitionTime: created, message: "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector.", reason: "Unschedulable", status: "False", type: "PodScheduled" }],
+      conditions: [
+        {
+          lastProbeTime: null,
+          lastTransitionTime: created,
+          message: "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector.",
+          reason: "Unschedulable",
+          status: "False",
+          type: "PodScheduled",
+        },
+      ],
       qosClass: "BestEffort",
     } as unknown as Pod["status"];
   } else {
@@ -126,8 +135,9 @@ export function pullFailedEvent(pod: Pod, o: PullFailedEventOptions = {}): KubeE
     ...(pod.status?.containerStatuses ?? []).map((s) => ({ s, field: "containers" })),
   ];
   const chosen =
-    candidates.find(({ s }) => (o.container === undefined ? s.state?.waiting?.message !== undefined && s.state.waiting.reason !== "PodInitializing" : s.name === o.container)) ??
-    candidates[0];
+    candidates.find(({ s }) =>
+      o.container === undefined ? s.state?.waiting?.message !== undefined && s.state.waiting.reason !== "PodInitializing" : s.name === o.container,
+    ) ?? candidates[0];
   const name = chosen?.s.name ?? pod.spec.containers[0]?.name ?? "app";
   const image = chosen?.s.image ?? [...(pod.spec.initContainers ?? []), ...pod.spec.containers].find((c) => c.name === name)?.image ?? "";
   const at = o.at ?? new Date().toISOString().replace(/\.\d{3}Z$/, "Z");

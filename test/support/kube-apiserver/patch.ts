@@ -80,7 +80,11 @@ export function strategicMergePatch(target: unknown, patch: unknown, mergeKeys =
 function stripDirectives(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(stripDirectives);
   if (!isObject(v)) return v;
-  return Object.fromEntries(Object.entries(v).filter(([k]) => !k.startsWith("$")).map(([k, x]) => [k, stripDirectives(x)]));
+  return Object.fromEntries(
+    Object.entries(v)
+      .filter(([k]) => !k.startsWith("$"))
+      .map(([k, x]) => [k, stripDirectives(x)]),
+  );
 }
 
 function mergeList(target: unknown[], patch: unknown[], mergeKey: string, mergeKeys: Readonly<Record<string, string>>, path: string): unknown[] {

@@ -2,7 +2,7 @@
 // core/v1 requests the agent makes, answered in the shapes and words of the real API server.
 
 import { randomBytes, randomUUID } from "node:crypto";
-import { readFile, mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { join } from "node:path";
@@ -11,10 +11,11 @@ import type { KubeEvent, KubeNode, Pod, Secret, ServiceAccount } from "../../../
 import { mergePatch, strategicMergePatch } from "./patch.js";
 import { parseFieldSelector, parseLabelSelector } from "./selectors.js";
 import {
-  alreadyExists,
   ApiError,
-  badRequest,
+  type Attributes,
+  alreadyExists,
   BODY_TYPES,
+  badRequest,
   conflict,
   continueExpired,
   forbidden,
@@ -25,13 +26,12 @@ import {
   PATCH_TYPES,
   pathNotFound,
   requestEntityTooLarge,
+  type Status,
   tooOldResourceVersion,
   unauthorized,
   unsupportedMediaType,
-  type Attributes,
-  type Status,
 } from "./status.js";
-import { isResource, KINDS, namespaced, Store, withResourceVersion, type Change, type Obj, type Resource } from "./store.js";
+import { type Change, isResource, KINDS, namespaced, type Obj, type Resource, Store, withResourceVersion } from "./store.js";
 
 export interface StandInOptions {
   /** The bearer token every request must carry; default "stand-in-token". */
@@ -189,7 +189,16 @@ function bookmarkObject(resource: Resource, rv: number, initialEventsEnd: boolea
     case "pods":
       return { ...head, spec: { containers: null }, status: {} };
     case "events":
-      return { ...head, involvedObject: {}, source: {}, firstTimestamp: null, lastTimestamp: null, eventTime: null, reportingComponent: "", reportingInstance: "" };
+      return {
+        ...head,
+        involvedObject: {},
+        source: {},
+        firstTimestamp: null,
+        lastTimestamp: null,
+        eventTime: null,
+        reportingComponent: "",
+        reportingInstance: "",
+      };
     case "nodes":
       return { ...head, spec: {}, status: { daemonEndpoints: { kubeletEndpoint: { Port: 0 } }, nodeInfo: {} } };
     default:
@@ -239,7 +248,8 @@ function decodeContinue(token: string): ContinueToken {
   } catch {
     throw new ApiError(badRequest("continue key is not valid: the token is not base64-encoded JSON"));
   }
-  if (!isObject(parsed) || parsed.v !== "meta.k8s.io/v1") throw new ApiError(badRequest("continue key is not valid: server does not recognize this encoded version"));
+  if (!isObject(parsed) || parsed.v !== "meta.k8s.io/v1")
+    throw new ApiError(badRequest("continue key is not valid: server does not recognize this encoded version"));
   if (typeof parsed.rv !== "number" || typeof parsed.start !== "string" || parsed.rv === 0) {
     throw new ApiError(badRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)"));
   }
@@ -343,7 +353,8 @@ export async function startKubeStandIn(opts: StandInOptions = {}): Promise<KubeS
         rv = token.rv;
       }
     } else if (query.resourceVersionMatch === "Exact") {
-      if ((query.resourceVersion ?? "") === "") throw new ApiError(badRequest("resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided"));
+      if ((query.resourceVersion ?? "") === "")
+        throw new ApiError(badRequest("resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided"));
       rv = parseResourceVersion(query.resourceVersion!);
       if (rv > store.resourceVersion()) throw new ApiError(badRequest(`Too large resource version: ${rv}, current: ${store.resourceVersion()}`));
       if (rv < store.oldest()) throw new ApiError(tooOldResourceVersion(rv, store.oldest()));
@@ -425,7 +436,9 @@ export async function startKubeStandIn(opts: StandInOptions = {}): Promise<KubeS
       if (type === "application/yaml") return parseYaml(text);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      throw new ApiError(badRequest(`the object provided is unrecognized (must be of type Event): couldn't get version/kind; json parse error: ${reason} (${summarize(text)})`));
+      throw new ApiError(
+        badRequest(`the object provided is unrecognized (must be of type Event): couldn't get version/kind; json parse error: ${reason} (${summarize(text)})`),
+      );
     }
     throw new ApiError(unsupportedMediaType(BODY_TYPES));
   }
@@ -433,7 +446,8 @@ export async function startKubeStandIn(opts: StandInOptions = {}): Promise<KubeS
   function createEvent(res: ServerResponse, route: Route, body: Buffer, contentType: string | undefined): void {
     const namespace = route.namespace!;
     const input = parseBody(body, contentType);
-    if (!isObject(input)) throw new ApiError(badRequest("the object provided is unrecognized (must be of type Event): couldn't get version/kind; json parse error: not an object"));
+    if (!isObject(input))
+      throw new ApiError(badRequest("the object provided is unrecognized (must be of type Event): couldn't get version/kind; json parse error: not an object"));
     const metadata = isObject(input.metadata) ? { ...input.metadata } : {};
     if (typeof metadata.namespace === "string" && metadata.namespace !== "" && metadata.namespace !== namespace) {
       throw new ApiError(badRequest("the namespace of the provided object does not match the namespace sent on the request"));
@@ -452,7 +466,11 @@ export async function startKubeStandIn(opts: StandInOptions = {}): Promise<KubeS
     const involved = isObject(input.involvedObject) ? input.involvedObject : {};
     const involvedNs = typeof involved.namespace === "string" ? involved.namespace : "";
     const causes: { reason: string; message: string; field: string }[] = [];
-    const mismatch = { reason: "FieldValueInvalid", message: `Invalid value: ${JSON.stringify(involvedNs)}: does not match event.namespace`, field: "involvedObject.namespace" };
+    const mismatch = {
+      reason: "FieldValueInvalid",
+      message: `Invalid value: ${JSON.stringify(involvedNs)}: does not match event.namespace`,
+      field: "involvedObject.namespace",
+    };
     const filled = (v: unknown) => typeof v === "string" && v !== "";
     if (!filled(input.eventTime)) {
       // An old-style Event: the involved object's namespace is the Event's (empty only in default).
@@ -461,7 +479,8 @@ export async function startKubeStandIn(opts: StandInOptions = {}): Promise<KubeS
       if (involvedNs === "" && namespace !== "default" && namespace !== "kube-system") causes.push(mismatch);
       if (!filled(input.reportingComponent)) causes.push({ reason: "FieldValueRequired", message: "Required value", field: "reportingComponent" });
       if (!filled(input.reportingInstance)) causes.push({ reason: "FieldValueRequired", message: "Required value", field: "reportingInstance" });
-      if (typeof input.message === "string" && input.message.length > 1024) causes.push({ reason: "FieldValueInvalid", message: "Invalid value: \"\": can have at most 1024 characters", field: "message" });
+      if (typeof input.message === "string" && input.message.length > 1024)
+        causes.push({ reason: "FieldValueInvalid", message: 'Invalid value: "": can have at most 1024 characters', field: "message" });
     }
     if (causes.length > 0) throw new ApiError(invalid("Event", name, causes));
     if (store.get("events", namespace, name) !== undefined) throw new ApiError(alreadyExists("events", name));
@@ -488,7 +507,9 @@ export async function startKubeStandIn(opts: StandInOptions = {}): Promise<KubeS
     }
     if (!isObject(doc)) {
       throw new ApiError(
-        badRequest(type === "application/merge-patch+json" ? "Invalid JSON Patch" : "json: cannot unmarshal array into Go value of type map[string]interface {}"),
+        badRequest(
+          type === "application/merge-patch+json" ? "Invalid JSON Patch" : "json: cannot unmarshal array into Go value of type map[string]interface {}",
+        ),
       );
     }
     const wanted = isObject(doc.metadata) ? doc.metadata.resourceVersion : undefined;
@@ -560,7 +581,15 @@ export async function startKubeStandIn(opts: StandInOptions = {}): Promise<KubeS
           return;
         }
         if (method === "GET" && url.pathname === "/version") {
-          send(res, 200, { major: "1", minor: "31", gitVersion: "v1.31.4", gitTreeState: "clean", goVersion: "go1.22.10", compiler: "gc", platform: "linux/amd64" });
+          send(res, 200, {
+            major: "1",
+            minor: "31",
+            gitVersion: "v1.31.4",
+            gitTreeState: "clean",
+            goVersion: "go1.22.10",
+            compiler: "gc",
+            platform: "linux/amd64",
+          });
           return;
         }
         throw new ApiError(pathNotFound());
@@ -766,4 +795,3 @@ export async function startKubeStandIn(opts: StandInOptions = {}): Promise<KubeS
     },
   };
 }
-
