@@ -52,7 +52,11 @@ export class AggregatorCommands {
   }
 }
 
-type UpdateDetail = { cause?: string; summary?: string; durationMs?: number };
+interface UpdateDetail {
+  cause?: string;
+  summary?: string;
+  durationMs?: number;
+}
 
 async function carryOutPrepull(id: string, images: string[], notBeforeMs: number, deps: CommandDeps): Promise<void> {
   const update = (image: string, state: string, extra: UpdateDetail = {}) =>

@@ -5,7 +5,12 @@ import type { Logger } from "../../core/log/index.js";
 import type { KubeApi, NodeCondition } from "../kube/index.js";
 import { nextConditions, OWNED_CONDITION_TYPES } from "./conditions.js";
 
-export type WantedCondition = { type: string; status: NodeCondition["status"]; reason: string; message: string };
+export interface WantedCondition {
+  type: string;
+  status: NodeCondition["status"];
+  reason: string;
+  message: string;
+}
 
 export class NodeConditionWriter {
   private current: NodeCondition[] | undefined;

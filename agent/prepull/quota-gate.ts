@@ -1,7 +1,6 @@
 // Keeps pre-pulls from spending the last Docker Hub pulls of the window: production pods that
 // land on the node need them more than a warm cache does.
 
-import type { ImageReference } from "../../core/image/index.js";
 import type { RateLimit } from "../registry/index.js";
 import type { QuotaSnapshot } from "./types.js";
 

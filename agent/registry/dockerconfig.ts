@@ -75,7 +75,9 @@ const MAX_CONFIG_CHARS = 4 * 1024 * 1024;
 
 export type Fail = (reason: string) => never;
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-export type JsonObject = { [key: string]: Json };
+export interface JsonObject {
+  [key: string]: Json;
+}
 
 /**
  * Parses a `.dockerconfigjson` text ({"auths": {…}}), or with `{ legacy: true }` a `.dockercfg`

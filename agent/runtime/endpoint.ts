@@ -73,7 +73,7 @@ export async function resolveEndpoint(opts: { flag?: string | undefined; env?: s
   }
   throw new CriError(
     "socket-missing",
-    `no container runtime socket found (tried ${tried.join(", ")}); ` + `point pullmedic at one with --cri-endpoint unix:///path/to.sock or CRI_ENDPOINT`,
+    `no container runtime socket found (tried ${tried.join(", ")}); point pullmedic at one with --cri-endpoint unix:///path/to.sock or CRI_ENDPOINT`,
     { tried },
   );
 }

@@ -85,7 +85,7 @@ export function parseReference(input: string): ImageReference {
 
   checkCharacters(input, fail);
   if (IMAGE_ID.test(input)) {
-    fail("this is a 64-character hex image ID, not a reference; " + 'name the repository and pin the digest instead, e.g. "name@sha256:<digest>"');
+    fail('this is a 64-character hex image ID, not a reference; name the repository and pin the digest instead, e.g. "name@sha256:<digest>"');
   }
 
   // Neither the name nor a tag may contain "@", so the first one starts the digest.
@@ -343,7 +343,7 @@ function digestProblem(digest: string): string | undefined {
     return `digest algorithm ${quote(algorithm)} must be lowercase (${quote(algorithm.toLowerCase())})`;
   }
   if (!DIGEST_ALGORITHM.test(algorithm)) {
-    return `digest algorithm ${quote(algorithm)} is not valid; ` + 'it is lowercase letters and digits starting with a letter, e.g. "sha256"';
+    return `digest algorithm ${quote(algorithm)} is not valid; it is lowercase letters and digits starting with a letter, e.g. "sha256"`;
   }
   if (encoded === "") return `digest ${quote(digest)} has nothing after ":"`;
   const nonHex = /[^0-9a-fA-F]/.exec(encoded);

@@ -257,7 +257,7 @@ test("the page loads with no errors and shows failures first, with cause, image 
     assert.equal(await failure.locator('[data-testid="cause"]').textContent(), "not-found");
     assert.equal(await failure.locator('[data-testid="image"]').textContent(), IMAGE);
     assert.equal(await failure.locator('[data-testid="fix"]').textContent(), FIX);
-    assert.equal(await failure.locator('[data-testid="fix"]').evaluate((el) => el.tagName + "<" + el.parentElement?.tagName), "CODE<PRE");
+    assert.equal(await failure.locator('[data-testid="fix"]').evaluate((el) => `${el.tagName}<${el.parentElement?.tagName}`), "CODE<PRE");
     const affected = (await failure.locator('[data-testid="affected"]').textContent()) ?? "";
     assert.match(affected, /^3 pods on 2 nodes: node-a, node-b$/);
     const card = (await failure.textContent()) ?? "";

@@ -280,7 +280,7 @@ test("coverage: an image missing on one node, a stale node unknown, spellings of
   assert.equal(canonicalImage("index.docker.io/acme/app@sha256:ab"), "docker.io/acme/app@sha256:ab");
   assert.equal(canonicalImage("localhost:5000/app"), "localhost:5000/app:latest");
   assert.equal(canonicalImage("registry-1.docker.io/nginx:1.25"), "docker.io/library/nginx:1.25", "Docker Hub's API host is docker.io");
-  assert.equal(canonicalImage("ghcr.io/acme/web@sha256:" + "a".repeat(64)), `ghcr.io/acme/web@sha256:${"a".repeat(64)}`);
+  assert.equal(canonicalImage(`ghcr.io/acme/web@sha256:${"a".repeat(64)}`), `ghcr.io/acme/web@sha256:${"a".repeat(64)}`);
   assert.deepEqual(coverageView([], NOW), { images: [], nodes: [], cells: [], complete: [] });
 });
 

@@ -286,7 +286,9 @@ describe("daemonset.yaml runs the real agent and aggregator", () => {
 
     // The agent → aggregator stream: the Service name, the Secret's token, the node name from the downward API.
     const httpPort = agg.listens["PULLMEDIC_AGGREGATOR_HTTP_LISTEN"] as number;
-    type NodesView = { nodes: { node: string; connected: boolean; reported: boolean; runtime: string }[] };
+    interface NodesView {
+      nodes: { node: string; connected: boolean; reported: boolean; runtime: string }[];
+    }
     const nodes = () => get(httpPort, "/api/v1/nodes").then((r) => JSON.parse(r.text) as NodesView);
     await waitFor("the node in /api/v1/nodes", nodes, (r) => r.nodes.some((n) => n.node === NODE_NAME && n.connected && n.reported), { timeoutMs: 60_000 });
     // The runtime's name joins the report after the first disk round, at the next report (30 s).
@@ -320,7 +322,9 @@ describe("daemonset.yaml runs the real agent and aggregator", () => {
   });
 
   test("the image filesystem the agent measures (statfs on the read-only mount) lies under the runtime root the DaemonSet mounts", async () => {
-    type DiskState = { checks: { disk: { ok: boolean; result?: { mountpoint: string; host?: { capacityBytes: number } }[] } } };
+    interface DiskState {
+      checks: { disk: { ok: boolean; result?: { mountpoint: string; host?: { capacityBytes: number } }[] } };
+    }
     const state = JSON.parse((await get(agent.listens["PULLMEDIC_LISTEN"] as number, "/v1/state")).text) as DiskState;
     const disk = state.checks.disk;
     assert.equal(disk.ok, true, JSON.stringify(disk));

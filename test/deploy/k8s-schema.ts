@@ -26,7 +26,7 @@ const shapes = new Map<string, Shape>();
 /** The .d.ts next to a module that `specifier` resolves to (from this file or from `from`). */
 function declarationFile(specifier: string, from?: string): string {
   if (from && (specifier.startsWith("./") || specifier.startsWith("../"))) {
-    return resolve(dirname(from), specifier).replace(/\.js$/, "") + ".d.ts";
+    return `${resolve(dirname(from), specifier).replace(/\.js$/, "")}.d.ts`;
   }
   return fileURLToPath(import.meta.resolve(specifier)).replace(/\.js$/, ".d.ts");
 }

@@ -64,7 +64,7 @@ export function createNetns(hosts: Record<string, string>): Netns {
   // ip netns exec bind-mounts /etc/netns/NAME/* over /etc/* for the processes it starts.
   const etc = `/etc/netns/${name}`;
   mkdirSync(etc, { recursive: true });
-  writeFileSync(join(etc, "hosts"), ["127.0.0.1 localhost", ...Object.entries(hosts).map(([host, ip]) => `${ip} ${host}`)].join("\n") + "\n");
+  writeFileSync(join(etc, "hosts"), `${["127.0.0.1 localhost", ...Object.entries(hosts).map(([host, ip]) => `${ip} ${host}`)].join("\n")}\n`);
   // A resolver on loopback where nothing listens: every other name fails at once, nothing leaves.
   writeFileSync(join(etc, "resolv.conf"), "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n");
   const children: ChildProcess[] = [];
@@ -165,7 +165,7 @@ export function translatePath(value: string, volumes: VolumeDir[]): string {
   const unix = value.startsWith("unix://");
   const path = unix ? value.slice("unix://".length) : value;
   const holder = volumes
-    .filter((v) => path === v.mountPath || path.startsWith(v.mountPath.replace(/\/$/, "") + "/"))
+    .filter((v) => path === v.mountPath || path.startsWith(`${v.mountPath.replace(/\/$/, "")}/`))
     .sort((a, b) => b.mountPath.length - a.mountPath.length)[0];
   if (!holder) throw new Error(`${value} is on no volume of the container (the root filesystem is the image's)`);
   const mapped = holder.dir + path.slice(holder.mountPath.length);

@@ -110,7 +110,7 @@ test("matchImages follows kubelet's rules: per-part globs, equal part counts and
 
 test("images are matched as kubelet hands them to providers: normalized, without tag", () => {
   assert.equal(repositoryToMatch("nginx:1.27"), "docker.io/library/nginx");
-  assert.equal(repositoryToMatch("acmeprod.azurecr.io/shop/cart@sha256:" + "a".repeat(64)), "acmeprod.azurecr.io/shop/cart");
+  assert.equal(repositoryToMatch(`acmeprod.azurecr.io/shop/cart@sha256:${"a".repeat(64)}`), "acmeprod.azurecr.io/shop/cart");
   const config = parseCredentialProviderConfig(MULTI_YAML);
   assert.equal(providerFor(config, "acmeprod.azurecr.io/shop/cart:1.4")?.provider.name, "acr-credential-provider");
   assert.equal(providerFor(config, "europe-docker.pkg.dev/acme/images/api:1")?.matchedBy, "*-docker.pkg.dev");

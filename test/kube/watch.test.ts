@@ -463,7 +463,7 @@ describe("pod watch against scripted servers", () => {
       res.writeHead(200, { "content-type": "application/json" });
       res.write("this is not json\n");
       res.write(line("SURPRISE", {}));
-      res.write(JSON.stringify({ object: {} }) + "\n");
+      res.write(`${JSON.stringify({ object: {} })}\n`);
       res.write(line("ADDED", rawPod("ok", "2")));
     });
     const api = createKubeApi({ server: server.url, source: "test" }, { backoff: { baseMs: 5, maxMs: 20 } });

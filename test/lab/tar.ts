@@ -16,7 +16,7 @@ function writeString(header: Buffer, offset: number, length: number, value: stri
 function writeOctal(header: Buffer, offset: number, length: number, value: number): void {
   const digits = value.toString(8);
   if (digits.length > length - 1) throw new Error(`tar: ${value} does not fit in a ${length}-byte field`);
-  writeString(header, offset, length, digits.padStart(length - 1, "0") + "\0");
+  writeString(header, offset, length, `${digits.padStart(length - 1, "0")}\0`);
 }
 
 // ustar stores names over 100 bytes as prefix + "/" + name, split at a slash.
@@ -50,7 +50,7 @@ function header(entry: TarEntry, size: number): Buffer {
   writeString(h, 345, 155, prefix);
   let sum = 0;
   for (const byte of h) sum += byte;
-  writeString(h, 148, 8, sum.toString(8).padStart(6, "0") + "\0 ");
+  writeString(h, 148, 8, `${sum.toString(8).padStart(6, "0")}\0 `);
   return h;
 }
 

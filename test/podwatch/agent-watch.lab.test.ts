@@ -326,7 +326,9 @@ test("pull-hygiene risks: untagged images, Always against Docker Hub, a Secret i
 });
 
 test("node conditions are set when a problem starts and cleared when it ends", async () => {
-  type Patch = { status?: { conditions?: { type: string; status: string; reason?: string; lastTransitionTime?: string }[] } };
+  interface Patch {
+    status?: { conditions?: { type: string; status: string; reason?: string; lastTransitionTime?: string }[] };
+  }
   const conditionsOf = (type: string) => api.nodeStatusPatches().flatMap((p) => ((p.body as Patch).status?.conditions ?? []).filter((c) => c.type === type));
   // The probe target refuses connections: the registry is unreachable from this node.
   await waitFor(

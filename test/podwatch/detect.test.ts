@@ -63,10 +63,10 @@ test("an image is on the node when the container runs, ran, or waits for a reaso
       { name: "done", state: { terminated: { exitCode: 0 } } },
       waiting("crashing", "CrashLoopBackOff"),
       waiting("config", "CreateContainerConfigError"),
-      waiting("creating-pulled", "ContainerCreating", { imageID: "ghcr.io/x@sha256:" + "a".repeat(64) }),
+      waiting("creating-pulled", "ContainerCreating", { imageID: `ghcr.io/x@sha256:${"a".repeat(64)}` }),
       waiting("creating", "ContainerCreating"),
       waiting("init-wait", "PodInitializing"),
-      waiting("backoff-with-old-id", "ImagePullBackOff", { imageID: "ghcr.io/x@sha256:" + "b".repeat(64) }),
+      waiting("backoff-with-old-id", "ImagePullBackOff", { imageID: `ghcr.io/x@sha256:${"b".repeat(64)}` }),
       { name: "never-ran", state: { terminated: { exitCode: 137, reason: "ContainerStatusUnknown" } } },
     ],
   });

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import type { ContainerSpec, Pod } from "../../agent/kube/types.js";
 import { hygieneRisks, type SecretLookup } from "../../agent/podwatch/hygiene.js";
 
-const DIGEST = "sha256:" + "c".repeat(64);
+const DIGEST = `sha256:${"c".repeat(64)}`;
 const none = new Map<string, SecretLookup>();
 
 function pod(containers: ContainerSpec[], extra: { secrets?: string[]; owned?: boolean; imageID?: string; init?: ContainerSpec[] } = {}): Pod {

@@ -166,7 +166,7 @@ test("a failure that ends while its handling waits in the queue leaves no findin
     const s = p.status?.containerStatuses?.[0];
     if (s) {
       s.state = { running: { startedAt: new Date().toISOString().replace(/\.\d+Z$/, "Z") } };
-      s.imageID = "registry.test/shop/fixed@sha256:" + "a".repeat(64);
+      s.imageID = `registry.test/shop/fixed@sha256:${"a".repeat(64)}`;
     }
   });
   await waitFor("both changes seen", () => h.watch.podList().length === 65 && h.watch.snapshot().recovered.some((r) => r.pod === "shop/fixed-1"));
@@ -258,7 +258,7 @@ test("a recovery Event that waited in the queue is not posted once the pod is de
     const s = p.status?.containerStatuses?.[0];
     if (s) {
       s.state = { running: { startedAt: new Date().toISOString().replace(/\.\d+Z$/, "Z") } };
-      s.imageID = "registry.test/shop/api@sha256:" + "b".repeat(64);
+      s.imageID = `registry.test/shop/api@sha256:${"b".repeat(64)}`;
     }
   });
   await waitFor("the recovery seen", () => h.watch.snapshot().recovered.some((r) => r.pod === "shop/api-1"));

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { ServerResponse } from "node:http";
 import { after, before, describe, test } from "node:test";
-import { RegistryClient, type RegistryClientOptions, type RegistryCredential, RegistryError } from "../../agent/registry/index.js";
+import { RegistryClient, type RegistryClientOptions, type RegistryCredential } from "../../agent/registry/index.js";
 import { header, json, registryError, rejection, type SeenRequest, startServer, type TestServer } from "./client-servers.js";
 
 // The Bearer token flow (distribution auth/token.md) against a loopback registry whose token

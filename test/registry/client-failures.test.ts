@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { after, describe, test } from "node:test";
-import { type RateLimit, RegistryClient, RegistryError } from "../../agent/registry/index.js";
+import { type RateLimit, RegistryClient } from "../../agent/registry/index.js";
 import { closedPort, json, registryError, rejection, startRawServer, startServer, type TestServer } from "./client-servers.js";
 
 // Failures the lab registry cannot produce: quota exhaustion, a failing load balancer, a server

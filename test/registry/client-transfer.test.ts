@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { after, describe, test } from "node:test";
-import { RegistryClient, RegistryError } from "../../agent/registry/index.js";
+import { RegistryClient } from "../../agent/registry/index.js";
 import { header, json, registryError, rejection, startServer, type TestServer } from "./client-servers.js";
 
 // Paging, redirects, mirrors and blob sampling against loopback servers that do exactly what

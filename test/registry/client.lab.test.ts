@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { RegistryClient, RegistryError } from "../../agent/registry/index.js";
+import { RegistryClient } from "../../agent/registry/index.js";
 import { type BuiltImage, buildImage, buildIndex, type Lab, nodePlatform, startLab } from "../lab/index.js";
 import { rejection } from "./client-servers.js";
 

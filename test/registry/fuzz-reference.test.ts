@@ -16,7 +16,7 @@ const VALID = [
   "nginx:1.27",
   "library/nginx:1.27-alpine",
   "docker.io/bitnami/redis:7",
-  "ghcr.io/org/app@sha256:" + "a".repeat(64),
+  `ghcr.io/org/app@sha256:${"a".repeat(64)}`,
   "127.0.0.1:5000/a/b:c",
   "[::1]:5000/x:1",
   "localhost/app",

@@ -88,7 +88,7 @@ function seeds(): string[] {
       2,
     ),
     JSON.stringify({ apiVersion: "v1", kind: "List", items: [{ apiVersion: "v1", kind: "Secret" }] }),
-    "apiVersion: v1\nkind: Secret\nstringData:\n  .dockerconfigjson: |\n    " + json + "\ntype: kubernetes.io/dockerconfigjson\n",
+    `apiVersion: v1\nkind: Secret\nstringData:\n  .dockerconfigjson: |\n    ${json}\ntype: kubernetes.io/dockerconfigjson\n`,
     "a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n",
   ];
 }

@@ -46,7 +46,7 @@ test("PullImage pulls single-platform and multi-platform images; ListImages and 
     const found = images.find((i) => i.repoTags.includes(ref));
     assert.ok(found, `${ref} listed`);
     assert.ok(
-      found.repoDigests.some((d) => d.startsWith(ref.split(":").slice(0, -1).join(":") + "@sha256:")),
+      found.repoDigests.some((d) => d.startsWith(`${ref.split(":").slice(0, -1).join(":")}@sha256:`)),
       "repo digest recorded",
     );
     const status = await client.imageStatus(ref);
