@@ -84,7 +84,10 @@ export function planPrepull(images: string[], nodes: NodeRecord[], now: number, 
     const q = latestQuota(rec);
     const key = q?.source ?? "";
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = { nodes: [], quota: undefined, scheduled: [] }));
+    if (!g) {
+      g = { nodes: [], quota: undefined, scheduled: [] };
+      groups.set(key, g);
+    }
     g.nodes.push(rec);
     if (q && (!g.quota || q.observedAtMs > g.quota.observedAtMs)) g.quota = q;
   }
@@ -104,7 +107,7 @@ export function planPrepull(images: string[], nodes: NodeRecord[], now: number, 
     const q = g.quota;
     // Unknown quota, or nothing from Docker Hub: no limit to keep, only the spacing.
     if (!q || hubPulls === 0 || !(q.windowSeconds > 0)) {
-      g.nodes.forEach((rec, i) => plan.push({ node: rec.node, notBeforeMs: now + i * spacing }));
+      for (const [i, rec] of g.nodes.entries()) plan.push({ node: rec.node, notBeforeMs: now + i * spacing });
       continue;
     }
     const windowMs = q.windowSeconds * 1000;

@@ -185,7 +185,8 @@ const requireHere = createRequire(import.meta.url);
 let sqlite: typeof BetterSqlite3 | undefined;
 
 function loadSqlite(): typeof BetterSqlite3 {
-  return (sqlite ??= requireHere("better-sqlite3") as typeof BetterSqlite3);
+  sqlite ??= requireHere("better-sqlite3") as typeof BetterSqlite3;
+  return sqlite;
 }
 
 function errorCode(err: unknown): string {

@@ -2,8 +2,6 @@ import { hostname } from "node:os";
 import { ConfigError, describeIssues, layerSources } from "../../core/config/index.js";
 import { type AgentConfig, configSchema } from "./schema.js";
 
-export { ConfigError };
-
 /** Environment variables a DaemonSet sets (NODE_NAME from the downward API) and their keys. */
 export const ENV_KEYS: Record<string, string> = {
   NODE_NAME: "nodeName",

@@ -4,12 +4,9 @@ import type { ProviderCoverage } from "./credential-provider/index.js";
 import { fixesFor } from "./explain-fixes.js";
 import { buildScene, type WorkloadNames } from "./explain-scene.js";
 import { summarize } from "./explain-summary.js";
-import { shellQuote } from "./fix-commands.js";
 import type { CredentialSignal } from "./rules.js";
 
 export type { WorkloadKind, WorkloadNames } from "./explain-scene.js";
-export { shellQuote };
-
 export interface Explanation {
   cause: FailureCause;
   /** One sentence, with the image, host or quota the message named (two when the words cannot decide). */

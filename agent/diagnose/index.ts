@@ -15,6 +15,7 @@ export {
 export type { DiagnosisStep, Evidence } from "./evidence.js";
 export * from "./explain.js";
 export type { DiagnosisFacts } from "./facts.js";
+export { shellQuote } from "./fix-commands.js";
 export { fixCommands, withTag } from "./fixes.js";
 export type { MessageHint } from "./hints.js";
 export { MESSAGE_HINTS } from "./hints.js";

@@ -6,8 +6,6 @@
 
 import { editDistance } from "../../core/text/index.js";
 
-export { editDistance };
-
 interface VersionTag {
   numbers: number[];
   /** Everything after the numbers, e.g. "-alpine", "-bookworm-slim"; "" for plain versions. */

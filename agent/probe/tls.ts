@@ -147,7 +147,7 @@ function handshakeError(endpoint: string, error: unknown, ms: number): ProbeErro
   if (code === "ECONNRESET" || code === "EPIPE") {
     return new ProbeError("tls", "reset", `${endpoint}: the connection was closed during the TLS handshake (${code})`, { code, ms, cause: error });
   }
-  if (code !== undefined && code.startsWith("ERR_SSL_")) {
+  if (code?.startsWith("ERR_SSL_")) {
     return new ProbeError("tls", "tls", `${endpoint}: TLS handshake failed: ${opensslReason(message)} (${code})`, { code, ms, cause: error });
   }
   return connectError("tls", endpoint, error, ms);

@@ -118,6 +118,7 @@ function printableText(raw: Buffer): string | undefined {
   const text = raw.subarray(0, 2048).toString("utf8").replace(/\s+/g, " ").trim();
   if (text === "") return undefined;
   // Binary junk is not evidence anyone can read.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what marks a body as binary
   if (/[\u0000-\u0008\u000e-\u001f\ufffd]/.test(text)) return undefined;
   return text.length > 512 ? `${text.slice(0, 512)}…` : text;
 }

@@ -134,6 +134,7 @@ interface GoUrl {
  * host grammar rejects; the path is percent-decoded. Returns the parts or why Go would fail.
  */
 function parseGoUrl(raw: string): GoUrl | string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: Go's url.Parse rejects ASCII control characters, and so must we
   if (/[\x00-\x1f\x7f]/.test(raw)) return "it contains a control character";
   let rest = raw;
   const hash = rest.indexOf("#");

@@ -70,7 +70,10 @@ export function coverageView(nodes: NodeRecord[], now: number, extraImages: stri
   const keys = new Map<string, string>();
   const canonical = (image: string): string => {
     let key = keys.get(image);
-    if (key === undefined) keys.set(image, (key = canonicalImage(image)));
+    if (key === undefined) {
+      key = canonicalImage(image);
+      keys.set(image, key);
+    }
     return key;
   };
   // canonical → the spelling shown

@@ -115,7 +115,12 @@
   function unique(values) {
     const seen = new Set();
     const out = [];
-    for (const v of values) if (v && !seen.has(v)) seen.add(v), out.push(v);
+    for (const v of values) {
+      if (v && !seen.has(v)) {
+        seen.add(v);
+        out.push(v);
+      }
+    }
     return out;
   }
 
@@ -167,7 +172,10 @@
     const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
     let x = v;
     let i = 0;
-    while (x >= 1024 && i < units.length - 1) (x /= 1024), i++;
+    while (x >= 1024 && i < units.length - 1) {
+      x /= 1024;
+      i++;
+    }
     return `${x.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
   }
 

@@ -254,7 +254,7 @@ function domainProblem(domain: string): string | undefined {
     const colon = domain.indexOf(":");
     host = colon < 0 ? domain : domain.slice(0, colon);
     port = colon < 0 ? undefined : domain.slice(colon + 1);
-    if (port !== undefined && port.includes(":")) return 'an IPv6 address must be in brackets, e.g. "[::1]:5000"';
+    if (port?.includes(":")) return 'an IPv6 address must be in brackets, e.g. "[::1]:5000"';
     if (host === "") return "the host name is empty";
     const problem = hostNameProblem(host);
     if (problem !== undefined) return problem;

@@ -388,7 +388,7 @@ test("a resolved failure disappears within one refresh interval, without a page 
 
     const views = seeded();
     views.failures = [];
-    (views.nodes as Record<string, unknown>[]).forEach((n) => (n.failures = 0));
+    for (const n of views.nodes as Record<string, unknown>[]) n.failures = 0;
     agg.views = views;
     const changedAt = Date.now();
     await page.getByText("No image pull failures").waitFor({ timeout: WITHIN_REFRESH });

@@ -82,7 +82,13 @@ class Agent {
     this.call.on("data", (m: AggregatorMessage) => {
       if (m.ack) {
         this.acks.push(m.ack.seq);
-        this.waiters = this.waiters.filter((w) => (w.seq <= m.ack!.seq ? (w.resolve(), false) : true));
+        this.waiters = this.waiters.filter((w) => {
+          if (w.seq <= m.ack!.seq) {
+            w.resolve();
+            return false;
+          }
+          return true;
+        });
       }
       if (m.command) this.commands.push(m.command);
     });
@@ -98,7 +104,13 @@ class Agent {
     if (this.acks.includes(seq)) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no ack for ${seq} within ${ms} ms (acks: ${this.acks.slice(-5).join(",")})`)), ms);
-      this.waiters.push({ seq, resolve: () => (clearTimeout(timer), resolve()) });
+      this.waiters.push({
+        seq,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
     });
   }
 
@@ -484,7 +496,12 @@ test("many agents reporting at once: every report acked after the commit and sto
   const perAgent = 20;
   const clients = await Promise.all(Array.from({ length: 4 }, () => newClient()));
   const streams = Array.from({ length: agents }, (_, i) => new Agent(clients[i % clients.length]!, TOKEN));
-  await Promise.all(streams.map((s, i) => (s.send({ hello: hello(`bench-${i}`) }), s.acked(1))));
+  await Promise.all(
+    streams.map((s, i) => {
+      s.send({ hello: hello(`bench-${i}`) });
+      return s.acked(1);
+    }),
+  );
   const r = report({
     registries: [{ registry: "docker.io", ok: true, failingStep: "", error: "", certificateExpiresMs: Date.now() + 9e9, latencyMs: 12 }],
     quota: [{ source: "203.0.113.7", limit: 100, remaining: 80, windowSeconds: 21600, observedAtMs: Date.now() }],
@@ -516,7 +533,12 @@ test("many agents reporting at once: every report acked after the commit and sto
   assert.equal(latencies.length, agents * perAgent);
   const stored = new Map(agg.store.loadNodes().map((n) => [n.node, n]));
   for (let i = 0; i < agents; i++) assert.ok(stored.get(`bench-${i}`)?.report, `bench-${i} has its report stored`);
-  await Promise.all(streams.map((s) => (s.end(), s.status)));
+  await Promise.all(
+    streams.map((s) => {
+      s.end();
+      return s.status;
+    }),
+  );
   for (const c of clients) c.close();
 });
 

@@ -136,7 +136,6 @@ async function runPhase(
   const latencies: number[] = [];
   let measuring = false;
   let sent = 0;
-  let acked = 0;
   const streams: ClientDuplexStream<AgentMessage, AggregatorMessage>[] = [];
   const timers: NodeJS.Timeout[] = [];
   for (let i = 0; i < phase.nodes; i++) {
@@ -151,7 +150,6 @@ async function runPhase(
       const started = pending.get(key);
       if (started === undefined) return;
       pending.delete(key);
-      acked++;
       if (measuring) latencies.push(performance.now() - started);
     });
     call.on("error", () => undefined);

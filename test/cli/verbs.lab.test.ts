@@ -67,7 +67,8 @@ test("disk reports the tmpfs image filesystem and exits 0 while it is below kube
     problems: string[];
   };
   const fs = out.imageFilesystems[0];
-  assert.ok(fs && fs.mountpoint.startsWith(lab.containerdRoot), r.stdout);
+  assert.ok(fs, r.stdout);
+  assert.ok(fs.mountpoint.startsWith(lab.containerdRoot), r.stdout);
   assert.equal(fs.host.capacityBytes, 64 * 1024 * 1024);
   assert.ok(fs.host.usedPercent < 85);
   assert.ok(fs.host.inodesTotal > 0);

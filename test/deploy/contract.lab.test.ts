@@ -329,7 +329,8 @@ describe("daemonset.yaml runs the real agent and aggregator", () => {
     const disk = state.checks.disk;
     assert.equal(disk.ok, true, JSON.stringify(disk));
     const fs = disk.result?.[0];
-    assert.ok(fs && fs.mountpoint.startsWith(`${lab.containerdRoot}/`), `the runtime reports its image filesystem under its root: ${JSON.stringify(disk)}`);
+    assert.ok(fs, `the runtime reports its image filesystem under its root: ${JSON.stringify(disk)}`);
+    assert.ok(fs.mountpoint.startsWith(`${lab.containerdRoot}/`), `the runtime reports its image filesystem under its root: ${JSON.stringify(disk)}`);
     assert.ok((fs.host?.capacityBytes ?? 0) > 0, "statfs answered");
     // On a node the runtime reports it under /var/lib/containerd, which the DaemonSet mounts at the same path.
     const inPod = fs.mountpoint.replace(lab.containerdRoot, "/var/lib/containerd");

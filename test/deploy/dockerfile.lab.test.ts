@@ -101,6 +101,7 @@ async function build(df: Dockerfile, context: string, work: string): Promise<Bui
             const after = command.slice(command.search(/\binstall\b/) + "install".length).split(/&&|;/)[0] ?? "";
             const packages = words(after).filter((w) => !w.startsWith("-"));
             for (const p of packages) {
+              // biome-ignore lint/suspicious/noTemplateCurlyInString: ${Status} is dpkg-query's format field, not a template
               const q = spawnSync("dpkg-query", ["-W", "-f=${Status}", p], { encoding: "utf8" });
               assert.match(q.stdout, /install ok installed/, `the Dockerfile installs ${p}; this machine must have it to stand in for that stage`);
             }

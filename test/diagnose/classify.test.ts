@@ -3,7 +3,8 @@ import { test } from "node:test";
 
 import { CAUSE_SUMMARY, CAUSES, isCause } from "../../agent/diagnose/causes.js";
 import { classifyMessage, MAX_MESSAGE_CHARS, type MessageFacts, normalizeMessage } from "../../agent/diagnose/classify.js";
-import { explainMessage, shellQuote } from "../../agent/diagnose/explain.js";
+import { explainMessage } from "../../agent/diagnose/explain.js";
+import { shellQuote } from "../../agent/diagnose/fix-commands.js";
 import { formatDuration } from "../../core/text/index.js";
 
 const D = "sha256:50aa4698fa6262977cff89181b2664b99d8a56dbca847bf62f2ef04854597cf8";

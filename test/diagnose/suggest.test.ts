@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { closestTags, editDistance, parseVersionTag } from "../../agent/diagnose/suggest.js";
+import { closestTags, parseVersionTag } from "../../agent/diagnose/suggest.js";
+import { editDistance } from "../../core/text/index.js";
 
 const NGINX = ["1.25.5", "1.26.0", "1.26.2", "1.27.0", "1.27.3", "1.27.3-alpine", "1.27.4-alpine", "1.27", "1.28.0", "stable", "latest", "mainline", "alpine"];
 

@@ -23,6 +23,7 @@ import { waitFor } from "../support/wait.js";
 // The stand-in for the API server, tested with plain fetch and node:http the way any client
 // would speak to a real one.
 
+// biome-ignore lint/suspicious/noExplicitAny: the tests walk API answers of any shape with plain property access
 type Json = any;
 
 async function standIn(t: TestContext, opts?: StandInOptions): Promise<KubeStandIn> {
@@ -70,8 +71,7 @@ class Watch {
     res.on("data", (chunk: string) => {
       this.raw += chunk;
       this.buffered += chunk;
-      let nl: number;
-      while ((nl = this.buffered.indexOf("\n")) >= 0) {
+      for (let nl = this.buffered.indexOf("\n"); nl >= 0; nl = this.buffered.indexOf("\n")) {
         const line = this.buffered.slice(0, nl);
         this.buffered = this.buffered.slice(nl + 1);
         if (line.trim() !== "") this.queue.push(JSON.parse(line) as WatchEvent);

@@ -20,14 +20,24 @@ class Recorder {
 
   private push(add: () => void): void {
     add();
-    this.waiters = this.waiters.filter((w) => !(w.check() && (w.resolve(), true)));
+    this.waiters = this.waiters.filter((w) => {
+      if (!w.check()) return true;
+      w.resolve();
+      return false;
+    });
   }
 
   until(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
     if (check()) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; statuses ${JSON.stringify(this.statuses.slice(-6))}`)), timeoutMs);
-      this.waiters.push({ check, resolve: () => (clearTimeout(timer), resolve()) });
+      this.waiters.push({
+        check,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
     });
   }
 
@@ -118,7 +128,7 @@ describe("pod watch against the stand-in", () => {
     const first = sync.pods[0] as unknown as Record<string, Record<string, unknown>>;
     assert.equal(first.spec?.volumes, undefined);
     assert.equal(first.metadata?.managedFields, undefined);
-    assert.equal((first.spec?.containers as Record<string, unknown>[])[0]?.ports, undefined);
+    assert.equal((first.spec?.containers as Record<string, unknown>[] | undefined)?.[0]?.ports, undefined);
   });
 
   test("delivers added, modified and deleted in order, each with its resourceVersion, from the list's version", async () => {

@@ -191,7 +191,10 @@ function storeImages(images: FaultImage[]): Map<string, Repository> {
     if (!REPO_NAME.test(name)) throw new RangeError(`fault server: "${name}" is not a valid repository name`);
     if (!TAG.test(tag)) throw new RangeError(`fault server: "${tag}" is not a valid tag`);
     let repo = repos.get(name);
-    if (!repo) repos.set(name, (repo = { manifests: new Map(), blobs: new Map() }));
+    if (!repo) {
+      repo = { manifests: new Map(), blobs: new Map() };
+      repos.set(name, repo);
+    }
     if (image.kind === "image") {
       putImage(repo, image);
       repo.manifests.set(tag, { mediaType: MEDIA_TYPES.manifest, body: image.manifest, digest: image.manifestDigest });

@@ -41,7 +41,7 @@ test("the key: same pull, same key; a namespace or a secret makes another", () =
 test("fifty concurrent callers of one key share one run of produce", async () => {
   const cache = new DiagnosisCache<string>({ ttlMs: 60_000, maxEntries: 10 });
   let runs = 0;
-  let release: (value: string) => void = () => {};
+  let release: (value: string) => void = () => undefined;
   const produce = () => {
     runs++;
     return new Promise<string>((resolve) => (release = resolve));

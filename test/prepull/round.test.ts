@@ -136,8 +136,14 @@ test("pull slots: never more holders than slots, waiters served in order, a doub
   const a = await slots.acquire();
   const b = await slots.acquire();
   const order: string[] = [];
-  const c = slots.acquire().then((release) => (order.push("c"), release));
-  const d = slots.acquire().then((release) => (order.push("d"), release));
+  const c = slots.acquire().then((release) => {
+    order.push("c");
+    return release;
+  });
+  const d = slots.acquire().then((release) => {
+    order.push("d");
+    return release;
+  });
   await Promise.resolve();
   assert.deepEqual(order, [], "both slots are held");
   a();

@@ -88,16 +88,13 @@ function scenario(rand: () => number): Scenario {
     const repo = pick(REPOS);
     const full = `${repo.host}/${repo.path}`;
     const written = repo.short !== undefined && chance(0.5) ? repo.short : full;
-    switch (pick(["exact", "repo", "host"] as const)) {
-      case "exact": {
-        const tag = pick(TAGS);
-        return { text: `${written}:${tag}`, kind: "exact", repo, tag };
-      }
-      case "repo":
-        return { text: `${written}:*`, kind: "repo", repo };
-      case "host":
-        return { text: `${repo.host}/*`, kind: "host", host: repo.host };
+    const kind = pick(["exact", "repo", "host"] as const);
+    if (kind === "exact") {
+      const tag = pick(TAGS);
+      return { text: `${written}:${tag}`, kind: "exact", repo, tag };
     }
+    if (kind === "repo") return { text: `${written}:*`, kind: "repo", repo };
+    return { text: `${repo.host}/*`, kind: "host", host: repo.host };
   });
   const prepull = Array.from({ length: Math.floor(rand() * 3) }, () => ({ repo: pick(REPOS), tag: pick(TAGS) }));
   const capacityBytes = 10_000_000;

@@ -113,7 +113,7 @@ class FakeAggregator {
       else setTimeout(() => call.write({ ack: { seq: m.seq } }), policy);
     });
     call.on("end", () => call.end());
-    call.on("error", () => {});
+    call.on("error", () => undefined);
   }
 
   findings(): AgentMessage[] {

@@ -2,7 +2,7 @@
 // explain must give. Data only, one row per line; the fields are described in rows.ts.
 import type { StoredFile } from "./rows.js";
 
-export default {
+export const credentialProviders = {
   component: "credential-providers",
   rows: [
     {

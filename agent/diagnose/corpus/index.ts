@@ -2,14 +2,14 @@
 // are known to write, one data file per component, with the answer explain must give for each.
 // (Data as TypeScript literals, not JSON: the image ships dist/ as JavaScript only.)
 // Entered through this door; loaded on demand (explainCoverage), never on the explain path.
-import containerd from "./containerd.js";
-import credentialProviders from "./credential-providers.js";
-import crio from "./cri-o.js";
-import distribution from "./distribution.js";
-import docker from "./docker.js";
-import go from "./go.js";
-import kubelet from "./kubelet.js";
-import registries from "./registries.js";
+import { containerd } from "./containerd.js";
+import { credentialProviders } from "./credential-providers.js";
+import { crio } from "./cri-o.js";
+import { distribution } from "./distribution.js";
+import { docker } from "./docker.js";
+import { go } from "./go.js";
+import { kubelet } from "./kubelet.js";
+import { registries } from "./registries.js";
 import { type CorpusRow, parseCorpusFile } from "./rows.js";
 
 export type { ComponentCoverage, CoverageReport, RowVerdict } from "./coverage.js";

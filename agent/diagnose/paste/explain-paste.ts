@@ -61,7 +61,10 @@ function memo(): Classify {
   const seen = new Map<string, Classification>();
   return (message) => {
     let c = seen.get(message);
-    if (c === undefined) seen.set(message, (c = classifyMessage(message)));
+    if (c === undefined) {
+      c = classifyMessage(message);
+      seen.set(message, c);
+    }
     return c;
   };
 }

@@ -80,7 +80,10 @@ function newScrape(state: NodeState, sources: MetricSources): Scrape {
   return {
     state,
     quotaReadings: sources.quotaReadings,
-    podWatch: () => (pods ??= { view: sources.podWatch?.() }).view,
+    podWatch: () => {
+      pods ??= { view: sources.podWatch?.() };
+      return pods.view;
+    },
     reporter: () => sources.reporter?.(),
   };
 }
