@@ -1,6 +1,8 @@
 // The diagnosis room: message rules (explain) and the probe pipeline (diagnose).
-export * from "./causes.js";
-export * from "./classify.js";
+export type { Cause, FailureCause } from "./causes.js";
+export { CAUSE_SUMMARY, CAUSES, isCause } from "./causes.js";
+export type { Classification, ClassifyContext, MessageFacts } from "./classify.js";
+export { classifyMessage, MAX_MESSAGE_CHARS, normalizeMessage } from "./classify.js";
 export type { CoverageReport } from "./coverage.js";
 export { coverageHolds, explainCoverage } from "./coverage.js";
 export type { CredentialProviderConfig, ProviderCoverage, ProviderFs, ProviderSetup } from "./credential-provider/index.js";
@@ -13,7 +15,8 @@ export {
   readKubeletProviderFlags,
 } from "./credential-provider/index.js";
 export type { DiagnosisStep, Evidence } from "./evidence.js";
-export * from "./explain.js";
+export type { ExplainContext, Explanation, WorkloadKind, WorkloadNames } from "./explain.js";
+export { explainMessage } from "./explain.js";
 export type { DiagnosisFacts } from "./facts.js";
 export { shellQuote } from "./fix-commands.js";
 export { fixCommands, withTag } from "./fixes.js";

@@ -1,2 +1,35 @@
 // The pullmedic.v1 contract between agents and the aggregator: message types and the gRPC codec.
-export * from "./protocol.js";
+export type {
+  AgentMessage,
+  AggregatorMessage,
+  AggregatorProtocol,
+  Command,
+  CommandUpdate,
+  DiskReport,
+  Finding,
+  FindingKind,
+  Hello,
+  HygieneRiskReport,
+  ImagesReport,
+  NodeConditionReport,
+  NodeReport,
+  PrepullCommand,
+  PrepullRecord,
+  PrepullReport,
+  PruneRecord,
+  PruneReport,
+  PullFailure,
+  QuotaReport,
+  Recovery,
+  RegistryReport,
+  SecretCheckReport,
+} from "./protocol.js";
+export {
+  emptyNodeReport,
+  FINAL_COMMAND_STATES,
+  FINDING_KINDS,
+  isFinalCommandState,
+  loadAggregatorProtocol,
+  PROTOCOL,
+  PROTOCOL_LOAD_OPTIONS,
+} from "./protocol.js";

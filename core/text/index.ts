@@ -1,4 +1,4 @@
 // How pullmedic reads and writes durations, sizes, tables and near-misses: pure text, no I/O.
-export * from "./duration.js";
-export * from "./edit-distance.js";
-export * from "./format.js";
+export { formatDuration, formatDurationMs, parseDuration } from "./duration.js";
+export { editDistance } from "./edit-distance.js";
+export { humanBytes, humanCount, shortId, table } from "./format.js";
