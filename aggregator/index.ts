@@ -17,11 +17,9 @@ import { type DispatchResult, dispatchPrepull } from "./prepull-commands.js";
 import { UnfinishedCommands } from "./resend.js";
 import { Store } from "./store.js";
 
-export type { AggregatorConfig, AggregatorConfigInput, AggregatorConfigSources } from "./config.js";
-export { AGGREGATOR_ENV_KEYS, AggregatorConfigError, aggregatorConfigSchema, isLoopbackListen, loadAggregatorConfig } from "./config.js";
-export { BearerTokens } from "./ingest/index.js";
-export type { CommandStatus, DispatchResult, PlanEntry } from "./prepull-commands.js";
-export { commandStatus, dispatchPrepull, planPrepull } from "./prepull-commands.js";
+export type { AggregatorConfig } from "./config.js";
+export { AggregatorConfigError, isLoopbackListen, loadAggregatorConfig } from "./config.js";
+export type { DispatchResult } from "./prepull-commands.js";
 
 export interface RunningAggregator {
   /** host:port the gRPC server is bound to (the real port when 0 was asked). */

@@ -1,5 +1,4 @@
 // The daemon room: the node agent's start-up, its checks and the sides it talks to (Kubernetes,
 // the aggregator, HTTP). Other folders import only this file.
 
-export type { RunningAgent, StartAgentOptions } from "./agent.js";
 export { startAgent } from "./agent.js";

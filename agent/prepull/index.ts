@@ -8,13 +8,5 @@ export { headFailure } from "./failure.js";
 // The manifest HEAD through containerd's hosts, for checking credentials without a pull (pod watch).
 export { Resolver } from "./resolve.js";
 export { prepullRound } from "./round.js";
-export type {
-  PrepullAction,
-  PrepullImageStatus,
-  PrepullOptions,
-  PrepullState,
-  PrepullTarget,
-  QuotaSnapshot,
-  RetryPolicy,
-} from "./types.js";
+export type { PrepullImageStatus, PrepullOptions, PrepullTarget, QuotaSnapshot } from "./types.js";
 export { PREPULL_DEFAULTS } from "./types.js";

@@ -1,8 +1,6 @@
-export type { ConnectOptions } from "./client.js";
-export { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_PULL_TIMEOUT_MS, MAX_RECEIVE_BYTES, RuntimeClient } from "./client.js";
-export type { Endpoint, SocketProbe } from "./endpoint.js";
+export { RuntimeClient } from "./client.js";
+export type { SocketProbe } from "./endpoint.js";
 export { KNOWN_SOCKETS, parseEndpoint, resolveEndpoint } from "./endpoint.js";
-export type { CriErrorKind } from "./errors.js";
 export { CriError } from "./errors.js";
 export type { NodeImages } from "./node-images.js";
 export { readNodeImages } from "./node-images.js";

@@ -14,11 +14,11 @@ import type { View } from "./view.js";
 /** In the order the API lists them. */
 export const VIEWS: readonly View[] = [nodesApi, failuresApi, registriesApi, quotaApi, disksApi, coverageApi, findingsApi];
 
-export { MAX_LISTED, type ViewOptions } from "./common.js";
-export { type CoverageCell, type CoverageState, type CoverageView, canonicalImage, coverageView } from "./coverage.js";
-export { type DiskNodeView, disksView, IMAGE_FS_PRESSURE_CONDITION } from "./disks.js";
-export { type FailureGroup, type FailurePod, failuresView, PENDING_CAUSE } from "./failures.js";
-export { type NodeView, nodesView } from "./nodes.js";
-export { type QuotaSourceView, type QuotaView, quotaView, UNKNOWN_SOURCE } from "./quota.js";
-export { type RegistriesView, type RegistryCell, type RegistrySummary, registriesView } from "./registries.js";
-export type { View, ViewContext } from "./view.js";
+export { MAX_LISTED } from "./common.js";
+export { canonicalImage, coverageView } from "./coverage.js";
+export { disksView } from "./disks.js";
+export { failuresView } from "./failures.js";
+export { nodesView } from "./nodes.js";
+export { quotaView } from "./quota.js";
+export { registriesView } from "./registries.js";
+export type { View } from "./view.js";

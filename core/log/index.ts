@@ -1,3 +1,3 @@
 // The one logger both services and the CLI write through; credentials are redacted on the way out.
-export type { Logger, LogLevel, LogMode } from "./log.js";
-export { createLogger, LOG_LEVELS, logger, redact, redactText, setLogger } from "./log.js";
+export type { Logger, LogLevel } from "./log.js";
+export { createLogger, LOG_LEVELS, logger, redactText, setLogger } from "./log.js";

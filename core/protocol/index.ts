@@ -2,7 +2,6 @@
 export type {
   AgentMessage,
   AggregatorMessage,
-  AggregatorProtocol,
   Command,
   CommandUpdate,
   DiskReport,
@@ -10,26 +9,13 @@ export type {
   FindingKind,
   Hello,
   HygieneRiskReport,
-  ImagesReport,
   NodeConditionReport,
   NodeReport,
-  PrepullCommand,
-  PrepullRecord,
   PrepullReport,
-  PruneRecord,
-  PruneReport,
   PullFailure,
   QuotaReport,
   Recovery,
   RegistryReport,
   SecretCheckReport,
 } from "./protocol.js";
-export {
-  emptyNodeReport,
-  FINAL_COMMAND_STATES,
-  FINDING_KINDS,
-  isFinalCommandState,
-  loadAggregatorProtocol,
-  PROTOCOL,
-  PROTOCOL_LOAD_OPTIONS,
-} from "./protocol.js";
+export { FINDING_KINDS, isFinalCommandState, loadAggregatorProtocol, PROTOCOL } from "./protocol.js";

@@ -12,13 +12,11 @@ import { type PushTarget, push as pushImage } from "./push.js";
 import { type Credentials, startRegistry } from "./registry.js";
 import { type LabRuntime, OWNER_FILE, reapStaleLabs, stopLab, trackLab, untrackLab } from "./teardown.js";
 
-export type { CertAndKey, TestCertOptions, TestCerts } from "./certs.js";
-export { DEFAULT_CERT_NAMES, EXPIRING_SOON_DAYS, makeTestCerts, WRONG_HOST_NAME } from "./certs.js";
-export type { FaultImage, FaultMode, FaultServer } from "./faults.js";
+export { EXPIRING_SOON_DAYS } from "./certs.js";
+export type { FaultServer } from "./faults.js";
 export { HUB_SERVICE, startFaultServer, TOO_MANY_REQUESTS_MESSAGE } from "./faults.js";
-export type { BuiltImage, BuiltIndex, BuiltLayer, FileSpec, ImageSpec, Platform } from "./image.js";
+export type { BuiltImage, BuiltIndex, Platform } from "./image.js";
 export { buildImage, buildIndex, MEDIA_TYPES, nodePlatform, sha256 } from "./image.js";
-export { CommandError } from "./process.js";
 
 export type RegistryTlsMode = "valid" | "expired" | "wrong-host" | "unknown-ca" | "expiring";
 
