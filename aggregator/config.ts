@@ -10,10 +10,10 @@ import { ConfigError, describeIssues, duration, LISTEN, layerSources, type Plain
 /** Every problem in the aggregator's configuration at once, each naming its key and its source. */
 export class AggregatorConfigError extends ConfigError {}
 
-export const MIB = 1024 * 1024;
-export const DEFAULT_GRPC_LISTEN = "127.0.0.1:9477";
-export const DEFAULT_HTTP_LISTEN = "127.0.0.1:9478";
-export const DEFAULT_DATABASE = "/var/lib/pullmedic/aggregator.db";
+const MIB = 1024 * 1024;
+const DEFAULT_GRPC_LISTEN = "127.0.0.1:9477";
+const DEFAULT_HTTP_LISTEN = "127.0.0.1:9478";
+const DEFAULT_DATABASE = "/var/lib/pullmedic/aggregator.db";
 
 const listen = (example: string) =>
   z
@@ -57,10 +57,9 @@ export const aggregatorConfigSchema = z.strictObject({
 });
 
 export type AggregatorConfig = z.output<typeof aggregatorConfigSchema>;
-export type AggregatorConfigInput = z.input<typeof aggregatorConfigSchema>;
 
 /** Environment variables and the keys they set. */
-export const AGGREGATOR_ENV_KEYS: Record<string, string> = {
+const AGGREGATOR_ENV_KEYS: Record<string, string> = {
   PULLMEDIC_AGGREGATOR_GRPC_LISTEN: "grpcListen",
   PULLMEDIC_AGGREGATOR_HTTP_LISTEN: "httpListen",
   PULLMEDIC_AGGREGATOR_DATABASE: "database",

@@ -175,4 +175,3 @@ export const configSchema = z.strictObject({
 });
 
 export type AgentConfig = z.output<typeof configSchema>;
-export type AgentConfigInput = z.input<typeof configSchema>;

@@ -34,8 +34,3 @@ export function readingFromRateLimit(r: RateLimit, via: "check" | "pull", authen
     problems: [],
   };
 }
-
-/** No pulls left, as far as the headers say. */
-export function isExhausted(r: QuotaReading): boolean {
-  return !r.unlimited && r.remaining === 0;
-}

@@ -1,11 +1,10 @@
 import { DEFAULT_PRUNE_POLICY, type ImageUsage, type PruneImage, type PruneInput, type PrunePolicy } from "../../agent/prune/index.js";
 import type { ImageUser } from "../../agent/runtime/index.js";
 
-export const MIN = 60_000;
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
 export const NOW = Date.UTC(2026, 2, 1, 12, 0, 0);
-export const CAPACITY = 1_000_000;
+const CAPACITY = 1_000_000;
 
 /** An image unused by anything, named by one tag; `id` doubles as a readable label. */
 export function image(id: string, tag: string | undefined, extra: Partial<PruneImage> = {}): PruneImage {
