@@ -29,9 +29,9 @@ export interface ClusterStateOptions {
 }
 
 export const DEFAULT_STALE_AFTER_INTERVALS = 3;
-export const DEFAULT_MAX_NODES = 20_000;
+const DEFAULT_MAX_NODES = 20_000;
 /** The interval assumed for a node that announced none (0): the agent's default report interval. */
-export const FALLBACK_REPORT_INTERVAL_SECONDS = 30;
+const FALLBACK_REPORT_INTERVAL_SECONDS = 30;
 
 /** Thrown by hello() when a new node would exceed maxNodes. */
 export class TooManyNodesError extends Error {

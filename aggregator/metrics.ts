@@ -7,7 +7,7 @@ import type { NodeRecord } from "./cluster-state.js";
 
 /** Why a message or stream was refused, as the rejected counter labels it. */
 export type RejectReason = "unauthenticated" | "invalid" | "oversized" | "malformed" | "overloaded";
-export const REJECT_REASONS: readonly RejectReason[] = ["unauthenticated", "invalid", "oversized", "malformed", "overloaded"];
+const REJECT_REASONS: readonly RejectReason[] = ["unauthenticated", "invalid", "oversized", "malformed", "overloaded"];
 
 export interface AggregatorMetrics {
   contentType: string;

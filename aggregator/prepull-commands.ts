@@ -41,11 +41,11 @@ export interface ScheduledPulls {
   pulls: number;
 }
 
-export const DEFAULT_RESERVE = 10;
-export const DEFAULT_SPACING_MS = 2000;
+const DEFAULT_RESERVE = 10;
+const DEFAULT_SPACING_MS = 2000;
 
 /** The node's freshest quota reading with a source, if any. */
-export function latestQuota(rec: NodeRecord): QuotaReport | undefined {
+function latestQuota(rec: NodeRecord): QuotaReport | undefined {
   let best: QuotaReport | undefined;
   for (const q of rec.report?.quota ?? []) {
     if (!q.source) continue;
@@ -191,7 +191,7 @@ export interface DispatchResult {
   unsent: string[];
 }
 
-export function newCommandId(now: number): string {
+function newCommandId(now: number): string {
   return `pp-${now.toString(36)}-${randomBytes(4).toString("hex")}`;
 }
 

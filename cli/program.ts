@@ -8,7 +8,7 @@ import type { OptionSpec, Verb, VerbGroup } from "./verb.js";
 import { COMMANDS } from "./verbs.js";
 
 /** The program with every verb of verbs.ts; running it writes each verb's answer and exit code. */
-export function buildProgram(env: NodeJS.ProcessEnv): Command {
+function buildProgram(env: NodeJS.ProcessEnv): Command {
   const program = new Command();
   // Set before the verbs are added: commander copies these settings into each subcommand.
   program.exitOverride();

@@ -17,7 +17,7 @@ export function parseTimeoutSeconds(value: string | undefined, flag = "--timeout
   return n * 1000;
 }
 
-export async function connectRuntime(flags: RuntimeFlags, env: NodeJS.ProcessEnv): Promise<RuntimeClient> {
+async function connectRuntime(flags: RuntimeFlags, env: NodeJS.ProcessEnv): Promise<RuntimeClient> {
   const timeoutMs = parseTimeoutSeconds(flags.timeout);
   return RuntimeClient.connect({
     endpoint: flags.criEndpoint,

@@ -3,7 +3,7 @@ import { ConfigError, describeIssues, layerSources } from "../../core/config/ind
 import { type AgentConfig, configSchema } from "./schema.js";
 
 /** Environment variables a DaemonSet sets (NODE_NAME from the downward API) and their keys. */
-export const ENV_KEYS: Record<string, string> = {
+const ENV_KEYS: Record<string, string> = {
   NODE_NAME: "nodeName",
   CRI_ENDPOINT: "criEndpoint",
   PULLMEDIC_HOSTS_DIR: "hostsDir",

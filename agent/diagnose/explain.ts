@@ -6,7 +6,7 @@ import { buildScene, type WorkloadNames } from "./explain-scene.js";
 import { summarize } from "./explain-summary.js";
 import type { CredentialSignal } from "./rules.js";
 
-export type { WorkloadKind, WorkloadNames } from "./explain-scene.js";
+export type { WorkloadNames } from "./explain-scene.js";
 export interface Explanation {
   cause: FailureCause;
   /** One sentence, with the image, host or quota the message named (two when the words cannot decide). */

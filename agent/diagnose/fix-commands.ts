@@ -6,7 +6,7 @@
 
 import { hostAndPort } from "../../core/net/index.js";
 
-export const NAMESPACE_PLACEHOLDER = "<namespace>";
+const NAMESPACE_PLACEHOLDER = "<namespace>";
 export const DEFAULT_HOSTS_DIR = "/etc/containerd/certs.d";
 /** kubelet matches Docker Hub credentials under this key (`docker.io` alone also works). */
 export const DOCKER_HUB_SERVER = "https://index.docker.io/v1/";

@@ -41,7 +41,7 @@ function endpointHost(f: DiagnosisFacts): string {
 }
 
 /** The image as the user wrote it, with another tag. */
-export function withTag(image: string, tag: string): string {
+function withTag(image: string, tag: string): string {
   const noDigest = image.split("@")[0] ?? image;
   const slash = noDigest.lastIndexOf("/");
   const colon = noDigest.lastIndexOf(":");

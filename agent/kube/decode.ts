@@ -25,7 +25,7 @@ import {
 import { asStatus, type KubeStatus } from "./decode-objects.js";
 import type { ContainerSpec, ContainerState, ContainerStatus, Pod, PodSpec, PodStatus, PullPolicy } from "./types.js";
 
-export { DecodeError, isPlain } from "./decode-base.js";
+export { DecodeError } from "./decode-base.js";
 export type { KubeStatus } from "./decode-objects.js";
 export { asStatus, decodeEvent, decodeNode, decodeSecret, decodeServiceAccount, sortEventsOldestFirst } from "./decode-objects.js";
 

@@ -297,7 +297,7 @@ async function readLimited(body: AsyncIterable<Buffer> & { destroy(err?: Error):
   return Buffer.concat(parts);
 }
 
-export function headerValue(headers: KubeResponse["headers"], name: string): string | undefined {
+function headerValue(headers: KubeResponse["headers"], name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
 }

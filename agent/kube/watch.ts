@@ -25,7 +25,7 @@ export interface WatchSettings {
 type WatchOptions = Parameters<KubeApi["watchPods"]>[0];
 
 /** One watch line at most this long; a longer one is skipped, so a runaway stream cannot eat memory. */
-export const MAX_WATCH_LINE = 16 * 1024 * 1024;
+const MAX_WATCH_LINE = 16 * 1024 * 1024;
 /** A continue token that expires (410) restarts the list; this many times in a row, then it is an error. */
 const LIST_RESTARTS = 3;
 /** Pages of one list at most: a node's pods are a few pages; a list that never ends would hold them all. */

@@ -14,7 +14,7 @@ export const REGISTRY_UNREACHABLE = "RegistryUnreachable";
 export const OWNED_CONDITION_TYPES: readonly string[] = [IMAGE_FS_PRESSURE, REGISTRY_UNREACHABLE];
 
 /** Node condition messages are shown in one `kubectl describe` column; keep them short. */
-export const MAX_CONDITION_MESSAGE = 512;
+const MAX_CONDITION_MESSAGE = 512;
 
 /** What a condition should say; `nextConditions` adds the times. */
 export interface ConditionState {

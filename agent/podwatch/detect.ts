@@ -49,7 +49,7 @@ const AFTER_PULL_REASONS: ReadonlySet<string> = new Set([
  */
 const NEVER_RAN_TERMINATION = "ContainerStatusUnknown";
 
-export function isPullFailureReason(reason: string | undefined): reason is PullFailureReason {
+function isPullFailureReason(reason: string | undefined): reason is PullFailureReason {
   return reason !== undefined && (PULL_FAILURE_REASONS as readonly string[]).includes(reason);
 }
 

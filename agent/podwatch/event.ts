@@ -7,9 +7,9 @@ import { redactUrls } from "../registry/index.js";
 import type { ContainerKind } from "./detect.js";
 
 /** kubelet's recorder cuts Event messages at 1024 bytes; Go counts bytes, so do we. */
-export const MAX_EVENT_MESSAGE_BYTES = 1024;
+const MAX_EVENT_MESSAGE_BYTES = 1024;
 
-export const EVENT_COMPONENT = "pullmedic";
+const EVENT_COMPONENT = "pullmedic";
 
 /** Caps that keep the parts a reader acts on when a summary is huge. */
 const LIMITS = { cause: 64, image: 300, fix: 512, secretNote: 240, impact: 320 } as const;
@@ -130,7 +130,7 @@ export function buildEvent(input: BuildEventInput): KubeEvent {
  * `<pod>.<hex>` as kubelet names its Events, the hex being nanoseconds; the sequence number fills
  * the sub-millisecond part we do not have.
  */
-export function eventName(podName: string, now: number, seq = 0): string {
+function eventName(podName: string, now: number, seq = 0): string {
   const nanos = BigInt(Math.max(0, Math.floor(now))) * 1_000_000n + BigInt(Math.max(0, Math.floor(seq)) % 1_000_000);
   const suffix = nanos.toString(16);
   const room = MAX_NAME - suffix.length - 1;
@@ -168,9 +168,9 @@ interface Posted {
   lastAt: number;
 }
 
-export const DEFAULT_MIN_REPEAT_MS = 60_000;
-export const DEFAULT_MAX_AGE_MS = 3_600_000;
-export const DEFAULT_MAX_KEYS = 2048;
+const DEFAULT_MIN_REPEAT_MS = 60_000;
+const DEFAULT_MAX_AGE_MS = 3_600_000;
+const DEFAULT_MAX_KEYS = 2048;
 
 /** Key of one stream of Events: one pod's container, one reason. */
 export function eventStreamKey(podKey: string, container: string, reason: string): string {

@@ -53,7 +53,7 @@ export interface FailureTrackerOptions {
   maxClosed?: number;
 }
 
-export const DEFAULT_MAX_CLOSED = 100;
+const DEFAULT_MAX_CLOSED = 100;
 
 export class FailureTracker {
   private readonly maxClosed: number;

@@ -35,7 +35,7 @@ interface Target {
 }
 
 /** One HEAD per Secret and registry: the credential is what is checked, not every image. */
-export function secretTargets(pods: Pod[]): Target[] {
+function secretTargets(pods: Pod[]): Target[] {
   const targets = new Map<string, Target>();
   for (const pod of pods) {
     const namespace = pod.metadata.namespace ?? "default";

@@ -20,7 +20,7 @@ export interface ResolverOptions {
 }
 
 /** Hosts config that cannot be used at all: the image cannot be checked (containerd cannot pull it either). */
-export class HostsUnusable extends Error {}
+class HostsUnusable extends Error {}
 
 export class Resolver {
   private readonly configs = new Map<string, Promise<HostsConfig>>();

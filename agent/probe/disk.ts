@@ -56,7 +56,7 @@ export function parseMountInfo(text: string): MountInfo[] {
   return mounts;
 }
 
-export const listMounts: MountLister = async () => parseMountInfo(await readFile("/proc/self/mountinfo", "utf8"));
+const listMounts: MountLister = async () => parseMountInfo(await readFile("/proc/self/mountinfo", "utf8"));
 
 /** The mount that holds `path`: the longest mount point that is a prefix of it. */
 export function mountFor(path: string, mounts: MountInfo[]): MountInfo | undefined {

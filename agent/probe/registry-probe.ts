@@ -69,8 +69,8 @@ export interface RegistryProbeOptions {
   onRateLimit?: (r: RateLimit) => void;
 }
 
-export const DEFAULT_CERT_WARN_DAYS = 14;
-export const DEFAULT_PROBE_CONCURRENCY = 4;
+const DEFAULT_CERT_WARN_DAYS = 14;
+const DEFAULT_PROBE_CONCURRENCY = 4;
 // Without a hosts.toml, containerd itself skips verification for loopback registries.
 const SKIP_VERIFY_WHY = "hosts.toml skip_verify, or containerd's default for loopback registries";
 

@@ -6,7 +6,7 @@ import type { ImageUsage } from "./plan.js";
 
 export const DEFAULT_STATE_FILE = "/var/lib/pullmedic/state.json";
 /** Far above any real node; past it the least recently active images lose their record (and so look new: the safe side). */
-export const MAX_TRACKED_IMAGES = 50_000;
+const MAX_TRACKED_IMAGES = 50_000;
 const STATE_VERSION = 1;
 /** An image ID is a digest; anything much longer is not one. */
 const MAX_ID_LENGTH = 256;

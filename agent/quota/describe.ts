@@ -9,7 +9,7 @@ import { RegistryError } from "../registry/index.js";
 import { QUOTA_CHECK_REPOSITORY, QuotaError } from "./check.js";
 import type { QuotaReading } from "./reading.js";
 
-export const UNLIMITED_TEXT = "unlimited (no quota headers: authenticated paid account or unlimited source)";
+const UNLIMITED_TEXT = "unlimited (no quota headers: authenticated paid account or unlimited source)";
 // A reading this old is shown with its age: the counter may have moved since.
 const STALE_MS = 60_000;
 

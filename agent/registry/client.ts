@@ -22,7 +22,6 @@ import { headerValue, type RateLimit } from "./ratelimit.js";
 
 export type { AuthChallenge } from "./challenge.js";
 export { parseWwwAuthenticate } from "./challenge.js";
-export type { RegistryErrorBody, RegistryFailureKind, RegistryStep } from "./errors.js";
 export { RegistryError } from "./errors.js";
 export type { Manifest, ManifestDescriptor } from "./http-manifest.js";
 export type { BlobSample } from "./http-sample.js";

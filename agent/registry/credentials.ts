@@ -2,8 +2,8 @@
 // and the keyring rules that pick the entries for an image. The pieces live in dockerconfig.ts,
 // secret.ts and keyring.ts; this file is their one door (index.ts re-exports it).
 
-export type { DockerConfig, ParseDockerConfigOptions, RegistryAuthEntry } from "./dockerconfig.js";
+export type { DockerConfig, RegistryAuthEntry } from "./dockerconfig.js";
 export { CredentialError, describeCredential, parseDockerConfigJson } from "./dockerconfig.js";
-export { credentialKeyMismatch, DOCKER_HUB_AUTH_KEY, matchCredentials, normalizeRegistryAuthKey } from "./keyring.js";
+export { credentialKeyMismatch, matchCredentials, normalizeRegistryAuthKey } from "./keyring.js";
 export { kubeletRegistryCredential, kubeletUserPassword } from "./kubelet-credential.js";
 export { parseSecretManifest } from "./secret.js";

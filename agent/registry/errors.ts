@@ -124,7 +124,7 @@ function formatMessage(init: RegistryErrorInit, url: string): string {
   return text;
 }
 
-export function statusLine(status: number): string {
+function statusLine(status: number): string {
   const text = STATUS_CODES[status];
   return text === undefined ? String(status) : `${status} ${text}`;
 }
@@ -134,7 +134,7 @@ export function statusLine(status: number): string {
 const SECRET_QUERY = /token|signature|sig$|credential|secret|password|passwd|key|auth|code|^verify$/i;
 
 /** A URL safe to show: no userinfo, no fragment, secret-looking query parameters removed. */
-export function safeUrl(input: string | URL): string {
+function safeUrl(input: string | URL): string {
   let url: URL;
   try {
     url = new URL(String(input));

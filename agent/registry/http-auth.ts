@@ -260,11 +260,11 @@ function bearer(token: CachedToken): AuthHeader {
   return { scheme: "bearer", header: `Bearer ${token.token}`, withCredential: token.withCredential };
 }
 
-export function basicHeader(username: string, password: string): string {
+function basicHeader(username: string, password: string): string {
   return `Basic ${Buffer.from(`${username}:${password}`, "utf8").toString("base64")}`;
 }
 
-export function pullScope(repo: string): string {
+function pullScope(repo: string): string {
   return `repository:${repo}:pull`;
 }
 

@@ -62,7 +62,7 @@ export function parseJsonBody<S extends Shape<unknown>>(schema: S, raw: Buffer, 
 }
 
 /** A short, printable view of a body for messages: control bytes escaped, long bodies cut. */
-export function preview(raw: Buffer, max = 60): string {
+function preview(raw: Buffer, max = 60): string {
   const text = raw.subarray(0, max * 4).toString("utf8");
   const cut = text.length > max ? `${text.slice(0, max)}…` : text;
   return JSON.stringify(cut);

@@ -15,7 +15,7 @@ import { type HostPort, splitHostPort } from "../../core/net/index.js";
 import type { DockerConfig, RegistryAuthEntry } from "./dockerconfig.js";
 
 /** keyring.go's defaultRegistryHost: where `https://index.docker.io/v1/` ends up after normalization. */
-export const DOCKER_HUB_AUTH_KEY = DOCKER_HUB_LEGACY_DOMAIN;
+const DOCKER_HUB_AUTH_KEY = DOCKER_HUB_LEGACY_DOMAIN;
 
 const HTTP_SCHEME = /^https?:\/\//;
 

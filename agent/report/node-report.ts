@@ -49,7 +49,7 @@ function ms(iso: string | undefined): number {
   return Number.isFinite(t) ? t : 0;
 }
 
-export function registryReport(p: RegistryProbe): RegistryReport {
+function registryReport(p: RegistryProbe): RegistryReport {
   // The step that stopped every host: the furthest-failing host says the most.
   let failingStep = "";
   let error = "";

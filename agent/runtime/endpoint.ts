@@ -42,7 +42,7 @@ export function parseEndpoint(value: string, source: Endpoint["source"]): Endpoi
 
 export type SocketProbe = (path: string) => Promise<"socket" | "missing" | "not-a-socket" | "denied">;
 
-export const probeSocketPath: SocketProbe = async (path) => {
+const probeSocketPath: SocketProbe = async (path) => {
   try {
     const st = await stat(path);
     return st.isSocket() ? "socket" : "not-a-socket";

@@ -6,7 +6,7 @@ import { compareText, staleness, type ViewOptions } from "./common.js";
 import { defineView } from "./view.js";
 
 /** The node condition pullmedic sets when the image filesystem is near kubelet's GC threshold. */
-export const IMAGE_FS_PRESSURE_CONDITION = "ImageFsPressure";
+const IMAGE_FS_PRESSURE_CONDITION = "ImageFsPressure";
 
 export interface DiskNodeView {
   node: string;

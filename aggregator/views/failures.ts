@@ -7,7 +7,7 @@ import { compareText, MAX_LISTED, staleness, type ViewOptions } from "./common.j
 import { defineView } from "./view.js";
 
 /** The cause of a failure whose diagnosis has not finished yet. */
-export const PENDING_CAUSE = "pending";
+const PENDING_CAUSE = "pending";
 
 export interface FailurePod {
   /** namespace/name */

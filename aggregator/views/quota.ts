@@ -7,7 +7,7 @@ import { compareText } from "./common.js";
 import { defineView } from "./view.js";
 
 /** The source shown for readings whose source the registry did not say (one entry per node). */
-export const UNKNOWN_SOURCE = "unknown";
+const UNKNOWN_SOURCE = "unknown";
 
 export interface QuotaSourceView {
   /** docker-ratelimit-source, or "unknown". */

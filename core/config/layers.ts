@@ -38,7 +38,7 @@ export function duration(min: number, max: number) {
   });
 }
 
-export async function readConfigFile(path: string): Promise<Plain> {
+async function readConfigFile(path: string): Promise<Plain> {
   let text: string;
   try {
     text = await readFile(path, "utf8");

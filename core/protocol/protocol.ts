@@ -189,7 +189,7 @@ export interface Finding {
  * The states a pre-pull command's image ends in on a node; the command is done on that node when
  * every image has one. Any other state ("queued", "pulling", …) is progress.
  */
-export const FINAL_COMMAND_STATES: ReadonlySet<string> = new Set(["pulled", "unchanged", "failed", "deferred"]);
+const FINAL_COMMAND_STATES: ReadonlySet<string> = new Set(["pulled", "unchanged", "failed", "deferred"]);
 
 export function isFinalCommandState(state: string | undefined): boolean {
   return state !== undefined && FINAL_COMMAND_STATES.has(state);

@@ -31,7 +31,7 @@ export interface Dockerfile {
   stages: Stage[];
 }
 
-export function parseInstructions(text: string): Instruction[] {
+function parseInstructions(text: string): Instruction[] {
   const out: Instruction[] = [];
   const lines = text.split("\n");
   let current: { text: string; line: number } | undefined;
@@ -105,7 +105,7 @@ export function keyValues(args: string): Record<string, string> {
 }
 
 /** ENTRYPOINT/CMD/RUN in exec form (a JSON array); undefined for the shell form. */
-export function execForm(args: string): string[] | undefined {
+function execForm(args: string): string[] | undefined {
   if (!args.startsWith("[")) return undefined;
   const parsed = JSON.parse(args) as unknown;
   if (!Array.isArray(parsed) || !parsed.every((x) => typeof x === "string")) throw new Error(`not an exec form: ${args}`);
@@ -123,7 +123,7 @@ export function parseCopy(args: string, vars: Record<string, string>): Copy {
   return { ...(from ? { from } : {}), sources: paths, dest };
 }
 
-export function parseDockerfile(text: string): Dockerfile {
+function parseDockerfile(text: string): Dockerfile {
   const globalArgs: Record<string, string> = {};
   const stages: Stage[] = [];
   for (const ins of parseInstructions(text)) {
@@ -195,7 +195,7 @@ interface IgnoreRule {
 }
 
 /** Patterns as the builder cleans them: leading "/" and "./" dropped, trailing "/" too. */
-export function parseDockerignore(text: string): IgnoreRule[] {
+function parseDockerignore(text: string): IgnoreRule[] {
   return text
     .split("\n")
     .map((l) => l.trim())
@@ -222,7 +222,7 @@ export function parseDockerignore(text: string): IgnoreRule[] {
 }
 
 /** Excluded from the context: the last rule matching the path or one of its parents decides. */
-export function ignored(rules: IgnoreRule[], path: string): boolean {
+function ignored(rules: IgnoreRule[], path: string): boolean {
   const parents: string[] = [];
   const parts = path.split("/");
   for (let i = 1; i <= parts.length; i++) parents.push(parts.slice(0, i).join("/"));

@@ -117,7 +117,7 @@ function definition(file: string, name: string): Shape {
 const force = (s: Shape | (() => Shape)): Shape => (typeof s === "function" ? s() : s);
 
 /** The module of kubernetes-models that models `apiVersion`/`kind`, e.g. apps/v1/DaemonSet. */
-export function modelSpecifier(apiVersion: string, kind: string): string {
+function modelSpecifier(apiVersion: string, kind: string): string {
   if (!/^([a-z0-9.-]+\/)?v\d+((alpha|beta)\d+)?$/.test(apiVersion) || !/^[A-Z][A-Za-z0-9]*$/.test(kind)) {
     throw new Error(`not an apiVersion/kind: ${apiVersion} ${kind}`);
   }
@@ -151,7 +151,7 @@ function closest(word: string, options: string[]): string | undefined {
  * A value whose definition is not an object, array or map the walker can read (an opaque type) is
  * reported too when it holds an object, so nothing is waved through unchecked.
  */
-export function unknownFields(value: unknown, shape: Shape, path = ""): string[] {
+function unknownFields(value: unknown, shape: Shape, path = ""): string[] {
   if (value === null || value === undefined) return [];
   switch (shape.kind) {
     case "leaf":

@@ -48,7 +48,7 @@ export interface TestCertOptions {
   now?: number;
 }
 
-export const DEFAULT_CERT_NAMES = ["localhost", "127.0.0.1"];
+const DEFAULT_CERT_NAMES = ["localhost", "127.0.0.1"];
 export const WRONG_HOST_NAME = "other.example";
 /** Whole days `expiringSoon` has left; the extra half day keeps that number steady for a whole test run. */
 export const EXPIRING_SOON_DAYS = 5;

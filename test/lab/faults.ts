@@ -68,9 +68,9 @@ export const HUB_SERVICE = "registry.docker.io";
 export const TOO_MANY_REQUESTS_MESSAGE = "You have reached your unauthenticated pull rate limit. https://www.docker.com/increase-rate-limit";
 /** Docker Hub's documented quota check reads the headers of this repository's manifest. */
 export const QUOTA_CHECK_REPO = "ratelimitpreview/test";
-export const QUOTA_CHECK_TAG = "latest";
+const QUOTA_CHECK_TAG = "latest";
 /** auth.docker.io's answer to wrong Basic credentials. */
-export const BAD_CREDENTIALS_BODY = JSON.stringify({ details: "incorrect username or password" });
+const BAD_CREDENTIALS_BODY = JSON.stringify({ details: "incorrect username or password" });
 const MAX_LOGGED_REQUESTS = 10_000;
 const MAX_TOKENS = 1_000;
 const TOKEN_LIFETIME_SECONDS = 300;

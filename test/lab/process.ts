@@ -19,7 +19,7 @@ export function requireBinary(path: string, installHint: string): void {
 }
 
 /** A failed command; the message carries stderr, the fields keep both streams for assertions. */
-export class CommandError extends Error {
+class CommandError extends Error {
   constructor(
     message: string,
     readonly stdout: string,

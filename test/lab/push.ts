@@ -10,7 +10,7 @@ export interface PushTarget {
   auth: Credentials | undefined;
 }
 
-export function splitRepoAndTag(repoAndTag: string): { name: string; tag: string } {
+function splitRepoAndTag(repoAndTag: string): { name: string; tag: string } {
   const colon = repoAndTag.lastIndexOf(":");
   if (colon <= repoAndTag.lastIndexOf("/") || colon === repoAndTag.length - 1) {
     throw new Error(`push: "${repoAndTag}" needs a tag, like "app/web:1.0"`);

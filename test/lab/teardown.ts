@@ -113,7 +113,7 @@ export async function stopLab(lab: LabRuntime): Promise<void> {
 }
 
 /** Best effort, synchronous: for process exit, when stop() was never awaited. */
-export function killLabNow(lab: LabRuntime): void {
+function killLabNow(lab: LabRuntime): void {
   const all = listProcesses();
   // The daemons are among labProcesses: their config paths are on their command lines.
   const victims = [...containerProcesses(lab, all), ...labProcesses(lab)];

@@ -36,7 +36,7 @@ export interface CoverageReport {
   wrong: RowVerdict[];
 }
 
-export function judgeRow(row: CorpusRow): RowVerdict {
+function judgeRow(row: CorpusRow): RowVerdict {
   const c = classifyMessage(row.message, row.context ?? {});
   const problems: string[] = [];
   if (c.cause !== row.cause) problems.push(`cause ${c.cause} (rule ${c.ruleId ?? "none"}), expected ${row.cause}`);

@@ -26,8 +26,8 @@ export interface CredentialProvider {
   defaultCacheDuration?: string;
 }
 
-export const CONFIG_API_VERSIONS = ["kubelet.config.k8s.io/v1", "kubelet.config.k8s.io/v1beta1", "kubelet.config.k8s.io/v1alpha1"] as const;
-export const PLUGIN_API_VERSIONS = [
+const CONFIG_API_VERSIONS = ["kubelet.config.k8s.io/v1", "kubelet.config.k8s.io/v1beta1", "kubelet.config.k8s.io/v1alpha1"] as const;
+const PLUGIN_API_VERSIONS = [
   "credentialprovider.kubelet.k8s.io/v1",
   "credentialprovider.kubelet.k8s.io/v1beta1",
   "credentialprovider.kubelet.k8s.io/v1alpha1",

@@ -24,7 +24,7 @@ export interface ProviderFs {
   isFile(path: string): Promise<boolean>;
 }
 
-export const nodeProviderFs: ProviderFs = {
+const nodeProviderFs: ProviderFs = {
   readFile: (p) => readFile(p, "utf8"),
   readdir: (p) => readdir(p),
   isDirectory: async (p) => (await stat(p)).isDirectory(),

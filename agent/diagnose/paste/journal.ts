@@ -74,7 +74,7 @@ function logMessage(body: string): { message: string; names: WorkloadNames } | u
  * The value of key="…" in a klog or logfmt line, with Go's escapes undone once (a pod worker's
  * err nests a quoted error inside a quoted error, whose inner quotes stay escaped once).
  */
-export function quoted(line: string, key: string): string | undefined {
+function quoted(line: string, key: string): string | undefined {
   const start = line.indexOf(` ${key}="`);
   if (start < 0) return undefined;
   let out = "";
