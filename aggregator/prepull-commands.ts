@@ -83,11 +83,9 @@ export function planPrepull(images: string[], nodes: NodeRecord[], now: number, 
   for (const rec of eligible) {
     const q = latestQuota(rec);
     const key = q?.source ?? "";
-    let g = groups.get(key);
-    if (!g) {
-      g = { nodes: [], quota: undefined, scheduled: [] };
-      groups.set(key, g);
-    }
+    // Setting a key again keeps its place in the Map's order.
+    const g = groups.get(key) ?? { nodes: [], quota: undefined, scheduled: [] };
+    groups.set(key, g);
     g.nodes.push(rec);
     if (q && (!g.quota || q.observedAtMs > g.quota.observedAtMs)) g.quota = q;
   }
