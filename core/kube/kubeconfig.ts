@@ -5,7 +5,7 @@
  */
 
 import { dirname, isAbsolute, join } from "node:path";
-import { lazyModule } from "../../core/process/index.js";
+import { lazyModule } from "../process/index.js";
 import type { KubeConnection, ReadFile } from "./config.js";
 import { KubeConfigError, readFailure } from "./config-error.js";
 import { fileToken } from "./config-token.js";
@@ -65,7 +65,7 @@ export function parseKubeconfigFile(text: string, path: string): KubeconfigFile 
     const list = doc[section];
     if (list === undefined || list === null) continue;
     if (!Array.isArray(list)) fail(section, `expected a list, got ${kind(list)}`);
-    (list as unknown[]).forEach((item, i) => {
+    for (const [i, item] of (list as unknown[]).entries()) {
       if (!isPlain(item)) return fail(`${section}[${i}]`, `expected a mapping, got ${kind(item)}`);
       const name = item.name;
       if (typeof name !== "string" || name === "") return fail(`${section}[${i}].name`, name === undefined ? "missing" : "expected a non-empty string");
@@ -74,7 +74,7 @@ export function parseKubeconfigFile(text: string, path: string): KubeconfigFile 
         return fail(`${section}[${JSON.stringify(name)}].${BODY_KEY[section]}`, body === undefined ? "missing" : `expected a mapping, got ${kind(body)}`);
       // Within a file, as across files, the first definition of a name wins.
       if (!file[section].has(name)) file[section].set(name, { name, body, file: path });
-    });
+    }
   }
   const current = doc["current-context"];
   if (current !== undefined && current !== null) {

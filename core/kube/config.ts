@@ -52,7 +52,7 @@ export async function parseKubeconfig(text: string, opts: KubeconfigOptions): Pr
   return resolveKubeconfig([file], { context: opts.context, readFile: opts.readFile ?? defaultReadFile, now: opts.now ?? Date.now });
 }
 
-export const DEFAULT_SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+const DEFAULT_SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 
 export interface InClusterOptions {
   env?: NodeJS.ProcessEnv;

@@ -6,7 +6,7 @@
 
 import { KubeConfigError, readFailure } from "./config-error.js";
 
-export const TOKEN_FILE_CACHE_MS = 60_000;
+const TOKEN_FILE_CACHE_MS = 60_000;
 
 export interface FileTokenOptions {
   path: string;

@@ -6,7 +6,7 @@
  */
 
 import type { Dispatcher, Pool } from "undici";
-import { lazyModule } from "../../core/process/index.js";
+import { lazyModule } from "../process/index.js";
 import type { KubeConnection } from "./config.js";
 import { KubeConfigError } from "./config-error.js";
 import { describeNetworkError, KubeApiError, malformedError, parseRetryAfter, statusError } from "./errors.js";
@@ -297,7 +297,7 @@ async function readLimited(body: AsyncIterable<Buffer> & { destroy(err?: Error):
   return Buffer.concat(parts);
 }
 
-export function headerValue(headers: KubeResponse["headers"], name: string): string | undefined {
+function headerValue(headers: KubeResponse["headers"], name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
 }
