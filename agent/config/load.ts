@@ -11,6 +11,7 @@ export const ENV_KEYS: Record<string, string> = {
   PULLMEDIC_HOSTS_DIR: "hostsDir",
   PULLMEDIC_STATE_FILE: "stateFile",
   PULLMEDIC_LISTEN: "listen",
+  PULLMEDIC_HTTP_AUTH: "httpAuth",
   PULLMEDIC_LOG_LEVEL: "logLevel",
   PULLMEDIC_LOG_FORMAT: "logFormat",
   PULLMEDIC_AGGREGATOR: "report.aggregator",

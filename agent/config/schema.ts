@@ -38,6 +38,11 @@ export const configSchema = z.strictObject({
     .regex(LISTEN, "must be host:port, e.g. 127.0.0.1:9476 or 0.0.0.0:9476")
     .refine((l) => Number(LISTEN.exec(l)?.[2] ?? 0) <= 65_535, "the port must be 0..65535")
     .default("127.0.0.1:9476"),
+  /**
+   * Who may read /metrics, /v1/state and /v1/report (agent/daemon/http-access.ts): auto is
+   * kubernetes (TokenReview and SubjectAccessReview) when listen is beyond loopback, else open.
+   */
+  httpAuth: z.enum(["auto", "kubernetes", "none"]).default("auto"),
   logLevel: z.enum(["error", "warn", "info", "debug"]).default("info"),
   logFormat: z.enum(["json", "text"]).default("json"),
   shutdownTimeout: duration(1000, 600_000).prefault("10s"),

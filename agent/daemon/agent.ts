@@ -8,6 +8,7 @@ import { createMetrics, NodeState } from "../report/index.js";
 import { CHECKS, type CheckContext, CheckRecorder, type NodeFacts } from "./checks/index.js";
 import { agentRoutes, type Readiness, readiness } from "./endpoints.js";
 import { errorText } from "./error-text.js";
+import { type HttpAccessSide, startHttpAccess } from "./http-access.js";
 import { type KubeSide, startKubeSide } from "./kube-side.js";
 import { pause } from "./pause.js";
 import { PrepullRounds } from "./prepull-rounds.js";
@@ -76,9 +77,12 @@ export async function startAgent(config: AgentConfig, log: Logger, opts: StartAg
     reporter: () => reporting.status(),
   });
   let server: HttpServer;
+  let httpAccess: HttpAccessSide | undefined;
   try {
-    server = await startHttpServer(config.listen, agentRoutes({ state, quota, metrics, reporting }));
+    httpAccess = await startHttpAccess(config, log, opts.env ?? process.env);
+    server = await startHttpServer(config.listen, agentRoutes({ state, quota, metrics, reporting, access: httpAccess.access }));
   } catch (err) {
+    await httpAccess?.stop();
     await kube?.stop();
     await reporting.stop();
     runtime.close();
@@ -115,6 +119,7 @@ export async function startAgent(config: AgentConfig, log: Logger, opts: StartAg
     // Findings of the last moments (a prune, a diagnosis) get a short chance to reach the aggregator.
     await reporting.stop();
     await server.close();
+    await httpAccess.stop();
     runtime.close();
   };
   return { url: server.url, state, ready: () => readiness(state), stop: () => (stopping ??= stop()) };

@@ -2,3 +2,4 @@
 
 export * from "./host-port.js";
 export * from "./http-server.js";
+export { isLoopbackAddress, isLoopbackListen } from "./loopback.js";
