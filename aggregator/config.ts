@@ -48,6 +48,11 @@ export const aggregatorConfigSchema = z.strictObject({
   agentAuth: z.enum(["auto", "serviceAccountToken", "sharedToken"]).default("auto"),
   /** Who may read the API, dashboard and /metrics, and start pre-pulls: auto is kubernetes beyond loopback. */
   httpAuth: z.enum(["auto", "kubernetes", "none"]).default("auto"),
+  /**
+   * With httpAuth kubernetes, a request from a loopback peer needs no token: kubectl port-forward
+   * (RBAC already allowed it) or a process in the pod. false checks those too.
+   */
+  trustLoopbackPeers: flag.default(true),
   /** The Kubernetes API, for TokenReview, SubjectAccessReview and the TLS Secret; default KUBECONFIG, else in-cluster. */
   kube: z
     .strictObject({

@@ -102,7 +102,11 @@ export async function loadSecurity(config: AggregatorConfig, log: Logger, opts: 
     const agents = agentsFor(config, tokens, api, log, opts.now);
     const http: HttpAccess =
       httpAuthMode(config) === "kubernetes" && api !== undefined
-        ? { mode: "kubernetes", access: new KubeAccess(api.http, { ttlMs: config.kube.reviewCacheTtl, ...(opts.now ? { now: opts.now } : {}) }) }
+        ? {
+            mode: "kubernetes",
+            access: new KubeAccess(api.http, { ttlMs: config.kube.reviewCacheTtl, ...(opts.now ? { now: opts.now } : {}) }),
+            trustLoopbackPeers: config.trustLoopbackPeers,
+          }
         : { mode: "local", tokens };
     let grpcCredentials: grpc.ServerCredentials | undefined;
     if (config.tls !== undefined) {

@@ -43,6 +43,8 @@ export const configSchema = z.strictObject({
    * kubernetes (TokenReview and SubjectAccessReview) when listen is beyond loopback, else open.
    */
   httpAuth: z.enum(["auto", "kubernetes", "none"]).default("auto"),
+  /** With httpAuth kubernetes, a loopback peer (kubectl port-forward; with hostNetwork, the node itself) needs no token. */
+  trustLoopbackPeers: z.boolean().default(true),
   logLevel: z.enum(["error", "warn", "info", "debug"]).default("info"),
   logFormat: z.enum(["json", "text"]).default("json"),
   shutdownTimeout: duration(1000, 600_000).prefault("10s"),

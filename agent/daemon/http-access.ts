@@ -3,7 +3,8 @@
 // kube-rbac-proxy checks it (docs/facts/kubernetes-auth.md, "Checking HTTP callers"): /metrics is
 // `get` on the non-resource URL /metrics (Prometheus' role), /v1/state and /v1/report are `get` on
 // `nodereports.pullmedic.dev` named after this node. The probes stay open for kubelet, and a peer on
-// loopback (kubectl port-forward, which RBAC let in already) needs no token.
+// loopback (kubectl port-forward, which RBAC let in already) needs no token unless
+// trustLoopbackPeers is false.
 
 import { type AccessAttributes, checkBearer, KubeAccess, KubeHttp, loadKubeConnection, PULLMEDIC_API_GROUP } from "../../core/kube/index.js";
 import type { Logger } from "../../core/log/index.js";
@@ -11,7 +12,7 @@ import { isLoopbackAddress, isLoopbackListen, type Route } from "../../core/net/
 import { VERSION } from "../../core/process/index.js";
 import type { AgentConfig } from "../config/index.js";
 
-export type HttpAccess = { mode: "open" } | { mode: "kubernetes"; access: KubeAccess; nodeName: string };
+export type HttpAccess = { mode: "open" } | { mode: "kubernetes"; access: KubeAccess; nodeName: string; trustLoopbackPeers: boolean };
 
 export interface HttpAccessSide {
   access: HttpAccess;
@@ -46,7 +47,10 @@ export async function startHttpAccess(config: AgentConfig, log: Logger, env: Nod
     );
   }
   const http = new KubeHttp(conn, API_TIMEOUT_MS, `pullmedic-agent/${VERSION}`, (level, message) => log[level](`HTTP access: ${message}`));
-  return { access: { mode: "kubernetes", access: new KubeAccess(http), nodeName: config.nodeName ?? "unknown" }, stop: () => http.close() };
+  return {
+    access: { mode: "kubernetes", access: new KubeAccess(http), nodeName: config.nodeName ?? "unknown", trustLoopbackPeers: config.trustLoopbackPeers },
+    stop: () => http.close(),
+  };
 }
 
 /** The routes, each asking its question first; a refusal answers 401, 403 or 503 in words. */
@@ -59,7 +63,7 @@ export function guardRoutes(routes: Record<string, Route>, access: HttpAccess): 
       attributes === undefined
         ? route
         : async (req) => {
-            if (isLoopbackAddress(req.socket.remoteAddress)) return route(req);
+            if (access.trustLoopbackPeers && isLoopbackAddress(req.socket.remoteAddress)) return route(req);
             const verdict = await checkBearer(access.access, req.headers.authorization, attributes);
             if (verdict.ok) return route(req);
             const headers: Record<string, string> = verdict.status === 401 ? { "WWW-Authenticate": 'Bearer realm="pullmedic"' } : {};

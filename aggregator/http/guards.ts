@@ -16,8 +16,8 @@ import { HttpProblem } from "./answer.js";
 export type HttpAccess =
   /** As on loopback: the shared token for pre-pulls when there is one; without one, only requests addressed to this machine. */
   | { mode: "local"; tokens: BearerTokens | undefined }
-  /** Each caller's Kubernetes token, reviewed; loopback peers and probes excepted. */
-  | { mode: "kubernetes"; access: KubeAccess };
+  /** Each caller's Kubernetes token, reviewed; the probes excepted, and loopback peers when trusted. */
+  | { mode: "kubernetes"; access: KubeAccess; trustLoopbackPeers: boolean };
 
 const CHALLENGE = { "WWW-Authenticate": 'Bearer realm="pullmedic"' };
 
@@ -48,7 +48,7 @@ export async function guard(req: IncomingMessage, access: HttpAccess, metrics: A
     else if (method === "POST" && path === "/api/v1/prepull") authorize(req, access.tokens, metrics);
     return;
   }
-  if (attributes === undefined || isLoopbackAddress(req.socket.remoteAddress)) return;
+  if (attributes === undefined || (access.trustLoopbackPeers && isLoopbackAddress(req.socket.remoteAddress))) return;
   const verdict = await checkBearer(access.access, req.headers.authorization, attributes);
   if (verdict.ok) return;
   if (verdict.status !== 503) metrics.rejected(verdict.status === 401 ? "unauthenticated" : "forbidden");
