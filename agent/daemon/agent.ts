@@ -1,5 +1,5 @@
 import type { Logger } from "../../core/log/index.js";
-import { type HttpServer, startHttpServer } from "../../core/net/index.js";
+import type { HttpServer } from "../../core/net/index.js";
 import { VERSION } from "../../core/process/index.js";
 import type { AgentConfig } from "../config/index.js";
 import { UsageTracker } from "../prune/index.js";
@@ -8,7 +8,7 @@ import { createMetrics, NodeState } from "../report/index.js";
 import { CHECKS, type CheckContext, CheckRecorder, type NodeFacts } from "./checks/index.js";
 import { agentRoutes, type Readiness, readiness } from "./endpoints.js";
 import { errorText } from "./error-text.js";
-import { type HttpAccessSide, startHttpAccess } from "./http-access.js";
+import { serveAgentHttp } from "./http-access.js";
 import { type KubeSide, startKubeSide } from "./kube-side.js";
 import { pause } from "./pause.js";
 import { PrepullRounds } from "./prepull-rounds.js";
@@ -77,12 +77,9 @@ export async function startAgent(config: AgentConfig, log: Logger, opts: StartAg
     reporter: () => reporting.status(),
   });
   let server: HttpServer;
-  let httpAccess: HttpAccessSide | undefined;
   try {
-    httpAccess = await startHttpAccess(config, log, opts.env ?? process.env);
-    server = await startHttpServer(config.listen, agentRoutes({ state, quota, metrics, reporting, access: httpAccess.access }));
+    server = await serveAgentHttp(config, log, opts.env ?? process.env, (access) => agentRoutes({ state, quota, metrics, reporting, access }));
   } catch (err) {
-    await httpAccess?.stop();
     await kube?.stop();
     await reporting.stop();
     runtime.close();
@@ -119,7 +116,6 @@ export async function startAgent(config: AgentConfig, log: Logger, opts: StartAg
     // Findings of the last moments (a prune, a diagnosis) get a short chance to reach the aggregator.
     await reporting.stop();
     await server.close();
-    await httpAccess.stop();
     runtime.close();
   };
   return { url: server.url, state, ready: () => readiness(state), stop: () => (stopping ??= stop()) };

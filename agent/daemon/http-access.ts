@@ -8,7 +8,7 @@
 
 import { type AccessAttributes, checkBearer, KubeAccess, KubeHttp, loadKubeConnection, PULLMEDIC_API_GROUP } from "../../core/kube/index.js";
 import type { Logger } from "../../core/log/index.js";
-import { isLoopbackAddress, isLoopbackListen, type Route } from "../../core/net/index.js";
+import { type HttpServer, isLoopbackAddress, isLoopbackListen, type Route, startHttpServer } from "../../core/net/index.js";
 import { VERSION } from "../../core/process/index.js";
 import type { AgentConfig } from "../config/index.js";
 
@@ -22,7 +22,7 @@ export interface HttpAccessSide {
 const API_TIMEOUT_MS = 15_000;
 
 /** What a request of `path` asks, as RBAC rules name it; undefined: open (the probes, paths that do not exist). */
-export function agentRequestAttributes(path: string, nodeName: string): AccessAttributes | undefined {
+function agentRequestAttributes(path: string, nodeName: string): AccessAttributes | undefined {
   if (path === "/metrics") return { nonResource: { verb: "get", path: "/metrics" } };
   if (path === "/v1/state" || path === "/v1/report") return { resource: { group: PULLMEDIC_API_GROUP, resource: "nodereports", verb: "get", name: nodeName } };
   return undefined;
@@ -71,4 +71,28 @@ export function guardRoutes(routes: Record<string, Route>, access: HttpAccess): 
           };
   }
   return guarded;
+}
+
+/** The agent's HTTP port with the access rule the configuration asks for; closing it closes both. */
+export async function serveAgentHttp(
+  config: AgentConfig,
+  log: Logger,
+  env: NodeJS.ProcessEnv,
+  routes: (access: HttpAccess) => Record<string, Route>,
+): Promise<HttpServer> {
+  const side = await startHttpAccess(config, log, env);
+  let server: HttpServer;
+  try {
+    server = await startHttpServer(config.listen, routes(side.access));
+  } catch (err) {
+    await side.stop();
+    throw err;
+  }
+  return {
+    url: server.url,
+    close: async () => {
+      await server.close();
+      await side.stop();
+    },
+  };
 }

@@ -27,7 +27,7 @@ const CHALLENGE = { "WWW-Authenticate": 'Bearer realm="pullmedic"' };
  * `list`/`get`/`create prepulls`, both in the pullmedic.dev group; /metrics is the non-resource URL
  * Prometheus' role already names.
  */
-export function requestAttributes(method: string, path: string): AccessAttributes | undefined {
+function requestAttributes(method: string, path: string): AccessAttributes | undefined {
   if (path === "/healthz" || path === "/readyz") return undefined;
   if (path === "/metrics") return { nonResource: { verb: "get", path: "/metrics" } };
   if (!path.startsWith("/api/")) return undefined;
@@ -70,7 +70,7 @@ function authorize(req: IncomingMessage, tokens: BearerTokens, metrics: Aggregat
  * 127.0.0.1 (DNS rebinding) and so talk to the loopback aggregator as its own origin, reading the
  * cluster view and POSTing pre-pulls; the Host header it sends still carries its own name.
  */
-export function checkHost(header: string | undefined): void {
+function checkHost(header: string | undefined): void {
   const host = (header ?? "").trim().toLowerCase();
   const name = hostAndPort(host, 0).host;
   // No Host at all is no browser (HTTP/1.0 tools).

@@ -7,9 +7,9 @@
 
 import type { UserInfo } from "../../core/kube/index.js";
 
-export const NODE_NAME_KEY = "authentication.kubernetes.io/node-name";
-export const POD_NAME_KEY = "authentication.kubernetes.io/pod-name";
-export const POD_UID_KEY = "authentication.kubernetes.io/pod-uid";
+const NODE_NAME_KEY = "authentication.kubernetes.io/node-name";
+const POD_NAME_KEY = "authentication.kubernetes.io/pod-name";
+const POD_UID_KEY = "authentication.kubernetes.io/pod-uid";
 const SERVICE_ACCOUNT_PREFIX = "system:serviceaccount:";
 
 /** Who opened a stream, and the one node it may speak for; `node` undefined: any node. */

@@ -4,7 +4,7 @@
 
 import { createDataObject, getDataObject, KubeApiError, type KubeHttp, patchData } from "../../core/kube/index.js";
 
-export const CA_BUNDLE_KEY = "ca.crt";
+const CA_BUNDLE_KEY = "ca.crt";
 
 export async function publishCaBundle(http: KubeHttp, namespace: string, name: string, caPem: string, log: (message: string) => void): Promise<void> {
   for (let attempt = 0; attempt < 3; attempt++) {

@@ -2,5 +2,4 @@
 // Secret, mounted) or from a Secret it makes and keeps itself through the API; the CA published
 // for the agents; renewal while it runs. Other folders import only this file.
 
-export type { ServingTls, ServingTlsOptions } from "./serving-tls.js";
 export { startServingTls } from "./serving-tls.js";

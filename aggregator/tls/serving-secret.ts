@@ -26,7 +26,7 @@ export interface SecretPlace {
 const CA_DAYS = 3650;
 const SERVING_DAYS = 365;
 /** A serving certificate with less left than this is renewed (at start, and at each daily check). */
-export const RENEW_BEFORE_MS = 30 * 86_400_000;
+const RENEW_BEFORE_MS = 30 * 86_400_000;
 const KEYS = { cert: "tls.crt", key: "tls.key", caCert: "ca.crt", caKey: "ca.key" } as const;
 
 const b64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
@@ -48,7 +48,7 @@ function readStored(secret: DataObject): Stored | undefined {
 }
 
 /** Why the stored serving certificate must be replaced; undefined when it is good. */
-export function renewalReason(stored: Stored, names: readonly string[], now: number): string | undefined {
+function renewalReason(stored: Stored, names: readonly string[], now: number): string | undefined {
   let ca: X509Certificate;
   try {
     ca = new X509Certificate(stored.ca.cert);

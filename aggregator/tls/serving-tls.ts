@@ -36,7 +36,7 @@ export interface ServingTls {
 const PEM_LIMIT = 1024 * 1024;
 
 /** The Service's names (short to fully qualified) and loopback, for kubectl port-forward and the embedded mode. */
-export function servingNames(tls: TlsConfig, namespace: string): string[] {
+function servingNames(tls: TlsConfig, namespace: string): string[] {
   const svc = tls.service;
   return [
     ...new Set([

@@ -4,8 +4,7 @@
 // decoding every answer passes. The agent's pod watch (agent/kube) and the aggregator's reviews
 // and certificates are built on it. Other folders import only this file.
 
-export type { Authentication, Authorization, KubeAccessOptions } from "./access.js";
-export { describeAttributes, KubeAccess } from "./access.js";
+export { KubeAccess } from "./access.js";
 export type { KubeConnection } from "./config.js";
 export { inClusterConnection, KubeConfigError, loadKubeConnection, parseKubeconfig } from "./config.js";
 export type { KubeStatus, Plain } from "./decode-base.js";
@@ -34,7 +33,6 @@ export { KubeHttp, showPath } from "./http.js";
 export type { LocalObjectReference, ObjectMeta } from "./meta.js";
 export type { DataObject } from "./objects.js";
 export { createDataObject, getDataObject, getPodPlacement, patchData } from "./objects.js";
-export type { RequestVerdict } from "./request-access.js";
 export { bearerToken, checkBearer, PULLMEDIC_API_GROUP } from "./request-access.js";
 export type { AccessAttributes, UserInfo } from "./reviews.js";
 export { reviewAccess, reviewToken } from "./reviews.js";

@@ -55,8 +55,8 @@ export interface AccessReviewResult {
 }
 
 const REVIEW_RESPONSE_LIMIT = 1024 * 1024;
-export const TOKEN_REVIEW_PATH = "/apis/authentication.k8s.io/v1/tokenreviews";
-export const ACCESS_REVIEW_PATH = "/apis/authorization.k8s.io/v1/subjectaccessreviews";
+const TOKEN_REVIEW_PATH = "/apis/authentication.k8s.io/v1/tokenreviews";
+const ACCESS_REVIEW_PATH = "/apis/authorization.k8s.io/v1/subjectaccessreviews";
 
 function strings(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];

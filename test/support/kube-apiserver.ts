@@ -4,5 +4,5 @@
 
 export { loadFixture, podFixture, pullFailedEvent } from "./kube-apiserver/fixtures.js";
 export { type AccessRule, API_AUDIENCE, type StandInIdentity } from "./kube-apiserver/reviews.js";
-export { type KubeStandIn, type PodToken, STAND_IN_USER, type StandInOptions, startKubeStandIn } from "./kube-apiserver/server.js";
+export { type KubeStandIn, STAND_IN_USER, type StandInOptions, startKubeStandIn } from "./kube-apiserver/server.js";
 export type { Status } from "./kube-apiserver/status.js";
