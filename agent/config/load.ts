@@ -16,6 +16,7 @@ export const ENV_KEYS: Record<string, string> = {
   PULLMEDIC_LOG_FORMAT: "logFormat",
   PULLMEDIC_AGGREGATOR: "report.aggregator",
   PULLMEDIC_TOKEN_FILE: "report.tokenFile",
+  PULLMEDIC_AGGREGATOR_CA_FILE: "report.caFile",
 };
 
 export interface ConfigSources {

@@ -102,9 +102,9 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** The aggregator's gRPC address (host:port); absent: the agent reports to nobody. */
       aggregator: z.string().regex(LISTEN, "must be host:port, e.g. pullmedic-aggregator.pullmedic.svc:9477").optional(),
-      /** A file holding the bearer token (a mounted Secret); read at every connect. */
+      /** A file holding the bearer token (the projected service-account token for the aggregator's audience); read at every connect. */
       tokenFile: z.string().min(1).optional(),
-      /** A PEM CA file: TLS to the aggregator, trusting this CA. Absent: plaintext. */
+      /** A PEM CA file (the ConfigMap the aggregator publishes its CA in): TLS to the aggregator, trusting this CA. Absent: plaintext. */
       caFile: z.string().min(1).optional(),
       /** A full node report this often (the aggregator marks a node stale after 3 missed). */
       interval: duration(1000, 3_600_000).prefault("30s"),
