@@ -6,6 +6,8 @@
 import { access, constants } from "node:fs/promises";
 import { z } from "zod";
 import { ConfigError, describeIssues, duration, LISTEN, layerSources, type Plain } from "../core/config/index.js";
+import { isLoopbackListen } from "../core/net/index.js";
+import { securityProblems } from "./security.js";
 
 /** Every problem in the aggregator's configuration at once, each naming its key and its source. */
 export class AggregatorConfigError extends ConfigError {}
@@ -39,7 +41,57 @@ export const aggregatorConfigSchema = z.strictObject({
   tokenFile: z.string().min(1).optional(),
   /** No token check at all: only for the one-machine embedded mode (loopback listen addresses only), and logged as a warning. */
   allowUnauthenticated: flag.default(false),
-  tls: z.strictObject({ certFile: z.string().min(1), keyFile: z.string().min(1) }).optional(),
+  /**
+   * How agents prove which node they speak for (aggregator/security.ts): auto is sharedToken on a
+   * loopback grpcListen, serviceAccountToken beyond it; sharedToken beyond loopback is an opt-in.
+   */
+  agentAuth: z.enum(["auto", "serviceAccountToken", "sharedToken"]).default("auto"),
+  /** Who may read the API, dashboard and /metrics, and start pre-pulls: auto is kubernetes beyond loopback. */
+  httpAuth: z.enum(["auto", "kubernetes", "none"]).default("auto"),
+  /**
+   * With httpAuth kubernetes, a request from a loopback peer needs no token: kubectl port-forward
+   * (RBAC already allowed it) or a process in the pod. false checks those too.
+   */
+  trustLoopbackPeers: flag.default(true),
+  /** The Kubernetes API, for TokenReview, SubjectAccessReview and the TLS Secret; default KUBECONFIG, else in-cluster. */
+  kube: z
+    .strictObject({
+      kubeconfig: z.string().min(1).optional(),
+      context: z.string().min(1).optional(),
+      /** The audience the agents' projected service-account tokens are issued for. */
+      audience: z.string().min(1).default("pullmedic"),
+      /** namespace:name of the service accounts agents run as. */
+      agentServiceAccounts: z
+        .array(z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?:[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be namespace:name"))
+        .min(1)
+        .default(["pullmedic:pullmedic-agent"]),
+      /** How long an answer of TokenReview or SubjectAccessReview is trusted. */
+      reviewCacheTtl: duration(1000, 600_000).prefault("1m"),
+    })
+    .prefault({}),
+  tls: z
+    .strictObject({
+      /** PEM files (cert-manager's Secret, mounted); re-read when they change. */
+      certFile: z.string().min(1).optional(),
+      keyFile: z.string().min(1).optional(),
+      /** The CA that signed certFile, published in caConfigMap for the agents. */
+      caFile: z.string().min(1).optional(),
+      /** A Secret in the aggregator's namespace holding its CA and serving certificate: made through the API when missing. */
+      secret: z.string().min(1).optional(),
+      /** A ConfigMap in the aggregator's namespace where the CA is published (key ca.crt) for the agents to mount. */
+      caConfigMap: z.string().min(1).optional(),
+      /** The names agents connect with; default the Service's: <service>.<namespace>.svc and the like. */
+      dnsNames: z.array(z.string().min(1)).default([]),
+      service: z.string().min(1).default("pullmedic-aggregator"),
+      /** Default: the namespace of the aggregator's own service account. */
+      namespace: z.string().min(1).optional(),
+    })
+    .refine((t) => (t.certFile === undefined) === (t.keyFile === undefined), { message: "certFile and keyFile go together", path: ["keyFile"] })
+    .refine((t) => t.certFile !== undefined || t.secret !== undefined, { message: "set certFile and keyFile, or secret", path: ["secret"] })
+    .refine((t) => t.certFile === undefined || t.secret === undefined, { message: "certFile and secret exclude each other", path: ["secret"] })
+    .optional(),
+  /** Serve gRPC without TLS beyond loopback: agents' tokens and reports can then be read on the way. */
+  plaintext: flag.default(false),
   /** Larger agent messages are refused with RESOURCE_EXHAUSTED. */
   maxMessageBytes: integer(64 * 1024, 256 * MIB).default(4 * MIB),
   /** A node is stale after this many missed report intervals. */
@@ -64,6 +116,16 @@ const AGGREGATOR_ENV_KEYS: Record<string, string> = {
   PULLMEDIC_AGGREGATOR_HTTP_LISTEN: "httpListen",
   PULLMEDIC_AGGREGATOR_DATABASE: "database",
   PULLMEDIC_AGGREGATOR_TOKEN_FILE: "tokenFile",
+  PULLMEDIC_AGGREGATOR_AGENT_AUTH: "agentAuth",
+  PULLMEDIC_AGGREGATOR_HTTP_AUTH: "httpAuth",
+  PULLMEDIC_AGGREGATOR_KUBECONFIG: "kube.kubeconfig",
+  PULLMEDIC_AGGREGATOR_AUDIENCE: "kube.audience",
+  PULLMEDIC_AGGREGATOR_TLS_CERT_FILE: "tls.certFile",
+  PULLMEDIC_AGGREGATOR_TLS_KEY_FILE: "tls.keyFile",
+  PULLMEDIC_AGGREGATOR_TLS_CA_FILE: "tls.caFile",
+  PULLMEDIC_AGGREGATOR_TLS_SECRET: "tls.secret",
+  PULLMEDIC_AGGREGATOR_TLS_CA_CONFIGMAP: "tls.caConfigMap",
+  PULLMEDIC_AGGREGATOR_PLAINTEXT: "plaintext",
   PULLMEDIC_AGGREGATOR_RETENTION: "retention",
   PULLMEDIC_AGGREGATOR_FORGET_NODES_AFTER: "forgetNodesAfter",
   PULLMEDIC_LOG_LEVEL: "logLevel",
@@ -106,13 +168,8 @@ export async function loadAggregatorConfig(sources: AggregatorConfigSources): Pr
   const { raw, where } = layered;
   const parsed = aggregatorConfigSchema.safeParse(raw);
   const problems: string[] = parsed.success ? [] : describeIssues(parsed.error.issues, aggregatorConfigSchema, where);
-  // Checked on the raw values too, so the problem is listed along with any other.
-  if (raw["tokenFile"] === undefined && raw["allowUnauthenticated"] !== true && raw["allowUnauthenticated"] !== "true") {
-    problems.push(
-      "tokenFile: required: agents and `pullmedic cluster` authenticate with a bearer token from this file (one per line); " +
-        "set it, or allowUnauthenticated: true for a one-machine trial only",
-    );
-  }
+  // Checked on the raw values too, so the problems are listed along with any other.
+  problems.push(...securityProblems(raw, where));
   // No token check means anyone who reaches a port can report as any node and start pre-pulls: only
   // this machine may reach them (the embedded mode, a trial on one machine).
   if (parsed.success && parsed.data.allowUnauthenticated) {
@@ -128,7 +185,7 @@ export async function loadAggregatorConfig(sources: AggregatorConfigSources): Pr
   if (!sources.skipFileChecks) {
     const files: [string, unknown][] = [["tokenFile", raw["tokenFile"]]];
     const tls = raw["tls"];
-    if (tls && typeof tls === "object") files.push(["tls.certFile", (tls as Plain)["certFile"]], ["tls.keyFile", (tls as Plain)["keyFile"]]);
+    if (tls && typeof tls === "object") for (const k of ["certFile", "keyFile", "caFile"]) files.push([`tls.${k}`, (tls as Plain)[k]]);
     for (const [key, path] of files) {
       if (typeof path !== "string" || path === "") continue;
       const problem = await unreadable(path);
@@ -139,8 +196,4 @@ export async function loadAggregatorConfig(sources: AggregatorConfigSources): Pr
   return parsed.data;
 }
 
-/** host:port whose host is a loopback address (127.0.0.0/8, ::1) or the name localhost. */
-export function isLoopbackListen(listen: string): boolean {
-  const host = LISTEN.exec(listen)?.[1]?.toLowerCase() ?? "";
-  return host === "localhost" || host === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
+export { isLoopbackListen } from "../core/net/index.js";

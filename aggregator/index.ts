@@ -8,7 +8,7 @@ import { findPackageRoot } from "../core/process/index.js";
 import type { Command } from "../core/protocol/index.js";
 import { ClusterState } from "./cluster-state.js";
 import type { AggregatorConfig } from "./config.js";
-import { loadAgentTokens, readTlsFiles } from "./credentials.js";
+import { loadSecurity } from "./credentials.js";
 import { startHousekeeping } from "./housekeeping.js";
 import { startAggregatorHttp } from "./http/index.js";
 import { type Ingest, startIngest } from "./ingest/index.js";
@@ -41,8 +41,12 @@ export interface RunningAggregator {
 
 export interface StartOptions {
   now?: () => number;
+  /** Where KUBECONFIG is read from when the API is needed. Default process.env. */
+  env?: NodeJS.ProcessEnv;
   /** How often the token file is re-read. Default 30 s. */
   tokenReloadMs?: number;
+  /** How often TLS files are re-read, or the TLS Secret's certificate checked. */
+  tlsRefreshMs?: number;
   /** The dashboard folder. Default aggregator/web in the package. */
   webDir?: string;
   /** Messages of one stream in flight before it stops being read. Default 64. */
@@ -54,13 +58,17 @@ const PLANNED_COMMANDS = 50;
 
 export async function startAggregator(config: AggregatorConfig, log: Logger, opts: StartOptions = {}): Promise<RunningAggregator> {
   const now = opts.now ?? Date.now;
-  const tokens = await loadAgentTokens(config, log, opts.tokenReloadMs);
-  const cleanups: (() => Promise<void> | void)[] = [() => tokens?.stop()];
+  const security = await loadSecurity(config, log, {
+    env: opts.env ?? process.env,
+    ...(opts.tokenReloadMs !== undefined ? { tokenReloadMs: opts.tokenReloadMs } : {}),
+    ...(opts.tlsRefreshMs !== undefined ? { tlsRefreshMs: opts.tlsRefreshMs } : {}),
+    now,
+  });
+  const cleanups: (() => Promise<void> | void)[] = [() => security.stop()];
   const cleanup = async () => {
     for (const c of cleanups.reverse()) await c();
   };
   try {
-    const tls = config.tls ? await readTlsFiles(config.tls) : undefined;
     const { store, state } = openState(config, log);
     cleanups.push(() => store.close());
     const metrics = await createAggregatorMetrics({ nodes: () => state.nodes(), isStale: (r, t) => state.isStale(r, t), now });
@@ -71,9 +79,9 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
       state,
       metrics,
       log,
-      tokens,
+      agents: security.agents,
       maxMessageBytes: config.maxMessageBytes,
-      tls,
+      tls: security.grpcCredentials,
       now,
       ...(opts.maxInFlightPerStream !== undefined ? { maxInFlightPerStream: opts.maxInFlightPerStream } : {}),
       onHello: (node) => unfinished.resendTo(node, (n, cmd) => ingest.sendCommand(n, cmd)),
@@ -92,7 +100,7 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
       state,
       store,
       metrics,
-      tokens,
+      access: security.http,
       now,
       log,
       webDir,

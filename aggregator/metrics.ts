@@ -6,8 +6,8 @@ import type { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { NodeRecord } from "./cluster-state.js";
 
 /** Why a message or stream was refused, as the rejected counter labels it. */
-export type RejectReason = "unauthenticated" | "invalid" | "oversized" | "malformed" | "overloaded";
-const REJECT_REASONS: readonly RejectReason[] = ["unauthenticated", "invalid", "oversized", "malformed", "overloaded"];
+export type RejectReason = "unauthenticated" | "forbidden" | "invalid" | "oversized" | "malformed" | "overloaded";
+const REJECT_REASONS: readonly RejectReason[] = ["unauthenticated", "forbidden", "invalid", "oversized", "malformed", "overloaded"];
 
 export interface AggregatorMetrics {
   contentType: string;
@@ -113,7 +113,7 @@ function registerIngestMetrics(client: PromClient, registry: Registry): IngestMe
     findings: counter("pullmedic_aggregator_findings_stored_total", "Findings stored (a resent finding the database already has is not counted again)."),
     rejected: counter(
       "pullmedic_aggregator_messages_rejected_total",
-      "Streams or messages refused, by reason: unauthenticated, invalid, oversized, malformed, overloaded.",
+      "Streams or messages refused, by reason: unauthenticated, forbidden, invalid, oversized, malformed, overloaded.",
       ["reason"],
     ),
     latency: new client.Histogram({

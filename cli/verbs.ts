@@ -258,10 +258,15 @@ const aggregator: Verb<[], AggregatorFlags> = {
     "quota, disks, coverage, findings, commands), POST /api/v1/prepull, /metrics, /healthz, /readyz.\n\n" +
     "Configuration: a YAML file (--config or $PULLMEDIC_AGGREGATOR_CONFIG), then environment " +
     "(PULLMEDIC_AGGREGATOR_GRPC_LISTEN, PULLMEDIC_AGGREGATOR_HTTP_LISTEN, PULLMEDIC_AGGREGATOR_DATABASE, " +
-    "PULLMEDIC_AGGREGATOR_TOKEN_FILE, PULLMEDIC_AGGREGATOR_RETENTION, PULLMEDIC_LOG_LEVEL, " +
-    "PULLMEDIC_LOG_FORMAT), then these flags. The token file (one token per line, re-read when it " +
-    "changes) is required. An unknown or invalid key stops it with exit 2. It listens on 127.0.0.1 " +
-    "unless told otherwise (in a cluster: --grpc-listen 0.0.0.0:9477 --http-listen 0.0.0.0:9478).",
+    "PULLMEDIC_AGGREGATOR_TOKEN_FILE, PULLMEDIC_AGGREGATOR_AGENT_AUTH, PULLMEDIC_AGGREGATOR_HTTP_AUTH, " +
+    "PULLMEDIC_AGGREGATOR_KUBECONFIG, PULLMEDIC_AGGREGATOR_TLS_SECRET, PULLMEDIC_AGGREGATOR_TLS_CA_CONFIGMAP, " +
+    "PULLMEDIC_AGGREGATOR_TLS_CERT_FILE, PULLMEDIC_AGGREGATOR_TLS_KEY_FILE, PULLMEDIC_AGGREGATOR_PLAINTEXT, " +
+    "PULLMEDIC_AGGREGATOR_RETENTION, PULLMEDIC_LOG_LEVEL, PULLMEDIC_LOG_FORMAT), then these flags. " +
+    "On loopback agents present a token from the token file (one per line, re-read when it changes). " +
+    "Beyond loopback (in a cluster: --grpc-listen 0.0.0.0:9477 --http-listen 0.0.0.0:9478) each agent " +
+    "presents its own service-account token and may speak only for its node, HTTP callers are checked " +
+    "with TokenReview and SubjectAccessReview, and gRPC needs TLS (docs/access.md). An unknown or " +
+    "invalid key stops it with exit 2. It listens on 127.0.0.1 unless told otherwise.",
   options: [
     CONFIG_FILE,
     { flags: "--grpc-listen <host:port>", description: "address agents connect to (default: 127.0.0.1:9477)" },

@@ -9,10 +9,12 @@ const ENV_KEYS: Record<string, string> = {
   PULLMEDIC_HOSTS_DIR: "hostsDir",
   PULLMEDIC_STATE_FILE: "stateFile",
   PULLMEDIC_LISTEN: "listen",
+  PULLMEDIC_HTTP_AUTH: "httpAuth",
   PULLMEDIC_LOG_LEVEL: "logLevel",
   PULLMEDIC_LOG_FORMAT: "logFormat",
   PULLMEDIC_AGGREGATOR: "report.aggregator",
   PULLMEDIC_TOKEN_FILE: "report.tokenFile",
+  PULLMEDIC_AGGREGATOR_CA_FILE: "report.caFile",
 };
 
 export interface ConfigSources {

@@ -38,6 +38,13 @@ export const configSchema = z.strictObject({
     .regex(LISTEN, "must be host:port, e.g. 127.0.0.1:9476 or 0.0.0.0:9476")
     .refine((l) => Number(LISTEN.exec(l)?.[2] ?? 0) <= 65_535, "the port must be 0..65535")
     .default("127.0.0.1:9476"),
+  /**
+   * Who may read /metrics, /v1/state and /v1/report (agent/daemon/http-access.ts): auto is
+   * kubernetes (TokenReview and SubjectAccessReview) when listen is beyond loopback, else open.
+   */
+  httpAuth: z.enum(["auto", "kubernetes", "none"]).default("auto"),
+  /** With httpAuth kubernetes, a loopback peer (kubectl port-forward; with hostNetwork, the node itself) needs no token. */
+  trustLoopbackPeers: z.boolean().default(true),
   logLevel: z.enum(["error", "warn", "info", "debug"]).default("info"),
   logFormat: z.enum(["json", "text"]).default("json"),
   shutdownTimeout: duration(1000, 600_000).prefault("10s"),
@@ -95,9 +102,9 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** The aggregator's gRPC address (host:port); absent: the agent reports to nobody. */
       aggregator: z.string().regex(LISTEN, "must be host:port, e.g. pullmedic-aggregator.pullmedic.svc:9477").optional(),
-      /** A file holding the bearer token (a mounted Secret); read at every connect. */
+      /** A file holding the bearer token (the projected service-account token for the aggregator's audience); read at every connect. */
       tokenFile: z.string().min(1).optional(),
-      /** A PEM CA file: TLS to the aggregator, trusting this CA. Absent: plaintext. */
+      /** A PEM CA file (the ConfigMap the aggregator publishes its CA in): TLS to the aggregator, trusting this CA. Absent: plaintext. */
       caFile: z.string().min(1).optional(),
       /** A full node report this often (the aggregator marks a node stale after 3 missed). */
       interval: duration(1000, 3_600_000).prefault("30s"),

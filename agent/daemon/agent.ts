@@ -1,5 +1,5 @@
 import type { Logger } from "../../core/log/index.js";
-import { type HttpServer, startHttpServer } from "../../core/net/index.js";
+import type { HttpServer } from "../../core/net/index.js";
 import { VERSION } from "../../core/process/index.js";
 import type { AgentConfig } from "../config/index.js";
 import { UsageTracker } from "../prune/index.js";
@@ -8,6 +8,7 @@ import { createMetrics, NodeState } from "../report/index.js";
 import { CHECKS, type CheckContext, CheckRecorder, type NodeFacts } from "./checks/index.js";
 import { agentRoutes, type Readiness, readiness } from "./endpoints.js";
 import { errorText } from "./error-text.js";
+import { serveAgentHttp } from "./http-access.js";
 import { type KubeSide, startKubeSide } from "./kube-side.js";
 import { pause } from "./pause.js";
 import { PrepullRounds } from "./prepull-rounds.js";
@@ -77,7 +78,7 @@ export async function startAgent(config: AgentConfig, log: Logger, opts: StartAg
   });
   let server: HttpServer;
   try {
-    server = await startHttpServer(config.listen, agentRoutes({ state, quota, metrics, reporting }));
+    server = await serveAgentHttp(config, log, opts.env ?? process.env, (access) => agentRoutes({ state, quota, metrics, reporting, access }));
   } catch (err) {
     await kube?.stop();
     await reporting.stop();

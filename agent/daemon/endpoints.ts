@@ -1,8 +1,10 @@
-// What the agent serves: health, readiness, metrics, its state and its node report.
+// What the agent serves: health, readiness, metrics, its state and its node report; who may read
+// them is http-access.ts's to say.
 
 import type { Route } from "../../core/net/index.js";
 import type { QuotaTracker } from "../quota/index.js";
 import type { Metrics, NodeState } from "../report/index.js";
+import { guardRoutes, type HttpAccess } from "./http-access.js";
 import type { ReportSide } from "./report-side.js";
 
 export interface Readiness {
@@ -20,18 +22,27 @@ export function readiness(state: NodeState): Readiness {
   return { ready: reasons.length === 0, reasons };
 }
 
-export function agentRoutes(src: { state: NodeState; quota: QuotaTracker; metrics: Metrics; reporting: ReportSide }): Record<string, Route> {
+export function agentRoutes(src: {
+  state: NodeState;
+  quota: QuotaTracker;
+  metrics: Metrics;
+  reporting: ReportSide;
+  access: HttpAccess;
+}): Record<string, Route> {
   const { state, quota, metrics, reporting } = src;
   const json = (body: unknown) => ({ status: 200, contentType: "application/json", body: `${JSON.stringify(body)}\n` });
-  return {
-    "/healthz": async () => ({ status: 200, contentType: "text/plain", body: "ok\n" }),
-    "/readyz": async () => {
-      const r = readiness(state);
-      return { status: r.ready ? 200 : 503, contentType: "text/plain", body: r.ready ? "ready\n" : `not ready: ${r.reasons.join("; ")}\n` };
+  return guardRoutes(
+    {
+      "/healthz": async () => ({ status: 200, contentType: "text/plain", body: "ok\n" }),
+      "/readyz": async () => {
+        const r = readiness(state);
+        return { status: r.ready ? 200 : 503, contentType: "text/plain", body: r.ready ? "ready\n" : `not ready: ${r.reasons.join("; ")}\n` };
+      },
+      "/metrics": async () => ({ status: 200, contentType: metrics.contentType, body: await metrics.render() }),
+      "/v1/state": async () =>
+        json({ ...state.toJSON(), ready: readiness(state).ready, quota: quota.bySource(), ...(reporting.status() ? { report: reporting.status() } : {}) }),
+      "/v1/report": async () => json(reporting.report()),
     },
-    "/metrics": async () => ({ status: 200, contentType: metrics.contentType, body: await metrics.render() }),
-    "/v1/state": async () =>
-      json({ ...state.toJSON(), ready: readiness(state).ready, quota: quota.bySource(), ...(reporting.status() ? { report: reporting.status() } : {}) }),
-    "/v1/report": async () => json(reporting.report()),
-  };
+    src.access,
+  );
 }

@@ -4,11 +4,9 @@
  * each failure is a KubeApiError naming the request.
  */
 
+import { KubeApiError, type KubeConnection, KubeHttp, type KubeRequest, type LogFn, malformedError, showPath } from "../../core/kube/index.js";
 import { VERSION } from "../../core/process/index.js";
-import type { KubeConnection } from "./config.js";
 import { DecodeError, decodeEvent, decodeList, decodeNode, decodeSecret, decodeServiceAccount, sortEventsOldestFirst } from "./decode.js";
-import { KubeApiError, malformedError } from "./errors.js";
-import { KubeHttp, type KubeRequest, type LogFn, showPath } from "./http.js";
 import type { KubeApi, KubeEvent, KubeNode, NodeCondition, Secret, ServiceAccount } from "./types.js";
 import { type WatchSettings, watchPods } from "./watch.js";
 

@@ -1,9 +1,22 @@
 /**
  * Decoders for the single objects the agent reads besides pods: Events, Secrets, ServiceAccounts,
- * Nodes, and the Status the API server answers errors with. Each keeps only the fields of types.ts.
+ * Nodes. Each keeps only the fields of types.ts.
  */
 
-import { asObject, DecodeError, decodeMeta, describe, expectKind, isPlain, localRefs, optNumber, optString, put, record, stringMap } from "./decode-base.js";
+import {
+  asObject,
+  DecodeError,
+  decodeMeta,
+  describe,
+  expectKind,
+  isPlain,
+  localRefs,
+  optNumber,
+  optString,
+  put,
+  record,
+  stringMap,
+} from "../../core/kube/index.js";
 import type { KubeEvent, KubeNode, NodeCondition, ObjectReference, Secret, ServiceAccount } from "./types.js";
 
 function objectReference(value: unknown): ObjectReference {
@@ -109,18 +122,3 @@ export function decodeNode(value: unknown): KubeNode {
   }
   return node;
 }
-
-/** The metav1.Status the API server sends with errors (and inside watch ERROR events). */
-export interface KubeStatus {
-  code: number | undefined;
-  reason: string | undefined;
-  message: string | undefined;
-}
-
-/** A Status object, or undefined when the value is not one. */
-export function asStatus(value: unknown): KubeStatus | undefined {
-  if (!isPlain(value) || value.kind !== "Status") return undefined;
-  return { code: optNumber(value, "code"), reason: optString(value, "reason"), message: optString(value, "message") };
-}
-
-/** One line of a watch stream: `{"type": ..., "object": {...}}`. */

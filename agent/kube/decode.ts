@@ -7,12 +7,14 @@
 
 import {
   asObject,
+  asStatus,
   DecodeError,
   decodeMeta,
   describe,
   expectKind,
   isPlain,
   join,
+  type KubeStatus,
   localRefs,
   optBoolean,
   optNumber,
@@ -21,13 +23,11 @@ import {
   put,
   record,
   requiredString,
-} from "./decode-base.js";
-import { asStatus, type KubeStatus } from "./decode-objects.js";
+} from "../../core/kube/index.js";
 import type { ContainerSpec, ContainerState, ContainerStatus, Pod, PodSpec, PodStatus, PullPolicy } from "./types.js";
 
-export { DecodeError } from "./decode-base.js";
-export type { KubeStatus } from "./decode-objects.js";
-export { asStatus, decodeEvent, decodeNode, decodeSecret, decodeServiceAccount, sortEventsOldestFirst } from "./decode-objects.js";
+export { DecodeError, decodeList } from "../../core/kube/index.js";
+export { decodeEvent, decodeNode, decodeSecret, decodeServiceAccount, sortEventsOldestFirst } from "./decode-objects.js";
 
 const PULL_POLICIES = new Set<string>(["Always", "IfNotPresent", "Never"]);
 
@@ -124,34 +124,7 @@ export function decodePod(value: unknown, at = ""): Pod {
   return pod;
 }
 
-/** A list's items, each decoded on its own: one bad item is reported and skipped, never fatal. */
-export interface DecodedList<T> {
-  items: T[];
-  resourceVersion: string;
-  continueToken: string | undefined;
-  skipped: DecodeError[];
-}
-
-export function decodeList<T>(value: unknown, kind: string, decodeItem: (item: unknown, at: string) => T): DecodedList<T> {
-  const raw = asObject(value, "");
-  expectKind(raw, kind, "");
-  const meta = isPlain(raw.metadata) ? raw.metadata : {};
-  const resourceVersion = optString(meta, "resourceVersion") ?? "";
-  const next = optString(meta, "continue");
-  if (!Array.isArray(raw.items)) throw new DecodeError("items", raw.items === undefined ? "missing" : `expected an array, got ${describe(raw.items)}`);
-  const items: T[] = [];
-  const skipped: DecodeError[] = [];
-  raw.items.forEach((item, i) => {
-    try {
-      items.push(decodeItem(item, `items[${i}]`));
-    } catch (err) {
-      if (!(err instanceof DecodeError)) throw err;
-      skipped.push(err);
-    }
-  });
-  return { items, resourceVersion, continueToken: next === "" ? undefined : next, skipped };
-}
-
+/** One line of a watch stream: `{"type": ..., "object": {...}}`. */
 export type WatchLine =
   | { type: "ADDED" | "MODIFIED" | "DELETED"; object: unknown }
   | { type: "BOOKMARK"; resourceVersion: string }

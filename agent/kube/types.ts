@@ -1,24 +1,9 @@
 // The slices of Kubernetes objects the agent reads and writes (core/v1). Field names are the API's;
 // only fields the agent uses are declared, and the API may send more (they are ignored).
 
-export interface OwnerReference {
-  apiVersion?: string;
-  kind: string;
-  name: string;
-  uid?: string;
-}
+import type { LocalObjectReference, ObjectMeta } from "../../core/kube/index.js";
 
-export interface ObjectMeta {
-  name: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  ownerReferences?: OwnerReference[];
-}
+export type { LocalObjectReference, ObjectMeta } from "../../core/kube/index.js";
 
 export type PullPolicy = "Always" | "IfNotPresent" | "Never";
 
@@ -27,10 +12,6 @@ export interface ContainerSpec {
   /** Absent only in a malformed object; the API server rejects pods without it. */
   image?: string;
   imagePullPolicy?: PullPolicy;
-}
-
-export interface LocalObjectReference {
-  name: string;
 }
 
 export interface PodSpec {

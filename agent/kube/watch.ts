@@ -6,9 +6,8 @@
  * connects. Bad objects are skipped and reported, never fatal.
  */
 
+import { KubeApiError, type KubeHttp, type KubeRequest, type LogFn, reasonForStatus, showPath } from "../../core/kube/index.js";
 import { DecodeError, decodeList, decodePod, decodeWatchLine, resourceVersionOf } from "./decode.js";
-import { KubeApiError, reasonForStatus } from "./errors.js";
-import { type KubeHttp, type KubeRequest, type LogFn, showPath } from "./http.js";
 import { LineSplitter } from "./lines.js";
 import type { KubeApi, Pod, PodWatchEvent, WatchStatus } from "./types.js";
 

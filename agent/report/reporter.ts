@@ -8,6 +8,7 @@
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import type { ChannelOptions, ClientDuplexStream, ServiceDefinition } from "@grpc/grpc-js";
+import { isLoopbackListen } from "../../core/net/index.js";
 import {
   type AgentMessage,
   type AggregatorMessage,
@@ -25,9 +26,12 @@ export type ReporterLogLevel = "debug" | "info" | "warn";
 export interface ReporterOptions {
   /** host:port of the aggregator's gRPC endpoint. */
   address: string;
-  /** Bearer token; called on each connect (a mounted Secret can change), undefined = none. */
+  /**
+   * Bearer token; called on each connect, since the file behind it changes: a projected
+   * service-account token is rewritten by kubelet before it expires. undefined = none.
+   */
   token: () => Promise<string | undefined>;
-  /** PEM CA file: TLS with this CA; absent: plaintext (in-cluster Service or loopback). */
+  /** PEM CA file (the aggregator's published CA, mounted): TLS with this CA, read at each connect; absent: plaintext. */
   caFile?: string;
   node: string;
   agentVersion: string;
@@ -204,6 +208,13 @@ export class Reporter {
   start(): void {
     if (this.started || this.stopping) return;
     this.started = true;
+    if (this.opts.caFile === undefined && !isLoopbackListen(this.opts.address)) {
+      // The aggregator refuses plaintext beyond loopback unless told to; say what this side risks.
+      this.log(
+        "warn",
+        `reporting to ${this.opts.address} without TLS: the token and reports can be read on the way; set report.caFile to the CA the aggregator publishes`,
+      );
+    }
     this.intervalTimer = setInterval(() => this.reportNow(), this.opts.intervalMs);
     void this.connect();
   }

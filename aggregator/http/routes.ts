@@ -4,13 +4,12 @@
 
 import type { IncomingMessage } from "node:http";
 import type { Logger } from "../../core/log/index.js";
-import type { BearerTokens } from "../ingest/index.js";
 import type { AggregatorMetrics } from "../metrics.js";
 import type { DispatchResult } from "../prepull-commands.js";
 import { VIEWS } from "../views/index.js";
 import { type Answer, json, plainText } from "./answer.js";
 import { type ApiSources, COMMANDS_PATH, commandAnswer, commandsAnswer, viewAnswer } from "./api.js";
-import { authorize } from "./guards.js";
+import type { HttpAccess } from "./guards.js";
 import { acceptPrepull } from "./prepull.js";
 
 export interface RouteRequest {
@@ -30,15 +29,15 @@ export interface Route {
 
 export interface RouteSources extends ApiSources {
   metrics: AggregatorMetrics;
-  /** undefined: POSTs need no token (the embedded one-machine mode). */
-  tokens: BearerTokens | undefined;
+  /** Who may ask what (guards.ts); checked before any route answers. */
+  access: HttpAccess;
   log: Logger;
   prepull(images: string[]): DispatchResult;
   ready(): { ready: boolean; reasons: string[] };
 }
 
 export function aggregatorRoutes(deps: RouteSources): Route[] {
-  const { metrics, tokens } = deps;
+  const { metrics } = deps;
   return [
     { path: "/healthz", method: "GET", answer: () => plainText(200, "ok\n") },
     {
@@ -56,10 +55,7 @@ export function aggregatorRoutes(deps: RouteSources): Route[] {
     {
       path: "/api/v1/prepull",
       method: "POST",
-      answer: ({ req }) => {
-        if (tokens) authorize(req, tokens, metrics);
-        return acceptPrepull(req, (images) => deps.prepull(images), deps.log);
-      },
+      answer: ({ req }) => acceptPrepull(req, (images) => deps.prepull(images), deps.log),
     },
   ];
 }

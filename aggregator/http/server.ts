@@ -7,7 +7,7 @@ import type { Logger } from "../../core/log/index.js";
 import { serveHttp } from "../../core/net/index.js";
 import { QueryProblem } from "../query.js";
 import { type Answer, HttpProblem, json } from "./answer.js";
-import { checkHost } from "./guards.js";
+import { guard, type HttpAccess } from "./guards.js";
 import { aggregatorRoutes, findRoute, notFound, type Route, type RouteSources, wrongMethod } from "./routes.js";
 import { dashboardRoot, staticFile } from "./static.js";
 
@@ -28,17 +28,22 @@ export async function startAggregatorHttp(listen: string, deps: AggregatorHttpDe
   const webRoot = await dashboardRoot(deps.webDir);
   if (webRoot === undefined) deps.log.warn(`no dashboard files at ${deps.webDir}: / answers 404, the API works`);
   const routes = aggregatorRoutes(deps);
-  const answer = (req: IncomingMessage) => route(req, routes, webRoot, deps.tokens === undefined);
+  const answer = (req: IncomingMessage) => route(req, routes, webRoot, deps);
   return serveHttp(listen, (req, res) => void respond(req, res, answer, deps.log)).catch((err: unknown) => {
     throw new Error(`HTTP: ${err instanceof Error ? err.message : String(err)}`);
   });
 }
 
-async function route(req: IncomingMessage, routes: readonly Route[], webRoot: string | undefined, loopbackOnly: boolean): Promise<Answer> {
+async function route(
+  req: IncomingMessage,
+  routes: readonly Route[],
+  webRoot: string | undefined,
+  deps: { access: HttpAccess; metrics: AggregatorHttpDeps["metrics"] },
+): Promise<Answer> {
   const url = new URL(req.url ?? "/", "http://aggregator");
   const path = url.pathname;
   const method = req.method ?? "GET";
-  if (loopbackOnly) checkHost(req.headers.host);
+  await guard(req, deps.access, deps.metrics);
   const found = findRoute(routes, path);
   const allowed = found?.method === "POST" ? method === "POST" : method === "GET" || method === "HEAD";
   if (!allowed) return wrongMethod(method, path, found);

@@ -14,7 +14,10 @@
 //
 // The room: the gRPC server (server.ts, refusals.ts), each agent's stream (stream.ts,
 // messages.ts, validate.ts, node-streams.ts), the shared write batching (batcher.ts) and the
-// bearer tokens (tokens.ts).
+// bearer tokens (tokens.ts) and who an agent is and which node it may speak for (agent-auth.ts,
+// node-identity.ts).
 
+export type { AgentAuthenticator } from "./agent-auth.js";
+export { ServiceAccountAgents, sharedTokenAgents } from "./agent-auth.js";
 export { type Ingest, startIngest } from "./server.js";
 export { BearerTokens } from "./tokens.js";

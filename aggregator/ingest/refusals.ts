@@ -1,27 +1,49 @@
-// Calls ended before any stream exists: a missing or wrong bearer token (UNAUTHENTICATED), and the
-// ones grpc-js ends by itself (a message above the size limit, a frame it cannot decode), which are
-// counted and logged here since they never reach the handler.
+// Calls ended before any stream exists: a missing or wrong bearer token (UNAUTHENTICATED), a token
+// that may not report (PERMISSION_DENIED), a check the API server could not answer (UNAVAILABLE),
+// and the ones grpc-js ends by itself (a message above the size limit, a frame it cannot decode),
+// which are counted and logged here since they never reach the handler.
 
 import type { ServerInterceptingCallInterface } from "@grpc/grpc-js";
 import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "../../core/log/index.js";
 import type { AggregatorMetrics, RejectReason } from "../metrics.js";
+import type { AgentAuthenticator, AgentCheck } from "./agent-auth.js";
+import type { AgentIdentity } from "./node-identity.js";
 import type { AgentCall } from "./stream.js";
-import type { BearerTokens } from "./tokens.js";
 
 const Status = grpc.status;
 
-/** Whether the call carries an accepted bearer token; a refused call is ended UNAUTHENTICATED. */
-export function authorizeCall(call: AgentCall, tokens: BearerTokens, metrics: AggregatorMetrics, log: Logger): boolean {
+const REFUSALS: Record<Extract<AgentCheck, { ok: false }>["refusal"], { code: grpc.status; reason: RejectReason | undefined }> = {
+  unauthenticated: { code: Status.UNAUTHENTICATED, reason: "unauthenticated" },
+  forbidden: { code: Status.PERMISSION_DENIED, reason: "forbidden" },
+  // The API server did not answer: nothing is wrong with the agent, which retries with back-off.
+  unavailable: { code: Status.UNAVAILABLE, reason: undefined },
+};
+
+/**
+ * Who the call's bearer token belongs to; undefined when the call was refused (and ended) or
+ * closed while it was checked. Its messages wait, unread, until then.
+ */
+export async function admitCall(call: AgentCall, auth: AgentAuthenticator, metrics: AggregatorMetrics, log: Logger): Promise<AgentIdentity | undefined> {
+  let gone = false;
+  const closed = () => {
+    gone = true;
+  };
+  call.once("close", closed);
+  call.once("cancelled", closed);
   const values = call.metadata.get("authorization");
   const first = values.find((v): v is string => typeof v === "string");
-  const verdict = tokens.check(first);
-  if (verdict.ok) return true;
-  metrics.rejected("unauthenticated");
-  log.warn(`agent stream from ${call.getPeer()} refused: ${verdict.problem}`);
+  const verdict = await auth.check(first);
+  call.off("close", closed);
+  call.off("cancelled", closed);
+  if (gone || call.cancelled) return undefined;
+  if (verdict.ok) return verdict.identity;
+  const { code, reason } = REFUSALS[verdict.refusal];
+  if (reason) metrics.rejected(reason);
+  log.warn(`agent stream from ${call.getPeer()} refused: ${Status[code]}: ${verdict.problem}`);
   call.on("error", () => undefined);
-  call.emit("error", { code: Status.UNAUTHENTICATED, details: verdict.problem });
-  return false;
+  call.emit("error", { code, details: verdict.problem });
+  return undefined;
 }
 
 /** The reason a status grpc-js sent by itself is counted under; undefined for any other status. */

@@ -8,13 +8,15 @@ import { type Command, loadAggregatorProtocol } from "../../core/protocol/index.
 import type { ClusterState } from "../cluster-state.js";
 import type { AggregatorMetrics } from "../metrics.js";
 import type { Store } from "../store.js";
+import type { AgentAuthenticator } from "./agent-auth.js";
 import { WriteBatcher } from "./batcher.js";
+import { type AgentIdentity, anyNode } from "./node-identity.js";
 import { NodeStreams } from "./node-streams.js";
-import { authorizeCall, observeRefusals } from "./refusals.js";
+import { admitCall, observeRefusals } from "./refusals.js";
 import { type AgentCall, AgentStream } from "./stream.js";
-import type { BearerTokens } from "./tokens.js";
 
 const Status = grpc.status;
+const UNCHECKED = anyNode("an agent (no token check)");
 
 export interface IngestOptions {
   /** host:port; port 0 picks a free one. */
@@ -24,9 +26,10 @@ export interface IngestOptions {
   metrics: AggregatorMetrics;
   log: Logger;
   /** undefined: no token check (the embedded one-machine mode). */
-  tokens: BearerTokens | undefined;
+  agents: AgentAuthenticator | undefined;
   maxMessageBytes: number;
-  tls?: { cert: Buffer; key: Buffer } | undefined;
+  /** TLS credentials (aggregator/tls); undefined: plaintext. */
+  tls?: grpc.ServerCredentials | undefined;
   now?: () => number;
   /** Messages of one stream received and not yet acked before the stream stops being read. Default 64. */
   maxInFlightPerStream?: number;
@@ -46,7 +49,7 @@ export interface Ingest {
 }
 
 export async function startIngest(opts: IngestOptions): Promise<Ingest> {
-  const { store, state, metrics, log, tokens } = opts;
+  const { store, state, metrics, log, agents } = opts;
   const protocol = await loadAggregatorProtocol();
   const batcher = new WriteBatcher(store, log);
   const streams = new NodeStreams<AgentStream>();
@@ -57,8 +60,15 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
       call.emit("error", { code: Status.UNAVAILABLE, details: "the aggregator is shutting down" });
       return;
     }
-    if (tokens && !authorizeCall(call, tokens, metrics, log)) return;
-    new AgentStream(call, deps);
+    if (!agents) {
+      new AgentStream(call, deps, UNCHECKED);
+      return;
+    }
+    void admitCall(call, agents, metrics, log).then((identity?: AgentIdentity) => {
+      if (identity === undefined) return;
+      if (stopping) call.emit("error", { code: Status.UNAVAILABLE, details: "the aggregator is shutting down" });
+      else new AgentStream(call, deps, identity);
+    });
   };
   const server = new grpc.Server({
     "grpc.max_receive_message_length": opts.maxMessageBytes,
@@ -89,9 +99,7 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
 
 /** Binds the port (TLS when given); the address actually bound, as host:port. */
 async function listen(server: grpc.Server, listenOn: string, tls: IngestOptions["tls"]): Promise<string> {
-  const credentials = tls
-    ? grpc.ServerCredentials.createSsl(null, [{ cert_chain: tls.cert, private_key: tls.key }], false)
-    : grpc.ServerCredentials.createInsecure();
+  const credentials = tls ?? grpc.ServerCredentials.createInsecure();
   const { host, port } = parseListen(listenOn);
   const shownHost = host.includes(":") ? `[${host}]` : host;
   const boundPort = await new Promise<number>((resolve, reject) => {

@@ -12,6 +12,7 @@ import type { AggregatorMetrics, RejectReason } from "../metrics.js";
 import type { Store } from "../store.js";
 import type { WriteBatcher } from "./batcher.js";
 import { type Handling, invalid, type MessagePlan, planMessage } from "./messages.js";
+import { type AgentIdentity, helloDenied } from "./node-identity.js";
 import type { NodeStreams } from "./node-streams.js";
 import { helloProblem, messageType } from "./validate.js";
 
@@ -48,6 +49,7 @@ export class AgentStream {
   constructor(
     private readonly call: AgentCall,
     private readonly deps: StreamDeps,
+    private readonly identity: AgentIdentity,
   ) {
     this.peer = call.getPeer();
     deps.streams.opened(this);
@@ -132,6 +134,8 @@ export class AgentStream {
     const problem = helloProblem(m.hello);
     if (problem) return invalid(problem);
     const h = m.hello!;
+    const denied = helloDenied(this.identity, h.node);
+    if (denied) return { refuse: { code: Status.PERMISSION_DENIED, details: denied, reason: "forbidden" } };
     if (state.node(h.node) === undefined && state.size >= state.maxNodes) {
       return { refuse: { code: Status.RESOURCE_EXHAUSTED, details: new TooManyNodesError(h.node, state.maxNodes).message, reason: "overloaded" } };
     }

@@ -3,6 +3,7 @@
 
 import { createHash, timingSafeEqual } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import { bearerToken } from "../../core/kube/index.js";
 import type { Logger } from "../../core/log/index.js";
 
 export type TokenVerdict = { ok: true } | { ok: false; problem: string };
@@ -94,12 +95,9 @@ export class BearerTokens {
 
   /** Checks an `authorization` header or metadata value; the problem never repeats the token. */
   check(value: string | undefined): TokenVerdict {
-    if (value === undefined || value.trim() === "") {
-      return { ok: false, problem: "missing credentials: send `authorization: Bearer <token>` with a token from the aggregator's token file" };
-    }
-    const m = /^\s*Bearer\s+(\S+)\s*$/i.exec(value);
-    if (!m || m[1] === undefined) return { ok: false, problem: "the authorization is not a bearer token: send `authorization: Bearer <token>`" };
-    const presented = digest(m[1]);
+    const bearer = bearerToken(value);
+    if (!bearer.ok) return { ok: false, problem: `${bearer.problem} with a token from the aggregator's token file` };
+    const presented = digest(bearer.token);
     let match = 0;
     // Every token is compared, matching or not, so the time taken does not say which one matched.
     for (const d of this.digests) match |= timingSafeEqual(presented, d) ? 1 : 0;

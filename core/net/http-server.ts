@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { splitHostPort } from "./host-port.js";
 
-export type Route = (req: IncomingMessage) => Promise<{ status: number; contentType: string; body: string }>;
+export type Route = (req: IncomingMessage) => Promise<{ status: number; contentType: string; body: string; headers?: Record<string, string> }>;
 
 export interface HttpServer {
   url: string;
@@ -59,7 +59,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, routes: Record<
   if (!route) return send(res, 404, "text/plain", `no such path: ${path}; try ${Object.keys(routes).join(", ")}\n`);
   try {
     const out = await route(req);
-    send(res, out.status, out.contentType, req.method === "HEAD" ? "" : out.body);
+    send(res, out.status, out.contentType, req.method === "HEAD" ? "" : out.body, out.headers);
   } catch (err) {
     send(res, 500, "text/plain", `internal error: ${err instanceof Error ? err.message : String(err)}\n`);
   }

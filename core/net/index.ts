@@ -4,3 +4,4 @@ export type { HostPort } from "./host-port.js";
 export { hostAndPort, joinHostPort, splitHostPort } from "./host-port.js";
 export type { HttpServer, Route } from "./http-server.js";
 export { parseListen, serveHttp, startHttpServer } from "./http-server.js";
+export { isLoopbackAddress, isLoopbackListen } from "./loopback.js";

@@ -843,7 +843,7 @@ test("failNext: the next requests fail with a Status of that code, 429 and 503 w
 
 test("unknown paths are 404 NotFound; methods the stand-in does not serve are 405", async (t) => {
   const k = await standIn(t);
-  for (const path of ["/api/v1/configmaps", "/apis/apps/v1/deployments", "/api/v1/namespaces/shop/pods/p1/log", "/api/v1/namespaces/shop/nodes/n1"]) {
+  for (const path of ["/api/v1/limitranges", "/apis/apps/v1/deployments", "/api/v1/namespaces/shop/pods/p1/log", "/api/v1/namespaces/shop/nodes/n1"]) {
     const r = await call(k, path);
     assert.equal(r.status, 404, path);
     assert.deepEqual(r.body, {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { randomBytes, randomUUID } from "node:crypto";
 import { test } from "node:test";
 import { createKubeApi, type KubeApi, KubeApiError, loadKubeConnection, type PodWatchEvent, type WatchStatus } from "../../agent/kube/index.js";
+import { type KubeConnection, KubeHttp, reviewAccess, reviewToken, type UserInfo } from "../../core/kube/index.js";
 import { podFixture, startKubeStandIn } from "../support/kube-apiserver.js";
 
 // One set of assertions about the API server, run against the stand-in always and against the
@@ -112,6 +113,42 @@ async function missingNode({ api }: Target): Promise<void> {
   assert.equal(err.reason, "NotFound");
 }
 
+/**
+ * TokenReview and SubjectAccessReview, the questions the aggregator and the agent's HTTP port ask:
+ * what holds for any token and any default RBAC. Skipped where this identity may not ask them.
+ */
+async function reviews(conn: KubeConnection, skip: (why: string) => void): Promise<void> {
+  const http = new KubeHttp(conn, 15_000, "pullmedic-conformance", () => undefined);
+  try {
+    let nobody;
+    try {
+      nobody = await reviewToken(http, `pullmedic-conformance-${randomBytes(16).toString("hex")}`);
+    } catch (err) {
+      if (err instanceof KubeApiError && err.status === 403) return skip(`this identity may not create tokenreviews: ${err.message}`);
+      throw err;
+    }
+    assert.deepEqual([nobody.authenticated, nobody.user], [false, undefined], "a token nobody was given belongs to nobody");
+    const own = await conn.token?.();
+    if (own !== undefined) {
+      const me = await reviewToken(http, own);
+      assert.equal(me.authenticated, true, me.error);
+      assert.ok(me.user?.groups.includes("system:authenticated"), JSON.stringify(me.user));
+      const elsewhere = await reviewToken(http, own, ["pullmedic-conformance-audience"]);
+      assert.equal(elsewhere.authenticated, false, "a token for the API server is no token for another audience");
+    }
+    const stranger: UserInfo = {
+      username: `pullmedic-conformance-${randomBytes(4).toString("hex")}`,
+      uid: undefined,
+      groups: ["system:authenticated"],
+      extra: {},
+    };
+    assert.equal((await reviewAccess(http, stranger, { nonResource: { verb: "get", path: "/healthz" } })).allowed, true, "public info is for everyone");
+    assert.equal((await reviewAccess(http, stranger, { resource: { verb: "delete", group: "", resource: "nodes" } })).allowed, false);
+  } finally {
+    await http.close();
+  }
+}
+
 async function conformance(target: Target): Promise<void> {
   await listAndWatch(target);
   await missingSecret(target);
@@ -126,6 +163,7 @@ test("conformance: the stand-in", async () => {
     stand.putPod(podFixture({ name: "web-1", nodeName: "node-a", image: "registry.example/web:1" }));
     stand.putPod(podFixture({ name: "web-2", nodeName: "node-b", image: "registry.example/web:1" }));
     await conformance({ api, namespace: "default", nodeName: "node-a" });
+    await reviews({ server: stand.url, token: async () => stand.token, source: "stand-in" }, (why) => assert.fail(why));
   } finally {
     await api.close();
     await stand.close();
@@ -147,6 +185,7 @@ test("conformance: the API server KUBECONFIG names", async (t) => {
       // A node name no node has unless one is given: the list is then empty, which is still a list.
       nodeName: process.env.PULLMEDIC_CONFORMANCE_NODE ?? "pullmedic-conformance-no-such-node",
     });
+    await reviews(conn, (why) => t.diagnostic(`reviews skipped: ${why}`));
   } finally {
     await api.close();
   }

@@ -60,6 +60,7 @@ const FIELDS: Record<string, Record<string, (o: Obj) => string>> = {
   },
   secrets: { ...METADATA, type: (o) => text(at(o, "type")) },
   serviceaccounts: { ...METADATA },
+  configmaps: { ...METADATA },
   nodes: { "metadata.name": METADATA["metadata.name"]!, "spec.unschedulable": (o) => String(at(o, "spec.unschedulable") === true) },
 };
 

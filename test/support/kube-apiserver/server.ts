@@ -1,5 +1,6 @@
-// The stand-in's HTTP(S) server: authentication, RBAC-like denials, injected failures, and the
-// core/v1 requests the agent makes, answered in the shapes and words of the real API server.
+// The stand-in's HTTP(S) server: authentication, RBAC-like denials, injected failures, the core/v1
+// requests the agent makes and the aggregator's Secret and ConfigMap, and TokenReview and
+// SubjectAccessReview (reviews.ts), answered in the shapes and words of the real API server.
 
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
@@ -9,6 +10,7 @@ import { join } from "node:path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import type { KubeEvent, KubeNode, Pod, Secret, ServiceAccount } from "../../../agent/kube/types.js";
 import { mergePatch, strategicMergePatch } from "./patch.js";
+import { type AccessRule, Reviews, type StandInIdentity } from "./reviews.js";
 import { parseFieldSelector, parseLabelSelector } from "./selectors.js";
 import {
   ApiError,
@@ -42,6 +44,17 @@ export interface StandInOptions {
   bookmarkIntervalMs?: number;
   /** Changes kept for watches and paged lists before the oldest are compacted; default 10 000. */
   historyLimit?: number;
+}
+
+/** A pod's projected service-account token, as TokenReview describes its user. */
+export interface PodToken {
+  token: string;
+  /** namespace:name of the service account. */
+  serviceAccount: string;
+  pod: { name: string; uid: string };
+  /** The node the pod is bound to; undefined: a cluster before 1.30, whose tokens do not name it. */
+  node?: string;
+  audiences: string[];
 }
 
 export interface RecordedRequest {
@@ -81,11 +94,26 @@ export interface KubeStandIn {
   openWatches(): number;
   /** Called after an Event is created or patched through the API (for latency measurement). */
   onEventWritten(listener: (e: KubeEvent, kind: "created" | "patched", at: number) => void): void;
+  /** TokenReview answers for `token` with this user from now on. */
+  addIdentity(token: string, identity: StandInIdentity): void;
+  /** Registers a pod-bound service-account token (pod name and uid, and the node when given, in the user's extra). */
+  addPodToken(t: PodToken): void;
+  /** SubjectAccessReview allows what `rule` names to the user or group from now on. */
+  grant(subject: { user: string } | { group: string }, rule: AccessRule): void;
+  /** How many TokenReviews and SubjectAccessReviews were answered (for cache tests). */
+  reviewCounts(): { tokenReviews: number; accessReviews: number };
+  /** A Secret's or ConfigMap's data as stored (Secret values base64), or undefined. */
+  objectData(kind: "secrets" | "configmaps", namespace: string, name: string): Record<string, string> | undefined;
+  putConfigMap(c: { metadata: { name: string; namespace?: string }; data?: Record<string, string> }): void;
   close(): Promise<void>;
 }
 
 /** Who the stand-in says the token belongs to, in 403 messages. */
 export const STAND_IN_USER = "system:serviceaccount:pullmedic:pullmedic";
+const REVIEW_PATHS: Record<string, { resource: string; group: string }> = {
+  "/apis/authentication.k8s.io/v1/tokenreviews": { resource: "tokenreviews", group: "authentication.k8s.io" },
+  "/apis/authorization.k8s.io/v1/subjectaccessreviews": { resource: "subjectaccessreviews", group: "authorization.k8s.io" },
+};
 const DEFAULT_TOKEN = "stand-in-token";
 const BODY_LIMIT = 3 * 1024 * 1024;
 const REQUEST_LOG_LIMIT = 100_000;
@@ -276,6 +304,16 @@ export async function startKubeStandIn(opts: StandInOptions = {}): Promise<KubeS
   const patches: { node: string; body: unknown; contentType: string }[] = [];
   const eventListeners: ((e: KubeEvent, kind: "created" | "patched", at: number) => void)[] = [];
   const pendingTimers = new Set<NodeJS.Timeout>();
+  const reviews = new Reviews((namespace, name) => store.get("pods", namespace, name)?.metadata.uid);
+  reviews.identities.set(token, { username: STAND_IN_USER, groups: ["system:serviceaccounts", "system:serviceaccounts:pullmedic"] });
+  // system:public-info-viewer, as every cluster's default RBAC has it.
+  for (const group of ["system:authenticated", "system:unauthenticated"]) {
+    reviews.grants.push({
+      subject: { group },
+      rule: { verbs: ["get"], nonResourceURLs: ["/healthz", "/livez", "/readyz", "/version", "/version/"] },
+      binding: "system:public-info-viewer",
+    });
+  }
 
   store.onChange((change) => {
     for (const w of watchers) deliver(w, change);
@@ -493,6 +531,34 @@ export async function startKubeStandIn(opts: StandInOptions = {}): Promise<KubeS
     notifyEvent(withKind("events", stored), "created");
   }
 
+  /** A Secret or ConfigMap: named, in the request's namespace, a name not yet taken; a Secret's values base64. */
+  function createDataObject(res: ServerResponse, route: Route, body: Buffer, contentType: string | undefined): void {
+    const namespace = route.namespace!;
+    const kind = KINDS[route.resource];
+    const input = parseBody(body, contentType);
+    if (!isObject(input)) throw new ApiError(badRequest(`the object provided is unrecognized (must be of type ${kind}): not an object`));
+    const metadata = isObject(input.metadata) ? { ...input.metadata } : {};
+    if (typeof metadata.namespace === "string" && metadata.namespace !== "" && metadata.namespace !== namespace) {
+      throw new ApiError(badRequest("the namespace of the provided object does not match the namespace sent on the request"));
+    }
+    const name = typeof metadata.name === "string" ? metadata.name : "";
+    if (name === "")
+      throw new ApiError(
+        invalid(kind, "", [{ reason: "FieldValueRequired", message: "Required value: name or generateName is required", field: "metadata.name" }]),
+      );
+    const data = isObject(input.data) ? input.data : {};
+    if (route.resource === "secrets") {
+      const bad = Object.entries(data).find(([, v]) => typeof v !== "string" || Buffer.from(v, "base64").toString("base64") !== v);
+      if (bad) throw new ApiError(badRequest(`illegal base64 data at input byte 0 in data[${JSON.stringify(bad[0])}]`));
+    }
+    if (store.get(route.resource, namespace, name) !== undefined) throw new ApiError(alreadyExists(route.resource, name));
+    delete metadata.uid;
+    delete metadata.resourceVersion;
+    delete metadata.creationTimestamp;
+    const stored = store.put(route.resource, { ...input, metadata: { ...metadata, name, namespace } } as Obj);
+    send(res, 201, withKind(route.resource, stored));
+  }
+
   function patch(res: ServerResponse, route: Route, body: Buffer, contentType: string | undefined): void {
     const type = mediaType(contentType);
     if (type !== "application/merge-patch+json" && type !== "application/strategic-merge-patch+json") throw new ApiError(unsupportedMediaType(PATCH_TYPES));
@@ -574,6 +640,15 @@ export async function startKubeStandIn(opts: StandInOptions = {}): Promise<KubeS
       const auth = /^bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "");
       if (auth === null || auth[1] !== token) throw new ApiError(unauthorized());
 
+      const review = REVIEW_PATHS[url.pathname];
+      if (review !== undefined) {
+        const reviewAttrs: Attributes = { ...attrs, group: review.group, resource: review.resource };
+        if (denials.some((d) => d.verb === verb && d.resource === review.resource)) throw new ApiError(forbidden(reviewAttrs));
+        if (method !== "POST") throw new ApiError(methodNotAllowed());
+        const input = parseBody(body, contentType);
+        send(res, 201, review.resource === "tokenreviews" ? reviews.tokenReview(input) : reviews.accessReview(input));
+        return;
+      }
       if (route === undefined) {
         if (method === "GET" && ["/healthz", "/livez", "/readyz"].includes(url.pathname)) {
           res.writeHead(200, { "Content-Type": "text/plain; charset=utf-8", "X-Content-Type-Options": "nosniff" });
@@ -613,11 +688,18 @@ export async function startKubeStandIn(opts: StandInOptions = {}): Promise<KubeS
           watch(req, res, route, query);
           return;
         case "create":
-          if (route.resource !== "events" || route.name !== undefined || route.namespace === undefined) throw new ApiError(methodNotAllowed());
-          createEvent(res, route, body, contentType);
+          if (route.name !== undefined || route.namespace === undefined) throw new ApiError(methodNotAllowed());
+          if (route.resource === "events") createEvent(res, route, body, contentType);
+          else if (route.resource === "secrets" || route.resource === "configmaps") createDataObject(res, route, body, contentType);
+          else throw new ApiError(methodNotAllowed());
           return;
         case "patch":
-          if (!((route.resource === "events" && route.subresource === undefined) || (route.resource === "nodes" && route.subresource === "status"))) {
+          if (
+            !(
+              (["events", "secrets", "configmaps"].includes(route.resource) && route.subresource === undefined) ||
+              (route.resource === "nodes" && route.subresource === "status")
+            )
+          ) {
             throw new ApiError(methodNotAllowed());
           }
           patch(res, route, body, contentType);
@@ -780,6 +862,47 @@ export async function startKubeStandIn(opts: StandInOptions = {}): Promise<KubeS
 
     onEventWritten(l) {
       eventListeners.push(l);
+    },
+
+    addIdentity(t, identity) {
+      reviews.identities.set(t, structuredClone(identity));
+    },
+
+    addPodToken(t) {
+      const [namespace, name] = t.serviceAccount.split(":");
+      const extra: Record<string, string[]> = {
+        "authentication.kubernetes.io/credential-id": [`JTI=${randomUUID()}`],
+        "authentication.kubernetes.io/pod-name": [t.pod.name],
+        "authentication.kubernetes.io/pod-uid": [t.pod.uid],
+      };
+      if (t.node !== undefined) {
+        extra["authentication.kubernetes.io/node-name"] = [t.node];
+        extra["authentication.kubernetes.io/node-uid"] = [randomUUID()];
+      }
+      reviews.identities.set(t.token, {
+        username: `system:serviceaccount:${namespace}:${name}`,
+        uid: randomUUID(),
+        groups: ["system:serviceaccounts", `system:serviceaccounts:${namespace}`],
+        extra,
+        audiences: [...t.audiences],
+      });
+    },
+
+    grant(subject, rule) {
+      reviews.grants.push({ subject, rule: structuredClone(rule), binding: `stand-in-${reviews.grants.length + 1}` });
+    },
+
+    reviewCounts() {
+      return { tokenReviews: reviews.tokenReviews, accessReviews: reviews.accessReviews };
+    },
+
+    objectData(kind, namespace, name) {
+      const obj = store.get(kind, namespace, name);
+      return obj === undefined ? undefined : { ...((obj.data as Record<string, string> | undefined) ?? {}) };
+    },
+
+    putConfigMap(c) {
+      store.put("configmaps", { data: {}, ...c } as unknown as Obj);
     },
 
     async close() {

@@ -60,6 +60,8 @@ export function unauthorized(): Status {
 export interface Attributes {
   user: string;
   verb: string;
+  /** The API group; "" (the default) is core. */
+  group?: string;
   /** Resource without the subresource ("nodes"). */
   resource: string;
   subresource?: string;
@@ -71,7 +73,7 @@ export interface Attributes {
 export function forbidden(a: Attributes): Status {
   const full = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
   const scope = a.namespace ? `in the namespace "${a.namespace}"` : "at the cluster scope";
-  const reason = `User "${a.user}" cannot ${a.verb} resource "${full}" in API group "" ${scope}`;
+  const reason = `User "${a.user}" cannot ${a.verb} resource "${full}" in API group "${a.group ?? ""}" ${scope}`;
   const subject = a.name ? `${a.resource} "${a.name}"` : a.resource;
   return status(403, "Forbidden", `${subject} is forbidden: ${reason}`, nameDetails(a.resource, a.name));
 }

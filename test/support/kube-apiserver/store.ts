@@ -5,12 +5,13 @@
 import { randomUUID } from "node:crypto";
 import type { ObjectMeta } from "../../../agent/kube/types.js";
 
-export type Resource = "pods" | "events" | "secrets" | "serviceaccounts" | "nodes";
+export type Resource = "pods" | "events" | "secrets" | "configmaps" | "serviceaccounts" | "nodes";
 
 export const KINDS: Readonly<Record<Resource, string>> = {
   pods: "Pod",
   events: "Event",
   secrets: "Secret",
+  configmaps: "ConfigMap",
   serviceaccounts: "ServiceAccount",
   nodes: "Node",
 };

@@ -5,7 +5,7 @@
  * credential: the client scrubs every text it puts in one.
  */
 
-import { asStatus } from "./decode.js";
+import { asStatus } from "./decode-base.js";
 
 /** Why a request got no HTTP answer. */
 export type KubeNetworkFailure = "refused" | "dns" | "timeout" | "tls" | "reset" | "protocol" | "credentials" | "other";

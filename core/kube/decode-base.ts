@@ -4,7 +4,7 @@
  * left out.
  */
 
-import type { LocalObjectReference, ObjectMeta, OwnerReference } from "./types.js";
+import type { LocalObjectReference, ObjectMeta, OwnerReference } from "./meta.js";
 
 /** An API response (or one item of it) that is not what it should be; `field` is the path to the culprit. */
 export class DecodeError extends Error {
@@ -123,4 +123,45 @@ export function expectKind(raw: Plain, kind: string, at: string): void {
 export function asObject(value: unknown, at: string): Plain {
   if (!isPlain(value)) throw new DecodeError(at, `expected an object, got ${describe(value)}`);
   return value;
+}
+
+/** The metav1.Status the API server sends with errors (and inside watch ERROR events). */
+export interface KubeStatus {
+  code: number | undefined;
+  reason: string | undefined;
+  message: string | undefined;
+}
+
+/** A Status object, or undefined when the value is not one. */
+export function asStatus(value: unknown): KubeStatus | undefined {
+  if (!isPlain(value) || value.kind !== "Status") return undefined;
+  return { code: optNumber(value, "code"), reason: optString(value, "reason"), message: optString(value, "message") };
+}
+
+/** A list's items, each decoded on its own: one bad item is reported and skipped, never fatal. */
+export interface DecodedList<T> {
+  items: T[];
+  resourceVersion: string;
+  continueToken: string | undefined;
+  skipped: DecodeError[];
+}
+
+export function decodeList<T>(value: unknown, kind: string, decodeItem: (item: unknown, at: string) => T): DecodedList<T> {
+  const raw = asObject(value, "");
+  expectKind(raw, kind, "");
+  const meta = isPlain(raw.metadata) ? raw.metadata : {};
+  const resourceVersion = optString(meta, "resourceVersion") ?? "";
+  const next = optString(meta, "continue");
+  if (!Array.isArray(raw.items)) throw new DecodeError("items", raw.items === undefined ? "missing" : `expected an array, got ${describe(raw.items)}`);
+  const items: T[] = [];
+  const skipped: DecodeError[] = [];
+  raw.items.forEach((item, i) => {
+    try {
+      items.push(decodeItem(item, `items[${i}]`));
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      skipped.push(err);
+    }
+  });
+  return { items, resourceVersion, continueToken: next === "" ? undefined : next, skipped };
 }

@@ -5,7 +5,7 @@
  */
 
 import { dirname, isAbsolute, join } from "node:path";
-import { lazyModule } from "../../core/process/index.js";
+import { lazyModule } from "../process/index.js";
 import type { KubeConnection, ReadFile } from "./config.js";
 import { KubeConfigError, readFailure } from "./config-error.js";
 import { fileToken } from "./config-token.js";

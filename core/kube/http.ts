@@ -6,7 +6,7 @@
  */
 
 import type { Dispatcher, Pool } from "undici";
-import { lazyModule } from "../../core/process/index.js";
+import { lazyModule } from "../process/index.js";
 import type { KubeConnection } from "./config.js";
 import { KubeConfigError } from "./config-error.js";
 import { describeNetworkError, KubeApiError, malformedError, parseRetryAfter, statusError } from "./errors.js";
