@@ -247,7 +247,7 @@ function bytes(text: string): number {
 }
 
 /** At most `max` UTF-8 bytes, cut between code points, with "…" when something was dropped. */
-function cut(text: string, max: number): string {
+export function cut(text: string, max: number): string {
   if (bytes(text) <= max) return text;
   const room = max - bytes(ELLIPSIS);
   if (room <= 0) return "";

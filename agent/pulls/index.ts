@@ -13,3 +13,5 @@ export type { FinishedPull, PullPoll, PullProgress, PullTrackerOptions } from ".
 export { PullTracker } from "./tracker.js";
 export type { PullInFlight, PullsView, StallFinding } from "./view.js";
 export { joinWaiting, orderPulls, RegistryFigures } from "./view.js";
+export type { PodPullWord, PullRound, PullWatchDeps, WaitingSpot } from "./watch.js";
+export { PullWatch } from "./watch.js";

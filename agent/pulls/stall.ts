@@ -22,9 +22,13 @@ export function stallFinding(p: PullInFlight, path: Diagnosis | undefined): Stal
   return { cause: "pull-timeout", registry: p.registry, summary: parts.filter((s) => s !== "").join(" "), fix };
 }
 
+const AUTH_CAUSES: ReadonlySet<string> = new Set(["auth-required", "auth-denied", "secret-invalid"]);
+
 /** The diagnosis' words about the path: its failure, or the host used and the rate it sampled. */
 function pathText(path: Diagnosis | undefined): string {
   if (path === undefined) return "";
+  // The pull got past auth with the pod's credentials, which a diagnosis without them lacks.
+  if (AUTH_CAUSES.has(path.cause)) return `The registry ${path.registry} answers from this node (it asks for credentials the pull had).`;
   if (path.cause !== "ok") return `From this node the path says ${path.cause}: ${path.summary}`;
   const hosts = path.evidence.find((e) => e.check === "hosts");
   const sample = path.evidence.find((e) => e.check === "throughput");
