@@ -21,7 +21,7 @@ const FULL = "█";
 const EMPTY = "░";
 
 /** "████████░░░░░░░░░░░░" for 0..1. */
-export function bar(fraction: number, width: number): string {
+function bar(fraction: number, width: number): string {
   const filled = Math.max(0, Math.min(width, Math.round(fraction * width)));
   return FULL.repeat(filled) + EMPTY.repeat(width - filled);
 }

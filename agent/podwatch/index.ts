@@ -5,8 +5,6 @@ export { IMAGE_FS_PRESSURE, imageFsPressureCondition, REGISTRY_UNREACHABLE, regi
 export type { HygieneRisk } from "./hygiene.js";
 export type { WantedCondition } from "./node-conditions.js";
 export { NodeConditionWriter } from "./node-conditions.js";
-export type { PullNotice } from "./pull-events.js";
-export { PULL_EVENT_MIN_INTERVAL_MS, PULL_PROGRESS_REASON, PULL_STALLED_REASON } from "./pull-events.js";
 export type { SecretCheck } from "./revalidate.js";
 export type { ClosedFailureFinding, PodWatchFinding, PodWatchOptions, PodWatchSnapshot, PodWatchTotals, PullFailureFinding } from "./service.js";
 export { PodWatch } from "./service.js";

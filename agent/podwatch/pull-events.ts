@@ -32,9 +32,9 @@ export function pullEventMessage(n: Pick<PullNotice, "state" | "image" | "summar
   return cut(`${label}: image "${n.image}": ${n.summary.replace(/\s+/g, " ").trim()}`, MAX_EVENT_MESSAGE_BYTES);
 }
 
-export const PULL_PROGRESS_REASON = "PullProgress";
-export const PULL_STALLED_REASON = "PullStalled";
-export const PULL_EVENT_MIN_INTERVAL_MS = 30_000;
+const PULL_PROGRESS_REASON = "PullProgress";
+const PULL_STALLED_REASON = "PullStalled";
+const PULL_EVENT_MIN_INTERVAL_MS = 30_000;
 /** A word that could not be written (the pod is gone, the API refuses) is dropped after this long. */
 const PENDING_MAX_AGE_MS = 10 * 60_000;
 const MAX_STREAMS = 4096;

@@ -45,7 +45,7 @@ export function ingestDigest(ingest: Ingest): string | undefined {
   return DIGEST.exec(ingest.ref)?.[1];
 }
 
-export function sourcesOf(labels: Record<string, string>): ImageSource[] {
+function sourcesOf(labels: Record<string, string>): ImageSource[] {
   return Object.entries(labels).flatMap(([key, value]) =>
     key.startsWith(SOURCE_LABEL) ? value.split(",").flatMap((repository) => (repository ? [{ host: key.slice(SOURCE_LABEL.length), repository }] : [])) : [],
   );
@@ -57,7 +57,7 @@ function childrenOf(labels: Record<string, string>): string[] {
 }
 
 /** The manifest's own words for its config and layers, with their sizes. */
-export function parseManifest(digest: string, body: Buffer, labels: Record<string, string>): ImageManifest | undefined {
+function parseManifest(digest: string, body: Buffer, labels: Record<string, string>): ImageManifest | undefined {
   let doc: unknown;
   try {
     doc = JSON.parse(body.toString("utf8"));

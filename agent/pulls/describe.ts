@@ -3,7 +3,7 @@
 import { formatDuration, humanBytes } from "../../core/text/index.js";
 import type { PullFigures } from "./progress.js";
 
-export function rateText(bytesPerSecond: number): string {
+function rateText(bytesPerSecond: number): string {
   return `${humanBytes(bytesPerSecond)}/s`;
 }
 
@@ -13,7 +13,7 @@ export function amountText(p: Pick<PullFigures, "percent" | "bytesDone" | "bytes
 }
 
 /** "about 9 s left", or "" when the rate does not tell. */
-export function etaText(etaSeconds: number | undefined): string {
+function etaText(etaSeconds: number | undefined): string {
   return etaSeconds === undefined ? "" : `about ${formatDuration(Math.max(1, etaSeconds) * 1000)} left`;
 }
 

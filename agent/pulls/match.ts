@@ -22,7 +22,7 @@ export interface PullIdentity {
 }
 
 /** "127.0.0.1:5000" → "127.0.0.1", "[::1]:5000" → "::1": how containerd's label names a host. */
-export function hostWithoutPort(domain: string): string {
+function hostWithoutPort(domain: string): string {
   if (domain.startsWith("[")) return domain.slice(1, domain.indexOf("]"));
   const colon = domain.lastIndexOf(":");
   return colon < 0 ? domain : domain.slice(0, colon);

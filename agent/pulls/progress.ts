@@ -65,11 +65,11 @@ export interface PullFigures {
   idleMs: number;
 }
 
-export function bytesDone(o: PullObservation): number {
+function bytesDone(o: PullObservation): number {
   return o.blobs.reduce((sum, b) => sum + Math.min(b.done, b.size > 0 ? b.size : b.done), 0);
 }
 
-export function bytesTotal(o: PullObservation): number {
+function bytesTotal(o: PullObservation): number {
   return o.blobs.reduce((sum, b) => sum + b.size, 0);
 }
 

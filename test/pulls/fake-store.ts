@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import type { ContentReader } from "../../agent/pulls/index.js";
 import type { BlobInfo, Ingest } from "../../agent/runtime/containerd/index.js";
 
-export const digestOf = (text: string): string => `sha256:${createHash("sha256").update(text).digest("hex")}`;
+const digestOf = (text: string): string => `sha256:${createHash("sha256").update(text).digest("hex")}`;
 
 export interface FakeImage {
   manifest: string;

@@ -11,11 +11,11 @@ interface ReadChunk {
 }
 
 /** The namespace kubelet's images live in: containerd's CRI plugin keeps everything there. */
-export const CRI_NAMESPACE = "k8s.io";
+const CRI_NAMESPACE = "k8s.io";
 /** gRPC metadata key that selects a containerd namespace (containerd's namespaces package). */
 const NAMESPACE_HEADER = "containerd-namespace";
 /** A manifest or index worth reading is small; a bigger blob is not one pullmedic reads whole. */
-export const MAX_READ_BYTES = 4 * 1024 * 1024;
+const MAX_READ_BYTES = 4 * 1024 * 1024;
 
 /** A blob being written into the content store, e.g. a layer a pull is downloading. */
 export interface Ingest {

@@ -3,4 +3,4 @@
 // API. Other folders import only this file.
 
 export type { BlobInfo, Ingest } from "./client.js";
-export { ContentStore, CRI_NAMESPACE, MAX_READ_BYTES } from "./client.js";
+export { ContentStore } from "./client.js";
