@@ -34,6 +34,7 @@ import {
   type NodeReport,
   type PrepullReport,
   type PullFailure,
+  type PullInFlight,
   type QuotaReport,
   type RegistryReport,
   type SecretCheckReport,
@@ -700,6 +701,27 @@ function failure(v: unknown): PullFailure {
   };
 }
 
+function pullInFlight(v: unknown): PullInFlight {
+  const o = obj(v);
+  return {
+    image: str(o.image),
+    registry: str(o.registry),
+    manifest: str(o.manifest),
+    pods: strs(o.pods),
+    bytesDone: num(o.bytesDone),
+    bytesTotal: num(o.bytesTotal),
+    layersDone: num(o.layersDone),
+    layersTotal: num(o.layersTotal),
+    bytesPerSecond: num(o.bytesPerSecond),
+    etaSeconds: num(o.etaSeconds),
+    startedMs: num(o.startedMs),
+    stalled: bool(o.stalled),
+    idleMs: num(o.idleMs),
+    summary: str(o.summary),
+    fix: strs(o.fix),
+  };
+}
+
 function condition(v: unknown): NodeConditionReport {
   const o = obj(v);
   return { type: str(o.type), status: str(o.status), reason: str(o.reason), message: str(o.message) };
@@ -740,6 +762,7 @@ export function normalizeReport(v: unknown): NodeReport {
     checkErrors,
     hygiene: list(o.hygiene, hygiene),
     secrets: list(o.secrets, secret),
+    pulls: list(o.pulls, pullInFlight),
   };
 }
 

@@ -5,6 +5,7 @@ import { nodePlatform, type Platform, PlatformError, parsePlatform } from "../co
 import { DEFAULT_PULL_DEADLINE_SECONDS, DEFAULT_TIMEOUT_SECONDS } from "./defaults.js";
 import { EXIT_OK, EXIT_PROBLEM, UsageError } from "./errors.js";
 import { readFlagFile } from "./flag-file.js";
+import { withPullBars } from "./pull-bars.js";
 import type { VerbResult } from "./result.js";
 import { parseTimeoutSeconds } from "./runtime-options.js";
 
@@ -80,8 +81,10 @@ export async function diagnoseVerb(image: string, flags: DiagnoseFlags, env: Nod
   const { credentials, problem } = await loadCredentials(flags);
   const { client, runtime, why } = await connectOptional(flags, env, timeoutMs);
   if (!flags.json) progress(`diagnosing ${image} for ${[platform.os, platform.architecture, platform.variant].filter(Boolean).join("/")} from this node\n`);
-  try {
-    const diagnosis = await diagnoseImage({
+  // A pull can take minutes: bars show it (a terminal only, never with --json).
+  const bars = flags.pull === true && client !== undefined && !flags.json && process.stdout.isTTY === true;
+  const run = (say: (text: string) => void) =>
+    diagnoseImage({
       image,
       platform,
       hostsDir: flags.hostsDir,
@@ -92,8 +95,10 @@ export async function diagnoseVerb(image: string, flags: DiagnoseFlags, env: Nod
       ...(problem ? { credentialProblem: problem } : {}),
       ...(runtime ? { runtime } : {}),
       ...(why ? { runtimeUnavailable: why } : {}),
-      ...(flags.json ? {} : { onEvidence: (e: Evidence) => progress(`${evidenceLine(e)}\n`) }),
+      ...(flags.json ? {} : { onEvidence: (e: Evidence) => say(`${evidenceLine(e)}\n`) }),
     });
+  try {
+    const diagnosis = client && bars ? await withPullBars(client, [image], true, progress, run) : await run(progress);
     return {
       exitCode: diagnosis.cause === "ok" ? EXIT_OK : EXIT_PROBLEM,
       json: { ...diagnosis },

@@ -4,6 +4,7 @@ import type { RateLimit } from "../agent/registry/index.js";
 import { humanBytes } from "../core/text/index.js";
 import { DEFAULT_HOSTS_DIR, DEFAULT_TIMEOUT_SECONDS } from "./defaults.js";
 import { EXIT_OK, EXIT_PROBLEM, UsageError } from "./errors.js";
+import { withPullBars } from "./pull-bars.js";
 import type { VerbResult } from "./result.js";
 import { parseTimeoutSeconds, withRuntime } from "./runtime-options.js";
 
@@ -31,20 +32,23 @@ export async function prepullVerb(images: string[], flags: PrepullFlags, env: No
   if (flags.dockerConfig !== undefined) await checkReadable(flags.dockerConfig);
   const quota = new RunQuota();
   const started = performance.now();
+  const bars = !flags.json && process.stdout.isTTY === true;
   const statuses = await withRuntime({ criEndpoint: flags.criEndpoint, timeout: flags.timeout }, env, (client) =>
-    prepullRound(
-      images.map((image) => ({ image, ...(flags.dockerConfig !== undefined ? { dockerConfig: flags.dockerConfig } : {}) })),
-      {
-        client,
-        hostsDir: flags.hostsDir ?? DEFAULT_HOSTS_DIR,
-        timeoutMs,
-        pullDeadlineMs,
-        concurrency,
-        retries: { ...PREPULL_DEFAULTS.retries },
-        quota: { latest: () => quota.latest(), reserve: PREPULL_DEFAULTS.reserve },
-        onRateLimit: (r) => quota.record(r),
-        ...(flags.json ? {} : { onProgress: (s: PrepullImageStatus) => s.state !== "pulling" && progress(`${progressLine(s)}\n`) }),
-      },
+    withPullBars(client, images, bars, progress, (say) =>
+      prepullRound(
+        images.map((image) => ({ image, ...(flags.dockerConfig !== undefined ? { dockerConfig: flags.dockerConfig } : {}) })),
+        {
+          client,
+          hostsDir: flags.hostsDir ?? DEFAULT_HOSTS_DIR,
+          timeoutMs,
+          pullDeadlineMs,
+          concurrency,
+          retries: { ...PREPULL_DEFAULTS.retries },
+          quota: { latest: () => quota.latest(), reserve: PREPULL_DEFAULTS.reserve },
+          onRateLimit: (r) => quota.record(r),
+          ...(flags.json ? {} : { onProgress: (s: PrepullImageStatus) => s.state !== "pulling" && say(`${progressLine(s)}\n`) }),
+        },
+      ),
     ),
   );
   const ms = performance.now() - started;

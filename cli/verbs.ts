@@ -28,6 +28,7 @@ import {
 import type { PrepullFlags } from "./prepull.js";
 import type { ProbeFlags } from "./probe.js";
 import type { PruneFlags } from "./prune.js";
+import type { PullsFlags } from "./pulls.js";
 import type { QuotaFlags } from "./quota.js";
 import type { RuntimeFlags } from "./runtime-options.js";
 import type { Verb, VerbGroup } from "./verb.js";
@@ -146,6 +147,25 @@ const diagnose: Verb<[string], DiagnoseFlags> = {
     JSON_OUTPUT,
   ],
   run: async ({ args: [image], flags, env, progress }) => (await import("./diagnose.js")).diagnoseVerb(image, flags, env, progress),
+};
+
+const pulls: Verb<[], PullsFlags> = {
+  name: "pulls",
+  ...opensWithSummary(
+    "show the node's image pulls in flight: a live bar per image with bytes, layers, rate and ETA; stalls",
+    "Reads containerd's content store (the blobs being written, over the CRI socket, in the k8s.io\n" +
+      "namespace) and maps each to its image. In a terminal the bars refresh in place until Ctrl-C;\n" +
+      "piped, or with --json, one snapshot (exit 1 when a pull is stalled). CRI-O has no API for\n" +
+      "pulls in flight: there the verb says progress is not available.",
+  ),
+  options: [
+    JSON_OUTPUT,
+    criEndpoint(),
+    timeoutSeconds("runtime call"),
+    { flags: "--stall-after <duration>", description: "a pull that wrote nothing for this long is stalled", default: "60s" },
+    { flags: "--interval <duration>", description: "how often the bars refresh", default: "1s" },
+  ],
+  run: async ({ flags, env }) => (await import("./pulls.js")).pullsVerb(flags, env),
 };
 
 const quota: Verb<[], QuotaFlags> = {
@@ -313,4 +333,18 @@ const cluster: VerbGroup = {
 };
 
 /** In the order --help lists them. */
-export const COMMANDS: readonly (Verb | VerbGroup)[] = [images, disk, status, prune, prepull, diagnose, quota, explain, probe, agent, aggregator, cluster];
+export const COMMANDS: readonly (Verb | VerbGroup)[] = [
+  images,
+  disk,
+  status,
+  pulls,
+  prune,
+  prepull,
+  diagnose,
+  quota,
+  explain,
+  probe,
+  agent,
+  aggregator,
+  cluster,
+];

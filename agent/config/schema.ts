@@ -81,6 +81,15 @@ export const configSchema = z.strictObject({
       message: "maxUnusedAge must be longer than minUnusedAge",
       path: ["maxUnusedAge"],
     }),
+  /** Pulls in flight read from containerd's content store: progress, rate, ETA, stalls. */
+  pulls: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      interval: duration(500, 60_000).prefault("2s"),
+      /** Nothing written for this long: the pull is stalled (containerd 1.6 never gives up; 1.7+ after 5 min). */
+      stallAfter: duration(1000, 3_600_000).prefault("60s"),
+    })
+    .prefault({}),
   probes: z
     .strictObject({
       enabled: z.boolean().default(true),

@@ -154,3 +154,24 @@ export function containerSpec(pod: Pod, name: string): ContainerSpec | undefined
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === "" ? undefined : value;
 }
+
+/** A container waiting for its image: kubelet is pulling it, or will pull it again after a back-off. */
+export interface ImageWait {
+  container: string;
+  kind: ContainerKind;
+  image: string;
+}
+
+/**
+ * Containers whose image is not on the node yet: waiting, for no reason kubelet gives only after
+ * the image is there, and with no image ID in the status. A pull in flight for that image is
+ * theirs to wait for.
+ */
+export function imageWaits(pod: Pod): ImageWait[] {
+  return containerViews(pod).flatMap(({ kind, spec, status }) => {
+    const waiting = status.state?.waiting;
+    if (waiting === undefined || AFTER_PULL_REASONS.has(waiting.reason ?? "") || nonEmpty(status.imageID) !== undefined) return [];
+    const image = nonEmpty(spec?.image) ?? nonEmpty(status.image);
+    return image === undefined ? [] : [{ container: status.name, kind, image }];
+  });
+}

@@ -7,7 +7,7 @@ import { redactUrls } from "../registry/index.js";
 import type { ContainerKind } from "./detect.js";
 
 /** kubelet's recorder cuts Event messages at 1024 bytes; Go counts bytes, so do we. */
-const MAX_EVENT_MESSAGE_BYTES = 1024;
+export const MAX_EVENT_MESSAGE_BYTES = 1024;
 
 const EVENT_COMPONENT = "pullmedic";
 
@@ -247,7 +247,7 @@ function bytes(text: string): number {
 }
 
 /** At most `max` UTF-8 bytes, cut between code points, with "…" when something was dropped. */
-function cut(text: string, max: number): string {
+export function cut(text: string, max: number): string {
   if (bytes(text) <= max) return text;
   const room = max - bytes(ELLIPSIS);
   if (room <= 0) return "";

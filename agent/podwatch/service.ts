@@ -10,10 +10,12 @@ import { type DiagnoseOptions, type Diagnosis, explainMessage, type FailureCause
 import { type KubeApi, KubeApiError, type KubeEvent, type Pod, type PodWatchEvent, type WatchStatus } from "../kube/index.js";
 import { type RateLimit, redactUrls } from "../registry/index.js";
 import { countByKey, DiagnosisCache, diagnosisKey } from "./dedupe.js";
+import { imageWaits } from "./detect.js";
 import { buildEvent, diagnosisEventMessage, EventCorrelator, eventStreamKey, recoveryEventMessage } from "./event.js";
 import { type ClosedFailure, FailureTracker, type OpenFailure } from "./failures.js";
 import { type HygieneRisk, hygieneRisks } from "./hygiene.js";
 import { bestPullMessage, isGenericBackoff } from "./message.js";
+import { PullEventPublisher, type PullNotice, pullEventMessage } from "./pull-events.js";
 import { checkPullSecrets, type SecretCheck } from "./revalidate.js";
 import { type PodCredentials, SecretReader } from "./secrets.js";
 import { fillPlaceholders, needsNodeDiagnosis, type PodVerdict, podVerdict, workloadOf } from "./verdict.js";
@@ -128,6 +130,7 @@ export class PodWatch {
   private secretChecks: SecretCheck[] | undefined;
   private readonly findingListeners: ((f: PodWatchFinding) => void)[] = [];
   private readonly changeListeners: (() => void)[] = [];
+  private readonly pullEvents: PullEventPublisher;
   readonly totals: PodWatchTotals = {
     failuresByCause: {},
     recovered: 0,
@@ -141,6 +144,7 @@ export class PodWatch {
   constructor(private readonly opts: PodWatchOptions) {
     this.now = opts.now ?? Date.now;
     this.diagnoses = new DiagnosisCache({ ttlMs: opts.dedupeWindowMs, maxEntries: 256 });
+    this.pullEvents = new PullEventPublisher((n, type, reason) => this.postPull(n, type, reason), this.now);
     this.secrets = new SecretReader({
       api: opts.api,
       readSecrets: opts.readSecrets,
@@ -279,6 +283,30 @@ export class PodWatch {
     }
     await this.refreshHygiene();
     return checks;
+  }
+
+  /** Containers of this node's pods waiting for their image, for the pulls in flight. */
+  imageWaits(): { pod: string; podKey: string; namespace: string; container: string; kind: OpenFailure["kind"]; image: string }[] {
+    return [...this.pods.entries()].flatMap(([podKey, pod]) =>
+      imageWaits(pod).map((w) => ({
+        ...w,
+        podKey,
+        namespace: pod.metadata.namespace ?? "default",
+        pod: `${pod.metadata.namespace ?? "default"}/${pod.metadata.name}`,
+      })),
+    );
+  }
+
+  /** Shows pulls in flight on the pods waiting for them (pull-events.ts: one write per pod per 30 s). */
+  async publishPulls(notices: readonly PullNotice[]): Promise<void> {
+    if (this.opts.postEvents) await this.pullEvents.publish(notices);
+  }
+
+  private async postPull(n: PullNotice, type: "Normal" | "Warning", reason: string): Promise<boolean> {
+    const pod = this.pods.get(n.podKey);
+    if (pod === undefined) return false;
+    const target = { podKey: n.podKey, namespace: n.namespace, pod: n.pod, container: n.container, kind: n.kind };
+    return (await this.post(pod, target, type, reason, pullEventMessage(n))) !== undefined;
   }
 
   /** Findings with the impact as it is now (more replicas may have failed since one was posted). */

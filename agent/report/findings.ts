@@ -5,6 +5,7 @@
 import type { SecretCheck } from "../podwatch/index.js";
 import type { PrepullImageStatus } from "../prepull/index.js";
 import type { ImageFilesystem, RegistryProbe } from "../probe/index.js";
+import type { PullsView } from "../pulls/index.js";
 import type { QuotaReading } from "../quota/index.js";
 
 /** What the images check keeps: a summary, since the full list would make /v1/state grow with the node. */
@@ -58,6 +59,8 @@ export interface CheckResults {
   prepull: PrepullImageStatus[];
   probes: RegistryProbe[];
   "pull-secrets": SecretCheck[];
+  /** The pulls in flight now, with the pods waiting for them. */
+  pulls: PullsView;
   quota: QuotaReading;
 }
 

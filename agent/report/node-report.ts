@@ -3,7 +3,7 @@
 // node with thousands of failing pods still sends a report of reasonable size.
 
 import { registryOfImage } from "../../core/image/index.js";
-import type { NodeReport, PullFailure, RegistryReport } from "../../core/protocol/index.js";
+import type { NodeReport, PullFailure, PullInFlight, RegistryReport } from "../../core/protocol/index.js";
 import type { RegistryProbe } from "../probe/index.js";
 import type { QuotaReading } from "../quota/index.js";
 import type { NodeState } from "./node-state.js";
@@ -36,6 +36,7 @@ export interface NodeReportSources {
 }
 
 const MAX_FAILURES = 500;
+const MAX_PULLS = 100;
 const MAX_HYGIENE = 200;
 const MAX_TEXT = 2048;
 
@@ -146,5 +147,26 @@ export function buildNodeReport(src: NodeReportSources): NodeReport {
       .slice(0, MAX_HYGIENE)
       .map((h) => ({ kind: h.kind, pod: h.pod, image: h.image ?? "", message: text(h.message), fix: text(h.fix) })),
     secrets: (src.podWatch?.secrets ?? []).map((s) => ({ secret: s.secret, registry: s.registry, state: s.state, message: text(s.message) })),
+    pulls: pullsReport(state),
   };
+}
+
+function pullsReport(state: NodeState): PullInFlight[] {
+  return (state.result("pulls")?.pulls ?? []).slice(0, MAX_PULLS).map((p) => ({
+    image: p.image,
+    registry: p.registry,
+    manifest: p.manifest,
+    pods: p.pods.slice(0, 50),
+    bytesDone: p.bytesDone,
+    bytesTotal: p.bytesTotal,
+    layersDone: p.layersDone,
+    layersTotal: p.layersTotal,
+    bytesPerSecond: p.bytesPerSecond,
+    etaSeconds: p.etaSeconds ?? 0,
+    startedMs: p.startedAt,
+    stalled: p.stalled,
+    idleMs: p.idleMs,
+    summary: text(p.stall?.summary),
+    fix: (p.stall?.fix ?? []).map(text),
+  }));
 }

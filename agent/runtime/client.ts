@@ -17,8 +17,8 @@ import type {
 } from "./types.js";
 
 /** kubelet and crictl raise gRPC's 4 MiB receive limit to 16 MiB; busy nodes need it for ListImages. */
-const MAX_RECEIVE_BYTES = 16 * 1024 * 1024;
-const DEFAULT_CALL_TIMEOUT_MS = 10_000;
+export const MAX_RECEIVE_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 const DEFAULT_PULL_TIMEOUT_MS = 10 * 60_000;
 
 export interface ConnectOptions {

@@ -21,6 +21,7 @@
   const ENDPOINTS = {
     nodes: "api/v1/nodes",
     failures: "api/v1/failures",
+    pulls: "api/v1/pulls",
     registries: "api/v1/registries",
     quota: "api/v1/quota",
     disks: "api/v1/disks",
@@ -606,6 +607,68 @@
     return out;
   }
 
+  /** "about 2 min", "12 s": a rough time left or waited, from seconds. */
+  function roughly(seconds) {
+    const s = num(seconds);
+    if (s === null) return "—";
+    if (s >= 3600) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+    if (s >= 60) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+    return `${Math.round(s)} s`;
+  }
+
+  function renderPulls(body) {
+    const pulls = list(body, "pulls").filter(isObj);
+    setHeading("pulls", "Pulls in flight", pulls.length);
+    if (pulls.length === 0) return [empty("No image pulls in flight")];
+    const rows = pulls.slice(0, MAX_ROWS).map((p) => {
+      const percent = num(p.percent);
+      const stalled = p.stalled === true;
+      const pods = list(p.pods).map(text);
+      const progress =
+        percent === null
+          ? h("td", { class: "muted" }, "not readable on this runtime")
+          : h(
+              "td",
+              { class: "num used" },
+              `${percent} %`,
+              h("span", { class: "bar", "aria-hidden": "true" }, h("span", { style: `width:${Math.max(0, Math.min(100, percent))}%` })),
+              h("div", { class: "muted" }, `${bytes(p.bytesDone)} of ${bytes(p.bytesTotal)}, ${text(p.layersDone)}/${text(p.layersTotal)} layers`),
+            );
+      const state = stalled
+        ? h("td", null, badge("stalled", "bad"), ` nothing for ${roughly(p.idleSeconds)}`, p.summary ? h("div", { class: "muted" }, text(p.summary)) : null)
+        : h("td", { class: "num" }, `${bytes(p.bytesPerSecond)}/s`);
+      return h(
+        "tr",
+        { class: stalled ? "row-warn" : null, "data-testid": "pull-row" },
+        h("th", { scope: "row", class: "mono" }, text(p.image), p.stale === true ? [" ", badge("stale", "muted")] : ""),
+        h("td", { class: "mono" }, text(p.node)),
+        h("td", null, pods.length ? preview(pods, 3, num(p.podCount) ?? pods.length) : h("span", { class: "muted" }, "none")),
+        progress,
+        state,
+        h("td", { class: "num" }, stalled ? "—" : roughly(p.etaSeconds)),
+      );
+    });
+    return [
+      scroller(
+        h(
+          "table",
+          { class: "data", "aria-label": "Image pulls in flight" },
+          h(
+            "thead",
+            null,
+            h(
+              "tr",
+              null,
+              ["Image", "Node", "Pods waiting", "Done", "Rate", "ETA"].map((t) => h("th", { scope: "col" }, t)),
+            ),
+          ),
+          h("tbody", null, rows),
+        ),
+      ),
+      moreLine("p", pulls.length - MAX_ROWS, "pulls", ENDPOINTS.pulls),
+    ];
+  }
+
   function renderDisks(body) {
     const nodes = list(body, "disks", "nodes", "items").filter(isObj);
     setHeading("disks", "Disk", nodes.length);
@@ -850,6 +913,7 @@
 
   const SECTIONS = {
     failures: renderFailures,
+    pulls: renderPulls,
     registries: renderRegistries,
     quota: renderQuota,
     disks: renderDisks,

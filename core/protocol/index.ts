@@ -13,6 +13,7 @@ export type {
   NodeReport,
   PrepullReport,
   PullFailure,
+  PullInFlight,
   QuotaReport,
   Recovery,
   RegistryReport,

@@ -122,6 +122,26 @@ export interface NodeReport {
   checkErrors: Record<string, string>;
   hygiene: HygieneRiskReport[];
   secrets: SecretCheckReport[];
+  pulls: PullInFlight[];
+}
+
+export interface PullInFlight {
+  image: string;
+  registry: string;
+  manifest: string;
+  pods: string[];
+  bytesDone: number;
+  bytesTotal: number;
+  layersDone: number;
+  layersTotal: number;
+  bytesPerSecond: number;
+  /** 0 when unknown. */
+  etaSeconds: number;
+  startedMs: number;
+  stalled: boolean;
+  idleMs: number;
+  summary: string;
+  fix: string[];
 }
 
 /** A report with nothing in it, what a node says before any check has run; a base to fill in. */
@@ -141,6 +161,7 @@ export function emptyNodeReport(observedAtMs: number): NodeReport {
     checkErrors: {},
     hygiene: [],
     secrets: [],
+    pulls: [],
   };
 }
 

@@ -29,7 +29,7 @@ const REFRESH_MS = 5000;
 /** The page must show a change within one refresh interval; this adds the fetch and draw time. */
 const WITHIN_REFRESH = REFRESH_MS + 1500;
 
-type Views = Record<"nodes" | "failures" | "registries" | "quota" | "disks" | "coverage", unknown>;
+type Views = Record<"nodes" | "failures" | "registries" | "quota" | "disks" | "coverage", unknown> & { pulls?: unknown };
 
 const FIX = "kubectl set image deployment/api api=registry.example/shop/api:1.2 -n shop";
 const IMAGE = "registry.example/shop/api:9.9";
@@ -174,10 +174,10 @@ async function cannedAggregator(views: Views): Promise<Canned> {
   const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = new URL(req.url ?? "/", "http://x").pathname;
     requests.push(path);
-    const api = /^\/api\/v1\/(nodes|failures|registries|quota|disks|coverage)$/.exec(path);
+    const api = /^\/api\/v1\/(nodes|failures|pulls|registries|quota|disks|coverage)$/.exec(path);
     if (api) {
       res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
-      res.end(JSON.stringify(state.views[api[1] as keyof Views]));
+      res.end(JSON.stringify(state.views[api[1] as keyof Views] ?? { pulls: [] }));
       return;
     }
     const name = path === "/" ? "index.html" : path.slice(1);
@@ -272,7 +272,7 @@ test("the page loads with no errors and shows failures first, with cause, image 
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), FIX, "the copy button puts the fix command on the clipboard");
 
     // Sections in order, in the DOM and on screen (single column on a laptop), each with a heading.
-    const order = ["section-failures", "section-registries", "section-quota", "section-disks", "section-coverage", "section-nodes"];
+    const order = ["section-failures", "section-pulls", "section-registries", "section-quota", "section-disks", "section-coverage", "section-nodes"];
     assert.deepEqual(await page.evaluate(() => [...document.querySelectorAll('[data-testid^="section-"]')].map((s) => s.getAttribute("data-testid"))), order);
     const tops: number[] = [];
     for (const id of order) {
@@ -601,6 +601,60 @@ test("critical images but no node at all: coverage says nothing is known, not th
     assert.doesNotMatch(coverage, /Every critical image is present/);
     assert.match(coverage, /no node/i);
     assert.deepEqual(dash.problems, []);
+  } finally {
+    await dash.close();
+    await agg.stop();
+  }
+});
+
+test("Pulls in flight: one row per node and image with its pods, percent, rate and ETA; stalled pulls first with why", async () => {
+  const now = Date.now();
+  const pull = (over: Record<string, unknown>) => ({
+    image: "registry.example/shop/big:2",
+    registry: "registry.example",
+    node: "node-a",
+    pods: ["shop/big-0", "shop/big-1"],
+    podCount: 2,
+    percent: 42,
+    bytesDone: 12 * 2 ** 20,
+    bytesTotal: 29 * 2 ** 20,
+    layersDone: 2,
+    layersTotal: 4,
+    bytesPerSecond: 2 * 2 ** 20,
+    etaSeconds: 9,
+    startedMs: now - 6000,
+    stalled: false,
+    idleSeconds: 0,
+    summary: "",
+    fix: [],
+    stale: false,
+    ...over,
+  });
+  const stalled = pull({
+    node: "node-b",
+    pods: ["shop/big-2"],
+    podCount: 1,
+    percent: 10,
+    bytesPerSecond: 0,
+    etaSeconds: null,
+    stalled: true,
+    idleSeconds: 95,
+    summary: "the pull of registry.example/shop/big:2 from registry.example is stalled: no bytes for 1 min 35 s",
+  });
+  const agg = await cannedAggregator({ ...seeded(now), pulls: { pulls: [stalled, pull({})], stalled: 1, generatedAt: now } });
+  const dash = await openDashboard(agg.url);
+  try {
+    const { page } = dash;
+    assert.deepEqual(dash.problems, [], "no console errors, page errors or failed requests");
+    assert.ok(agg.requests.includes("/api/v1/pulls"), "the page fetched /api/v1/pulls");
+    assert.equal(await page.locator("#h-pulls").textContent(), "Pulls in flight (2)");
+    const rows = await page.locator('[data-testid="pull-row"]').allTextContents();
+    assert.equal(rows.length, 2);
+    assert.match(rows[0] ?? "", /node-b.*shop\/big-2.*10 %.*stalled nothing for 1 min 35 s.*no bytes for 1 min 35 s/);
+    assert.match(
+      rows[1] ?? "",
+      /registry\.example\/shop\/big:2.*node-a.*shop\/big-0, shop\/big-1.*42 %.*12\.0 MiB of 29\.0 MiB, 2\/4 layers.*2\.0 MiB\/s.*9 s/,
+    );
   } finally {
     await dash.close();
     await agg.stop();

@@ -32,7 +32,7 @@ test("a bad parameter is a QueryProblem naming it; the first one in the declared
 test("the views of the API: unique names and paths under /api/v1/, findings with its query options", () => {
   assert.deepEqual(
     VIEWS.map((v) => v.path),
-    ["/api/v1/nodes", "/api/v1/failures", "/api/v1/registries", "/api/v1/quota", "/api/v1/disks", "/api/v1/coverage", "/api/v1/findings"],
+    ["/api/v1/nodes", "/api/v1/failures", "/api/v1/pulls", "/api/v1/registries", "/api/v1/quota", "/api/v1/disks", "/api/v1/coverage", "/api/v1/findings"],
   );
   assert.equal(new Set(VIEWS.map((v) => v.name)).size, VIEWS.length);
   assert.deepEqual(VIEWS.find((v) => v.name === "findings")?.query, ["kind", "node", "limit", "since"]);

@@ -59,6 +59,25 @@ function fullReport(at: number): NodeReport {
     checkErrors: { probes: "", disk: "statfs /var/lib/containerd: permission denied" },
     hygiene: [{ kind: "latest-tag", pod: "shop/web-0", image: "nginx", message: "uses :latest", fix: "" }],
     secrets: [],
+    pulls: [
+      {
+        image: "ghcr.io/acme/big:1",
+        registry: "ghcr.io",
+        manifest: "sha256:abc",
+        pods: ["shop/big-0", "shop/big-1"],
+        bytesDone: 12_000_000,
+        bytesTotal: 30_000_000,
+        layersDone: 1,
+        layersTotal: 4,
+        bytesPerSecond: 2_000_000,
+        etaSeconds: 9,
+        startedMs: at - 6000,
+        stalled: false,
+        idleMs: 0,
+        summary: "",
+        fix: [],
+      },
+    ],
   };
 }
 

@@ -67,6 +67,7 @@ function report(i: number, now: number): NodeReport {
     checkErrors: {},
     hygiene: [],
     secrets: [],
+    pulls: [],
   };
 }
 

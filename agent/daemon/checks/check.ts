@@ -20,7 +20,7 @@ export interface CheckSpec<N extends CheckName, T> {
   work(): Promise<T>;
   /** What NodeState keeps of a successful run, for /v1/state, the metrics and the node report. */
   keep(found: T): CheckResults[N];
-  /** A successful run in one log line a person can read. */
+  /** A successful run in one log line a person can read; "" logs nothing (a frequent check without news). */
   describe(found: T): string;
   /** After every run (undefined: it failed): what the rest of the agent does with the finding. */
   after?(found: T | undefined): Promise<void>;

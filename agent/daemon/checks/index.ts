@@ -7,9 +7,10 @@ import { prepullCheck } from "./prepull.js";
 import { probesCheck } from "./probes.js";
 import { pruneCheck } from "./prune.js";
 import { pullSecretsCheck } from "./pull-secrets.js";
+import { pullsCheck } from "./pulls.js";
 import { quotaCheck } from "./quota.js";
 
-export const CHECKS: readonly CheckFactory[] = [diskCheck, imagesCheck, pruneCheck, prepullCheck, probesCheck, pullSecretsCheck, quotaCheck];
+export const CHECKS: readonly CheckFactory[] = [diskCheck, imagesCheck, pruneCheck, prepullCheck, probesCheck, pullSecretsCheck, quotaCheck, pullsCheck];
 
 export type { CheckContext, NodeFacts } from "./context.js";
 export { CheckRecorder } from "./recorder.js";

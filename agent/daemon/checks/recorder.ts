@@ -35,7 +35,8 @@ export class CheckRecorder {
       const found = await check.work();
       if (this.state.get(name)?.ok !== true) this.changed();
       this.state.record(name, { ok: true, durationMs: performance.now() - started, result: check.keep(found) });
-      this.log.info(`${name}: ${check.describe(found)}`);
+      const line = check.describe(found);
+      if (line !== "") this.log.info(`${name}: ${line}`);
       return found;
     } catch (err) {
       const error = errorText(err);

@@ -15,6 +15,7 @@ import { imagesMetrics } from "./images.js";
 import { podWatchMetrics } from "./pod-watch.js";
 import { prepullMetrics } from "./prepull.js";
 import { pruneMetrics } from "./prune.js";
+import { pullsMetrics } from "./pulls.js";
 import { registryProbeMetrics } from "./registry-probes.js";
 
 const FAMILIES: readonly MetricFamily[] = [
@@ -25,6 +26,7 @@ const FAMILIES: readonly MetricFamily[] = [
   ...dockerHubQuotaMetrics,
   ...prepullMetrics,
   ...podWatchMetrics,
+  ...pullsMetrics,
   ...aggregatorLinkMetrics,
   ...checkSuccessMetrics,
 ];
