@@ -26,7 +26,7 @@ export type { RegistryErrorBody, RegistryFailureKind, RegistryStep } from "./err
 export { RegistryError } from "./errors.js";
 export type { Manifest, ManifestDescriptor } from "./http-manifest.js";
 export type { BlobSample } from "./http-sample.js";
-export type { RegistryClientOptions, RegistryCredential, RegistryEndpoint } from "./http-types.js";
+export type { NameAnswer, ProxyRoute, RegistryClientOptions, RegistryCredential, RegistryEndpoint, RegistryNetwork } from "./http-types.js";
 export type { RateLimit } from "./ratelimit.js";
 export { parseRateLimitHeaders, parseRetryAfter } from "./ratelimit.js";
 
