@@ -4,3 +4,4 @@ export * from "./client.js";
 export * from "./credentials.js";
 export { redactUrls } from "./errors.js";
 export * from "./hosts.js";
+export { dialDirect, dialTunnel, ProxyError, type ProxyFailure, trustContext } from "./http-connect.js";
