@@ -46,6 +46,7 @@ export async function startAgent(config: AgentConfig, log: Logger, opts: StartAg
   const recorder = new CheckRecorder(state, log);
   const prepull = new PrepullRounds({ config, runtime, quota, recorder, shutdown: shutdown.signal });
   const facts: NodeFacts = { images: undefined, runtimeName: undefined };
+  state.provide("runtime", () => runtime.viewData());
 
   // Serve first: /healthz must answer while the first checks still run.
   // The API side comes first: a kubeconfig problem stops the agent before it serves anything.

@@ -10,6 +10,9 @@ export { type VantageData, vantageData, vantageLine } from "./describe.js";
 export type { ViewOrigin } from "./origin.js";
 export { CONTAINERD_DEFAULT_HOSTS_DIR } from "./registry-source.js";
 export type { RuntimeView, ViewRequest } from "./view.js";
+
+/** What a registry check needs of the view: the runtime's network, its hosts for a registry, its CA files. */
+export type RegistryVantage = Pick<RuntimeView, "network" | "hostsFor" | "readCa">;
 export { readRuntimeView } from "./view.js";
 
 const shared = new ViewCache();
