@@ -1,18 +1,21 @@
 import { type Diagnosis, diagnoseImage, type Evidence, type NodeRuntime, nodeRuntimeFrom } from "../agent/diagnose/index.js";
 import { CredentialError, type DockerConfig, parseDockerConfigJson, parseSecretManifest } from "../agent/registry/index.js";
 import { RuntimeClient } from "../agent/runtime/index.js";
+import { vantageLine, viewHostsDir } from "../agent/vantage/index.js";
 import { nodePlatform, type Platform, PlatformError, parsePlatform } from "../core/image/index.js";
 import { DEFAULT_PULL_DEADLINE_SECONDS, DEFAULT_TIMEOUT_SECONDS } from "./defaults.js";
 import { EXIT_OK, EXIT_PROBLEM, UsageError } from "./errors.js";
 import { readFlagFile } from "./flag-file.js";
 import type { VerbResult } from "./result.js";
 import { parseTimeoutSeconds } from "./runtime-options.js";
+import { viewFor } from "./vantage.js";
 
 export interface DiagnoseFlags {
   dockerConfig?: string;
   secret?: string;
   platform?: string;
-  hostsDir: string;
+  hostsDir?: string;
+  hostRoot?: string;
   criEndpoint?: string;
   timeout: string;
   pull?: boolean;
@@ -79,12 +82,17 @@ export async function diagnoseVerb(image: string, flags: DiagnoseFlags, env: Nod
   const platform = platformFrom(flags.platform);
   const { credentials, problem } = await loadCredentials(flags);
   const { client, runtime, why } = await connectOptional(flags, env, timeoutMs);
-  if (!flags.json) progress(`diagnosing ${image} for ${[platform.os, platform.architecture, platform.variant].filter(Boolean).join("/")} from this node\n`);
   try {
+    const vantage = await viewFor(client, flags);
+    if (!flags.json) {
+      progress(`diagnosing ${image} for ${[platform.os, platform.architecture, platform.variant].filter(Boolean).join("/")} from this node\n`);
+      progress(`  vantage: ${vantageLine(vantage)}\n`);
+    }
     const diagnosis = await diagnoseImage({
       image,
       platform,
-      hostsDir: flags.hostsDir,
+      hostsDir: flags.hostsDir ?? viewHostsDir(vantage),
+      vantage,
       timeoutMs,
       pullDeadlineMs,
       pull: flags.pull ?? false,

@@ -64,13 +64,18 @@ export async function findSocketOwner(socketPath: string, procDir = "/proc"): Pr
   const names = await Promise.all(pids.map((pid) => readIdentity(pid, procDir).catch(() => undefined)));
   const likely = names.filter((p): p is ProcessIdentity => p !== undefined && RUNTIME_NAMES.test(p.name));
   const others = names.filter((p): p is ProcessIdentity => p !== undefined && !RUNTIME_NAMES.test(p.name) && p.pid !== 1);
+  const denied: string[] = [];
   for (const group of [likely, others]) {
     for (const proc of group) {
-      const owner = await holds(proc, listening, wanted, procDir);
+      const owner = await holds(proc, listening, wanted, procDir, denied);
       if (owner !== undefined) return owner;
     }
   }
-  return `no visible process holds the listening socket behind ${socketPath} (device ${wanted.dev}, inode ${wanted.ino})`;
+  const why =
+    denied.length > 0
+      ? `; the open files of ${denied.length} process${denied.length === 1 ? "" : "es"} (${denied.slice(0, 3).join(", ")}${denied.length > 3 ? ", …" : ""}) could not be read: that needs CAP_SYS_PTRACE`
+      : "";
+  return `no visible process holds the listening socket behind ${socketPath} (device ${wanted.dev}, inode ${wanted.ino})${why}`;
 }
 
 async function listeningSockets(procDir: string): Promise<Map<string, string>> {
@@ -97,11 +102,19 @@ async function holds(
   listening: Map<string, string>,
   wanted: { dev: number; ino: number },
   procDir: string,
+  denied: string[],
 ): Promise<SocketOwner | undefined> {
   const fdDir = `${procDir}/${proc.pid}/fd`;
-  const fds = await readdir(fdDir).catch(() => [] as string[]);
+  let refused = false;
+  const fds = await readdir(fdDir).catch((err: NodeJS.ErrnoException) => {
+    refused = err.code === "EACCES" || err.code === "EPERM";
+    return [] as string[];
+  });
   for (const fd of fds) {
-    const link = await readlink(`${fdDir}/${fd}`).catch(() => "");
+    const link = await readlink(`${fdDir}/${fd}`).catch((err: NodeJS.ErrnoException) => {
+      refused ||= err.code === "EACCES" || err.code === "EPERM";
+      return "";
+    });
     const inode = /^socket:\[(\d+)\]$/.exec(link)?.[1];
     const boundPath = inode === undefined ? undefined : listening.get(inode);
     if (boundPath === undefined) continue;
@@ -110,5 +123,6 @@ async function holds(
     const st = file && (await stat(file.outside).catch(() => undefined));
     if (st !== undefined && st.dev === wanted.dev && st.ino === wanted.ino) return { process: proc, boundPath };
   }
+  if (refused) denied.push(`${proc.name} ${proc.pid}`);
   return undefined;
 }

@@ -58,7 +58,8 @@ export async function readRuntimeView(req: ViewRequest): Promise<RuntimeView> {
   const found = await findOrigin(req);
   const { fs, env, problems } = found;
   const runtimeName = runtimeNameOf(req.runtimeName, found.origin);
-  const statusInfo = found.origin.kind === "process" ? await req.statusInfo?.().catch(() => undefined) : undefined;
+  // The CRI status is the runtime's own merged config, and needs no access to its process.
+  const statusInfo = await req.statusInfo?.().catch(() => undefined);
   const [resolver, trust, registry] = await Promise.all([
     readResolver(fs, problems),
     loadTrustStore(fs, env),
