@@ -166,12 +166,12 @@ test("the proxy's log shows the runtime's pulls and the diagnosis going through 
   assert.ok(lab.dns.asked.includes(`A ${NAMES.dns}`), `the runtime's DNS server was asked: ${lab.dns.asked.join(", ")}`);
 });
 
-/** pullmedic runtime as uid 0 with the given capability bounding set (setpriv), as the DaemonSet's container would run. */
-function runtimeVerbWithCaps(caps: string): Promise<{ origin: { kind: string; pid?: number }; problems: string[] }> {
+/** pullmedic as uid 0 with the given capability bounding set (setpriv), as the DaemonSet's container would run. */
+function pullmedicWithCaps<T>(caps: string, verb: string[]): Promise<T> {
   const root = new URL("../..", import.meta.url).pathname;
   const args = ["--inh-caps=-all", `--bounding-set=${caps}`, "--", process.execPath, "--import", "tsx", join(root, "cli/main.ts")];
   return new Promise((resolve, reject) => {
-    const child = spawn("/usr/bin/setpriv", [...args, "runtime", "--cri-endpoint", lab.runtime.criEndpoint, "--json"], {
+    const child = spawn("/usr/bin/setpriv", [...args, ...verb, "--cri-endpoint", lab.runtime.criEndpoint, "--json"], {
       cwd: root,
       env: { ...process.env, CRI_ENDPOINT: "" },
     });
@@ -184,7 +184,7 @@ function runtimeVerbWithCaps(caps: string): Promise<{ origin: { kind: string; pi
       try {
         resolve(JSON.parse(stdout));
       } catch {
-        reject(new Error(`no JSON from pullmedic runtime under setpriv ${caps}: ${stdout}\n${stderr}`));
+        reject(new Error(`no JSON from pullmedic ${verb.join(" ")} under setpriv ${caps}: ${stdout}\n${stderr}`));
       }
     });
   });
@@ -193,10 +193,22 @@ function runtimeVerbWithCaps(caps: string): Promise<{ origin: { kind: string; pi
 test("root without capabilities cannot read the runtime's view and says so; CAP_SYS_PTRACE alone is enough", async () => {
   const status = readFileSync(`/proc/${lab.runtime.pid}/status`, "utf8");
   assert.match(status, /CapPrm:\s+0*[1-9a-f]/, "containerd runs with capabilities, as on a node");
-  const none = await runtimeVerbWithCaps("-all");
+  type View = { origin: { kind: string; pid?: number }; problems: string[] };
+  const none = await pullmedicWithCaps<View>("-all", ["runtime"]);
   assert.equal(none.origin.kind, "own-root");
   assert.match(none.problems.join("\n"), /could not be read: that needs CAP_SYS_PTRACE/);
-  const ptrace = await runtimeVerbWithCaps("-all,+sys_ptrace");
+  const ptrace = await pullmedicWithCaps<View>("-all,+sys_ptrace", ["runtime"]);
   assert.equal(ptrace.origin.kind, "process");
   assert.equal(ptrace.origin.pid, lab.runtime.pid);
+});
+
+test("control: from this process's own view (no CAP_SYS_PTRACE) the same scenarios come out wrong, and the vantage line says why", async () => {
+  const { tls, plain } = lab.ports;
+  const cases = [`${NAMES.hostsFile}:${tls}/demo/app:v1`, `${NAMES.proxied}:${tls}/demo/app:v1`, `${NAMES.plain}:${plain}/demo/app:v1`];
+  for (const image of cases) {
+    const d = await pullmedicWithCaps<Diagnosis>("-all", ["diagnose", image, "--timeout", "3"]);
+    assert.notEqual(d.cause, "ok", `${image} pulls on the runtime, but this process alone cannot reach it: ${JSON.stringify(d, null, 2)}`);
+    assert.equal(d.vantage.origin.kind, "own-root");
+    assert.match(d.vantage.line, /this process's own files and no runtime environment, not the runtime's/);
+  }
 });
