@@ -1,9 +1,10 @@
-// npm run bench [diagnose|prepull|agent|podwatch|aggregator]: runs the benchmarks one after the other. Prints figures only.
+// npm run bench [diagnose|prepull|agent|podwatch|aggregator|vantage]: runs the benchmarks one after the other. Prints figures only.
 import { benchAgent } from "./agent.bench.js";
 import { benchAggregator } from "./aggregator.bench.js";
 import { benchDiagnose } from "./diagnose.bench.js";
 import { benchPodWatch } from "./podwatch.bench.js";
 import { benchPrepull } from "./prepull.bench.js";
+import { benchVantage } from "./vantage.bench.js";
 
 const which = process.argv.slice(2);
 const benches: [string, () => Promise<void>][] = [
@@ -12,6 +13,7 @@ const benches: [string, () => Promise<void>][] = [
   ["agent", benchAgent],
   ["podwatch", benchPodWatch],
   ["aggregator", benchAggregator],
+  ["vantage", benchVantage],
 ];
 try {
   for (const [name, run] of benches) {
