@@ -87,6 +87,7 @@ export async function diagnoseVerb(image: string, flags: DiagnoseFlags, env: Nod
     if (!flags.json) {
       progress(`diagnosing ${image} for ${[platform.os, platform.architecture, platform.variant].filter(Boolean).join("/")} from this node\n`);
       progress(`  vantage: ${vantageLine(vantage)}\n`);
+      for (const problem of vantage.problems) progress(`  vantage problem: ${problem}\n`);
     }
     const diagnosis = await diagnoseImage({
       image,
