@@ -114,7 +114,7 @@ export function proxyAuthorization(url: URL): string | undefined {
 }
 
 /** A connection to the proxy itself (TLS for an https:// proxy, verified with the runtime's roots). */
-export async function dialProxy(route: ProxyRoute, opts: DialOptions): Promise<Socket> {
+async function dialProxy(route: ProxyRoute, opts: DialOptions): Promise<Socket> {
   const port = Number(route.url.port) || (route.url.protocol === "https:" ? 443 : 80);
   let raw: Socket;
   try {
@@ -202,7 +202,7 @@ function readHead(socket: Socket, timeoutMs: number): Promise<string> {
 }
 
 /** TLS over a connected socket; SNI only for names, as Go sends it. */
-export function upgrade(raw: Socket, servername: string, opts: { context: SecureContext; verify: boolean; timeoutMs: number }): Promise<TLSSocket> {
+function upgrade(raw: Socket, servername: string, opts: { context: SecureContext; verify: boolean; timeoutMs: number }): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
     const socket = tlsConnect({
       socket: raw,

@@ -7,8 +7,6 @@ import type { RuntimeView, ViewRequest } from "./view.js";
 
 export { ViewCache } from "./cache.js";
 export { type VantageData, vantageData, vantageLine } from "./describe.js";
-export type { ViewOrigin } from "./origin.js";
-export { CONTAINERD_DEFAULT_HOSTS_DIR } from "./registry-source.js";
 export type { RuntimeView, ViewRequest } from "./view.js";
 
 /** What a registry check needs of the view: the runtime's network, its hosts for a registry, its CA files. */

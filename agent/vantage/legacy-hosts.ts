@@ -10,7 +10,7 @@ import type { HostsConfig, RegistryHost } from "../registry/index.js";
 import type { ContainerdRegistry } from "./containerd-config.js";
 
 /** containerd's docker.IsLocalhost: "localhost" or a loopback IP, port ignored. */
-export function isLocalhost(hostPort: string): boolean {
+function isLocalhost(hostPort: string): boolean {
   const host = hostPort.startsWith("[") ? hostPort.slice(1, hostPort.indexOf("]")) : hostPort.replace(/:\d*$/, "");
   if (host === "localhost") return true;
   const family = isIP(host);

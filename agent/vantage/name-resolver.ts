@@ -22,7 +22,7 @@ export interface NameAnswer {
 }
 
 /** A failed lookup, with the getaddrinfo-style code the probes know (ENOTFOUND, EAI_AGAIN). */
-export class LookupError extends Error {
+class LookupError extends Error {
   constructor(
     readonly code: "ENOTFOUND" | "EAI_AGAIN",
     message: string,

@@ -39,7 +39,7 @@ export async function readCmdline(pid: number, procDir = "/proc"): Promise<strin
 }
 
 /** NUL-separated NAME=value pairs; the first "=" ends the name. An entry without "=" is kept nowhere, as getenv would. */
-export function parseEnviron(raw: Buffer): Map<string, string> {
+function parseEnviron(raw: Buffer): Map<string, string> {
   const env = new Map<string, string>();
   for (const entry of splitNul(raw)) {
     const eq = entry.indexOf("=");

@@ -15,8 +15,8 @@ import type { RootFs } from "./root-fs.js";
 const toml = lazyModule<typeof SmolToml>("smol-toml");
 const CONF_LIMIT = 1024 * 1024;
 
-export const REGISTRIES_CONF = "/etc/containers/registries.conf";
-export const REGISTRIES_CONF_D = "/etc/containers/registries.conf.d";
+const REGISTRIES_CONF = "/etc/containers/registries.conf";
+const REGISTRIES_CONF_D = "/etc/containers/registries.conf.d";
 
 export interface RegistryEndpointConf {
   location: string;
@@ -54,7 +54,7 @@ export interface PullSource {
 type Table = Record<string, unknown>;
 
 /** Parses one file (pure); throws with the reason when containers/image would refuse it. */
-export function parseRegistriesConf(text: string, file: string): Omit<RegistriesConf, "files" | "problems"> & { hasSearch: boolean } {
+function parseRegistriesConf(text: string, file: string): Omit<RegistriesConf, "files" | "problems"> & { hasSearch: boolean } {
   const t = toml().parse(text) as Table;
   const registries: RegistryEntry[] = [];
   for (const r of tables(t["registry"])) registries.push(entryOf(r, file));

@@ -13,8 +13,8 @@ import { legacyHosts } from "./legacy-hosts.js";
 import { loadRegistriesConf, pullSources, type RegistriesConf } from "./registries-conf.js";
 import type { RootFs } from "./root-fs.js";
 
-export const CONTAINERD_DEFAULT_HOSTS_DIR = "/etc/containerd/certs.d:/etc/docker/certs.d";
-export const CONTAINERD_CONFIG = "/etc/containerd/config.toml";
+const CONTAINERD_DEFAULT_HOSTS_DIR = "/etc/containerd/certs.d:/etc/docker/certs.d";
+const CONTAINERD_CONFIG = "/etc/containerd/config.toml";
 const CRIO_CERTS_DIRS = "/etc/containers/certs.d:/etc/docker/certs.d";
 
 export type RegistrySource =

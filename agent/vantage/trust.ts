@@ -10,7 +10,7 @@ import { X509Certificate } from "node:crypto";
 import { FileReadError } from "../../core/fs/index.js";
 import type { RootFs } from "./root-fs.js";
 
-export const GO_CERT_FILES = [
+const GO_CERT_FILES = [
   "/etc/ssl/certs/ca-certificates.crt",
   "/etc/pki/tls/certs/ca-bundle.crt",
   "/etc/ssl/ca-bundle.pem",
@@ -18,7 +18,7 @@ export const GO_CERT_FILES = [
   "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
   "/etc/ssl/cert.pem",
 ];
-export const GO_CERT_DIRS = ["/etc/ssl/certs", "/etc/pki/tls/certs"];
+const GO_CERT_DIRS = ["/etc/ssl/certs", "/etc/pki/tls/certs"];
 
 /** A system bundle is a few hundred KiB; a directory file one certificate. */
 const BUNDLE_LIMIT = 8 * 1024 * 1024;

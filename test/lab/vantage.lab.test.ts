@@ -190,10 +190,14 @@ function pullmedicWithCaps<T>(caps: string, verb: string[]): Promise<T> {
   });
 }
 
+interface View {
+  origin: { kind: string; pid?: number };
+  problems: string[];
+}
+
 test("root without capabilities cannot read the runtime's view and says so; CAP_SYS_PTRACE alone is enough", async () => {
   const status = readFileSync(`/proc/${lab.runtime.pid}/status`, "utf8");
   assert.match(status, /CapPrm:\s+0*[1-9a-f]/, "containerd runs with capabilities, as on a node");
-  type View = { origin: { kind: string; pid?: number }; problems: string[] };
   const none = await pullmedicWithCaps<View>("-all", ["runtime"]);
   assert.equal(none.origin.kind, "own-root");
   assert.match(none.problems.join("\n"), /could not be read: that needs CAP_SYS_PTRACE/);

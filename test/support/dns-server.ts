@@ -53,7 +53,7 @@ function answer(msg: Buffer, records: Record<string, string>, asked: string[]): 
     rr.writeUInt16BE(1, 4); // IN
     rr.writeUInt32BE(30, 6); // TTL
     rr.writeUInt16BE(4, 10);
-    known.split(".").forEach((octet, i) => rr.writeUInt8(Number(octet), 12 + i));
+    for (const [i, octet] of known.split(".").entries()) rr.writeUInt8(Number(octet), 12 + i);
     answers.push(rr);
   }
   header.writeUInt16BE(answers.length, 6);
