@@ -41,7 +41,7 @@ export async function probeVerb(registries: string[], flags: ProbeFlags, env: No
   return {
     exitCode: healthy ? EXIT_OK : EXIT_PROBLEM,
     json: { registries: probes, vantage: data },
-    text: `vantage: ${data.line}\n${probeText(probes, named.length === 0)}`,
+    text: `${probeText(probes, named.length === 0)}\nvantage: ${data.line}\n`,
   };
 }
 
