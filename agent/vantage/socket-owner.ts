@@ -58,6 +58,9 @@ export async function findSocketOwner(socketPath: string, procDir = "/proc"): Pr
   }
   const listening = await listeningSockets(procDir);
   if (listening.size === 0) return `no listening unix socket in ${procDir}/net/unix`;
+  // pid 1 holds every capability: if its open files are out of reach, so are the runtime's, and
+  // reading every process's name to find that out again costs a busy node a second.
+  if (await fdLinksDenied(`${procDir}/1/fd`)) return `the open files of other processes (pid 1's to begin with) cannot be read here: that needs CAP_SYS_PTRACE`;
   const pids = await processIds(procDir);
   if (pids.length <= 1) return `only ${pids.length} process visible in ${procDir}: the node's processes are not visible here (hostPID)`;
   // Runtimes by name first: a full scan reads every fd of every process.
@@ -76,6 +79,17 @@ export async function findSocketOwner(socketPath: string, procDir = "/proc"): Pr
       ? `; the open files of ${denied.length} process${denied.length === 1 ? "" : "es"} (${denied.slice(0, 3).join(", ")}${denied.length > 3 ? ", …" : ""}) could not be read: that needs CAP_SYS_PTRACE`
       : "";
   return `no visible process holds the listening socket behind ${socketPath} (device ${wanted.dev}, inode ${wanted.ino})${why}`;
+}
+
+/** Whether this process may list a directory of fd links but not read them (the ptrace check). */
+async function fdLinksDenied(fdDir: string): Promise<boolean> {
+  const fds = await readdir(fdDir).catch(() => [] as string[]);
+  if (fds[0] === undefined) return false;
+  const code = await readlink(`${fdDir}/${fds[0]}`).then(
+    () => undefined,
+    (err: NodeJS.ErrnoException) => err.code,
+  );
+  return code === "EACCES" || code === "EPERM";
 }
 
 async function listeningSockets(procDir: string): Promise<Map<string, string>> {
