@@ -58,9 +58,9 @@ export async function findSocketOwner(socketPath: string, procDir = "/proc"): Pr
   }
   const listening = await listeningSockets(procDir);
   if (listening.size === 0) return `no listening unix socket in ${procDir}/net/unix`;
-  // pid 1 holds every capability: if its open files are out of reach, so are the runtime's, and
-  // reading every process's name to find that out again costs a busy node a second.
-  if (await fdLinksDenied(`${procDir}/1/fd`)) return `the open files of other processes (pid 1's to begin with) cannot be read here: that needs CAP_SYS_PTRACE`;
+  // Root without CAP_SYS_PTRACE cannot read the open files of a runtime that has capabilities;
+  // reading every process of a busy node to find that out costs a second.
+  if (await rootWithoutPtrace()) return `the open files of the node's processes cannot be read here: as root that needs CAP_SYS_PTRACE`;
   const pids = await processIds(procDir);
   if (pids.length <= 1) return `only ${pids.length} process visible in ${procDir}: the node's processes are not visible here (hostPID)`;
   // Runtimes by name first: a full scan reads every fd of every process.
@@ -81,15 +81,14 @@ export async function findSocketOwner(socketPath: string, procDir = "/proc"): Pr
   return `no visible process holds the listening socket behind ${socketPath} (device ${wanted.dev}, inode ${wanted.ino})${why}`;
 }
 
-/** Whether this process may list a directory of fd links but not read them (the ptrace check). */
-async function fdLinksDenied(fdDir: string): Promise<boolean> {
-  const fds = await readdir(fdDir).catch(() => [] as string[]);
-  if (fds[0] === undefined) return false;
-  const code = await readlink(`${fdDir}/${fds[0]}`).then(
-    () => undefined,
-    (err: NodeJS.ErrnoException) => err.code,
-  );
-  return code === "EACCES" || code === "EPERM";
+/** CAP_SYS_PTRACE's bit in the capability sets of /proc/<pid>/status. */
+const CAP_SYS_PTRACE = 19n;
+
+async function rootWithoutPtrace(): Promise<boolean> {
+  if (process.geteuid?.() !== 0) return false;
+  const status = await readTextFile("/proc/self/status", { maxBytes: 64 * 1024 }).catch(() => "");
+  const eff = /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+  return eff !== undefined && ((BigInt(`0x${eff}`) >> CAP_SYS_PTRACE) & 1n) === 0n;
 }
 
 async function listeningSockets(procDir: string): Promise<Map<string, string>> {

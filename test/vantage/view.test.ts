@@ -54,7 +54,6 @@ test("/proc/net/unix: listening sockets bound to a path, by kernel inode", () =>
 
 test("the view comes from the process serving the socket: its pid, its environment, its proxy", async () => {
   const view = await readRuntimeView({ socketPath, runtimeName: "containerd", runtimeVersion: "1.6.20" });
-  assert.equal(view.origin.kind, "process");
   assert.ok(view.origin.kind === "process" && view.origin.pid === child.pid, JSON.stringify(view.origin));
   assert.equal(view.network.proxyFor(new URL("https://registry.example.com/v2/"))?.url.host, "proxy.example:3128");
   assert.equal(view.network.proxyFor(new URL("https://reg.corp.example/v2/")), undefined);
