@@ -200,7 +200,7 @@ test("root without capabilities cannot read the runtime's view and says so; CAP_
   assert.match(status, /CapPrm:\s+0*[1-9a-f]/, "containerd runs with capabilities, as on a node");
   const none = await pullmedicWithCaps<View>("-all", ["runtime"]);
   assert.equal(none.origin.kind, "own-root");
-  assert.match(none.problems.join("\n"), /cannot be read here: that needs CAP_SYS_PTRACE/);
+  assert.match(none.problems.join("\n"), /cannot be read here: as root that needs CAP_SYS_PTRACE/);
   const ptrace = await pullmedicWithCaps<View>("-all,+sys_ptrace", ["runtime"]);
   assert.equal(ptrace.origin.kind, "process");
   assert.equal(ptrace.origin.pid, lab.runtime.pid);
