@@ -16,6 +16,7 @@ const needs = [
   ["/usr/bin/unshare", "util-linux"],
   ["/usr/bin/setpriv", "util-linux"],
   ["/usr/sbin/ip", "iproute2"],
+  ["/usr/bin/skopeo", "skopeo"],
 ];
 
 const problems = [];

@@ -173,8 +173,9 @@ export function pullSources(conf: Pick<RegistriesConf, "registries">, reference:
   const entry = findRegistry(conf, reference);
   if (entry === undefined) return [{ reference, insecure: false, mirror: false }];
   if (entry.blocked) throw new Error(`${reference} is blocked by the [[registry]] prefix "${entry.prefix}" in ${entry.file}`);
-  const rewrite = (location: string): string =>
-    entry.prefix.startsWith("*.") || location === "" ? reference : `${location}${reference.slice(entry.prefix.length)}`;
+  // A wildcard prefix matched the whole registry host: that is what a location replaces.
+  const matched = entry.prefix.startsWith("*.") ? (reference.split("/")[0] ?? "").length : entry.prefix.length;
+  const rewrite = (location: string): string => (location === "" ? reference : `${location}${reference.slice(matched)}`);
   const mirrors = entry.mirrors.filter((m) => {
     if (entry.mirrorByDigestOnly || m.pullFromMirror === "digest-only") return digested;
     if (m.pullFromMirror === "tag-only") return !digested;
