@@ -37,7 +37,7 @@ export interface StartAgentOptions {
  */
 export async function startAgent(config: AgentConfig, log: Logger, opts: StartAgentOptions = {}): Promise<RunningAgent> {
   const state = new NodeState(config.nodeName ?? "unknown", VERSION);
-  const runtime = new RuntimeHandle(config);
+  const runtime = new RuntimeHandle(config).shownIn(state);
   const scheduler = new Scheduler(log);
   const quota = new QuotaTracker();
   const { tracker: usage, warning } = await UsageTracker.load(config.stateFile, { now: Date.now() });
@@ -46,7 +46,6 @@ export async function startAgent(config: AgentConfig, log: Logger, opts: StartAg
   const recorder = new CheckRecorder(state, log);
   const prepull = new PrepullRounds({ config, runtime, quota, recorder, shutdown: shutdown.signal });
   const facts: NodeFacts = { images: undefined, runtimeName: undefined };
-  state.provide("runtime", () => runtime.viewData());
 
   // Serve first: /healthz must answer while the first checks still run.
   // The API side comes first: a kubeconfig problem stops the agent before it serves anything.

@@ -1,4 +1,5 @@
 import type { AgentConfig } from "../config/index.js";
+import type { NodeState } from "../report/index.js";
 import { RuntimeClient } from "../runtime/index.js";
 import { type RuntimeView, runtimeView, type VantageData, vantageData, viewHostsDir } from "../vantage/index.js";
 
@@ -75,9 +76,10 @@ export class RuntimeHandle {
     return this.config.hostsDir ?? viewHostsDir(await this.view());
   }
 
-  /** The view as last read, for /v1/state. */
-  viewData(): VantageData | { line: string } {
-    return this.lastView ?? { line: "not read yet: the first check that contacts a registry reads it" };
+  /** Shows the view as last read in the node state (/v1/state `runtime`). */
+  shownIn(state: NodeState): this {
+    state.provide("runtime", () => this.lastView ?? { line: "not read yet: the first check that contacts a registry reads it" });
+    return this;
   }
 
   close(): void {
