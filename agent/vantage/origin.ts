@@ -39,11 +39,16 @@ export async function findOrigin(req: OriginRequest): Promise<FoundOrigin> {
   const procDir = req.procDir ?? "/proc";
   const problems: string[] = [];
   if (req.socketPath !== undefined) {
-    const owner = await findSocketOwner(req.socketPath, procDir);
-    if (typeof owner === "string") problems.push(`the process behind the CRI socket cannot be found: ${owner}`);
-    else {
-      const opened = await openProcess(owner.process, owner.boundPath, req.socketPath, procDir, problems);
-      if (opened !== undefined) return opened;
+    try {
+      const owner = await findSocketOwner(req.socketPath, procDir);
+      if (typeof owner === "string") problems.push(`the process behind the CRI socket cannot be found: ${owner}`);
+      else {
+        const opened = await openProcess(owner.process, owner.boundPath, req.socketPath, procDir, problems);
+        if (opened !== undefined) return opened;
+      }
+    } catch (err) {
+      // Whatever /proc did, the diagnosis goes on from a stated fallback.
+      problems.push(`the runtime process could not be read: ${err instanceof Error ? err.message : String(err)}`);
     }
   } else problems.push("no CRI socket to find the runtime process by");
   return fallback(req, problems);
