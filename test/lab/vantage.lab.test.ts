@@ -216,3 +216,36 @@ test("control: from this process's own view (no CAP_SYS_PTRACE) the same scenari
     assert.match(d.vantage.line, /this process's own files and no runtime environment, not the runtime's/);
   }
 });
+
+test("probe and prepull take the same view: registries behind the proxy, in the hosts file and in DNS are reached as the runtime reaches them", async () => {
+  const { tls, plain } = lab.ports;
+  const before = lab.proxy.log.length;
+  const registries = [`${NAMES.proxied}:${tls}`, `${NAMES.plainProxied}:${plain}`, `${NAMES.dns}:${tls}`, `${NAMES.hostsFile}:${tls}`];
+  const probe = await runPullmedicJson<{ registries: { registry: string; ok: boolean; hosts: { steps: { step: string; detail: string }[] }[] }[] }>([
+    "probe",
+    ...registries,
+    "--cri-endpoint",
+    lab.runtime.criEndpoint,
+  ]);
+  assert.equal(probe.code, 0, JSON.stringify(probe.out, null, 2));
+  assert.deepEqual(
+    probe.out.registries.map((r) => [r.registry, r.ok]),
+    registries.map((r) => [r, true]),
+  );
+  const proxiedTcp = probe.out.registries[0]?.hosts[0]?.steps.find((s) => s.step === "tcp")?.detail ?? "";
+  assert.match(proxiedTcp, new RegExp(`CONNECT ${NAMES.proxied}:${tls} → 200`));
+  const prepull = await runPullmedicJson<{ images: { image: string; action: string; cause: string | null }[] }>([
+    "prepull",
+    `${NAMES.proxied}:${tls}/demo/app:v3`,
+    `${NAMES.dns}:${tls}/demo/app:v3`,
+    "--cri-endpoint",
+    lab.runtime.criEndpoint,
+  ]);
+  assert.equal(prepull.code, 0, JSON.stringify(prepull.out, null, 2));
+  assert.deepEqual(
+    prepull.out.images.map((i) => i.action),
+    ["pulled", "pulled"],
+  );
+  const through = lab.proxy.log.slice(before).map((e) => `${e.method} ${e.target}`);
+  assert.ok(through.filter((t) => t === `CONNECT ${NAMES.proxied}:${tls}`).length >= 3, `probe, HEAD and pull tunnel through the proxy: ${through.join("\n")}`);
+});
