@@ -1,6 +1,7 @@
 import { type Diagnosis, diagnoseImage, type Evidence, type NodeRuntime, nodeRuntimeFrom } from "../agent/diagnose/index.js";
 import { CredentialError, type DockerConfig, parseDockerConfigJson, parseSecretManifest } from "../agent/registry/index.js";
 import { RuntimeClient } from "../agent/runtime/index.js";
+import { vantageLine, viewHostsDir } from "../agent/vantage/index.js";
 import { nodePlatform, type Platform, PlatformError, parsePlatform } from "../core/image/index.js";
 import { DEFAULT_PULL_DEADLINE_SECONDS, DEFAULT_TIMEOUT_SECONDS } from "./defaults.js";
 import { EXIT_OK, EXIT_PROBLEM, UsageError } from "./errors.js";
@@ -8,12 +9,14 @@ import { readFlagFile } from "./flag-file.js";
 import { withPullBars } from "./pull-bars.js";
 import type { VerbResult } from "./result.js";
 import { parseTimeoutSeconds } from "./runtime-options.js";
+import { viewFor } from "./vantage.js";
 
 export interface DiagnoseFlags {
   dockerConfig?: string;
   secret?: string;
   platform?: string;
-  hostsDir: string;
+  hostsDir?: string;
+  hostRoot?: string;
   criEndpoint?: string;
   timeout: string;
   pull?: boolean;
@@ -80,24 +83,30 @@ export async function diagnoseVerb(image: string, flags: DiagnoseFlags, env: Nod
   const platform = platformFrom(flags.platform);
   const { credentials, problem } = await loadCredentials(flags);
   const { client, runtime, why } = await connectOptional(flags, env, timeoutMs);
-  if (!flags.json) progress(`diagnosing ${image} for ${[platform.os, platform.architecture, platform.variant].filter(Boolean).join("/")} from this node\n`);
-  // A pull can take minutes: bars show it (a terminal only, never with --json).
-  const bars = flags.pull === true && client !== undefined && !flags.json && process.stdout.isTTY === true;
-  const run = (say: (text: string) => void) =>
-    diagnoseImage({
-      image,
-      platform,
-      hostsDir: flags.hostsDir,
-      timeoutMs,
-      pullDeadlineMs,
-      pull: flags.pull ?? false,
-      ...(credentials ? { credentials } : {}),
-      ...(problem ? { credentialProblem: problem } : {}),
-      ...(runtime ? { runtime } : {}),
-      ...(why ? { runtimeUnavailable: why } : {}),
-      ...(flags.json ? {} : { onEvidence: (e: Evidence) => say(`${evidenceLine(e)}\n`) }),
-    });
   try {
+    const vantage = await viewFor(client, flags);
+    if (!flags.json) {
+      progress(`diagnosing ${image} for ${[platform.os, platform.architecture, platform.variant].filter(Boolean).join("/")} from this node\n`);
+      progress(`  vantage: ${vantageLine(vantage)}\n`);
+      for (const problem of vantage.problems) progress(`  vantage problem: ${problem}\n`);
+    }
+    // A pull can take minutes: bars show it (a terminal only, never with --json).
+    const bars = flags.pull === true && client !== undefined && !flags.json && process.stdout.isTTY === true;
+    const run = (say: (text: string) => void) =>
+      diagnoseImage({
+        image,
+        platform,
+        hostsDir: flags.hostsDir ?? viewHostsDir(vantage),
+        vantage,
+        timeoutMs,
+        pullDeadlineMs,
+        pull: flags.pull ?? false,
+        ...(credentials ? { credentials } : {}),
+        ...(problem ? { credentialProblem: problem } : {}),
+        ...(runtime ? { runtime } : {}),
+        ...(why ? { runtimeUnavailable: why } : {}),
+        ...(flags.json ? {} : { onEvidence: (e: Evidence) => say(`${evidenceLine(e)}\n`) }),
+      });
     const diagnosis = client && bars ? await withPullBars(client, [image], true, progress, run) : await run(progress);
     return {
       exitCode: diagnosis.cause === "ok" ? EXIT_OK : EXIT_PROBLEM,

@@ -2,7 +2,7 @@
 // deadline covers, whose credentials a file holds), the verb passes its words; the flag, its
 // argument and its default stay here.
 import { LOG_LEVELS } from "../core/log/index.js";
-import { DEFAULT_HOSTS_DIR, DEFAULT_TIMEOUT_SECONDS } from "./defaults.js";
+import { DEFAULT_TIMEOUT_SECONDS } from "./defaults.js";
 import type { OptionSpec } from "./verb.js";
 
 /** The flags every verb with an answer takes. */
@@ -37,8 +37,13 @@ export function dockerConfig(description = "pull credentials as a .dockerconfigj
 
 export const HOSTS_DIR: OptionSpec = {
   flags: "--hosts-dir <dir>",
-  description: "containerd's registry host config (certs.d) directory",
-  default: DEFAULT_HOSTS_DIR,
+  description: "containerd's registry host config (certs.d) directory (default: the one the runtime's own configuration names)",
+};
+
+/** Where the runtime's files are read when its process cannot be (no hostPID, not root). */
+export const HOST_ROOT: OptionSpec = {
+  flags: "--host-root <dir>",
+  description: "the node's root mounted here: read the runtime's resolver, trust store and config from it when the runtime process cannot be read",
 };
 
 export const PLATFORM: OptionSpec = { flags: "--platform <os/arch[/variant]>", description: "the platform to check the image for (default: this node's)" };

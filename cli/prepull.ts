@@ -1,12 +1,14 @@
 import { access, constants } from "node:fs/promises";
 import { PREPULL_DEFAULTS, type PrepullImageStatus, prepullRound, type QuotaSnapshot } from "../agent/prepull/index.js";
 import type { RateLimit } from "../agent/registry/index.js";
+import { viewHostsDir } from "../agent/vantage/index.js";
 import { humanBytes } from "../core/text/index.js";
-import { DEFAULT_HOSTS_DIR, DEFAULT_TIMEOUT_SECONDS } from "./defaults.js";
+import { DEFAULT_TIMEOUT_SECONDS } from "./defaults.js";
 import { EXIT_OK, EXIT_PROBLEM, UsageError } from "./errors.js";
 import { withPullBars } from "./pull-bars.js";
 import type { VerbResult } from "./result.js";
 import { parseTimeoutSeconds, withRuntime } from "./runtime-options.js";
+import { viewFor } from "./vantage.js";
 
 export interface PrepullFlags {
   dockerConfig?: string;
@@ -33,13 +35,15 @@ export async function prepullVerb(images: string[], flags: PrepullFlags, env: No
   const quota = new RunQuota();
   const started = performance.now();
   const bars = !flags.json && process.stdout.isTTY === true;
-  const statuses = await withRuntime({ criEndpoint: flags.criEndpoint, timeout: flags.timeout }, env, (client) =>
-    withPullBars(client, images, bars, progress, (say) =>
+  const statuses = await withRuntime({ criEndpoint: flags.criEndpoint, timeout: flags.timeout }, env, async (client) => {
+    const vantage = await viewFor(client, flags);
+    return withPullBars(client, images, bars, progress, (say) =>
       prepullRound(
         images.map((image) => ({ image, ...(flags.dockerConfig !== undefined ? { dockerConfig: flags.dockerConfig } : {}) })),
         {
           client,
-          hostsDir: flags.hostsDir ?? DEFAULT_HOSTS_DIR,
+          hostsDir: flags.hostsDir ?? viewHostsDir(vantage),
+          vantage,
           timeoutMs,
           pullDeadlineMs,
           concurrency,
@@ -49,8 +53,8 @@ export async function prepullVerb(images: string[], flags: PrepullFlags, env: No
           ...(flags.json ? {} : { onProgress: (s: PrepullImageStatus) => s.state !== "pulling" && say(`${progressLine(s)}\n`) }),
         },
       ),
-    ),
-  );
+    );
+  });
   const ms = performance.now() - started;
   return {
     exitCode: statuses.some((s) => s.action === "failed") ? EXIT_PROBLEM : EXIT_OK,

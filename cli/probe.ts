@@ -8,14 +8,17 @@ import {
   registryDomain,
 } from "../agent/probe/index.js";
 import { RuntimeClient } from "../agent/runtime/index.js";
+import { type RuntimeView, vantageData, viewHostsDir } from "../agent/vantage/index.js";
 import { table } from "../core/text/index.js";
 import { DEFAULT_TIMEOUT_SECONDS } from "./defaults.js";
 import { EXIT_OK, EXIT_PROBLEM, UsageError } from "./errors.js";
 import type { VerbResult } from "./result.js";
 import { parseTimeoutSeconds } from "./runtime-options.js";
+import { viewFor } from "./vantage.js";
 
 export interface ProbeFlags {
-  hostsDir: string;
+  hostsDir?: string;
+  hostRoot?: string;
   criEndpoint?: string;
   timeout: string;
   json?: boolean;
@@ -26,16 +29,19 @@ export async function probeVerb(registries: string[], flags: ProbeFlags, env: No
   const named = namedRegistries(registries);
   const node = await nodeFacts(flags, env, timeoutMs, named.length === 0);
   const domains = named.length > 0 ? named : registriesOfImages(node.refs);
+  const vantage = node.vantage;
   const probes = await probeRegistries(domains, {
-    hostsDir: flags.hostsDir,
+    hostsDir: flags.hostsDir ?? viewHostsDir(vantage),
+    vantage,
     timeoutMs,
     ...(node.containerdVersion !== undefined ? { containerdVersion: node.containerdVersion } : {}),
   });
   const healthy = probes.every((p) => p.ok);
+  const data = vantageData(vantage);
   return {
     exitCode: healthy ? EXIT_OK : EXIT_PROBLEM,
-    json: { registries: probes },
-    text: probeText(probes, named.length === 0),
+    json: { registries: probes, vantage: data },
+    text: `${probeText(probes, named.length === 0)}\nvantage: ${data.line}\n`,
   };
 }
 
@@ -59,13 +65,14 @@ async function nodeFacts(
   env: NodeJS.ProcessEnv,
   timeoutMs: number,
   needImages: boolean,
-): Promise<{ refs: string[]; containerdVersion?: string }> {
+): Promise<{ refs: string[]; containerdVersion?: string; vantage: RuntimeView }> {
   let client: RuntimeClient | undefined;
   try {
     client = await RuntimeClient.connect({ endpoint: flags.criEndpoint, envEndpoint: env["CRI_ENDPOINT"], timeoutMs });
     const [version, images] = await Promise.all([client.version(), needImages ? client.listImages() : Promise.resolve([])]);
     const refs = images.flatMap((i) => [...i.repoTags, ...i.repoDigests]);
-    return { refs, ...(version.runtimeName === "containerd" ? { containerdVersion: version.runtimeVersion } : {}) };
+    const vantage = await viewFor(client, flags);
+    return { refs, vantage, ...(version.runtimeName === "containerd" ? { containerdVersion: version.runtimeVersion } : {}) };
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     if (needImages) {
@@ -74,7 +81,7 @@ async function nodeFacts(
       );
     }
     if (flags.criEndpoint) throw err;
-    return { refs: [] };
+    return { refs: [], vantage: await viewFor(undefined, flags) };
   } finally {
     client?.close();
   }

@@ -11,6 +11,8 @@ import {
   quotaCredential,
 } from "../agent/quota/index.js";
 import { CredentialError, describeCredential, parseDockerConfigJson, type RegistryCredential, RegistryError } from "../agent/registry/index.js";
+import { RuntimeClient } from "../agent/runtime/index.js";
+import type { RuntimeView } from "../agent/vantage/index.js";
 import { DOCKER_HUB_REGISTRY_URL } from "../core/image/index.js";
 import { formatDuration } from "../core/text/index.js";
 import { DEFAULT_TIMEOUT_SECONDS } from "./defaults.js";
@@ -18,8 +20,10 @@ import { EXIT_OK, EXIT_PROBLEM, UsageError } from "./errors.js";
 import { readFlagFile } from "./flag-file.js";
 import type { VerbResult } from "./result.js";
 import { parseTimeoutSeconds } from "./runtime-options.js";
+import { viewFor } from "./vantage.js";
 
 export interface QuotaFlags {
+  criEndpoint?: string;
   dockerConfig?: string;
   registryUrl?: string;
   timeout: string;
@@ -34,13 +38,15 @@ interface CredentialChoice {
   note: string;
 }
 
-export async function quotaVerb(flags: QuotaFlags, clock: () => number = Date.now): Promise<VerbResult> {
+export async function quotaVerb(flags: QuotaFlags, env: NodeJS.ProcessEnv = {}, clock: () => number = Date.now): Promise<VerbResult> {
   const timeoutMs = parseTimeoutSeconds(flags.timeout) ?? DEFAULT_TIMEOUT_SECONDS * 1000;
   const registryUrl = checkRegistryUrl(flags.registryUrl ?? DOCKER_HUB_REGISTRY_URL);
   const choice = await chooseCredential(flags.dockerConfig);
+  // Docker Hub is asked as the node's runtime asks it: its trust store, resolver and proxy.
+  const network = (await nodeView(flags, env, timeoutMs)).network;
   let reading: QuotaReading;
   try {
-    reading = await checkDockerHubQuota({ registryUrl, timeoutMs, now: clock, ...(choice.credential ? { credential: choice.credential } : {}) });
+    reading = await checkDockerHubQuota({ registryUrl, timeoutMs, now: clock, network, ...(choice.credential ? { credential: choice.credential } : {}) });
   } catch (err) {
     if (err instanceof QuotaError && err.kind === "bad-options") throw new UsageError(err.message);
     return failure(err, choice, registryUrl);
@@ -51,6 +57,18 @@ export async function quotaVerb(flags: QuotaFlags, clock: () => number = Date.no
     json: { ...readingJson(reading), credential: choice.described ?? null },
     text: readingText(reading, choice, registryUrl, clock()),
   };
+}
+
+async function nodeView(flags: QuotaFlags, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<RuntimeView> {
+  const client = await RuntimeClient.connect({ endpoint: flags.criEndpoint, envEndpoint: env["CRI_ENDPOINT"], timeoutMs }).catch((err: unknown) => {
+    if (flags.criEndpoint !== undefined) throw err;
+    return undefined;
+  });
+  try {
+    return await viewFor(client, {});
+  } finally {
+    client?.close();
+  }
 }
 
 /** The reading with every field present: null says "not given" where JSON would drop undefined. */

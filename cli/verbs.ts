@@ -13,6 +13,7 @@ import {
   CONFIG_FILE,
   criEndpoint,
   dockerConfig,
+  HOST_ROOT,
   HOSTS_DIR,
   JSON_OUTPUT,
   type JsonFlag,
@@ -30,6 +31,7 @@ import type { ProbeFlags } from "./probe.js";
 import type { PruneFlags } from "./prune.js";
 import type { PullsFlags } from "./pulls.js";
 import type { QuotaFlags } from "./quota.js";
+import type { RuntimeViewFlags } from "./runtime.js";
 import type { RuntimeFlags } from "./runtime-options.js";
 import type { Verb, VerbGroup } from "./verb.js";
 
@@ -131,6 +133,9 @@ const diagnose: Verb<[string], DiagnoseFlags> = {
     "reference → credentials → containerd hosts.toml (mirrors, then the registry) → DNS → TCP → TLS →\n" +
     "/v2/ → token → manifest → platform → free space on the image filesystem → a short download sample\n" +
     "that predicts the pull time → optionally a real pull through the runtime (--pull).\n\n" +
+    "Every step is taken from the runtime's view, read from the process serving the CRI socket: its\n" +
+    "resolver files, trust store, proxy environment and registry configuration (see `pullmedic runtime`);\n" +
+    "the first line says which view was used.\n\n" +
     "Causes: ok, invalid-reference, not-found, auth-required, auth-denied, secret-invalid, rate-limited,\n" +
     "dns, network-timeout, connection-refused, tls, registry-unavailable, platform-mismatch, pull-timeout,\n" +
     "disk-full, never-pull, unknown. Exit 0 when the image can be pulled, 1 otherwise.",
@@ -140,7 +145,8 @@ const diagnose: Verb<[string], DiagnoseFlags> = {
     { flags: "--secret <file>", description: "pull credentials as a Kubernetes Secret manifest (YAML or JSON)" },
     PLATFORM,
     HOSTS_DIR,
-    criEndpoint("used for free space and --pull"),
+    criEndpoint("its process's view (resolver, trust store, proxy, registry config) is used, and it tells free space and runs --pull"),
+    HOST_ROOT,
     timeoutSeconds("network step"),
     { flags: "--pull", description: "also pull the image through the runtime (CRI PullImage) and classify its error" },
     pullDeadlineSeconds("how long a pull may take before it counts as pull-timeout", DEFAULT_PULL_DEADLINE_SECONDS),
@@ -182,11 +188,12 @@ const quota: Verb<[], QuotaFlags> = {
     "check failed.",
   options: [
     dockerConfig("the node's Docker Hub credentials as a .dockerconfigjson file"),
+    criEndpoint("Docker Hub is asked through its process's resolver, trust store and proxy"),
     { flags: "--registry-url <url>", description: "the Docker Hub registry API to ask (a stand-in, for testing)", default: "https://registry-1.docker.io" },
     timeoutSeconds("network step"),
     JSON_OUTPUT,
   ],
-  run: async ({ flags }) => (await import("./quota.js")).quotaVerb(flags),
+  run: async ({ flags, env }) => (await import("./quota.js")).quotaVerb(flags, env),
 };
 
 interface ExplainFlags extends JsonFlag {
@@ -232,8 +239,30 @@ const probe: Verb<[string[]], ProbeFlags> = {
         "registry hosts as image references name them, e.g. docker.io ghcr.io registry.example.com:5000 (default: every registry of an image on this node)",
     },
   ],
-  options: [HOSTS_DIR, criEndpoint("lists the node's images and tells containerd's version"), timeoutSeconds("network step"), JSON_OUTPUT],
+  options: [
+    HOSTS_DIR,
+    criEndpoint("lists the node's images, tells containerd's version, and its process's view is used"),
+    HOST_ROOT,
+    timeoutSeconds("network step"),
+    JSON_OUTPUT,
+  ],
   run: async ({ args: [registries], flags, env }) => (await import("./probe.js")).probeVerb(registries, flags, env),
+};
+
+const runtime: Verb<[], RuntimeViewFlags> = {
+  name: "runtime",
+  ...opensWithSummary(
+    "show the runtime's own view of the network: resolver, trust store, proxy and registry config, and where each was read",
+    "Finds the process serving the CRI socket (by the socket's inode, through /proc) and reads, as that\n" +
+      "process sees them: its environment (HTTP_PROXY, HTTPS_PROXY, NO_PROXY, SSL_CERT_FILE, SSL_CERT_DIR),\n" +
+      "its /etc/resolv.conf, /etc/hosts and nsswitch.conf, its trust store as Go builds it, and its registry\n" +
+      "configuration (containerd: CRI status, config.toml with imports, config_path or the older mirrors;\n" +
+      "CRI-O: registries.conf). Every diagnosis and probe uses this view. Needs root with CAP_SYS_PTRACE\n" +
+      "and the node's PID namespace; otherwise --host-root, else this process's own files, said as such.\n" +
+      "Exit 0 when read from the runtime process without problems, 1 otherwise.",
+  ),
+  options: [criEndpoint(), HOST_ROOT, HOSTS_DIR, timeoutSeconds("runtime call"), JSON_OUTPUT],
+  run: async ({ flags, env }) => (await import("./runtime.js")).runtimeVerb(flags, env),
 };
 
 const agent: Verb<[], AgentFlags> = {
@@ -338,6 +367,7 @@ export const COMMANDS: readonly (Verb | VerbGroup)[] = [
   disk,
   status,
   pulls,
+  runtime,
   prune,
   prepull,
   diagnose,

@@ -17,6 +17,7 @@ const needs = [
   ["/usr/bin/setpriv", "util-linux"],
   ["/usr/sbin/ip", "iproute2"],
   ["/usr/bin/tmux", "tmux"],
+  ["/usr/bin/skopeo", "skopeo"],
 ];
 
 const problems = [];

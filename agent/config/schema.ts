@@ -31,7 +31,8 @@ const percent = z.number().int().min(1).max(99);
 export const configSchema = z.strictObject({
   nodeName: z.string().min(1).optional(),
   criEndpoint: z.string().min(1).optional(),
-  hostsDir: z.string().min(1).default("/etc/containerd/certs.d"),
+  // Unset: the hosts dir the runtime's own configuration names (agent/vantage); set, it overrides that.
+  hostsDir: z.string().min(1).optional(),
   stateFile: z.string().min(1).default("/var/lib/pullmedic/state.json"),
   listen: z
     .string()

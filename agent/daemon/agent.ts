@@ -38,7 +38,7 @@ export interface StartAgentOptions {
  */
 export async function startAgent(config: AgentConfig, log: Logger, opts: StartAgentOptions = {}): Promise<RunningAgent> {
   const state = new NodeState(config.nodeName ?? "unknown", VERSION);
-  const runtime = new RuntimeHandle(config);
+  const runtime = new RuntimeHandle(config).shownIn(state);
   const scheduler = new Scheduler(log);
   const quota = new QuotaTracker();
   const { tracker: usage, warning } = await UsageTracker.load(config.stateFile, { now: Date.now() });

@@ -17,6 +17,7 @@ import {
 } from "../podwatch/index.js";
 import type { QuotaTracker } from "../quota/index.js";
 import type { NodeState } from "../report/index.js";
+import { viewHostsDir } from "../vantage/index.js";
 import type { RuntimeHandle } from "./runtime-handle.js";
 
 export interface KubeSide {
@@ -59,14 +60,19 @@ export async function startKubeSide(
   const watch = new PodWatch({
     api,
     nodeName,
-    hostsDir: config.hostsDir,
+    hostsDir: config.hostsDir ?? "",
     platform: nodePlatform(),
     log,
     readSecrets: config.kube.readSecrets,
     postEvents: config.kube.events,
     dedupeWindowMs: config.kube.dedupeWindow,
     diagnoseTimeoutMs: config.kube.diagnoseTimeout,
-    diagnose: diagnoseImage,
+    // Every diagnosis is made from the runtime's view, and names the hosts dir the runtime reads.
+    diagnose: async (opts) => {
+      const vantage = await runtime.view();
+      return diagnoseImage({ ...opts, vantage, hostsDir: config.hostsDir ?? viewHostsDir(vantage) });
+    },
+    vantage: () => runtime.view(),
     runtime: async () => {
       try {
         return { runtime: nodeRuntimeFrom(await runtime.get()) };

@@ -48,7 +48,8 @@ export class PrepullRounds {
     const containerdVersion = await runtime.containerdVersion();
     const results = await prepullRound(targets, {
       client: await runtime.get(),
-      hostsDir: config.hostsDir,
+      hostsDir: await runtime.hostsDir(),
+      vantage: await runtime.view(),
       ...(containerdVersion ? { containerdVersion } : {}),
       timeoutMs: config.prepull.timeout,
       pullDeadlineMs: config.prepull.pullDeadline,

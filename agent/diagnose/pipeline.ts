@@ -1,5 +1,5 @@
-import { readFile } from "node:fs/promises";
-import { isIP } from "node:net";
+import { isIP, type Socket } from "node:net";
+import { readTextFile } from "../../core/fs/index.js";
 import { formatPlatform, type ImageReference, manifestReference, type Platform, platformMatches, tryParseReference } from "../../core/image/index.js";
 import { formatDuration, humanBytes as mib } from "../../core/text/index.js";
 import { type ImageFilesystem, ProbeError, probeDns, probeTcp, probeTls } from "../probe/index.js";
@@ -12,6 +12,8 @@ import {
   type Manifest,
   type ManifestDescriptor,
   matchCredentials,
+  ProxyError,
+  type ProxyRoute,
   type RegistryAuthEntry,
   RegistryClient,
   type RegistryCredential,
@@ -20,6 +22,7 @@ import {
   readHostsConfig,
   redactUrls,
 } from "../registry/index.js";
+import { type RuntimeView, type VantageData, vantageData } from "../vantage/index.js";
 import type { Cause } from "./causes.js";
 import { classifyMessage } from "./classify.js";
 import type { ProviderCoverage } from "./credential-provider/index.js";
@@ -28,6 +31,7 @@ import type { DiagnosisFacts } from "./facts.js";
 import { fixCommands } from "./fixes.js";
 import { closestTags } from "./suggest.js";
 import { httpVerdict, transportVerdict, type Verdict } from "./verdict.js";
+import { dialThrough, proxyFixes, proxyVerdict } from "./via-proxy.js";
 
 /** What the node side can tell the pipeline; absent when no runtime is reachable. */
 export interface NodeRuntime {
@@ -46,6 +50,11 @@ export interface DiagnoseOptions {
   credentialProblem?: string;
   platform: Platform;
   hostsDir: string;
+  /**
+   * The runtime's view (agent/vantage): its hosts, trust store, resolver and proxy. Without it the
+   * diagnosis reads hostsDir and connects as this process would, and says so.
+   */
+  vantage?: RuntimeView | undefined;
   timeoutMs: number;
   pullDeadlineMs: number;
   runtime?: NodeRuntime;
@@ -68,7 +77,12 @@ export interface Diagnosis {
   evidence: Evidence[];
   fix: string[];
   registry: string;
+  /** Whose network the diagnosis was made from: one line for people, the rest as data (diagnoseImage always sets it). */
+  vantage?: VantageData | { line: string };
 }
+
+/** What a diagnosis without a runtime view is taken from. */
+const OWN_VANTAGE = "no runtime view given: this process's own resolver, Node's bundled CA list and no proxy, and --hosts-dir";
 
 /** The throughput sample stops at whichever comes first. */
 const SAMPLE_MAX_BYTES = 8 * 1024 * 1024;
@@ -76,6 +90,7 @@ const SAMPLE_MAX_MS = 3000;
 /** containerd keeps compressed blobs and unpacks them: an image needs at least twice its size. */
 const UNPACK_FACTOR = 2;
 const CERT_WARN_DAYS = 14;
+const CA_FILE_LIMIT = 4 * 1024 * 1024;
 
 class Stop {
   /** Set once a host resolved the manifest: later failures are not retried on other hosts. */
@@ -86,6 +101,8 @@ class Stop {
 class Run {
   readonly evidence: Evidence[] = [];
   readonly facts: DiagnosisFacts;
+  /** Fix commands for a failure at the runtime's proxy, ahead of the cause's own. */
+  proxyFix: string[] | undefined;
   constructor(readonly opts: DiagnoseOptions) {
     this.facts = { image: opts.image, hostsDir: opts.hostsDir, ...(opts.provider !== undefined ? { provider: opts.provider } : {}) };
   }
@@ -129,7 +146,9 @@ export async function diagnoseImage(opts: DiagnoseOptions): Promise<Diagnosis> {
   const cause: Cause = verdict?.cause ?? "ok";
   if (verdict) Object.assign(run.facts, verdict.facts);
   const summary = withProvider(verdict?.summary ?? `${opts.image} can be pulled on this node: ${okSummary(run.evidence)}`, cause, opts.provider);
-  return { image: opts.image, cause, summary, evidence: run.evidence, fix: fixCommands(cause, run.facts), registry };
+  const fix = [...(run.proxyFix ?? []), ...fixCommands(cause, run.facts)];
+  const vantage = opts.vantage !== undefined ? vantageData(opts.vantage) : { line: OWN_VANTAGE };
+  return { image: opts.image, cause, summary, evidence: run.evidence, fix, registry, vantage };
 }
 
 /** On an auth failure, says that kubelet gets this image's credentials from a provider plugin. */
@@ -188,8 +207,12 @@ async function hostsStep(run: Run, ref: ImageReference): Promise<HostsConfig> {
   const started = now();
   let config: HostsConfig;
   const containerdVersion = await run.opts.runtime?.containerdVersion().catch(() => undefined);
+  const vantage = run.opts.vantage;
   try {
-    config = await readHostsConfig(run.opts.hostsDir, ref.domain, containerdVersion ? { containerdVersion } : {});
+    config =
+      vantage !== undefined
+        ? await vantage.hostsFor(ref.domain, { containerdVersion, repository: ref.path, digested: ref.digest !== undefined, reference: ref.normalized })
+        : await readHostsConfig(run.opts.hostsDir, ref.domain, containerdVersion ? { containerdVersion } : {});
   } catch (err) {
     if (!(err instanceof HostsConfigError) || !err.fallback) {
       run.fail("hosts", started, {
@@ -205,7 +228,8 @@ async function hostsStep(run: Run, ref: ImageReference): Promise<HostsConfig> {
   const upstream = config.hosts[config.hosts.length - 1]?.url;
   const order = config.hosts.map((h) => `${h.url}${h.mirror && h.url !== upstream ? " (mirror)" : ""}`).join(", then ");
   const where = config.file ? `${config.file}: ` : `no hosts.toml for ${ref.domain} under ${run.opts.hostsDir}; containerd's default: `;
-  run.record("hosts", true, started, `${where}${order}`);
+  const notes = config.notes?.length ? ` (${config.notes.join("; ")})` : "";
+  run.record("hosts", true, started, `${where}${order}${notes}`);
   return config;
 }
 
@@ -288,6 +312,10 @@ interface HostTarget {
   port: number;
   label: string;
   tag: { host: string };
+  /** The runtime's proxy for this host, when Go's rules send its requests there. */
+  proxy: ProxyRoute | undefined;
+  /** The runtime's first request to it is https (an https URL, or an https-first http host). */
+  https: boolean;
 }
 
 function hostTarget(run: Run, host: RegistryHost): HostTarget {
@@ -298,24 +326,40 @@ function hostTarget(run: Run, host: RegistryHost): HostTarget {
     unusableHost(run, now(), host.url, err);
   }
   const label = url.host;
-  return { url, hostname: url.hostname.replace(/^\[|\]$/g, ""), port: Number(url.port) || (url.protocol === "https:" ? 443 : 80), label, tag: { host: label } };
+  // An https-first host's first request is https, and so is the proxy it goes to.
+  const asked = url.protocol === "http:" && host.httpsFirst ? new URL(host.url.replace(/^http:/, "https:")) : url;
+  const proxy = run.opts.vantage?.network.proxyFor(asked);
+  const port = Number(url.port) || (url.protocol === "https:" ? 443 : 80);
+  return { url, hostname: url.hostname.replace(/^\[|\]$/g, ""), port, label, tag: { host: label }, proxy, https: asked.protocol === "https:" };
 }
 
 async function dnsStep(run: Run, t: HostTarget): Promise<string[]> {
   const started = now();
+  // Through a proxy the registry's name is the proxy's to resolve; the runtime resolves the proxy's.
+  const name = t.proxy !== undefined ? t.proxy.url.hostname.replace(/^\[|\]$/g, "") : t.hostname;
+  const network = run.opts.vantage?.network;
   try {
-    const dns = await probeDns(t.hostname, { timeoutMs: run.opts.timeoutMs });
+    const dns = await probeDns(name, { timeoutMs: run.opts.timeoutMs, ...(network ? { network } : {}) });
     const addresses = dns.addresses.map((a) => a.address);
-    run.record("dns", true, started, isIP(t.hostname) ? `${t.hostname} is an address` : `${t.hostname} → ${addresses.join(", ")}`, t.tag);
+    const found = isIP(name) ? `${name} is an address` : `${name} → ${addresses.join(", ")}${dns.source ? ` (${dns.source})` : ""}`;
+    const detail = t.proxy !== undefined ? `the runtime sends ${t.label} through its proxy ${t.proxy.label}; ${found}` : found;
+    run.record("dns", true, started, detail, t.tag);
     return addresses;
   } catch (err) {
+    if (t.proxy !== undefined && err instanceof ProbeError) failAtProxy(run, started, "dns", new ProxyError(t.proxy.label, "dns", err.message), t);
     run.fail("dns", started, probeVerdict(err, t.hostname), t.tag);
   }
+}
+
+function failAtProxy(run: Run, started: number, check: DiagnosisStep, err: ProxyError, t: HostTarget): never {
+  run.proxyFix = proxyFixes(run.opts.vantage?.runtime.name ?? "containerd");
+  run.fail(check, started, proxyVerdict(err, t.label), t.tag);
 }
 
 /** Each address in turn, as Go's dialer does; the step fails with the last address's error. */
 async function tcpStep(run: Run, t: HostTarget, addresses: string[]): Promise<string | undefined> {
   const started = now();
+  if (t.proxy !== undefined) return tunnelStep(run, t, started);
   let connected: string | undefined;
   const tcpErrors: string[] = [];
   for (const address of addresses) {
@@ -332,17 +376,68 @@ async function tcpStep(run: Run, t: HostTarget, addresses: string[]): Promise<st
   return connected;
 }
 
+/** The tcp step through the proxy: a connection to it, and for https the tunnel it opens to the registry. */
+async function tunnelStep(run: Run, t: HostTarget, started: number): Promise<undefined> {
+  const proxy = t.proxy as ProxyRoute;
+  const https = t.https;
+  try {
+    const socket = await throughProxy(run, t, https)();
+    socket.destroy();
+  } catch (err) {
+    if (err instanceof ProxyError) failAtProxy(run, started, "tcp", err, t);
+    run.fail("tcp", started, probeVerdict(err, t.label), t.tag);
+  }
+  run.record("tcp", true, started, https ? `CONNECT ${t.url.host} through the proxy ${proxy.label} → 200` : `connected to the proxy ${proxy.label}`, t.tag);
+  return undefined;
+}
+
+/** How a connection to the target is opened through its proxy, for the TLS probes. */
+function throughProxy(run: Run, t: HostTarget, https: boolean): () => Promise<Socket> {
+  const network = run.opts.vantage?.network;
+  const proxy = t.proxy;
+  if (network === undefined || proxy === undefined) throw new Error("throughProxy: no proxy for this host");
+  return () => dialThrough(proxy, network, { hostname: t.hostname, port: t.port, https }, run.opts.timeoutMs);
+}
+
+/** How the TLS probes reach a host and what they trust: the runtime's roots and route, or this process's. */
+interface TlsRoute {
+  hostname: string;
+  port: number;
+  address: string;
+  label: string;
+  connect?: () => Promise<Socket>;
+  roots?: readonly string[];
+  /** The trust source, for evidence: the runtime's store, or Node's bundled list. */
+  trust: string;
+}
+
+function tlsRoute(run: Run, t: HostTarget, connected: string | undefined): TlsRoute {
+  const network = run.opts.vantage?.network;
+  const route: TlsRoute = {
+    hostname: t.hostname,
+    port: t.port,
+    address: connected ?? t.hostname,
+    label: t.label,
+    trust: network?.trustSource ?? "Node's bundled CA list",
+  };
+  if (network !== undefined) route.roots = network.roots;
+  if (t.proxy !== undefined) route.connect = throughProxy(run, t, true);
+  return route;
+}
+
 /** Upgrades an http:// host that speaks TLS (containerd tries HTTPS first there), reads its CAs and checks the handshake. */
 async function tlsPhase(run: Run, host: RegistryHost, t: HostTarget, connected: string | undefined): Promise<{ base: string; ca: string[] }> {
   let ca: string[] = [];
   let base = host.url;
-  if (t.url.protocol === "http:" && host.httpsFirst && (await speaksTls(run, t.hostname, t.port, connected ?? t.hostname, t.label))) {
+  const route = tlsRoute(run, t, connected);
+  if (t.url.protocol === "http:" && host.httpsFirst && (await speaksTls(run, route))) {
     base = host.url.replace(/^http:/, "https:");
   }
   if (base.startsWith("https:")) {
     const started = now();
+    const vantage = run.opts.vantage;
     try {
-      ca = await Promise.all(host.caFiles.map((f) => readFile(f, "utf8")));
+      ca = await Promise.all(host.caFiles.map((f) => (vantage ? vantage.readCa(f) : readTextFile(f, { maxBytes: CA_FILE_LIMIT }))));
     } catch (err) {
       run.fail(
         "tls",
@@ -351,7 +446,8 @@ async function tlsPhase(run: Run, host: RegistryHost, t: HostTarget, connected: 
         t.tag,
       );
     }
-    await tlsStep(run, t.hostname, t.port, connected ?? t.hostname, ca, host.skipVerify, t.label);
+    const trust = host.caFiles.length > 0 ? `${route.trust}, plus ${host.caFiles.join(", ")} from the registry configuration` : route.trust;
+    await tlsStep(run, { ...route, trust }, ca, host.skipVerify);
   }
   return { base, ca };
 }
@@ -367,7 +463,15 @@ function registryClientFor(
 ): RegistryClient {
   try {
     return new RegistryClient(
-      { url: base, ca, skipVerify: host.skipVerify, overridePath: host.overridePath, headers: host.headers, ...(host.mirror ? { namespace: ref.domain } : {}) },
+      {
+        url: base,
+        ca,
+        skipVerify: host.skipVerify,
+        overridePath: host.overridePath,
+        headers: host.headers,
+        ...(host.mirror ? { namespace: ref.domain } : {}),
+        ...(run.opts.vantage ? { network: run.opts.vantage.network } : {}),
+      },
       {
         timeoutMs: run.opts.timeoutMs,
         ...(credential ? { credential: credential.credential } : {}),
@@ -400,18 +504,27 @@ function unusableHost(run: Run, started: number, label: string, err: unknown): n
  * containerd (1.6.25+, 1.7.7+) tries https first on such hosts and falls back to http only when
  * the server answers the TLS hello in plain HTTP; the diagnosis takes the same turn.
  */
-async function speaksTls(run: Run, hostname: string, port: number, address: string, label: string): Promise<boolean> {
+async function speaksTls(run: Run, r: TlsRoute): Promise<boolean> {
   const started = now();
+  const label = r.label;
   try {
-    await probeTls(hostname, port, { timeoutMs: run.opts.timeoutMs, address, skipVerify: true });
+    await probeTls(r.hostname, r.port, { timeoutMs: run.opts.timeoutMs, address: r.address, skipVerify: true, ...tlsVia(r) });
     return true;
   } catch (err) {
     if (err instanceof ProbeError && err.kind === "http-to-https") {
       run.record("tls", true, started, `containerd tries https first; ${label} answers in plain HTTP, so http is used`, { host: label, skipped: true });
       return false;
     }
+    if (err instanceof ProxyError) {
+      run.proxyFix = proxyFixes(run.opts.vantage?.runtime.name ?? "containerd");
+      run.fail("tls", started, proxyVerdict(err, label), { host: label });
+    }
     run.fail("tls", started, probeVerdict(err, label), { host: label });
   }
+}
+
+function tlsVia(r: TlsRoute): { roots?: readonly string[]; connect?: () => Promise<Socket> } {
+  return { ...(r.roots !== undefined ? { roots: r.roots } : {}), ...(r.connect !== undefined ? { connect: r.connect } : {}) };
 }
 
 function probeVerdict(err: unknown, what: string): Verdict {
@@ -419,13 +532,18 @@ function probeVerdict(err: unknown, what: string): Verdict {
   return { cause: "unknown", summary: `probing ${what} failed unexpectedly: ${String(err)}`, facts: {} };
 }
 
-async function tlsStep(run: Run, hostname: string, port: number, address: string, ca: string[], skipVerify: boolean, label: string): Promise<void> {
+async function tlsStep(run: Run, r: TlsRoute, ca: string[], skipVerify: boolean): Promise<void> {
   const started = now();
+  const { label, port } = r;
   const tag = { host: label };
   let result;
   try {
-    result = await probeTls(hostname, port, { timeoutMs: run.opts.timeoutMs, address, ca, skipVerify });
+    result = await probeTls(r.hostname, port, { timeoutMs: run.opts.timeoutMs, address: r.address, ca, skipVerify, ...tlsVia(r) });
   } catch (err) {
+    if (err instanceof ProxyError) {
+      run.proxyFix = proxyFixes(run.opts.vantage?.runtime.name ?? "containerd");
+      run.fail("tls", started, proxyVerdict(err, label), tag);
+    }
     const v = probeVerdict(err, label);
     if (err instanceof ProbeError && err.kind === "http-to-https") {
       v.summary = `${label} speaks plain HTTP on port ${port}, but containerd is set to use HTTPS for it`;
@@ -440,8 +558,12 @@ async function tlsStep(run: Run, hostname: string, port: number, address: string
     run.fail(
       "tls",
       started,
-      { cause: "tls", summary: tlsSummary(label, result.problem, certFacts), facts: { tlsProblem: result.problem, certificate: certFacts } },
-      { ...tag, data },
+      {
+        cause: "tls",
+        summary: `${tlsSummary(label, result.problem, certFacts)} (trust: ${r.trust})`,
+        facts: { tlsProblem: result.problem, certificate: certFacts },
+      },
+      { ...tag, data: { ...data, trust: r.trust } },
     );
   }
   const expiry = certFacts
@@ -449,7 +571,10 @@ async function tlsStep(run: Run, hostname: string, port: number, address: string
     : "no certificate details";
   const warn = certFacts && certFacts.daysLeft < CERT_WARN_DAYS ? `; warning: it expires in under ${CERT_WARN_DAYS} days` : "";
   const skipped = result.problem && skipVerify ? `; verification skipped by hosts.toml (would fail: ${result.problem})` : "";
-  run.record("tls", true, started, `${result.protocol ?? "TLS"}, ${expiry}${warn}${skipped}`, { ...tag, data });
+  run.record("tls", true, started, `${result.protocol ?? "TLS"}, ${expiry}${warn}${skipped}${skipVerify ? "" : `; trusted by ${r.trust}`}`, {
+    ...tag,
+    data: { ...data, trust: r.trust },
+  });
 }
 
 function tlsSummary(label: string, problem: string, cert: { names: string[]; issuer: string; validTo: string } | undefined): string {

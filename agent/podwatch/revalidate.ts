@@ -7,6 +7,7 @@ import type { FailureCause } from "../diagnose/index.js";
 import type { Pod } from "../kube/index.js";
 import { type ChosenCredential, headFailure, Resolver } from "../prepull/index.js";
 import { describeCredential, kubeletRegistryCredential, matchCredentials, type RateLimit } from "../registry/index.js";
+import type { RegistryVantage } from "../vantage/index.js";
 import type { SecretReader } from "./secrets.js";
 
 export type SecretCheckState = "ok" | "rejected" | "invalid" | "missing" | "unreadable" | "unverified";
@@ -63,12 +64,15 @@ export async function checkPullSecrets(
     timeoutMs: number;
     containerdVersion: () => Promise<string | undefined>;
     onRateLimit: (r: RateLimit) => void;
+    /** The runtime's view: the HEADs go where, and as, the runtime's pulls go. */
+    vantage?: (() => Promise<RegistryVantage | undefined>) | undefined;
     now?: () => number;
   },
 ): Promise<SecretCheck[]> {
   const now = deps.now ?? Date.now;
   const resolver = new Resolver({
     hostsDir: deps.hostsDir,
+    vantage: await deps.vantage?.(),
     containerdVersion: deps.containerdVersion,
     timeoutMs: deps.timeoutMs,
     now,

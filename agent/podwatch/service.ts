@@ -9,6 +9,7 @@ import type { PullFailure, Recovery, SecretCheckReport } from "../../core/protoc
 import { type DiagnoseOptions, type Diagnosis, explainMessage, type FailureCause, type NodeRuntime } from "../diagnose/index.js";
 import { type KubeApi, KubeApiError, type KubeEvent, type Pod, type PodWatchEvent, type WatchStatus } from "../kube/index.js";
 import { type RateLimit, redactUrls } from "../registry/index.js";
+import type { RegistryVantage } from "../vantage/index.js";
 import { countByKey, DiagnosisCache, diagnosisKey } from "./dedupe.js";
 import { imageWaits } from "./detect.js";
 import { buildEvent, diagnosisEventMessage, EventCorrelator, eventStreamKey, recoveryEventMessage } from "./event.js";
@@ -36,6 +37,8 @@ export interface PodWatchOptions {
   runtime: () => Promise<{ runtime?: NodeRuntime; why?: string }>;
   containerdVersion: () => Promise<string | undefined>;
   onRateLimit: (r: RateLimit) => void;
+  /** The runtime's view for the Secret checks' HEADs (agent/vantage). */
+  vantage?: () => Promise<RegistryVantage | undefined>;
   now?: () => number;
 }
 
@@ -250,6 +253,7 @@ export class PodWatch {
       timeoutMs: this.opts.diagnoseTimeoutMs,
       containerdVersion: this.opts.containerdVersion,
       onRateLimit: this.opts.onRateLimit,
+      vantage: this.opts.vantage,
       now: this.now,
     });
     const before = new Map((this.secretChecks ?? []).map((c) => [`${c.secret}\0${c.registry}`, c]));

@@ -2,10 +2,13 @@
 // count as a pull, through the host containerd would resolve with. Hosts, CA files and clients
 // are shared by the images of one round, so an authenticated registry is challenged once.
 
-import { readFile } from "node:fs/promises";
+import { readTextFile } from "../../core/fs/index.js";
 import { type ImageReference, manifestReference } from "../../core/image/index.js";
 import { type HostsConfig, HostsConfigError, type RateLimit, RegistryClient, RegistryError, type RegistryHost, readHostsConfig } from "../registry/index.js";
+import type { RegistryVantage } from "../vantage/index.js";
 import type { ChosenCredential } from "./credentials.js";
+
+const CA_FILE_LIMIT = 4 * 1024 * 1024;
 
 export type HeadAnswer =
   | { ok: true; digest: string | undefined; rateLimit: RateLimit | undefined; endpoint: string }
@@ -13,6 +16,8 @@ export type HeadAnswer =
 
 export interface ResolverOptions {
   hostsDir: string;
+  /** The runtime's view: its hosts for a registry, its CA files, its network. Without it, hostsDir and this process's network. */
+  vantage?: RegistryVantage | undefined;
   containerdVersion: () => Promise<string | undefined>;
   timeoutMs: number;
   now: () => number;
@@ -65,8 +70,9 @@ export class Resolver {
 
   private async readConfig(domain: string): Promise<HostsConfig> {
     const version = await this.opts.containerdVersion();
+    const options = version === undefined ? {} : { containerdVersion: version };
     try {
-      return await readHostsConfig(this.opts.hostsDir, domain, version === undefined ? {} : { containerdVersion: version });
+      return this.opts.vantage !== undefined ? await this.opts.vantage.hostsFor(domain, options) : await readHostsConfig(this.opts.hostsDir, domain, options);
     } catch (err) {
       // containerd logs a hosts.toml it cannot parse and goes on without it; so does the check.
       if (err instanceof HostsConfigError && err.fallback !== undefined) return err.fallback;
@@ -116,7 +122,15 @@ export class Resolver {
     if (cached !== undefined) return cached;
     const ca = base.startsWith("https:") ? await this.caFiles(host) : [];
     const client = new RegistryClient(
-      { url: base, ca, skipVerify: host.skipVerify, overridePath: host.overridePath, headers: host.headers, ...(namespace !== undefined ? { namespace } : {}) },
+      {
+        url: base,
+        ca,
+        skipVerify: host.skipVerify,
+        overridePath: host.overridePath,
+        headers: host.headers,
+        ...(namespace !== undefined ? { namespace } : {}),
+        ...(this.opts.vantage !== undefined ? { network: this.opts.vantage.network } : {}),
+      },
       { timeoutMs: this.opts.timeoutMs, now: this.opts.now, onRateLimit: this.opts.onRateLimit, ...(credential ? { credential: credential.registry } : {}) },
     );
     this.clients.set(key, client);
@@ -127,7 +141,8 @@ export class Resolver {
     const key = host.caFiles.join("\0");
     let loading = this.cas.get(key);
     if (loading === undefined) {
-      loading = Promise.all(host.caFiles.map((f) => readFile(f, "utf8"))).catch((err: unknown) => {
+      const vantage = this.opts.vantage;
+      loading = Promise.all(host.caFiles.map((f) => (vantage ? vantage.readCa(f) : readTextFile(f, { maxBytes: CA_FILE_LIMIT })))).catch((err: unknown) => {
         throw new HostsUnusable(`a CA file hosts.toml names for ${host.url} cannot be read: ${(err as Error).message}`);
       });
       this.cas.set(key, loading);

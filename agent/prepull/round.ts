@@ -30,6 +30,7 @@ export async function prepullRound(targets: PrepullTarget[], opts: PrepullOption
   let version: Promise<string | undefined> | undefined;
   const resolver = new Resolver({
     hostsDir: opts.hostsDir,
+    vantage: opts.vantage,
     containerdVersion: () => (version ??= opts.containerdVersion !== undefined ? Promise.resolve(opts.containerdVersion) : containerdVersionOf(opts.client)),
     timeoutMs: opts.timeoutMs,
     now,

@@ -3,6 +3,7 @@
 
 import type { RateLimit } from "../registry/index.js";
 import type { RuntimeClient } from "../runtime/index.js";
+import type { RegistryVantage } from "../vantage/index.js";
 
 export interface PrepullTarget {
   image: string;
@@ -54,8 +55,10 @@ export interface RetryPolicy {
 
 export interface PrepullOptions {
   client: RuntimeClient;
-  /** containerd's config_path (certs.d), several roots separated by ":". */
+  /** containerd's config_path (certs.d), several roots separated by ":"; what fixes name, and read when there is no vantage. */
   hostsDir: string;
+  /** The runtime's view (agent/vantage): the HEADs go where, and as, the runtime's pulls go. */
+  vantage?: RegistryVantage | undefined;
   /** When absent, asked of the runtime once per round: hosts.toml defaults changed across releases. */
   containerdVersion?: string;
   /** Each registry step (the HEAD). */

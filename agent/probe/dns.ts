@@ -3,18 +3,23 @@
 
 import { promises as dnsPromises } from "node:dns";
 import { isIP } from "node:net";
+import type { RegistryNetwork } from "../registry/index.js";
 import { elapsedMs, errorCode, ProbeError, requireTimeout, unbracket } from "./probe-error.js";
 
 export interface DnsResult {
   host: string;
   addresses: { address: string; family: 4 | 6 }[];
   ms: number;
+  /** Which source answered, when the runtime's resolver was asked: its hosts file, or which DNS servers. */
+  source?: string;
 }
 
 export interface DnsProbeOptions {
   timeoutMs: number;
   /** Stands in for dns.promises.lookup, e.g. to make a resolver that never answers. */
   lookup?: typeof dnsPromises.lookup;
+  /** The runtime's resolver (its hosts file, servers, search list), asked instead of this process's getaddrinfo. */
+  network?: RegistryNetwork;
 }
 
 // Codes getaddrinfo failures arrive with in Node, and what each means for a person.
@@ -35,6 +40,7 @@ export async function probeDns(host: string, opts: DnsProbeOptions): Promise<Dns
   const literal = isIP(name);
   if (literal === 4 || literal === 6) return { host, addresses: [{ address: name, family: literal }], ms: elapsedMs(start) };
   requireTimeout("probeDns", opts.timeoutMs);
+  if (opts.network !== undefined) return viaNetwork(host, name, opts.network, opts.timeoutMs, start);
 
   const lookup = opts.lookup ?? dnsPromises.lookup;
   const pending = lookup(name, { all: true });
@@ -60,6 +66,21 @@ export async function probeDns(host: string, opts: DnsProbeOptions): Promise<Dns
     return { host, addresses, ms: elapsedMs(start) };
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** The runtime's resolver keeps its own deadline (its timeout and attempts), cut at the probe's. */
+async function viaNetwork(host: string, name: string, network: RegistryNetwork, timeoutMs: number, start: number): Promise<DnsResult> {
+  try {
+    const answer = await network.resolve(name, timeoutMs);
+    if (answer.addresses.length === 0) throw new ProbeError("dns", "dns", `${name} resolved to no address (${answer.source})`, { ms: elapsedMs(start) });
+    return { host, addresses: answer.addresses, ms: elapsedMs(start), source: answer.source };
+  } catch (error) {
+    if (error instanceof ProbeError) throw error;
+    const code = errorCode(error);
+    const what = (code !== undefined ? LOOKUP_FAILURES[code] : undefined) ?? "could not be resolved";
+    const why = error instanceof Error ? error.message : String(error);
+    throw new ProbeError("dns", "dns", `${name} ${what}: ${why}`, { code, ms: elapsedMs(start), cause: error });
   }
 }
 

@@ -2,10 +2,23 @@
 // try (mirrors in file order, then the upstream) is walked dns → tcp → tls → GET /v2/, so that a
 // dead mirror or a certificate about to expire shows before a pull fails on it.
 
-import { readFile } from "node:fs/promises";
-import { isIP } from "node:net";
+import { isIP, type Socket } from "node:net";
+import { readTextFile } from "../../core/fs/index.js";
 import { DOCKER_HUB_LEGACY_DOMAIN, tryParseReference } from "../../core/image/index.js";
-import { type HostsConfig, HostsConfigError, type RateLimit, RegistryClient, RegistryError, type RegistryHost, readHostsConfig } from "../registry/index.js";
+import {
+  dialDirect,
+  dialTunnel,
+  type HostsConfig,
+  HostsConfigError,
+  ProxyError,
+  type ProxyRoute,
+  type RateLimit,
+  RegistryClient,
+  RegistryError,
+  type RegistryHost,
+  type RegistryNetwork,
+  readHostsConfig,
+} from "../registry/index.js";
 import { probeDns } from "./dns.js";
 import { elapsedMs, ProbeError, unbracket } from "./probe-error.js";
 import { probeTcp } from "./tcp.js";
@@ -56,9 +69,20 @@ export interface RegistryProbe {
   warnings: string[];
 }
 
+/**
+ * The runtime's view (agent/vantage's RuntimeView fits): its network, its hosts for a registry,
+ * and CA files read as it reads them. Without one, hostsDir is read and this process's network used.
+ */
+export interface ProbeVantage {
+  network: RegistryNetwork;
+  hostsFor(domain: string, req?: { containerdVersion?: string | undefined }): Promise<HostsConfig>;
+  readCa(path: string): Promise<string>;
+}
+
 export interface RegistryProbeOptions {
-  /** containerd's config_path (certs.d), several roots separated by ":". */
+  /** containerd's config_path (certs.d), several roots separated by ":"; used when there is no vantage. */
   hostsDir: string;
+  vantage?: ProbeVantage | undefined;
   /** Per network step. */
   timeoutMs: number;
   /** The node's containerd version: its hosts.toml defaults changed across releases. */
@@ -70,6 +94,7 @@ export interface RegistryProbeOptions {
 }
 
 const DEFAULT_CERT_WARN_DAYS = 14;
+const CA_FILE_LIMIT = 4 * 1024 * 1024;
 const DEFAULT_PROBE_CONCURRENCY = 4;
 // Without a hosts.toml, containerd itself skips verification for loopback registries.
 const SKIP_VERIFY_WHY = "hosts.toml skip_verify, or containerd's default for loopback registries";
@@ -152,8 +177,9 @@ export async function probeRegistries(domains: string[], opts: RegistryProbeOpti
 
 async function hostsConfig(domain: string, opts: RegistryProbeOptions, warnings: string[]): Promise<HostsConfig | undefined> {
   let config: HostsConfig;
+  const version = opts.containerdVersion !== undefined ? { containerdVersion: opts.containerdVersion } : {};
   try {
-    config = await readHostsConfig(opts.hostsDir, domain, opts.containerdVersion !== undefined ? { containerdVersion: opts.containerdVersion } : {});
+    config = opts.vantage !== undefined ? await opts.vantage.hostsFor(domain, version) : await readHostsConfig(opts.hostsDir, domain, version);
   } catch (err) {
     if (!(err instanceof HostsConfigError)) throw err;
     warnings.push(err.message);
@@ -233,6 +259,9 @@ async function reachHost(host: RegistryHost, probe: HostProbe, warnings: string[
   const url = new URL(host.url);
   const hostname = unbracket(url.hostname);
   const port = Number(url.port) || (url.protocol === "https:" ? 443 : 80);
+  const proxy = opts.vantage?.network.proxyFor(url.protocol === "http:" && host.httpsFirst ? new URL(host.url.replace(/^http:/, "https:")) : url);
+  if (proxy !== undefined && opts.vantage !== undefined)
+    return reachThroughProxy(host, { url, hostname, port }, proxy, opts.vantage.network, probe, warnings, opts);
   const addresses = await resolveStep(hostname, probe.steps, opts);
   if (addresses === undefined) return undefined;
   const address = await connectStep(addresses, port, probe.steps, opts);
@@ -242,20 +271,62 @@ async function reachHost(host: RegistryHost, probe: HostProbe, warnings: string[
   return handshakeStep(host, { url, hostname, port, address }, reached, probe, warnings, opts);
 }
 
+/**
+ * The runtime sends this host's requests to its proxy: the registry's name is the proxy's to
+ * resolve, so the steps are the proxy's name, a connection to it and, for https, the tunnel.
+ */
+async function reachThroughProxy(
+  host: RegistryHost,
+  at: Omit<Connected, "address">,
+  proxy: ProxyRoute,
+  network: RegistryNetwork,
+  probe: HostProbe,
+  warnings: string[],
+  opts: RegistryProbeOptions,
+): Promise<Reached | undefined> {
+  const started = performance.now();
+  const proxyPort = Number(proxy.url.port) || (proxy.url.protocol === "https:" ? 443 : 80);
+  const addresses = await resolveStep(unbracket(proxy.url.hostname), probe.steps, opts);
+  if (addresses === undefined) return undefined;
+  const https = at.url.protocol === "https:" || host.httpsFirst === true;
+  try {
+    const socket = https
+      ? await dialTunnel(proxy, at.hostname, at.port, { network, timeoutMs: opts.timeoutMs })
+      : await dialDirect(proxy.url.hostname, proxyPort, { network, timeoutMs: opts.timeoutMs });
+    socket.destroy();
+  } catch (err) {
+    probe.steps.push({ ...failedStep("tcp", err, elapsedMs(started)), errorKind: "proxy" });
+    return undefined;
+  }
+  probe.steps.push({
+    step: "tcp",
+    ok: true,
+    ms: elapsedMs(started),
+    detail: `through the proxy ${proxy.label}${https ? `: CONNECT ${at.url.host} → 200` : ""}`,
+  });
+  const reached: Reached = { base: host.url, ca: [] };
+  if (!https) return reached;
+  const connect = () => dialTunnel(proxy, at.hostname, at.port, { network, timeoutMs: opts.timeoutMs });
+  return handshakeStep(host, { ...at, address: at.hostname, connect }, reached, probe, warnings, opts);
+}
+
 /** Where the TCP step connected: the host's URL, its name without brackets, the port and the address that answered. */
 interface Connected {
   url: URL;
   hostname: string;
   port: number;
   address: string;
+  /** How a TLS connection is opened when it is not TCP to `address` (a proxy tunnel). */
+  connect?: () => Promise<Socket>;
 }
 
 /** The dns step: the host's addresses (an IP is its own), or undefined with the failed step recorded. */
 async function resolveStep(hostname: string, steps: HostProbeStep[], opts: RegistryProbeOptions): Promise<string[] | undefined> {
   try {
-    const dns = await probeDns(hostname, { timeoutMs: opts.timeoutMs });
+    const dns = await probeDns(hostname, { timeoutMs: opts.timeoutMs, ...(opts.vantage ? { network: opts.vantage.network } : {}) });
     const addresses = dns.addresses.map((a) => a.address);
-    steps.push({ step: "dns", ok: true, ms: dns.ms, detail: isIP(hostname) ? `${hostname} is an address` : `${hostname} → ${addresses.join(", ")}` });
+    const from = dns.source !== undefined && !isIP(hostname) ? ` (${dns.source})` : "";
+    steps.push({ step: "dns", ok: true, ms: dns.ms, detail: isIP(hostname) ? `${hostname} is an address` : `${hostname} → ${addresses.join(", ")}${from}` });
     return addresses;
   } catch (err) {
     steps.push(failedStep("dns", err, 0));
@@ -305,8 +376,9 @@ async function handshakeStep(
   const { url, hostname, port, address } = at;
   const steps = probe.steps;
   const tlsStart = performance.now();
+  const vantage = opts.vantage;
   try {
-    reached.ca = await Promise.all(host.caFiles.map((f) => readFile(f, "utf8")));
+    reached.ca = await Promise.all(host.caFiles.map((f) => (vantage ? vantage.readCa(f) : readTextFile(f, { maxBytes: CA_FILE_LIMIT }))));
   } catch (err) {
     steps.push({
       step: "tls",
@@ -325,6 +397,8 @@ async function handshakeStep(
       ca: reached.ca,
       skipVerify: host.skipVerify,
       ...(opts.now ? { now: opts.now } : {}),
+      ...(vantage ? { roots: vantage.network.roots } : {}),
+      ...(at.connect ? { connect: at.connect } : {}),
     });
   } catch (err) {
     // containerd (1.6.25+, 1.7.7+) tries https first on such hosts and uses http when the server answers the hello in plain HTTP.
@@ -393,6 +467,7 @@ async function pingHost(host: RegistryHost, reached: Reached, namespace: string 
         overridePath: host.overridePath,
         headers: host.headers,
         ...(namespace !== undefined ? { namespace } : {}),
+        ...(opts.vantage ? { network: opts.vantage.network } : {}),
       },
       { timeoutMs: opts.timeoutMs, ...(opts.now ? { now: opts.now } : {}), ...(opts.onRateLimit ? { onRateLimit: opts.onRateLimit } : {}) },
     );
@@ -411,6 +486,7 @@ async function pingHost(host: RegistryHost, reached: Reached, namespace: string 
 }
 
 function failedStep(step: ProbeStepName, err: unknown, ms: number): HostProbeStep {
+  if (err instanceof ProxyError) return { step, ok: false, ms, detail: err.message, errorKind: "proxy" };
   if (err instanceof ProbeError) return { step, ok: false, ms: err.ms, detail: err.message, errorKind: err.kind };
   if (err instanceof RegistryError) return { step, ok: false, ms, detail: err.message, errorKind: err.kind };
   return { step, ok: false, ms, detail: err instanceof Error ? err.message : String(err), errorKind: "error" };

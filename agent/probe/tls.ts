@@ -5,6 +5,7 @@
 import { X509Certificate } from "node:crypto";
 import { isIP, type Socket } from "node:net";
 import { checkServerIdentity, connect, type DetailedPeerCertificate, type PeerCertificate, rootCertificates, type TLSSocket } from "node:tls";
+import { trustContext } from "../registry/index.js";
 import { elapsedMs, errorCode, ProbeError, requireTimeout, unbracket } from "./probe-error.js";
 import { connectError, endpointText, openTcp } from "./tcp.js";
 
@@ -49,8 +50,12 @@ export interface TlsProbeOptions {
   timeoutMs: number;
   /** Connect to this (already resolved) address; `host` is still the name sent in SNI and verified. */
   address?: string;
-  /** CA certificates (PEM) trusted on top of Node's bundled roots, like hosts.toml `ca` on top of the system pool. */
+  /** CA certificates (PEM) trusted on top of the roots, like hosts.toml `ca` on top of the system pool. */
   ca?: (string | Buffer)[];
+  /** The runtime's trust store (PEM), which replaces Node's bundled roots; without it, Node's are used. */
+  roots?: readonly string[];
+  /** Opens the connection the handshake runs on (a tunnel through the runtime's proxy); default: TCP to `address`. */
+  connect?: () => Promise<Socket>;
   /** Like hosts.toml `skip_verify`: findings are still reported but are not a problem. */
   skipVerify?: boolean;
   /** Clock for daysLeft and for judging expiry (ms since the epoch). */
@@ -83,7 +88,7 @@ export async function probeTls(host: string, port: number, opts: TlsProbeOptions
   const name = unbracket(host);
   if (name === "") throw new TypeError("probeTls: the host name is empty");
   const target = opts.address !== undefined ? unbracket(opts.address) : name;
-  const raw = await openTcp(target, port, { start, timeoutMs: opts.timeoutMs });
+  const raw = opts.connect !== undefined ? await opts.connect() : await openTcp(target, port, { start, timeoutMs: opts.timeoutMs });
   const socket = await handshake(raw, name, endpointText(target, port), opts, start);
   try {
     const ms = elapsedMs(start);
@@ -99,8 +104,12 @@ function handshake(raw: Socket, name: string, endpoint: string, opts: TlsProbeOp
       socket: raw,
       // SNI carries names only (RFC 6066); for an IP, send none, as Go and curl do.
       ...(isIP(name) === 0 ? { servername: name } : {}),
-      // Passing `ca` replaces Node's roots, so the bundled roots go in too.
-      ...(opts.ca && opts.ca.length > 0 ? { ca: [...rootCertificates, ...opts.ca] } : {}),
+      // The runtime's roots when known; otherwise passing `ca` replaces Node's roots, so the bundled roots go in too.
+      ...(opts.roots !== undefined
+        ? { secureContext: trustContext(opts.roots, opts.ca ?? []) }
+        : opts.ca && opts.ca.length > 0
+          ? { ca: [...rootCertificates, ...opts.ca] }
+          : {}),
       // Verification happens in inspect(), after the handshake, so bad certificates can be described.
       rejectUnauthorized: false,
       checkServerIdentity: () => undefined,

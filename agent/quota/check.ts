@@ -6,7 +6,7 @@
  */
 
 import { DOCKER_HUB_REGISTRY_URL, tryParseReference } from "../../core/image/index.js";
-import { RegistryClient, type RegistryCredential, RegistryError } from "../registry/index.js";
+import { RegistryClient, type RegistryCredential, RegistryError, type RegistryNetwork } from "../registry/index.js";
 import { type QuotaHeaders, readQuotaHeaders } from "./headers.js";
 import type { QuotaReading } from "./reading.js";
 
@@ -22,6 +22,8 @@ export interface QuotaCheckOptions {
   credential?: RegistryCredential;
   /** Per network step. */
   timeoutMs: number;
+  /** The runtime's network (agent/vantage): Docker Hub is asked as the runtime's pulls ask it, through its proxy. */
+  network?: RegistryNetwork | undefined;
   now?: () => number;
 }
 
@@ -53,7 +55,10 @@ export async function checkDockerHubQuota(opts: QuotaCheckOptions): Promise<Quot
   if (checked instanceof Error) throw badOptions(checked);
   let client: RegistryClient;
   try {
-    client = new RegistryClient({ url: registryUrl }, { timeoutMs: opts.timeoutMs, now, ...(opts.credential ? { credential: opts.credential } : {}) });
+    client = new RegistryClient(
+      { url: registryUrl, ...(opts.network !== undefined ? { network: opts.network } : {}) },
+      { timeoutMs: opts.timeoutMs, now, ...(opts.credential ? { credential: opts.credential } : {}) },
+    );
   } catch (err) {
     throw badOptions(err);
   }

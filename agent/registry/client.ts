@@ -25,7 +25,7 @@ export { parseWwwAuthenticate } from "./challenge.js";
 export { RegistryError } from "./errors.js";
 export type { Manifest, ManifestDescriptor } from "./http-manifest.js";
 export type { BlobSample } from "./http-sample.js";
-export type { RegistryClientOptions, RegistryCredential, RegistryEndpoint } from "./http-types.js";
+export type { ProxyRoute, RegistryClientOptions, RegistryCredential, RegistryEndpoint, RegistryNetwork } from "./http-types.js";
 export type { RateLimit } from "./ratelimit.js";
 export { parseRateLimitHeaders, parseRetryAfter } from "./ratelimit.js";
 

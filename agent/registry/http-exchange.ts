@@ -10,8 +10,9 @@ import type { Agent, Dispatcher } from "undici";
 import { parseWwwAuthenticate } from "./challenge.js";
 import { RegistryError, type RegistryFailureKind, type RegistryStep } from "./errors.js";
 import { decodeErrorBody, MalformedResponse, readBodyPrefix } from "./http-body.js";
-import { classifyNetworkError } from "./http-failure.js";
-import type { RegistryEndpoint } from "./http-types.js";
+import { dialDirect, ProxyError, proxyAuthorization, registryConnector } from "./http-connect.js";
+import { classifyNetworkError, type NetworkFailure } from "./http-failure.js";
+import type { ProxyRoute, RegistryEndpoint } from "./http-types.js";
 import { type HeaderBag, headerValue, parseRateLimitHeaders, parseRetryAfter, quotaHeaderValues, type RateLimit } from "./ratelimit.js";
 
 export type HttpMethod = "GET" | "HEAD" | "POST";
@@ -68,9 +69,16 @@ export class RegistryHttp {
 
   private makeAgent(AgentClass: typeof Agent): Agent {
     const { endpoint, timeoutMs } = this;
+    const timeouts = { headersTimeout: timeoutMs, bodyTimeout: timeoutMs };
+    // The runtime's network: its roots (hosts.toml CAs on top), its resolver, its proxy.
+    if (endpoint.network !== undefined) {
+      return new AgentClass({
+        ...timeouts,
+        connect: registryConnector(endpoint.network, { ca: endpoint.ca ?? [], skipVerify: endpoint.skipVerify === true }, timeoutMs),
+      });
+    }
     return new AgentClass({
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
+      ...timeouts,
       connect: {
         timeout: timeoutMs,
         // Passing `ca` replaces Node's roots, so they are added back: hosts.toml CAs extend the trust, like containerd's.
@@ -78,6 +86,11 @@ export class RegistryHttp {
         ...(endpoint.skipVerify === true ? { rejectUnauthorized: false } : {}),
       },
     });
+  }
+
+  /** The proxy a plain-http request goes to (https goes through a tunnel the connector opens). */
+  private httpProxy(url: URL): ProxyRoute | undefined {
+    return url.protocol === "http:" ? this.endpoint.network?.proxyFor(url) : undefined;
   }
 
   /** Sends, following redirects for GET and HEAD. Network failures reject with RegistryError; HTTP statuses resolve. */
@@ -109,17 +122,20 @@ export class RegistryHttp {
 
   private async once(req: HttpRequest, headers: Record<string, string>): Promise<HttpAnswer> {
     let res: Dispatcher.ResponseData;
+    const proxy = this.httpProxy(req.url);
     try {
       const dispatcher = await this.dispatcher();
       res = await dispatcher.request({
-        origin: req.url.origin,
-        path: `${req.url.pathname}${req.url.search}`,
+        ...(proxy !== undefined ? viaProxy(proxy, req.url, headers) : { origin: req.url.origin, path: `${req.url.pathname}${req.url.search}`, headers }),
         method: req.method,
-        headers,
         ...(req.body !== undefined ? { body: req.body } : {}),
       });
     } catch (err) {
-      throw await this.networkError(req, err);
+      throw await this.networkError(req, proxy !== undefined ? atProxy(proxy, err) : err);
+    }
+    if (proxy !== undefined && res.statusCode === 407) {
+      await discard(res.body);
+      throw await this.networkError(req, new ProxyError(proxy.label, "auth", "answered 407 Proxy Authentication Required", 407));
     }
     const rateLimit = this.observeRateLimit(res.headers);
     return {
@@ -218,7 +234,7 @@ export class RegistryHttp {
   }
 
   private async networkError(req: HttpRequest, err: unknown): Promise<RegistryError> {
-    let failure = classifyNetworkError(err);
+    let failure = proxyFailure(err) ?? classifyNetworkError(err);
     // A TLS server hangs up on plain HTTP (or answers with a TLS alert, which is not HTTP).
     // Only a handshake can tell that from a flaky plain-HTTP server.
     if (req.url.protocol === "http:" && (failure.kind === "reset" || failure.kind === "protocol") && (await this.speaksTls(req.url))) {
@@ -236,12 +252,16 @@ export class RegistryHttp {
     });
   }
 
-  private speaksTls(url: URL): Promise<boolean> {
+  private async speaksTls(url: URL): Promise<boolean> {
+    // Through a proxy the connection was the proxy's, not the registry's: nothing to learn here.
+    if (this.httpProxy(url) !== undefined) return false;
+    const host = url.hostname.replace(/^\[|\]$/g, "");
+    const network = this.endpoint.network;
+    const raw = network === undefined ? undefined : await dialDirect(host, Number(url.port || 80), { network, timeoutMs: this.timeoutMs }).catch(() => null);
+    if (raw === null) return false;
     return new Promise((resolve) => {
-      const host = url.hostname.replace(/^\[|\]$/g, "");
       const socket = tlsConnect({
-        host,
-        port: Number(url.port || 80),
+        ...(raw !== undefined ? { socket: raw } : { host, port: Number(url.port || 80) }),
         rejectUnauthorized: false,
         // SNI must be a name, not an address.
         ...(/^[0-9.]+$|:/.test(host) ? {} : { servername: host }),
@@ -260,6 +280,35 @@ export class RegistryHttp {
   async close(): Promise<void> {
     if (this.agent) await (await this.agent).close();
   }
+}
+
+/**
+ * A plain-http request as Go sends it through a proxy: to the proxy, with the absolute URL as
+ * its target, the registry's Host, and the proxy URL's credentials as Proxy-Authorization.
+ */
+function viaProxy(proxy: ProxyRoute, url: URL, headers: Record<string, string>): { origin: string; path: string; headers: Record<string, string> } {
+  const auth = proxyAuthorization(proxy.url);
+  return {
+    origin: proxy.url.origin,
+    path: `${url.protocol}//${url.host}${url.pathname}${url.search}`,
+    headers: { ...headers, host: url.host, ...(auth !== undefined ? { "proxy-authorization": auth } : {}) },
+  };
+}
+
+/** A plain-http request through a proxy that could not even reach the proxy: the proxy's failure. */
+function atProxy(proxy: ProxyRoute, err: unknown): unknown {
+  const failure = classifyNetworkError(err);
+  const connecting = failure.kind === "refused" || failure.kind === "dns" || failure.code === "UND_ERR_CONNECT_TIMEOUT" || failure.code === "ETIMEDOUT";
+  if (!connecting) return err;
+  return new ProxyError(proxy.label, failure.kind === "refused" ? "refused" : failure.kind === "dns" ? "dns" : "timeout", failure.reason);
+}
+
+/** A failure at the proxy is the proxy's, whatever the socket said: a network failure of the path, named after the proxy. */
+function proxyFailure(err: unknown): NetworkFailure | undefined {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 6; e = e.cause, depth++) {
+    if (e instanceof ProxyError) return { kind: "timeout", code: `PROXY_${e.failure.toUpperCase()}`, reason: e.message };
+  }
+  return undefined;
 }
 
 /** Drains a body we do not need so its connection can be reused. */

@@ -1,6 +1,16 @@
 // The registry room: the registry HTTP client, credentials and containerd's
 // per-host configuration. Other folders import only this file.
-export type { AuthChallenge, Manifest, ManifestDescriptor, RateLimit, RegistryClientOptions, RegistryCredential, RegistryEndpoint } from "./client.js";
+export type {
+  AuthChallenge,
+  Manifest,
+  ManifestDescriptor,
+  ProxyRoute,
+  RateLimit,
+  RegistryClientOptions,
+  RegistryCredential,
+  RegistryEndpoint,
+  RegistryNetwork,
+} from "./client.js";
 export { parseRateLimitHeaders, parseRetryAfter, parseWwwAuthenticate, RegistryClient, RegistryError } from "./client.js";
 export type { DockerConfig, RegistryAuthEntry } from "./credentials.js";
 export {
@@ -17,3 +27,4 @@ export {
 export { redactUrls } from "./errors.js";
 export type { HostsConfig, RegistryHost } from "./hosts.js";
 export { defaultRegistryHost, describeRegistryHost, HostsConfigError, readHostsConfig } from "./hosts.js";
+export { dialDirect, dialTunnel, ProxyError, trustContext } from "./http-connect.js";

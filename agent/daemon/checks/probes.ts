@@ -16,8 +16,10 @@ export function probesCheck(ctx: CheckContext): Check | undefined {
       const tags = facts.images?.images.flatMap((i) => i.repoTags) ?? [];
       const domains = [...new Set([...config.probes.registries, ...registriesOfImages(tags), ...(kube?.watch.registries() ?? [])])];
       const containerdVersion = await runtime.containerdVersion();
+      const vantage = await runtime.view();
       return probeRegistries(domains, {
-        hostsDir: config.hostsDir,
+        hostsDir: await runtime.hostsDir(),
+        vantage,
         timeoutMs: config.probes.timeout,
         ...(containerdVersion ? { containerdVersion } : {}),
         onRateLimit: (r) => quota.recordRateLimit(r, "pull"),

@@ -30,11 +30,13 @@ export function pullsCheck(ctx: CheckContext): Check | undefined {
       const info = await (await runtime.get()).imageFsInfo();
       return info.imageFilesystems.reduce((sum, fs) => sum + Number(fs.usedBytes?.value ?? 0), 0);
     },
+    // The stalled pull's path, seen as the runtime sees it (its resolver, trust, proxy, hosts dir).
     diagnose: async (image) =>
       diagnoseImage({
         image,
         platform: nodePlatform(),
-        hostsDir: config.hostsDir,
+        hostsDir: await runtime.hostsDir(),
+        vantage: await runtime.view(),
         timeoutMs: config.kube.diagnoseTimeout,
         pullDeadlineMs: config.pulls.stallAfter,
         pull: false,

@@ -19,6 +19,7 @@ export async function quotaCheck(ctx: CheckContext): Promise<Check | undefined> 
       const reading = await checkDockerHubQuota({
         registryUrl: config.quota.registryUrl,
         timeoutMs: config.quota.timeout,
+        network: (await ctx.runtime.view()).network,
         ...(credential ? { credential } : {}),
       });
       quota.record(reading);
