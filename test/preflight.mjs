@@ -16,6 +16,8 @@ const needs = [
   ["/usr/bin/unshare", "util-linux"],
   ["/usr/bin/setpriv", "util-linux"],
   ["/usr/sbin/ip", "iproute2"],
+  ["/usr/bin/promtool", "prometheus"],
+  ["/usr/bin/prometheus", "prometheus"],
 ];
 
 const problems = [];
