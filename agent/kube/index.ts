@@ -8,4 +8,5 @@ export { DEFAULT_SERVICE_ACCOUNT_DIR, inClusterConnection, KubeConfigError, load
 export { DecodeError } from "./decode.js";
 export type { KubeNetworkFailure } from "./errors.js";
 export { KubeApiError } from "./errors.js";
+export { KubeHttp, type KubeRequest } from "./http.js";
 export type * from "./types.js";
