@@ -66,7 +66,7 @@ export function helmTemplate(major: HelmMajor, opts: TemplateOptions = {}): stri
   return r.stdout;
 }
 
-export const MANIFEST_HEADER = `# pullmedic on a cluster without Helm: one \`kubectl apply -f daemonset.yaml\` after building and
+const MANIFEST_HEADER = `# pullmedic on a cluster without Helm: one \`kubectl apply -f daemonset.yaml\` after building and
 # pushing the image (see README, "Install on a cluster").
 #
 # GENERATED: this is charts/pullmedic rendered with its default values (helm template pullmedic
