@@ -13,9 +13,6 @@ export interface KubeFlags {
   context?: string;
 }
 
-export const KUBECONFIG_OPTION = { flags: "--kubeconfig <file>", description: "the kubeconfig to use (default: $KUBECONFIG, else ~/.kube/config)" };
-export const CONTEXT_OPTION = { flags: "--context <name>", description: "the kubeconfig context to use (default: its current-context)" };
-
 const RESPONSE_LIMIT = 32 * 1024 * 1024;
 
 export interface KubeAccess {

@@ -2,10 +2,9 @@
 // prepull|cleanup`. Each implementation is imported when it runs.
 
 import type { CleanupFlags } from "./cleanup.js";
-import { CONTEXT_OPTION, KUBECONFIG_OPTION } from "./kube-access.js";
 import type { AggregatorFlags } from "./kubectl-aggregator.js";
 import type { WhyFlags } from "./kubectl-why.js";
-import { JSON_OUTPUT } from "./options.js";
+import { CONTEXT_OPTION, JSON_OUTPUT, KUBECONFIG_OPTION } from "./options.js";
 import type { ProgramSpec } from "./program.js";
 import type { OptionSpec, Verb } from "./verb.js";
 

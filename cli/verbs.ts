@@ -10,14 +10,15 @@ import type { CleanupFlags } from "./cleanup.js";
 import type { ClusterPrepullFlags } from "./cluster.js";
 import { DEFAULT_PULL_DEADLINE_SECONDS } from "./defaults.js";
 import type { DiagnoseFlags } from "./diagnose.js";
-import { CONTEXT_OPTION, KUBECONFIG_OPTION } from "./kube-access.js";
 import {
   CONFIG_FILE,
+  CONTEXT_OPTION,
   criEndpoint,
   dockerConfig,
   HOSTS_DIR,
   JSON_OUTPUT,
   type JsonFlag,
+  KUBECONFIG_OPTION,
   LOG_FORMAT,
   LOG_LEVEL,
   PLATFORM,
