@@ -35,6 +35,10 @@ export async function createAggregatorMetrics(source: MetricsSource): Promise<Ag
   const client = await import("prom-client");
   const registry: Registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: "pullmedic_aggregator_" });
+  // Gauges named *_total (a counter's suffix, which promtool flags); their per-type gauges stay.
+  for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) {
+    registry.removeSingleMetric(`pullmedic_aggregator_${name}`);
+  }
   registerClusterGauges(client, registry, source);
   const m = registerIngestMetrics(client, registry);
   const recent = new LatencyReservoir(4096);

@@ -76,3 +76,7 @@ export function withoutDefault(spec: OptionSpec): OptionSpec {
 
 /** The verbs that only read the runtime (images, disk, status) take these and nothing else. */
 export const RUNTIME_READ_OPTIONS: readonly OptionSpec[] = [JSON_OUTPUT, criEndpoint(), timeoutSeconds("runtime call")];
+
+/** Verbs that talk to the Kubernetes API as the person at the terminal (cleanup, the kubectl plugin). */
+export const KUBECONFIG_OPTION: OptionSpec = { flags: "--kubeconfig <file>", description: "the kubeconfig to use (default: $KUBECONFIG, else ~/.kube/config)" };
+export const CONTEXT_OPTION: OptionSpec = { flags: "--context <name>", description: "the kubeconfig context to use (default: its current-context)" };

@@ -2,13 +2,23 @@ import { Command, CommanderError, Option } from "commander";
 import { createLogger, type LogLevel, setLogger } from "../core/log/index.js";
 import { VERSION } from "../core/process/index.js";
 import { EXIT_USAGE } from "./errors.js";
-import { LOG_LEVEL } from "./options.js";
+import { JSON_OUTPUT, LOG_LEVEL } from "./options.js";
+import { argvWantsJson, OUTPUT, outputFormat } from "./output.js";
 import { writeFailure, writeOutcome } from "./render.js";
 import type { OptionSpec, Verb, VerbGroup } from "./verb.js";
 import { COMMANDS } from "./verbs.js";
 
+/** A program built from a list of verbs: `pullmedic`, or the kubectl plugin (cli/kubectl-pullmedic.ts). */
+export interface ProgramSpec {
+  name: string;
+  description: string;
+  helpAfter: string;
+  commands: readonly (Verb | VerbGroup)[];
+}
+
 /** The program with every verb of verbs.ts; running it writes each verb's answer and exit code. */
-function buildProgram(env: NodeJS.ProcessEnv): Command {
+function buildProgram(env: NodeJS.ProcessEnv, spec?: ProgramSpec): Command {
+  if (spec) return programOf(spec, env);
   const program = new Command();
   // Set before the verbs are added: commander copies these settings into each subcommand.
   program.exitOverride();
@@ -31,6 +41,16 @@ function buildProgram(env: NodeJS.ProcessEnv): Command {
   return program;
 }
 
+function programOf(spec: ProgramSpec, env: NodeJS.ProcessEnv): Command {
+  const program = new Command();
+  program.exitOverride();
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  program.name(spec.name).description(spec.description).version(VERSION, "-V, --version").addOption(toOption(LOG_LEVEL));
+  program.showHelpAfterError(`(run ${spec.name} --help for usage)`).addHelpText("after", spec.helpAfter);
+  for (const command of spec.commands) addCommand(program, command, env);
+  return program;
+}
+
 function addCommand(parent: Command, command: Verb | VerbGroup, env: NodeJS.ProcessEnv): void {
   const cmd = parent.command(command.name).summary(command.summary).description(command.description);
   if ("verbs" in command) {
@@ -39,9 +59,13 @@ function addCommand(parent: Command, command: Verb | VerbGroup, env: NodeJS.Proc
   }
   for (const a of command.arguments ?? []) cmd.argument(a.syntax, a.description);
   for (const o of command.options) cmd.addOption(toOption(o));
+  // Every verb that answers in JSON answers in the other formats of -o too.
+  if (command.options.includes(JSON_OUTPUT)) cmd.addOption(toOption(OUTPUT));
   // commander calls an action with the arguments, then the options, then the command itself.
   cmd.action(async (...params: unknown[]) => {
-    const flags = cmd.opts();
+    const format = outputFormat(cmd.opts());
+    // A verb prints progress unless told its answer is for a program: json, yaml and name are.
+    const flags = format === "text" || format === "wide" ? cmd.opts() : { ...cmd.opts(), json: true };
     const outcome = await command.run({
       args: params.slice(0, -2),
       flags,
@@ -49,7 +73,7 @@ function addCommand(parent: Command, command: Verb | VerbGroup, env: NodeJS.Proc
       progress: (text) => process.stdout.write(text),
       logLevel: explicitLogLevel(cmd),
     });
-    process.exitCode = writeOutcome(outcome, flags["json"] === true);
+    process.exitCode = await writeOutcome(outcome, format);
   });
 }
 
@@ -69,8 +93,8 @@ function explicitLogLevel(cmd: Command): LogLevel | undefined {
   return root.getOptionValueSource("logLevel") === "cli" ? root.opts<{ logLevel: LogLevel }>().logLevel : undefined;
 }
 
-export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const program = buildProgram(env);
+export async function main(argv: string[], env: NodeJS.ProcessEnv, spec?: ProgramSpec): Promise<number> {
+  const program = buildProgram(env, spec);
   try {
     program.hook("preAction", (cmd) => {
       setLogger(createLogger("cli", cmd.optsWithGlobals<{ logLevel: LogLevel }>().logLevel));
@@ -81,6 +105,6 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     if (err instanceof CommanderError) {
       return ["commander.helpDisplayed", "commander.version", "commander.help"].includes(err.code) ? 0 : EXIT_USAGE;
     }
-    return writeFailure(err, argv.includes("--json"));
+    return writeFailure(err, argvWantsJson(argv));
   }
 }

@@ -4,11 +4,12 @@
 import type { CriError } from "../agent/runtime/index.js";
 import { redactText } from "../core/log/index.js";
 import { EXIT_PROBLEM, EXIT_USAGE, UsageError } from "./errors.js";
+import { formatAnswer, type OutputFormat } from "./output.js";
 import type { VerbOutcome } from "./verb.js";
 
-/** Writes the answer, when the verb has one, and returns the exit code. */
-export function writeOutcome(outcome: VerbOutcome, json: boolean): number {
-  if ("text" in outcome) process.stdout.write(json ? `${JSON.stringify(outcome.json)}\n` : outcome.text);
+/** Writes the answer, when the verb has one, in the format asked for, and returns the exit code. */
+export async function writeOutcome(outcome: VerbOutcome, format: OutputFormat): Promise<number> {
+  if ("text" in outcome) process.stdout.write(await formatAnswer(outcome, format));
   return outcome.exitCode;
 }
 

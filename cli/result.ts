@@ -3,4 +3,8 @@ export interface VerbResult {
   exitCode: number;
   json: Record<string, unknown>;
   text: string;
+  /** With -o wide: the text with more columns (default: text). */
+  wide?: string;
+  /** With -o name: kind/name lines (default: derived from the first list in json). */
+  names?: string[];
 }

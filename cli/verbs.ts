@@ -6,18 +6,22 @@
 
 import type { AgentFlags } from "./agent.js";
 import type { AggregatorFlags } from "./aggregator.js";
+import type { CleanupFlags } from "./cleanup.js";
 import type { ClusterPrepullFlags } from "./cluster.js";
 import { DEFAULT_PULL_DEADLINE_SECONDS } from "./defaults.js";
 import type { DiagnoseFlags } from "./diagnose.js";
 import {
   CONFIG_FILE,
+  CONTEXT_OPTION,
   criEndpoint,
   dockerConfig,
   HOST_ROOT,
   HOSTS_DIR,
   JSON_OUTPUT,
   type JsonFlag,
+  KUBECONFIG_OPTION,
   LOG_FORMAT,
+  LOG_LEVEL,
   PLATFORM,
   pullDeadlineSeconds,
   RUNTIME_READ_OPTIONS,
@@ -361,6 +365,37 @@ const cluster: VerbGroup = {
   verbs: [clusterPrepull],
 };
 
+const cleanup: Verb<[], CleanupFlags> = {
+  name: "cleanup",
+  ...opensWithSummary(
+    "remove the node conditions pullmedic's agents set (ImageFsPressure, RegistryUnreachable), after an uninstall",
+    "Lists the nodes with your kubeconfig (or the pod's service account) and removes the two conditions the agents own\n" +
+      "from each, leaving kubelet's and everybody else's. The chart's uninstall hook runs it; after\n" +
+      "`kubectl delete -f daemonset.yaml`, run it yourself. Needs nodes list and nodes/status patch.",
+  ),
+  options: [
+    { flags: "--node <name>", description: "only this node" },
+    { flags: "--dry-run", description: "say what would be removed" },
+    KUBECONFIG_OPTION,
+    CONTEXT_OPTION,
+    JSON_OUTPUT,
+  ],
+  run: async ({ flags, env }) => (await import("./cleanup.js")).cleanupVerb(flags, env),
+};
+
+const completion: Verb<[string], Record<string, never>> = {
+  name: "completion",
+  ...opensWithSummary(
+    "print a shell completion script: bash, zsh or fish",
+    "  bash:  source <(pullmedic completion bash)      (or save it under /etc/bash_completion.d/)\n" +
+      "  zsh:   source <(pullmedic completion zsh)\n" +
+      "  fish:  pullmedic completion fish | source",
+  ),
+  arguments: [{ syntax: "<shell>", description: "bash, zsh or fish" }],
+  options: [],
+  run: async ({ args: [shell] }) => (await import("./completion.js")).completionScript(shell, "pullmedic", COMMANDS, [LOG_LEVEL]),
+};
+
 /** In the order --help lists them. */
 export const COMMANDS: readonly (Verb | VerbGroup)[] = [
   images,
@@ -377,4 +412,6 @@ export const COMMANDS: readonly (Verb | VerbGroup)[] = [
   agent,
   aggregator,
   cluster,
+  cleanup,
+  completion,
 ];

@@ -18,6 +18,8 @@ const needs = [
   ["/usr/sbin/ip", "iproute2"],
   ["/usr/bin/tmux", "tmux"],
   ["/usr/bin/skopeo", "skopeo"],
+  ["/usr/bin/promtool", "prometheus"],
+  ["/usr/bin/prometheus", "prometheus"],
 ];
 
 const problems = [];

@@ -314,6 +314,13 @@
           problems.map((n) => h("li", null, h("span", { class: "mono" }, nodeName(n)), `: ${text(n.runtimeProblem)}`)),
         ),
         h("span", { class: "muted" }, "Their other checks still run; runtime-based views (images, disk, pulls) are missing for them."),
+        h(
+          "p",
+          { class: "muted", "data-testid": "demo-hint" },
+          "Trying pullmedic on a machine without a cluster? In a checkout, ",
+          h("code", null, "sudo npm run demo"),
+          " (Linux, the lab's Debian packages) starts a real containerd and registries with six real pull failures to explore here.",
+        ),
       );
       banner.hidden = false;
     } else banner.hidden = true;

@@ -32,8 +32,9 @@ import type { IPodSpec } from "kubernetes-models/v1/PodSpec";
 import { parse as parseYaml } from "yaml";
 import { type Lab, startLab } from "../lab/index.js";
 import { waitFor } from "../support/wait.js";
+import { renderManifest } from "./chart.js";
 import { imageConfig, readDockerfile } from "./dockerfile.js";
-import { AGENT, AGGREGATOR, containerPort, find, type K8sObject, loadManifest, NAMESPACE, objectData, readManifest, repoRoot, workload } from "./manifest.js";
+import { AGENT, AGGREGATOR, containerPort, find, type K8sObject, loadManifest, NAMESPACE, objectData, repoRoot, workload } from "./manifest.js";
 import { containerEnv, createNetns, type Netns, type PodProcess, requirePodTools, startPodProcess, translatePath, type VolumeDir, volumeDirs } from "./pod.js";
 
 const NODE_NAME = "node-a";
@@ -41,7 +42,8 @@ const LISTEN_VARS = ["PULLMEDIC_LISTEN", "PULLMEDIC_AGGREGATOR_GRPC_LISTEN", "PU
 
 // The install step the README gives: the Secret's placeholder replaced by a random token (the
 // aggregator refuses to start with the placeholder).
-const docs = loadManifest(readManifest().replaceAll("REPLACE-WITH-A-RANDOM-TOKEN", randomBytes(32).toString("hex")));
+// The chart rendered with its defaults, which daemonset.yaml is (test/deploy/chart.test.ts holds them equal).
+const docs = loadManifest(renderManifest().replaceAll("REPLACE-WITH-A-RANDOM-TOKEN", randomBytes(32).toString("hex")));
 const image = imageConfig(readDockerfile(repoRoot).dockerfile);
 
 interface Prepared {

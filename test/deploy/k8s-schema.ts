@@ -116,12 +116,16 @@ function definition(file: string, name: string): Shape {
 
 const force = (s: Shape | (() => Shape)): Shape => (typeof s === "function" ? s() : s);
 
-/** The module of kubernetes-models that models `apiVersion`/`kind`, e.g. apps/v1/DaemonSet. */
+/** prometheus-operator's kinds are modelled by their own package, from the operator's CRDs. */
+const CUSTOM_MODELS: Record<string, string> = { "monitoring.coreos.com": "@kubernetes-models/prometheus-operator" };
+
+/** The module that models `apiVersion`/`kind`, e.g. kubernetes-models/apps/v1/DaemonSet. */
 function modelSpecifier(apiVersion: string, kind: string): string {
   if (!/^([a-z0-9.-]+\/)?v\d+((alpha|beta)\d+)?$/.test(apiVersion) || !/^[A-Z][A-Za-z0-9]*$/.test(kind)) {
     throw new Error(`not an apiVersion/kind: ${apiVersion} ${kind}`);
   }
-  return `kubernetes-models/${apiVersion}/${kind}`;
+  const custom = CUSTOM_MODELS[apiVersion.split("/")[0] ?? ""];
+  return `${custom ?? "kubernetes-models"}/${apiVersion}/${kind}`;
 }
 
 function closest(word: string, options: string[]): string | undefined {

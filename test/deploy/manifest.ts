@@ -8,7 +8,7 @@ import type { IPodSpec } from "kubernetes-models/v1/PodSpec";
 import { parseAllDocuments } from "yaml";
 
 export const repoRoot = new URL("../..", import.meta.url).pathname;
-const manifestPath = join(repoRoot, "daemonset.yaml");
+export const manifestPath = join(repoRoot, "daemonset.yaml");
 
 export interface K8sObject {
   apiVersion: string;
@@ -25,7 +25,7 @@ const OPT_IN_END = "# <<< end of the opt-in binding";
  * Parses every document as kubectl does (YAML 1.1: `on`, `yes` and `0755` mean what they meant
  * there) and checks that YAML 1.2 reads the same, so no scalar depends on the parser's version.
  */
-function parseDocuments(text: string, where = "daemonset.yaml"): K8sObject[] {
+export function parseDocuments(text: string, where = "daemonset.yaml"): K8sObject[] {
   const read = (version: "1.1" | "1.2") => {
     const docs = parseAllDocuments(text, { version, uniqueKeys: true, strict: true, prettyErrors: false });
     const list = Array.isArray(docs) ? docs : [docs];

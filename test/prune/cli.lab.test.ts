@@ -156,7 +156,7 @@ test("ages survive a restart: the next run reads the first-seen time the previou
   assert.deepEqual(again.out.result, null, "nothing left to remove");
   const young = again.out.plan.kept.find((k) => k.id === ids["young"]);
   assert.equal(young?.firstSeen, firstSeen);
-  assert.match(young?.reason ?? "", /^unused for \d+ s, under the 1 d minimum age$/);
+  assert.match(young?.reason ?? "", /^unused for \d+ m?s, under the 1 d minimum age$/);
   assert.equal(state().images[ids["young"] ?? ""]?.firstSeen, firstSeen);
   assert.equal(state().images[ids["old-big"] ?? ""], undefined, "removed images are forgotten");
 });

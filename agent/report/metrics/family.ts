@@ -8,7 +8,8 @@ import type { NodeState } from "../node-state.js";
 export interface PodWatchMetricsView {
   watch: { state: string; relists: number; reconnects: number; skipped: number };
   pods: number;
-  failures: { cause?: string; detectionMs?: number }[];
+  /** `pod` is namespace/name. */
+  failures: { pod: string; image: string; cause?: string; detectionMs?: number }[];
   hygiene: { kind: string }[];
   secrets?: { secret: string; registry: string; state: string }[];
   totals: {

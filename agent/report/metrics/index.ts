@@ -46,6 +46,7 @@ export async function createMetrics(state: NodeState, sources: MetricSources): P
   const client = await import("prom-client");
   const registry: Registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: "pullmedic_process_" });
+  withoutGaugeTotals(registry, "pullmedic_process_");
   let scrape = newScrape(state, sources);
   for (const family of FAMILIES) {
     const common = { name: family.name, help: family.help, labelNames: [...family.labels], registers: [registry] };
@@ -75,6 +76,17 @@ export async function createMetrics(state: NodeState, sources: MetricSources): P
       return registry.metrics();
     },
   };
+}
+
+/**
+ * prom-client's defaults include three gauges named *_total, a suffix Prometheus reserves for
+ * counters (promtool check metrics flags them). Each is the sum of its per-type gauge, which stays:
+ * sum(pullmedic_process_nodejs_active_handles) is the same figure.
+ */
+function withoutGaugeTotals(registry: Registry, prefix: string): void {
+  for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) {
+    registry.removeSingleMetric(`${prefix}${name}`);
+  }
 }
 
 function newScrape(state: NodeState, sources: MetricSources): Scrape {

@@ -16,6 +16,14 @@ export const podWatchMetrics: readonly MetricFamily[] = [
     samples: (s) => countBy(s.podWatch()?.failures ?? [], "cause", (f) => f.cause ?? "pending"),
   },
   {
+    // For alerts that name what fails and whose it is: bounded by the containers failing on the node.
+    name: "pullmedic_pull_failing_containers",
+    help: "Containers on this node failing to pull now, by namespace, image and diagnosed cause (pending: not diagnosed yet).",
+    type: "gauge",
+    labels: ["namespace", "image", "cause"],
+    samples: (s) => failingByImage(s.podWatch()?.failures ?? []),
+  },
+  {
     name: "pullmedic_pull_failures_total",
     help: "Pull failures diagnosed since the agent started, by cause.",
     type: "counter",
@@ -109,3 +117,15 @@ export const podWatchMetrics: readonly MetricFamily[] = [
     samples: (s) => (s.podWatch()?.secrets ?? []).map((x): Sample => [{ secret: x.secret, registry: x.registry, state: x.state }, x.state === "ok" ? 1 : 0]),
   },
 ];
+
+function failingByImage(failures: readonly { pod: string; image: string; cause?: string }[]): Sample[] {
+  const by = new Map<string, { labels: Record<string, string>; n: number }>();
+  for (const f of failures) {
+    const labels = { namespace: f.pod.split("/")[0] ?? "", image: f.image, cause: f.cause ?? "pending" };
+    const key = JSON.stringify(labels);
+    const entry = by.get(key) ?? { labels, n: 0 };
+    entry.n++;
+    by.set(key, entry);
+  }
+  return [...by.values()].map(({ labels, n }): Sample => [labels, n]);
+}

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import type { KubeEvent, KubeNode, Pod, Secret, ServiceAccount } from "../../../agent/kube/types.js";
 import { mergePatch, strategicMergePatch } from "./patch.js";
+import { forward, parseProxyPath, proxyTarget, ServiceEndpoints } from "./proxy.js";
 import { type AccessRule, Reviews, type StandInIdentity } from "./reviews.js";
 import { parseFieldSelector, parseLabelSelector } from "./selectors.js";
 import {
@@ -77,6 +78,8 @@ export interface KubeStandIn {
   putServiceAccount(sa: ServiceAccount): void;
   putNode(n: KubeNode): void;
   putEvent(e: KubeEvent): KubeEvent;
+  /** A Service the proxy subresource reaches: port name (or number) → base URL. */
+  putService(namespace: string, name: string, ports: Record<string, string>): void;
   /** Deletes every Event, as the server's Event TTL (--event-ttl, 1 h after the last write) does. */
   expireEvents(): void;
   /** From now on, answers this verb on this resource ("nodes/status" for a subresource) with 403, as RBAC does. */
@@ -314,6 +317,7 @@ export async function startKubeStandIn(opts: StandInOptions = {}): Promise<KubeS
       binding: "system:public-info-viewer",
     });
   }
+  const serviceEndpoints = new ServiceEndpoints();
 
   store.onChange((change) => {
     for (const w of watchers) deliver(w, change);
@@ -649,6 +653,37 @@ export async function startKubeStandIn(opts: StandInOptions = {}): Promise<KubeS
         send(res, 201, review.resource === "tokenreviews" ? reviews.tokenReview(input) : reviews.accessReview(input));
         return;
       }
+      const proxied = parseProxyPath(url.pathname);
+      if (proxied !== undefined) {
+        const proxyVerb = method === "GET" ? "get" : method === "POST" ? "create" : method.toLowerCase();
+        const resource = `${proxied.resource}/proxy`;
+        if (denials.some((d) => d.verb === proxyVerb && d.resource === resource && (d.namespace === undefined || d.namespace === proxied.namespace))) {
+          throw new ApiError(
+            forbidden({
+              user: STAND_IN_USER,
+              verb: proxyVerb,
+              resource: proxied.resource,
+              subresource: "proxy",
+              namespace: proxied.namespace,
+              name: proxied.name,
+            }),
+          );
+        }
+        const pod =
+          proxied.resource === "pods" ? (store.get("pods", proxied.namespace, proxied.name) as { status?: { podIP?: string } } | undefined) : undefined;
+        const target = proxyTarget(proxied, pod, serviceEndpoints);
+        if ("notFound" in target && target.notFound) throw new ApiError(notFound(target.notFound as "pods", proxied.name));
+        if ("url" in target) return await forward(req, res, target.url, proxied, url.search, body);
+        throw new ApiError({
+          kind: "Status",
+          apiVersion: "v1",
+          metadata: {},
+          status: "Failure",
+          message: target.unreachable ?? "no endpoint",
+          reason: "ServiceUnavailable",
+          code: 503,
+        });
+      }
       if (route === undefined) {
         if (method === "GET" && ["/healthz", "/livez", "/readyz"].includes(url.pathname)) {
           res.writeHead(200, { "Content-Type": "text/plain; charset=utf-8", "X-Content-Type-Options": "nosniff" });
@@ -802,6 +837,10 @@ export async function startKubeStandIn(opts: StandInOptions = {}): Promise<KubeS
 
     putEvent(e) {
       return structuredClone(withKind("events", store.put("events", normalizeEvent(e as unknown as Obj) as Obj))) as unknown as KubeEvent;
+    },
+
+    putService(namespace, name, ports) {
+      serviceEndpoints.put(namespace, name, ports);
     },
 
     expireEvents() {

@@ -1,0 +1,57 @@
+{{/* The prefix of every object's name: the release name, with the chart's name when it lacks it. */}}
+{{- define "pullmedic.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 50 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 50 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Labels of a component's objects; also its selector, so kept to what never changes. */}}
+{{- define "pullmedic.labels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "pullmedic.image" -}}
+{{- $v := .Values.image -}}
+{{- $repo := ternary $v.repository (printf "%s/%s" $v.registry $v.repository) (empty $v.registry) -}}
+{{- $ref := printf "%s:%s" $repo ($v.tag | default .Chart.AppVersion) -}}
+{{- if $v.digest }}{{ printf "%s@%s" $ref $v.digest }}{{ else }}{{ $ref }}{{ end -}}
+{{- end -}}
+
+{{- define "pullmedic.tokenSecret" -}}
+{{- .Values.auth.token.existingSecret | default (printf "%s-token" (include "pullmedic.fullname" .)) -}}
+{{- end -}}
+
+{{- define "pullmedic.aggregatorAddress" -}}
+{{- printf "%s-aggregator.%s.svc:%v" (include "pullmedic.fullname" .) .Release.Namespace .Values.aggregator.grpcPort -}}
+{{- end -}}
+
+{{/*
+The runtime preset's paths (docs/facts/runtime-paths.md), each overridable: the socket, the
+directory that holds it (mounted, not the socket: a restarted runtime makes a new socket), the
+runtime's root and the registry hosts directory.
+*/}}
+{{- define "pullmedic.runtime" -}}
+{{- $presets := dict
+  "containerd" (dict "socket" "/run/containerd/containerd.sock" "root" "/var/lib/containerd" "hostsDir" "/etc/containerd/certs.d")
+  "k3s" (dict "socket" "/run/k3s/containerd/containerd.sock" "root" "/var/lib/rancher/k3s/agent/containerd" "hostsDir" "/var/lib/rancher/k3s/agent/etc/containerd/certs.d")
+  "rke2" (dict "socket" "/run/k3s/containerd/containerd.sock" "root" "/var/lib/rancher/rke2/agent/containerd" "hostsDir" "/var/lib/rancher/rke2/agent/etc/containerd/certs.d")
+  "microk8s" (dict "socket" "/var/snap/microk8s/common/run/containerd.sock" "root" "/var/snap/microk8s/common/var/lib/containerd" "hostsDir" "/var/snap/microk8s/current/args/certs.d")
+  "k0s" (dict "socket" "/run/k0s/containerd.sock" "root" "/var/lib/k0s/containerd" "hostsDir" "/etc/containerd/certs.d")
+  "crio" (dict "socket" "/var/run/crio/crio.sock" "root" "/var/lib/containers" "hostsDir" "/etc/containers/certs.d")
+-}}
+{{- $r := .Values.runtime -}}
+{{- $p := get $presets $r.preset -}}
+{{- $socket := $r.socket | default $p.socket | trimPrefix "unix://" -}}
+{{- dict "socket" $socket "socketDir" (dir $socket) "root" ($r.root | default $p.root) "hostsDir" ($r.hostsDir | default $p.hostsDir) | toJson -}}
+{{- end -}}
+
+{{- define "pullmedic.scrapeAnnotations" -}}
+{{- if .root.Values.monitoring.scrapeAnnotations }}
+prometheus.io/scrape: "true"
+prometheus.io/port: {{ .port | quote }}
+prometheus.io/path: /metrics
+{{- end }}
+{{- end -}}
