@@ -3,9 +3,9 @@
 // forgets nodes gone from the cluster.
 
 import { join } from "node:path";
-import type { Logger } from "../core/log/index.js";
+import { type Logger, LogRepeats } from "../core/log/index.js";
 import { findPackageRoot } from "../core/process/index.js";
-import type { Command } from "../core/protocol/index.js";
+import { type Command, measureReport } from "../core/protocol/index.js";
 import { ClusterState } from "./cluster-state.js";
 import type { AggregatorConfig } from "./config.js";
 import { loadAgentTokens, readTlsFiles } from "./credentials.js";
@@ -16,6 +16,7 @@ import { type AggregatorMetrics, createAggregatorMetrics } from "./metrics.js";
 import { type DispatchResult, dispatchPrepull } from "./prepull-commands.js";
 import { UnfinishedCommands } from "./resend.js";
 import { Store } from "./store.js";
+import { StoreHealth } from "./store-health.js";
 
 export type { AggregatorConfig, AggregatorConfigInput, AggregatorConfigSources } from "./config.js";
 export { AGGREGATOR_ENV_KEYS, AggregatorConfigError, aggregatorConfigSchema, isLoopbackListen, loadAggregatorConfig } from "./config.js";
@@ -56,8 +57,11 @@ const PLANNED_COMMANDS = 50;
 
 export async function startAggregator(config: AggregatorConfig, log: Logger, opts: StartOptions = {}): Promise<RunningAggregator> {
   const now = opts.now ?? Date.now;
+  // Lines that repeat (refusals, failed writes, connections) are folded; stopped last, so the
+  // counts still held are written.
+  const repeats = new LogRepeats(log, { now });
   const tokens = await loadAgentTokens(config, log, opts.tokenReloadMs);
-  const cleanups: (() => Promise<void> | void)[] = [() => tokens?.stop()];
+  const cleanups: (() => Promise<void> | void)[] = [() => repeats.stop(), () => tokens?.stop()];
   const cleanup = async () => {
     for (const c of cleanups.reverse()) await c();
   };
@@ -65,7 +69,17 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
     const tls = config.tls ? await readTlsFiles(config.tls) : undefined;
     const { store, state } = openState(config, log);
     cleanups.push(() => store.close());
-    const metrics = await createAggregatorMetrics({ nodes: () => state.nodes(), isStale: (r, t) => state.isStale(r, t), now });
+    let health: StoreHealth | undefined;
+    const metrics = await createAggregatorMetrics({
+      nodes: () => state.nodes(),
+      isStale: (r, t) => state.isStale(r, t),
+      now,
+      reportMemory: () => state.memory,
+      findings: () => store.findingsBudget(),
+      storeFailing: () => health?.failing ?? false,
+    });
+    health = new StoreHealth({ probe: () => store.probeWrite(), log: repeats.as("store"), count: (r) => metrics.storeWriteFailed(r), now });
+    const storeHealth = health;
     const unfinished = new UnfinishedCommands(store, now, log);
     const ingest: Ingest = await startIngest({
       listen: config.grpcListen,
@@ -73,6 +87,9 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
       state,
       metrics,
       log,
+      repeats,
+      writes: { committed: () => storeHealth.succeeded(), failed: (err, what) => storeHealth.failed(err, what) },
+      findingRate: config.findingRate,
       tokens,
       maxMessageBytes: config.maxMessageBytes,
       tls,
@@ -96,13 +113,14 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
       metrics,
       tokens,
       now,
-      log,
+      log: repeats.as("http"),
       webDir,
       prepull,
-      ready: () => readiness(open, store),
+      ready: () => readiness(open, storeHealth),
     });
     cleanups.push(() => http.close());
-    cleanups.push(startHousekeeping({ store, state, log, now, retention: config.retention, forgetNodesAfter: config.forgetNodesAfter }));
+    const writeFailed = (err: unknown, what: string) => storeHealth.failed(err, what);
+    cleanups.push(startHousekeeping({ store, state, log, now, retention: config.retention, forgetNodesAfter: config.forgetNodesAfter, writeFailed }));
 
     let stopping: Promise<void> | undefined;
     return {
@@ -127,14 +145,26 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
   }
 }
 
-/** The database, and the cluster view brought back from it. */
+/**
+ * The database, and the cluster view brought back from it: one node at a time, each report kept
+ * only if it fits the report memory, so a restart never needs more memory than the budget.
+ */
 function openState(config: AggregatorConfig, log: Logger): { store: Store; state: ClusterState } {
-  const store = Store.open(config.database);
-  const state = new ClusterState({ staleAfterIntervals: config.staleAfterIntervals });
+  const store = Store.open(config.database, { maxFindings: config.maxFindings, maxFindingsBytes: config.maxFindingsBytes });
+  const state = new ClusterState({ staleAfterIntervals: config.staleAfterIntervals, maxNodes: config.maxNodes, reportMemoryBytes: config.reportMemoryBytes });
   try {
-    const restored = store.loadNodes();
-    for (const rec of restored) state.restore(rec);
-    log.info(`database ${store.path}: ${restored.length} node(s) known from before`);
+    let nodes = 0;
+    let left = 0;
+    store.eachNode((rec) => {
+      nodes++;
+      if (!state.restore(rec, rec.report ? measureReport(rec.report).bytes : 0)) left++;
+    });
+    log.info(`database ${store.path}: ${nodes} node(s) known from before`);
+    if (left > 0) {
+      log.warn(
+        `${left} node report(s) left out of memory at start: they do not fit reportMemoryBytes (${Math.round(config.reportMemoryBytes / 1024 / 1024)} MiB); each comes back with its node's next report`,
+      );
+    }
   } catch (err) {
     store.close();
     throw err;
@@ -142,13 +172,9 @@ function openState(config: AggregatorConfig, log: Logger): { store: Store; state
   return { store, state };
 }
 
-/** Ready while not stopping and the database answers. */
-function readiness(open: boolean, store: Store): { ready: boolean; reasons: string[] } {
+/** Ready while not stopping and the database takes writes. */
+function readiness(open: boolean, health: StoreHealth): { ready: boolean; reasons: string[] } {
   if (!open) return { ready: false, reasons: ["the aggregator is stopping"] };
-  try {
-    store.latestCommands(1);
-    return { ready: true, reasons: [] };
-  } catch (err) {
-    return { ready: false, reasons: [`database: ${err instanceof Error ? err.message : String(err)}`] };
-  }
+  const problem = health.problem();
+  return problem === undefined ? { ready: true, reasons: [] } : { ready: false, reasons: [problem] };
 }

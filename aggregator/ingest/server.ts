@@ -2,13 +2,14 @@
 // the token check before a stream is read, and shutdown.
 
 import * as grpc from "@grpc/grpc-js";
-import type { Logger } from "../../core/log/index.js";
+import type { Logger, LogRepeats } from "../../core/log/index.js";
 import { parseListen } from "../../core/net/index.js";
 import { type Command, loadAggregatorProtocol } from "../../core/protocol/index.js";
 import type { ClusterState } from "../cluster-state.js";
 import type { AggregatorMetrics } from "../metrics.js";
 import type { Store } from "../store.js";
-import { WriteBatcher } from "./batcher.js";
+import { WriteBatcher, type WriteOutcome } from "./batcher.js";
+import { FindingRate } from "./finding-rate.js";
 import { NodeStreams } from "./node-streams.js";
 import { authorizeCall, observeRefusals } from "./refusals.js";
 import { type AgentCall, AgentStream } from "./stream.js";
@@ -23,6 +24,12 @@ export interface IngestOptions {
   state: ClusterState;
   metrics: AggregatorMetrics;
   log: Logger;
+  /** Where lines that repeat (refusals, ends of streams, connections) are folded. */
+  repeats: LogRepeats;
+  /** Told whether each commit worked. */
+  writes?: WriteOutcome;
+  /** Findings per node: bursts of `burst`, then `perSecond`. */
+  findingRate: { perSecond: number; burst: number };
   /** undefined: no token check (the embedded one-machine mode). */
   tokens: BearerTokens | undefined;
   maxMessageBytes: number;
@@ -46,18 +53,20 @@ export interface Ingest {
 }
 
 export async function startIngest(opts: IngestOptions): Promise<Ingest> {
-  const { store, state, metrics, log, tokens } = opts;
+  const { store, state, metrics, log, tokens, repeats } = opts;
   const protocol = await loadAggregatorProtocol();
-  const batcher = new WriteBatcher(store, log);
+  const batcher = new WriteBatcher(store, repeats.as("commit"), opts.writes);
   const streams = new NodeStreams<AgentStream>();
-  const deps = { store, state, metrics, log, batcher, streams, now: opts.now ?? Date.now, maxInFlight: opts.maxInFlightPerStream ?? 64, onHello: opts.onHello };
+  const now = opts.now ?? Date.now;
+  const findingRate = new FindingRate({ ...opts.findingRate, now });
+  const deps = { store, state, metrics, log, repeats, findingRate, batcher, streams, now, maxInFlight: opts.maxInFlightPerStream ?? 64, onHello: opts.onHello };
   let stopping = false;
   const connect = (call: AgentCall) => {
     if (stopping) {
       call.emit("error", { code: Status.UNAVAILABLE, details: "the aggregator is shutting down" });
       return;
     }
-    if (tokens && !authorizeCall(call, tokens, metrics, log)) return;
+    if (tokens && !authorizeCall(call, tokens, metrics, repeats)) return;
     new AgentStream(call, deps);
   };
   const server = new grpc.Server({
@@ -67,7 +76,7 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
     // streams closed, so the node is shown disconnected rather than connected forever.
     "grpc.keepalive_time_ms": 60_000,
     "grpc.keepalive_timeout_ms": 20_000,
-    interceptors: [observeRefusals(metrics, log)],
+    interceptors: [observeRefusals(metrics, repeats)],
   });
   server.addService(protocol.service, { Connect: connect });
   const address = await listen(server, opts.listen, opts.tls);

@@ -64,6 +64,16 @@ export class LogRepeats {
     this.line("info", kind, message);
   }
 
+  /** A Logger whose lines are folded under `kind` (each level apart), for code that takes a Logger. */
+  as(kind: string): Logger {
+    return {
+      error: (message) => this.error(`${kind}:error`, message),
+      warn: (message) => this.warn(`${kind}:warn`, message),
+      info: (message) => this.info(`${kind}:info`, message),
+      debug: (message) => this.log.debug(message),
+    };
+  }
+
   /** Writes the count of every window that has ended, and forgets kinds that went quiet. */
   flush(): void {
     const now = this.now();

@@ -23,8 +23,8 @@ const log: Logger = { error: at("error"), warn: at("warn"), info: at("info"), de
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
-/** 8 nodes at most, 4 MiB for their reports: 256 KiB kept for each node, 2 MiB shared by the nodes above it. */
-const BUDGET = { maxNodes: 8, reportMemoryBytes: 4 * MIB };
+/** 16 nodes at most, 4 MiB for their reports: 128 KiB kept for each node, 2 MiB shared by the reports above it. */
+const BUDGET = { maxNodes: 16, reportMemoryBytes: 4 * MIB };
 
 /** A refusal that never comes fails its test within a minute, not at the suite's timeout. */
 const LIMIT = { timeout: 60_000 };
@@ -135,7 +135,7 @@ test("a report above the largest allowed (1 MiB in memory) is refused INVALID_AR
 
 test("reports beyond the report memory budget are refused RESOURCE_EXHAUSTED naming it; a node's own share is always kept", LIMIT, async () => {
   const rejectedBefore = await metric('pullmedic_aggregator_messages_rejected_total{reason="report-memory"}');
-  // 700 KiB each: 444 KiB above the 256 KiB share, three of them fit the 2 MiB shared, the fourth not.
+  // 700 KiB each: 572 KiB above the 128 KiB share, three of them fit the 2 MiB shared, the fourth not.
   const streams: Agent[] = [];
   for (const node of ["big-1", "big-2", "big-3"]) {
     const a = new Agent(client, TOKEN);
@@ -151,7 +151,7 @@ test("reports beyond the report memory budget are refused RESOURCE_EXHAUSTED nam
   assert.equal(await metric('pullmedic_aggregator_messages_rejected_total{reason="report-memory"}'), rejectedBefore + 1);
   // A node within its own share is never refused.
   const small = new Agent(client, TOKEN);
-  await small.helloAndReport("small-1", reportOf(200));
+  await small.helloAndReport("small-1", reportOf(100));
   // A big node that shrinks frees the shared part: the fourth gets in.
   await streams[0]!.acked(streams[0]!.send({ report: report() }));
   const again = new Agent(client, TOKEN);
@@ -162,7 +162,7 @@ test("reports beyond the report memory budget are refused RESOURCE_EXHAUSTED nam
 });
 
 test("a restart respects the budget: stored reports that do not fit are left out of memory, counted and logged", LIMIT, async () => {
-  // The stored reports above (3 × 700 KiB, 200 KiB) against half the budget.
+  // The stored reports above (3 × 700 KiB, 100 KiB) against half the budget.
   const restarted = await start({ database: join(dir, "agg.db"), grpcListen: "127.0.0.1:0", httpListen: "127.0.0.1:0", reportMemoryBytes: 2 * MIB });
   try {
     assert.ok((await metric("pullmedic_aggregator_report_memory_bytes", restarted)) <= 2 * MIB);
