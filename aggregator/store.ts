@@ -570,40 +570,48 @@ export class Store {
   }
 
   /** Findings newest first (by atMs, then by arrival), filtered; limit is capped at MAX_FINDINGS_QUERY. */
-  findings(q: { kind?: string; node?: string; sinceMs?: number; limit: number }): StoredFinding[] {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (q.kind !== undefined) {
-      where.push("kind = ?");
-      params.push(q.kind);
-    }
-    if (q.node !== undefined) {
-      where.push("node = ?");
-      params.push(q.node);
-    }
-    if (q.sinceMs !== undefined) {
-      where.push("at_ms >= ?");
-      params.push(q.sinceMs);
+  findings(q: FindingsQuery): StoredFinding[] {
+    return this.findingsPage(q).findings;
+  }
+
+  /**
+   * A page of findings newest first, filtered, starting after `after` (the previous page's `next`),
+   * with how many match the filter in all.
+   */
+  findingsPage(q: FindingsQuery & { after?: FindingsCursor }): { findings: StoredFinding[]; next?: FindingsCursor; total: number } {
+    const { where, params } = findingsFilter(q);
+    const total = where.length === 0 ? this.findingRows : (this.findingsCount(where, params) ?? 0);
+    if (q.after !== undefined) {
+      where.push("(at_ms < ? OR (at_ms = ? AND seq < ?))");
+      params.push(q.after.atMs, q.after.atMs, q.after.seq);
     }
     const limit = Math.max(0, Math.min(MAX_FINDINGS_QUERY, Math.floor(Number.isFinite(q.limit) ? q.limit : 0)));
-    if (limit === 0) return [];
-    const key = where.join(" AND ");
+    if (limit === 0) return { findings: [], total };
+    const rows = this.findingsStatement(where.join(" AND ")).all(...params, limit + 1) as (FindingRow & { seq: number })[];
+    const more = rows.length > limit;
+    const kept = more ? rows.slice(0, limit) : rows;
+    const last = kept[kept.length - 1];
+    const findings = kept.map(storedFinding);
+    return more && last ? { findings, next: { atMs: last.at_ms, seq: last.seq }, total } : { findings, total };
+  }
+
+  private findingsCount(where: string[], params: unknown[]): number | undefined {
+    const key = `count:${where.join(" AND ")}`;
+    let stmt = this.findingQueries.get(key);
+    if (stmt === undefined) {
+      stmt = this.db.prepare(`SELECT count(*) FROM findings WHERE ${where.join(" AND ")}`).pluck();
+      this.findingQueries.set(key, stmt);
+    }
+    return stmt.get(...params) as number | undefined;
+  }
+
+  private findingsStatement(key: string): Statement {
     let stmt = this.findingQueries.get(key);
     if (stmt === undefined) {
       stmt = this.db.prepare(`SELECT * FROM findings ${key === "" ? "" : `WHERE ${key}`} ORDER BY at_ms DESC, seq DESC LIMIT ?`);
       this.findingQueries.set(key, stmt);
     }
-    return (stmt.all(...params, limit) as FindingRow[]).map((row) => ({
-      id: row.id,
-      node: row.node,
-      atMs: row.at_ms,
-      kind: row.kind,
-      image: row.image,
-      cause: row.cause,
-      registry: row.registry,
-      pod: row.pod,
-      finding: decodeFinding(row.body),
-    }));
+    return stmt;
   }
 
   /** A command with the latest update per (node, image), sorted by node then image. */
@@ -654,6 +662,51 @@ export class Store {
 }
 
 class StoreOpenError extends Error {}
+
+export interface FindingsQuery {
+  kind?: string;
+  node?: string;
+  sinceMs?: number;
+  limit: number;
+}
+
+/** Where a page of findings ended: the next page starts after it. */
+export interface FindingsCursor {
+  atMs: number;
+  seq: number;
+}
+
+function findingsFilter(q: FindingsQuery): { where: string[]; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (q.kind !== undefined) {
+    where.push("kind = ?");
+    params.push(q.kind);
+  }
+  if (q.node !== undefined) {
+    where.push("node = ?");
+    params.push(q.node);
+  }
+  if (q.sinceMs !== undefined) {
+    where.push("at_ms >= ?");
+    params.push(q.sinceMs);
+  }
+  return { where, params };
+}
+
+function storedFinding(row: FindingRow): StoredFinding {
+  return {
+    id: row.id,
+    node: row.node,
+    atMs: row.at_ms,
+    kind: row.kind,
+    image: row.image,
+    cause: row.cause,
+    registry: row.registry,
+    pod: row.pod,
+    finding: decodeFinding(row.body),
+  };
+}
 
 function commandOf(row: CommandRow): StoredCommand {
   return { id: row.id, createdMs: row.created_ms, images: JSON.parse(row.images) as string[], plan: JSON.parse(row.plan) as StoredCommand["plan"] };

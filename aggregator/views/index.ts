@@ -19,6 +19,7 @@ export { type CoverageCell, type CoverageState, type CoverageView, canonicalImag
 export { type DiskNodeView, disksView, IMAGE_FS_PRESSURE_CONDITION } from "./disks.js";
 export { type FailureGroup, type FailurePod, failuresView, PENDING_CAUSE } from "./failures.js";
 export { type NodeView, nodesView } from "./nodes.js";
+export { type Page, pageFields, pageOf, pageQuery } from "./page.js";
 export { type QuotaSourceView, type QuotaView, quotaView, UNKNOWN_SOURCE } from "./quota.js";
 export { type RegistriesView, type RegistryCell, type RegistrySummary, registriesView } from "./registries.js";
 export type { View, ViewContext } from "./view.js";
