@@ -2,7 +2,8 @@
 // it, serves gRPC (agents) and HTTP (API, metrics, dashboard), and hourly prunes old findings and
 // forgets nodes gone from the cluster.
 
-import { join } from "node:path";
+import { statfsSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { type Logger, LogRepeats } from "../core/log/index.js";
 import { findPackageRoot } from "../core/process/index.js";
 import { type Command, measureReport } from "../core/protocol/index.js";
@@ -78,7 +79,13 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
       findings: () => store.findingsBudget(),
       storeFailing: () => health?.failing ?? false,
     });
-    health = new StoreHealth({ probe: () => store.probeWrite(), log: repeats.as("store"), count: (r) => metrics.storeWriteFailed(r), now });
+    health = new StoreHealth({
+      probe: () => store.probeWrite(),
+      freeBytes: () => freeBytesBeside(store.path),
+      log: repeats.as("store"),
+      count: (r) => metrics.storeWriteFailed(r),
+      now,
+    });
     const storeHealth = health;
     const unfinished = new UnfinishedCommands(store, now, log);
     const ingest: Ingest = await startIngest({
@@ -103,7 +110,20 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
       unfinished.invalidate();
       const sendCommand = (node: string, cmd: Command) => ingest.sendCommand(node, cmd);
       const recentCommands = () => store.latestCommands(PLANNED_COMMANDS);
-      return dispatchPrepull(images, { nodes: () => state.nodes(), store, sendCommand, now, staleAfterIntervals: config.staleAfterIntervals, recentCommands });
+      try {
+        return dispatchPrepull(images, {
+          nodes: () => state.nodes(),
+          store,
+          sendCommand,
+          now,
+          staleAfterIntervals: config.staleAfterIntervals,
+          recentCommands,
+        });
+      } catch (err) {
+        // The command could not be recorded: the database's health hears of it, the caller gets a 500.
+        if (String((err as { code?: unknown }).code ?? "").startsWith("SQLITE_")) storeHealth.failed(err, "pre-pull command");
+        throw err;
+      }
     };
     let open = true;
     const webDir = opts.webDir ?? join(findPackageRoot(), "aggregator", "web");
@@ -177,4 +197,15 @@ function readiness(open: boolean, health: StoreHealth): { ready: boolean; reason
   if (!open) return { ready: false, reasons: ["the aggregator is stopping"] };
   const problem = health.problem();
   return problem === undefined ? { ready: true, reasons: [] } : { ready: false, reasons: [problem] };
+}
+
+/** Bytes free for an unprivileged writer on the volume of `file`; undefined in memory or when unknown. */
+function freeBytesBeside(file: string): number | undefined {
+  if (file === ":memory:") return undefined;
+  try {
+    const s = statfsSync(dirname(file));
+    return s.bavail * s.bsize;
+  } catch {
+    return undefined;
+  }
 }

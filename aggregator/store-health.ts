@@ -39,13 +39,23 @@ export interface StoreHealthOptions {
   now?: () => number;
   /** A probe's answer is reused this long: /readyz may be asked often, and each probe is a write. Default 5 s. */
   probeEveryMs?: number;
+  /** Bytes free on the database's volume (undefined when unknown). */
+  freeBytes?: () => number | undefined;
 }
 
 interface Failure {
   reason: WriteFailureReason;
   message: string;
   atMs: number;
+  /** For a full disk: the bytes free when it failed. */
+  freeBytes?: number | undefined;
 }
+
+/**
+ * A full disk is written again once this much more is free than when it failed: a small probe
+ * fits in the space SQLite already holds (its write-ahead log) and says nothing of the next commit.
+ */
+const FREED_BYTES = 1024 * 1024;
 
 export class StoreHealth {
   private readonly now: () => number;
@@ -65,7 +75,8 @@ export class StoreHealth {
     const reason = writeFailureReason(err);
     const message = err instanceof Error ? err.message : String(err);
     // "Since" is when writes started failing this way, not the latest failure.
-    const f = { reason, message, atMs: this.failure?.reason === reason ? this.failure.atMs : this.now() };
+    const f: Failure = { reason, message, atMs: this.failure?.reason === reason ? this.failure.atMs : this.now() };
+    if (reason === "full") f.freeBytes = this.opts.freeBytes?.();
     this.failure = f;
     if (reason === "corrupt") this.damaged ??= f;
     // The next readiness check writes again instead of trusting an older probe.
@@ -92,13 +103,20 @@ export class StoreHealth {
       this.probedAtMs = now;
       try {
         this.opts.probe();
-        this.failure = undefined;
+        if (this.failure === undefined || this.freed(this.failure)) this.failure = undefined;
       } catch (err) {
         this.failed(err, "readiness probe");
         this.probedAtMs = now;
       }
     }
     return this.failure ? this.describe(this.failure) : undefined;
+  }
+
+  /** Whether a failure is over once a probe wrote: for a full disk, only once space was freed. */
+  private freed(f: Failure): boolean {
+    if (f.reason !== "full") return true;
+    const now = this.opts.freeBytes?.();
+    return now === undefined || f.freeBytes === undefined || now >= f.freeBytes + FREED_BYTES;
   }
 
   private describe(f: Failure): string {

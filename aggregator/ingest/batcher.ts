@@ -58,9 +58,13 @@ export class WriteBatcher {
     });
   }
 
-  /** Runs the writes in one transaction; `errors` gets each failed job's error. */
+  /**
+   * Runs the writes in one transaction; `errors` gets each failed job's error. The outcome hears
+   * once per commit: of the first error (a failing statement says more than the commit it spoiled).
+   */
   private commit(jobs: Job[], errors: (Error | undefined)[]): void {
     let written = 0;
+    let first: Error | undefined;
     try {
       this.store.transaction(() => {
         jobs.forEach((job, i) => {
@@ -70,20 +74,21 @@ export class WriteBatcher {
             written++;
           } catch (err) {
             errors[i] = err instanceof Error ? err : new Error(String(err));
-            this.outcome?.failed(errors[i], "one message's write");
+            first ??= errors[i];
           }
         });
       });
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));
-      if (this.outcome) this.outcome.failed(e, `commit of ${jobs.length} message(s)`);
+      if (this.outcome) this.outcome.failed(first ?? e, `commit of ${jobs.length} message(s)`);
       else this.log.error(`database commit failed for ${jobs.length} message(s): ${e.message}`);
       jobs.forEach((job, i) => {
-        if (job.write) errors[i] = e;
+        if (job.write) errors[i] ??= e;
       });
       return;
     }
-    if (written > 0) this.outcome?.committed();
+    if (first !== undefined) this.outcome?.failed(first, `${jobs.length} message(s)`);
+    else if (written > 0) this.outcome?.committed();
   }
 
   /** Commits what is queued and refuses later jobs. */
