@@ -70,23 +70,7 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
     const tls = config.tls ? await readTlsFiles(config.tls) : undefined;
     const { store, state } = openState(config, log);
     cleanups.push(() => store.close());
-    let health: StoreHealth | undefined;
-    const metrics = await createAggregatorMetrics({
-      nodes: () => state.nodes(),
-      isStale: (r, t) => state.isStale(r, t),
-      now,
-      reportMemory: () => state.memory,
-      findings: () => store.findingsBudget(),
-      storeFailing: () => health?.failing ?? false,
-    });
-    health = new StoreHealth({
-      probe: () => store.probeWrite(),
-      freeBytes: () => freeBytesBeside(store.path),
-      log: repeats.as("store"),
-      count: (r) => metrics.storeWriteFailed(r),
-      now,
-    });
-    const storeHealth = health;
+    const { metrics, health: storeHealth } = await instruments(store, state, repeats, now);
     const unfinished = new UnfinishedCommands(store, now, log);
     const ingest: Ingest = await startIngest({
       listen: config.grpcListen,
@@ -106,25 +90,7 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
     });
     cleanups.push(() => ingest.stop());
 
-    const prepull = (images: string[]) => {
-      unfinished.invalidate();
-      const sendCommand = (node: string, cmd: Command) => ingest.sendCommand(node, cmd);
-      const recentCommands = () => store.latestCommands(PLANNED_COMMANDS);
-      try {
-        return dispatchPrepull(images, {
-          nodes: () => state.nodes(),
-          store,
-          sendCommand,
-          now,
-          staleAfterIntervals: config.staleAfterIntervals,
-          recentCommands,
-        });
-      } catch (err) {
-        // The command could not be recorded: the database's health hears of it, the caller gets a 500.
-        if (String((err as { code?: unknown }).code ?? "").startsWith("SQLITE_")) storeHealth.failed(err, "pre-pull command");
-        throw err;
-      }
-    };
+    const prepull = prepullCommand({ config, state, store, now, health: storeHealth, unfinished, send: (node, cmd) => ingest.sendCommand(node, cmd) });
     let open = true;
     const webDir = opts.webDir ?? join(findPackageRoot(), "aggregator", "web");
     const http = await startAggregatorHttp(config.httpListen, {
@@ -163,6 +129,64 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
     await cleanup();
     throw err;
   }
+}
+
+/** The metrics and the database's health, which report to each other. */
+async function instruments(
+  store: Store,
+  state: ClusterState,
+  repeats: LogRepeats,
+  now: () => number,
+): Promise<{ metrics: AggregatorMetrics; health: StoreHealth }> {
+  let health: StoreHealth | undefined;
+  const metrics = await createAggregatorMetrics({
+    nodes: () => state.nodes(),
+    isStale: (r, t) => state.isStale(r, t),
+    now,
+    reportMemory: () => state.memory,
+    findings: () => store.findingsBudget(),
+    storeFailing: () => health?.failing ?? false,
+  });
+  health = new StoreHealth({
+    probe: () => store.probeWrite(),
+    freeBytes: () => freeBytesBeside(store.path),
+    log: repeats.as("store"),
+    count: (r) => metrics.storeWriteFailed(r),
+    now,
+  });
+  return { metrics, health };
+}
+
+interface PrepullDeps {
+  config: AggregatorConfig;
+  state: ClusterState;
+  store: Store;
+  now: () => number;
+  health: StoreHealth;
+  unfinished: UnfinishedCommands;
+  send: (node: string, cmd: Command) => boolean;
+}
+
+/** What POST /api/v1/prepull does: plan, record and send. */
+function prepullCommand({ config, state, store, now, health, unfinished, send }: PrepullDeps): (images: string[]) => DispatchResult {
+  return (images) => {
+    unfinished.invalidate();
+    const recentCommands = () => store.latestCommands(PLANNED_COMMANDS);
+    try {
+      return dispatchPrepull(images, {
+        nodes: () => state.nodes(),
+        store,
+        sendCommand: send,
+        now,
+        staleAfterIntervals: config.staleAfterIntervals,
+        recentCommands,
+      });
+    } catch (err) {
+      // The command could not be recorded: the database's health hears of it, the caller gets a 500.
+      if (String((err as { code?: unknown }).code ?? "").startsWith("SQLITE_")) health.failed(err, "pre-pull command");
+      throw err;
+    }
+  };
 }
 
 /**
