@@ -53,7 +53,8 @@ export const aggregatorConfigSchema = z.strictObject({
    * limits.ts). Half of it is kept for the nodes' shares (this over maxNodes each: a node whose
    * report fits its share is never refused), the other half is shared by the reports above their
    * share; a report that fits neither is refused with RESOURCE_EXHAUSTED. A restart loads only
-   * what fits. The pod's memory limit must hold it (README, "Sizing").
+   * what fits. The pod's memory limit must hold it beside the nodes' connections (measured by
+   * test/bench/aggregator-bounds.bench.ts).
    */
   reportMemoryBytes: integer(MIB, 64 * 1024 * MIB).default(DEFAULT_REPORT_MEMORY_BYTES),
   /** Findings per node: a token bucket of `burst` refilled at `perSecond`; beyond it RESOURCE_EXHAUSTED. */

@@ -3,7 +3,7 @@
 // beyond its share comes from a pool, the other half. The total never exceeds the budget, and a
 // node whose report fits its share is never refused, however big the others are.
 
-/** The default budget: 256 MiB, which the install's memory limit holds beside the nodes' connections (README, "Sizing"). */
+/** The default budget: 256 MiB, which the install's memory limit must hold beside the nodes' connections (test/bench/aggregator-bounds.bench.ts). */
 export const DEFAULT_REPORT_MEMORY_BYTES = 256 * 1024 * 1024;
 
 export interface ReportMemoryOptions {
