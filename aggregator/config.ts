@@ -8,6 +8,7 @@ import { z } from "zod";
 import { ConfigError, describeIssues, duration, LISTEN, layerSources, type Plain } from "../core/config/index.js";
 import { DEFAULT_MAX_NODES } from "./cluster-state.js";
 import { DEFAULT_REPORT_MEMORY_BYTES } from "./report-memory.js";
+import { DEFAULT_MAX_FINDINGS, DEFAULT_MAX_FINDINGS_BYTES } from "./store.js";
 
 /** Every problem in the aggregator's configuration at once, each naming its key and its source. */
 export class AggregatorConfigError extends ConfigError {}
@@ -16,8 +17,6 @@ export const MIB = 1024 * 1024;
 export const DEFAULT_GRPC_LISTEN = "127.0.0.1:9477";
 export const DEFAULT_HTTP_LISTEN = "127.0.0.1:9478";
 export const DEFAULT_DATABASE = "/var/lib/pullmedic/aggregator.db";
-/** Of the install's 1 GiB volume: the rest holds the nodes' reports, the write-ahead log and the commands. */
-export const DEFAULT_MAX_FINDINGS_BYTES = 384 * MIB;
 
 const listen = (example: string) =>
   z
@@ -65,7 +64,7 @@ export const aggregatorConfigSchema = z.strictObject({
     })
     .prefault({}),
   /** Findings kept at most in the database; beyond, the oldest are deleted first (and counted). */
-  maxFindings: integer(10, 1_000_000_000).default(1_000_000),
+  maxFindings: integer(10, 1_000_000_000).default(DEFAULT_MAX_FINDINGS),
   /** Estimated bytes of findings in the database (rows and indexes) kept at most; beyond, the oldest go first. */
   maxFindingsBytes: integer(MIB, 1024 * 1024 * MIB).default(DEFAULT_MAX_FINDINGS_BYTES),
   /** A node is stale after this many missed report intervals. */

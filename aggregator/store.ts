@@ -103,6 +103,7 @@ export const SCHEMA_VERSION = 1;
 /** findings() returns at most this many rows whatever limit is asked. */
 export const MAX_FINDINGS_QUERY = 10_000;
 export const DEFAULT_MAX_FINDINGS = 1_000_000;
+/** Of the install's 1 GiB volume: the rest holds the nodes' reports, the write-ahead log and the commands. */
 export const DEFAULT_MAX_FINDINGS_BYTES = 384 * 1024 * 1024;
 /**
  * A finding's estimated bytes on disk: its columns, the id and node again in their indexes, and

@@ -55,14 +55,14 @@ export function nodesView(nodes: NodeRecord[], now: number, state: ClusterState)
  * How much a node needs someone to look at it, most first: 0 its runtime cannot be reached, 1 it is
  * disconnected or stale, 2 it has failing pods, failed checks or a problem condition, 3 nothing.
  */
-export function attentionRank(n: NodeView): number {
+function attentionRank(n: NodeView): number {
   if (n.runtimeProblem !== "") return 0;
   if (!n.connected || n.stale) return 1;
   const condition = n.conditions.some((c) => (c.type === "Ready" ? c.status === "False" : c.status === "True"));
   return n.failures > 0 || Object.keys(n.checkErrors).length > 0 || condition ? 2 : 3;
 }
 
-export interface NodeCounts {
+interface NodeCounts {
   /** Connected and not stale. */
   connected: number;
   stale: number;
@@ -73,7 +73,7 @@ export interface NodeCounts {
   runtimeProblems: number;
 }
 
-export function nodeCounts(nodes: readonly NodeView[]): NodeCounts {
+function nodeCounts(nodes: readonly NodeView[]): NodeCounts {
   const c: NodeCounts = { connected: 0, stale: 0, disconnected: 0, attention: 0, runtimeProblems: 0 };
   for (const n of nodes) {
     if (n.stale) c.stale++;

@@ -34,7 +34,7 @@ export function decodeToken(raw: string, name: string, keys: readonly string[]):
 }
 
 /** `continue`: where the page starts in the list (0 when absent). */
-export function offsetToken(): QueryOption<number> {
+function offsetToken(): QueryOption<number> {
   return { parse: (raw, name) => (raw === undefined ? 0 : (decodeToken(raw, name, ["o"])["o"] ?? 0)) };
 }
 

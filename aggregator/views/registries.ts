@@ -56,7 +56,7 @@ function answersOf(rec: NodeRecord): RegistryReport[] {
 }
 
 /** Per registry, how many fresh nodes reach it, fail it and at which step, and how many are stale. */
-export function registrySummaries(nodes: NodeRecord[], now: number, opts?: ViewOptions): Map<string, RegistrySummary> {
+function registrySummaries(nodes: NodeRecord[], now: number, opts?: ViewOptions): Map<string, RegistrySummary> {
   const isStale = staleness(opts);
   const summaries = new Map<string, RegistrySummary>();
   for (const rec of nodes) {
@@ -81,7 +81,7 @@ export function registrySummaries(nodes: NodeRecord[], now: number, opts?: ViewO
 }
 
 /** The cells of these nodes: one per registry each probes, ordered by registry, then node. */
-export function registryCells(nodes: NodeRecord[], now: number, opts?: ViewOptions): RegistryCell[] {
+function registryCells(nodes: NodeRecord[], now: number, opts?: ViewOptions): RegistryCell[] {
   const isStale = staleness(opts);
   const cells: RegistryCell[] = [];
   for (const rec of nodes) {
