@@ -1,9 +1,11 @@
 // The aggregator's live view of the cluster: the latest state of every node, in memory. One record
 // per node, replaced in place, so memory grows with the node count (bounded by maxNodes), never
-// with time. The store (store.ts) persists the same records; at start they come back through
-// restore() as disconnected until their agents say hello again.
+// with time, and the reports' memory is bounded by a budget (report-memory.ts). The store
+// (store.ts) persists the same records; at start they come back through restore() as
+// disconnected until their agents say hello again, each report only if it fits the budget.
 
 import type { Hello, NodeReport } from "../core/protocol/index.js";
+import { DEFAULT_REPORT_MEMORY_BYTES, ReportMemory } from "./report-memory.js";
 
 export interface NodeRecord {
   node: string;
@@ -26,10 +28,12 @@ export interface ClusterStateOptions {
   staleAfterIntervals?: number;
   /** Nodes kept at most; hello from a new node beyond this throws. Default 20,000. */
   maxNodes?: number;
+  /** Estimated bytes the nodes' reports may hold (ReportMemory). Default 256 MiB. */
+  reportMemoryBytes?: number;
 }
 
 export const DEFAULT_STALE_AFTER_INTERVALS = 3;
-const DEFAULT_MAX_NODES = 20_000;
+export const DEFAULT_MAX_NODES = 20_000;
 /** The interval assumed for a node that announced none (0): the agent's default report interval. */
 const FALLBACK_REPORT_INTERVAL_SECONDS = 30;
 
@@ -61,6 +65,8 @@ function byName(a: NodeRecord, b: NodeRecord): number {
 export class ClusterState {
   readonly staleAfterIntervals: number;
   readonly maxNodes: number;
+  /** What the reports hold of their budget: take() before a report is accepted, see report(). */
+  readonly memory: ReportMemory;
   private readonly records = new Map<string, NodeRecord>();
   /** Open streams per node that said hello: a reconnect's hello may come before the old stream's end. */
   private readonly streams = new Map<string, number>();
@@ -72,6 +78,7 @@ export class ClusterState {
     this.maxNodes = opts.maxNodes ?? DEFAULT_MAX_NODES;
     if (!(this.staleAfterIntervals > 0)) throw new Error(`staleAfterIntervals must be above 0, not ${this.staleAfterIntervals}`);
     if (!(this.maxNodes >= 1)) throw new Error(`maxNodes must be at least 1, not ${this.maxNodes}`);
+    this.memory = new ReportMemory({ budgetBytes: opts.reportMemoryBytes ?? DEFAULT_REPORT_MEMORY_BYTES, maxNodes: this.maxNodes });
   }
 
   get size(): number {
@@ -111,7 +118,10 @@ export class ClusterState {
     return rec;
   }
 
-  /** A full report replaces the node's previous one. Throws for a node that never said hello. */
+  /**
+   * A full report replaces the node's previous one. Throws for a node that never said hello. Its
+   * memory is taken from the budget before (memory.take, when the report is accepted).
+   */
   report(node: string, r: NodeReport, now: number): NodeRecord {
     const rec = this.records.get(node);
     if (rec === undefined) throw new Error(`report from node ${JSON.stringify(node)} before its hello`);
@@ -144,11 +154,15 @@ export class ClusterState {
   /**
    * A record from the store at start: kept as disconnected (its agent has to say hello again).
    * Restores are not limited by maxNodes, so a restart never drops known nodes; a node that
-   * already said hello in this process is not overwritten.
+   * already said hello in this process is not overwritten. Its report (of `reportBytes`) is kept
+   * only if it fits the report memory; returns false when it was left out (the node's next
+   * report brings it back).
    */
-  restore(rec: NodeRecord): void {
-    if (this.records.has(rec.node)) return;
-    this.add({ ...rec, connected: false });
+  restore(rec: NodeRecord, reportBytes = 0): boolean {
+    if (this.records.has(rec.node)) return true;
+    const fits = rec.report === undefined || this.memory.take(rec.node, reportBytes);
+    this.add({ ...rec, connected: false, report: fits ? rec.report : undefined });
+    return fits;
   }
 
   /**
@@ -160,6 +174,7 @@ export class ClusterState {
     if (rec === undefined || rec.connected) return false;
     this.records.delete(name);
     this.streams.delete(name);
+    this.memory.set(name, 0);
     this.sorted = undefined;
     return true;
   }

@@ -7,7 +7,10 @@ import { access, constants } from "node:fs/promises";
 import { z } from "zod";
 import { ConfigError, describeIssues, duration, LISTEN, layerSources, type Plain } from "../core/config/index.js";
 import { isLoopbackListen } from "../core/net/index.js";
+import { DEFAULT_MAX_NODES } from "./cluster-state.js";
+import { DEFAULT_REPORT_MEMORY_BYTES } from "./report-memory.js";
 import { securityProblems } from "./security.js";
+import { DEFAULT_MAX_FINDINGS, DEFAULT_MAX_FINDINGS_BYTES } from "./store.js";
 
 /** Every problem in the aggregator's configuration at once, each naming its key and its source. */
 export class AggregatorConfigError extends ConfigError {}
@@ -94,6 +97,28 @@ export const aggregatorConfigSchema = z.strictObject({
   plaintext: flag.default(false),
   /** Larger agent messages are refused with RESOURCE_EXHAUSTED. */
   maxMessageBytes: integer(64 * 1024, 256 * MIB).default(4 * MIB),
+  /** Nodes kept at most: a new node beyond it is refused (RESOURCE_EXHAUSTED). */
+  maxNodes: integer(1, 1_000_000).default(DEFAULT_MAX_NODES),
+  /**
+   * Memory for the nodes' latest reports, estimated as the reports are decoded (core/protocol
+   * limits.ts). Half of it is kept for the nodes' shares (this over maxNodes each: a node whose
+   * report fits its share is never refused), the other half is shared by the reports above their
+   * share; a report that fits neither is refused with RESOURCE_EXHAUSTED. A restart loads only
+   * what fits. The pod's memory limit must hold it beside the nodes' connections (measured by
+   * test/bench/aggregator-bounds.bench.ts).
+   */
+  reportMemoryBytes: integer(MIB, 64 * 1024 * MIB).default(DEFAULT_REPORT_MEMORY_BYTES),
+  /** Findings per node: a token bucket of `burst` refilled at `perSecond`; beyond it RESOURCE_EXHAUSTED. */
+  findingRate: z
+    .strictObject({
+      perSecond: z.preprocess((v) => (typeof v === "string" && v.trim() !== "" ? Number(v) : v), z.number().min(0.001).max(100_000)).default(10),
+      burst: integer(1, 10_000_000).default(1000),
+    })
+    .prefault({}),
+  /** Findings kept at most in the database; beyond, the oldest are deleted first (and counted). */
+  maxFindings: integer(10, 1_000_000_000).default(DEFAULT_MAX_FINDINGS),
+  /** Estimated bytes of findings in the database (rows and indexes) kept at most; beyond, the oldest go first. */
+  maxFindingsBytes: integer(MIB, 1024 * 1024 * MIB).default(DEFAULT_MAX_FINDINGS_BYTES),
   /** A node is stale after this many missed report intervals. */
   staleAfterIntervals: integer(1, 1000).default(3),
   /** Findings older than this are pruned from the database, hourly. */

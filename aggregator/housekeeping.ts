@@ -17,6 +17,8 @@ export interface HousekeepingDeps {
   retention: number;
   /** How long a disconnected node is kept, ms. */
   forgetNodesAfter: number;
+  /** A write failed: the database's health hears of it. */
+  writeFailed?: (err: unknown, what: string) => void;
 }
 
 /** Runs now, then every hour; returns what stops it. */
@@ -31,12 +33,13 @@ export function startHousekeeping(deps: HousekeepingDeps): () => void {
   return () => clearInterval(timer);
 }
 
-function pruneHistory({ store, log, now, retention }: HousekeepingDeps): void {
+function pruneHistory({ store, log, now, retention, writeFailed }: HousekeepingDeps): void {
   try {
     const removed = store.prune(now() - retention);
     if (removed > 0) log.info(`retention: removed ${removed} finding(s) and command record(s) older than ${Math.round(retention / HOUR_MS)} h`);
   } catch (err) {
-    log.warn(`retention prune failed: ${err instanceof Error ? err.message : String(err)}`);
+    if (writeFailed) writeFailed(err, "retention prune");
+    else log.warn(`retention prune failed: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
@@ -45,7 +48,7 @@ function pruneHistory({ store, log, now, retention }: HousekeepingDeps): void {
  * and in memory forever, and an autoscaled cluster ends up at maxNodes, refusing every new node.
  * Only disconnected nodes go; one that comes back says hello again.
  */
-function forgetGoneNodes({ store, state, log, now, forgetNodesAfter }: HousekeepingDeps): void {
+function forgetGoneNodes({ store, state, log, now, forgetNodesAfter, writeFailed }: HousekeepingDeps): void {
   try {
     const before = now() - forgetNodesAfter;
     const gone = state
@@ -59,6 +62,7 @@ function forgetGoneNodes({ store, state, log, now, forgetNodesAfter }: Housekeep
       log.info(`forgot ${gone.length} node(s) not heard from for ${Math.round(forgetNodesAfter / HOUR_MS)} h: ${names}`);
     }
   } catch (err) {
-    log.warn(`forgetting old nodes failed: ${err instanceof Error ? err.message : String(err)}`);
+    if (writeFailed) writeFailed(err, "forgetting old nodes");
+    else log.warn(`forgetting old nodes failed: ${err instanceof Error ? err.message : String(err)}`);
   }
 }

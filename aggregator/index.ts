@@ -2,10 +2,11 @@
 // it, serves gRPC (agents) and HTTP (API, metrics, dashboard), and hourly prunes old findings and
 // forgets nodes gone from the cluster.
 
-import { join } from "node:path";
-import type { Logger } from "../core/log/index.js";
+import { statfsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { type Logger, LogRepeats } from "../core/log/index.js";
 import { findPackageRoot } from "../core/process/index.js";
-import type { Command } from "../core/protocol/index.js";
+import { type Command, measureReport } from "../core/protocol/index.js";
 import { ClusterState } from "./cluster-state.js";
 import type { AggregatorConfig } from "./config.js";
 import { loadSecurity } from "./credentials.js";
@@ -16,6 +17,7 @@ import { type AggregatorMetrics, createAggregatorMetrics } from "./metrics.js";
 import { type DispatchResult, dispatchPrepull } from "./prepull-commands.js";
 import { UnfinishedCommands } from "./resend.js";
 import { Store } from "./store.js";
+import { StoreHealth } from "./store-health.js";
 
 export type { AggregatorConfig } from "./config.js";
 export { AggregatorConfigError, isLoopbackListen, loadAggregatorConfig } from "./config.js";
@@ -58,20 +60,23 @@ const PLANNED_COMMANDS = 50;
 
 export async function startAggregator(config: AggregatorConfig, log: Logger, opts: StartOptions = {}): Promise<RunningAggregator> {
   const now = opts.now ?? Date.now;
+  // Lines that repeat (refusals, failed writes, connections) are folded; stopped last, so the
+  // counts still held are written.
+  const repeats = new LogRepeats(log, { now });
   const security = await loadSecurity(config, log, {
     env: opts.env ?? process.env,
     ...(opts.tokenReloadMs !== undefined ? { tokenReloadMs: opts.tokenReloadMs } : {}),
     ...(opts.tlsRefreshMs !== undefined ? { tlsRefreshMs: opts.tlsRefreshMs } : {}),
     now,
   });
-  const cleanups: (() => Promise<void> | void)[] = [() => security.stop()];
+  const cleanups: (() => Promise<void> | void)[] = [() => repeats.stop(), () => security.stop()];
   const cleanup = async () => {
     for (const c of cleanups.reverse()) await c();
   };
   try {
     const { store, state } = openState(config, log);
     cleanups.push(() => store.close());
-    const metrics = await createAggregatorMetrics({ nodes: () => state.nodes(), isStale: (r, t) => state.isStale(r, t), now });
+    const { metrics, health: storeHealth } = await instruments(store, state, repeats, now);
     const unfinished = new UnfinishedCommands(store, now, log);
     const ingest: Ingest = await startIngest({
       listen: config.grpcListen,
@@ -79,6 +84,9 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
       state,
       metrics,
       log,
+      repeats,
+      writes: { committed: () => storeHealth.succeeded(), failed: (err, what) => storeHealth.failed(err, what) },
+      findingRate: config.findingRate,
       agents: security.agents,
       maxMessageBytes: config.maxMessageBytes,
       tls: security.grpcCredentials,
@@ -88,12 +96,7 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
     });
     cleanups.push(() => ingest.stop());
 
-    const prepull = (images: string[]) => {
-      unfinished.invalidate();
-      const sendCommand = (node: string, cmd: Command) => ingest.sendCommand(node, cmd);
-      const recentCommands = () => store.latestCommands(PLANNED_COMMANDS);
-      return dispatchPrepull(images, { nodes: () => state.nodes(), store, sendCommand, now, staleAfterIntervals: config.staleAfterIntervals, recentCommands });
-    };
+    const prepull = prepullCommand({ config, state, store, now, health: storeHealth, unfinished, send: (node, cmd) => ingest.sendCommand(node, cmd) });
     let open = true;
     const webDir = opts.webDir ?? join(findPackageRoot(), "aggregator", "web");
     const http = await startAggregatorHttp(config.httpListen, {
@@ -102,13 +105,14 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
       metrics,
       access: security.http,
       now,
-      log,
+      log: repeats.as("http"),
       webDir,
       prepull,
-      ready: () => readiness(open, store),
+      ready: () => readiness(open, storeHealth),
     });
     cleanups.push(() => http.close());
-    cleanups.push(startHousekeeping({ store, state, log, now, retention: config.retention, forgetNodesAfter: config.forgetNodesAfter }));
+    const writeFailed = (err: unknown, what: string) => storeHealth.failed(err, what);
+    cleanups.push(startHousekeeping({ store, state, log, now, retention: config.retention, forgetNodesAfter: config.forgetNodesAfter, writeFailed }));
 
     let stopping: Promise<void> | undefined;
     return {
@@ -133,14 +137,84 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
   }
 }
 
-/** The database, and the cluster view brought back from it. */
+/** The metrics and the database's health, which report to each other. */
+async function instruments(
+  store: Store,
+  state: ClusterState,
+  repeats: LogRepeats,
+  now: () => number,
+): Promise<{ metrics: AggregatorMetrics; health: StoreHealth }> {
+  let health: StoreHealth | undefined;
+  const metrics = await createAggregatorMetrics({
+    nodes: () => state.nodes(),
+    isStale: (r, t) => state.isStale(r, t),
+    now,
+    reportMemory: () => state.memory,
+    findings: () => store.findingsBudget(),
+    storeFailing: () => health?.failing ?? false,
+  });
+  health = new StoreHealth({
+    probe: () => store.probeWrite(),
+    freeBytes: () => freeBytesBeside(store.path),
+    log: repeats.as("store"),
+    count: (r) => metrics.storeWriteFailed(r),
+    now,
+  });
+  return { metrics, health };
+}
+
+interface PrepullDeps {
+  config: AggregatorConfig;
+  state: ClusterState;
+  store: Store;
+  now: () => number;
+  health: StoreHealth;
+  unfinished: UnfinishedCommands;
+  send: (node: string, cmd: Command) => boolean;
+}
+
+/** What POST /api/v1/prepull does: plan, record and send. */
+function prepullCommand({ config, state, store, now, health, unfinished, send }: PrepullDeps): (images: string[]) => DispatchResult {
+  return (images) => {
+    unfinished.invalidate();
+    const recentCommands = () => store.latestCommands(PLANNED_COMMANDS);
+    try {
+      return dispatchPrepull(images, {
+        nodes: () => state.nodes(),
+        store,
+        sendCommand: send,
+        now,
+        staleAfterIntervals: config.staleAfterIntervals,
+        recentCommands,
+      });
+    } catch (err) {
+      // The command could not be recorded: the database's health hears of it, the caller gets a 500.
+      if (String((err as { code?: unknown }).code ?? "").startsWith("SQLITE_")) health.failed(err, "pre-pull command");
+      throw err;
+    }
+  };
+}
+
+/**
+ * The database, and the cluster view brought back from it: one node at a time, each report kept
+ * only if it fits the report memory, so a restart never needs more memory than the budget.
+ */
 function openState(config: AggregatorConfig, log: Logger): { store: Store; state: ClusterState } {
-  const store = Store.open(config.database);
-  const state = new ClusterState({ staleAfterIntervals: config.staleAfterIntervals });
+  const store = Store.open(config.database, { maxFindings: config.maxFindings, maxFindingsBytes: config.maxFindingsBytes });
+  const state = new ClusterState({ staleAfterIntervals: config.staleAfterIntervals, maxNodes: config.maxNodes, reportMemoryBytes: config.reportMemoryBytes });
   try {
-    const restored = store.loadNodes();
-    for (const rec of restored) state.restore(rec);
-    log.info(`database ${store.path}: ${restored.length} node(s) known from before`);
+    let nodes = 0;
+    let left = 0;
+    store.eachNode((rec) => {
+      nodes++;
+      if (!state.restore(rec, rec.report ? measureReport(rec.report).bytes : 0)) left++;
+    });
+    log.info(`database ${store.path}: ${nodes} node(s) known from before`);
+    if (left > 0) {
+      log.warn(
+        `${left} node report(s) left out of memory at start: they do not fit reportMemoryBytes (${Math.round(config.reportMemoryBytes / 1024 / 1024)} MiB); each comes back with its node's next report`,
+      );
+    }
   } catch (err) {
     store.close();
     throw err;
@@ -148,13 +222,20 @@ function openState(config: AggregatorConfig, log: Logger): { store: Store; state
   return { store, state };
 }
 
-/** Ready while not stopping and the database answers. */
-function readiness(open: boolean, store: Store): { ready: boolean; reasons: string[] } {
+/** Ready while not stopping and the database takes writes. */
+function readiness(open: boolean, health: StoreHealth): { ready: boolean; reasons: string[] } {
   if (!open) return { ready: false, reasons: ["the aggregator is stopping"] };
+  const problem = health.problem();
+  return problem === undefined ? { ready: true, reasons: [] } : { ready: false, reasons: [problem] };
+}
+
+/** Bytes free for an unprivileged writer on the volume of `file`; undefined in memory or when unknown. */
+function freeBytesBeside(file: string): number | undefined {
+  if (file === ":memory:") return undefined;
   try {
-    store.latestCommands(1);
-    return { ready: true, reasons: [] };
-  } catch (err) {
-    return { ready: false, reasons: [`database: ${err instanceof Error ? err.message : String(err)}`] };
+    const s = statfsSync(dirname(file));
+    return s.bavail * s.bsize;
+  } catch {
+    return undefined;
   }
 }

@@ -3,11 +3,22 @@
 // ClusterState when scraped, counters are counted as messages arrive.
 
 import type { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { causeLabel } from "./causes.js";
 import type { NodeRecord } from "./cluster-state.js";
+import { WRITE_FAILURE_REASONS, type WriteFailureReason } from "./store-health.js";
 
 /** Why a message or stream was refused, as the rejected counter labels it. */
-export type RejectReason = "unauthenticated" | "forbidden" | "invalid" | "oversized" | "malformed" | "overloaded";
-const REJECT_REASONS: readonly RejectReason[] = ["unauthenticated", "forbidden", "invalid", "oversized", "malformed", "overloaded"];
+export type RejectReason = "unauthenticated" | "forbidden" | "invalid" | "oversized" | "malformed" | "overloaded" | "report-memory" | "finding-rate";
+const REJECT_REASONS: readonly RejectReason[] = [
+  "unauthenticated",
+  "forbidden",
+  "invalid",
+  "oversized",
+  "malformed",
+  "overloaded",
+  "report-memory",
+  "finding-rate",
+];
 
 export interface AggregatorMetrics {
   contentType: string;
@@ -19,6 +30,8 @@ export interface AggregatorMetrics {
   streamOpened(): void;
   streamClosed(): void;
   commandSent(): void;
+  /** A database write failed, by reason. */
+  storeWriteFailed(reason: WriteFailureReason): void;
   /** p50/p99 of the ack latencies seen so far, in seconds (for logs and the benchmark). */
   ackLatencyQuantiles(): { count: number; p50: number; p99: number };
 }
@@ -27,6 +40,12 @@ export interface MetricsSource {
   nodes(): NodeRecord[];
   isStale(rec: NodeRecord, now: number): boolean;
   now(): number;
+  /** The reports' memory and its budget. */
+  reportMemory?(): { usedBytes: number; budgetBytes: number };
+  /** The findings table against its budget, and what was dropped to keep it. */
+  findings?(): { rows: number; bytes: number; dropped: number };
+  /** Whether the latest database write (or readiness probe) failed. */
+  storeFailing?(): boolean;
 }
 
 type PromClient = typeof import("prom-client");
@@ -40,6 +59,7 @@ export async function createAggregatorMetrics(source: MetricsSource): Promise<Ag
     registry.removeSingleMetric(`pullmedic_aggregator_${name}`);
   }
   registerClusterGauges(client, registry, source);
+  registerBudgetGauges(client, registry, source);
   const m = registerIngestMetrics(client, registry);
   const recent = new LatencyReservoir(4096);
   return {
@@ -58,6 +78,7 @@ export async function createAggregatorMetrics(source: MetricsSource): Promise<Ag
     streamOpened: () => m.streams.inc(),
     streamClosed: () => m.streams.dec(),
     commandSent: () => m.commands.inc(),
+    storeWriteFailed: (reason) => m.storeFailures.inc({ reason }),
     ackLatencyQuantiles: () => recent.quantiles(),
   };
 }
@@ -80,7 +101,7 @@ function registerClusterGauges(client: PromClient, registry: Registry, source: M
 
   new client.Gauge({
     name: "pullmedic_aggregator_open_failures",
-    help: "Pull failures open now across the cluster, per the nodes' latest reports, by cause (pending: not diagnosed yet).",
+    help: "Pull failures open now across the cluster, per the nodes' latest reports, by cause (pending: not diagnosed yet; other: a label this aggregator does not know).",
     labelNames: ["cause"],
     registers: [registry],
     collect() {
@@ -88,13 +109,48 @@ function registerClusterGauges(client: PromClient, registry: Registry, source: M
       const by = new Map<string, number>();
       for (const rec of source.nodes()) {
         for (const f of rec.report?.failures ?? []) {
-          const cause = f.cause || "pending";
+          const cause = causeLabel(f.cause || "pending");
           by.set(cause, (by.get(cause) ?? 0) + 1);
         }
       }
       for (const [cause, n] of by) this.set({ cause }, n);
     },
   });
+}
+
+/** What the budgets hold (reports' memory, the findings table) and the database's health, read when scraped. */
+function registerBudgetGauges(client: PromClient, registry: Registry, source: MetricsSource): void {
+  const registers = [registry];
+  const gauge = (name: string, help: string, read: () => number | undefined) =>
+    new client.Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        const v = read();
+        if (v !== undefined) this.set(v);
+      },
+    });
+  gauge("pullmedic_aggregator_report_memory_bytes", "Estimated memory the nodes' latest reports hold.", () => source.reportMemory?.().usedBytes);
+  gauge("pullmedic_aggregator_report_memory_budget_bytes", "The reports' memory budget (reportMemoryBytes).", () => source.reportMemory?.().budgetBytes);
+  gauge("pullmedic_aggregator_findings_kept", "Findings in the database.", () => source.findings?.().rows);
+  gauge("pullmedic_aggregator_findings_kept_bytes", "Estimated bytes of the findings in the database (rows and indexes).", () => source.findings?.().bytes);
+  gauge("pullmedic_aggregator_store_write_failing", "1 while the database refuses writes (the latest write or readiness probe failed).", () =>
+    source.storeFailing === undefined ? undefined : source.storeFailing() ? 1 : 0,
+  );
+  let dropped = 0;
+  new client.Counter({
+    name: "pullmedic_aggregator_findings_dropped_total",
+    help: "Findings deleted before their retention to keep the table within maxFindings and maxFindingsBytes, oldest first.",
+    labelNames: ["reason"],
+    registers,
+    collect() {
+      const now = source.findings?.().dropped ?? 0;
+      // The store's count is taken back with a rolled-back transaction: a counter only goes up.
+      if (now > dropped) this.inc({ reason: "budget" }, now - dropped);
+      dropped = Math.max(dropped, now);
+    },
+  }).inc({ reason: "budget" }, 0);
 }
 
 interface IngestMetrics {
@@ -105,6 +161,7 @@ interface IngestMetrics {
   latency: Histogram;
   streams: Gauge;
   commands: Counter;
+  storeFailures: Counter<"reason">;
 }
 
 /** What the ingest counts as messages arrive and streams open and close. */
@@ -117,7 +174,7 @@ function registerIngestMetrics(client: PromClient, registry: Registry): IngestMe
     findings: counter("pullmedic_aggregator_findings_stored_total", "Findings stored (a resent finding the database already has is not counted again)."),
     rejected: counter(
       "pullmedic_aggregator_messages_rejected_total",
-      "Streams or messages refused, by reason: unauthenticated, forbidden, invalid, oversized, malformed, overloaded.",
+      "Streams or messages refused, by reason: unauthenticated, forbidden, invalid, oversized, malformed, overloaded (maxNodes), report-memory (reportMemoryBytes), finding-rate (findingRate).",
       ["reason"],
     ),
     latency: new client.Histogram({
@@ -128,7 +185,13 @@ function registerIngestMetrics(client: PromClient, registry: Registry): IngestMe
     }),
     streams: new client.Gauge({ name: "pullmedic_aggregator_streams_open", help: "Agent streams open now.", registers }),
     commands: counter("pullmedic_aggregator_commands_sent_total", "Commands written to agent streams."),
+    storeFailures: counter(
+      "pullmedic_aggregator_store_write_failures_total",
+      "Database writes that failed, by reason: readonly, full, corrupt, io, busy, other.",
+      ["reason"],
+    ),
   };
+  for (const reason of WRITE_FAILURE_REASONS) m.storeFailures.inc({ reason }, 0);
   // Every reason is shown from the start, at 0, so a rate over it exists before the first refusal.
   for (const reason of REJECT_REASONS) m.rejected.inc({ reason }, 0);
   return m;

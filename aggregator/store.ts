@@ -73,6 +73,10 @@ export interface StoreOptions {
   maxCommands?: number;
   /** Run PRAGMA quick_check at open so a damaged file is refused at start. Default true. */
   check?: boolean;
+  /** Findings kept at most; beyond, the oldest (by arrival) are deleted first. Default 1,000,000. */
+  maxFindings?: number;
+  /** Estimated bytes of findings (rows and index entries) kept at most; beyond, the oldest go first. Default 384 MiB. */
+  maxFindingsBytes?: number;
 }
 
 export interface StoreStats {
@@ -82,12 +86,35 @@ export interface StoreStats {
   commandUpdates: number;
 }
 
+/** The findings table against its budget. */
+export interface FindingsBudget {
+  rows: number;
+  /** Estimated bytes on disk (FINDING_ROW_BYTES). */
+  bytes: number;
+  maxRows: number;
+  maxBytes: number;
+  /** Deleted to stay within the budget since the store was opened. */
+  dropped: number;
+}
+
 /** "pmdc": marks the file as pullmedic's (PRAGMA application_id). */
 export const APPLICATION_ID = 0x706d6463;
 /** The schema this code writes (PRAGMA user_version). */
 export const SCHEMA_VERSION = 1;
 /** findings() returns at most this many rows whatever limit is asked. */
 export const MAX_FINDINGS_QUERY = 10_000;
+export const DEFAULT_MAX_FINDINGS = 1_000_000;
+/** Of the install's 1 GiB volume: the rest holds the nodes' reports, the write-ahead log and the commands. */
+export const DEFAULT_MAX_FINDINGS_BYTES = 384 * 1024 * 1024;
+/**
+ * A finding's estimated bytes on disk: its columns, the id and node again in their indexes, and
+ * what a row and its four index entries cost beyond their data (measured: the database grows by
+ * this within 10 % under a findings flood, write-ahead log aside, test/bench/aggregator-bounds.bench.ts).
+ */
+const FINDING_ROW_OVERHEAD = 150;
+const FINDING_ROW_SQL = `octet_length(body) + 2 * octet_length(id) + 2 * octet_length(node) + 2 * octet_length(kind) + octet_length(image) + octet_length(cause) + octet_length(registry) + octet_length(pod) + ${FINDING_ROW_OVERHEAD}`;
+/** Rows deleted by one statement when the budget is over: the transaction stays short. */
+const EVICT_CHUNK = 5000;
 
 const SCHEMA_V1 = `
 CREATE TABLE nodes (
@@ -219,10 +246,18 @@ export class Store {
     oldCommands: Statement;
     oldNodes: Statement;
     deleteNode: Statement;
+    findingTotals: Statement;
+    evictFindings: Statement;
+    probe: Statement;
   };
   private readonly findingQueries = new Map<string, Statement>();
   private readonly txn: BetterSqlite3.Transaction<(fn: () => unknown) => unknown>;
   private readonly maxCommands: number;
+  private readonly maxFindings: number;
+  private readonly maxFindingsBytes: number;
+  private findingRows = 0;
+  private findingBytes = 0;
+  private droppedFindings = 0;
   private closed = false;
 
   private constructor(
@@ -231,6 +266,8 @@ export class Store {
     opts: StoreOptions,
   ) {
     this.maxCommands = opts.maxCommands ?? 500;
+    this.maxFindings = opts.maxFindings ?? DEFAULT_MAX_FINDINGS;
+    this.maxFindingsBytes = opts.maxFindingsBytes ?? DEFAULT_MAX_FINDINGS_BYTES;
     const p = (sql: string): Statement => db.prepare(sql);
     this.stmts = {
       hello: p(
@@ -268,6 +305,10 @@ export class Store {
       oldCommands: p(`SELECT id FROM commands WHERE created_ms < ? AND NOT EXISTS (SELECT 1 FROM command_updates WHERE command_id = commands.id)`).pluck(),
       oldNodes: p(`SELECT node FROM nodes WHERE last_seen_ms < ? ORDER BY node`).pluck(),
       deleteNode: p(`DELETE FROM nodes WHERE node = ?`),
+      findingTotals: p(`SELECT count(*) AS rows, coalesce(sum(${FINDING_ROW_SQL}), 0) AS bytes FROM findings`),
+      evictFindings: p(`DELETE FROM findings WHERE seq IN (SELECT seq FROM findings ORDER BY seq LIMIT ?) RETURNING ${FINDING_ROW_SQL} AS bytes`).pluck(),
+      // Rewrites the header page with what it holds: one real write, which a read-only or full disk refuses.
+      probe: p(`PRAGMA user_version = ${SCHEMA_VERSION}`),
     };
     this.txn = db.transaction((fn: () => unknown) => {
       const result = fn();
@@ -276,6 +317,7 @@ export class Store {
       }
       return result;
     });
+    this.countFindings();
   }
 
   /**
@@ -390,10 +432,48 @@ export class Store {
       for (const f of findings) {
         if (typeof f.id !== "string" || f.id === "") throw new Error(`finding from node ${JSON.stringify(node)} has no id`);
         const c = findingColumns(f);
-        added += this.stmts.finding.run(f.id, node, f.atMs, c.kind, c.image, c.cause, c.registry, c.pod, encodeFinding(f)).changes;
+        const body = encodeFinding(f);
+        if (this.stmts.finding.run(f.id, node, f.atMs, c.kind, c.image, c.cause, c.registry, c.pod, body).changes === 0) continue;
+        added++;
+        this.findingRows++;
+        this.findingBytes += findingRowBytes(f.id, node, c, body);
       }
+      this.keepFindingsInBudget();
       return added;
     });
+  }
+
+  /** Beyond maxFindings or maxFindingsBytes, the oldest findings go, a little more than the excess so this runs seldom. */
+  private keepFindingsInBudget(): void {
+    if (this.findingRows <= this.maxFindings && this.findingBytes <= this.maxFindingsBytes) return;
+    const slack = Math.max(1, Math.min(1000, Math.floor(this.maxFindings / 100)));
+    const rowsGoal = this.maxFindings - slack;
+    const bytesGoal = this.maxFindingsBytes * 0.99;
+    while (this.findingRows > 0 && (this.findingRows > rowsGoal || this.findingBytes > bytesGoal)) {
+      const average = this.findingBytes / this.findingRows;
+      const n = Math.max(this.findingRows - rowsGoal, Math.ceil((this.findingBytes - bytesGoal) / average), 1);
+      const sizes = this.stmts.evictFindings.all(Math.min(n, EVICT_CHUNK)) as number[];
+      if (sizes.length === 0) break;
+      this.findingRows -= sizes.length;
+      this.findingBytes -= sizes.reduce((a, b) => a + b, 0);
+      this.droppedFindings += sizes.length;
+    }
+  }
+
+  /** The findings table against its budget. */
+  findingsBudget(): FindingsBudget {
+    return { rows: this.findingRows, bytes: this.findingBytes, maxRows: this.maxFindings, maxBytes: this.maxFindingsBytes, dropped: this.droppedFindings };
+  }
+
+  /** One small real write (the header page rewritten as it is): throws what a write would throw now. */
+  probeWrite(): void {
+    this.stmts.probe.run();
+  }
+
+  private countFindings(): void {
+    const t = this.stmts.findingTotals.get() as { rows: number; bytes: number };
+    this.findingRows = t.rows;
+    this.findingBytes = t.bytes;
   }
 
   /** Saves (or replaces) a command; beyond maxCommands the oldest go with their updates. */
@@ -414,7 +494,18 @@ export class Store {
 
   /** Runs fn in one transaction (one commit for many messages); nested calls become savepoints. */
   transaction<T>(fn: () => T): T {
-    return this.txn(fn) as T;
+    // What the findings table holds is counted here as rows go in and out: a rollback takes the count back too.
+    const rows = this.findingRows;
+    const bytes = this.findingBytes;
+    const dropped = this.droppedFindings;
+    try {
+      return this.txn(fn) as T;
+    } catch (err) {
+      this.findingRows = rows;
+      this.findingBytes = bytes;
+      this.droppedFindings = dropped;
+      throw err;
+    }
   }
 
   /**
@@ -424,8 +515,9 @@ export class Store {
    */
   prune(olderThanMs: number): number {
     return this.transaction(() => {
-      let removed = this.stmts.pruneFindings.run(olderThanMs).changes;
-      removed += this.stmts.pruneCommandUpdates.run(olderThanMs).changes;
+      const findings = this.stmts.pruneFindings.run(olderThanMs).changes;
+      if (findings > 0) this.countFindings();
+      let removed = findings + this.stmts.pruneCommandUpdates.run(olderThanMs).changes;
       for (const id of this.stmts.oldCommands.all(olderThanMs) as string[]) removed += this.deleteCommand(id);
       return removed;
     });
@@ -455,54 +547,74 @@ export class Store {
 
   /** Every node as it was last saved, disconnected; what ClusterState.restore() takes at start. */
   loadNodes(): NodeRecord[] {
-    return (this.stmts.loadNodes.all() as NodeRow[]).map((row) => ({
-      node: row.node,
-      agentVersion: row.agent_version,
-      bootId: row.boot_id,
-      reportIntervalSeconds: row.report_interval_s,
-      connected: false,
-      firstSeenMs: row.first_seen_ms,
-      lastSeenMs: row.last_seen_ms,
-      lastReportMs: row.last_report_ms,
-      report: row.report === null ? undefined : decodeReport(row.report),
-    }));
+    const out: NodeRecord[] = [];
+    this.eachNode((rec) => out.push(rec));
+    return out;
+  }
+
+  /**
+   * Every node as it was last saved, one at a time by name: only the row at hand is in memory, so
+   * a restart holds no more than what `take` keeps.
+   */
+  eachNode(take: (rec: NodeRecord) => void): void {
+    for (const row of this.stmts.loadNodes.iterate() as IterableIterator<NodeRow>) {
+      take({
+        node: row.node,
+        agentVersion: row.agent_version,
+        bootId: row.boot_id,
+        reportIntervalSeconds: row.report_interval_s,
+        connected: false,
+        firstSeenMs: row.first_seen_ms,
+        lastSeenMs: row.last_seen_ms,
+        lastReportMs: row.last_report_ms,
+        report: row.report === null ? undefined : decodeReport(row.report),
+      });
+    }
   }
 
   /** Findings newest first (by atMs, then by arrival), filtered; limit is capped at MAX_FINDINGS_QUERY. */
-  findings(q: { kind?: string; node?: string; sinceMs?: number; limit: number }): StoredFinding[] {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (q.kind !== undefined) {
-      where.push("kind = ?");
-      params.push(q.kind);
-    }
-    if (q.node !== undefined) {
-      where.push("node = ?");
-      params.push(q.node);
-    }
-    if (q.sinceMs !== undefined) {
-      where.push("at_ms >= ?");
-      params.push(q.sinceMs);
+  findings(q: FindingsQuery): StoredFinding[] {
+    return this.findingsPage(q).findings;
+  }
+
+  /**
+   * A page of findings newest first, filtered, starting after `after` (the previous page's `next`),
+   * with how many match the filter in all.
+   */
+  findingsPage(q: FindingsQuery & { after?: FindingsCursor }): { findings: StoredFinding[]; next?: FindingsCursor; total: number } {
+    const { where, params } = findingsFilter(q);
+    const total = where.length === 0 ? this.findingRows : (this.findingsCount(where, params) ?? 0);
+    if (q.after !== undefined) {
+      where.push("(at_ms < ? OR (at_ms = ? AND seq < ?))");
+      params.push(q.after.atMs, q.after.atMs, q.after.seq);
     }
     const limit = Math.max(0, Math.min(MAX_FINDINGS_QUERY, Math.floor(Number.isFinite(q.limit) ? q.limit : 0)));
-    if (limit === 0) return [];
-    const key = where.join(" AND ");
+    if (limit === 0) return { findings: [], total };
+    const rows = this.findingsStatement(where.join(" AND ")).all(...params, limit + 1) as (FindingRow & { seq: number })[];
+    const more = rows.length > limit;
+    const kept = more ? rows.slice(0, limit) : rows;
+    const last = kept[kept.length - 1];
+    const findings = kept.map(storedFinding);
+    return more && last ? { findings, next: { atMs: last.at_ms, seq: last.seq }, total } : { findings, total };
+  }
+
+  private findingsCount(where: string[], params: unknown[]): number | undefined {
+    const key = `count:${where.join(" AND ")}`;
+    let stmt = this.findingQueries.get(key);
+    if (stmt === undefined) {
+      stmt = this.db.prepare(`SELECT count(*) FROM findings WHERE ${where.join(" AND ")}`).pluck();
+      this.findingQueries.set(key, stmt);
+    }
+    return stmt.get(...params) as number | undefined;
+  }
+
+  private findingsStatement(key: string): Statement {
     let stmt = this.findingQueries.get(key);
     if (stmt === undefined) {
       stmt = this.db.prepare(`SELECT * FROM findings ${key === "" ? "" : `WHERE ${key}`} ORDER BY at_ms DESC, seq DESC LIMIT ?`);
       this.findingQueries.set(key, stmt);
     }
-    return (stmt.all(...params, limit) as FindingRow[]).map((row) => ({
-      id: row.id,
-      node: row.node,
-      atMs: row.at_ms,
-      kind: row.kind,
-      image: row.image,
-      cause: row.cause,
-      registry: row.registry,
-      pod: row.pod,
-      finding: decodeFinding(row.body),
-    }));
+    return stmt;
   }
 
   /** A command with the latest update per (node, image), sorted by node then image. */
@@ -554,6 +666,51 @@ export class Store {
 
 class StoreOpenError extends Error {}
 
+export interface FindingsQuery {
+  kind?: string;
+  node?: string;
+  sinceMs?: number;
+  limit: number;
+}
+
+/** Where a page of findings ended: the next page starts after it. */
+export interface FindingsCursor {
+  atMs: number;
+  seq: number;
+}
+
+function findingsFilter(q: FindingsQuery): { where: string[]; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (q.kind !== undefined) {
+    where.push("kind = ?");
+    params.push(q.kind);
+  }
+  if (q.node !== undefined) {
+    where.push("node = ?");
+    params.push(q.node);
+  }
+  if (q.sinceMs !== undefined) {
+    where.push("at_ms >= ?");
+    params.push(q.sinceMs);
+  }
+  return { where, params };
+}
+
+function storedFinding(row: FindingRow): StoredFinding {
+  return {
+    id: row.id,
+    node: row.node,
+    atMs: row.at_ms,
+    kind: row.kind,
+    image: row.image,
+    cause: row.cause,
+    registry: row.registry,
+    pod: row.pod,
+    finding: decodeFinding(row.body),
+  };
+}
+
 function commandOf(row: CommandRow): StoredCommand {
   return { id: row.id, createdMs: row.created_ms, images: JSON.parse(row.images) as string[], plan: JSON.parse(row.plan) as StoredCommand["plan"] };
 }
@@ -566,6 +723,12 @@ function commandOf(row: CommandRow): StoredCommand {
 export function findingKind(f: Finding): FindingKind | "" {
   if (f.kind !== undefined && FINDING_KINDS.includes(f.kind) && f[f.kind] != null) return f.kind;
   return FINDING_KINDS.find((k) => f[k] != null) ?? "";
+}
+
+/** What FINDING_ROW_SQL counts, for a row about to be inserted. */
+function findingRowBytes(id: string, node: string, c: ReturnType<typeof findingColumns>, body: string): number {
+  const b = (s: string) => Buffer.byteLength(s, "utf8");
+  return b(body) + 2 * b(id) + 2 * b(node) + 2 * b(c.kind) + b(c.image) + b(c.cause) + b(c.registry) + b(c.pod) + FINDING_ROW_OVERHEAD;
 }
 
 function findingColumns(f: Finding): { kind: string; image: string; cause: string; registry: string; pod: string } {

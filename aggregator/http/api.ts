@@ -5,12 +5,14 @@ import type { ClusterState } from "../cluster-state.js";
 import { commandStatus } from "../prepull-commands.js";
 import { parseQuery, wholeNumber } from "../query.js";
 import type { Store } from "../store.js";
-import type { View } from "../views/index.js";
+import { MAX_LISTED, pageFields, pageOf, pageQuery, type View } from "../views/index.js";
 import { type Answer, HttpProblem, json } from "./answer.js";
 
 export const COMMANDS_PATH = "/api/v1/commands";
 const COMMAND_PREFIX = `${COMMANDS_PATH}/`;
 const COMMANDS_QUERY = { limit: wholeNumber(1, 500, 20) };
+/** One command's progress, a page of its nodes at a time (a cluster pre-pull may go to 20,000). */
+const COMMAND_QUERY = pageQuery(1000, 5000);
 
 export interface ApiSources {
   state: ClusterState;
@@ -32,11 +34,13 @@ export function viewAnswer(view: View, url: URL, { state, store, now }: ApiSourc
 export function commandsAnswer(url: URL, { store, now }: ApiSources): Answer {
   const at = now();
   const { limit } = parseQuery(COMMANDS_QUERY, url.searchParams, at);
-  return envelope(at, { commands: store.latestCommands(limit) });
+  // A command's plan lists every node it went to: its first ones here, all of them with the command.
+  const commands = store.latestCommands(limit).map((c) => ({ ...c, plan: c.plan.slice(0, MAX_LISTED), planCount: c.plan.length }));
+  return envelope(at, { commands });
 }
 
-/** /api/v1/commands/<id>: the command's progress on every node it was sent to. */
-export function commandAnswer(path: string, { store, now }: ApiSources): Answer {
+/** /api/v1/commands/<id>: the command's progress on the nodes it was sent to, a page of them at a time. */
+export function commandAnswer(path: string, url: URL, { store, now }: ApiSources): Answer {
   let id: string;
   try {
     id = decodeURIComponent(path.slice(COMMAND_PREFIX.length));
@@ -45,5 +49,17 @@ export function commandAnswer(path: string, { store, now }: ApiSources): Answer 
   }
   const cmd = id === "" || id.includes("/") ? undefined : store.command(id);
   if (!cmd) return json(404, { error: `no command ${JSON.stringify(id.slice(0, 80))} (commands are kept until the retention prunes them)` });
-  return envelope(now(), { ...commandStatus(cmd), plan: cmd.plan, updates: cmd.updates });
+  const at = now();
+  const { limit, continue: offset } = parseQuery(COMMAND_QUERY, url.searchParams, at);
+  // done and counts cover every node; the nodes, plan and updates listed are the page's.
+  const status = commandStatus(cmd);
+  const page = pageOf(status.nodes, limit, offset);
+  const listed = new Set(page.items.map((n) => n.node));
+  return envelope(at, {
+    ...status,
+    nodes: page.items,
+    ...pageFields(page),
+    plan: cmd.plan.filter((p) => listed.has(p.node)),
+    updates: cmd.updates.filter((u) => listed.has(u.node)),
+  });
 }

@@ -51,7 +51,7 @@ export function aggregatorRoutes(deps: RouteSources): Route[] {
     { path: "/metrics", method: "GET", answer: async () => ({ status: 200, type: metrics.contentType, body: await metrics.render() }) },
     ...VIEWS.map((view): Route => ({ path: view.path, method: "GET", answer: ({ url }) => viewAnswer(view, url, deps) })),
     { path: COMMANDS_PATH, method: "GET", answer: ({ url }) => commandsAnswer(url, deps) },
-    { path: `${COMMANDS_PATH}/`, prefix: true, method: "GET", answer: ({ path }) => commandAnswer(path, deps) },
+    { path: `${COMMANDS_PATH}/`, prefix: true, method: "GET", answer: ({ path, url }) => commandAnswer(path, url, deps) },
     {
       path: "/api/v1/prepull",
       method: "POST",

@@ -7,7 +7,8 @@ import type { AgentMessage } from "../../core/protocol/index.js";
 import type { ClusterState } from "../cluster-state.js";
 import type { AggregatorMetrics, RejectReason } from "../metrics.js";
 import type { Store } from "../store.js";
-import { commandUpdateProblem, findingProblem, helloProblem, reportProblem, shown } from "./validate.js";
+import type { FindingRate } from "./finding-rate.js";
+import { commandUpdateProblem, findingProblem, helloProblem, measuredReport, shown } from "./validate.js";
 
 /** How a stream is ended when a message cannot be taken. */
 export interface Refusal {
@@ -16,10 +17,11 @@ export interface Refusal {
   reason?: RejectReason;
 }
 
-/** Persist with `write` (absent: nothing to keep), then `apply` to the live view, then ack. */
+/** Persist with `write` (absent: nothing to keep), then `apply` to the live view, then ack; `undo` when the write failed. */
 export interface Handling {
   write: (() => void) | undefined;
   apply: () => void;
+  undo?: () => void;
 }
 
 export type MessagePlan = { refuse: Refusal } | Handling;
@@ -29,15 +31,20 @@ export interface MessageDeps {
   state: ClusterState;
   metrics: AggregatorMetrics;
   log: Logger;
+  findingRate: FindingRate;
 }
 
 export function invalid(details: string): { refuse: Refusal } {
   return { refuse: { code: grpc.status.INVALID_ARGUMENT, details, reason: "invalid" } };
 }
 
+function exhausted(details: string, reason: RejectReason): { refuse: Refusal } {
+  return { refuse: { code: grpc.status.RESOURCE_EXHAUSTED, details, reason } };
+}
+
 /** The plan for a message of `type` on the stream of `node`, received at `at` (ms epoch). */
 export function planMessage(m: AgentMessage, type: string, node: string, at: number, deps: MessageDeps): MessagePlan {
-  const { store, state, metrics, log } = deps;
+  const { store, state, metrics, log, findingRate } = deps;
   switch (type) {
     case "hello": {
       const problem = helloProblem(m.hello);
@@ -47,14 +54,18 @@ export function planMessage(m: AgentMessage, type: string, node: string, at: num
       return { write: () => store.saveHello(h, at), apply: () => state.seen(node, at) };
     }
     case "report": {
-      const problem = reportProblem(m.report);
+      const { problem, bytes } = measuredReport(m.report);
       if (problem) return invalid(problem);
       const r = m.report!;
-      return { write: () => store.saveReport(node, r, at), apply: () => state.report(node, r, at) };
+      // Taken now, so reports in flight together cannot overrun it; given back if the write fails.
+      const before = state.memory.heldBy(node);
+      if (!state.memory.take(node, bytes)) return exhausted(state.memory.describe(bytes), "report-memory");
+      return { write: () => store.saveReport(node, r, at), apply: () => state.report(node, r, at), undo: () => state.memory.set(node, before) };
     }
     case "finding": {
       const problem = findingProblem(m.finding);
       if (problem) return invalid(problem);
+      if (!findingRate.take(node)) return exhausted(findingRate.describe(node), "finding-rate");
       const f = m.finding!;
       let added = 0;
       const write = () => {

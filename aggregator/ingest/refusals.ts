@@ -1,11 +1,12 @@
 // Calls ended before any stream exists: a missing or wrong bearer token (UNAUTHENTICATED), a token
 // that may not report (PERMISSION_DENIED), a check the API server could not answer (UNAVAILABLE),
 // and the ones grpc-js ends by itself (a message above the size limit, a frame it cannot decode),
-// which are counted and logged here since they never reach the handler.
+// which are counted and logged here since they never reach the handler. A client that retries in a
+// loop would write a line per attempt: the lines are folded per reason (core/log repeat.ts).
 
 import type { ServerInterceptingCallInterface } from "@grpc/grpc-js";
 import * as grpc from "@grpc/grpc-js";
-import type { Logger } from "../../core/log/index.js";
+import type { LogRepeats } from "../../core/log/index.js";
 import type { AggregatorMetrics, RejectReason } from "../metrics.js";
 import type { AgentAuthenticator, AgentCheck } from "./agent-auth.js";
 import type { AgentIdentity } from "./node-identity.js";
@@ -24,7 +25,7 @@ const REFUSALS: Record<Extract<AgentCheck, { ok: false }>["refusal"], { code: gr
  * Who the call's bearer token belongs to; undefined when the call was refused (and ended) or
  * closed while it was checked. Its messages wait, unread, until then.
  */
-export async function admitCall(call: AgentCall, auth: AgentAuthenticator, metrics: AggregatorMetrics, log: Logger): Promise<AgentIdentity | undefined> {
+export async function admitCall(call: AgentCall, auth: AgentAuthenticator, metrics: AggregatorMetrics, log: LogRepeats): Promise<AgentIdentity | undefined> {
   let gone = false;
   const closed = () => {
     gone = true;
@@ -40,7 +41,7 @@ export async function admitCall(call: AgentCall, auth: AgentAuthenticator, metri
   if (verdict.ok) return verdict.identity;
   const { code, reason } = REFUSALS[verdict.refusal];
   if (reason) metrics.rejected(reason);
-  log.warn(`agent stream from ${call.getPeer()} refused: ${Status[code]}: ${verdict.problem}`);
+  log.warn(`refused:${verdict.refusal}`, `agent stream from ${call.getPeer()} refused: ${Status[code]}: ${verdict.problem}`);
   call.on("error", () => undefined);
   call.emit("error", { code, details: verdict.problem });
   return undefined;
@@ -58,7 +59,7 @@ function refusalReason(status: { code: grpc.status; details?: string }): RejectR
  * Counts and logs the calls grpc-js ends itself. Their status does not pass through interceptors'
  * responders either: it is sent by the innermost call object, so this wraps that object's sendStatus.
  */
-export function observeRefusals(metrics: AggregatorMetrics, log: Logger): grpc.ServerInterceptor {
+export function observeRefusals(metrics: AggregatorMetrics, log: LogRepeats): grpc.ServerInterceptor {
   return (_method, call: ServerInterceptingCallInterface) => {
     const send = call.sendStatus.bind(call);
     let counted = false;
@@ -68,7 +69,7 @@ export function observeRefusals(metrics: AggregatorMetrics, log: Logger): grpc.S
         const reason = refusalReason(status);
         if (reason) {
           metrics.rejected(reason);
-          log.warn(`agent stream from ${call.getPeer()} refused: ${Status[status.code]}: ${status.details ?? ""}`);
+          log.warn(`refused:${reason}`, `agent stream from ${call.getPeer()} refused: ${Status[status.code]}: ${status.details ?? ""}`);
         }
       }
       send(status);

@@ -2,14 +2,15 @@
 // the token check before a stream is read, and shutdown.
 
 import * as grpc from "@grpc/grpc-js";
-import type { Logger } from "../../core/log/index.js";
+import type { Logger, LogRepeats } from "../../core/log/index.js";
 import { parseListen } from "../../core/net/index.js";
 import { type Command, loadAggregatorProtocol } from "../../core/protocol/index.js";
 import type { ClusterState } from "../cluster-state.js";
 import type { AggregatorMetrics } from "../metrics.js";
 import type { Store } from "../store.js";
 import type { AgentAuthenticator } from "./agent-auth.js";
-import { WriteBatcher } from "./batcher.js";
+import { WriteBatcher, type WriteOutcome } from "./batcher.js";
+import { FindingRate } from "./finding-rate.js";
 import { type AgentIdentity, anyNode } from "./node-identity.js";
 import { NodeStreams } from "./node-streams.js";
 import { admitCall, observeRefusals } from "./refusals.js";
@@ -25,6 +26,12 @@ export interface IngestOptions {
   state: ClusterState;
   metrics: AggregatorMetrics;
   log: Logger;
+  /** Where lines that repeat (refusals, ends of streams, connections) are folded. */
+  repeats: LogRepeats;
+  /** Told whether each commit worked. */
+  writes?: WriteOutcome;
+  /** Findings per node: bursts of `burst`, then `perSecond`. */
+  findingRate: { perSecond: number; burst: number };
   /** undefined: no token check (the embedded one-machine mode). */
   agents: AgentAuthenticator | undefined;
   maxMessageBytes: number;
@@ -49,11 +56,13 @@ export interface Ingest {
 }
 
 export async function startIngest(opts: IngestOptions): Promise<Ingest> {
-  const { store, state, metrics, log, agents } = opts;
+  const { store, state, metrics, log, agents, repeats } = opts;
   const protocol = await loadAggregatorProtocol();
-  const batcher = new WriteBatcher(store, log);
+  const batcher = new WriteBatcher(store, repeats.as("commit"), opts.writes);
   const streams = new NodeStreams<AgentStream>();
-  const deps = { store, state, metrics, log, batcher, streams, now: opts.now ?? Date.now, maxInFlight: opts.maxInFlightPerStream ?? 64, onHello: opts.onHello };
+  const now = opts.now ?? Date.now;
+  const findingRate = new FindingRate({ ...opts.findingRate, now });
+  const deps = { store, state, metrics, log, repeats, findingRate, batcher, streams, now, maxInFlight: opts.maxInFlightPerStream ?? 64, onHello: opts.onHello };
   let stopping = false;
   const connect = (call: AgentCall) => {
     if (stopping) {
@@ -64,7 +73,7 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
       new AgentStream(call, deps, UNCHECKED);
       return;
     }
-    void admitCall(call, agents, metrics, log).then((identity?: AgentIdentity) => {
+    void admitCall(call, agents, metrics, repeats).then((identity?: AgentIdentity) => {
       if (identity === undefined) return;
       if (stopping) call.emit("error", { code: Status.UNAVAILABLE, details: "the aggregator is shutting down" });
       else new AgentStream(call, deps, identity);
@@ -77,7 +86,7 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
     // streams closed, so the node is shown disconnected rather than connected forever.
     "grpc.keepalive_time_ms": 60_000,
     "grpc.keepalive_timeout_ms": 20_000,
-    interceptors: [observeRefusals(metrics, log)],
+    interceptors: [observeRefusals(metrics, repeats)],
   });
   server.addService(protocol.service, { Connect: connect });
   const address = await listen(server, opts.listen, opts.tls);

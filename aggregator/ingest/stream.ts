@@ -5,12 +5,13 @@
 
 import { performance } from "node:perf_hooks";
 import * as grpc from "@grpc/grpc-js";
-import type { Logger } from "../../core/log/index.js";
+import type { Logger, LogRepeats } from "../../core/log/index.js";
 import type { AgentMessage, AggregatorMessage, Command, Hello } from "../../core/protocol/index.js";
 import { type ClusterState, TooManyNodesError } from "../cluster-state.js";
 import type { AggregatorMetrics, RejectReason } from "../metrics.js";
 import type { Store } from "../store.js";
 import type { WriteBatcher } from "./batcher.js";
+import type { FindingRate } from "./finding-rate.js";
 import { type Handling, invalid, type MessagePlan, planMessage } from "./messages.js";
 import { type AgentIdentity, helloDenied } from "./node-identity.js";
 import type { NodeStreams } from "./node-streams.js";
@@ -25,6 +26,8 @@ export interface StreamDeps {
   state: ClusterState;
   metrics: AggregatorMetrics;
   log: Logger;
+  repeats: LogRepeats;
+  findingRate: FindingRate;
   batcher: WriteBatcher;
   streams: NodeStreams<AgentStream>;
   now: () => number;
@@ -82,7 +85,10 @@ export class AgentStream {
     this.ended = true;
     if (reason) this.deps.metrics.rejected(reason);
     const level = code === Status.UNAVAILABLE || code === Status.ABORTED ? "info" : "warn";
-    this.deps.log[level](`agent stream ${this.node ? `of node ${this.node} ` : ""}from ${this.peer} ended: ${Status[code]}: ${details}`);
+    this.deps.repeats[level](
+      `ended:${Status[code]}:${reason ?? ""}`,
+      `agent stream ${this.node ? `of node ${this.node} ` : ""}from ${this.peer} ended: ${Status[code]}: ${details}`,
+    );
     // The 'error' event is grpc-js's way to end a server stream with a status.
     this.call.emit("error", { code, details, metadata: new grpc.Metadata() });
     if (this.paused) this.call.resume();
@@ -146,10 +152,10 @@ export class AgentStream {
   }
 
   private helloTaken(h: Hello, at: number): void {
-    const { state, log, streams, onHello } = this.deps;
+    const { state, log, repeats, streams, onHello } = this.deps;
     state.hello(h, at);
     this.helloApplied = true;
-    log.info(`node ${h.node} connected from ${this.peer} (agent ${h.agentVersion || "?"}, reports every ${h.reportIntervalSeconds} s)`);
+    repeats.info("connected", `node ${h.node} connected from ${this.peer} (agent ${h.agentVersion || "?"}, reports every ${h.reportIntervalSeconds} s)`);
     if (onHello && streams.isCurrent(h.node, this) && !this.ended) {
       try {
         onHello(h.node);
@@ -160,7 +166,7 @@ export class AgentStream {
   }
 
   /** Queues the write; once committed, applies it to the live view and acks. */
-  private persist(type: string, seq: number, arrived: number, { write, apply }: Handling): void {
+  private persist(type: string, seq: number, arrived: number, { write, apply, undo }: Handling): void {
     this.inFlight++;
     this.flow();
     this.deps.batcher.push({
@@ -168,6 +174,7 @@ export class AgentStream {
       done: (err) => {
         this.inFlight--;
         if (err) {
+          undo?.();
           // Not acked: the agent resends after reconnecting.
           this.fail(Status.UNAVAILABLE, `could not persist message ${seq} (${type}): ${err.message}`);
           return;
@@ -192,7 +199,7 @@ export class AgentStream {
     if (this.closed) return;
     this.closed = true;
     this.ended = true;
-    const { state, log, streams, batcher, metrics, now } = this.deps;
+    const { state, repeats, streams, batcher, metrics, now } = this.deps;
     const node = this.node;
     streams.closed(this, node);
     metrics.streamClosed();
@@ -201,7 +208,7 @@ export class AgentStream {
       done: () => {
         if (node !== undefined && this.helloApplied) {
           state.disconnected(node, now());
-          if (!state.node(node)?.connected) log.info(`node ${node} disconnected`);
+          if (!state.node(node)?.connected) repeats.info("disconnected", `node ${node} disconnected`);
         }
       },
     });

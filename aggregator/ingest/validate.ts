@@ -1,6 +1,19 @@
-// What an agent message must hold before it is written: each problem names the field.
+// What an agent message must hold before it is written: each problem names the field. Sizes are
+// checked against the protocol's limits (core/protocol limits.ts), field by field.
 
-import { type AgentMessage, type CommandUpdate, type Finding, type Hello, type NodeReport, PROTOCOL } from "../../core/protocol/index.js";
+import {
+  type AgentMessage,
+  type CommandUpdate,
+  type Finding,
+  type Hello,
+  type Measured,
+  measureCommandUpdate,
+  measureFinding,
+  measureHello,
+  measureReport,
+  type NodeReport,
+  PROTOCOL,
+} from "../../core/protocol/index.js";
 
 const NODE_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,251}[A-Za-z0-9])?$/;
 const MAX_ID = 256;
@@ -17,14 +30,14 @@ export function helloProblem(h: Hello | undefined): string | undefined {
   if (h.node.length > 253) return `hello.node: ${h.node.length} characters, at most 253 (a Kubernetes node name)`;
   if (!NODE_NAME.test(h.node))
     return `hello.node: ${shown(h.node)} is not a node name (letters, digits, '.', '-', '_'; starting and ending with a letter or digit)`;
-  return undefined;
+  return measureHello(h).problem;
 }
 
 export function findingProblem(f: Finding | undefined): string | undefined {
   if (!f) return "finding: missing";
   if (!f.id) return "finding.id: missing (boot_id:seq of the message that first carried it)";
   if (f.id.length > MAX_ID) return `finding.id: ${f.id.length} characters, at most ${MAX_ID}`;
-  return undefined;
+  return measureFinding(f).problem;
 }
 
 export function commandUpdateProblem(u: CommandUpdate | undefined): string | undefined {
@@ -33,13 +46,14 @@ export function commandUpdateProblem(u: CommandUpdate | undefined): string | und
   if (u.commandId.length > MAX_ID) return `command_update.command_id: ${u.commandId.length} characters, at most ${MAX_ID}`;
   if (!u.image) return "command_update.image: missing";
   if (!u.state) return "command_update.state: missing";
-  return undefined;
+  return measureCommandUpdate(u).problem;
 }
 
-export function reportProblem(r: NodeReport | undefined): string | undefined {
-  if (!r) return "report: missing";
-  if (!Number.isFinite(r.observedAtMs) || r.observedAtMs < 0) return "report.observed_at_ms: not a time";
-  return undefined;
+/** The problem with a report, naming the field, or its estimated memory when it is valid. */
+export function measuredReport(r: NodeReport | undefined): Measured {
+  if (!r) return { problem: "report: missing", bytes: 0 };
+  if (!Number.isFinite(r.observedAtMs) || r.observedAtMs < 0) return { problem: "report.observed_at_ms: not a time", bytes: 0 };
+  return measureReport(r);
 }
 
 /** The kind of a message: its oneof body, or the first body field set. */

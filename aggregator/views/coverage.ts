@@ -3,7 +3,9 @@
 
 import { DOCKER_HUB_API_HOST, DOCKER_HUB_DOMAIN, DOCKER_HUB_LEGACY_DOMAIN, ImageReferenceError, tryParseReference } from "../../core/image/index.js";
 import type { NodeRecord } from "../cluster-state.js";
+import { oneOf } from "../query.js";
 import { compareText, staleness, type ViewOptions } from "./common.js";
+import { pageFields, pageOf, pageQuery } from "./page.js";
 import { defineView } from "./view.js";
 
 export type CoverageState = "present" | "pulling" | "failed" | "deferred" | "missing" | "unknown";
@@ -64,9 +66,23 @@ function looseCanonicalImage(ref: string): string {
   return `${domain}/${s}`;
 }
 
-export function coverageView(nodes: NodeRecord[], now: number, extraImages: string[] = [], opts?: ViewOptions): CoverageView {
+/** One node's pre-pull list by canonical image, and whether its list can be trusted (reported, not stale). */
+interface NodeImages {
+  rec: NodeRecord;
+  byImage: Map<string, { state: string; cause: string }>;
+  blind: boolean;
+}
+
+/** A critical image: its canonical key, its spelling shown, and how many nodes pre-pull it. */
+interface CriticalImage {
+  key: string;
+  image: string;
+  nodes: number;
+}
+
+/** Every critical image (by spelling) and every node's list, each spelling parsed once (nodes mostly pre-pull the same list). */
+function scan(nodes: NodeRecord[], now: number, extraImages: string[], opts?: ViewOptions): { images: CriticalImage[]; perNode: NodeImages[] } {
   const isStale = staleness(opts);
-  // Nodes mostly pre-pull the same list: each spelling is parsed once per view.
   const keys = new Map<string, string>();
   const canonical = (image: string): string => {
     let key = keys.get(image);
@@ -76,58 +92,96 @@ export function coverageView(nodes: NodeRecord[], now: number, extraImages: stri
     }
     return key;
   };
-  // canonical → the spelling shown
-  const spelled = new Map<string, string>();
-  const add = (image: string): void => {
+  const critical = new Map<string, CriticalImage>();
+  const add = (image: string, count: number): void => {
     if (image.trim() === "") return;
     const key = canonical(image);
-    if (!spelled.has(key)) spelled.set(key, image);
+    const c = critical.get(key);
+    if (c === undefined) critical.set(key, { key, image, nodes: count });
+    else c.nodes += count;
   };
   const ordered = [...nodes].sort((a, b) => compareText(a.node, b.node));
-  for (const rec of ordered) for (const p of rec.report?.prepull ?? []) add(p.image);
-  for (const image of extraImages) add(image);
-
-  const images = [...spelled.entries()].sort((a, b) => compareText(a[1], b[1]));
-  const cells: CoverageCell[] = [];
-  const complete: CoverageView["complete"] = images.map(([, image]) => ({ image, presentOn: 0, of: ordered.length, unknownOn: 0 }));
-
-  // Each node's prepull list once, by canonical image.
   const perNode = ordered.map((rec) => {
     const byImage = new Map<string, { state: string; cause: string }>();
     for (const p of rec.report?.prepull ?? []) {
       const key = canonical(p.image);
-      if (!byImage.has(key)) byImage.set(key, { state: p.state, cause: p.cause });
+      const first = !byImage.has(key);
+      if (first) byImage.set(key, { state: p.state, cause: p.cause });
+      add(p.image, first ? 1 : 0);
     }
     return { rec, byImage, blind: rec.report === undefined || isStale(rec, now) };
   });
+  // A cluster pre-pull's images count before any node's own: someone asked for them by name.
+  for (const image of extraImages) add(image, Number.MAX_SAFE_INTEGER / 2);
+  const images = [...critical.values()].sort((a, b) => compareText(a.image, b.image));
+  return { images, perNode };
+}
 
-  images.forEach(([key, image], i) => {
-    const totals = complete[i]!;
-    for (const { rec, byImage, blind } of perNode) {
-      const cell: CoverageCell = { image, node: rec.node, state: "unknown" };
-      if (!blind) {
-        const p = byImage.get(key);
-        if (p === undefined) cell.state = "missing";
-        else {
-          cell.state = KNOWN_STATES.has(p.state) ? (p.state as CoverageState) : "unknown";
-          if (p.cause !== "") cell.cause = p.cause;
-        }
-      }
-      if (cell.state === "present") totals.presentOn++;
-      else if (cell.state === "unknown") totals.unknownOn++;
-      cells.push(cell);
+function cellOf(image: CriticalImage, n: NodeImages): CoverageCell {
+  const cell: CoverageCell = { image: image.image, node: n.rec.node, state: "unknown" };
+  if (n.blind) return cell;
+  const p = n.byImage.get(image.key);
+  if (p === undefined) cell.state = "missing";
+  else {
+    cell.state = KNOWN_STATES.has(p.state) ? (p.state as CoverageState) : "unknown";
+    if (p.cause !== "") cell.cause = p.cause;
+  }
+  return cell;
+}
+
+/** images × these nodes, ordered by image, then node. */
+function cellsOf(images: CriticalImage[], nodes: NodeImages[]): CoverageCell[] {
+  return images.flatMap((image) => nodes.map((n) => cellOf(image, n)));
+}
+
+/** Per image, on how many of all nodes it is present and unknown: counted from each node's own list, not images × nodes. */
+function totalsOf(images: CriticalImage[], perNode: NodeImages[]): CoverageView["complete"] {
+  const index = new Map(images.map((img, i) => [img.key, i]));
+  const complete = images.map((img) => ({ image: img.image, presentOn: 0, of: perNode.length, unknownOn: 0 }));
+  let blind = 0;
+  for (const n of perNode) {
+    if (n.blind) {
+      blind++;
+      continue;
     }
-  });
-  return { images: images.map(([, image]) => image), nodes: ordered.map((r) => r.node), cells, complete };
+    for (const [key, p] of n.byImage) {
+      const i = index.get(key);
+      if (i === undefined) continue;
+      const state = KNOWN_STATES.has(p.state) ? p.state : "unknown";
+      if (state === "present") complete[i]!.presentOn++;
+      else if (state === "unknown") complete[i]!.unknownOn++;
+    }
+  }
+  for (const c of complete) c.unknownOn += blind;
+  return complete;
+}
+
+export function coverageView(nodes: NodeRecord[], now: number, extraImages: string[] = [], opts?: ViewOptions): CoverageView {
+  const { images, perNode } = scan(nodes, now, extraImages, opts);
+  return {
+    images: images.map((i) => i.image),
+    nodes: perNode.map((n) => n.rec.node),
+    cells: cellsOf(images, perNode),
+    complete: totalsOf(images, perNode),
+  };
 }
 
 /** Cluster pre-pulls whose images count as critical, the most recent first. */
 const RECENT_PREPULLS = 5;
+/** Critical images listed at most in one answer: the ones most nodes pre-pull (and the cluster pre-pulls' own) first. */
+const MAX_IMAGES = 200;
+
+/** A node where some critical image is not present (or not known to be): what order=attention puts first. */
+function lacksSome(n: NodeImages, images: CriticalImage[]): boolean {
+  return n.blind || images.some((img) => n.byImage.get(img.key)?.state !== "present");
+}
 
 export const coverageApi = defineView({
   name: "coverage",
   path: "/api/v1/coverage",
-  compute: ({ state, store, now, options }) => {
+  // A page of nodes with their cells; the images and their totals cover every node.
+  query: { ...pageQuery(100, 1000), order: oneOf(["name", "attention"] as const) },
+  compute: ({ state, store, now, options }, { limit, continue: offset, order }) => {
     // Images of recent cluster pre-pulls count as critical too, next to the agents' own lists.
     const extra = [
       ...new Set(
@@ -137,6 +191,22 @@ export const coverageApi = defineView({
           .flatMap((c) => c.images),
       ),
     ];
-    return { ...coverageView(state.nodes(), now, extra, options) };
+    const { images: all, perNode } = scan(state.nodes(), now, extra, options);
+    const images = [...all]
+      .sort((a, b) => b.nodes - a.nodes || compareText(a.image, b.image))
+      .slice(0, MAX_IMAGES)
+      .sort((a, b) => compareText(a.image, b.image));
+    const lacking = new Set(perNode.filter((n) => lacksSome(n, images)).map((n) => n.rec.node));
+    const listed = order === "attention" ? [...perNode].sort((a, b) => Number(lacking.has(b.rec.node)) - Number(lacking.has(a.rec.node))) : perNode;
+    const page = pageOf(listed, limit, offset);
+    return {
+      images: images.map((i) => i.image),
+      imageCount: all.length,
+      nodes: page.items.map((n) => n.rec.node),
+      ...pageFields(page),
+      attentionNodes: lacking.size,
+      cells: cellsOf(images, page.items),
+      complete: totalsOf(images, perNode),
+    };
   },
 });

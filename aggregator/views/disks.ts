@@ -3,6 +3,7 @@
 import type { DiskReport } from "../../core/protocol/index.js";
 import type { NodeRecord } from "../cluster-state.js";
 import { compareText, staleness, type ViewOptions } from "./common.js";
+import { pageFields, pageOf, pageQuery } from "./page.js";
 import { defineView } from "./view.js";
 
 /** The node condition pullmedic sets when the image filesystem is near kubelet's GC threshold. */
@@ -41,5 +42,9 @@ export function disksView(nodes: NodeRecord[], now: number, opts?: ViewOptions):
 export const disksApi = defineView({
   name: "disks",
   path: "/api/v1/disks",
-  compute: ({ state, now, options }) => ({ disks: disksView(state.nodes(), now, options) }),
+  query: pageQuery(500, 5000),
+  compute: ({ state, now, options }, { limit, continue: offset }) => {
+    const page = pageOf(disksView(state.nodes(), now, options), limit, offset);
+    return { disks: page.items, ...pageFields(page) };
+  },
 });

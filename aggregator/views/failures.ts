@@ -4,6 +4,7 @@
 import { registryOfImage } from "../../core/image/index.js";
 import type { NodeRecord } from "../cluster-state.js";
 import { compareText, MAX_LISTED, staleness, type ViewOptions } from "./common.js";
+import { pageFields, pageOf, pageQuery } from "./page.js";
 import { defineView } from "./view.js";
 
 /** The cause of a failure whose diagnosis has not finished yet. */
@@ -121,5 +122,11 @@ export function failuresView(nodes: NodeRecord[], now: number, opts?: ViewOption
 export const failuresApi = defineView({
   name: "failures",
   path: "/api/v1/failures",
-  compute: ({ state, now, options }) => ({ failures: failuresView(state.nodes(), now, options) }),
+  query: pageQuery(100, 1000),
+  compute: ({ state, now, options }, { limit, continue: offset }) => {
+    const groups = failuresView(state.nodes(), now, options);
+    const page = pageOf(groups, limit, offset);
+    // Pods of every group, not only the page's: what the cluster has failing.
+    return { failures: page.items, ...pageFields(page), totalPods: groups.reduce((sum, g) => sum + g.podCount, 0) };
+  },
 });

@@ -20,6 +20,7 @@ export { canonicalImage, coverageView } from "./coverage.js";
 export { disksView } from "./disks.js";
 export { failuresView } from "./failures.js";
 export { nodesView } from "./nodes.js";
+export { pageFields, pageOf, pageQuery } from "./page.js";
 export { pullsView } from "./pulls.js";
 export { quotaView } from "./quota.js";
 export { registriesView } from "./registries.js";

@@ -3,7 +3,8 @@
 // and the reading shown is the freshest any of them made.
 
 import type { NodeRecord } from "../cluster-state.js";
-import { compareText } from "./common.js";
+import { compareText, MAX_LISTED } from "./common.js";
+import { pageFields, pageOf, pageQuery } from "./page.js";
 import { defineView } from "./view.js";
 
 /** The source shown for readings whose source the registry did not say (one entry per node). */
@@ -91,5 +92,12 @@ export function quotaView(nodes: NodeRecord[], now: number): QuotaView {
 export const quotaApi = defineView({
   name: "quota",
   path: "/api/v1/quota",
-  compute: ({ state, now }) => ({ ...quotaView(state.nodes(), now) }),
+  query: pageQuery(500, 5000),
+  compute: ({ state, now }, { limit, continue: offset }) => {
+    const v = quotaView(state.nodes(), now);
+    const page = pageOf(v.sources, limit, offset);
+    // A source behind which the whole cluster pulls lists its first nodes, with their count.
+    const sources = page.items.map((src) => ({ ...src, nodes: src.nodes.slice(0, MAX_LISTED), nodeCount: src.nodes.length }));
+    return { sources, ...pageFields(page), unknown: v.unknown.slice(0, MAX_LISTED), unknownCount: v.unknown.length };
+  },
 });

@@ -10,7 +10,7 @@ import type { ViewOptions } from "./common.js";
 /** What a view is computed from, for one request. */
 export interface ViewContext {
   state: ClusterState;
-  store: Pick<Store, "latestCommands" | "findings">;
+  store: Pick<Store, "latestCommands" | "findings" | "findingsPage">;
   /** The request's time, ms epoch; also the body's generatedAt. */
   now: number;
   /** The cluster state's staleness setting, which every view applies. */

@@ -27,6 +27,16 @@
     disks: "api/v1/disks",
     coverage: "api/v1/coverage",
   };
+  // The API answers a page of each list with the totals of all of it: the page asks for what it
+  // draws (problems first), so neither the answer nor the page grows with the cluster.
+  const PAGES = {
+    nodes: `?limit=${MAX_ROWS}&order=attention`,
+    failures: `?limit=${MAX_CARDS}`,
+    registries: `?limit=${MAX_ROWS}&order=attention`,
+    quota: `?limit=${MAX_ROWS}`,
+    disks: `?limit=${MAX_ROWS}`,
+    coverage: `?limit=${MAX_ROWS}&order=attention`,
+  };
 
   /** Last good body per endpoint; kept when a later fetch fails. */
   const data = {};
@@ -88,6 +98,12 @@
       return body;
     }
     return Array.isArray(body) ? { [key]: body } : {};
+  }
+
+  /** How many the whole list holds: the answer's total when it is a page, else what it listed. */
+  function totalOf(body, listed) {
+    const t = isObj(body) ? num(body.total) : null;
+    return t !== null && t >= listed ? t : listed;
   }
 
   function text(v) {
@@ -264,34 +280,37 @@
     const nodes = nodesOf(data.nodes);
     const failures = list(data.failures, "failures", "groups").filter(isObj);
     const summary = document.querySelector('[data-testid="summary"]');
-    const stale = nodes.filter((n) => n.stale === true).length;
-    const connected = nodes.filter((n) => n.connected !== false && n.stale !== true).length;
-    const pods = failures.reduce((sum, f) => sum + (num(f.podCount) ?? list(f.pods).length), 0);
+    const counts = isObj(data.nodes) && isObj(data.nodes.counts) ? data.nodes.counts : {};
+    const nodeTotal = totalOf(data.nodes, nodes.length);
+    const stale = num(counts.stale) ?? nodes.filter((n) => n.stale === true).length;
+    const connected = num(counts.connected) ?? nodes.filter((n) => n.connected !== false && n.stale !== true).length;
+    const failureTotal = totalOf(data.failures, failures.length);
+    const pods = (isObj(data.failures) ? num(data.failures.totalPods) : null) ?? failures.reduce((sum, f) => sum + (num(f.podCount) ?? list(f.pods).length), 0);
     const parts = [];
     if (data.nodes !== undefined) {
       parts.push(
         h("span", { class: "stat" }, h("strong", null, String(connected)), " connected"),
         h("span", { class: "stat" }, h("strong", null, String(stale)), " stale"),
-        h("span", { class: "stat" }, h("strong", null, String(nodes.length)), ` ${nodes.length === 1 ? "node" : "nodes"} total`),
+        h("span", { class: "stat" }, h("strong", null, String(nodeTotal)), ` ${nodeTotal === 1 ? "node" : "nodes"} total`),
       );
     }
     if (data.failures !== undefined) {
       parts.push(
         h(
           "span",
-          { class: `stat${failures.length ? " stat-bad" : ""}` },
-          h("strong", null, String(failures.length)),
-          ` open ${failures.length === 1 ? "failure" : "failures"}`,
-          failures.length ? ` (${plural(pods, "pod")})` : "",
+          { class: `stat${failureTotal ? " stat-bad" : ""}` },
+          h("strong", null, String(failureTotal)),
+          ` open ${failureTotal === 1 ? "failure" : "failures"}`,
+          failureTotal ? ` (${plural(pods, "pod")})` : "",
         ),
       );
     }
     if (lastGoodAt) parts.push(h("span", { class: "stat" }, "last refresh ", h("strong", null, clock(lastGoodAt))));
     if (parts.length) summary.replaceChildren(...parts.flatMap((p, i) => (i ? [h("span", { class: "sep", "aria-hidden": "true" }, " · "), p] : [p])));
-    document.title = failures.length ? `(${failures.length}) pullmedic` : "pullmedic";
+    document.title = failureTotal ? `(${failureTotal}) pullmedic` : "pullmedic";
 
     const noNodes = document.querySelector('[data-testid="no-nodes"]');
-    if (data.nodes !== undefined && nodes.length === 0) {
+    if (data.nodes !== undefined && nodeTotal === 0) {
       noNodes.replaceChildren(
         h("strong", null, "No agent has reported yet."),
         " The views below fill in as soon as the pullmedic agents on the nodes connect to this aggregator.",
@@ -301,17 +320,15 @@
 
     const banner = document.querySelector('[data-testid="runtime-problem"]');
     const problems = nodes.filter((n) => text(n.runtimeProblem));
+    const problemTotal = Math.max(problems.length, num(counts.runtimeProblems) ?? 0);
     if (problems.length) {
       banner.replaceChildren(
-        h(
-          "strong",
-          null,
-          problems.length === 1 ? "A node cannot reach its container runtime:" : `${problems.length} nodes cannot reach their container runtime:`,
-        ),
+        h("strong", null, problemTotal === 1 ? "A node cannot reach its container runtime:" : `${problemTotal} nodes cannot reach their container runtime:`),
         h(
           "ul",
           null,
-          problems.map((n) => h("li", null, h("span", { class: "mono" }, nodeName(n)), `: ${text(n.runtimeProblem)}`)),
+          problems.slice(0, MAX_ITEMS).map((n) => h("li", null, h("span", { class: "mono" }, nodeName(n)), `: ${text(n.runtimeProblem)}`)),
+          moreLine("li", problemTotal - Math.min(problems.length, MAX_ITEMS), "nodes", ENDPOINTS.nodes),
         ),
         h("span", { class: "muted" }, "Their other checks still run; runtime-based views (images, disk, pulls) are missing for them."),
         h(
@@ -338,12 +355,11 @@
 
   function renderFailures(body) {
     const groups = list(body, "failures", "groups").filter(isObj);
-    setHeading("failures", "Image pull failures", groups.length);
+    const total = totalOf(body, groups.length);
+    setHeading("failures", "Image pull failures", total);
     if (groups.length === 0) return [empty("No image pull failures")];
-    return [
-      h("div", { class: "failures" }, groups.slice(0, MAX_CARDS).map(failureCard)),
-      moreLine("p", groups.length - MAX_CARDS, "failure groups", ENDPOINTS.failures),
-    ];
+    const shown = groups.slice(0, MAX_CARDS);
+    return [h("div", { class: "failures" }, shown.map(failureCard)), moreLine("p", total - shown.length, "failure groups", ENDPOINTS.failures)];
   }
 
   function failureCard(g) {
@@ -430,13 +446,16 @@
    * A matrix of rows × node columns (or nodes × columns when there are many nodes), each cell a
    * short status text with a symbol, so nothing is told by colour alone.
    */
-  function matrix({ label, rowLabel, rows, nodes, cell, isBad, extra, api }) {
-    const transpose = nodes.length > WIDE_MATRIX_NODES && rows.length <= nodes.length;
+  function matrix({ label, rowLabel, rows, nodes, cell, isBad, extra, api, nodeTotal = nodes.length, badTotal = null, rowTotal = rows.length }) {
+    const transpose = nodeTotal > WIDE_MATRIX_NODES && rows.length <= nodeTotal;
     // With nodes as rows, the nodes with a problem come first so they are not lost in a long list.
     const bad = transpose ? new Set(nodes.filter((n) => rows.some((r) => isBad(r, n)))) : new Set();
     const all = transpose ? [...nodes.filter((n) => bad.has(n)), ...nodes.filter((n) => !bad.has(n))] : rows;
     const outer = all.slice(0, MAX_ROWS);
-    const hidden = all.slice(MAX_ROWS);
+    // What the page left out (the API's totals) counts as hidden too.
+    const hiddenCount = all.length - outer.length + Math.max(0, (transpose ? nodeTotal : rowTotal) - all.length);
+    const shownBad = outer.filter((n) => bad.has(n)).length;
+    const hiddenBad = transpose ? Math.max(0, (badTotal ?? bad.size) - shownBad) : 0;
     const inner = transpose ? rows : nodes;
     const head = h(
       "tr",
@@ -454,11 +473,10 @@
         extra && !transpose ? h("td", null, extra.value(r)) : null,
       ),
     );
-    if (hidden.length) {
-      const hiddenBad = transpose ? hidden.filter((n) => bad.has(n)).length : 0;
-      const what = transpose ? (hidden.length === 1 ? "node" : "nodes") : `${rowLabel.toLowerCase()} rows`;
+    if (hiddenCount > 0) {
+      const what = transpose ? (hiddenCount === 1 ? "node" : "nodes") : `${rowLabel.toLowerCase()} rows`;
       const note = transpose ? (hiddenBad ? ` (${hiddenBad} with a problem)` : ", none with a problem") : "";
-      body.push(h("tr", null, h("td", { colspan: inner.length + 1 + (extra && !transpose ? 1 : 0) }, moreLine("span", hidden.length, what, api, note))));
+      body.push(h("tr", null, h("td", { colspan: inner.length + 1 + (extra && !transpose ? 1 : 0) }, moreLine("span", hiddenCount, what, api, note))));
     }
     const table = scroller(h("table", { class: "matrix", "aria-label": label }, h("thead", null, head), h("tbody", null, body)));
     if (!transpose || !extra) return table;
@@ -493,6 +511,9 @@
         api: ENDPOINTS.registries,
         rows: registries,
         nodes,
+        nodeTotal: totalOf(r, nodes.length),
+        badTotal: num(r.attentionNodes),
+        rowTotal: Math.max(registries.length, num(r.registryCount) ?? 0),
         cell: (registry, node) => {
           const c = byKey.get(`${registry}\n${node}`);
           if (!c) return h("td", { class: "cell cell-none" }, h("span", { "aria-label": "not probed" }, "—"));
@@ -550,7 +571,9 @@
     const r = record(body, "sources");
     const sources = list(r.sources, "sources").filter(isObj);
     const unknown = strings(r.unknown);
-    setHeading("quota", "Docker Hub quota", sources.length);
+    const unknownTotal = Math.max(unknown.length, num(r.unknownCount) ?? 0);
+    const sourceTotal = totalOf(r, sources.length);
+    setHeading("quota", "Docker Hub quota", sourceTotal);
     const rank = (s) => (s.exhausted === true ? 0 : s.low === true ? 1 : s.unlimited === true ? 3 : 2);
     const sorted = [...sources].sort((a, b) => rank(a) - rank(b));
     const out = [];
@@ -577,6 +600,7 @@
                 const limit = num(s.limit);
                 const remaining = num(s.remaining);
                 const nodes = strings(s.nodes);
+                const nodeCount = Math.max(nodes.length, num(s.nodeCount) ?? 0);
                 const unlimited = s.unlimited === true || (limit === 0 && s.exhausted !== true);
                 const status =
                   s.exhausted === true ? badge("exhausted", "bad") : s.low === true ? badge("low", "warn") : badge(unlimited ? "unlimited" : "ok", "ok");
@@ -593,7 +617,7 @@
                       : null,
                   ),
                   h("td", null, unlimited ? "—" : duration(s.windowSeconds)),
-                  h("td", null, `${nodes.length}: `, preview(nodes, NODE_PREVIEW)),
+                  h("td", null, `${nodeCount}: `, preview(nodes, NODE_PREVIEW, nodeCount)),
                   h(
                     "td",
                     null,
@@ -608,9 +632,9 @@
         ),
       );
     }
-    const moreSources = moreLine("p", sorted.length - MAX_ROWS, "egress sources", ENDPOINTS.quota);
+    const moreSources = moreLine("p", sourceTotal - Math.min(sorted.length, MAX_ROWS), "egress sources", ENDPOINTS.quota);
     if (moreSources) out.push(moreSources);
-    if (unknown.length) out.push(h("p", { class: "muted" }, "Not yet known for: ", preview(unknown, 12)));
+    if (unknown.length) out.push(h("p", { class: "muted" }, "Not yet known for: ", preview(unknown, 12, unknownTotal)));
     return out;
   }
 
@@ -678,7 +702,8 @@
 
   function renderDisks(body) {
     const nodes = list(body, "disks", "nodes", "items").filter(isObj);
-    setHeading("disks", "Disk", nodes.length);
+    const total = totalOf(body, nodes.length);
+    setHeading("disks", "Disk", total);
     if (nodes.length === 0) return [empty("No disk reported yet")];
     const highest = (n) => num(n.highestUsedPercent) ?? Math.max(-1, ...list(n.disks).map((d) => num(d?.usedPercent) ?? -1));
     const sorted = [...nodes].sort((a, b) => highest(b) - highest(a));
@@ -735,7 +760,7 @@
       ),
       moreLine(
         "p",
-        sorted.length - MAX_ROWS,
+        total - Math.min(sorted.length, MAX_ROWS),
         "nodes",
         ENDPOINTS.disks,
         sorted.length > MAX_ROWS ? `, the fullest of them at ${Math.max(0, highest(sorted[MAX_ROWS]))} %` : "",
@@ -774,6 +799,9 @@
         api: ENDPOINTS.coverage,
         rows: images,
         nodes,
+        nodeTotal: totalOf(r, nodes.length),
+        badTotal: num(r.attentionNodes),
+        rowTotal: Math.max(images.length, num(r.imageCount) ?? 0),
         cell: (image, node) => {
           const c = byKey.get(`${image}\n${node}`);
           if (!c) return h("td", { class: "cell cell-none" }, h("span", { "aria-label": "no report" }, "—"));
@@ -823,7 +851,7 @@
           moreLine("li", withCause.length - MAX_ITEMS, "images not present", ENDPOINTS.coverage),
         ),
       );
-    } else if (nodes.length === 0) out.push(h("p", { class: "muted" }, "No node has reported yet: where these images are is not known."));
+    } else if (totalOf(r, nodes.length) === 0) out.push(h("p", { class: "muted" }, "No node has reported yet: where these images are is not known."));
     else if (problems.length === 0) out.push(h("p", { class: "ok-line" }, "✓ Every critical image is present on every node."));
     return out;
   }
@@ -847,8 +875,11 @@
         : 1;
     const all = [...nodesOf(body)].sort((a, b) => attention(a) - attention(b));
     const nodes = all.slice(0, MAX_ROWS);
-    const hiddenAttention = all.slice(MAX_ROWS).filter((n) => attention(n) === 0).length;
-    setHeading("nodes", "Nodes", all.length);
+    const total = totalOf(body, all.length);
+    const counts = isObj(body) && isObj(body.counts) ? body.counts : {};
+    const attentionTotal = num(counts.attention) ?? all.filter((n) => attention(n) === 0).length;
+    const hiddenAttention = Math.max(0, attentionTotal - nodes.filter((n) => attention(n) === 0).length);
+    setHeading("nodes", "Nodes", total);
     if (nodes.length === 0) return [empty("No agent has reported yet")];
     return [
       scroller(
@@ -908,7 +939,7 @@
           ),
         ),
       ),
-      moreLine("p", all.length - MAX_ROWS, "nodes", ENDPOINTS.nodes, hiddenAttention ? ` (${hiddenAttention} needing attention)` : ", none needing attention"),
+      moreLine("p", total - nodes.length, "nodes", ENDPOINTS.nodes, hiddenAttention ? ` (${hiddenAttention} needing attention)` : ", none needing attention"),
     ];
   }
 
@@ -991,7 +1022,7 @@
     clearTimeout(timer);
     const started = Date.now();
     try {
-      const results = await Promise.all(Object.entries(ENDPOINTS).map(async ([key, path]) => [key, path, await load(path)]));
+      const results = await Promise.all(Object.entries(ENDPOINTS).map(async ([key, path]) => [key, path, await load(path + (PAGES[key] ?? ""))]));
       let down = "";
       let anyOk = false;
       let generatedAt = null;

@@ -1,3 +1,4 @@
 // The one logger both services and the CLI write through; credentials are redacted on the way out.
 export type { Logger, LogLevel } from "./log.js";
 export { createLogger, LOG_LEVELS, logger, redactText, setLogger } from "./log.js";
+export { LogRepeats } from "./repeat.js";

@@ -1,4 +1,13 @@
 // The pullmedic.v1 contract between agents and the aggregator: message types and the gRPC codec.
+
+export {
+  MAX_REPORT_BYTES,
+  type Measured,
+  measureCommandUpdate,
+  measureFinding,
+  measureHello,
+  measureReport,
+} from "./limits.js";
 export type {
   AgentMessage,
   AggregatorMessage,
@@ -19,4 +28,4 @@ export type {
   RegistryReport,
   SecretCheckReport,
 } from "./protocol.js";
-export { FINDING_KINDS, isFinalCommandState, loadAggregatorProtocol, PROTOCOL } from "./protocol.js";
+export { emptyNodeReport, FINDING_KINDS, isFinalCommandState, loadAggregatorProtocol, PROTOCOL } from "./protocol.js";

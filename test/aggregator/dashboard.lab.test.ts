@@ -494,8 +494,22 @@ test("before any agent reports, the page says so and every view has an empty sta
 
 /** The six views of a cluster of `n` nodes, in the aggregator's shapes, built by its own view functions. */
 async function largeCluster(n: number, now: number): Promise<Views> {
-  const { ClusterState } = await import("../../aggregator/cluster-state.js");
   const { coverageView, disksView, failuresView, nodesView, quotaView, registriesView } = await import("../../aggregator/views/index.js");
+  const state = await largeClusterState(n, now);
+  const nodes = state.nodes();
+  return {
+    nodes: { generatedAt: now, nodes: nodesView(nodes, now, state) },
+    failures: { generatedAt: now, failures: failuresView(nodes, now) },
+    registries: { generatedAt: now, ...registriesView(nodes, now) },
+    quota: { generatedAt: now, ...quotaView(nodes, now) },
+    disks: { generatedAt: now, disks: disksView(nodes, now) },
+    coverage: { generatedAt: now, ...coverageView(nodes, now) },
+  };
+}
+
+/** The live state of a cluster of `n` nodes: 10 % with a failing pod, half failing to reach one registry. */
+async function largeClusterState(n: number, now: number) {
+  const { ClusterState } = await import("../../aggregator/cluster-state.js");
   const { normalizeReport } = await import("../../aggregator/store.js");
   const state = new ClusterState();
   for (let i = 0; i < n; i++) {
@@ -544,14 +558,41 @@ async function largeCluster(n: number, now: number): Promise<Views> {
       now,
     );
   }
-  const nodes = state.nodes();
+  return state;
+}
+
+/** Serves the aggregator's own API views over `state` (paged as the aggregator pages them), and the dashboard's files. */
+async function apiAggregator(state: Awaited<ReturnType<typeof largeClusterState>>, now: number): Promise<Canned & { answered: Map<string, number> }> {
+  const { VIEWS } = await import("../../aggregator/views/index.js");
+  const canned = await cannedAggregator({} as Views);
+  const answered = new Map<string, number>();
+  const store = { latestCommands: () => [], findings: () => [], findingsPage: () => ({ findings: [], total: 0 }) };
+  const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? "/", "http://x");
+    const view = VIEWS.find((v) => v.path === url.pathname);
+    if (!view) {
+      // The dashboard's files, from the canned server.
+      const file = await fetch(new URL(url.pathname, canned.url));
+      res.writeHead(file.status, { "content-type": file.headers.get("content-type") ?? "" }).end(Buffer.from(await file.arrayBuffer()));
+      return;
+    }
+    const body = JSON.stringify({ generatedAt: now, ...view.compute({ state, store, now, options: {} }, url.searchParams) });
+    answered.set(url.pathname, Math.max(answered.get(url.pathname) ?? 0, body.length));
+    res.writeHead(200, { "content-type": "application/json" }).end(body);
+  };
+  const server = createServer((req, res) => void handler(req, res));
+  const port = await listenOnLoopback(server);
   return {
-    nodes: { generatedAt: now, nodes: nodesView(nodes, now, state) },
-    failures: { generatedAt: now, failures: failuresView(nodes, now) },
-    registries: { generatedAt: now, ...registriesView(nodes, now) },
-    quota: { generatedAt: now, ...quotaView(nodes, now) },
-    disks: { generatedAt: now, disks: disksView(nodes, now) },
-    coverage: { generatedAt: now, ...coverageView(nodes, now) },
+    ...canned,
+    url: `http://127.0.0.1:${port}/`,
+    answered,
+    stop: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await canned.stop();
+    },
   };
 }
 
@@ -579,6 +620,27 @@ test("a 5,000-node cluster: every section draws a bounded page, problems first, 
     const coverage = (await byTestId(page, "section-coverage").textContent()) ?? "";
     assert.match(coverage, /and \d[\d,]* more/);
     assert.match((await byTestId(page, "summary").textContent()) ?? "", /5000 connected.*5000 nodes total/);
+  } finally {
+    await dash.close();
+    await agg.stop();
+  }
+});
+
+test("fed by the aggregator's paged answers, a 5,000-node cluster shows the same counts, and no answer grows with the cluster", async () => {
+  const now = Date.now();
+  const agg = await apiAggregator(await largeClusterState(5000, now), now);
+  const dash = await openDashboard(agg.url);
+  try {
+    const { page } = dash;
+    assert.deepEqual(dash.problems, []);
+    for (const [path, bytes] of agg.answered) assert.ok(bytes < 512 * 1024, `${path}: ${bytes} bytes for 5,000 nodes`);
+    assert.equal(agg.answered.size, 6, [...agg.answered.keys()].join(", "));
+    assert.match((await byTestId(page, "summary").textContent()) ?? "", /5000 connected.*5000 nodes total.*40 open failures \(500 pods\)/);
+    assert.match((await byTestId(page, "section-nodes").textContent()) ?? "", /and 4900 more nodes \(401 needing attention\)/);
+    const registries = (await byTestId(page, "section-registries").textContent()) ?? "";
+    assert.match(registries, /internal\.example:5000 — nodes ok: 2500 \/ 5000/);
+    assert.match(registries, /and 4900 more nodes \(2400 with a problem\)/);
+    assert.match((await byTestId(page, "section-disks").textContent()) ?? "", /ip-10-0-4-234\.eu-west-1\.compute\.internal.*and 4900 more nodes/);
   } finally {
     await dash.close();
     await agg.stop();

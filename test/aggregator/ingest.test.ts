@@ -33,7 +33,8 @@ let agg: RunningAggregator;
 before(async () => {
   const config = await loadAggregatorConfig({
     env: {},
-    flags: { grpcListen: "127.0.0.1:0", httpListen: "127.0.0.1:0", database: join(dir, "agg.db"), tokenFile },
+    // One node below sends 20,000 findings at once to test flow control: above the default burst of a node's finding rate.
+    flags: { grpcListen: "127.0.0.1:0", httpListen: "127.0.0.1:0", database: join(dir, "agg.db"), tokenFile, "findingRate.burst": 100_000 },
   });
   agg = await startAggregator(config, log, { tokenReloadMs: 100 });
 });

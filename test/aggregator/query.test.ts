@@ -35,5 +35,5 @@ test("the views of the API: unique names and paths under /api/v1/, findings with
     ["/api/v1/nodes", "/api/v1/failures", "/api/v1/pulls", "/api/v1/registries", "/api/v1/quota", "/api/v1/disks", "/api/v1/coverage", "/api/v1/findings"],
   );
   assert.equal(new Set(VIEWS.map((v) => v.name)).size, VIEWS.length);
-  assert.deepEqual(VIEWS.find((v) => v.name === "findings")?.query, ["kind", "node", "limit", "since"]);
+  assert.deepEqual(VIEWS.find((v) => v.name === "findings")?.query, ["kind", "node", "limit", "since", "continue"]);
 });

@@ -1,4 +1,5 @@
-// npm run bench aggregator: the aggregator's ingest under simulated agents. The built aggregator
+// npm run bench aggregator: the aggregator's ingest under simulated agents (then what a hostile
+// peer costs it, aggregator-bounds.bench.ts). The built aggregator
 // runs as its own process pinned to one core (taskset); this process, pinned to the other, opens one
 // gRPC stream per simulated node (as many agents would), sends a hello and then a realistic node
 // report every interval at a random phase, and times each report until its ack. Prints sustained
@@ -11,6 +12,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { ClientDuplexStream, Metadata } from "@grpc/grpc-js";
 import { type AgentMessage, type AggregatorMessage, loadAggregatorProtocol, type NodeReport } from "../../core/protocol/protocol.js";
+import { benchAggregatorFloods, benchAggregatorMemory } from "./aggregator-bounds.bench.js";
 
 const root = new URL("../..", import.meta.url).pathname;
 const TOKEN = "bench-token";
@@ -219,7 +221,15 @@ async function sqliteFloor(dir: string, count: number): Promise<number> {
   return count / (ms / 1000);
 }
 
+/** BENCH_AGG_PARTS: which of ingest, floods and memory to run (all by default). */
 export async function benchAggregator(): Promise<void> {
+  const parts = (process.env["BENCH_AGG_PARTS"] ?? "ingest,floods,memory").split(",");
+  if (parts.includes("ingest")) await benchIngest();
+  if (parts.includes("floods")) await benchAggregatorFloods();
+  if (parts.includes("memory")) await benchAggregatorMemory();
+}
+
+async function benchIngest(): Promise<void> {
   if (spawnSync("taskset", ["-cp", "1", String(process.pid)]).status !== 0) console.log("(taskset failed: the simulator shares cores with the aggregator)");
   const dir = mkdtempSync(join(tmpdir(), "pm-bench-agg-"));
   const { child, grpc } = await startAggregator(dir);

@@ -93,7 +93,20 @@ describe("charts/pullmedic", () => {
     assert.deepEqual(JSON.parse(readFileSync(valuesSchemaPath, "utf8")), valuesSchema(), "values.schema.json is stale: run npm run manifest");
     const config = (valuesSchema() as { properties: { agent: { properties: { config: { properties: Record<string, unknown> } } } } }).properties.agent
       .properties.config;
-    assert.deepEqual(Object.keys(config.properties).sort(), ["disk", "httpAuth", "images", "kube", "prepull", "probes", "prune", "pulls", "quota", "report", "shutdownTimeout", "trustLoopbackPeers"]);
+    assert.deepEqual(Object.keys(config.properties).sort(), [
+      "disk",
+      "httpAuth",
+      "images",
+      "kube",
+      "prepull",
+      "probes",
+      "prune",
+      "pulls",
+      "quota",
+      "report",
+      "shutdownTimeout",
+      "trustLoopbackPeers",
+    ]);
   });
 
   for (const [name, values] of Object.entries(MATRIX)) {
