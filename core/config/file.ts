@@ -9,7 +9,7 @@ import { ConfigError, type Plain } from "./problems.js";
 const yaml = lazyModule<typeof Yaml>("yaml");
 
 /** A configuration is a few kilobytes; a megabyte is already a mistake (or /dev/zero). */
-export const CONFIG_FILE_MAX_BYTES = 1024 * 1024;
+const CONFIG_FILE_MAX_BYTES = 1024 * 1024;
 /**
  * An alias expanding into aliases doubles the document at each level (the YAML "billion laughs");
  * a configuration needs a handful. yaml counts every node an alias brings in against this.
