@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import { isIP } from "node:net";
 import { formatPlatform, type ImageReference, manifestReference, type Platform, platformMatches, tryParseReference } from "../../core/image/index.js";
 import { formatDuration, humanBytes as mib } from "../../core/text/index.js";
@@ -17,6 +16,7 @@ import {
   type RegistryCredential,
   RegistryError,
   type RegistryHost,
+  readCaFile,
   readHostsConfig,
   redactUrls,
 } from "../registry/index.js";
@@ -342,7 +342,7 @@ async function tlsPhase(run: Run, host: RegistryHost, t: HostTarget, connected: 
   if (base.startsWith("https:")) {
     const started = now();
     try {
-      ca = await Promise.all(host.caFiles.map((f) => readFile(f, "utf8")));
+      ca = await Promise.all(host.caFiles.map(readCaFile));
     } catch (err) {
       run.fail(
         "tls",

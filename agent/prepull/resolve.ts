@@ -2,9 +2,17 @@
 // count as a pull, through the host containerd would resolve with. Hosts, CA files and clients
 // are shared by the images of one round, so an authenticated registry is challenged once.
 
-import { readFile } from "node:fs/promises";
 import { type ImageReference, manifestReference } from "../../core/image/index.js";
-import { type HostsConfig, HostsConfigError, type RateLimit, RegistryClient, RegistryError, type RegistryHost, readHostsConfig } from "../registry/index.js";
+import {
+  type HostsConfig,
+  HostsConfigError,
+  type RateLimit,
+  RegistryClient,
+  RegistryError,
+  type RegistryHost,
+  readCaFile,
+  readHostsConfig,
+} from "../registry/index.js";
 import type { ChosenCredential } from "./credentials.js";
 
 export type HeadAnswer =
@@ -127,7 +135,7 @@ export class Resolver {
     const key = host.caFiles.join("\0");
     let loading = this.cas.get(key);
     if (loading === undefined) {
-      loading = Promise.all(host.caFiles.map((f) => readFile(f, "utf8"))).catch((err: unknown) => {
+      loading = Promise.all(host.caFiles.map(readCaFile)).catch((err: unknown) => {
         throw new HostsUnusable(`a CA file hosts.toml names for ${host.url} cannot be read: ${(err as Error).message}`);
       });
       this.cas.set(key, loading);

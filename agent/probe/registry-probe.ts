@@ -2,10 +2,18 @@
 // try (mirrors in file order, then the upstream) is walked dns → tcp → tls → GET /v2/, so that a
 // dead mirror or a certificate about to expire shows before a pull fails on it.
 
-import { readFile } from "node:fs/promises";
 import { isIP } from "node:net";
 import { DOCKER_HUB_LEGACY_DOMAIN, tryParseReference } from "../../core/image/index.js";
-import { type HostsConfig, HostsConfigError, type RateLimit, RegistryClient, RegistryError, type RegistryHost, readHostsConfig } from "../registry/index.js";
+import {
+  type HostsConfig,
+  HostsConfigError,
+  type RateLimit,
+  RegistryClient,
+  RegistryError,
+  type RegistryHost,
+  readCaFile,
+  readHostsConfig,
+} from "../registry/index.js";
 import { probeDns } from "./dns.js";
 import { elapsedMs, ProbeError, unbracket } from "./probe-error.js";
 import { probeTcp } from "./tcp.js";
@@ -306,7 +314,7 @@ async function handshakeStep(
   const steps = probe.steps;
   const tlsStart = performance.now();
   try {
-    reached.ca = await Promise.all(host.caFiles.map((f) => readFile(f, "utf8")));
+    reached.ca = await Promise.all(host.caFiles.map(readCaFile));
   } catch (err) {
     steps.push({
       step: "tls",

@@ -11,15 +11,17 @@
  */
 
 import type { Dirent } from "node:fs";
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { isIPv4, isIPv6 } from "node:net";
 import { isAbsolute, join, posix, resolve } from "node:path";
 
 import type * as SmolToml from "smol-toml";
 import type { TomlTable, TomlValue } from "smol-toml";
+import { FileReadError } from "../../core/fs/index.js";
 import { DOCKER_HUB_API_HOST, DOCKER_HUB_DOMAIN } from "../../core/image/index.js";
 import { splitHostPort } from "../../core/net/index.js";
 import { lazyModule } from "../../core/process/index.js";
+import { readHostsToml } from "./host-files.js";
 
 const toml = lazyModule<typeof SmolToml>("smol-toml");
 
@@ -203,12 +205,12 @@ async function loadHostDir(dir: string, domain: string, rules: Rules): Promise<H
   const file = join(dir, "hosts.toml");
   let text: string;
   try {
-    text = await readFile(file, "utf8");
+    text = await readHostsToml(file);
   } catch (err) {
-    const code = errorCode(err);
-    if (code !== "ENOENT") {
-      throw new HostsConfigError(file, `cannot be read (${code ?? String(err)})`, {
-        consequence: "containerd fails pulls from this registry with the same error",
+    if (!(err instanceof FileReadError)) throw err;
+    if (err.problem !== "missing") {
+      throw new HostsConfigError(file, `cannot be read (${err.message.slice(file.length + 2)})`, {
+        consequence: "containerd cannot read it either, and pulls from this registry fail or hang",
       });
     }
     return loadCertFiles(dir, domain, rules);

@@ -3,4 +3,5 @@
 export * from "./client.js";
 export * from "./credentials.js";
 export { redactUrls } from "./errors.js";
+export { CaFileError, readCaFile } from "./host-files.js";
 export * from "./hosts.js";

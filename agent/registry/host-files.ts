@@ -1,0 +1,54 @@
+// The files a host directory points pullmedic at (hosts.toml, CA bundles), read as untrusted input:
+// regular files only, under a size cap, never a wait without end (core/fs). A CA file is checked
+// to hold certificates, the way containerd loads it (docs/facts/containerd-hosts.md, "Keys").
+
+import { X509Certificate } from "node:crypto";
+import { readTextFile } from "../../core/fs/index.js";
+
+/** A hosts.toml is a few hundred bytes; a megabyte is not one (or it is /dev/zero). */
+const HOSTS_TOML_MAX_BYTES = 1024 * 1024;
+/** The whole system trust store is about 220 KB; a CA file four times that is not a CA file. */
+const CA_FILE_MAX_BYTES = 1024 * 1024;
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
+
+/** A CA file that reads but holds no certificate: a bad file, not a registry that is not trusted. */
+export class CaFileError extends Error {
+  constructor(
+    readonly path: string,
+    reason: string,
+  ) {
+    super(`${path}: ${reason}`);
+    this.name = "CaFileError";
+  }
+}
+
+export function readHostsToml(path: string): Promise<string> {
+  return readTextFile(path, { maxBytes: HOSTS_TOML_MAX_BYTES });
+}
+
+/**
+ * The certificates of a CA file, as PEM text. Like containerd, blocks that do not parse are
+ * skipped and a file with no certificate at all is refused (containerd then fails every pull from
+ * the registry). Throws FileReadError when the file cannot be read, CaFileError when it holds none.
+ */
+export async function readCaFile(path: string): Promise<string> {
+  const text = await readTextFile(path, { maxBytes: CA_FILE_MAX_BYTES });
+  const certificates = (text.match(PEM_CERTIFICATE) ?? []).filter(parses);
+  if (certificates.length === 0) {
+    throw new CaFileError(
+      path,
+      "holds no PEM certificate (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----); containerd cannot load it either, so every pull from this registry fails",
+    );
+  }
+  return `${certificates.join("\n")}\n`;
+}
+
+function parses(pem: string): boolean {
+  try {
+    new X509Certificate(pem);
+    return true;
+  } catch {
+    return false;
+  }
+}
