@@ -1,7 +1,7 @@
 // What the aggregator reads before it serves: the agents' bearer tokens (unless it runs without a
 // token check) and the TLS certificate and key of its gRPC port.
 
-import { readFile } from "node:fs/promises";
+import { readRegularFile } from "../core/fs/index.js";
 import type { Logger } from "../core/log/index.js";
 import type { AggregatorConfig } from "./config.js";
 import { BearerTokens } from "./ingest/index.js";
@@ -23,8 +23,9 @@ export interface TlsFiles {
 
 /** Reads both files; an error names the setting and the file it could not read. */
 export async function readTlsFiles(tls: NonNullable<AggregatorConfig["tls"]>): Promise<TlsFiles> {
+  // A certificate chain or a key is a few KB; 1 MiB is far past any, and a FIFO or device is refused (core/fs).
   const read = (setting: string, file: string) =>
-    readFile(file).catch((err: Error) => Promise.reject(new Error(`${setting}: cannot read ${file}: ${err.message}`)));
+    readRegularFile(file, { maxBytes: 1024 * 1024 }).catch((err: Error) => Promise.reject(new Error(`${setting}: cannot read ${err.message}`)));
   const [cert, key] = await Promise.all([read("tls.certFile", tls.certFile), read("tls.keyFile", tls.keyFile)]);
   return { cert, key };
 }

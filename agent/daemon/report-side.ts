@@ -2,7 +2,7 @@
 // (kept until acknowledged), and the aggregator's commands (a cluster-wide pre-pull) carried out
 // with progress sent back. Absent when no aggregator is configured; findings then go nowhere.
 
-import { readFile } from "node:fs/promises";
+import { readTextFile } from "../../core/fs/index.js";
 import type { Logger } from "../../core/log/index.js";
 import { VERSION } from "../../core/process/index.js";
 import type { Finding, NodeReport } from "../../core/protocol/index.js";
@@ -62,7 +62,8 @@ export async function startReportSide(config: AgentConfig, log: Logger, src: Rep
   // Commands arrive on the stream once it is started, when both exist.
   const reporter = await createReporter({
     address,
-    token: async () => (tokenFile === undefined ? undefined : (await readFile(tokenFile, "utf8")).trim() || undefined),
+    // A token file holds one token; 64 KiB is far past any, and a FIFO or device is refused (core/fs).
+    token: async () => (tokenFile === undefined ? undefined : (await readTextFile(tokenFile, { maxBytes: 64 * 1024 })).trim() || undefined),
     ...(config.report.caFile !== undefined ? { caFile: config.report.caFile } : {}),
     node: config.nodeName ?? "unknown",
     agentVersion: VERSION,

@@ -7,6 +7,7 @@
  */
 
 import { Buffer } from "node:buffer";
+import { readTextFile } from "../../core/fs/index.js";
 import { DOCKER_HUB_API_HOST, DOCKER_HUB_AUTH_SERVER } from "../../core/image/index.js";
 import { normalizeRegistryAuthKey } from "./keyring.js";
 
@@ -72,6 +73,13 @@ export class CredentialError extends Error {
 const DOCKER_HUB_LEGACY_KEY = DOCKER_HUB_AUTH_SERVER;
 // Node-level files and Secrets larger than this are not credentials; parsing them only costs time.
 const MAX_CONFIG_CHARS = 4 * 1024 * 1024;
+/** The same bound for the file, in bytes, checked before it is read (a docker config is a few KB). */
+export const DOCKER_CONFIG_MAX_BYTES = MAX_CONFIG_CHARS;
+
+/** A docker config file (`--docker-config`, `dockerConfig`): a bounded regular file, never a wait without end (core/fs). */
+export function readDockerConfigFile(path: string): Promise<string> {
+  return readTextFile(path, { maxBytes: DOCKER_CONFIG_MAX_BYTES });
+}
 
 export type Fail = (reason: string) => never;
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -3,12 +3,17 @@
 // to hold certificates, the way containerd loads it (docs/facts/containerd-hosts.md, "Keys").
 
 import { X509Certificate } from "node:crypto";
+import type { Dirent, Stats } from "node:fs";
+import { readdir, stat } from "node:fs/promises";
 import { readTextFile } from "../../core/fs/index.js";
 
 /** A hosts.toml is a few hundred bytes; a megabyte is not one (or it is /dev/zero). */
 const HOSTS_TOML_MAX_BYTES = 1024 * 1024;
 /** The whole system trust store is about 220 KB; a CA file four times that is not a CA file. */
 const CA_FILE_MAX_BYTES = 1024 * 1024;
+
+/** As core/fs's reads: a hung network mount answers nothing, and a probe round must go on without it. */
+const FS_CALL_TIMEOUT_MS = 5000;
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
 
@@ -51,4 +56,27 @@ function parses(pem: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** stat() of a host directory or file, given up on after FS_CALL_TIMEOUT_MS with code ETIMEDOUT. */
+export function statHostPath(path: string): Promise<Stats> {
+  return withDeadline(stat(path), path);
+}
+
+/** readdir() of a host directory, given up on after FS_CALL_TIMEOUT_MS with code ETIMEDOUT. */
+export function listHostDir(dir: string): Promise<Dirent[]> {
+  return withDeadline(readdir(dir, { withFileTypes: true }), dir);
+}
+
+function withDeadline<T>(call: Promise<T>, path: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const err: NodeJS.ErrnoException = new Error(`${path}: no answer from the filesystem within ${FS_CALL_TIMEOUT_MS} ms (a hung network mount?)`);
+      err.code = "ETIMEDOUT";
+      reject(err);
+    }, FS_CALL_TIMEOUT_MS);
+    timer.unref();
+  });
+  return Promise.race([call, deadline]).finally(() => clearTimeout(timer));
 }

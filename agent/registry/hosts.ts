@@ -11,7 +11,6 @@
  */
 
 import type { Dirent } from "node:fs";
-import { readdir, stat } from "node:fs/promises";
 import { isIPv4, isIPv6 } from "node:net";
 import { isAbsolute, join, posix, resolve } from "node:path";
 
@@ -21,7 +20,7 @@ import { FileReadError } from "../../core/fs/index.js";
 import { DOCKER_HUB_API_HOST, DOCKER_HUB_DOMAIN } from "../../core/image/index.js";
 import { splitHostPort } from "../../core/net/index.js";
 import { lazyModule } from "../../core/process/index.js";
-import { readHostsToml } from "./host-files.js";
+import { listHostDir, readHostsToml, statHostPath } from "./host-files.js";
 
 const toml = lazyModule<typeof SmolToml>("smol-toml");
 
@@ -121,7 +120,7 @@ export async function readHostsConfig(hostsDir: string, domain: string, options:
   for (const root of roots) {
     for (const candidate of hostDirCandidates(resolve(root), domain)) {
       try {
-        await stat(candidate);
+        await statHostPath(candidate);
       } catch (err) {
         const code = errorCode(err);
         if (code === "ENOENT") continue;
@@ -239,7 +238,7 @@ async function loadHostDir(dir: string, domain: string, rules: Rules): Promise<H
 async function loadCertFiles(dir: string, domain: string, rules: Rules): Promise<HostsConfig> {
   let entries: Dirent[];
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    entries = await listHostDir(dir);
   } catch (err) {
     const code = errorCode(err);
     if (code !== "ENOENT") {
@@ -262,7 +261,7 @@ async function loadCertFiles(dir: string, domain: string, rules: Rules): Promise
       const keyFile = join(dir, `${name.slice(0, -".cert".length)}.key`);
       let key: string | undefined;
       try {
-        await stat(keyFile);
+        await statHostPath(keyFile);
         key = keyFile;
       } catch (err) {
         const code = errorCode(err);

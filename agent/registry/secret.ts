@@ -30,6 +30,8 @@ const KEY_DOCKERCONFIGJSON = ".dockerconfigjson";
 const KEY_DOCKERCFG = ".dockercfg";
 // A Secret holds at most 1 MiB of data; its base64 manifest is about 4/3 of that plus metadata.
 const MAX_MANIFEST_CHARS = 4 * 1024 * 1024;
+/** The same bound for a manifest file (`--secret`), in bytes, checked before it is read. */
+export const SECRET_MANIFEST_MAX_BYTES = MAX_MANIFEST_CHARS;
 // YAML aliases can expand exponentially; a Secret has no reason to use more than a few.
 // (logLevel "error" below: yaml would otherwise print warnings about odd keys on the agent's stderr.)
 const MAX_YAML_ALIASES = 100;

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { readTlsFiles } from "../../aggregator/credentials.js";
 import { BearerTokens } from "../../aggregator/ingest/tokens.js";
 import { createLogger } from "../../core/log/index.js";
 
@@ -53,4 +54,13 @@ test("a good token file loads", async () => {
   } finally {
     tokens.stop();
   }
+});
+
+test("a FIFO as the aggregator's TLS certificate or key is refused by name, without waiting", async () => {
+  const fifo = join(dir, "cert.fifo");
+  execFileSync("mkfifo", [fifo]);
+  await assert.rejects(
+    readTlsFiles({ certFile: fifo, keyFile: fifo }),
+    /tls\.(cert|key)File: cannot read .*cert\.fifo: is a FIFO \(named pipe\), not a regular file/,
+  );
 });
