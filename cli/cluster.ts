@@ -3,6 +3,7 @@
 // until each has a final state or the timeout. Only HTTP to the aggregator: no gRPC, no runtime.
 
 import { tryParseReference } from "../core/image/index.js";
+import { rememberSecret } from "../core/log/index.js";
 import { formatDurationMs, parseDuration } from "../core/text/index.js";
 import { EXIT_OK, EXIT_PROBLEM, UsageError } from "./errors.js";
 import { readFlagFile } from "./flag-file.js";
@@ -83,6 +84,7 @@ async function readToken(flags: ClusterPrepullFlags, env: NodeJS.ProcessEnv): Pr
     .map((l) => l.trim())
     .find((l) => l !== "" && !l.startsWith("#"));
   if (token === undefined) throw new UsageError(`the token file ${file} holds no token`);
+  rememberSecret(token);
   return token;
 }
 

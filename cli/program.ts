@@ -3,7 +3,7 @@ import { createLogger, type LogLevel, setLogger } from "../core/log/index.js";
 import { VERSION } from "../core/process/index.js";
 import { EXIT_USAGE } from "./errors.js";
 import { LOG_LEVEL } from "./options.js";
-import { writeFailure, writeOutcome } from "./render.js";
+import { terminalText, writeFailure, writeOutcome, writeProgress } from "./render.js";
 import type { OptionSpec, Verb, VerbGroup } from "./verb.js";
 import { COMMANDS } from "./verbs.js";
 
@@ -12,7 +12,8 @@ export function buildProgram(env: NodeJS.ProcessEnv): Command {
   const program = new Command();
   // Set before the verbs are added: commander copies these settings into each subcommand.
   program.exitOverride();
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  // Commander repeats what it was given ("unknown option …"): that is outside text too.
+  program.configureOutput({ writeErr: (s) => process.stderr.write(terminalText(s)) });
   program
     .name("pullmedic")
     .description(
@@ -46,7 +47,7 @@ function addCommand(parent: Command, command: Verb | VerbGroup, env: NodeJS.Proc
       args: params.slice(0, -2),
       flags,
       env,
-      progress: (text) => process.stdout.write(text),
+      progress: writeProgress,
       logLevel: explicitLogLevel(cmd),
     });
     process.exitCode = writeOutcome(outcome, flags["json"] === true);

@@ -7,6 +7,7 @@
 
 import { delimiter, join, resolve as resolvePath } from "node:path";
 import { FileReadError, readTextFile } from "../../core/fs/index.js";
+import { rememberSecret } from "../../core/log/index.js";
 import { KubeConfigError, readFailure } from "./config-error.js";
 import { fileToken } from "./config-token.js";
 import { type KubeconfigFile, parseKubeconfigFile, resolveKubeconfig } from "./kubeconfig.js";
@@ -120,6 +121,7 @@ export async function inClusterConnection(opts: InClusterOptions = {}): Promise<
     });
   }
   if (firstToken === "") throw new KubeConfigError(`in-cluster service account: token file ${tokenPath} is empty`, { file: tokenPath });
+  rememberSecret(firstToken);
   const ca = await readOptional(readFile, join(dir, "ca.crt"));
   const namespace = (await readOptional(readFile, join(dir, "namespace")))?.trim();
 

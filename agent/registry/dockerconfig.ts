@@ -9,6 +9,7 @@
 import { Buffer } from "node:buffer";
 import { readTextFile } from "../../core/fs/index.js";
 import { DOCKER_HUB_API_HOST, DOCKER_HUB_AUTH_SERVER } from "../../core/image/index.js";
+import { rememberBasicAuth, rememberSecret } from "../../core/log/index.js";
 import { normalizeRegistryAuthKey } from "./keyring.js";
 
 export interface RegistryAuthEntry {
@@ -258,6 +259,9 @@ function readEntryFields(obj: JsonObject, at: string, entry: RegistryAuthEntry, 
     entry.username = username;
     entry.password = password;
   }
+  // Every output scrubs these from now on: a registry may repeat what it was sent (core/log).
+  rememberBasicAuth(entry.username, entry.password);
+  for (const secret of [auth, entry.identityToken, entry.registryToken]) rememberSecret(secret);
 }
 
 /** What kubelet will and will not send from a read entry: ignored tokens, no credentials, a key it never matches. */

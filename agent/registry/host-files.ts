@@ -6,6 +6,7 @@ import { X509Certificate } from "node:crypto";
 import type { Dirent, Stats } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { readTextFile } from "../../core/fs/index.js";
+import { rememberSecret } from "../../core/log/index.js";
 
 /** A hosts.toml is a few hundred bytes; a megabyte is not one (or it is /dev/zero). */
 const HOSTS_TOML_MAX_BYTES = 1024 * 1024;
@@ -25,6 +26,22 @@ export class CaFileError extends Error {
   ) {
     super(`${path}: ${reason}`);
     this.name = "CaFileError";
+  }
+}
+
+/** Header names whose values are credentials (a mirror's Authorization, an API key, a cookie). */
+const CREDENTIAL_HEADER = /auth|token|key|secret|cookie|password|credential|session/i;
+
+/**
+ * Remembers the values of credential headers of a hosts.toml, so every output scrubs them (core/log):
+ * the whole value, and the part after a scheme ("Basic …", "Bearer …"). Other headers (User-Agent)
+ * are ordinary words and stay.
+ */
+export function rememberHeaderSecrets(headers: Record<string, string>): void {
+  for (const [name, value] of Object.entries(headers)) {
+    if (!CREDENTIAL_HEADER.test(name)) continue;
+    rememberSecret(value);
+    rememberSecret(/^\s*\S+\s+(\S.*)$/.exec(value)?.[1]);
   }
 }
 

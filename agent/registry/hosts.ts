@@ -20,7 +20,7 @@ import { FileReadError } from "../../core/fs/index.js";
 import { DOCKER_HUB_API_HOST, DOCKER_HUB_DOMAIN } from "../../core/image/index.js";
 import { splitHostPort } from "../../core/net/index.js";
 import { lazyModule } from "../../core/process/index.js";
-import { listHostDir, readHostsToml, statHostPath } from "./host-files.js";
+import { listHostDir, readHostsToml, rememberHeaderSecrets, statHostPath } from "./host-files.js";
 
 const toml = lazyModule<typeof SmolToml>("smol-toml");
 
@@ -461,6 +461,7 @@ function readHeaders(header: TomlValue, keys: TableKeys): Record<string, string>
     else if (Array.isArray(value) && value.every((v) => typeof v === "string")) headers[name] = (value as string[]).join(", ");
     else return keys.wrong(`header.${name}`, "a string or an array of strings", value);
   }
+  rememberHeaderSecrets(headers);
   return headers;
 }
 

@@ -7,6 +7,7 @@
  */
 
 import type * as Yaml from "yaml";
+import { rememberSecret } from "../../core/log/index.js";
 import { lazyModule } from "../../core/process/index.js";
 
 const yaml = lazyModule<typeof Yaml>("yaml");
@@ -217,6 +218,7 @@ function readData(obj: JsonObject, fail: Fail): Map<string, string> {
         const plain = /^\s*[{[]/.test(value as string) ? "; it looks like plain text: put it under stringData, or base64-encode it" : "";
         fail(`data key ${JSON.stringify(key)} is not valid base64 (${decoded})${plain}`);
       }
+      rememberSecret(value as string);
       out.set(key, (decoded as Buffer).toString("utf8"));
     }
   }

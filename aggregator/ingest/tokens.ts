@@ -3,7 +3,7 @@
 
 import { createHash, timingSafeEqual } from "node:crypto";
 import { readTextFile } from "../../core/fs/index.js";
-import type { Logger } from "../../core/log/index.js";
+import { type Logger, rememberSecret } from "../../core/log/index.js";
 
 export type TokenVerdict = { ok: true } | { ok: false; problem: string };
 
@@ -120,6 +120,7 @@ export class BearerTokens {
     if (tokens.length === 0) return false;
     this.text = text;
     this.digests = tokens.map(digest);
+    for (const token of tokens) rememberSecret(token);
     return true;
   }
 

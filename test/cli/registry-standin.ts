@@ -16,6 +16,9 @@ export interface RegistryStandIn {
   stop(): Promise<void>;
 }
 
+/** The token /token issues: a registry repeats it in its error for /v2/tokenecho/. */
+export const ISSUED_TOKEN = "issued-token-5d1c9e8a7b";
+
 /** Characters a terminal acts on: ESC (a colour and a title change), BEL and CR. */
 export const TERMINAL_CONTROLS = "\u001b[31m\u001b]0;pwned\u0007\rOVERWRITTEN";
 
@@ -24,6 +27,7 @@ export async function startRegistryStandIn(): Promise<RegistryStandIn> {
   const blobs = new Map([[image.configDigest, image.config], ...image.layers.map((l) => [l.digest, l.data] as const)]);
   const authorizations: string[] = [];
   const sockets = new Set<Socket>();
+  let host = "";
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://x").pathname;
     const auth = req.headers.authorization;
@@ -40,6 +44,16 @@ export async function startRegistryStandIn(): Promise<RegistryStandIn> {
       }
       const decoded = auth.startsWith("Basic ") ? Buffer.from(auth.slice(6), "base64").toString("utf8") : auth;
       const message = `denied ${TERMINAL_CONTROLS}: you sent ${auth} (that is ${decoded}, password ${decoded.split(":")[1] ?? ""})`;
+      return send(403, "application/json", Buffer.from(JSON.stringify({ errors: [{ code: "DENIED", message }] })));
+    }
+    if (path === "/token") return send(200, "application/json", Buffer.from(JSON.stringify({ token: ISSUED_TOKEN, expires_in: 300 })));
+    if (path.startsWith("/v2/tokenecho/")) {
+      if (auth === undefined || !auth.startsWith("Bearer ")) {
+        return send(401, "application/json", Buffer.from('{"errors":[{"code":"UNAUTHORIZED","message":"token first"}]}'), {
+          "WWW-Authenticate": `Bearer realm="http://${host}/token",service="standin",scope="repository:tokenecho/app:pull"`,
+        });
+      }
+      const message = `denied: ${auth} is not allowed; token ${auth.slice(7)} lacks the scope`;
       return send(403, "application/json", Buffer.from(JSON.stringify({ errors: [{ code: "DENIED", message }] })));
     }
     if (path === "/v2/") return send(200, "application/json", Buffer.from("{}"));
@@ -59,8 +73,9 @@ export async function startRegistryStandIn(): Promise<RegistryStandIn> {
   await once(server, "listening");
   const address = server.address();
   if (address === null || typeof address === "string") throw new Error("no TCP address");
+  host = `127.0.0.1:${address.port}`;
   return {
-    host: `127.0.0.1:${address.port}`,
+    host,
     authorizations,
     stop: async () => {
       for (const s of sockets) s.destroy();
