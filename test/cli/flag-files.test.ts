@@ -52,3 +52,12 @@ for (const [name, args, message] of cases) {
     assert.match(r.stderr, message);
   });
 }
+
+test("diagnose with a FIFO as the registry's hosts.toml answers at once, naming the file", { timeout: 30_000 }, async () => {
+  const root = join(dir, "certs.d");
+  execFileSync("mkdir", ["-p", join(root, "reg.example")]);
+  execFileSync("mkfifo", [join(root, "reg.example", "hosts.toml")]);
+  const r = await runPullmedic(["diagnose", "reg.example/app:1", "--hosts-dir", root, "--json"], { env: { CRI_ENDPOINT: "" } });
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(JSON.parse(r.stdout).summary, /reg\.example\/hosts\.toml: cannot be read \(is a FIFO \(named pipe\), not a regular file\)/);
+});
