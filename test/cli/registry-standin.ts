@@ -20,7 +20,7 @@ export interface RegistryStandIn {
 export const ISSUED_TOKEN = "issued-token-5d1c9e8a7b";
 
 /** Characters a terminal acts on: ESC (a colour and a title change), BEL and CR. */
-export const TERMINAL_CONTROLS = "\u001b[31m\u001b]0;pwned\u0007\rOVERWRITTEN";
+const TERMINAL_CONTROLS = "\u001b[31m\u001b]0;pwned\u0007\rOVERWRITTEN";
 
 export async function startRegistryStandIn(): Promise<RegistryStandIn> {
   const image = buildImage({ label: "standin" });
