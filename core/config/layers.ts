@@ -114,17 +114,20 @@ function flagName(key: string): string {
 }
 
 /**
- * The known key a typo most likely meant: within a quarter of its length in edits (at least 2).
- * The distance is computed only up to that bound, so a word far from every key gets no hint.
+ * The known key a typo most likely meant: within a quarter of its length in edits (at least 2),
+ * computed only up to that bound so that a word far from every key gets no hint; else a key the
+ * word begins, when it is at least half of it ("highWatermark" for highWatermarkPercent).
  */
 function closest(word: string, options: string[]): string | undefined {
+  const typed = word.toLowerCase();
   let best: { option: string; d: number } | undefined;
   for (const option of options) {
     const limit = Math.max(2, Math.floor(option.length / 4));
-    const d = editDistance(word.toLowerCase(), option.toLowerCase(), limit);
+    const d = editDistance(typed, option.toLowerCase(), limit);
     if (d <= limit && (!best || d < best.d)) best = { option, d };
   }
-  return best?.option;
+  if (best) return best.option;
+  return options.find((o) => o.toLowerCase().startsWith(typed) && typed.length >= Math.max(4, o.length / 2));
 }
 
 /** Known keys at a path of the schema, to suggest the intended one for a typo. */

@@ -53,13 +53,17 @@ test("the agent given an alias bomb exits 2 naming the file", async () => {
 });
 
 test("an unknown key gets a 'did you mean' only when it is close to a real one", async () => {
-  const text = ["prune:", "  zzzzzzzz: 1", "  hihgWatermarkPercent: 90", "frobnicate: true", "listn: 127.0.0.1:1"].join("\n");
+  const text = ["prune:", "  zzzzzzzz: 1", "  hihgWatermarkPercent: 90", "  highWatermark: 90", "  high: 90", "frobnicate: true", "listn: 127.0.0.1:1"].join(
+    "\n",
+  );
   const found = await problems(file("unknown.yaml", `${text}\n`));
   const line = (key: string) => found.find((p) => p.startsWith(`${key}:`)) ?? assert.fail(`no problem for ${key}: ${found.join("\n")}`);
   assert.doesNotMatch(line("prune.zzzzzzzz"), /did you mean/);
   assert.doesNotMatch(line("frobnicate"), /did you mean/);
   assert.match(line("prune.hihgWatermarkPercent"), /did you mean highWatermarkPercent\?/);
   assert.match(line("listn"), /did you mean listen\?/);
+  assert.match(line("prune.highWatermark"), /did you mean highWatermarkPercent\?/, "the start of a key");
+  assert.doesNotMatch(line("prune.high"), /did you mean/, "too little of it to tell");
 });
 
 test("a file with 100,000 unknown keys is refused quickly, listing some and counting the rest", { timeout: 30_000 }, async () => {
