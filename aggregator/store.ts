@@ -17,7 +17,7 @@
 // better-sqlite3 is loaded on the first open(), so importing this module costs nothing, and the
 // agent never imports it at all.
 
-import { mkdirSync } from "node:fs";
+import { accessSync, constants, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
@@ -225,6 +225,20 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** SQLite says only "unable to open database file"; a directory it cannot write is the usual reason, named here. */
+function openFailure(where: string, err: unknown): string {
+  const dir = dirname(where);
+  const fix = "SQLite creates the database and its -wal and -shm files there: give the aggregator a writable volume, or another database path";
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "EROFS") return `${message(err)}: ${dir} is on a read-only filesystem; ${fix}`;
+    if (code === "EACCES" || code === "EPERM") return `${message(err)}: ${dir} is not writable by this process (uid ${process.getuid?.() ?? "?"}); ${fix}`;
+  }
+  return message(err);
+}
+
 export class Store {
   private readonly stmts: {
     hello: Statement;
@@ -340,7 +354,7 @@ export class Store {
     try {
       db = new Database(memory ? ":memory:" : where, { timeout: 5000 });
     } catch (err) {
-      throw new Error(`cannot open the pullmedic database ${where}: ${message(err)}`, { cause: err });
+      throw new Error(`cannot open the pullmedic database ${where}: ${memory ? message(err) : openFailure(where, err)}`, { cause: err });
     }
     try {
       Store.prepare(db, where, opts);
@@ -358,7 +372,7 @@ export class Store {
           cause: err,
         });
       }
-      throw new Error(`cannot open the pullmedic database ${where}: ${message(err)}`, { cause: err });
+      throw new Error(`cannot open the pullmedic database ${where}: ${memory ? message(err) : openFailure(where, err)}`, { cause: err });
     }
   }
 

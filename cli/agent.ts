@@ -54,10 +54,17 @@ export async function agentVerb(flags: AgentFlags, logLevel: LogLevel | undefine
   );
   if (embedded) log.info(`dashboard: ${embedded.httpUrl}/ (the cluster view of this one machine; the aggregator's API is under ${embedded.httpUrl}/api/v1/)`);
 
-  return runUntilSignal(log, `at most ${config.shutdownTimeout} ms for checks in flight`, async () => {
-    await agent.stop();
-    await embedded?.stop();
-  });
+  // The bound: the checks' own, then a few seconds for the state save, the report's last flush and the closes.
+  const boundMs = config.shutdownTimeout + 5000;
+  return runUntilSignal(
+    log,
+    `at most ${config.shutdownTimeout} ms for checks in flight`,
+    async () => {
+      await agent.stop();
+      await embedded?.stop();
+    },
+    boundMs,
+  );
 }
 
 /**

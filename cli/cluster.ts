@@ -2,10 +2,11 @@
 // (staggered per Docker Hub egress source), then follows the command's progress per node and image
 // until each has a final state or the timeout. Only HTTP to the aggregator: no gRPC, no runtime.
 
-import { readFile } from "node:fs/promises";
 import { tryParseReference } from "../core/image/index.js";
+import { rememberSecret } from "../core/log/index.js";
 import { formatDurationMs, parseDuration } from "../core/text/index.js";
 import { EXIT_OK, EXIT_PROBLEM, UsageError } from "./errors.js";
+import { readFlagFile } from "./flag-file.js";
 import type { VerbResult } from "./result.js";
 
 export interface ClusterPrepullFlags {
@@ -74,18 +75,16 @@ async function readToken(flags: ClusterPrepullFlags, env: NodeJS.ProcessEnv): Pr
   if (file === undefined) return undefined;
   let text: string;
   try {
-    text = await readFile(file, "utf8");
+    text = await readFlagFile("--token-file", file);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(
-      `cannot read the token file ${file}: ${code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : (err as Error).message}`,
-    );
+    throw new UsageError(`cannot read the token file ${(err as Error).message.replace(/^cannot read --token-file /, "")}`);
   }
   const token = text
     .split(/\r?\n/)
     .map((l) => l.trim())
     .find((l) => l !== "" && !l.startsWith("#"));
   if (token === undefined) throw new UsageError(`the token file ${file} holds no token`);
+  rememberSecret(token);
   return token;
 }
 

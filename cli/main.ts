@@ -18,14 +18,14 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 const { main } = await import("./index.js");
-const { redactText } = await import("../core/log/index.js");
+const { terminalText } = await import("./render.js");
 
 main(process.argv.slice(2), process.env).then(
   (code) => {
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`pullmedic: internal error: ${redactText(String(err))}\n`);
+    process.stderr.write(`pullmedic: internal error: ${terminalText(String(err))}\n`);
     process.exitCode = 1;
   },
 );

@@ -4,7 +4,7 @@ import { VERSION } from "../core/process/index.js";
 import { EXIT_USAGE } from "./errors.js";
 import { JSON_OUTPUT, LOG_LEVEL } from "./options.js";
 import { argvWantsJson, OUTPUT, outputFormat } from "./output.js";
-import { writeFailure, writeOutcome } from "./render.js";
+import { terminalText, writeFailure, writeOutcome, writeProgress } from "./render.js";
 import type { OptionSpec, Verb, VerbGroup } from "./verb.js";
 import { COMMANDS } from "./verbs.js";
 
@@ -22,7 +22,8 @@ function buildProgram(env: NodeJS.ProcessEnv, spec?: ProgramSpec): Command {
   const program = new Command();
   // Set before the verbs are added: commander copies these settings into each subcommand.
   program.exitOverride();
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  // Commander repeats what it was given ("unknown option …"): that is outside text too.
+  program.configureOutput({ writeErr: (s) => process.stderr.write(terminalText(s)) });
   program
     .name("pullmedic")
     .description(
@@ -70,7 +71,7 @@ function addCommand(parent: Command, command: Verb | VerbGroup, env: NodeJS.Proc
       args: params.slice(0, -2),
       flags,
       env,
-      progress: (text) => process.stdout.write(text),
+      progress: writeProgress,
       logLevel: explicitLogLevel(cmd),
     });
     process.exitCode = await writeOutcome(outcome, format);

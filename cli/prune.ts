@@ -74,7 +74,9 @@ export function policyFromFlags(flags: PruneFlags): PrunePolicy {
 
 function percent(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const n = /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : Number.NaN;
+  // Whole percentages, as the agent's configuration takes them: the same policy either way.
+  if (/^\s*\d+\.\d*\s*$/.test(value)) throw new UsageError(`${flag} "${value}" must be a whole percentage from 1 to 99`);
+  const n = /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
   if (!(n >= 1 && n <= 99)) throw new UsageError(`${flag} "${value}" must be a percentage from 1 to 99`);
   return n;
 }

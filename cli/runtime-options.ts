@@ -8,13 +8,17 @@ export interface RuntimeFlags {
   timeout?: string;
 }
 
+/**
+ * Seconds as people write them ("30", "1.5") → whole milliseconds, rounded up: HTTP clients refuse
+ * a fraction of a millisecond, and rounding down could make a tiny timeout 0 (no timeout at all).
+ */
 export function parseTimeoutSeconds(value: string | undefined, flag = "--timeout"): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || n > 3600) {
-    throw new UsageError(`${flag} "${value}" must be a number of seconds between 0 and 3600`);
+  const n = /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (!(n > 0 && n <= 3600)) {
+    throw new UsageError(`${flag} "${value}" must be a number of seconds above 0 and at most 3600`);
   }
-  return n * 1000;
+  return Math.ceil(n * 1000);
 }
 
 async function connectRuntime(flags: RuntimeFlags, env: NodeJS.ProcessEnv): Promise<RuntimeClient> {

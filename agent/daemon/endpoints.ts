@@ -1,6 +1,7 @@
 // What the agent serves: health, readiness, metrics, its state and its node report; who may read
 // them is http-access.ts's to say.
 
+import { redactStrings, scrubSecrets } from "../../core/log/index.js";
 import type { Route } from "../../core/net/index.js";
 import type { QuotaTracker } from "../quota/index.js";
 import type { Metrics, NodeState } from "../report/index.js";
@@ -30,7 +31,8 @@ export function agentRoutes(src: {
   access: HttpAccess;
 }): Record<string, Route> {
   const { state, quota, metrics, reporting } = src;
-  const json = (body: unknown) => ({ status: 200, contentType: "application/json", body: `${JSON.stringify(body)}\n` });
+  // What leaves the agent is scrubbed of every credential it loaded (core/log): values, not shapes.
+  const json = (body: unknown) => ({ status: 200, contentType: "application/json", body: `${JSON.stringify(redactStrings(body))}\n` });
   return guardRoutes(
     {
       "/healthz": async () => ({ status: 200, contentType: "text/plain", body: "ok\n" }),
@@ -38,7 +40,7 @@ export function agentRoutes(src: {
         const r = readiness(state);
         return { status: r.ready ? 200 : 503, contentType: "text/plain", body: r.ready ? "ready\n" : `not ready: ${r.reasons.join("; ")}\n` };
       },
-      "/metrics": async () => ({ status: 200, contentType: metrics.contentType, body: await metrics.render() }),
+      "/metrics": async () => ({ status: 200, contentType: metrics.contentType, body: scrubSecrets(await metrics.render()) }),
       "/v1/state": async () =>
         json({ ...state.toJSON(), ready: readiness(state).ready, quota: quota.bySource(), ...(reporting.status() ? { report: reporting.status() } : {}) }),
       "/v1/report": async () => json(reporting.report()),

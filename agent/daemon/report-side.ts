@@ -2,8 +2,8 @@
 // (kept until acknowledged), and the aggregator's commands (a cluster-wide pre-pull) carried out
 // with progress sent back. Absent when no aggregator is configured; findings then go nowhere.
 
-import { readFile } from "node:fs/promises";
-import type { Logger } from "../../core/log/index.js";
+import { readTextFile } from "../../core/fs/index.js";
+import { type Logger, redactStrings, rememberSecret } from "../../core/log/index.js";
 import { VERSION } from "../../core/process/index.js";
 import type { Finding, NodeReport } from "../../core/protocol/index.js";
 import type { AgentConfig } from "../config/index.js";
@@ -45,8 +45,9 @@ export interface ReportSources extends Pick<CommandDeps, "prepull" | "pause"> {
 }
 
 export async function startReportSide(config: AgentConfig, log: Logger, src: ReportSources, address: string | undefined): Promise<ReportSide> {
+  // Every string of the report is redacted: it leaves the node (the aggregator, /v1/report).
   const report = () =>
-    buildNodeReport({
+    redactReport({
       state: src.state,
       quota: src.quota.bySource(),
       podWatch: src.podWatch(),
@@ -62,7 +63,8 @@ export async function startReportSide(config: AgentConfig, log: Logger, src: Rep
   // Commands arrive on the stream once it is started, when both exist.
   const reporter = await createReporter({
     address,
-    token: async () => (tokenFile === undefined ? undefined : (await readFile(tokenFile, "utf8")).trim() || undefined),
+    // A token file holds one token; 64 KiB is far past any, and a FIFO or device is refused (core/fs).
+    token: async () => (tokenFile === undefined ? undefined : remembered((await readTextFile(tokenFile, { maxBytes: 64 * 1024 })).trim() || undefined)),
     ...(config.report.caFile !== undefined ? { caFile: config.report.caFile } : {}),
     node: config.nodeName ?? "unknown",
     agentVersion: VERSION,
@@ -96,26 +98,37 @@ export async function startReportSide(config: AgentConfig, log: Logger, src: Rep
 
 /** Findings as the aggregator takes them; each is followed by a report soon, not at the next interval. */
 function findingSink(reporter: Reporter, reportSoon: () => void): FindingSink {
+  const send = (f: Omit<Finding, "id" | "atMs">) => reporter.addFinding(redactStrings(f) as Omit<Finding, "id" | "atMs">);
   return {
     // Coverage and disk figures changed too: the cluster view should not wait for the interval.
     prepull: (s) => {
-      reporter.addFinding({
+      send({
         kind: "prepull",
         prepull: { image: s.image, action: s.action ?? s.state, cause: s.cause ?? "", summary: s.summary ?? "", durationMs: s.durationMs ?? 0 },
       });
       reportSoon();
     },
     prune: (f, images) => {
-      reporter.addFinding({
+      send({
         kind: "prune",
         prune: { trigger: f.trigger, removed: f.removed, freedBytes: f.freedBytes, failed: f.failed, dryRun: f.dryRun, images: images.slice(0, 100) },
       });
       reportSoon();
     },
     add: (f) => {
-      reporter.addFinding(f);
+      send(f);
       // The cluster view groups failures from reports: send one soon, not at the next interval.
       reportSoon();
     },
   };
+}
+
+/** The token, remembered so that every output scrubs it (core/log). */
+function remembered(token: string | undefined): string | undefined {
+  rememberSecret(token);
+  return token;
+}
+
+function redactReport(sources: Parameters<typeof buildNodeReport>[0]): NodeReport {
+  return redactStrings(buildNodeReport(sources)) as NodeReport;
 }

@@ -1,5 +1,4 @@
 import { isIP, type Socket } from "node:net";
-import { readTextFile } from "../../core/fs/index.js";
 import { formatPlatform, type ImageReference, manifestReference, type Platform, platformMatches, tryParseReference } from "../../core/image/index.js";
 import { formatDuration, humanBytes as mib } from "../../core/text/index.js";
 import { type ImageFilesystem, ProbeError, probeDns, probeTcp, probeTls } from "../probe/index.js";
@@ -19,6 +18,7 @@ import {
   type RegistryCredential,
   RegistryError,
   type RegistryHost,
+  readCaFile,
   readHostsConfig,
   redactUrls,
 } from "../registry/index.js";
@@ -90,7 +90,6 @@ const SAMPLE_MAX_MS = 3000;
 /** containerd keeps compressed blobs and unpacks them: an image needs at least twice its size. */
 const UNPACK_FACTOR = 2;
 const CERT_WARN_DAYS = 14;
-const CA_FILE_LIMIT = 4 * 1024 * 1024;
 
 class Stop {
   /** Set once a host resolved the manifest: later failures are not retried on other hosts. */
@@ -437,7 +436,7 @@ async function tlsPhase(run: Run, host: RegistryHost, t: HostTarget, connected: 
     const started = now();
     const vantage = run.opts.vantage;
     try {
-      ca = await Promise.all(host.caFiles.map((f) => (vantage ? vantage.readCa(f) : readTextFile(f, { maxBytes: CA_FILE_LIMIT }))));
+      ca = await Promise.all(host.caFiles.map((f) => (vantage ? vantage.readCa(f) : readCaFile(f))));
     } catch (err) {
       run.fail(
         "tls",

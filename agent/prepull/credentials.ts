@@ -1,7 +1,6 @@
 // A target's pull credential, picked from its .dockerconfigjson the way kubelet picks from a pull
 // Secret. Each file is read once per round, however many images name it.
 
-import { readFile } from "node:fs/promises";
 import type { ImageReference } from "../../core/image/index.js";
 import { authConfigFor } from "../diagnose/index.js";
 import {
@@ -11,6 +10,7 @@ import {
   matchCredentials,
   parseDockerConfigJson,
   type RegistryCredential,
+  readDockerConfigFile,
 } from "../registry/index.js";
 import type { AuthConfig } from "../runtime/index.js";
 
@@ -60,10 +60,9 @@ async function readConfig(path: string): Promise<DockerConfig | Error> {
   const source = `docker config ${path}`;
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = await readDockerConfigFile(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return new Error(`${source} cannot be read: ${code === "ENOENT" ? "no such file" : (err as Error).message}`);
+    return new Error(`${source} cannot be read: ${(err as Error).message.slice(path.length + 2)}`);
   }
   try {
     return parseDockerConfigJson(text, source);

@@ -2,13 +2,19 @@
 // count as a pull, through the host containerd would resolve with. Hosts, CA files and clients
 // are shared by the images of one round, so an authenticated registry is challenged once.
 
-import { readTextFile } from "../../core/fs/index.js";
 import { type ImageReference, manifestReference } from "../../core/image/index.js";
-import { type HostsConfig, HostsConfigError, type RateLimit, RegistryClient, RegistryError, type RegistryHost, readHostsConfig } from "../registry/index.js";
+import {
+  type HostsConfig,
+  HostsConfigError,
+  type RateLimit,
+  RegistryClient,
+  RegistryError,
+  type RegistryHost,
+  readCaFile,
+  readHostsConfig,
+} from "../registry/index.js";
 import type { RegistryVantage } from "../vantage/index.js";
 import type { ChosenCredential } from "./credentials.js";
-
-const CA_FILE_LIMIT = 4 * 1024 * 1024;
 
 export type HeadAnswer =
   | { ok: true; digest: string | undefined; rateLimit: RateLimit | undefined; endpoint: string }
@@ -142,7 +148,7 @@ export class Resolver {
     let loading = this.cas.get(key);
     if (loading === undefined) {
       const vantage = this.opts.vantage;
-      loading = Promise.all(host.caFiles.map((f) => (vantage ? vantage.readCa(f) : readTextFile(f, { maxBytes: CA_FILE_LIMIT })))).catch((err: unknown) => {
+      loading = Promise.all(host.caFiles.map((f) => (vantage ? vantage.readCa(f) : readCaFile(f)))).catch((err: unknown) => {
         throw new HostsUnusable(`a CA file hosts.toml names for ${host.url} cannot be read: ${(err as Error).message}`);
       });
       this.cas.set(key, loading);

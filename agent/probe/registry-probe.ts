@@ -3,7 +3,6 @@
 // dead mirror or a certificate about to expire shows before a pull fails on it.
 
 import { isIP, type Socket } from "node:net";
-import { readTextFile } from "../../core/fs/index.js";
 import { DOCKER_HUB_LEGACY_DOMAIN, tryParseReference } from "../../core/image/index.js";
 import {
   dialDirect,
@@ -17,6 +16,7 @@ import {
   RegistryError,
   type RegistryHost,
   type RegistryNetwork,
+  readCaFile,
   readHostsConfig,
 } from "../registry/index.js";
 import { probeDns } from "./dns.js";
@@ -94,7 +94,6 @@ export interface RegistryProbeOptions {
 }
 
 const DEFAULT_CERT_WARN_DAYS = 14;
-const CA_FILE_LIMIT = 4 * 1024 * 1024;
 const DEFAULT_PROBE_CONCURRENCY = 4;
 // Without a hosts.toml, containerd itself skips verification for loopback registries.
 const SKIP_VERIFY_WHY = "hosts.toml skip_verify, or containerd's default for loopback registries";
@@ -378,7 +377,7 @@ async function handshakeStep(
   const tlsStart = performance.now();
   const vantage = opts.vantage;
   try {
-    reached.ca = await Promise.all(host.caFiles.map((f) => (vantage ? vantage.readCa(f) : readTextFile(f, { maxBytes: CA_FILE_LIMIT }))));
+    reached.ca = await Promise.all(host.caFiles.map((f) => (vantage ? vantage.readCa(f) : readCaFile(f))));
   } catch (err) {
     steps.push({
       step: "tls",

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { copyFile, mkdir, open, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { FileReadError, readTextFile } from "../../core/fs/index.js";
 import type { ImageView } from "../runtime/index.js";
 import type { ImageUsage } from "./plan.js";
 
@@ -10,6 +11,8 @@ const MAX_TRACKED_IMAGES = 50_000;
 const STATE_VERSION = 1;
 /** An image ID is a digest; anything much longer is not one. */
 const MAX_ID_LENGTH = 256;
+/** MAX_TRACKED_IMAGES entries take about 6 MB; a larger file is not ours. */
+const STATE_FILE_MAX_BYTES = 16 * 1024 * 1024;
 
 interface StateFile {
   version: number;
@@ -41,19 +44,25 @@ export class UsageTracker {
     this.maxEntries = opts.maxEntries ?? MAX_TRACKED_IMAGES;
   }
 
-  /** A missing file is a first start; an unreadable or corrupt one is a warning, never a crash. */
+  /**
+   * A missing file is a first start; an unreadable or corrupt one is a warning, never a crash. A
+   * file that is corrupt or from another version is copied beside it first (state.json.corrupt,
+   * state.json.version-N): the next save replaces it, and a newer pullmedic's state or a file
+   * to look into must not be lost with it.
+   */
   static async load(path: string, opts: { now: number; maxEntries?: number }): Promise<UsageLoad> {
     const tracker = new UsageTracker(path, opts);
     let text: string;
     try {
-      text = await readFile(path, "utf8");
+      text = await readTextFile(path, { maxBytes: STATE_FILE_MAX_BYTES });
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === "ENOENT") return { tracker, warning: undefined };
-      return { tracker, warning: `cannot read image usage state ${path} (${code ?? (err as Error).message}); image ages start over` };
+      if (err instanceof FileReadError && err.problem === "missing") return { tracker, warning: undefined };
+      return { tracker, warning: `cannot read image usage state ${(err as Error).message}; image ages start over` };
     }
-    const warning = tracker.restore(text, opts.now);
-    return { tracker, warning: warning && `image usage state ${path}: ${warning}` };
+    const problem = tracker.restore(text, opts.now);
+    if (problem === undefined) return { tracker, warning: undefined };
+    const kept = problem.keep === undefined ? "" : await keepCopy(path, problem.keep);
+    return { tracker, warning: `image usage state ${path}: ${problem.text}${kept}` };
   }
 
   /**
@@ -123,21 +132,24 @@ export class UsageTracker {
     await syncDirectory(dir);
   }
 
-  /** Fills the tracker from file text; returns what was wrong with it, if anything. */
-  private restore(text: string, now: number): string | undefined {
+  /** Fills the tracker from file text; returns what was wrong with it, and the copy to keep when the whole file is unusable. */
+  private restore(text: string, now: number): { text: string; keep?: string } | undefined {
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch (err) {
-      return `not valid JSON (${(err as Error).message}); image ages start over`;
+      return { text: `not valid JSON (${(err as Error).message}); image ages start over`, keep: "corrupt" };
     }
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return "not a JSON object; image ages start over";
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return { text: "not a JSON object; image ages start over", keep: "corrupt" };
     const state = parsed as Partial<StateFile>;
     if (state.version !== STATE_VERSION) {
-      return `version ${JSON.stringify(state.version)} is not the version ${STATE_VERSION} this pullmedic writes; image ages start over`;
+      return {
+        text: `version ${JSON.stringify(state.version)} is not the version ${STATE_VERSION} this pullmedic writes; image ages start over`,
+        keep: typeof state.version === "number" && Number.isSafeInteger(state.version) ? `version-${state.version}` : "corrupt",
+      };
     }
     if (typeof state.images !== "object" || state.images === null || Array.isArray(state.images)) {
-      return '"images" is not an object; image ages start over';
+      return { text: '"images" is not an object; image ages start over', keep: "corrupt" };
     }
     let bad = 0;
     for (const [id, raw] of Object.entries(state.images as Record<string, unknown>)) {
@@ -146,7 +158,7 @@ export class UsageTracker {
       else this.entries.set(id, entry);
     }
     this.bound();
-    return bad > 0 ? `${bad} malformed entr${bad === 1 ? "y" : "ies"} ignored (those images count as first seen now)` : undefined;
+    return bad > 0 ? { text: `${bad} malformed entr${bad === 1 ? "y" : "ies"} ignored (those images count as first seen now)` } : undefined;
   }
 
   private bound(): void {
@@ -154,6 +166,17 @@ export class UsageTracker {
     if (excess <= 0) return;
     const byActivity = [...this.entries].sort(([, a], [, b]) => (a.lastUsed ?? a.firstSeen) - (b.lastUsed ?? b.firstSeen));
     for (const [id] of byActivity.slice(0, excess)) this.entries.delete(id);
+  }
+}
+
+/** Copies the state file beside itself; the words to add to the warning, naming the copy or why there is none. */
+async function keepCopy(path: string, suffix: string): Promise<string> {
+  const copy = `${path}.${suffix}`;
+  try {
+    await copyFile(path, copy);
+    return `; the file as it was is kept as ${copy}`;
+  } catch (err) {
+    return `; no copy could be kept (${copy}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
   }
 }
 

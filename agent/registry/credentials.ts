@@ -3,7 +3,7 @@
 // secret.ts and keyring.ts; this file is their one door (index.ts re-exports it).
 
 export type { DockerConfig, RegistryAuthEntry } from "./dockerconfig.js";
-export { CredentialError, describeCredential, parseDockerConfigJson } from "./dockerconfig.js";
+export { CredentialError, DOCKER_CONFIG_MAX_BYTES, describeCredential, parseDockerConfigJson, readDockerConfigFile } from "./dockerconfig.js";
 export { credentialKeyMismatch, matchCredentials, normalizeRegistryAuthKey } from "./keyring.js";
 export { kubeletRegistryCredential, kubeletUserPassword } from "./kubelet-credential.js";
-export { parseSecretManifest } from "./secret.js";
+export { parseSecretManifest, SECRET_MANIFEST_MAX_BYTES } from "./secret.js";

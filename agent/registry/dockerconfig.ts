@@ -7,7 +7,9 @@
  */
 
 import { Buffer } from "node:buffer";
+import { readTextFile } from "../../core/fs/index.js";
 import { DOCKER_HUB_API_HOST, DOCKER_HUB_AUTH_SERVER } from "../../core/image/index.js";
+import { rememberBasicAuth, rememberSecret } from "../../core/log/index.js";
 import { normalizeRegistryAuthKey } from "./keyring.js";
 
 export interface RegistryAuthEntry {
@@ -72,6 +74,13 @@ export class CredentialError extends Error {
 const DOCKER_HUB_LEGACY_KEY = DOCKER_HUB_AUTH_SERVER;
 // Node-level files and Secrets larger than this are not credentials; parsing them only costs time.
 const MAX_CONFIG_CHARS = 4 * 1024 * 1024;
+/** The same bound for the file, in bytes, checked before it is read (a docker config is a few KB). */
+export const DOCKER_CONFIG_MAX_BYTES = MAX_CONFIG_CHARS;
+
+/** A docker config file (`--docker-config`, `dockerConfig`): a bounded regular file, never a wait without end (core/fs). */
+export function readDockerConfigFile(path: string): Promise<string> {
+  return readTextFile(path, { maxBytes: DOCKER_CONFIG_MAX_BYTES });
+}
 
 export type Fail = (reason: string) => never;
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -252,6 +261,9 @@ function readEntryFields(obj: JsonObject, at: string, entry: RegistryAuthEntry, 
     entry.username = username;
     entry.password = password;
   }
+  // Every output scrubs these from now on: a registry may repeat what it was sent (core/log).
+  rememberBasicAuth(entry.username, entry.password);
+  for (const secret of [auth, entry.identityToken, entry.registryToken]) rememberSecret(secret);
 }
 
 /** What kubelet will and will not send from a read entry: ignored tokens, no credentials, a key it never matches. */

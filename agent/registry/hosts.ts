@@ -11,15 +11,16 @@
  */
 
 import type { Dirent } from "node:fs";
-import { readdir, readFile, stat } from "node:fs/promises";
 import { isIPv4, isIPv6 } from "node:net";
 import { isAbsolute, join, posix, resolve } from "node:path";
 
 import type * as SmolToml from "smol-toml";
 import type { TomlTable, TomlValue } from "smol-toml";
+import { FileReadError } from "../../core/fs/index.js";
 import { DOCKER_HUB_API_HOST, DOCKER_HUB_DOMAIN } from "../../core/image/index.js";
 import { splitHostPort } from "../../core/net/index.js";
 import { lazyModule } from "../../core/process/index.js";
+import { listHostDir, readHostsToml, rememberHeaderSecrets, statHostPath } from "./host-files.js";
 
 const toml = lazyModule<typeof SmolToml>("smol-toml");
 
@@ -119,7 +120,7 @@ export async function readHostsConfig(hostsDir: string, domain: string, options:
   for (const root of roots) {
     for (const candidate of hostDirCandidates(resolve(root), domain)) {
       try {
-        await stat(candidate);
+        await statHostPath(candidate);
       } catch (err) {
         const code = errorCode(err);
         if (code === "ENOENT") continue;
@@ -203,12 +204,12 @@ async function loadHostDir(dir: string, domain: string, rules: Rules): Promise<H
   const file = join(dir, "hosts.toml");
   let text: string;
   try {
-    text = await readFile(file, "utf8");
+    text = await readHostsToml(file);
   } catch (err) {
-    const code = errorCode(err);
-    if (code !== "ENOENT") {
-      throw new HostsConfigError(file, `cannot be read (${code ?? String(err)})`, {
-        consequence: "containerd fails pulls from this registry with the same error",
+    if (!(err instanceof FileReadError)) throw err;
+    if (err.problem !== "missing") {
+      throw new HostsConfigError(file, `cannot be read (${err.message.slice(file.length + 2)})`, {
+        consequence: "containerd cannot read it either, and pulls from this registry fail or hang",
       });
     }
     return loadCertFiles(dir, domain, rules);
@@ -237,7 +238,7 @@ async function loadHostDir(dir: string, domain: string, rules: Rules): Promise<H
 async function loadCertFiles(dir: string, domain: string, rules: Rules): Promise<HostsConfig> {
   let entries: Dirent[];
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    entries = await listHostDir(dir);
   } catch (err) {
     const code = errorCode(err);
     if (code !== "ENOENT") {
@@ -260,7 +261,7 @@ async function loadCertFiles(dir: string, domain: string, rules: Rules): Promise
       const keyFile = join(dir, `${name.slice(0, -".cert".length)}.key`);
       let key: string | undefined;
       try {
-        await stat(keyFile);
+        await statHostPath(keyFile);
         key = keyFile;
       } catch (err) {
         const code = errorCode(err);
@@ -460,6 +461,7 @@ function readHeaders(header: TomlValue, keys: TableKeys): Record<string, string>
     else if (Array.isArray(value) && value.every((v) => typeof v === "string")) headers[name] = (value as string[]).join(", ");
     else return keys.wrong(`header.${name}`, "a string or an array of strings", value);
   }
+  rememberHeaderSecrets(headers);
   return headers;
 }
 

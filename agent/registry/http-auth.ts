@@ -6,6 +6,7 @@
  */
 
 import { performance } from "node:perf_hooks";
+import { rememberSecret } from "../../core/log/index.js";
 import { type AuthChallenge, preferredChallenge } from "./challenge.js";
 import { RegistryError } from "./errors.js";
 import { parseJsonBody, readBodyLimited } from "./http-body.js";
@@ -211,6 +212,7 @@ export class RegistryAuth {
     }
     const token = nonEmpty(body.token) ?? nonEmpty(body.access_token);
     if (token === undefined) throw this.http.malformed(answer, 'token response has neither "token" nor "access_token"');
+    rememberSecret(token);
     return { token, expiresAt: expiry(body.expires_in, body.issued_at, this.now()), withCredential };
   }
 }

@@ -16,6 +16,7 @@ export type { DockerConfig, RegistryAuthEntry } from "./credentials.js";
 export {
   CredentialError,
   credentialKeyMismatch,
+  DOCKER_CONFIG_MAX_BYTES,
   describeCredential,
   kubeletRegistryCredential,
   kubeletUserPassword,
@@ -23,8 +24,11 @@ export {
   normalizeRegistryAuthKey,
   parseDockerConfigJson,
   parseSecretManifest,
+  readDockerConfigFile,
+  SECRET_MANIFEST_MAX_BYTES,
 } from "./credentials.js";
 export { redactUrls } from "./errors.js";
+export { CaFileError, caCertificates, readCaFile } from "./host-files.js";
 export type { HostsConfig, RegistryHost } from "./hosts.js";
 export { defaultRegistryHost, describeRegistryHost, HostsConfigError, readHostsConfig } from "./hosts.js";
 export { dialDirect, dialTunnel, ProxyError, trustContext } from "./http-connect.js";

@@ -7,6 +7,7 @@
  */
 
 import type * as Yaml from "yaml";
+import { rememberSecret } from "../../core/log/index.js";
 import { lazyModule } from "../../core/process/index.js";
 
 const yaml = lazyModule<typeof Yaml>("yaml");
@@ -30,6 +31,8 @@ const KEY_DOCKERCONFIGJSON = ".dockerconfigjson";
 const KEY_DOCKERCFG = ".dockercfg";
 // A Secret holds at most 1 MiB of data; its base64 manifest is about 4/3 of that plus metadata.
 const MAX_MANIFEST_CHARS = 4 * 1024 * 1024;
+/** The same bound for a manifest file (`--secret`), in bytes, checked before it is read. */
+export const SECRET_MANIFEST_MAX_BYTES = MAX_MANIFEST_CHARS;
 // YAML aliases can expand exponentially; a Secret has no reason to use more than a few.
 // (logLevel "error" below: yaml would otherwise print warnings about odd keys on the agent's stderr.)
 const MAX_YAML_ALIASES = 100;
@@ -215,6 +218,7 @@ function readData(obj: JsonObject, fail: Fail): Map<string, string> {
         const plain = /^\s*[{[]/.test(value as string) ? "; it looks like plain text: put it under stringData, or base64-encode it" : "";
         fail(`data key ${JSON.stringify(key)} is not valid base64 (${decoded})${plain}`);
       }
+      rememberSecret(value as string);
       out.set(key, (decoded as Buffer).toString("utf8"));
     }
   }

@@ -6,8 +6,8 @@
 // verbs never load it.
 
 import { randomUUID } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import type { ChannelOptions, ClientDuplexStream, ServiceDefinition } from "@grpc/grpc-js";
+import { readRegularFile } from "../../core/fs/index.js";
 import { isLoopbackListen } from "../../core/net/index.js";
 import {
   type AgentMessage,
@@ -351,9 +351,11 @@ export class Reporter {
       if (this.opts.caFile === undefined) return { grpc, Client, service, token, credentials: grpc.credentials.createInsecure() };
       let ca: Buffer;
       try {
-        ca = await readFile(this.opts.caFile);
+        // A CA bundle is a few KB; the whole system trust store is about 220 KB (core/fs refuses FIFOs and devices).
+        ca = await readRegularFile(this.opts.caFile, { maxBytes: 1024 * 1024 });
       } catch (e) {
-        throw new SetupError("ca-file", `cannot read the aggregator CA file ${this.opts.caFile}: ${errorText(e)}`);
+        // core/fs names the file and says why: "/etc/ca.pem: is a FIFO (named pipe), not a regular file".
+        throw new SetupError("ca-file", `cannot read the aggregator CA file ${errorText(e)}`);
       }
       return { grpc, Client, service, token, credentials: grpc.credentials.createSsl(ca) };
     } catch (e) {

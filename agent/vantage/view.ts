@@ -3,7 +3,7 @@
 // a line in `problems` naming the file and the fallback taken; reading goes on.
 
 import { FileReadError } from "../../core/fs/index.js";
-import type { HostsConfig, RegistryNetwork } from "../registry/index.js";
+import { caCertificates, type HostsConfig, type RegistryNetwork } from "../registry/index.js";
 import { RuntimeResolver } from "./name-resolver.js";
 import { registryNetwork } from "./network.js";
 import { findOrigin, type OriginRequest, type ViewOrigin } from "./origin.js";
@@ -138,9 +138,9 @@ async function readResolver(
  */
 async function readCa(fs: RootFs, registry: RegistrySource, path: string): Promise<string> {
   // --hosts-dir names files of this process, and so does the hosts.toml under it.
-  if (registry.kind === "flag") return (await new RootFs("/", "this process's root").readText(path, CA_FILE_LIMIT, false)).text;
+  if (registry.kind === "flag") return caCertificates(path, (await new RootFs("/", "this process's root").readText(path, CA_FILE_LIMIT, false)).text);
   const inside = fs.root !== "/" && path.startsWith(`${fs.root}/`) ? path.slice(fs.root.length) : path;
-  return (await fs.readText(inside, CA_FILE_LIMIT, false)).text;
+  return caCertificates(path, (await fs.readText(inside, CA_FILE_LIMIT, false)).text);
 }
 
 function dedupe(watched: WatchedFile[]): WatchedFile[] {

@@ -2,9 +2,9 @@
 // Kubernetes may rewrite in place.
 
 import { createHash, timingSafeEqual } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { readTextFile } from "../../core/fs/index.js";
 import { bearerToken } from "../../core/kube/index.js";
-import type { Logger } from "../../core/log/index.js";
+import { type Logger, rememberSecret } from "../../core/log/index.js";
 
 export type TokenVerdict = { ok: true } | { ok: false; problem: string };
 
@@ -24,6 +24,30 @@ function parseTokens(text: string): string[] {
  * who read the manifest report as any node or trigger pre-pulls on every node.
  */
 const PLACEHOLDER_TOKEN = /^REPLACE-WITH-/;
+
+/**
+ * A token is the only thing between the network and every node's report and pre-pull: 16
+ * characters is the least `openssl rand -hex 8` gives (64 bits, beyond guessing at any rate the
+ * aggregator answers), and a token of 1 or 3 characters is a mistake, never a secret.
+ */
+const MIN_TOKEN_LENGTH = 16;
+/** One token per line, and a few hundred of them at most; a larger file is not a token file. */
+const TOKEN_FILE_MAX_BYTES = 64 * 1024;
+
+function readTokenFile(path: string): Promise<string> {
+  return readTextFile(path, { maxBytes: TOKEN_FILE_MAX_BYTES });
+}
+
+/** The first token too short to be a secret, by line, in words that never repeat it. */
+function shortToken(text: string): string | undefined {
+  const lines = text.split(/\r?\n/);
+  for (const [i, raw] of lines.entries()) {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#") || line.length >= MIN_TOKEN_LENGTH) continue;
+    return `line ${i + 1}: a token must be at least ${MIN_TOKEN_LENGTH} characters (this one has ${line.length}); make one with openssl rand -hex 32`;
+  }
+  return undefined;
+}
 
 /**
  * The tokens of a token file (one per line; blank lines and # comments ignored), compared in
@@ -46,16 +70,17 @@ export class BearerTokens {
     const t = new BearerTokens(path, log);
     let text: string;
     try {
-      text = await readFile(path, "utf8");
+      text = await readTokenFile(path);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new Error(`cannot read the token file ${path}: ${code === "ENOENT" ? "no such file" : (err as Error).message}`);
+      throw new Error(`cannot read the token file ${(err as Error).message}`);
     }
     if (parseTokens(text).some((token) => PLACEHOLDER_TOKEN.test(token))) {
       throw new Error(
         `the token file ${path} holds the placeholder from daemonset.yaml, which anyone can read: replace it with a random token (openssl rand -hex 32) in the Secret`,
       );
     }
+    const short = shortToken(text);
+    if (short !== undefined) throw new Error(`the token file ${path}, ${short}`);
     if (!t.apply(text)) throw new Error(`the token file ${path} holds no token: write one bearer token per line`);
     t.timer = setInterval(() => void t.reload(), reloadMs);
     t.timer.unref();
@@ -70,12 +95,18 @@ export class BearerTokens {
   async reload(): Promise<boolean> {
     let text: string;
     try {
-      text = await readFile(this.path, "utf8");
+      text = await readTokenFile(this.path);
     } catch (err) {
       this.log.warn(`cannot re-read the token file ${this.path}: ${(err as Error).message}; keeping the ${this.count} token(s) read before`);
       return false;
     }
     if (text === this.text) return false;
+    const short = shortToken(text);
+    if (short !== undefined) {
+      this.log.warn(`the token file ${this.path}, ${short}; keeping the ${this.count} token(s) read before`);
+      this.text = text;
+      return false;
+    }
     if (!this.apply(text)) {
       this.log.warn(`the token file ${this.path} now holds no token; keeping the ${this.count} token(s) read before`);
       this.text = text;
@@ -90,6 +121,7 @@ export class BearerTokens {
     if (tokens.length === 0) return false;
     this.text = text;
     this.digests = tokens.map(digest);
+    for (const token of tokens) rememberSecret(token);
     return true;
   }
 

@@ -2,22 +2,10 @@
 // environment variables ← flags, validated by one strict zod schema, every problem listed at once
 // with its key and where the value came from. Each program brings its schema and its variables.
 
-import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import { lazyModule } from "../process/index.js";
 import { editDistance, formatDurationMs, parseDuration } from "../text/index.js";
-
-const yaml = lazyModule<typeof import("yaml")>("yaml");
-
-/** Every problem in the configuration at once, each naming its key and where the value came from. */
-export class ConfigError extends Error {
-  override readonly name: string = "ConfigError";
-  constructor(readonly problems: string[]) {
-    super(problems.length === 1 ? `invalid configuration: ${problems[0]}` : `invalid configuration:\n  ${problems.join("\n  ")}`);
-  }
-}
-
-export type Plain = Record<string, unknown>;
+import { readConfigFile } from "./file.js";
+import type { Plain } from "./problems.js";
 
 /** host:port, with the host a name, an IPv4 address or a bracketed IPv6 address. */
 export const LISTEN = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
@@ -36,25 +24,6 @@ export function duration(min: number, max: number) {
     }
     return ms;
   });
-}
-
-async function readConfigFile(path: string): Promise<Plain> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError([`cannot read config file ${path}: ${code === "ENOENT" ? "no such file" : (err as Error).message}`]);
-  }
-  const doc = yaml().parseDocument(text, { prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length) {
-    throw new ConfigError(doc.errors.slice(0, 3).map((e) => `${path}: ${e.message.split("\n")[0]}${e.linePos ? ` (line ${e.linePos[0].line})` : ""}`));
-  }
-  const value: unknown = doc.toJS();
-  if (value === null || value === undefined) return {};
-  if (typeof value !== "object" || Array.isArray(value))
-    throw new ConfigError([`${path}: the top level must be a mapping of keys, not ${Array.isArray(value) ? "a list" : typeof value}`]);
-  return value as Plain;
 }
 
 export interface Layered {
@@ -90,20 +59,34 @@ export async function layerSources(sources: {
   return { raw, origins, where };
 }
 
+/** Past this many problems the rest are counted, not listed: 100,000 typos need not fill a terminal. */
+const MAX_PROBLEMS_LISTED = 20;
+
 /** The problems of a failed parse in words: unknown keys with the likely intended one, then values. */
 export function describeIssues(issues: readonly z.core.$ZodIssue[], schema: unknown, where: (key: string) => string): string[] {
-  return issues.flatMap((issue) => {
+  const lines: string[] = [];
+  let more = 0;
+  const add = (line: () => string) => {
+    if (lines.length < MAX_PROBLEMS_LISTED) lines.push(line());
+    else more++;
+  };
+  for (const issue of issues) {
     const at = issue.path.map(String).join(".");
-    if (issue.code === "unrecognized_keys") {
-      const options = knownKeys(schema, issue.path);
-      return issue.keys.map((k) => {
-        const key = at ? `${at}.${k}` : k;
+    if (issue.code !== "unrecognized_keys") {
+      add(() => `${at || "(top level)"}: ${issue.message} ${where(at)}`.trimEnd());
+      continue;
+    }
+    const options = knownKeys(schema, issue.path);
+    for (const k of issue.keys) {
+      const key = at ? `${at}.${k}` : k;
+      add(() => {
         const hint = closest(k, options);
         return `${key}: unknown key${hint ? ` (did you mean ${hint}?)` : ""} ${where(key)}`.trimEnd();
       });
     }
-    return [`${at || "(top level)"}: ${issue.message} ${where(at)}`.trimEnd()];
-  });
+  }
+  if (more > 0) lines.push(`and ${more.toLocaleString("en-US")} more problem${more === 1 ? "" : "s"}`);
+  return lines;
 }
 
 function setPath(target: Plain, path: string, value: unknown): void {
@@ -130,13 +113,21 @@ function flagName(key: string): string {
   return `--${(key.split(".").pop() ?? key).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
+/**
+ * The known key a typo most likely meant: within a quarter of its length in edits (at least 2),
+ * computed only up to that bound so that a word far from every key gets no hint; else a key the
+ * word begins, when it is at least half of it ("highWatermark" for highWatermarkPercent).
+ */
 function closest(word: string, options: string[]): string | undefined {
+  const typed = word.toLowerCase();
   let best: { option: string; d: number } | undefined;
   for (const option of options) {
-    const d = editDistance(word.toLowerCase(), option.toLowerCase(), 4);
-    if (d <= Math.max(2, Math.floor(option.length / 4)) && (!best || d < best.d)) best = { option, d };
+    const limit = Math.max(2, Math.floor(option.length / 4));
+    const d = editDistance(typed, option.toLowerCase(), limit);
+    if (d <= limit && (!best || d < best.d)) best = { option, d };
   }
-  return best?.option;
+  if (best) return best.option;
+  return options.find((o) => o.toLowerCase().startsWith(typed) && typed.length >= Math.max(4, o.length / 2));
 }
 
 /** Known keys at a path of the schema, to suggest the intended one for a typo. */

@@ -1,3 +1,5 @@
+import { FileReadError } from "../../core/fs/index.js";
+
 /** A kubeconfig or service-account problem: the message names the file, the context and the key. */
 export class KubeConfigError extends Error {
   override readonly name = "KubeConfigError";
@@ -26,6 +28,8 @@ const READ_ERRORS: Record<string, string> = {
 
 /** Why a file could not be read, in words (the errno code in parentheses for searching). */
 export function readFailure(err: unknown): string {
+  // core/fs says why in words already: "is a FIFO (named pipe), not a regular file".
+  if (err instanceof FileReadError) return err.problem === "missing" ? "no such file (ENOENT)" : err.message.slice(err.path.length + 2);
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code !== "string") return "unreadable";
   const words = READ_ERRORS[code];

@@ -4,6 +4,7 @@
  * the last token that was read, so a rotation caught half-way does not fail a request.
  */
 
+import { rememberSecret } from "../../core/log/index.js";
 import { KubeConfigError, readFailure } from "./config-error.js";
 
 const TOKEN_FILE_CACHE_MS = 60_000;
@@ -32,6 +33,7 @@ export function fileToken(opts: FileTokenOptions): () => Promise<string | undefi
     try {
       const value = (await reading).trim();
       if (value === "") throw Object.assign(new Error("the file is empty"), { code: "EMPTY" });
+      rememberSecret(value);
       cached = { value, at: opts.now() };
       return value;
     } catch (err) {

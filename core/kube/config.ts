@@ -5,8 +5,9 @@
  * which rotates and is re-read at most once a minute.
  */
 
-import { readFile as fsReadFile } from "node:fs/promises";
 import { delimiter, join, resolve as resolvePath } from "node:path";
+import { FileReadError, readTextFile } from "../../core/fs/index.js";
+import { rememberSecret } from "../../core/log/index.js";
 import { KubeConfigError, readFailure } from "./config-error.js";
 import { fileToken } from "./config-token.js";
 import { type KubeconfigFile, parseKubeconfigFile, resolveKubeconfig } from "./kubeconfig.js";
@@ -44,7 +45,13 @@ export interface KubeconfigOptions {
   now?: () => number;
 }
 
-const defaultReadFile: ReadFile = (p) => fsReadFile(p, "utf8");
+/**
+ * Kubeconfig files, the certificate, key and token files they name, and the service account's:
+ * a kubeconfig with many embedded certificates is a few hundred KB, so 4 MiB is far past any,
+ * and a FIFO, a device or a hung mount is refused instead of hanging the agent (core/fs).
+ */
+const KUBE_FILE_MAX_BYTES = 4 * 1024 * 1024;
+const defaultReadFile: ReadFile = (p) => readTextFile(p, { maxBytes: KUBE_FILE_MAX_BYTES });
 
 /** One kubeconfig file's text, resolved to the connection of its current (or the given) context. */
 export async function parseKubeconfig(text: string, opts: KubeconfigOptions): Promise<KubeConnection> {
@@ -62,6 +69,7 @@ export interface InClusterOptions {
 }
 
 function errnoCode(err: unknown): string | undefined {
+  if (err instanceof FileReadError) return err.problem === "missing" ? "ENOENT" : undefined;
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === "string" ? code : undefined;
 }
@@ -113,6 +121,7 @@ export async function inClusterConnection(opts: InClusterOptions = {}): Promise<
     });
   }
   if (firstToken === "") throw new KubeConfigError(`in-cluster service account: token file ${tokenPath} is empty`, { file: tokenPath });
+  rememberSecret(firstToken);
   const ca = await readOptional(readFile, join(dir, "ca.crt"));
   const namespace = (await readOptional(readFile, join(dir, "namespace")))?.trim();
 

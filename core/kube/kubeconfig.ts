@@ -5,6 +5,7 @@
  */
 
 import { dirname, isAbsolute, join } from "node:path";
+import { rememberBasicAuth, rememberSecret } from "../log/index.js";
 import { lazyModule } from "../process/index.js";
 import type { KubeConnection, ReadFile } from "./config.js";
 import { KubeConfigError, readFailure } from "./config-error.js";
@@ -234,6 +235,10 @@ async function applyUser(conn: KubeConnection, entry: Entry, fail: Fail, opts: R
   const key = pemData(body, "client-key-data", fail, "private key") ?? (await pemFile(body, "client-key", entry, fail, opts, "private key"));
   const username = stringKey(body, "username", fail);
   const password = stringKey(body, "password", fail);
+  // Every output scrubs these from now on (core/log); an API server's error may repeat them.
+  rememberBasicAuth(username, password);
+  rememberSecret(token);
+  rememberSecret(key);
 
   for (const impersonate of ["as", "as-uid", "as-groups", "as-user-extra"]) {
     if (body[impersonate] !== undefined && body[impersonate] !== null)
@@ -274,6 +279,7 @@ async function applyUser(conn: KubeConnection, entry: Entry, fail: Fail, opts: R
     let initial: string | undefined;
     try {
       initial = (await opts.readFile(path)).trim();
+      rememberSecret(initial);
     } catch (err) {
       // A token next to the file covers for it, as kubectl's does.
       if (token === undefined) return fail("tokenFile", `cannot read ${path}: ${readFailure(err)}`);

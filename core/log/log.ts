@@ -1,5 +1,7 @@
 import type winston from "winston";
 import { lazyModule } from "../process/index.js";
+import { scrubSecrets } from "./secrets.js";
+import { stripControlCharacters } from "./terminal.js";
 
 export type LogMode = "daemon" | "cli";
 export const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;
@@ -14,8 +16,9 @@ const SECRET_TEXT: [RegExp, string][] = [
   [/(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s:@]+:[^/\s@]+@/gi, "$1[REDACTED]@"],
 ];
 
+/** Credentials in known shapes, then every credential value this process has loaded (secrets.ts). */
 export function redactText(text: string): string {
-  return SECRET_TEXT.reduce((t, [re, by]) => t.replace(re, by), text);
+  return scrubSecrets(SECRET_TEXT.reduce((t, [re, by]) => t.replace(re, by), text));
 }
 
 /** Deep copy with credential fields replaced; bounded depth so a cyclic object cannot hang us. */
@@ -26,6 +29,24 @@ export function redact(value: unknown, depth = 0): unknown {
   if (value instanceof Error) return redactText(value.message);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEYS.test(k) ? "[REDACTED]" : redact(v, depth + 1);
+  return out;
+}
+
+/**
+ * Deep copy with every string redacted as text; keys and the shape stay as they are. For answers
+ * printed whole (the CLI's JSON), where a field named "secret" holds a Secret's name, not its value.
+ */
+export function redactStrings(value: unknown, depth = 0): unknown {
+  if (typeof value === "string") return redactText(value);
+  if (value === null || typeof value !== "object") return value;
+  // Buffers, dates, class instances: copied as they are (a byte array is not text to scrub).
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return value;
+  // Deeper than any answer of ours: text is all that can be checked there.
+  if (depth > 64) return redactText(JSON.stringify(value) ?? "");
+  if (Array.isArray(value)) return value.map((v) => redactStrings(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = redactStrings(v, depth + 1);
   return out;
 }
 
@@ -60,7 +81,8 @@ function buildWinston(mode: LogMode, level: LogLevel, stream: NodeJS.WritableStr
             const fields = Object.entries(rest)
               .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
               .join(" ");
-            return `pullmedic ${lvl}: ${String(message)}${fields ? ` (${fields})` : ""}`;
+            // Text mode is for a terminal: what came from outside must not drive it.
+            return stripControlCharacters(`pullmedic ${lvl}: ${String(message)}${fields ? ` (${fields})` : ""}`);
           }),
         );
   const transport = stream ? new w.transports.Stream({ stream }) : new w.transports.Console(mode === "cli" ? { stderrLevels: [...LOG_LEVELS] } : {});

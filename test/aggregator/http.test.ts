@@ -22,7 +22,7 @@ import { waitFor } from "../support/wait.js";
 // agents seeded through the real gRPC ingest.
 
 const dir = mkdtempSync(join(tmpdir(), "pm-http-"));
-const TOKEN = "http-token-51c2";
+const TOKEN = "http-token-51c2-9d8e";
 const tokenFile = join(dir, "tokens");
 writeFileSync(tokenFile, `${TOKEN}\n`);
 // The dashboard folder, with a file beside it that must never be served.

@@ -26,7 +26,7 @@ import { waitFor } from "../support/wait.js";
 const dir = mkdtempSync(join(tmpdir(), "pm-ingest-"));
 const TOKEN = "agent-token-7f3a9c";
 const tokenFile = join(dir, "tokens");
-writeFileSync(tokenFile, `# agents\n${TOKEN}\nsecond-token-1\n`);
+writeFileSync(tokenFile, `# agents\n${TOKEN}\nsecond-token-0001\n`);
 const log = createLogger("cli", "error");
 let agg: RunningAggregator;
 
@@ -218,13 +218,13 @@ test("a wrong or missing token ends the call UNAUTHENTICATED, naming which, whil
 });
 
 test("a rotated token file is picked up without a restart", async () => {
-  writeFileSync(tokenFile, `rotated-token-2\n`);
+  writeFileSync(tokenFile, `rotated-token-0002\n`);
   try {
     const client = await newClient();
     let verdict: grpc.StatusObject | undefined;
     const end = Date.now() + 5000;
     for (;;) {
-      const a = new Agent(client, "rotated-token-2");
+      const a = new Agent(client, "rotated-token-0002");
       a.send({ hello: hello("node-rotated") });
       const acked = await a.acked(1, 1000).then(
         () => true,

@@ -41,7 +41,7 @@ test("pages damaged while running: writes refused UNAVAILABLE, /readyz fails nam
     Array.from({ length: 2000 }, (_, i) => diagnosis(`old:${i}`)),
   );
   seed.close();
-  writeFileSync(join(dir, "tokens"), "corrupt-token\n");
+  writeFileSync(join(dir, "tokens"), "corrupt-token-0123456789\n");
   const { log, lines } = recorder();
   const config = await loadAggregatorConfig({
     env: {},
@@ -62,7 +62,7 @@ test("pages damaged while running: writes refused UNAVAILABLE, /readyz fails nam
 
     const refused: grpc.StatusObject[] = [];
     for (let i = 0; i < 50; i++) {
-      const a = new Agent(client, "corrupt-token");
+      const a = new Agent(client, "corrupt-token-0123456789");
       a.send({ hello: hello(`node-${i}`) });
       refused.push(await a.status);
     }

@@ -15,7 +15,7 @@ import { type AgentMessage, type AggregatorMessage, loadAggregatorProtocol, type
 import { benchAggregatorFloods, benchAggregatorMemory } from "./aggregator-bounds.bench.js";
 
 const root = new URL("../..", import.meta.url).pathname;
-const TOKEN = "bench-token";
+const TOKEN = "bench-token-0123456789";
 const STREAMS_PER_CHANNEL = 90;
 const MEASURE_MS = Number(process.env["BENCH_AGG_MEASURE_MS"] ?? 30_000);
 

@@ -65,6 +65,32 @@ test("a corrupt state file is a warning and a fresh start, never a crash; the ne
   assert.equal((await UsageTracker.load(path, { now: NOW })).warning, undefined);
 });
 
+test("a corrupt or newer state file is kept as a copy beside it before anything overwrites it, and the warning says where", async (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, "state.json");
+  const corrupt = '{"version":1,"images":{"sha256:a":{"firstSe';
+  writeFileSync(path, corrupt);
+  const first = await UsageTracker.load(path, { now: NOW });
+  assert.match(first.warning ?? "", /not valid JSON .*kept as .*state\.json\.corrupt/);
+  await first.tracker.save();
+  assert.equal(readFileSync(join(dir, "state.json.corrupt"), "utf8"), corrupt, "the copy is the file as it was");
+
+  const newer = JSON.stringify({ version: 2, savedAt: "2030-01-01T00:00:00Z", images: { "sha256:b": { firstSeen: 1, seenBy: ["x"] } } });
+  writeFileSync(path, newer);
+  const second = await UsageTracker.load(path, { now: NOW });
+  assert.match(second.warning ?? "", /version 2 is not the version 1 .*kept as .*state\.json\.version-2/);
+  await second.tracker.save();
+  assert.equal(readFileSync(join(dir, "state.json.version-2"), "utf8"), newer);
+  assert.equal((await UsageTracker.load(path, { now: NOW })).warning, undefined, "the save repaired the state itself");
+});
+
+test("a FIFO or a device as the state file is refused by name, without waiting for a writer", async (t) => {
+  const fifo = join(tempDir(t), "state.fifo");
+  execFileSync("mkfifo", [fifo]);
+  assert.match((await UsageTracker.load(fifo, { now: NOW })).warning ?? "", /state\.fifo: is a FIFO \(named pipe\), not a regular file/);
+  assert.match((await UsageTracker.load("/dev/zero", { now: NOW })).warning ?? "", /\/dev\/zero: is a character device/);
+});
+
 test("other damage: wrong shape, unknown version, bad entries, a directory in the way", async (t) => {
   const dir = tempDir(t);
   const load = async (body: string) => {
@@ -83,7 +109,10 @@ test("other damage: wrong shape, unknown version, bad entries, a directory in th
   assert.match(partial.warning ?? "", /2 malformed entries ignored/);
   assert.deepEqual(partial.tracker.snapshot(), { good: { firstSeen: NOW - DAY, lastUsed: undefined }, future: { firstSeen: NOW, lastUsed: NOW } });
   mkdirSync(join(dir, "is-a-dir"));
-  assert.match((await UsageTracker.load(join(dir, "is-a-dir"), { now: NOW })).warning ?? "", /cannot read image usage state .*EISDIR/);
+  assert.match(
+    (await UsageTracker.load(join(dir, "is-a-dir"), { now: NOW })).warning ?? "",
+    /cannot read image usage state .*is-a-dir: is a directory, not a regular file/,
+  );
 });
 
 test("bounded: past the limit the least recently active images lose their record", () => {

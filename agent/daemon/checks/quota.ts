@@ -1,8 +1,7 @@
-import { readFile } from "node:fs/promises";
 import type { Logger } from "../../../core/log/index.js";
 import type { AgentConfig } from "../../config/index.js";
 import { checkDockerHubQuota, describeQuota, type QuotaReading, quotaCredential } from "../../quota/index.js";
-import { parseDockerConfigJson, type RegistryCredential } from "../../registry/index.js";
+import { parseDockerConfigJson, type RegistryCredential, readDockerConfigFile } from "../../registry/index.js";
 import { errorText } from "../error-text.js";
 import { type Check, periodic } from "./check.js";
 import type { CheckContext } from "./context.js";
@@ -35,7 +34,7 @@ async function dockerHubCredential(config: AgentConfig, log: Logger): Promise<Re
   const file = config.quota.dockerConfig;
   if (!file) return undefined;
   try {
-    const parsed = parseDockerConfigJson(await readFile(file, "utf8"), `quota.dockerConfig ${file}`);
+    const parsed = parseDockerConfigJson(await readDockerConfigFile(file), `quota.dockerConfig ${file}`);
     const chosen = quotaCredential(parsed, `quota.dockerConfig ${file}`);
     if (!chosen) {
       log.warn(`quota.dockerConfig ${file} has no Docker Hub entry; checking the anonymous quota`);

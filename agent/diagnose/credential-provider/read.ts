@@ -1,5 +1,6 @@
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { join, posix } from "node:path";
+import { FileReadError, readTextFile } from "../../../core/fs/index.js";
 import { type CredentialProviderConfig, mergeConfigs, ProviderConfigError, parseCredentialProviderConfig } from "./config.js";
 import { readKubeletProviderFlags } from "./kubelet-flags.js";
 
@@ -25,7 +26,8 @@ export interface ProviderFs {
 }
 
 const nodeProviderFs: ProviderFs = {
-  readFile: (p) => readFile(p, "utf8"),
+  // kubelet's provider configuration is a few KB.
+  readFile: (p) => readTextFile(p, { maxBytes: 1024 * 1024 }),
   readdir: (p) => readdir(p),
   isDirectory: async (p) => (await stat(p)).isDirectory(),
   isFile: async (p) => {
@@ -80,7 +82,8 @@ async function readConfigs(path: string, shown: string, fs: ProviderFs, problems
     try {
       configs.push(parseCredentialProviderConfig(await fs.readFile(f.path), f.shown));
     } catch (err) {
-      problems.push(err instanceof ProviderConfigError ? err.message : `${f.shown}: cannot read it (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+      const why = err instanceof FileReadError ? err.message.slice(err.path.length + 2) : ((err as NodeJS.ErrnoException).code ?? "error");
+      problems.push(err instanceof ProviderConfigError ? err.message : `${f.shown}: cannot read it (${why})`);
     }
   }
   return configs;
