@@ -1,13 +1,15 @@
-// npm run bench [diagnose|prepull|agent|podwatch|aggregator]: runs the benchmarks one after the other. Prints figures only.
+// npm run bench [diagnose|startup|prepull|agent|podwatch|aggregator]: runs the benchmarks one after the other. Prints figures only.
 import { benchAgent } from "./agent.bench.js";
 import { benchAggregator } from "./aggregator.bench.js";
 import { benchDiagnose } from "./diagnose.bench.js";
 import { benchPodWatch } from "./podwatch.bench.js";
 import { benchPrepull } from "./prepull.bench.js";
+import { benchStartup } from "./startup.bench.js";
 
 const which = process.argv.slice(2);
 const benches: [string, () => Promise<void>][] = [
   ["diagnose", benchDiagnose],
+  ["startup", benchStartup],
   ["prepull", benchPrepull],
   ["agent", benchAgent],
   ["podwatch", benchPodWatch],
