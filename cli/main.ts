@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // The `pullmedic` command: everything lives in cli/, this file only runs it.
 import nodeModule from "node:module";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 
@@ -39,18 +38,14 @@ main(process.argv.slice(2), process.env).then(
  * Node 22.1+ keeps V8's compiled code of each module on disk and reuses it while the file is
  * unchanged: a one-shot verb then skips most of its compile time. The image names a cache warmed
  * at build time (NODE_COMPILE_CACHE, and Node has enabled it before this runs). Elsewhere the cache
- * lives in the user's own cache folder rather than Node's default in the shared /tmp, whose entries
- * another user could have placed there. Only the built CLI uses it: under tsx the sources change at
- * every edit. NODE_DISABLE_COMPILE_CACHE=1 turns it off; a folder that cannot be written leaves it
- * off, silently. Node 20 has no compile cache.
+ * lives in the user's own cache folder ($XDG_CACHE_HOME, else $HOME/.cache) rather than Node's
+ * default in the shared /tmp, whose entries another user could have placed there. Only the built
+ * CLI uses it: under tsx the sources change at every edit. NODE_DISABLE_COMPILE_CACHE=1 turns it
+ * off; a folder that cannot be written leaves it off, silently. Node 20 has no compile cache.
  */
 function enableCompileCache(): void {
   const enable = (nodeModule as { enableCompileCache?: (directory?: string) => unknown }).enableCompileCache;
   if (!enable || !import.meta.url.endsWith(".js") || process.env["NODE_COMPILE_CACHE"]) return;
-  try {
-    const cacheHome = process.env["XDG_CACHE_HOME"] || join(homedir(), ".cache");
-    enable(join(cacheHome, "pullmedic", "node-compile-cache"));
-  } catch {
-    // No home folder (homedir() throws): no cache, the same program.
-  }
+  const cacheHome = process.env["XDG_CACHE_HOME"] || (process.env["HOME"] ? join(process.env["HOME"], ".cache") : undefined);
+  if (cacheHome) enable(join(cacheHome, "pullmedic", "node-compile-cache"));
 }

@@ -7,8 +7,9 @@
 // the aggregator, gRPC, the HTTP client or the logger: those chunks load only when a verb asks for
 // them. Two rewrites, in the bundle only, keep a verb from loading what it does not use: imports
 // through a room's door go to the module behind it (roomsFlattened), and Node's built-ins are
-// required rather than imported (builtinsThroughRequire). Packages stay in node_modules
-// (better-sqlite3 is native; lazyModule() loads the others by name when first used).
+// taken from process.getBuiltinModule() rather than imported (builtinsFromProcess). Packages stay in
+// node_modules (better-sqlite3 is native; lazyModule() loads the others by name when first used),
+// commander excepted (packagesExternalButCommander).
 //
 // dist/cli/main.js stays where the bin, the Dockerfile and npm start look for it; the chunks go to
 // dist/chunks/. findPackageRoot() walks up from a chunk to package.json, proto/ and aggregator/web/.
@@ -30,12 +31,11 @@ const result = await build({
   platform: "node",
   // The oldest Node the engines field allows: the bundle runs on 20 and on the 26 the image ships.
   target: "node20.18",
-  packages: "external",
   chunkNames: "chunks/[name]-[hash]",
   legalComments: "none",
   logLevel: "warning",
   metafile: true,
-  plugins: [roomsFlattened(), builtinsThroughRequire()],
+  plugins: [packagesExternalButCommander(), roomsFlattened(), builtinsFromProcess()],
 });
 chmodSync(join(dist, "cli", "main.js"), 0o755);
 
@@ -44,38 +44,56 @@ const bytes = outputs.reduce((n, [, o]) => n + o.bytes, 0);
 console.log(`dist/: ${outputs.length} files, ${Math.round(bytes / 1024)} KiB (cli/main.js and its chunks)`);
 
 /**
- * Node's built-in modules, loaded with require() instead of import. An ES module importing a
- * built-in gets a facade whose creation reads every export of it, getters included: on Node 26
- * `import { STATUS_CODES } from "node:http"` so loads Node's internal undici for http's WebSocket
- * getter (about 90 ms of explain's start), and node:crypto's webcrypto, node:fs's streams and
- * others load that way too. require() returns the module object, and only the names our code
- * imports are read from it. Those names are read from the import declarations of our sources;
- * esbuild refuses the build if one is missing ("No matching export").
+ * Node's built-in modules taken from process.getBuiltinModule() (Node 20.16+) instead of imported.
+ * An ES module importing a built-in gets a facade whose creation reads every export of it,
+ * getters included: on Node 26 `import { STATUS_CODES } from "node:http"` so loads Node's internal
+ * undici for http's WebSocket getter (about 90 ms of explain's start), and node:crypto's
+ * webcrypto, node:fs's streams and others load that way too. The stand-in reads only the names our
+ * code imports, found in the import declarations of our sources (esbuild refuses the build if one
+ * is missing: "No matching export"). The bundled commander's require() calls get the built-in the
+ * same way, and its child_process, which it needs only for executable subcommands (we have none)
+ * and which loads net, dgram and streams, only when touched.
  */
-function builtinsThroughRequire() {
+function builtinsFromProcess() {
   const namesByModule = importedBuiltinNames(["core", "agent", "aggregator", "cli"].map((d) => join(root, d)));
+  const get = (id) => `process.getBuiltinModule(${JSON.stringify(id)})`;
   return {
-    name: "builtins-through-require",
+    name: "builtins-from-process",
     setup(b) {
-      b.onResolve({ filter: /^node:/ }, (args) =>
-        // node:module stays an import: the stand-ins themselves take createRequire from it.
-        args.kind === "import-statement" && args.namespace === "file" && args.path !== "node:module" && namesByModule.has(args.path)
-          ? { path: args.path, namespace: "builtin-require" }
-          : { path: args.path, external: true },
-      );
-      b.onLoad({ filter: /.*/, namespace: "builtin-require" }, (args) => {
-        const names = [...(namesByModule.get(args.path) ?? [])].filter((n) => n !== "default");
-        const id = JSON.stringify(args.path);
-        return {
-          loader: "js",
-          contents: [
-            `import { createRequire as requireFrom } from "node:module";`,
-            `const builtin = requireFrom(import.meta.url)(${id});`,
-            `export default builtin;`,
-            ...names.map((n) => `export const ${n} = builtin.${n};`),
-          ].join("\n"),
-        };
+      b.onResolve({ filter: /^node:/ }, (args) => {
+        if (args.kind === "require-call") return { path: args.path, namespace: "builtin-required" };
+        if (args.kind === "import-statement" && args.namespace === "file" && namesByModule.has(args.path))
+          return { path: args.path, namespace: "builtin-imported" };
+        return { path: args.path, external: true };
       });
+      b.onLoad({ filter: /.*/, namespace: "builtin-imported" }, (args) => {
+        const names = [...(namesByModule.get(args.path) ?? [])].filter((n) => n !== "default");
+        const lines = [`const builtin = ${get(args.path)};`, "export default builtin;", ...names.map((n) => `export const ${n} = builtin.${n};`)];
+        return { loader: "js", contents: lines.join("\n") };
+      });
+      b.onLoad({ filter: /.*/, namespace: "builtin-required" }, (args) => ({
+        loader: "js",
+        contents:
+          args.path === "node:child_process"
+            ? `let loaded; module.exports = new Proxy({}, { get: (_, name) => (loaded ??= ${get(args.path)})[name] });`
+            : `module.exports = ${get(args.path)};`,
+      }));
+    },
+  };
+}
+
+/**
+ * Packages stay in node_modules and load as they always did, but commander: every verb, --help
+ * included, starts by loading it, and bundled it is one file less to find and read, and its
+ * child_process can wait (builtinsFromProcess).
+ */
+function packagesExternalButCommander() {
+  return {
+    name: "packages-external-but-commander",
+    setup(b) {
+      b.onResolve({ filter: /^[^./]/ }, (args) =>
+        args.path.startsWith("node:") || args.path === "commander" ? undefined : { path: args.path, external: true },
+      );
     },
   };
 }
