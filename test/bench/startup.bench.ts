@@ -117,7 +117,8 @@ export async function benchStartup(): Promise<void> {
         : "".padStart(17);
     const versions = nodes.map(version);
     console.log(`pullmedic start-up benchmark: ${RUNS} rounds after one warm-up, medians; × is the paired ratio to the same round's bare start`);
-    console.log(`diagnose: ${ref} (healthy, 2 MiB layer) on the lab's registry, no runtime (CRI_ENDPOINT empty)\n`);
+    console.log(`diagnose: ${ref} (healthy, 2 MiB layer) on the lab's registry, no runtime (CRI_ENDPOINT empty):`);
+    console.log("the runtime's view (the /proc/<runtime pid> reads to come) is not in these figures\n");
     console.log(`${"".padEnd(28)}${versions.map((v) => `Node ${v}`.padStart(22)).join("")}`);
     console.log(`${"node -e 0 (bare start)".padEnd(28)}${nodes.map((n) => cell(n, `${n}|bare`).padStart(22)).join("")}`);
     for (const name of Object.keys(commands))
