@@ -19,6 +19,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts/build.mjs scripts/warm-compile-cache.mjs scripts/
+# The warm-up runs the CLI, which finds its package root by package.json and proto/.
+COPY proto/ proto/
 COPY core/ core/
 COPY agent/ agent/
 COPY aggregator/ aggregator/
