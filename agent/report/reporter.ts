@@ -20,6 +20,7 @@ import {
   PROTOCOL,
 } from "../../core/protocol/index.js";
 import { Outbox, type OutboxEntry } from "./outbox.js";
+import { aggregatorTlsName } from "./tls-name.js";
 
 export type ReporterLogLevel = "debug" | "info" | "warn";
 
@@ -156,6 +157,8 @@ interface Setup {
   service: ServiceDefinition;
   token: string | undefined;
   credentials: import("@grpc/grpc-js").ChannelCredentials;
+  /** Added to CHANNEL_OPTIONS (the TLS name of an aggregator reached by address). */
+  channelOptions?: Record<string, string>;
 }
 
 interface GrpcLikeStatus {
@@ -357,7 +360,9 @@ export class Reporter {
         // core/fs names the file and says why: "/etc/ca.pem: is a FIFO (named pipe), not a regular file".
         throw new SetupError("ca-file", `cannot read the aggregator CA file ${errorText(e)}`);
       }
-      return { grpc, Client, service, token, credentials: grpc.credentials.createSsl(ca) };
+      const name = aggregatorTlsName(this.opts.address);
+      const verify = name.checkServerIdentity ? { checkServerIdentity: name.checkServerIdentity } : undefined;
+      return { grpc, Client, service, token, credentials: grpc.credentials.createSsl(ca, null, null, verify), channelOptions: name.channelOptions };
     } catch (e) {
       const failure =
         e instanceof SetupError ? { key: e.key, message: e.message } : { key: "setup", message: `cannot set up the aggregator connection: ${errorText(e)}` };
@@ -372,7 +377,7 @@ export class Reporter {
     const metadata = new setup.grpc.Metadata();
     if (setup.token !== undefined) metadata.set("authorization", `Bearer ${setup.token}`);
     try {
-      const client = new setup.Client(this.opts.address, setup.credentials, CHANNEL_OPTIONS);
+      const client = new setup.Client(this.opts.address, setup.credentials, { ...CHANNEL_OPTIONS, ...setup.channelOptions });
       const open = client["Connect"] as ((m: typeof metadata) => ClientDuplexStream<AgentMessage, AggregatorMessage>) | undefined;
       if (typeof open !== "function") throw new Error("the loaded proto has no Aggregator.Connect");
       return { client, call: open.call(client, metadata) };

@@ -145,7 +145,9 @@ test("SIGTERM ends the agent within its shutdown bound while a probe waits on a 
   // Loaded before the agent: one libuv thread blocks in open() of a FIFO no one writes, as a read on
   // a hung mount would, and stays there. Node's exit waits for its threads; the agent must not.
   const preload = join(dir, "park-thread.mjs");
-  writeFileSync(preload, `import { readFile } from "node:fs";\nreadFile(${JSON.stringify(parked)}, () => undefined);\n`);
+  // open(), as core/fs opens every file: Node 26's readFile() runs outside the requests
+  // process.getActiveResourcesInfo() lists, so a stuck readFile would not be seen there.
+  writeFileSync(preload, `import { open } from "node:fs";\nopen(${JSON.stringify(parked)}, "r", () => undefined);\n`);
   const connectionsBefore = connections;
   const agent = await startAgentProcess(
     ["--config", agentConfig("term", `probes:\n  interval: 5s\n  timeout: 120s\n  registries: ["${blackHole.host}"]\nquota:\n  enabled: false`)],
