@@ -104,12 +104,18 @@ function lessWired(schema: z.ZodType, wired: Record<string, string[] | true>): O
 function agentConfigSchema(): Schema {
   const full = lessWired(configSchema, WIRED);
   // With hostNetwork the agent's port is on the node's network: the chart never opens it to anyone.
-  full.properties["httpAuth"] = { enum: ["auto", "kubernetes"], description: "auto: TokenReview and SubjectAccessReview beyond loopback; none is refused here" };
+  full.properties["httpAuth"] = {
+    enum: ["auto", "kubernetes"],
+    description: "auto: TokenReview and SubjectAccessReview beyond loopback; none is refused here",
+  };
   return { ...full, description: "agent.yaml, less what the chart wires itself (socket, paths, listen address, aggregator, token, readSecrets)" };
 }
 
 function aggregatorConfigValuesSchema(): Schema {
-  return { ...lessWired(aggregatorConfigSchema, AGGREGATOR_WIRED), description: "aggregator.yaml, less what the chart wires itself (listens, database, auth, TLS, logs)" };
+  return {
+    ...lessWired(aggregatorConfigSchema, AGGREGATOR_WIRED),
+    description: "aggregator.yaml, less what the chart wires itself (listens, database, auth, TLS, logs)",
+  };
 }
 
 export function valuesSchema(): Schema {
@@ -137,7 +143,11 @@ export function valuesSchema(): Schema {
         {
           // The shared-token way needs a Secret the user made: the chart never renders a credential.
           if: { properties: { mode: { const: "token" } }, required: ["mode"] },
-          then: { properties: { token: { properties: { existingSecret: { type: "string", minLength: 1 } }, required: ["existingSecret"] } }, required: ["token"] },
+          // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keyword, never awaited
+          then: {
+            properties: { token: { properties: { existingSecret: { type: "string", minLength: 1 } }, required: ["existingSecret"] } },
+            required: ["token"],
+          },
         },
       ),
       runtime: closed({
