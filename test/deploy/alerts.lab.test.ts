@@ -64,6 +64,7 @@ test("the alerts the issue asks for are all there", () => {
     "PullmedicImageFilesystemPressure",
     "PullmedicNodesStale",
     "PullmedicPrepullFailing",
+    "PullmedicPullStalled",
     "PullmedicPullsFailing",
     "PullmedicRegistryCertificateExpired",
     "PullmedicRegistryCertificateExpiring",

@@ -2,10 +2,12 @@
 // draft-07 (what Helm 3 and 4 both read), every object closed (additionalProperties: false), so an
 // unknown or misspelled value stops `helm install` with its path. agent.config is the agent's own
 // configuration schema (agent/config, zod) less the keys the chart wires itself, so the chart and
-// the agent cannot disagree about what a valid agent.yaml is.
+// the agent cannot disagree about what a valid agent.yaml is; aggregator.config likewise is the
+// aggregator's own schema (aggregator/config.ts) less what the chart wires.
 
 import { z } from "zod";
 import { configSchema } from "../../agent/config/schema.js";
+import { aggregatorConfigSchema } from "../../aggregator/config.js";
 
 type Schema = Record<string, unknown>;
 
@@ -49,6 +51,7 @@ const monitor = closed({ enabled: bool, interval: { type: "string", pattern: "^(
 const WIRED: Record<string, string[] | true> = {
   nodeName: true,
   criEndpoint: true,
+  // The agent reads the runtime's own hosts dir through /proc/<pid>/root: nothing to mount or name.
   hostsDir: true,
   stateFile: true,
   listen: true,
@@ -56,6 +59,23 @@ const WIRED: Record<string, string[] | true> = {
   logFormat: true,
   report: ["aggregator", "tokenFile", "caFile"],
   kube: ["kubeconfig", "context", "readSecrets"],
+};
+
+/** Keys of aggregator.yaml the chart sets from its own values (env, mounts, auth, tls): not for aggregator.config. */
+const AGGREGATOR_WIRED: Record<string, string[] | true> = {
+  grpcListen: true,
+  httpListen: true,
+  database: true,
+  tokenFile: true,
+  allowUnauthenticated: true,
+  agentAuth: true,
+  httpAuth: true,
+  trustLoopbackPeers: true,
+  kube: true,
+  tls: true,
+  plaintext: true,
+  logLevel: true,
+  logFormat: true,
 };
 
 /** Drops zod's defaults (Helm applies none) and the $schema line of a subtree. */
@@ -69,15 +89,33 @@ function clean(node: unknown): unknown {
   );
 }
 
-function agentConfigSchema(): Schema {
-  const full = clean(z.toJSONSchema(configSchema, { io: "input", target: "draft-7", unrepresentable: "any" })) as Schema & {
-    properties: Record<string, Schema & { properties?: Record<string, Schema> }>;
-  };
-  for (const [key, wired] of Object.entries(WIRED)) {
-    if (wired === true) delete full.properties[key];
-    else for (const sub of wired) delete full.properties[key]?.properties?.[sub];
+type ObjectSchema = Schema & { properties: Record<string, Schema & { properties?: Record<string, Schema> }> };
+
+/** A zod schema as draft-07 JSON Schema, less the keys (or sub-keys) in `wired`. */
+function lessWired(schema: z.ZodType, wired: Record<string, string[] | true>): ObjectSchema {
+  const full = clean(z.toJSONSchema(schema, { io: "input", target: "draft-7", unrepresentable: "any" })) as ObjectSchema;
+  for (const [key, w] of Object.entries(wired)) {
+    if (w === true) delete full.properties[key];
+    else for (const sub of w) delete full.properties[key]?.properties?.[sub];
   }
+  return full;
+}
+
+function agentConfigSchema(): Schema {
+  const full = lessWired(configSchema, WIRED);
+  // With hostNetwork the agent's port is on the node's network: the chart never opens it to anyone.
+  full.properties["httpAuth"] = {
+    enum: ["auto", "kubernetes"],
+    description: "auto: TokenReview and SubjectAccessReview beyond loopback; none is refused here",
+  };
   return { ...full, description: "agent.yaml, less what the chart wires itself (socket, paths, listen address, aggregator, token, readSecrets)" };
+}
+
+function aggregatorConfigValuesSchema(): Schema {
+  return {
+    ...lessWired(aggregatorConfigSchema, AGGREGATOR_WIRED),
+    description: "aggregator.yaml, less what the chart wires itself (listens, database, auth, TLS, logs)",
+  };
 }
 
 export function valuesSchema(): Schema {
@@ -96,12 +134,26 @@ export function valuesSchema(): Schema {
       namespace: closed({ create: bool }),
       logLevel: { enum: ["error", "warn", "info", "debug"] },
       logFormat: { enum: ["json", "text"] },
-      auth: closed({ mode: { enum: ["token"] }, token: closed({ existingSecret: str }) }),
+      auth: closed(
+        {
+          mode: { enum: ["serviceAccount", "token"] },
+          audience: { type: "string", minLength: 1 },
+          token: closed({ existingSecret: str }),
+        },
+        {
+          // The shared-token way needs a Secret the user made: the chart never renders a credential.
+          if: { properties: { mode: { const: "token" } }, required: ["mode"] },
+          // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keyword, never awaited
+          then: {
+            properties: { token: { properties: { existingSecret: { type: "string", minLength: 1 } }, required: ["existingSecret"] } },
+            required: ["token"],
+          },
+        },
+      ),
       runtime: closed({
         preset: { enum: ["containerd", "k3s", "rke2", "microk8s", "k0s", "crio"] },
         socket: { type: "string", pattern: "^((unix://)?/.+)?$" },
         root: { type: "string", pattern: "^(/.*)?$" },
-        hostsDir: { type: "string", pattern: "^(/.*)?$" },
       }),
       agent: closed({
         config: agentConfigSchema(),
@@ -119,6 +171,8 @@ export function valuesSchema(): Schema {
       aggregator: closed({
         grpcPort: port,
         httpPort: port,
+        tls: closed({ mode: { enum: ["secret", "certManager", "plaintext"] }, dnsNames: { type: "array", items: { type: "string", minLength: 1 } } }),
+        config: aggregatorConfigValuesSchema(),
         resources,
         persistence: closed({ size: quantity, storageClassName: str, existingClaim: str }),
         ...placement,

@@ -23,9 +23,12 @@ function render(values: Record<string, unknown>, opts: { noHooks?: boolean } = {
   return parseDocuments(texts[1] ?? "", `helm template ${JSON.stringify(values)}`);
 }
 
+/** cert-manager's kinds: no models package is installed for them; the cert-manager test asserts their fields. */
+const isCertManager = (d: K8sObject) => d.apiVersion.startsWith("cert-manager.io/");
+
 async function schemaProblems(docs: K8sObject[]): Promise<string[]> {
   const problems: string[] = [];
-  for (const doc of docs) {
+  for (const doc of docs.filter((d) => !isCertManager(d))) {
     const { schemaErrors, unknownFields } = await validateObject(doc);
     for (const p of [...schemaErrors, ...unknownFields]) problems.push(`${doc.kind} ${doc.metadata?.name}: ${p}`);
   }
@@ -33,6 +36,13 @@ async function schemaProblems(docs: K8sObject[]): Promise<string[]> {
 }
 
 const agentOf = (docs: K8sObject[]) => workload(docs, "DaemonSet", "pullmedic-agent");
+const aggregatorOf = (docs: K8sObject[], name = "pullmedic-aggregator") => workload(docs, "Deployment", name);
+/** The aggregator's aggregator.yaml, from its ConfigMap. */
+const aggregatorYaml = (docs: K8sObject[], name = "pullmedic-aggregator") =>
+  parseYaml(objectData(find(docs, "ConfigMap", `${name}-config`))["aggregator.yaml"] ?? "") as Record<string, unknown> & {
+    kube: { audience: string; agentServiceAccounts: string[] };
+    tls?: Record<string, unknown>;
+  };
 const env = (c: IContainer, name: string) => c.env?.find((e) => e.name === name)?.value;
 const kinds = (docs: K8sObject[]) => docs.map((d) => d.kind);
 
@@ -50,8 +60,8 @@ const MATRIX: Record<string, Record<string, unknown>> = {
   "monitoring with PodMonitor, no annotations": {
     monitoring: { scrapeAnnotations: false, podMonitor: { enabled: true, interval: "15s" }, prometheusRule: { enabled: true, labels: { team: "platform" } } },
   },
-  "existing Secret, digest, pull secrets": {
-    auth: { token: { existingSecret: "my-token" } },
+  "shared token from an existing Secret, digest, pull secrets": {
+    auth: { mode: "token", token: { existingSecret: "my-token" } },
     image: { registry: "ghcr.io/acme", tag: "0.1.0", digest: `sha256:${"a".repeat(64)}`, pullSecrets: ["ghcr"] },
   },
   "every toggle": {
@@ -70,6 +80,14 @@ const MATRIX: Record<string, Record<string, unknown>> = {
     },
     userClusterRole: { enabled: true },
     logLevel: "debug",
+  },
+  "TLS by cert-manager, extra names, another audience": {
+    auth: { audience: "pullmedic.example" },
+    aggregator: { tls: { mode: "certManager", dnsNames: ["pullmedic.example.com"] } },
+  },
+  "plaintext, outside the node's namespaces": {
+    agent: { hostNetwork: false, hostPID: false },
+    aggregator: { tls: { mode: "plaintext" }, config: { reportMemoryBytes: 134217728, maxNodes: 2000 } },
   },
 };
 
@@ -116,25 +134,31 @@ describe("charts/pullmedic", () => {
     });
   }
 
-  test("the runtime presets set the socket, the runtime's root and the hosts directory together", () => {
-    const expect: Record<string, [string, string, string]> = {
-      containerd: ["/run/containerd/containerd.sock", "/var/lib/containerd", "/etc/containerd/certs.d"],
-      k3s: ["/run/k3s/containerd/containerd.sock", "/var/lib/rancher/k3s/agent/containerd", "/var/lib/rancher/k3s/agent/etc/containerd/certs.d"],
-      rke2: ["/run/k3s/containerd/containerd.sock", "/var/lib/rancher/rke2/agent/containerd", "/var/lib/rancher/rke2/agent/etc/containerd/certs.d"],
-      microk8s: ["/var/snap/microk8s/common/run/containerd.sock", "/var/snap/microk8s/common/var/lib/containerd", "/var/snap/microk8s/current/args/certs.d"],
-      k0s: ["/run/k0s/containerd.sock", "/var/lib/k0s/containerd", "/etc/containerd/certs.d"],
-      crio: ["/var/run/crio/crio.sock", "/var/lib/containers", "/etc/containers/certs.d"],
+  test("the runtime presets set the socket and the runtime's root together; the hosts directory is the runtime's own, not mounted", () => {
+    const expect: Record<string, [string, string]> = {
+      containerd: ["/run/containerd/containerd.sock", "/var/lib/containerd"],
+      k3s: ["/run/k3s/containerd/containerd.sock", "/var/lib/rancher/k3s/agent/containerd"],
+      rke2: ["/run/k3s/containerd/containerd.sock", "/var/lib/rancher/rke2/agent/containerd"],
+      microk8s: ["/var/snap/microk8s/common/run/containerd.sock", "/var/snap/microk8s/common/var/lib/containerd"],
+      k0s: ["/run/k0s/containerd.sock", "/var/lib/k0s/containerd"],
+      crio: ["/var/run/crio/crio.sock", "/var/lib/containers"],
     };
-    for (const [preset, [socket, root, hostsDir]] of Object.entries(expect)) {
+    for (const [preset, [socket, root]] of Object.entries(expect)) {
       const { pod, container } = agentOf(render({ runtime: { preset } }));
       const hostPath = (volume: string) => pod.volumes?.find((v) => v.name === volume)?.hostPath?.path;
       const mountOf = (volume: string) => container.volumeMounts?.find((m) => m.name === volume)?.mountPath;
       assert.equal(env(container, "CRI_ENDPOINT"), `unix://${socket}`, preset);
       assert.equal(hostPath("cri-socket"), socket.replace(/\/[^/]+$/, ""), `${preset}: the socket's directory is mounted`);
       assert.equal(hostPath("runtime-root"), root, preset);
-      assert.equal(hostPath("registry-hosts"), hostsDir, preset);
-      assert.equal(env(container, "PULLMEDIC_HOSTS_DIR"), hostsDir, preset);
-      for (const v of ["cri-socket", "runtime-root", "registry-hosts"]) assert.equal(mountOf(v), hostPath(v), `${preset}: ${v} is mounted at the host's path`);
+      // Read through /proc/<runtime pid>/root where the runtime's configuration names it.
+      assert.equal(env(container, "PULLMEDIC_HOSTS_DIR"), undefined, preset);
+      assert.deepEqual(
+        pod.volumes?.filter((v) => v.hostPath).map((v) => v.name),
+        ["cri-socket", "runtime-root", "state"],
+        `${preset}: no other host path`,
+      );
+      assert.equal(pod.hostPID, true, `${preset}: the runtime's process is visible`);
+      for (const v of ["cri-socket", "runtime-root"]) assert.equal(mountOf(v), hostPath(v), `${preset}: ${v} is mounted at the host's path`);
     }
     const custom = agentOf(render({ runtime: { preset: "k3s", socket: "unix:///custom/run/k3s.sock" } }));
     assert.equal(env(custom.container, "CRI_ENDPOINT"), "unix:///custom/run/k3s.sock");
@@ -145,20 +169,106 @@ describe("charts/pullmedic", () => {
     );
   });
 
-  test("an existing Secret replaces the placeholder one; the image can be pinned by digest", () => {
-    const docs = render(MATRIX["existing Secret, digest, pull secrets"] ?? {});
-    assert.ok(!docs.some((d) => d.kind === "Secret"), "no Secret is rendered: nothing secret is ever in the render");
-    for (const w of [agentOf(docs), workload(docs, "Deployment", "pullmedic-aggregator")]) {
+  test("auth.mode token: the shared token from a Secret the user made (required), named in both pods; the image can be pinned by digest", () => {
+    const docs = render(MATRIX["shared token from an existing Secret, digest, pull secrets"] ?? {});
+    for (const w of [agentOf(docs), aggregatorOf(docs)]) {
       assert.equal(w.pod.volumes?.find((v) => v.name === "token")?.secret?.secretName, "my-token");
       assert.equal(w.container.image, `ghcr.io/acme/pullmedic:0.1.0@sha256:${"a".repeat(64)}`);
       assert.deepEqual(w.pod.imagePullSecrets, [{ name: "ghcr" }]);
     }
-    const defaults = render({});
-    assert.equal(
-      objectData(find(defaults, "Secret", "pullmedic-token"))["token"],
-      "REPLACE-WITH-A-RANDOM-TOKEN",
-      "the default render holds a placeholder, never a credential",
+    assert.equal(env(agentOf(docs).container, "PULLMEDIC_TOKEN_FILE"), "/etc/pullmedic/token/token");
+    assert.ok(!agentOf(docs).pod.volumes?.some((v) => v.projected), "no projected token in token mode");
+    assert.equal(env(aggregatorOf(docs).container, "PULLMEDIC_AGGREGATOR_TOKEN_FILE"), "/etc/pullmedic/token/token");
+    assert.equal(aggregatorYaml(docs)["agentAuth"], "sharedToken", "beyond loopback the shared token is asked for by name");
+    assert.equal(aggregatorYaml(docs)["httpAuth"], "kubernetes", "HTTP callers still bring their Kubernetes tokens");
+    // The chart never renders a credential: the only Secret is the aggregator's TLS one, empty.
+    assert.deepEqual(
+      docs.filter((d) => d.kind === "Secret").map((d) => [d.metadata.name, objectData(d)]),
+      [["pullmedic-aggregator-tls", {}]],
     );
+    for (const major of MAJORS) {
+      const r = helmTemplateRun(major, { values: { auth: { mode: "token" } } });
+      assert.notEqual(r.status, 0, `Helm ${major} rendered token mode without a Secret`);
+      assert.match(r.stderr.replace(/\//g, "."), /auth.*token/, `Helm ${major}: ${r.stderr}`);
+    }
+  });
+
+  test("auth.mode serviceAccount (default): a projected token for the aggregator's audience and the release's own agent service account, with any release name and namespace", () => {
+    const texts = MAJORS.map((m) => helmTemplate(m, { release: "pm", namespace: "ops", values: { auth: { audience: "pm.example" } } }));
+    assert.equal(texts[0], texts[1]);
+    const docs = parseDocuments(texts[1] ?? "", "helm template pm -n ops");
+    const agent = workload(docs, "DaemonSet", "pm-pullmedic-agent");
+    const token = agent.pod.volumes?.find((v) => v.projected);
+    assert.deepEqual(token?.projected?.sources, [{ serviceAccountToken: { audience: "pm.example", expirationSeconds: 3600, path: "token" } }]);
+    assert.equal(env(agent.container, "PULLMEDIC_TOKEN_FILE"), "/var/run/secrets/pullmedic/aggregator/token");
+    const config = aggregatorYaml(docs, "pm-pullmedic-aggregator");
+    assert.equal(config["agentAuth"], "serviceAccountToken");
+    assert.deepEqual(config.kube, { audience: "pm.example", agentServiceAccounts: ["ops:pm-pullmedic-agent"] });
+    assert.deepEqual(config.tls, { secret: "pm-pullmedic-aggregator-tls", caConfigMap: "pm-pullmedic-aggregator-ca", service: "pm-pullmedic-aggregator" });
+    assert.equal(env(agent.container, "PULLMEDIC_AGGREGATOR"), "pm-pullmedic-aggregator.ops.svc:9477", "the name the certificate carries");
+    assert.equal(agent.pod.volumes?.find((v) => v.name === "aggregator-ca")?.configMap?.name, "pm-pullmedic-aggregator-ca");
+    const bindings = docs.filter((d) => (d["roleRef"] as { name?: string } | undefined)?.name === "system:auth-delegator");
+    assert.deepEqual(
+      bindings.map((b) => b["subjects"]),
+      [
+        [{ kind: "ServiceAccount", name: "pm-pullmedic-agent", namespace: "ops" }],
+        [{ kind: "ServiceAccount", name: "pm-pullmedic-aggregator", namespace: "ops" }],
+      ],
+    );
+    const role = find(docs, "Role", "pm-pullmedic-aggregator") as K8sObject & { rules: { resourceNames: string[] }[] };
+    assert.deepEqual(
+      role.rules.map((r) => r.resourceNames),
+      [["pm-pullmedic-aggregator-tls"], ["pm-pullmedic-aggregator-ca"]],
+    );
+  });
+
+  test("aggregator.tls: cert-manager makes the CA and certificate the aggregator mounts; plaintext drops TLS, its Secret, CA and Role", () => {
+    const cm = render(MATRIX["TLS by cert-manager, extra names, another audience"] ?? {});
+    const certs = cm.filter(isCertManager) as (K8sObject & { spec: Record<string, unknown> })[];
+    assert.deepEqual(certs.map((c) => `${c.kind} ${c.metadata.name}`).sort(), [
+      "Certificate pullmedic-aggregator-tls",
+      "Certificate pullmedic-ca",
+      "Issuer pullmedic-ca",
+      "Issuer pullmedic-selfsigned",
+    ]);
+    const byName = (kind: string, name: string) => certs.find((c) => c.kind === kind && c.metadata.name === name)?.spec;
+    assert.deepEqual(byName("Issuer", "pullmedic-selfsigned"), { selfSigned: {} });
+    assert.deepEqual(byName("Issuer", "pullmedic-ca"), { ca: { secretName: "pullmedic-ca" } });
+    assert.equal(byName("Certificate", "pullmedic-ca")?.["isCA"], true);
+    const serving = byName("Certificate", "pullmedic-aggregator-tls") ?? {};
+    assert.equal(serving["secretName"], "pullmedic-aggregator-tls");
+    assert.deepEqual(serving["issuerRef"], { name: "pullmedic-ca", kind: "Issuer" });
+    assert.ok((serving["dnsNames"] as string[]).includes("pullmedic-aggregator.pullmedic.svc"), "the name the agents dial");
+    assert.ok((serving["dnsNames"] as string[]).includes("pullmedic.example.com"));
+    const agg = aggregatorOf(cm);
+    assert.equal(agg.pod.volumes?.find((v) => v.name === "tls")?.secret?.secretName, "pullmedic-aggregator-tls");
+    assert.equal(agg.container.volumeMounts?.find((m) => m.name === "tls")?.mountPath, "/etc/pullmedic/tls");
+    assert.deepEqual(aggregatorYaml(cm).tls, {
+      certFile: "/etc/pullmedic/tls/tls.crt",
+      keyFile: "/etc/pullmedic/tls/tls.key",
+      caFile: "/etc/pullmedic/tls/ca.crt",
+      caConfigMap: "pullmedic-aggregator-ca",
+      service: "pullmedic-aggregator",
+    });
+    assert.ok(!cm.some((d) => d.kind === "Secret"), "cert-manager writes the Secret");
+    const role = find(cm, "Role", "pullmedic-aggregator") as K8sObject & { rules: { resources: string[] }[] };
+    assert.deepEqual(
+      role.rules.map((r) => r.resources),
+      [["configmaps"]],
+      "no Secret grant: the aggregator reads cert-manager's files",
+    );
+
+    const plain = render(MATRIX["plaintext, outside the node's namespaces"] ?? {});
+    const config = aggregatorYaml(plain);
+    assert.equal(config["plaintext"], true);
+    assert.equal(config.tls, undefined);
+    assert.equal(config["reportMemoryBytes"], 134217728, "aggregator.config reaches aggregator.yaml");
+    assert.ok(!plain.some((d) => d.kind === "Secret" || d.kind === "Role" || d.metadata.name === "pullmedic-aggregator-ca"));
+    const agent = agentOf(plain);
+    assert.equal(env(agent.container, "PULLMEDIC_AGGREGATOR_CA_FILE"), undefined);
+    assert.equal(agent.pod.hostPID, false);
+    assert.equal(agent.pod.dnsPolicy, undefined);
+    assert.deepEqual(agent.container.securityContext?.capabilities, { drop: ["ALL"] }, "no SYS_PTRACE without hostPID");
   });
 
   test("every toggle: readSecrets binds the role and turns the config on, hostNetwork brings its DNS policy, the aggregator's policy and budget", () => {
@@ -171,7 +281,7 @@ describe("charts/pullmedic", () => {
     const { pod, container } = agentOf(docs);
     assert.equal(pod.hostNetwork, true);
     assert.equal(pod.dnsPolicy, "ClusterFirstWithHostNet");
-    assert.deepEqual(container.securityContext?.capabilities, { drop: ["ALL"], add: ["SYS_PTRACE"] });
+    assert.deepEqual(container.securityContext?.capabilities, { drop: ["ALL"], add: ["SYS_PTRACE"] }, "named twice, added once");
     const agg = workload(docs, "Deployment", "pullmedic-aggregator");
     assert.equal(agg.pod.volumes?.find((v) => v.name === "data")?.persistentVolumeClaim?.claimName, "pm-data");
     assert.ok(!docs.some((d) => d.kind === "PersistentVolumeClaim"));
@@ -241,6 +351,12 @@ describe("charts/pullmedic", () => {
       [{ agent: { config: { listen: "0.0.0.0:1" } } }, /listen/],
       [{ image: { digest: "latest" } }, /image.*digest/],
       [{ aggregator: { resources: { limits: { memory: "lots" } } } }, /aggregator.*resources.*limits.*memory/],
+      [{ auth: { mode: "oidc" } }, /auth.*mode/],
+      [{ aggregator: { tls: { mode: "selfSigned" } } }, /aggregator.*tls.*mode/],
+      [{ aggregator: { config: { reportMemoryBytes: "256Mi" } } }, /aggregator.*config.*reportMemoryBytes/],
+      [{ aggregator: { config: { grpcListen: "0.0.0.0:1" } } }, /grpcListen/],
+      // The agent's port is on the node's network: never open to anyone.
+      [{ agent: { config: { httpAuth: "none" } } }, /agent.*config.*httpAuth/],
     ];
     for (const major of MAJORS) {
       for (const [values, path] of cases) {

@@ -73,16 +73,20 @@ const MANIFEST_HEADER = `# pullmedic on a cluster without Helm: one \`kubectl ap
 # charts/pullmedic --namespace pullmedic --no-hooks), written by \`npm run manifest\`. Edit the chart,
 # then run it again; a test fails while the two differ.
 #
-# Before applying, replace two placeholders:
+# Before applying, replace one placeholder:
 #   registry.example.com/pullmedic:0.1.0   the image you pushed (both workloads run the same image)
-#   REPLACE-WITH-A-RANDOM-TOKEN            the agent ↔ aggregator bearer token (openssl rand -hex 32)
+# Nothing here is a credential: each agent presents its own projected service-account token, and
+# the aggregator makes its TLS CA and certificate at its first start, in the empty Secret below,
+# and publishes the CA in the empty ConfigMap pullmedic-aggregator-ca for the agents.
 #
-# What is here, in apply order: the namespace; the service accounts; the token Secret; the agent's
-# configuration; the aggregator's PersistentVolumeClaim; the agent's RBAC (plus an opt-in role for
-# reading pull Secrets, not bound unless you choose to); the aggregator's Service; the agent
+# What is here, in apply order: the namespace; the service accounts; the aggregator's (empty) TLS
+# Secret; the agent's and the aggregator's configuration and the (empty) CA ConfigMap; the
+# aggregator's PersistentVolumeClaim; the RBAC (the agent's pod watch, both servers' token and
+# access reviews, the aggregator's Role on its TLS Secret and CA ConfigMap, plus an opt-in role
+# for reading pull Secrets, not bound unless you choose to); the aggregator's Service; the agent
 # DaemonSet; the aggregator's Deployment.
 # The runtime paths are containerd's defaults. For k3s, RKE2, MicroK8s, k0s or CRI-O, render the
-# chart with its preset instead, which sets CRI_ENDPOINT and the three runtime hostPath volumes
+# chart with its preset instead, which sets CRI_ENDPOINT and the two runtime hostPath volumes
 # together, e.g.:
 #   helm template pullmedic charts/pullmedic -n pullmedic --no-hooks --set runtime.preset=k3s > daemonset.yaml
 `;

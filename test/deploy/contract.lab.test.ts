@@ -19,18 +19,31 @@
 // - `node --import tsx cli/main.ts` stands in for `node dist/cli/main.js`, with the
 //   entrypoint's node flags kept and the manifest's args after it; tsx's disk cache is off, since
 //   the root filesystem is read-only;
-// - there is no Kubernetes API here: KUBERNETES_SERVICE_HOST is not set, so the agent's pod watch
-//   stays off (kube.enabled is "auto"); RBAC and Events are covered by the manifest and kube tests.
+// - the Kubernetes API is the stand-in (test/support/kube-apiserver), holding what `kubectl apply`
+//   would create (the aggregator's empty TLS Secret and CA ConfigMap) and the agent's pod. The
+//   aggregator reaches it at 127.0.0.1:6443 inside the namespace as the service account the
+//   manifest mounts for it (a kubeconfig in KUBERNETES_SERVICE_HOST's place, its namespace
+//   pullmedic), reviews the agent's token there and keeps its TLS material there. The agent's
+//   projected token is one the stand-in's TokenReview knows: the agent's service account, the
+//   projected audience, its pod and node. Kubelet's update of the optional CA volume is the test
+//   writing the CA the aggregator published into it. The agent gets no API (KUBERNETES_SERVICE_HOST
+//   unset), so its pod watch stays off (kube.enabled is "auto"); RBAC and Events are covered by the
+//   manifest and kube tests;
+// - hostNetwork and hostPID: both pods share the namespace above (the aggregator's Service name
+//   must resolve to it), and the processes run in this machine's process namespace, where the
+//   lab's containerd is: the agent reads its files through /proc/<pid>/root with SYS_PTRACE, the
+//   one capability the manifest adds.
 
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { randomBytes, X509Certificate } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { IContainer } from "kubernetes-models/v1/Container";
 import type { IPodSpec } from "kubernetes-models/v1/PodSpec";
-import { parse as parseYaml } from "yaml";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { type Lab, startLab } from "../lab/index.js";
+import { type KubeStandIn, podFixture, startKubeStandIn } from "../support/kube-apiserver.js";
 import { waitFor } from "../support/wait.js";
 import { renderManifest } from "./chart.js";
 import { imageConfig, readDockerfile } from "./dockerfile.js";
@@ -39,12 +52,27 @@ import { containerEnv, createNetns, type Netns, type PodProcess, requirePodTools
 
 const NODE_NAME = "node-a";
 const LISTEN_VARS = ["PULLMEDIC_LISTEN", "PULLMEDIC_AGGREGATOR_GRPC_LISTEN", "PULLMEDIC_AGGREGATOR_HTTP_LISTEN"];
+/** Where the API server is, inside the pods' network namespace. */
+const API_PORT = 6443;
+/** The agent pod's projected token, as the stand-in's TokenReview knows it. */
+const AGENT_TOKEN = `agent-${randomBytes(16).toString("hex")}`;
 
-// The install step the README gives: the Secret's placeholder replaced by a random token (the
-// aggregator refuses to start with the placeholder).
-// The chart rendered with its defaults, which daemonset.yaml is (test/deploy/chart.test.ts holds them equal).
-const docs = loadManifest(renderManifest().replaceAll("REPLACE-WITH-A-RANDOM-TOKEN", randomBytes(32).toString("hex")));
+// The chart rendered with its defaults, which daemonset.yaml is (test/deploy/chart.test.ts holds
+// them equal): applied as it is, with nothing to replace but the image.
+const docs = loadManifest(renderManifest());
 const image = imageConfig(readDockerfile(repoRoot).dockerfile);
+
+interface AggregatorYaml {
+  kube: { audience: string; agentServiceAccounts: string[] };
+  tls: { secret: string; caConfigMap: string };
+}
+const aggregatorYaml = parseYaml(objectData(find(docs, "ConfigMap", "pullmedic-aggregator-config"))["aggregator.yaml"] ?? "") as AggregatorYaml;
+
+/** kubelet's TokenRequest for the agent's projected volume: only the audience the aggregator accepts is known. */
+function issueAgentToken(audience: string): string {
+  assert.equal(audience, aggregatorYaml.kube.audience, "the agent's token is for the aggregator's audience");
+  return AGENT_TOKEN;
+}
 
 interface Prepared {
   env: Record<string, string>;
@@ -62,7 +90,7 @@ interface Prepared {
  */
 function prepare(kind: "DaemonSet" | "Deployment", name: string, manifest: K8sObject[], root: string, hostPaths: Record<string, string>): Prepared {
   const { pod, container } = workload(manifest, kind, name);
-  const volumes = volumeDirs(pod, container, manifest, root, hostPaths);
+  const volumes = volumeDirs(pod, container, manifest, root, hostPaths, issueAgentToken);
   const raw = containerEnv(container, manifest, { "spec.nodeName": NODE_NAME });
   const env: Record<string, string> = {};
   const listens: Record<string, number> = {};
@@ -99,7 +127,9 @@ function start(netns: string, p: Prepared): PodProcess {
   const imageUser = Number(image.user.split(":")[0]);
   const runAsUser = sc.runAsUser ?? psc.runAsUser ?? imageUser;
   const runAsGroup = sc.runAsGroup ?? psc.runAsGroup ?? Number(image.user.split(":")[1] ?? runAsUser);
-  assert.equal(sc.capabilities?.add, undefined, "no capability is added back");
+  const added = sc.capabilities?.add ?? [];
+  // Only SYS_PTRACE, and only for a pod in the host's process namespace (reading the runtime's /proc/<pid>/root).
+  assert.deepEqual(added, p.pod.hostPID === true ? ["SYS_PTRACE"] : [], `${p.container.name}: the capabilities added back`);
   return startPodProcess({
     netns,
     argv: p.argv,
@@ -121,6 +151,7 @@ function start(netns: string, p: Prepared): PodProcess {
       readOnlyRootFilesystem: sc.readOnlyRootFilesystem === true,
       noNewPrivs: sc.allowPrivilegeEscalation === false,
       dropAllCapabilities: sc.capabilities?.drop?.includes("ALL") === true,
+      addCapabilities: added,
     },
   });
 }
@@ -162,6 +193,7 @@ describe("daemonset.yaml runs the real agent and aggregator", () => {
   let aggProc: PodProcess;
   let agentProc: PodProcess;
   let hostPaths: Record<string, string>;
+  let api: KubeStandIn;
   const grace = (p: Prepared) => (p.pod.terminationGracePeriodSeconds ?? 30) * 1000;
 
   before(async () => {
@@ -174,7 +206,6 @@ describe("daemonset.yaml runs the real agent and aggregator", () => {
     hostPaths = {
       "/run/containerd": lab.dir,
       "/var/lib/containerd": lab.containerdRoot,
-      "/etc/containerd/certs.d": lab.hostsDir,
       "/var/lib/pullmedic": join(root, "node-var-lib-pullmedic"),
     };
     mkdirSync(hostPaths["/var/lib/pullmedic"] as string, { recursive: true });
@@ -184,7 +215,41 @@ describe("daemonset.yaml runs the real agent and aggregator", () => {
     const serviceName = `${service.metadata.name}.${NAMESPACE}.svc`;
     netns = createNetns({ [serviceName]: "127.0.0.1" });
 
+    // The cluster: what `kubectl apply` creates empty for the aggregator to fill, and the agent's
+    // pod with its projected token (the agent's service account, the pod's node in the claim).
+    api = await startKubeStandIn();
+    api.putSecret({ metadata: { name: aggregatorYaml.tls.secret, namespace: NAMESPACE } });
+    api.putConfigMap({ metadata: { name: aggregatorYaml.tls.caConfigMap, namespace: NAMESPACE } });
+    const agentPod = api.putPod(podFixture({ name: "pullmedic-agent-x7k2p", namespace: NAMESPACE, nodeName: NODE_NAME, image: "pullmedic:test" }));
+    const serviceAccount = aggregatorYaml.kube.agentServiceAccounts[0] ?? "";
+    assert.equal(serviceAccount, `${NAMESPACE}:${workload(docs, AGENT.kind, AGENT.name).pod.serviceAccountName}`);
+    api.addPodToken({
+      token: AGENT_TOKEN,
+      serviceAccount,
+      pod: { name: agentPod.metadata.name, uid: agentPod.metadata.uid ?? "" },
+      node: NODE_NAME,
+      audiences: [aggregatorYaml.kube.audience],
+    });
+    await netns.expose(API_PORT, Number(new URL(api.url).port), root);
+
     agg = prepare(AGGREGATOR.kind, AGGREGATOR.name, docs, join(root, "aggregator"), {});
+    // The pod's service-account token (the Deployment mounts it): the API server at its address in
+    // the namespace, the aggregator's namespace for its TLS Secret and CA ConfigMap.
+    assert.notEqual(workload(docs, AGGREGATOR.kind, AGGREGATOR.name).pod.automountServiceAccountToken, false);
+    const kubeconfig = join(root, "aggregator-kubeconfig");
+    writeFileSync(
+      kubeconfig,
+      stringifyYaml({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [{ name: "cluster", cluster: { server: `http://127.0.0.1:${API_PORT}` } }],
+        users: [{ name: "pullmedic-aggregator", user: { token: api.token } }],
+        contexts: [{ name: "pod", context: { cluster: "cluster", user: "pullmedic-aggregator", namespace: NAMESPACE } }],
+        "current-context": "pod",
+      }),
+      { mode: 0o644 },
+    );
+    agg.env["KUBECONFIG"] = kubeconfig;
     agent = prepare(AGENT.kind, AGENT.name, docs, join(root, "agent"), hostPaths);
     // The agent is told the Service's name and port; the Service sends that port to the port the
     // aggregator's gRPC listens on. They are the same number, so loopback needs no port relay.
@@ -203,6 +268,7 @@ describe("daemonset.yaml runs the real agent and aggregator", () => {
   after(async () => {
     await Promise.all([agentProc?.stop(), aggProc?.stop()]);
     netns?.remove();
+    await api?.close();
     await lab?.stop();
     if (root) rmSync(root, { recursive: true, force: true });
   });
@@ -242,6 +308,21 @@ describe("daemonset.yaml runs the real agent and aggregator", () => {
       noNewPrivs: "1",
       rootReadOnly: true,
     });
+    // TLS by default: its CA and serving certificate made and kept in the Secret the manifest
+    // created empty, the CA alone published in the ConfigMap the agents mount.
+    const secret = await waitFor(
+      "the aggregator's TLS Secret filled",
+      async () => api.objectData("secrets", NAMESPACE, aggregatorYaml.tls.secret) ?? {},
+      (d) => Object.keys(d).length > 0,
+      { timeoutMs: 30_000 },
+    );
+    assert.deepEqual(Object.keys(secret).sort(), ["ca.crt", "ca.key", "tls.crt", "tls.key"]);
+    const published = api.objectData("configmaps", NAMESPACE, aggregatorYaml.tls.caConfigMap) ?? {};
+    assert.deepEqual(Object.keys(published), ["ca.crt"]);
+    const serving = new X509Certificate(Buffer.from(secret["tls.crt"] ?? "", "base64"));
+    assert.ok(serving.checkHost(`pullmedic-aggregator.${NAMESPACE}.svc`), `the certificate names the Service: ${serving.subjectAltName}`);
+    assert.ok(serving.checkIssued(new X509Certificate(published["ca.crt"] ?? "")), "signed by the published CA");
+
     const dbPath = agg.env["PULLMEDIC_AGGREGATOR_DATABASE"] as string;
     const claim = agg.volumes.find((v) => v.mountPath === "/var/lib/pullmedic");
     assert.ok(claim && dbPath.startsWith(`${claim.dir}/`), "the database is on the claim's volume");
@@ -259,16 +340,21 @@ describe("daemonset.yaml runs the real agent and aggregator", () => {
     walk(config);
     assert.deepEqual(paths, []);
 
+    // kubelet fills the optional CA volume once the aggregator has published its CA.
+    const caFile = agent.env["PULLMEDIC_AGGREGATOR_CA_FILE"] as string;
+    assert.ok(caFile, "the agent names the published CA");
+    writeFileSync(caFile, api.objectData("configmaps", NAMESPACE, aggregatorYaml.tls.caConfigMap)?.["ca.crt"] ?? "");
+
     agentProc = start(netns.name, agent);
     const line = await agentProc.waitForLog(/state http:\/\/\S+\/v1\/state/);
     assert.match(String(line["message"]), new RegExp(`on node ${NODE_NAME}: state http://127\\.0\\.0\\.1:9476/v1/state`));
-    // Root, as the manifest says, but with no capability at all.
+    // Root, as the manifest says, with SYS_PTRACE (bit 19) as its only capability.
     assert.deepEqual(processFacts(agentProc.child.pid), {
       uid: "0",
       gid: "0",
       groups: "",
-      capEff: "0000000000000000",
-      capBnd: "0000000000000000",
+      capEff: "0000000000080000",
+      capBnd: "0000000000080000",
       noNewPrivs: "1",
       rootReadOnly: true,
     });
@@ -286,7 +372,8 @@ describe("daemonset.yaml runs the real agent and aggregator", () => {
     );
     assert.equal(ready.status, 200, ready.text);
 
-    // The agent → aggregator stream: the Service name, the Secret's token, the node name from the downward API.
+    // The agent → aggregator stream: the Service name, TLS with the published CA, the projected
+    // token reviewed by the API (its node from the token's claim), the node name from the downward API.
     const httpPort = agg.listens["PULLMEDIC_AGGREGATOR_HTTP_LISTEN"] as number;
     interface NodesView {
       nodes: { node: string; connected: boolean; reported: boolean; runtime: string }[];
@@ -301,7 +388,8 @@ describe("daemonset.yaml runs the real agent and aggregator", () => {
       { timeoutMs: 75_000 },
     );
     assert.equal(seen.nodes.length, 1);
-    assert.ok(!agentProc.logs.some((r) => /UNAUTHENTICATED/.test(JSON.stringify(r))), "the token from the Secret is accepted");
+    assert.ok(!agentProc.logs.some((r) => /UNAUTHENTICATED|PERMISSION_DENIED|plaintext/.test(JSON.stringify(r))), "the projected token is accepted, over TLS");
+    assert.ok(api.reviewCounts().tokenReviews >= 1, "the aggregator asked the API whose token it is");
   });
 
   test("the scrape annotations name the real metrics port and path of both pods; the agent's metrics show the ConfigMap's pre-pull list", async () => {
@@ -312,8 +400,14 @@ describe("daemonset.yaml runs the real agent and aggregator", () => {
       assert.equal(res.status, 200, `${w.name}: ${res.text.slice(0, 200)}`);
       assert.match(res.text, /^# HELP pullmedic_/m, `${w.name} serves Prometheus text`);
     }
-    const metrics = (await get(agent.listens["PULLMEDIC_LISTEN"] as number, "/metrics")).text;
     const config = parseYaml(objectData(find(docs, "ConfigMap", "pullmedic-agent-config"))["agent.yaml"] ?? "") as { prepull: { images: string[] } };
+    // The start-up pre-pull round may still be under way: its first state is what is asserted.
+    const metrics = await waitFor(
+      "the pre-pull list in the agent's metrics",
+      async () => (await get(agent.listens["PULLMEDIC_LISTEN"] as number, "/metrics")).text,
+      (text) => config.prepull.images.every((img) => text.includes(`image="${img}"`)),
+      { timeoutMs: 60_000 },
+    );
     for (const img of config.prepull.images) {
       assert.match(
         metrics,
@@ -338,6 +432,25 @@ describe("daemonset.yaml runs the real agent and aggregator", () => {
     const inPod = fs.mountpoint.replace(lab.containerdRoot, "/var/lib/containerd");
     assert.equal(translatePath(inPod, agent.volumes), fs.mountpoint);
     assert.equal(agent.volumes.find((v) => v.dir === lab.containerdRoot)?.readOnly, true);
+  });
+
+  test("the runtime's view: with the host's processes and SYS_PTRACE, the agent reads the runtime's own files through /proc/<pid>/root, with no hosts dir mounted", async () => {
+    assert.equal(agent.pod.hostPID, true);
+    assert.equal(agent.env["PULLMEDIC_HOSTS_DIR"], undefined);
+    interface RuntimeState {
+      runtime?: { origin?: { kind: string; pid?: number; root?: string }; line: string };
+    }
+    const state = await waitFor(
+      "the runtime's view in /v1/state",
+      async () => JSON.parse((await get(agent.listens["PULLMEDIC_LISTEN"] as number, "/v1/state")).text) as RuntimeState,
+      (s) => s.runtime?.origin !== undefined,
+      { timeoutMs: 60_000 },
+    );
+    const origin = state.runtime?.origin;
+    assert.equal(origin?.kind, "process", `the runtime's own process, not a fallback: ${state.runtime?.line}`);
+    assert.equal(origin?.root, `/proc/${origin?.pid}/root`);
+    const socketOwner = readFileSync(`/proc/${origin?.pid}/cmdline`, "utf8");
+    assert.match(socketOwner, /containerd/, "the process that holds the lab's CRI socket");
   });
 
   test("SIGTERM stops both within terminationGracePeriodSeconds with exit 0; the agent saved its state on the state hostPath", async () => {

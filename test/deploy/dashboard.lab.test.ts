@@ -2,19 +2,25 @@
 // directory) scrapes a real agent and a real aggregator running on the lab with the demo's
 // failures in it, and every panel's query, evaluated through Prometheus' HTTP API, returns data.
 // On the same scrapes, `promtool check metrics` finds nothing to fix in either /metrics, and the
-// alerts' expressions see the seeded causes.
+// alerts' expressions see the seeded causes. Beside the demo's failures, one pull is left stalled
+// on the lab's containerd (a registry that stops sending part-way through a layer), for the pulls
+// panels and PullmedicPullStalled.
 
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { parse as parseYaml } from "yaml";
+import { RuntimeClient } from "../../agent/runtime/index.js";
 import { DEMO_NODE, type DemoScene, startDemoScene } from "../demo/scene.js";
+import { writeRegistryHost } from "../lab/containerd.js";
+import { multiLayerImage } from "../pulls/image.js";
 import { type AgentProcess, startAgentProcess } from "../support/agent-process.js";
 import { type AggregatorProcess, startAggregatorProcess } from "../support/aggregator-process.js";
 import { closedPort } from "../support/net.js";
+import { startTrickleRegistry, type TrickleRegistry } from "../support/trickle-registry.js";
 import { waitFor } from "../support/wait.js";
 import { chartDir } from "./chart.js";
 
@@ -40,6 +46,9 @@ let agent: AgentProcess;
 let prometheus: ChildProcess;
 let promUrl = "";
 let promLog = "";
+let stalling: TrickleRegistry;
+let runtime: RuntimeClient;
+const MiB = 1024 * 1024;
 
 async function query(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
   const res = await fetch(`${promUrl}/api/v1/query?${new URLSearchParams({ query: expr })}`);
@@ -67,7 +76,16 @@ before(async () => {
     "--token-file",
     tokenFile,
   ]);
-  agent = await startAgentProcess(["--config", scene.agentConfig({ report: { aggregator: aggregator.grpcAddress, tokenFile } })], { NODE_NAME: DEMO_NODE });
+  const agentConfig = scene.agentConfig({ report: { aggregator: aggregator.grpcAddress, tokenFile } });
+  // A stall is seen after 5 s without a byte rather than the default minute.
+  appendFileSync(agentConfig, "pulls:\n  interval: 1s\n  stallAfter: 5s\n");
+  agent = await startAgentProcess(["--config", agentConfig], { NODE_NAME: DEMO_NODE });
+  // The stalled pull: 2 MiB of a 6 MiB layer, then nothing, through a registry in front of the lab's.
+  await scene.lab.push(multiLayerImage([6 * MiB], "shop/stuck"), "shop/stuck:1");
+  stalling = await startTrickleRegistry(scene.lab.registry.url, { bytesPerSecond: 8 * MiB, stallAfterBytes: 2 * MiB });
+  writeRegistryHost(scene.lab.hostsDir, stalling.host);
+  runtime = await RuntimeClient.connect({ endpoint: scene.lab.criEndpoint });
+  void runtime.pullImage(`${stalling.host}/shop/stuck:1`, { timeoutMs: 600_000 }).catch(() => undefined);
   const port = await closedPort();
   promUrl = `http://127.0.0.1:${port}`;
   const config = {
@@ -104,6 +122,8 @@ before(async () => {
 });
 
 after(async () => {
+  await stalling?.stop();
+  runtime?.close();
   prometheus?.kill("SIGTERM");
   await agent?.stop();
   await aggregator?.stop();
@@ -181,4 +201,8 @@ test("the alerts' expressions see the seeded causes", async () => {
   await expectSeen("PullmedicRegistryCertificateExpired", (l) => l.length === 1);
   await expectSeen("PullmedicDockerHubQuotaLow", (l) => l.some((x) => x["source"] === "203.0.113.7"));
   await expectSeen("PullmedicPrepullFailing", (l) => l.some((x) => x["image"] === scene.failures[1]?.image));
+  // No pod waits for the stalled pull, so its registry comes from the runtime's labels, which name
+  // the host without the port (agent/pulls/view.ts).
+  const stalledRegistry = stalling.host.replace(/:\d+$/, "");
+  await expectSeen("PullmedicPullStalled", (l) => l.length === 1 && l[0]?.["registry"] === stalledRegistry && l[0]?.["node"] === DEMO_NODE);
 });

@@ -72,6 +72,8 @@ test("the dashboard has the panels and variables the issue asks for", () => {
     "Image filesystem per node",
     "Prune freed bytes",
     "Pre-pull coverage",
+    "Pulls in flight and stalled",
+    "Pull download rate",
   ])
     assert.ok(titles.includes(t), `panel ${t}`);
   assert.deepEqual(

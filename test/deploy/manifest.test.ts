@@ -29,6 +29,20 @@ import {
 const docs = loadManifest();
 const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string };
 const CLUSTER_SCOPED = new Set(["Namespace", "ClusterRole", "ClusterRoleBinding"]);
+/** ClusterRoles every cluster has (default RBAC), bound here rather than defined. */
+const BUILT_IN_ROLES = new Set(["system:auth-delegator"]);
+
+interface AggregatorYaml {
+  agentAuth: string;
+  httpAuth: string;
+  kube: { audience: string; agentServiceAccounts: string[] };
+  tls: { secret: string; caConfigMap: string; service: string };
+  reportMemoryBytes: number;
+}
+/** The aggregator's configuration file, from its ConfigMap. */
+function aggregatorYaml(): AggregatorYaml {
+  return parseYaml(objectData(find(docs, "ConfigMap", "pullmedic-aggregator-config"))["aggregator.yaml"] ?? "") as AggregatorYaml;
+}
 
 /** A Kubernetes quantity in bytes or cores: "96Mi", "1Gi", "20m", "1". */
 function quantity(q: string | number | undefined): number {
@@ -118,9 +132,9 @@ describe("daemonset.yaml against the Kubernetes schemas", () => {
   });
 
   test("every reference resolves: service accounts, roles, volumes, selectors, Service ports", () => {
-    for (const binding of [...docs, ...optInDocuments()].filter((d) => d.kind === "ClusterRoleBinding")) {
+    for (const binding of [...docs, ...optInDocuments()].filter((d) => d.kind === "ClusterRoleBinding" || d.kind === "RoleBinding")) {
       const roleRef = binding["roleRef"] as { kind: string; name: string };
-      find(docs, roleRef.kind, roleRef.name);
+      if (!BUILT_IN_ROLES.has(roleRef.name)) find(docs, roleRef.kind, roleRef.name);
       for (const s of binding["subjects"] as { kind: string; name: string; namespace: string }[]) {
         assert.equal(s.namespace, NAMESPACE);
         find(docs, s.kind, s.name);
@@ -143,6 +157,7 @@ describe("daemonset.yaml against the Kubernetes schemas", () => {
           `${w.name} declares volume ${v.name} and mounts it nowhere`,
         );
         if (v.configMap) find(docs, "ConfigMap", v.configMap.name ?? "");
+        for (const source of v.projected?.sources ?? []) assert.ok(source.serviceAccountToken, `${w.name}: projected volume ${v.name} holds a token only`);
         if (v.secret) find(docs, "Secret", v.secret.secretName ?? "");
         if (v.persistentVolumeClaim) find(docs, "PersistentVolumeClaim", v.persistentVolumeClaim.claimName);
       }
@@ -161,7 +176,7 @@ describe("daemonset.yaml against the Kubernetes schemas", () => {
     assert.deepEqual(ports, { grpc: { port: 9477, target: 9477 }, http: { port: 9478, target: 9478 } });
   });
 
-  test("RBAC: the agent gets exactly the rules its pod watch uses; reading Secrets is a separate, unbound opt-in", () => {
+  test("RBAC: the agent gets exactly the rules its pod watch uses; reading Secrets is a separate, unbound opt-in; both servers review tokens and access", () => {
     const rules = (name: string) =>
       (find(docs, "ClusterRole", name)["rules"] as { apiGroups: string[]; resources: string[]; verbs: string[] }[])
         .flatMap((r) => r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g || "core"}/${res}:${v}`))))
@@ -178,8 +193,30 @@ describe("daemonset.yaml against the Kubernetes schemas", () => {
     ]);
     assert.deepEqual(rules("pullmedic-agent-read-secrets"), ["core/secrets:get", "core/serviceaccounts:get"]);
 
-    const bound = docs.filter((d) => d.kind === "ClusterRoleBinding" || d.kind === "RoleBinding").map((d) => (d["roleRef"] as { name: string }).name);
-    assert.deepEqual(bound, ["pullmedic-agent"], "only the base role is bound by default");
+    const bound = docs
+      .filter((d) => d.kind === "ClusterRoleBinding" || d.kind === "RoleBinding")
+      .map((d) => `${d.kind} ${(d["roleRef"] as { name: string }).name} → ${(d["subjects"] as { name: string }[]).map((x) => x.name).join(",")}`)
+      .sort();
+    assert.deepEqual(
+      bound,
+      [
+        "ClusterRoleBinding pullmedic-agent → pullmedic-agent",
+        // TokenReview and SubjectAccessReview: the agents' tokens and HTTP callers (aggregator), callers of its port (agent).
+        "ClusterRoleBinding system:auth-delegator → pullmedic-agent",
+        "ClusterRoleBinding system:auth-delegator → pullmedic-aggregator",
+        "RoleBinding pullmedic-aggregator → pullmedic-aggregator",
+      ],
+      "only the base role, the reviews and the aggregator's own Role are bound by default",
+    );
+    // The aggregator's Role: its TLS Secret and the CA ConfigMap, by name, get and patch only (both
+    // objects are created here, so no create), in its namespace.
+    const role = find(docs, "Role", "pullmedic-aggregator") as K8sObject & { rules: Record<string, string[]>[] };
+    assert.deepEqual(role.rules, [
+      { apiGroups: [""], resources: ["secrets"], resourceNames: ["pullmedic-aggregator-tls"], verbs: ["get", "patch"] },
+      { apiGroups: [""], resources: ["configmaps"], resourceNames: ["pullmedic-aggregator-ca"], verbs: ["get", "patch"] },
+    ]);
+    const agg = aggregatorYaml();
+    assert.deepEqual([agg.tls.secret, agg.tls.caConfigMap], ["pullmedic-aggregator-tls", "pullmedic-aggregator-ca"], "the Role names what the aggregator uses");
     const optIn = optInDocuments();
     assert.equal(optIn.length, 1);
     assert.equal(optIn[0]?.kind, "ClusterRoleBinding");
@@ -189,20 +226,24 @@ describe("daemonset.yaml against the Kubernetes schemas", () => {
     const config = parseYaml(objectData(find(docs, "ConfigMap", "pullmedic-agent-config"))["agent.yaml"] ?? "") as { kube?: { readSecrets?: boolean } };
     assert.equal(config.kube?.readSecrets, false);
     assert.match(readManifest(), /uncomment the ClusterRoleBinding[\s\S]*readSecrets: true/);
-    // The aggregator never calls the API.
-    assert.equal(find(docs, "ServiceAccount", "pullmedic-aggregator")["automountServiceAccountToken"], false);
-    assert.equal(workload(docs, AGGREGATOR.kind, AGGREGATOR.name).pod.automountServiceAccountToken, false);
+    // The aggregator calls the API (reviews, its Secret and ConfigMap) with its own service account's token.
+    assert.equal(find(docs, "ServiceAccount", "pullmedic-aggregator")["automountServiceAccountToken"], true);
+    assert.notEqual(workload(docs, AGGREGATOR.kind, AGGREGATOR.name).pod.automountServiceAccountToken, false);
   });
 
   test("the agent DaemonSet: every node, node-critical, NODE_NAME from the downward API, the host paths, locked down, measured resources, probes, rolling update, scrape annotations", () => {
     const { object, pod, podAnnotations, container } = workload(docs, AGENT.kind, AGENT.name);
     assert.deepEqual(pod.tolerations, [{ operator: "Exists" }], "one toleration with no key and no effect tolerates every taint");
     assert.equal(pod.priorityClassName, "system-node-critical");
-    assert.equal(pod.hostPID, false);
-    assert.equal(pod.hostNetwork, false);
+    // The runtime's view: its process (files through /proc/<pid>/root) and the node's network.
+    assert.equal(pod.hostPID, true);
+    assert.equal(pod.hostNetwork, true);
+    assert.equal(pod.dnsPolicy, "ClusterFirstWithHostNet", "cluster names still resolve in the host network");
+    assert.equal(pod.hostIPC, false);
     assert.deepEqual(container.env?.find((e) => e.name === "NODE_NAME")?.valueFrom, { fieldRef: { fieldPath: "spec.nodeName" } });
 
-    // Host paths: the socket's directory, the runtime's root and certs.d read-only, the state read-write.
+    // Host paths: the socket's directory and the runtime's root read-only, the state read-write; the
+    // runtime's registry configuration is read through /proc/<pid>/root, not mounted.
     const hostPath = (mountPath: string) => {
       const m = mount(container, pod, mountPath);
       assert.ok(m.volume.hostPath, `${mountPath} is a hostPath volume`);
@@ -210,18 +251,22 @@ describe("daemonset.yaml against the Kubernetes schemas", () => {
     };
     assert.deepEqual(hostPath("/run/containerd"), { path: "/run/containerd", readOnly: true });
     assert.deepEqual(hostPath("/var/lib/containerd"), { path: "/var/lib/containerd", readOnly: true });
-    assert.deepEqual(hostPath("/etc/containerd/certs.d"), { path: "/etc/containerd/certs.d", readOnly: true });
     assert.deepEqual(hostPath("/var/lib/pullmedic"), { path: "/var/lib/pullmedic", readOnly: false });
-    assert.equal(pod.volumes?.filter((v) => v.hostPath).length, 4, "no other host path");
+    assert.equal(pod.volumes?.filter((v) => v.hostPath).length, 3, "no other host path");
     assert.equal(env(container, "CRI_ENDPOINT"), "unix:///run/containerd/containerd.sock");
     assert.equal(env(container, "PULLMEDIC_STATE_FILE"), "/var/lib/pullmedic/state.json");
-    assert.equal(env(container, "PULLMEDIC_HOSTS_DIR"), "/etc/containerd/certs.d");
+    assert.equal(env(container, "PULLMEDIC_HOSTS_DIR"), undefined, "the runtime's own hosts dir, found through its configuration");
+    // Its port is on the node's network: the agent checks callers beyond loopback (httpAuth auto),
+    // and nothing in the manifest turns that off.
+    assert.equal(env(container, "PULLMEDIC_HTTP_AUTH"), undefined);
+    const agentYaml = parseYaml(objectData(find(docs, "ConfigMap", "pullmedic-agent-config"))["agent.yaml"] ?? "") as { httpAuth?: string };
+    assert.ok(agentYaml.httpAuth === undefined || agentYaml.httpAuth !== "none");
 
     const sc = container.securityContext ?? {};
     assert.equal(sc.readOnlyRootFilesystem, true);
     assert.equal(sc.allowPrivilegeEscalation, false);
     assert.equal(sc.privileged, false);
-    assert.deepEqual(sc.capabilities, { drop: ["ALL"] });
+    assert.deepEqual(sc.capabilities, { drop: ["ALL"], add: ["SYS_PTRACE"] }, "SYS_PTRACE alone: reading the runtime's /proc/<pid>/root");
     assert.equal(sc.runAsUser, 0, "root for the CRI socket, stated in the manifest rather than left to the image");
     assert.equal((sc.seccompProfile ?? pod.securityContext?.seccompProfile)?.type, "RuntimeDefault");
 
@@ -267,6 +312,10 @@ describe("daemonset.yaml against the Kubernetes schemas", () => {
     const r = container.resources ?? {};
     assert.ok(quantity(r.requests?.["memory"]) >= (78 + 35) * MiB, "the request covers 1,000 nodes");
     assert.ok(quantity(r.limits?.["memory"]) >= quantity(r.requests?.["memory"]));
+    // The reports' memory budget is refused beyond, never the pod killed: the limit holds it beside the idle process.
+    const { reportMemoryBytes } = aggregatorYaml();
+    assert.ok(reportMemoryBytes >= 64 * MiB, "aggregator.yaml sets the reports' memory budget");
+    assert.ok(quantity(r.limits?.["memory"]) >= 78 * MiB + reportMemoryBytes, "the memory limit holds the idle process and reportMemoryBytes");
     assert.ok(quantity(r.limits?.["cpu"]) >= 1, "one core: 500 reports/s");
     assert.equal(container.livenessProbe?.httpGet?.path, "/healthz");
     assert.equal(container.readinessProbe?.httpGet?.path, "/readyz");
@@ -275,7 +324,7 @@ describe("daemonset.yaml against the Kubernetes schemas", () => {
     assert.deepEqual(pvc.spec.accessModes, ["ReadWriteOnce"]);
   });
 
-  test("both workloads run one image, tagged with this version (never :latest), the agent's token is the aggregator's", () => {
+  test("both workloads run one image, tagged with this version (never :latest)", () => {
     const agent = workload(docs, AGENT.kind, AGENT.name);
     const agg = workload(docs, AGGREGATOR.kind, AGGREGATOR.name);
     assert.equal(agent.container.image, agg.container.image);
@@ -285,12 +334,47 @@ describe("daemonset.yaml against the Kubernetes schemas", () => {
     assert.deepEqual(agg.container.args, ["aggregator"]);
     assert.equal(agent.container.command, undefined, "the image's entrypoint (node --max-semi-space-size=2 dist/cli/main.js) runs");
     assert.equal(agg.container.command, undefined);
-    const tokenSecret = (w: typeof agent) => w.pod.volumes?.find((v) => v.secret)?.secret?.secretName;
-    assert.equal(tokenSecret(agent), tokenSecret(agg));
-    const token = objectData(find(docs, "Secret", tokenSecret(agent) ?? ""));
-    assert.deepEqual(Object.keys(token), ["token"]);
-    // A placeholder the install replaces, with the command to do it next to it.
-    assert.equal(token["token"], "REPLACE-WITH-A-RANDOM-TOKEN");
-    assert.ok(readManifest().includes(`sed -i "s/${token["token"]}/$(openssl rand -hex 32)/" daemonset.yaml`));
+  });
+
+  test("identity and TLS: the agent's projected token is for the aggregator's audience and service account, the CA it trusts is the one the aggregator publishes, and no credential is in the file", () => {
+    const agent = workload(docs, AGENT.kind, AGENT.name);
+    const agg = workload(docs, AGGREGATOR.kind, AGGREGATOR.name);
+    const config = aggregatorYaml();
+    // Each agent its own token, for its own node; HTTP callers their Kubernetes tokens.
+    assert.equal(config.agentAuth, "serviceAccountToken");
+    assert.equal(config.httpAuth, "kubernetes");
+    assert.equal(env(agg.container, "PULLMEDIC_AGGREGATOR_CONFIG"), "/etc/pullmedic/config/aggregator.yaml");
+    assert.equal(mount(agg.container, agg.pod, "/etc/pullmedic/config").volume.configMap?.name, "pullmedic-aggregator-config");
+    assert.equal(env(agg.container, "PULLMEDIC_AGGREGATOR_TOKEN_FILE"), undefined, "no shared token");
+
+    const tokenFile = env(agent.container, "PULLMEDIC_TOKEN_FILE") ?? "";
+    const tokenMount = mount(agent.container, agent.pod, tokenFile.replace(/\/[^/]+$/, ""));
+    assert.equal(tokenMount.readOnly, true);
+    assert.deepEqual(tokenMount.volume.projected?.sources, [
+      { serviceAccountToken: { audience: config.kube.audience, expirationSeconds: 3600, path: tokenFile.replace(/^.*\//, "") } },
+    ]);
+    assert.equal(config.kube.audience, "pullmedic");
+    assert.deepEqual(
+      config.kube.agentServiceAccounts,
+      [`${NAMESPACE}:${agent.pod.serviceAccountName}`],
+      "the agents' service account is the one the aggregator accepts",
+    );
+
+    // TLS: the aggregator's Secret (empty: it writes its CA and certificate there) and the CA it
+    // publishes, which the agent mounts (optional until it is there) and names in its CA file.
+    assert.equal(config.tls.service, "pullmedic-aggregator", "the certificate names the Service the agents dial");
+    assert.match(env(agent.container, "PULLMEDIC_AGGREGATOR") ?? "", new RegExp(`^${config.tls.service}\\.${NAMESPACE}\\.svc:`));
+    const caFile = env(agent.container, "PULLMEDIC_AGGREGATOR_CA_FILE") ?? "";
+    const caMount = mount(agent.container, agent.pod, caFile.replace(/\/[^/]+$/, ""));
+    assert.deepEqual(caMount.volume.configMap, { name: config.tls.caConfigMap, optional: true });
+    assert.equal(caFile.replace(/^.*\//, ""), "ca.crt");
+    const service = find(docs, "Service", "pullmedic-aggregator") as K8sObject & { spec: { ports: { name: string; appProtocol?: string }[] } };
+    assert.equal(service.spec.ports.find((p) => p.name === "grpc")?.appProtocol, undefined, "the gRPC port is TLS, not h2c");
+
+    // Nothing in the file is a credential: the Secret and the CA ConfigMap are created empty.
+    for (const d of docs.filter((x) => x.kind === "Secret")) assert.deepEqual(objectData(d), {}, `Secret ${d.metadata.name} holds nothing`);
+    assert.deepEqual(objectData(find(docs, "Secret", config.tls.secret)), {});
+    assert.deepEqual(objectData(find(docs, "ConfigMap", config.tls.caConfigMap)), {});
+    assert.doesNotMatch(readManifest(), /REPLACE-WITH|BEGIN [A-Z ]*PRIVATE KEY|BEGIN CERTIFICATE/);
   });
 });

@@ -1,9 +1,10 @@
 // A pod of daemonset.yaml, run as a real process on this machine with what the manifest gives it:
 // the image's entrypoint and the container's args, its environment (downward API, Secret and
 // ConfigMap references resolved), its volumes as directories (ConfigMap and Secret data written out,
-// hostPaths mapped onto the lab's), its securityContext (user, group, fsGroup, no capabilities, no
-// privilege escalation, a read-only root filesystem, read-only mounts) and its own network
-// namespace with only loopback in it, where the Service's DNS name resolves to loopback.
+// projected service-account tokens as the API issued them, hostPaths mapped onto the lab's), its
+// securityContext (user, group, fsGroup, only the capabilities it adds, no privilege escalation, a
+// read-only root filesystem, read-only mounts) and its own network namespace with only loopback in
+// it, where the Service's DNS name resolves to loopback.
 //
 // Nothing it runs can reach beyond this machine: the namespace has no route out and no DNS server,
 // so the agent's probes of docker.io and registry.k8s.io fail at once instead of leaving.
@@ -11,6 +12,7 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { chmodSync, chownSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
+import { connect, createServer, type Server } from "node:net";
 import { join } from "node:path";
 import type { IContainer } from "kubernetes-models/v1/Container";
 import type { IPodSpec } from "kubernetes-models/v1/PodSpec";
@@ -30,8 +32,13 @@ export interface Netns {
   name: string;
   /** Serves 127.0.0.1:PORT of the namespace on a unix socket in `dir`, for the test to reach. */
   forward(ports: number[], dir: string): Promise<(port: number, path: string) => Promise<{ status: number; text: string }>>;
+  /** Makes 127.0.0.1:`port` inside the namespace reach 127.0.0.1:`target` of this machine (the API stand-in), through a unix socket in `dir`. */
+  expose(port: number, target: number, dir: string): Promise<void>;
   remove(): void;
 }
+
+/** A relay inside the namespace: each named port (or unix socket) accepted is piped to the other side. */
+const RELAY = `const net=require("net");const [mode,dir,...ports]=process.argv.slice(1);for(const p of ports){const inward=mode==="in";const server=net.createServer((c)=>{const u=inward?net.connect(dir+"/in-"+p+".sock"):net.connect(Number(p),"127.0.0.1");c.pipe(u).pipe(c);u.on("error",()=>c.destroy());c.on("error",()=>u.destroy());});if(inward)server.listen(Number(p),"127.0.0.1");else server.listen(dir+"/"+p+".sock");}console.log("ready");`;
 
 export function requirePodTools(): void {
   for (const tool of ["ip", "unshare", "setpriv", "mount"]) {
@@ -68,7 +75,19 @@ export function createNetns(hosts: Record<string, string>): Netns {
   // A resolver on loopback where nothing listens: every other name fails at once, nothing leaves.
   writeFileSync(join(etc, "resolv.conf"), "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n");
   const children: ChildProcess[] = [];
+  const servers: Server[] = [];
+  const relay = async (mode: "in" | "out", dir: string, ports: number[]) => {
+    const child = spawn("ip", ["netns", "exec", name, process.execPath, "-e", RELAY, mode, dir, ...ports.map(String)], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    children.push(child);
+    await new Promise<void>((resolve, reject) => {
+      child.stdout?.once("data", () => resolve());
+      child.once("exit", (code) => reject(new Error(`the loopback relay exited with ${code}`)));
+    });
+  };
   const remove = () => {
+    for (const server of servers) server.close();
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
     spawnSync("ip", ["netns", "del", name]);
     rmSync(etc, { recursive: true, force: true });
@@ -83,16 +102,22 @@ export function createNetns(hosts: Record<string, string>): Netns {
   return {
     name,
     remove,
+    async expose(port, target, dir) {
+      // Test machinery, not part of the pod: this machine's end of the socket, then the relay inside.
+      const server = createServer((c) => {
+        const u = connect(target, "127.0.0.1");
+        c.pipe(u).pipe(c);
+        u.on("error", () => c.destroy());
+        c.on("error", () => u.destroy());
+      });
+      servers.push(server);
+      await new Promise<void>((resolve, reject) => server.once("error", reject).listen(join(dir, `in-${port}.sock`), resolve));
+      await relay("in", dir, [port]);
+    },
     async forward(ports, dir) {
       // Test machinery, not part of the pod: a relay inside the namespace from unix sockets (which
       // the test can reach) to the pod's loopback ports.
-      const src = `const net=require("net");const dir=process.argv[1];for(const p of process.argv.slice(2)){net.createServer((c)=>{const u=net.connect(Number(p),"127.0.0.1");c.pipe(u).pipe(c);u.on("error",()=>c.destroy());c.on("error",()=>u.destroy());}).listen(dir+"/"+p+".sock");}console.log("ready");`;
-      const child = spawn("ip", ["netns", "exec", name, process.execPath, "-e", src, dir, ...ports.map(String)], { stdio: ["ignore", "pipe", "inherit"] });
-      children.push(child);
-      await new Promise<void>((resolve, reject) => {
-        child.stdout?.once("data", () => resolve());
-        child.once("exit", (code) => reject(new Error(`the loopback relay exited with ${code}`)));
-      });
+      await relay("out", dir, ports);
       return (port, path) =>
         new Promise((resolve, reject) => {
           const req = request({ socketPath: join(dir, `${port}.sock`), path, headers: { host: `127.0.0.1:${port}` }, timeout: 5000 }, (res) => {
@@ -118,10 +143,19 @@ export interface VolumeDir {
 /**
  * The container's volume mounts as directories on this machine: hostPaths from `hostPaths` (every
  * hostPath the pod uses must be mapped), ConfigMaps and Secrets of `docs` written out as kubelet
- * does (one file per key, or per item), emptyDirs and claims as fresh directories. fsGroup makes the
- * writable ones group-writable as kubelet does.
+ * does (one file per key, or per item; an optional one that does not exist yet as an empty
+ * directory), projected service-account tokens from `issueToken` (kubelet's TokenRequest for the
+ * audience), emptyDirs and claims as fresh directories. fsGroup makes the writable ones
+ * group-writable as kubelet does.
  */
-export function volumeDirs(pod: IPodSpec, container: IContainer, docs: K8sObject[], root: string, hostPaths: Record<string, string>): VolumeDir[] {
+export function volumeDirs(
+  pod: IPodSpec,
+  container: IContainer,
+  docs: K8sObject[],
+  root: string,
+  hostPaths: Record<string, string>,
+  issueToken?: (audience: string) => string,
+): VolumeDir[] {
   const fsGroup = pod.securityContext?.fsGroup;
   return (container.volumeMounts ?? []).map((m) => {
     const v = pod.volumes?.find((x) => x.name === m.name);
@@ -135,9 +169,25 @@ export function volumeDirs(pod: IPodSpec, container: IContainer, docs: K8sObject
     } else {
       dir = join(root, "volumes", m.name);
       mkdirSync(dir, { recursive: true });
-      const source = v.configMap ? find(docs, "ConfigMap", v.configMap.name ?? "") : v.secret ? find(docs, "Secret", v.secret.secretName ?? "") : undefined;
+      const optional = (v.configMap?.optional ?? v.secret?.optional) === true;
+      const exists = (kind: string, n: string) => docs.some((d) => d.kind === kind && d.metadata.name === n);
+      const source = v.configMap
+        ? optional && !exists("ConfigMap", v.configMap.name ?? "")
+          ? undefined
+          : find(docs, "ConfigMap", v.configMap.name ?? "")
+        : v.secret
+          ? optional && !exists("Secret", v.secret.secretName ?? "")
+            ? undefined
+            : find(docs, "Secret", v.secret.secretName ?? "")
+          : undefined;
       const items = v.configMap?.items ?? v.secret?.items;
-      if (source) {
+      if (v.projected) {
+        for (const src of v.projected.sources ?? []) {
+          const sat = src.serviceAccountToken;
+          if (!sat || !issueToken) throw new Error(`volume ${m.name}: a projected source this test does not map`);
+          writeFileSync(join(dir, sat.path), issueToken(sat.audience ?? ""), { mode: v.projected.defaultMode ?? 0o600 });
+        }
+      } else if (source) {
         const data = objectData(source);
         const files = items ? items.map((i) => [i.path, data[i.key]] as const) : Object.entries(data);
         for (const [path, content] of files) {
@@ -147,6 +197,8 @@ export function volumeDirs(pod: IPodSpec, container: IContainer, docs: K8sObject
         }
       } else if (v.emptyDir || v.persistentVolumeClaim) {
         writable = true;
+      } else if (optional) {
+        // An optional ConfigMap or Secret that is not there: an empty directory until it is.
       } else {
         throw new Error(`volume ${m.name}: a kind this test does not map`);
       }
@@ -220,6 +272,8 @@ export interface PodRun {
     readOnlyRootFilesystem: boolean;
     noNewPrivs: boolean;
     dropAllCapabilities: boolean;
+    /** Kubernetes names (SYS_PTRACE) of the capabilities added back after dropping all. */
+    addCapabilities: string[];
   };
 }
 
@@ -244,7 +298,9 @@ export function startPodProcess(p: PodRun): PodProcess {
     `--regid=${sc.runAsGroup}`,
     sc.supplementalGroups.length ? `--groups=${sc.supplementalGroups.join(",")}` : "--clear-groups",
     ...(sc.noNewPrivs ? ["--no-new-privs"] : []),
-    ...(sc.dropAllCapabilities ? ["--inh-caps=-all", "--bounding-set=-all"] : []),
+    // Root's exec takes its bounding set as its capabilities (no_new_privs keeps it to what setpriv
+    // held), so the bounding set alone decides what the process has, as a container runtime does.
+    ...(sc.dropAllCapabilities ? ["--inh-caps=-all", `--bounding-set=${["-all", ...sc.addCapabilities.map((c) => `+${c.toLowerCase()}`)].join(",")}`] : []),
     "--",
   ];
   lines.push(`cd ${shq(p.cwd)}`, `exec ${setpriv.join(" ")} "$@"`);

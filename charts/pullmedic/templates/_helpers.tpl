@@ -20,8 +20,16 @@ app.kubernetes.io/component: {{ .component }}
 {{- if $v.digest }}{{ printf "%s@%s" $ref $v.digest }}{{ else }}{{ $ref }}{{ end -}}
 {{- end -}}
 
+{{/* The shared token's Secret (auth.mode token only): always one the user made. */}}
 {{- define "pullmedic.tokenSecret" -}}
-{{- .Values.auth.token.existingSecret | default (printf "%s-token" (include "pullmedic.fullname" .)) -}}
+{{- required "auth.mode token needs auth.token.existingSecret: a Secret you made with a `token` key (the chart never renders a credential)" .Values.auth.token.existingSecret -}}
+{{- end -}}
+
+{{/* Whether the agent ⇄ aggregator stream is TLS, and the names of the aggregator's TLS Secret and published CA. */}}
+{{- define "pullmedic.tls" -}}
+{{- $mode := .Values.aggregator.tls.mode -}}
+{{- $name := printf "%s-aggregator" (include "pullmedic.fullname" .) -}}
+{{- dict "on" (ne $mode "plaintext") "mode" $mode "secret" (printf "%s-tls" $name) "caConfigMap" (printf "%s-ca" $name) | toJson -}}
 {{- end -}}
 
 {{- define "pullmedic.aggregatorAddress" -}}
@@ -30,22 +38,22 @@ app.kubernetes.io/component: {{ .component }}
 
 {{/*
 The runtime preset's paths (docs/facts/runtime-paths.md), each overridable: the socket, the
-directory that holds it (mounted, not the socket: a restarted runtime makes a new socket), the
-runtime's root and the registry hosts directory.
+directory that holds it (mounted, not the socket: a restarted runtime makes a new socket) and the
+runtime's root. Its registry configuration is read through /proc/<pid>/root instead.
 */}}
 {{- define "pullmedic.runtime" -}}
 {{- $presets := dict
-  "containerd" (dict "socket" "/run/containerd/containerd.sock" "root" "/var/lib/containerd" "hostsDir" "/etc/containerd/certs.d")
-  "k3s" (dict "socket" "/run/k3s/containerd/containerd.sock" "root" "/var/lib/rancher/k3s/agent/containerd" "hostsDir" "/var/lib/rancher/k3s/agent/etc/containerd/certs.d")
-  "rke2" (dict "socket" "/run/k3s/containerd/containerd.sock" "root" "/var/lib/rancher/rke2/agent/containerd" "hostsDir" "/var/lib/rancher/rke2/agent/etc/containerd/certs.d")
-  "microk8s" (dict "socket" "/var/snap/microk8s/common/run/containerd.sock" "root" "/var/snap/microk8s/common/var/lib/containerd" "hostsDir" "/var/snap/microk8s/current/args/certs.d")
-  "k0s" (dict "socket" "/run/k0s/containerd.sock" "root" "/var/lib/k0s/containerd" "hostsDir" "/etc/containerd/certs.d")
-  "crio" (dict "socket" "/var/run/crio/crio.sock" "root" "/var/lib/containers" "hostsDir" "/etc/containers/certs.d")
+  "containerd" (dict "socket" "/run/containerd/containerd.sock" "root" "/var/lib/containerd")
+  "k3s" (dict "socket" "/run/k3s/containerd/containerd.sock" "root" "/var/lib/rancher/k3s/agent/containerd")
+  "rke2" (dict "socket" "/run/k3s/containerd/containerd.sock" "root" "/var/lib/rancher/rke2/agent/containerd")
+  "microk8s" (dict "socket" "/var/snap/microk8s/common/run/containerd.sock" "root" "/var/snap/microk8s/common/var/lib/containerd")
+  "k0s" (dict "socket" "/run/k0s/containerd.sock" "root" "/var/lib/k0s/containerd")
+  "crio" (dict "socket" "/var/run/crio/crio.sock" "root" "/var/lib/containers")
 -}}
 {{- $r := .Values.runtime -}}
 {{- $p := get $presets $r.preset -}}
 {{- $socket := $r.socket | default $p.socket | trimPrefix "unix://" -}}
-{{- dict "socket" $socket "socketDir" (dir $socket) "root" ($r.root | default $p.root) "hostsDir" ($r.hostsDir | default $p.hostsDir) | toJson -}}
+{{- dict "socket" $socket "socketDir" (dir $socket) "root" ($r.root | default $p.root) | toJson -}}
 {{- end -}}
 
 {{- define "pullmedic.scrapeAnnotations" -}}
