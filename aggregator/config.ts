@@ -10,7 +10,7 @@ import { isLoopbackListen } from "../core/net/index.js";
 import { DEFAULT_MAX_NODES } from "./cluster-state.js";
 import { DEFAULT_REPORT_MEMORY_BYTES } from "./report-memory.js";
 import { securityProblems } from "./security.js";
-import { DEFAULT_MAX_FINDINGS, DEFAULT_MAX_FINDINGS_BYTES } from "./store.js";
+import { DEFAULT_MAX_FINDINGS, DEFAULT_MAX_FINDINGS_BYTES } from "./store/index.js";
 
 /** Every problem in the aggregator's configuration at once, each naming its key and its source. */
 export class AggregatorConfigError extends ConfigError {}

@@ -3,13 +3,13 @@
 
 import type { Logger } from "../core/log/index.js";
 import type { ClusterState } from "./cluster-state.js";
-import type { Store } from "./store.js";
+import type { SqliteStore } from "./store/index.js";
 
 const EVERY_MS = 3_600_000;
 const HOUR_MS = 3_600_000;
 
 export interface HousekeepingDeps {
-  store: Store;
+  store: SqliteStore;
   state: ClusterState;
   log: Logger;
   now: () => number;

@@ -16,8 +16,7 @@ import { type Ingest, startIngest } from "./ingest/index.js";
 import { type AggregatorMetrics, createAggregatorMetrics } from "./metrics.js";
 import { type DispatchResult, dispatchPrepull } from "./prepull-commands.js";
 import { UnfinishedCommands } from "./resend.js";
-import { Store } from "./store.js";
-import { StoreHealth } from "./store-health.js";
+import { SqliteStore, StoreHealth } from "./store/index.js";
 
 export type { AggregatorConfig } from "./config.js";
 export { AggregatorConfigError, isLoopbackListen, loadAggregatorConfig } from "./config.js";
@@ -29,7 +28,7 @@ export interface RunningAggregator {
   /** http://host:port of the API and dashboard, without a trailing slash. */
   httpUrl: string;
   state: ClusterState;
-  store: Store;
+  store: SqliteStore;
   metrics: AggregatorMetrics;
   /** Writes a command to the node's open stream; false when the node has none. */
   sendCommand(node: string, cmd: Command): boolean;
@@ -139,7 +138,7 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
 
 /** The metrics and the database's health, which report to each other. */
 async function instruments(
-  store: Store,
+  store: SqliteStore,
   state: ClusterState,
   repeats: LogRepeats,
   now: () => number,
@@ -166,7 +165,7 @@ async function instruments(
 interface PrepullDeps {
   config: AggregatorConfig;
   state: ClusterState;
-  store: Store;
+  store: SqliteStore;
   now: () => number;
   health: StoreHealth;
   unfinished: UnfinishedCommands;
@@ -199,8 +198,8 @@ function prepullCommand({ config, state, store, now, health, unfinished, send }:
  * The database, and the cluster view brought back from it: one node at a time, each report kept
  * only if it fits the report memory, so a restart never needs more memory than the budget.
  */
-function openState(config: AggregatorConfig, log: Logger): { store: Store; state: ClusterState } {
-  const store = Store.open(config.database, { maxFindings: config.maxFindings, maxFindingsBytes: config.maxFindingsBytes });
+function openState(config: AggregatorConfig, log: Logger): { store: SqliteStore; state: ClusterState } {
+  const store = SqliteStore.open(config.database, { maxFindings: config.maxFindings, maxFindingsBytes: config.maxFindingsBytes });
   const state = new ClusterState({ staleAfterIntervals: config.staleAfterIntervals, maxNodes: config.maxNodes, reportMemoryBytes: config.reportMemoryBytes });
   try {
     let nodes = 0;

@@ -13,7 +13,7 @@ import { randomBytes } from "node:crypto";
 import { isDockerHub, tryParseReference } from "../core/image/index.js";
 import { type Command, isFinalCommandState, type QuotaReport } from "../core/protocol/index.js";
 import { isStaleRecord, type NodeRecord } from "./cluster-state.js";
-import type { StoredCommand, StoredCommandUpdate } from "./store.js";
+import type { StoredCommand, StoredCommandUpdate } from "./store/index.js";
 
 export interface PlanEntry {
   node: string;

@@ -5,7 +5,7 @@
 
 import type { Logger } from "../core/log/index.js";
 import { type Command, isFinalCommandState } from "../core/protocol/index.js";
-import type { Store } from "./store.js";
+import type { SqliteStore } from "./store/index.js";
 
 /** Unfinished pre-pulls are sent again to a node that reconnects while they are this recent (or still to start). */
 const RESEND_WITHIN_MS = 86_400_000;
@@ -24,7 +24,7 @@ export class UnfinishedCommands {
   private recent: { at: number; commands: RecentCommand[] } | undefined;
 
   constructor(
-    private readonly store: Pick<Store, "latestCommands" | "commandStates">,
+    private readonly store: Pick<SqliteStore, "latestCommands" | "commandStates">,
     private readonly now: () => number,
     private readonly log: Logger,
   ) {}

@@ -4,7 +4,7 @@
 import type { ClusterState } from "../cluster-state.js";
 import { commandStatus } from "../prepull-commands.js";
 import { parseQuery, wholeNumber } from "../query.js";
-import type { Store } from "../store.js";
+import type { SqliteStore } from "../store/index.js";
 import { MAX_LISTED, pageFields, pageOf, pageQuery, type View } from "../views/index.js";
 import { type Answer, HttpProblem, json } from "./answer.js";
 
@@ -16,7 +16,7 @@ const COMMAND_QUERY = pageQuery(1000, 5000);
 
 export interface ApiSources {
   state: ClusterState;
-  store: Store;
+  store: SqliteStore;
   now(): number;
 }
 

@@ -1,7 +1,7 @@
 // Write batching: the writes of every agent stream share one SQLite commit per event-loop turn.
 
 import type { Logger } from "../../core/log/index.js";
-import type { Store } from "../store.js";
+import type { SqliteStore } from "../store/index.js";
 
 interface Job {
   /** The database writes, run inside the shared transaction; absent for ordering-only jobs. */
@@ -27,7 +27,7 @@ export class WriteBatcher {
   private closed = false;
 
   constructor(
-    private readonly store: Pick<Store, "transaction">,
+    private readonly store: Pick<SqliteStore, "transaction">,
     private readonly log: Logger,
     private readonly outcome?: WriteOutcome,
   ) {}

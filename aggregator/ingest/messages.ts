@@ -6,7 +6,7 @@ import type { Logger } from "../../core/log/index.js";
 import type { AgentMessage } from "../../core/protocol/index.js";
 import type { ClusterState } from "../cluster-state.js";
 import type { AggregatorMetrics, RejectReason } from "../metrics.js";
-import type { Store } from "../store.js";
+import type { SqliteStore } from "../store/index.js";
 import type { FindingRate } from "./finding-rate.js";
 import { commandUpdateProblem, findingProblem, helloProblem, measuredReport, shown } from "./validate.js";
 
@@ -27,7 +27,7 @@ export interface Handling {
 export type MessagePlan = { refuse: Refusal } | Handling;
 
 export interface MessageDeps {
-  store: Store;
+  store: SqliteStore;
   state: ClusterState;
   metrics: AggregatorMetrics;
   log: Logger;

@@ -7,7 +7,7 @@ import { parseListen } from "../../core/net/index.js";
 import { type Command, loadAggregatorProtocol } from "../../core/protocol/index.js";
 import type { ClusterState } from "../cluster-state.js";
 import type { AggregatorMetrics } from "../metrics.js";
-import type { Store } from "../store.js";
+import type { SqliteStore } from "../store/index.js";
 import type { AgentAuthenticator } from "./agent-auth.js";
 import { WriteBatcher, type WriteOutcome } from "./batcher.js";
 import { FindingRate } from "./finding-rate.js";
@@ -22,7 +22,7 @@ const UNCHECKED = anyNode("an agent (no token check)");
 export interface IngestOptions {
   /** host:port; port 0 picks a free one. */
   listen: string;
-  store: Store;
+  store: SqliteStore;
   state: ClusterState;
   metrics: AggregatorMetrics;
   log: Logger;

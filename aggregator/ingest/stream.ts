@@ -9,7 +9,7 @@ import type { Logger, LogRepeats } from "../../core/log/index.js";
 import type { AgentMessage, AggregatorMessage, Command, Hello } from "../../core/protocol/index.js";
 import { type ClusterState, TooManyNodesError } from "../cluster-state.js";
 import type { AggregatorMetrics, RejectReason } from "../metrics.js";
-import type { Store } from "../store.js";
+import type { SqliteStore } from "../store/index.js";
 import type { WriteBatcher } from "./batcher.js";
 import type { FindingRate } from "./finding-rate.js";
 import { type Handling, invalid, type MessagePlan, planMessage } from "./messages.js";
@@ -22,7 +22,7 @@ const Status = grpc.status;
 export type AgentCall = grpc.ServerDuplexStream<AgentMessage, AggregatorMessage>;
 
 export interface StreamDeps {
-  store: Store;
+  store: SqliteStore;
   state: ClusterState;
   metrics: AggregatorMetrics;
   log: Logger;

@@ -3,7 +3,7 @@
 
 import { FINDING_KINDS } from "../../core/protocol/index.js";
 import { oneOf, pastTime, type QueryOption, text, wholeNumber } from "../query.js";
-import type { FindingsCursor } from "../store.js";
+import type { FindingsCursor } from "../store/index.js";
 import { decodeToken, encodeToken } from "./page.js";
 import { defineView } from "./view.js";
 

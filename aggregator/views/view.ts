@@ -4,13 +4,13 @@
 
 import type { ClusterState } from "../cluster-state.js";
 import { type ParsedQuery, parseQuery, type QuerySpec } from "../query.js";
-import type { Store } from "../store.js";
+import type { SqliteStore } from "../store/index.js";
 import type { ViewOptions } from "./common.js";
 
 /** What a view is computed from, for one request. */
 export interface ViewContext {
   state: ClusterState;
-  store: Pick<Store, "latestCommands" | "findings" | "findingsPage">;
+  store: Pick<SqliteStore, "latestCommands" | "findings" | "findingsPage">;
   /** The request's time, ms epoch; also the body's generatedAt. */
   now: number;
   /** The cluster state's staleness setting, which every view applies. */

@@ -6,7 +6,7 @@ import { CAUSES } from "../../agent/diagnose/causes.js";
 import { causeLabel, KNOWN_CAUSES } from "../../aggregator/causes.js";
 import { FindingRate } from "../../aggregator/ingest/finding-rate.js";
 import { ReportMemory } from "../../aggregator/report-memory.js";
-import { StoreHealth, type WriteFailureReason, writeFailureReason } from "../../aggregator/store-health.js";
+import { StoreHealth, type WriteFailureReason, writeFailureReason } from "../../aggregator/store/index.js";
 import type { Logger } from "../../core/log/index.js";
 import { emptyNodeReport, MAX_REPORT_BYTES, measureFinding, measureHello, measureReport, PROTOCOL } from "../../core/protocol/index.js";
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { NodeRecord } from "../../aggregator/cluster-state.js";
 import { commandStatus, dispatchPrepull, dockerHubPulls, planPrepull } from "../../aggregator/prepull-commands.js";
-import type { StoredCommand, StoredCommandUpdate } from "../../aggregator/store.js";
+import type { StoredCommand, StoredCommandUpdate } from "../../aggregator/store/index.js";
 import { type Command, emptyNodeReport, type NodeReport, type QuotaReport } from "../../core/protocol/protocol.js";
 
 // Who pulls when, as pure functions of the node records and the time: no server needed.

@@ -510,7 +510,7 @@ async function largeCluster(n: number, now: number): Promise<Views> {
 /** The live state of a cluster of `n` nodes: 10 % with a failing pod, half failing to reach one registry. */
 async function largeClusterState(n: number, now: number) {
   const { ClusterState } = await import("../../aggregator/cluster-state.js");
-  const { normalizeReport } = await import("../../aggregator/store.js");
+  const { normalizeReport } = await import("../../aggregator/store/index.js");
   const state = new ClusterState();
   for (let i = 0; i < n; i++) {
     const node = `ip-10-0-${Math.floor(i / 250)}-${i % 250}.eu-west-1.compute.internal`;

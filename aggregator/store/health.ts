@@ -4,7 +4,7 @@
 // counts each failure by reason, and the error is logged (folded, so a failing disk under 20,000
 // agents writes a few lines, not a line per message).
 
-import type { Logger } from "../core/log/index.js";
+import type { Logger } from "../../core/log/index.js";
 
 export type WriteFailureReason = "readonly" | "full" | "corrupt" | "io" | "busy" | "other";
 export const WRITE_FAILURE_REASONS: readonly WriteFailureReason[] = ["readonly", "full", "corrupt", "io", "busy", "other"];
