@@ -69,7 +69,7 @@ test("a database the aggregator may not write: messages refused UNAVAILABLE, /re
   seed.close();
   chownSync(database, NOBODY, NOBODY);
   chmodSync(database, 0o444);
-  writeFileSync(join(dir, "tokens"), "ro-token\n", { mode: 0o644 });
+  writeFileSync(join(dir, "tokens"), "ro-token-0123456789\n", { mode: 0o644 });
   const agg = await startAsNobody([
     "--grpc-listen",
     "127.0.0.1:0",
@@ -83,7 +83,7 @@ test("a database the aggregator may not write: messages refused UNAVAILABLE, /re
   const client = await newClient(agg.grpcAddress);
   try {
     for (let i = 0; i < 30; i++) {
-      const a = new Agent(client, "ro-token");
+      const a = new Agent(client, "ro-token-0123456789");
       a.send({ hello: hello(`node-${i}`) });
       const s = await a.status;
       assert.equal(s.code, grpc.status.UNAVAILABLE, s.details);
@@ -115,7 +115,7 @@ test("a volume that fills up: messages refused UNAVAILABLE, /readyz fails naming
   const lines: { level: string; message: string }[] = [];
   const at = (level: string) => (message: string) => void lines.push({ level, message });
   const log: Logger = { error: at("error"), warn: at("warn"), info: at("info"), debug: () => undefined };
-  writeFileSync(join(dir, "tokens"), "full-token\n");
+  writeFileSync(join(dir, "tokens"), "full-token-0123456789\n");
   const config = await loadAggregatorConfig({
     env: {},
     flags: {
@@ -131,7 +131,7 @@ test("a volume that fills up: messages refused UNAVAILABLE, /readyz fails naming
   try {
     // What is left of the volume, less 256 KiB, taken by another file.
     writeFileSync(join(volume, "filler"), Buffer.alloc(3 * 1024 * 1024));
-    const a = new Agent(client, "full-token");
+    const a = new Agent(client, "full-token-0123456789");
     await a.helloAndReport("node-full", report());
     let seq = 0;
     let refused: grpc.StatusObject | undefined;
@@ -153,7 +153,7 @@ test("a volume that fills up: messages refused UNAVAILABLE, /readyz fails naming
     // Space freed: the next readiness probe writes, and the aggregator takes messages again.
     rmSync(join(volume, "filler"));
     await waitFor("ready again", async () => (await fetch(`${agg.httpUrl}/readyz`)).status === 200, { timeoutMs: 20_000 });
-    const b = new Agent(client, "full-token");
+    const b = new Agent(client, "full-token-0123456789");
     await b.helloAndReport("node-after", report());
     await b.end();
   } finally {
