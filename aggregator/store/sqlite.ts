@@ -32,6 +32,7 @@ import {
   type FindingsCursor,
   type FindingsQuery,
   MAX_FINDINGS_QUERY,
+  newerSchemaProblem,
   type StoredCommand,
   type StoredCommandUpdate,
   type StoredFinding,
@@ -317,9 +318,8 @@ export class SqliteStore {
         `${where} is a SQLite database of something else (application_id ${appId}, tables: ${tables.slice(0, 5).join(", ") || "none"}), not a pullmedic database; point the aggregator at another file`,
       );
     }
-    if (version > SCHEMA_VERSION) {
-      throw new StoreOpenError(`${where} has pullmedic database schema ${version}, written by a newer aggregator; this one knows up to ${SCHEMA_VERSION}`);
-    }
+    const newer = newerSchemaProblem(where, version, SCHEMA_VERSION);
+    if (newer !== undefined) throw new StoreOpenError(newer);
     if (opts.check !== false && tables.length > 0) {
       const problems = db.prepare("PRAGMA quick_check(5)").pluck().all() as string[];
       if (problems.length !== 1 || problems[0] !== "ok") {

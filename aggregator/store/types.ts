@@ -79,3 +79,9 @@ export interface FindingsCursor {
   atMs: number;
   seq: number;
 }
+
+/** The refusal when a database is ahead of this binary, naming both versions (either engine). */
+export function newerSchemaProblem(where: string, found: number, known: number): string | undefined {
+  if (found <= known) return undefined;
+  return `${where} has pullmedic database schema ${found}, written by a newer aggregator; this one knows up to ${known}: run the newer aggregator, or point this one at another database`;
+}
