@@ -292,6 +292,16 @@ export class PostgresStore implements Store {
     }
   }
 
+  async loadNodes(): Promise<NodeRecord[]> {
+    const out: NodeRecord[] = [];
+    await this.eachNode((rec) => out.push(rec));
+    return out;
+  }
+
+  async findings(q: FindingsQuery): Promise<StoredFinding[]> {
+    return (await this.findingsPage(q)).findings;
+  }
+
   async findingsPage(q: FindingsQuery & { after?: FindingsCursor }): Promise<FindingsPage> {
     const { where, params } = findingsFilter(q);
     const filter = where.length === 0 ? "" : `WHERE ${where.join(" AND ")}`;

@@ -6,9 +6,7 @@ import type { CommandUpdate } from "../../core/protocol/index.js";
 import type { NodeRecord } from "../cluster-state.js";
 import { SqliteStore } from "./sqlite.js";
 import type { FindingsPage, Store, StoreWrite, WriteResult } from "./store.js";
-import type { FindingsBudget, FindingsCursor, FindingsQuery, StoredCommand, StoredCommandUpdate, StoreOptions, StoreStats } from "./types.js";
-
-const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
+import type { FindingsBudget, FindingsCursor, FindingsQuery, StoredCommand, StoredCommandUpdate, StoredFinding, StoreOptions, StoreStats } from "./types.js";
 
 export class SqliteEngine implements Store {
   readonly engine = "sqlite" as const;
@@ -58,6 +56,14 @@ export class SqliteEngine implements Store {
 
   async eachNode(take: (rec: NodeRecord) => void): Promise<void> {
     this.sqlite.eachNode(take);
+  }
+
+  async loadNodes(): Promise<NodeRecord[]> {
+    return this.sqlite.loadNodes();
+  }
+
+  async findings(q: FindingsQuery): Promise<StoredFinding[]> {
+    return this.sqlite.findings(q);
   }
 
   async findingsPage(q: FindingsQuery & { after?: FindingsCursor }): Promise<FindingsPage> {
@@ -115,4 +121,8 @@ function applyWrite(s: SqliteStore, w: StoreWrite): number {
       s.saveSeen(w.node, w.atMs);
       return 0;
   }
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
 }

@@ -48,8 +48,12 @@ export interface Store {
   deleteNodes(names: string[]): Promise<void>;
   /** Every node as last saved, disconnected, one at a time by name. */
   eachNode(take: (rec: NodeRecord) => void): Promise<void>;
+  /** Every node at once (eachNode holds one at a time). */
+  loadNodes(): Promise<NodeRecord[]>;
   /** Findings newest first (by atMs, then arrival), filtered, after a cursor, with the count matching the filter. */
   findingsPage(q: FindingsQuery & { after?: FindingsCursor }): Promise<FindingsPage>;
+  /** The first page's findings. */
+  findings(q: FindingsQuery): Promise<StoredFinding[]>;
   /** A command with the latest update per (node, image), sorted by node then image. */
   command(id: string): Promise<(StoredCommand & { updates: StoredCommandUpdate[] }) | undefined>;
   commandStates(id: string, node: string): Promise<{ image: string; state: string }[]>;

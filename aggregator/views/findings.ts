@@ -20,9 +20,9 @@ export const findingsApi = defineView({
     since: pastTime(),
     continue: cursorToken(),
   },
-  compute: ({ store }, { kind, node, limit, since, continue: after }) => {
+  compute: async ({ store }, { kind, node, limit, since, continue: after }) => {
     const filter = { ...(kind ? { kind } : {}), ...(node ? { node } : {}), ...(since !== undefined ? { sinceMs: since } : {}), limit };
-    const page = store.findingsPage({ ...filter, ...(after ? { after } : {}) });
+    const page = await store.findingsPage({ ...filter, ...(after ? { after } : {}) });
     return { findings: page.findings, total: page.total, ...(page.next ? { continue: encodeToken({ a: page.next.atMs, s: page.next.seq }) } : {}) };
   },
 });
