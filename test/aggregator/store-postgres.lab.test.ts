@@ -88,3 +88,23 @@ test("postgres: a wrong password, a server that is down, or TLS it does not offe
     );
   }
 });
+
+test("postgres: TLS as the DSN says: verify-full against the server's CA connects encrypted, an unknown CA is refused", async () => {
+  const secure = await start({ tls: true });
+  try {
+    const verified = `${secure.url}?sslmode=verify-full&sslrootcert=${encodeURIComponent(secure.caFile!)}`;
+    const store = await openStore({ database: verified });
+    await store.close();
+    const client = new pg.Client({ connectionString: verified });
+    await client.connect();
+    const { rows } = await client.query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()");
+    await client.end();
+    assert.deepEqual(rows, [{ ssl: true }]);
+    await assert.rejects(
+      () => openStore({ database: `${secure.url}?sslmode=verify-full` }),
+      (err: Error) => !err.message.includes(secure.password) && /certificate/i.test(err.message),
+    );
+  } finally {
+    await secure.stop();
+  }
+});

@@ -16,6 +16,8 @@ export interface RunningPostgres {
   url: string;
   password: string;
   port: number;
+  /** With tls: the CA file that signed the server's certificate (for 127.0.0.1). */
+  caFile?: string;
   /** Stops the server (fast shutdown) and removes its directory. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -41,8 +43,37 @@ function asPostgres(bin: string, args: string[]): [string, string[]] {
   return ["setpriv", ["--reuid=postgres", "--regid=postgres", "--init-groups", "--reset-env", bin, ...args]];
 }
 
-/** Starts a fresh server; throws, saying why, when it cannot. */
-export async function start(): Promise<RunningPostgres> {
+/** A CA and a server certificate for 127.0.0.1 it signed, made with openssl in dir (owned by postgres). */
+function makeCertificates(dir: string, uid: number, gid: number): { caFile: string; args: string[] } {
+  const f = (name: string) => join(dir, name);
+  const ssl = (...args: string[]) => execFileSync("openssl", args, { stdio: "pipe" });
+  ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=pullmedic test CA", "-keyout", f("ca.key"), "-out", f("ca.crt"));
+  ssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", f("server.key"), "-out", f("server.csr"));
+  writeFileSync(f("ext"), "subjectAltName=IP:127.0.0.1\n");
+  ssl(
+    "x509",
+    "-req",
+    "-in",
+    f("server.csr"),
+    "-CA",
+    f("ca.crt"),
+    "-CAkey",
+    f("ca.key"),
+    "-CAcreateserial",
+    "-days",
+    "2",
+    "-extfile",
+    f("ext"),
+    "-out",
+    f("server.crt"),
+  );
+  for (const name of ["server.key", "server.crt"]) chownSync(f(name), uid, gid);
+  chmodSync(f("server.key"), 0o600);
+  return { caFile: f("ca.crt"), args: ["-c", "ssl=on", "-c", `ssl_cert_file=${f("server.crt")}`, "-c", `ssl_key_file=${f("server.key")}`] };
+}
+
+/** Starts a fresh server (with TLS when asked); throws, saying why, when it cannot. */
+export async function start(opts: { tls?: boolean } = {}): Promise<RunningPostgres> {
   if (process.getuid?.() !== 0) throw new Error("a throwaway PostgreSQL is started as the postgres user: run the lab tests as root");
   const bin = binDir();
   const dir = mkdtempSync(join(tmpdir(), "pm-postgres-"));
@@ -74,6 +105,7 @@ export async function start(): Promise<RunningPostgres> {
     throw new Error(`initdb failed: ${String((err as { stderr?: unknown }).stderr ?? err)}`);
   }
   const port = await closedPort();
+  const tls = opts.tls ? makeCertificates(dir, uid, gid) : undefined;
   const [run, runArgs] = asPostgres(join(bin, "postgres"), [
     "-D",
     data,
@@ -87,6 +119,7 @@ export async function start(): Promise<RunningPostgres> {
     "fsync=off",
     "-c",
     "max_connections=200",
+    ...(tls?.args ?? []),
   ]);
   const server = spawn(run, runArgs, { stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
@@ -100,7 +133,8 @@ export async function start(): Promise<RunningPostgres> {
     await stop();
     throw new Error(`PostgreSQL did not start: ${err instanceof Error ? err.message : String(err)}\n${log}`);
   }
-  return { url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`, password, port, stop };
+  const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
+  return { url, password, port, stop, ...(tls ? { caFile: tls.caFile } : {}) };
 }
 
 function isReady(bin: string, dir: string, port: number): boolean {
