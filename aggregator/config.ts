@@ -6,11 +6,12 @@
 import { access, constants } from "node:fs/promises";
 import { z } from "zod";
 import { ConfigError, describeIssues, duration, LISTEN, layerSources, type Plain } from "../core/config/index.js";
+import { rememberUrlCredentials } from "../core/log/index.js";
 import { isLoopbackListen } from "../core/net/index.js";
 import { DEFAULT_MAX_NODES } from "./cluster-state.js";
 import { DEFAULT_REPORT_MEMORY_BYTES } from "./report-memory.js";
 import { securityProblems } from "./security.js";
-import { DEFAULT_MAX_FINDINGS, DEFAULT_MAX_FINDINGS_BYTES } from "./store.js";
+import { DEFAULT_MAX_FINDINGS, DEFAULT_MAX_FINDINGS_BYTES } from "./store/index.js";
 
 /** Every problem in the aggregator's configuration at once, each naming its key and its source. */
 export class AggregatorConfigError extends ConfigError {}
@@ -38,8 +39,13 @@ const flag = z.preprocess((v) => (v === "true" ? true : v === "false" ? false : 
 export const aggregatorConfigSchema = z.strictObject({
   grpcListen: listen(DEFAULT_GRPC_LISTEN).default(DEFAULT_GRPC_LISTEN),
   httpListen: listen(DEFAULT_HTTP_LISTEN).default(DEFAULT_HTTP_LISTEN),
-  /** The SQLite file; its folder is created when missing. */
+  /**
+   * A SQLite file (its folder is created when missing), or a PostgreSQL server as a postgres:// or
+   * postgresql:// URL (TLS as its sslmode says; its password is never logged).
+   */
   database: z.string().min(1).default(DEFAULT_DATABASE),
+  /** A file holding the postgres:// URL (a Secret's key, mounted), so the password is in no pod spec or argument list; wins over database. */
+  databaseFile: z.string().min(1).optional(),
   /** One bearer token per line (blank lines and # comments ignored); re-read when it changes. */
   tokenFile: z.string().min(1).optional(),
   /** No token check at all: only for the one-machine embedded mode (loopback listen addresses only), and logged as a warning. */
@@ -140,6 +146,7 @@ const AGGREGATOR_ENV_KEYS: Record<string, string> = {
   PULLMEDIC_AGGREGATOR_GRPC_LISTEN: "grpcListen",
   PULLMEDIC_AGGREGATOR_HTTP_LISTEN: "httpListen",
   PULLMEDIC_AGGREGATOR_DATABASE: "database",
+  PULLMEDIC_AGGREGATOR_DATABASE_FILE: "databaseFile",
   PULLMEDIC_AGGREGATOR_TOKEN_FILE: "tokenFile",
   PULLMEDIC_AGGREGATOR_AGENT_AUTH: "agentAuth",
   PULLMEDIC_AGGREGATOR_HTTP_AUTH: "httpAuth",
@@ -191,6 +198,8 @@ export async function loadAggregatorConfig(sources: AggregatorConfigSources): Pr
     throw err;
   }
   const { raw, where } = layered;
+  // A DSN's password is a secret from here on, before any problem or log line could show it.
+  if (typeof raw["database"] === "string") rememberUrlCredentials(raw["database"]);
   const parsed = aggregatorConfigSchema.safeParse(raw);
   const problems: string[] = parsed.success ? [] : describeIssues(parsed.error.issues, aggregatorConfigSchema, where);
   // Checked on the raw values too, so the problems are listed along with any other.

@@ -3,7 +3,7 @@
 
 import type { Logger } from "../core/log/index.js";
 import type { ClusterState } from "./cluster-state.js";
-import type { Store } from "./store.js";
+import type { Store } from "./store/index.js";
 
 const EVERY_MS = 3_600_000;
 const HOUR_MS = 3_600_000;
@@ -21,21 +21,28 @@ export interface HousekeepingDeps {
   writeFailed?: (err: unknown, what: string) => void;
 }
 
-/** Runs now, then every hour; returns what stops it. */
-export function startHousekeeping(deps: HousekeepingDeps): () => void {
+/** Runs now (resolving once that run is done), then every hour; resolves to what stops it. */
+export async function startHousekeeping(deps: HousekeepingDeps): Promise<() => void> {
+  // One run at a time: a slow database must not pile runs up.
+  let running: Promise<void> | undefined;
   const run = () => {
-    pruneHistory(deps);
-    forgetGoneNodes(deps);
+    running ??= (async () => {
+      await pruneHistory(deps);
+      await forgetGoneNodes(deps);
+    })().finally(() => {
+      running = undefined;
+    });
+    return running;
   };
-  run();
+  await run();
   const timer = setInterval(run, EVERY_MS);
   timer.unref();
   return () => clearInterval(timer);
 }
 
-function pruneHistory({ store, log, now, retention, writeFailed }: HousekeepingDeps): void {
+async function pruneHistory({ store, log, now, retention, writeFailed }: HousekeepingDeps): Promise<void> {
   try {
-    const removed = store.prune(now() - retention);
+    const removed = await store.prune(now() - retention);
     if (removed > 0) log.info(`retention: removed ${removed} finding(s) and command record(s) older than ${Math.round(retention / HOUR_MS)} h`);
   } catch (err) {
     if (writeFailed) writeFailed(err, "retention prune");
@@ -48,7 +55,7 @@ function pruneHistory({ store, log, now, retention, writeFailed }: HousekeepingD
  * and in memory forever, and an autoscaled cluster ends up at maxNodes, refusing every new node.
  * Only disconnected nodes go; one that comes back says hello again.
  */
-function forgetGoneNodes({ store, state, log, now, forgetNodesAfter, writeFailed }: HousekeepingDeps): void {
+async function forgetGoneNodes({ store, state, log, now, forgetNodesAfter, writeFailed }: HousekeepingDeps): Promise<void> {
   try {
     const before = now() - forgetNodesAfter;
     const gone = state
@@ -56,7 +63,7 @@ function forgetGoneNodes({ store, state, log, now, forgetNodesAfter, writeFailed
       .filter((rec) => !rec.connected && rec.lastSeenMs < before)
       .map((rec) => rec.node)
       .filter((name) => state.forget(name));
-    store.deleteNodes(gone);
+    await store.deleteNodes(gone);
     if (gone.length > 0) {
       const names = `${gone.slice(0, 10).join(", ")}${gone.length > 10 ? `, and ${gone.length - 10} more` : ""}`;
       log.info(`forgot ${gone.length} node(s) not heard from for ${Math.round(forgetNodesAfter / HOUR_MS)} h: ${names}`);

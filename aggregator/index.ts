@@ -16,8 +16,7 @@ import { type Ingest, startIngest } from "./ingest/index.js";
 import { type AggregatorMetrics, createAggregatorMetrics } from "./metrics.js";
 import { type DispatchResult, dispatchPrepull } from "./prepull-commands.js";
 import { UnfinishedCommands } from "./resend.js";
-import { Store } from "./store.js";
-import { StoreHealth } from "./store-health.js";
+import { openStore, type Store, StoreHealth } from "./store/index.js";
 
 export type { AggregatorConfig } from "./config.js";
 export { AggregatorConfigError, isLoopbackListen, loadAggregatorConfig } from "./config.js";
@@ -34,9 +33,9 @@ export interface RunningAggregator {
   /** Writes a command to the node's open stream; false when the node has none. */
   sendCommand(node: string, cmd: Command): boolean;
   /** What POST /api/v1/prepull does: plan, record and send. */
-  prepull(images: string[]): DispatchResult;
-  /** Commits the writes queued now (normally done at the end of each event-loop turn). */
-  flush(): void;
+  prepull(images: string[]): Promise<DispatchResult>;
+  /** Commits the writes queued now (normally done at the end of each event-loop turn); resolves once they were acked. */
+  flush(): Promise<void>;
   /** Ends every stream, closes both servers and the database. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -74,7 +73,7 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
     for (const c of cleanups.reverse()) await c();
   };
   try {
-    const { store, state } = openState(config, log);
+    const { store, state } = await openState(config, log);
     cleanups.push(() => store.close());
     const { metrics, health: storeHealth } = await instruments(store, state, repeats, now);
     const unfinished = new UnfinishedCommands(store, now, log);
@@ -108,11 +107,11 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
       log: repeats.as("http"),
       webDir,
       prepull,
-      ready: () => readiness(open, storeHealth),
+      ready: async () => readiness(open, storeHealth),
     });
     cleanups.push(() => http.close());
     const writeFailed = (err: unknown, what: string) => storeHealth.failed(err, what);
-    cleanups.push(startHousekeeping({ store, state, log, now, retention: config.retention, forgetNodesAfter: config.forgetNodesAfter, writeFailed }));
+    cleanups.push(await startHousekeeping({ store, state, log, now, retention: config.retention, forgetNodesAfter: config.forgetNodesAfter, writeFailed }));
 
     let stopping: Promise<void> | undefined;
     return {
@@ -155,7 +154,7 @@ async function instruments(
   });
   health = new StoreHealth({
     probe: () => store.probeWrite(),
-    freeBytes: () => freeBytesBeside(store.path),
+    freeBytes: () => (store.engine === "sqlite" ? freeBytesBeside(store.where) : undefined),
     log: repeats.as("store"),
     count: (r) => metrics.storeWriteFailed(r),
     now,
@@ -174,12 +173,12 @@ interface PrepullDeps {
 }
 
 /** What POST /api/v1/prepull does: plan, record and send. */
-function prepullCommand({ config, state, store, now, health, unfinished, send }: PrepullDeps): (images: string[]) => DispatchResult {
-  return (images) => {
+function prepullCommand({ config, state, store, now, health, unfinished, send }: PrepullDeps): (images: string[]) => Promise<DispatchResult> {
+  return async (images) => {
     unfinished.invalidate();
     const recentCommands = () => store.latestCommands(PLANNED_COMMANDS);
     try {
-      return dispatchPrepull(images, {
+      return await dispatchPrepull(images, {
         nodes: () => state.nodes(),
         store,
         sendCommand: send,
@@ -189,7 +188,7 @@ function prepullCommand({ config, state, store, now, health, unfinished, send }:
       });
     } catch (err) {
       // The command could not be recorded: the database's health hears of it, the caller gets a 500.
-      if (String((err as { code?: unknown }).code ?? "").startsWith("SQLITE_")) health.failed(err, "pre-pull command");
+      if (isDatabaseError(err)) health.failed(err, "pre-pull command");
       throw err;
     }
   };
@@ -199,33 +198,42 @@ function prepullCommand({ config, state, store, now, health, unfinished, send }:
  * The database, and the cluster view brought back from it: one node at a time, each report kept
  * only if it fits the report memory, so a restart never needs more memory than the budget.
  */
-function openState(config: AggregatorConfig, log: Logger): { store: Store; state: ClusterState } {
-  const store = Store.open(config.database, { maxFindings: config.maxFindings, maxFindingsBytes: config.maxFindingsBytes });
+async function openState(config: AggregatorConfig, log: Logger): Promise<{ store: Store; state: ClusterState }> {
+  const store = await openStore(
+    { database: config.database, databaseFile: config.databaseFile },
+    { maxFindings: config.maxFindings, maxFindingsBytes: config.maxFindingsBytes },
+  );
   const state = new ClusterState({ staleAfterIntervals: config.staleAfterIntervals, maxNodes: config.maxNodes, reportMemoryBytes: config.reportMemoryBytes });
   try {
     let nodes = 0;
     let left = 0;
-    store.eachNode((rec) => {
+    await store.eachNode((rec) => {
       nodes++;
       if (!state.restore(rec, rec.report ? measureReport(rec.report).bytes : 0)) left++;
     });
-    log.info(`database ${store.path}: ${nodes} node(s) known from before`);
+    log.info(`database ${store.where}: ${nodes} node(s) known from before`);
     if (left > 0) {
       log.warn(
         `${left} node report(s) left out of memory at start: they do not fit reportMemoryBytes (${Math.round(config.reportMemoryBytes / 1024 / 1024)} MiB); each comes back with its node's next report`,
       );
     }
   } catch (err) {
-    store.close();
+    await store.close();
     throw err;
   }
   return { store, state };
 }
 
+/** An error of the database (SQLite's result codes, PostgreSQL's five-character SQLSTATE), not of the request. */
+function isDatabaseError(err: unknown): boolean {
+  const code = String((err as { code?: unknown } | null)?.code ?? "");
+  return code.startsWith("SQLITE_") || /^[0-9A-Z]{5}$/.test(code) || /^E(CONNREFUSED|CONNRESET|TIMEDOUT|PIPE)$/.test(code);
+}
+
 /** Ready while not stopping and the database takes writes. */
-function readiness(open: boolean, health: StoreHealth): { ready: boolean; reasons: string[] } {
+async function readiness(open: boolean, health: StoreHealth): Promise<{ ready: boolean; reasons: string[] }> {
   if (!open) return { ready: false, reasons: ["the aggregator is stopping"] };
-  const problem = health.problem();
+  const problem = await health.problem();
   return problem === undefined ? { ready: true, reasons: [] } : { ready: false, reasons: [problem] };
 }
 

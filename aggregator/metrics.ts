@@ -5,7 +5,7 @@
 import type { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { causeLabel } from "./causes.js";
 import type { NodeRecord } from "./cluster-state.js";
-import { WRITE_FAILURE_REASONS, type WriteFailureReason } from "./store-health.js";
+import { WRITE_FAILURE_REASONS, type WriteFailureReason } from "./store/index.js";
 
 /** Why a message or stream was refused, as the rejected counter labels it. */
 export type RejectReason = "unauthenticated" | "forbidden" | "invalid" | "oversized" | "malformed" | "overloaded" | "report-memory" | "finding-rate";

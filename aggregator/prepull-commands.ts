@@ -13,7 +13,7 @@ import { randomBytes } from "node:crypto";
 import { isDockerHub, tryParseReference } from "../core/image/index.js";
 import { type Command, isFinalCommandState, type QuotaReport } from "../core/protocol/index.js";
 import { isStaleRecord, type NodeRecord } from "./cluster-state.js";
-import type { StoredCommand, StoredCommandUpdate } from "./store.js";
+import type { StoredCommand, StoredCommandUpdate } from "./store/index.js";
 
 export interface PlanEntry {
   node: string;
@@ -157,11 +157,12 @@ export function planPrepull(images: string[], nodes: NodeRecord[], now: number, 
 export interface DispatchDeps {
   nodes(): NodeRecord[];
   store: {
-    saveCommand(c: StoredCommand): void;
+    /** Awaited when it returns a promise. */
+    saveCommand(c: StoredCommand): unknown;
     saveCommandUpdate(
       node: string,
       u: { commandId: string; image: string; state: string; cause: string; summary: string; durationMs: number; atMs: number },
-    ): void;
+    ): unknown;
   };
   sendCommand(node: string, cmd: Command): boolean;
   now(): number;
@@ -170,7 +171,7 @@ export interface DispatchDeps {
   spacingMs?: number;
   newId?: () => string;
   /** Recent commands, newest first: the starts they planned are not yet in the quota readings. */
-  recentCommands?: () => StoredCommand[];
+  recentCommands?: () => StoredCommand[] | Promise<StoredCommand[]>;
 }
 
 export interface SkippedNode {
@@ -198,14 +199,15 @@ function newCommandId(now: number): string {
  * to), then writes it to each planned node's stream. A node whose stream is gone by then gets a
  * `failed` update per image at once, so the command can still finish.
  */
-export function dispatchPrepull(images: string[], deps: DispatchDeps): DispatchResult {
+export async function dispatchPrepull(images: string[], deps: DispatchDeps): Promise<DispatchResult> {
   const now = deps.now();
   const nodes = deps.nodes();
+  const recent = (await deps.recentCommands?.()) ?? [];
   const plan = planPrepull(images, nodes, now, {
     ...(deps.reserve !== undefined ? { reserve: deps.reserve } : {}),
     ...(deps.spacingMs !== undefined ? { spacingMs: deps.spacingMs } : {}),
     ...(deps.staleAfterIntervals !== undefined ? { staleAfterIntervals: deps.staleAfterIntervals } : {}),
-    scheduled: (deps.recentCommands?.() ?? []).flatMap((c) => {
+    scheduled: recent.flatMap((c) => {
       const pulls = dockerHubPulls(c.images);
       return pulls > 0 ? c.plan.map((p) => ({ node: p.node, notBeforeMs: p.notBeforeMs, pulls })) : [];
     }),
@@ -215,13 +217,13 @@ export function dispatchPrepull(images: string[], deps: DispatchDeps): DispatchR
     .filter((n) => !planned.has(n.node))
     .map((n) => ({ node: n.node, reason: n.connected ? ("stale" as const) : ("disconnected" as const) }));
   const id = (deps.newId ?? (() => newCommandId(now)))();
-  deps.store.saveCommand({ id, createdMs: now, images, plan });
+  await deps.store.saveCommand({ id, createdMs: now, images, plan });
   const unsent: string[] = [];
   for (const p of plan) {
     if (deps.sendCommand(p.node, { id, kind: "prepull", prepull: { images, notBeforeMs: p.notBeforeMs } })) continue;
     unsent.push(p.node);
     for (const image of images) {
-      deps.store.saveCommandUpdate(p.node, {
+      await deps.store.saveCommandUpdate(p.node, {
         commandId: id,
         image,
         state: "failed",

@@ -5,7 +5,7 @@
 
 import type { Logger } from "../core/log/index.js";
 import { type Command, isFinalCommandState } from "../core/protocol/index.js";
-import type { Store } from "./store.js";
+import type { Store } from "./store/index.js";
 
 /** Unfinished pre-pulls are sent again to a node that reconnects while they are this recent (or still to start). */
 const RESEND_WITHIN_MS = 86_400_000;
@@ -35,11 +35,11 @@ export class UnfinishedCommands {
   }
 
   /** Sends the node again every recent command planned for it that it has not finished. */
-  resendTo(node: string, send: (node: string, cmd: Command) => boolean): void {
-    for (const c of this.recentCommands()) {
+  async resendTo(node: string, send: (node: string, cmd: Command) => boolean): Promise<void> {
+    for (const c of await this.recentCommands()) {
       const notBeforeMs = c.starts.get(node);
       if (notBeforeMs === undefined) continue;
-      const states = new Map(this.store.commandStates(c.id, node).map((u) => [u.image, u.state]));
+      const states = new Map((await this.store.commandStates(c.id, node)).map((u) => [u.image, u.state]));
       if (c.images.every((image) => isFinalCommandState(states.get(image)))) continue;
       if (send(node, { id: c.id, kind: "prepull", prepull: { images: c.images, notBeforeMs } })) {
         this.log.info(`node ${node}: pre-pull ${c.id} sent again (the node has not finished it)`);
@@ -47,11 +47,10 @@ export class UnfinishedCommands {
     }
   }
 
-  private recentCommands(): RecentCommand[] {
+  private async recentCommands(): Promise<RecentCommand[]> {
     const t = this.now();
     if (!this.recent || t - this.recent.at > CACHE_MS || t < this.recent.at) {
-      const commands = this.store
-        .latestCommands(RESEND_COMMANDS)
+      const commands = (await this.store.latestCommands(RESEND_COMMANDS))
         .filter((c) => c.createdMs >= t - RESEND_WITHIN_MS || c.plan.some((p) => p.notBeforeMs > t))
         .map((c) => ({ id: c.id, images: c.images, starts: new Map(c.plan.map((p) => [p.node, p.notBeforeMs])) }));
       this.recent = { at: t, commands };

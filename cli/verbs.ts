@@ -324,7 +324,7 @@ const aggregator: Verb<[], AggregatorFlags> = {
     CONFIG_FILE,
     { flags: "--grpc-listen <host:port>", description: "address agents connect to (default: 127.0.0.1:9477)" },
     { flags: "--http-listen <host:port>", description: "address of the dashboard, API and metrics (default: 127.0.0.1:9478)" },
-    { flags: "--database <file>", description: "SQLite database file (default: /var/lib/pullmedic/aggregator.db)" },
+    { flags: "--database <file|url>", description: "SQLite database file, or a postgres:// URL (default: /var/lib/pullmedic/aggregator.db)" },
     tokenFile("bearer tokens agents and `pullmedic cluster` must present, one per line"),
     LOG_FORMAT,
   ],

@@ -1,7 +1,14 @@
 // Before the lab tests (*.lab.test.ts): the lab needs root and real Debian packages. Say in one
 // place which are missing and the one command that installs them, instead of failing every lab
 // test with the same cause. The other tests need neither: `npm run test:unit` runs them anywhere.
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, existsSync, readdirSync } from "node:fs";
+
+/** Debian installs PostgreSQL's server binaries under /usr/lib/postgresql/<major>/bin. */
+function postgresBin() {
+  const root = "/usr/lib/postgresql";
+  const majors = existsSync(root) ? readdirSync(root).filter((d) => /^\d+$/.test(d)) : [];
+  return `${root}/${majors.sort((a, b) => Number(b) - Number(a))[0] ?? "<major>"}/bin`;
+}
 
 const needs = [
   ["/usr/bin/containerd", "containerd"],
@@ -20,6 +27,8 @@ const needs = [
   ["/usr/bin/skopeo", "skopeo"],
   ["/usr/bin/promtool", "prometheus"],
   ["/usr/bin/prometheus", "prometheus"],
+  [`${postgresBin()}/initdb`, "postgresql"],
+  [`${postgresBin()}/postgres`, "postgresql"],
 ];
 
 const problems = [];

@@ -4,7 +4,7 @@
 import type { ClusterState } from "../cluster-state.js";
 import { commandStatus } from "../prepull-commands.js";
 import { parseQuery, wholeNumber } from "../query.js";
-import type { Store } from "../store.js";
+import type { Store } from "../store/index.js";
 import { MAX_LISTED, pageFields, pageOf, pageQuery, type View } from "../views/index.js";
 import { type Answer, HttpProblem, json } from "./answer.js";
 
@@ -24,30 +24,30 @@ function envelope(now: number, body: Record<string, unknown>): Answer {
   return json(200, { generatedAt: now, ...body });
 }
 
-export function viewAnswer(view: View, url: URL, { state, store, now }: ApiSources): Answer {
+export async function viewAnswer(view: View, url: URL, { state, store, now }: ApiSources): Promise<Answer> {
   const at = now();
-  const body = view.compute({ state, store, now: at, options: { staleAfterIntervals: state.staleAfterIntervals } }, url.searchParams);
+  const body = await view.compute({ state, store, now: at, options: { staleAfterIntervals: state.staleAfterIntervals } }, url.searchParams);
   return envelope(at, body);
 }
 
 /** The latest pre-pull commands, newest first. */
-export function commandsAnswer(url: URL, { store, now }: ApiSources): Answer {
+export async function commandsAnswer(url: URL, { store, now }: ApiSources): Promise<Answer> {
   const at = now();
   const { limit } = parseQuery(COMMANDS_QUERY, url.searchParams, at);
   // A command's plan lists every node it went to: its first ones here, all of them with the command.
-  const commands = store.latestCommands(limit).map((c) => ({ ...c, plan: c.plan.slice(0, MAX_LISTED), planCount: c.plan.length }));
+  const commands = (await store.latestCommands(limit)).map((c) => ({ ...c, plan: c.plan.slice(0, MAX_LISTED), planCount: c.plan.length }));
   return envelope(at, { commands });
 }
 
 /** /api/v1/commands/<id>: the command's progress on the nodes it was sent to, a page of them at a time. */
-export function commandAnswer(path: string, url: URL, { store, now }: ApiSources): Answer {
+export async function commandAnswer(path: string, url: URL, { store, now }: ApiSources): Promise<Answer> {
   let id: string;
   try {
     id = decodeURIComponent(path.slice(COMMAND_PREFIX.length));
   } catch {
     throw new HttpProblem(400, `command id: ${JSON.stringify(path.slice(COMMAND_PREFIX.length, 120))} is not valid percent-encoding`);
   }
-  const cmd = id === "" || id.includes("/") ? undefined : store.command(id);
+  const cmd = id === "" || id.includes("/") ? undefined : await store.command(id);
   if (!cmd) return json(404, { error: `no command ${JSON.stringify(id.slice(0, 80))} (commands are kept until the retention prunes them)` });
   const at = now();
   const { limit, continue: offset } = parseQuery(COMMAND_QUERY, url.searchParams, at);

@@ -53,12 +53,12 @@ function parsePrepullBody(text: string): string[] {
 }
 
 /** Takes a pre-pull request (the token is checked before): plans, records and sends it, 202 with the plan. */
-export async function acceptPrepull(req: IncomingMessage, prepull: (images: string[]) => DispatchResult, log: Logger): Promise<Answer> {
+export async function acceptPrepull(req: IncomingMessage, prepull: (images: string[]) => Promise<DispatchResult>, log: Logger): Promise<Answer> {
   const type = req.headers["content-type"] ?? "";
   if (!/^application\/json\b/i.test(type))
     throw new HttpProblem(415, `content-type: expected application/json, got ${JSON.stringify(type.slice(0, 60)) || "none"}`);
   const images = parsePrepullBody(await readBody(req));
-  const result = prepull(images);
+  const result = await prepull(images);
   log.info(
     `pre-pull ${result.id}: ${images.join(", ")} on ${result.plan.length} node(s)${result.skipped.length ? `, ${result.skipped.length} skipped (stale or disconnected)` : ""}`,
   );

@@ -32,8 +32,8 @@ export interface RouteSources extends ApiSources {
   /** Who may ask what (guards.ts); checked before any route answers. */
   access: HttpAccess;
   log: Logger;
-  prepull(images: string[]): DispatchResult;
-  ready(): { ready: boolean; reasons: string[] };
+  prepull(images: string[]): Promise<DispatchResult>;
+  ready(): Promise<{ ready: boolean; reasons: string[] }>;
 }
 
 export function aggregatorRoutes(deps: RouteSources): Route[] {
@@ -43,8 +43,8 @@ export function aggregatorRoutes(deps: RouteSources): Route[] {
     {
       path: "/readyz",
       method: "GET",
-      answer: () => {
-        const r = deps.ready();
+      answer: async () => {
+        const r = await deps.ready();
         return r.ready ? plainText(200, "ready\n") : plainText(503, `not ready: ${r.reasons.join("; ")}\n`);
       },
     },

@@ -6,7 +6,7 @@ import type { Logger } from "../../core/log/index.js";
 import type { AgentMessage } from "../../core/protocol/index.js";
 import type { ClusterState } from "../cluster-state.js";
 import type { AggregatorMetrics, RejectReason } from "../metrics.js";
-import type { Store } from "../store.js";
+import type { StoreWrite, WriteResult } from "../store/index.js";
 import type { FindingRate } from "./finding-rate.js";
 import { commandUpdateProblem, findingProblem, helloProblem, measuredReport, shown } from "./validate.js";
 
@@ -19,15 +19,14 @@ export interface Refusal {
 
 /** Persist with `write` (absent: nothing to keep), then `apply` to the live view, then ack; `undo` when the write failed. */
 export interface Handling {
-  write: (() => void) | undefined;
-  apply: () => void;
+  write: StoreWrite | undefined;
+  apply: (result?: WriteResult) => void;
   undo?: () => void;
 }
 
 export type MessagePlan = { refuse: Refusal } | Handling;
 
 export interface MessageDeps {
-  store: Store;
   state: ClusterState;
   metrics: AggregatorMetrics;
   log: Logger;
@@ -44,14 +43,14 @@ function exhausted(details: string, reason: RejectReason): { refuse: Refusal } {
 
 /** The plan for a message of `type` on the stream of `node`, received at `at` (ms epoch). */
 export function planMessage(m: AgentMessage, type: string, node: string, at: number, deps: MessageDeps): MessagePlan {
-  const { store, state, metrics, log, findingRate } = deps;
+  const { state, metrics, log, findingRate } = deps;
   switch (type) {
     case "hello": {
       const problem = helloProblem(m.hello);
       if (problem) return invalid(problem);
       const h = m.hello!;
       if (h.node !== node) return invalid(`hello.node: this stream belongs to node ${node}, not ${shown(h.node)}; open a stream per node`);
-      return { write: () => store.saveHello(h, at), apply: () => state.seen(node, at) };
+      return { write: { kind: "hello", hello: h, atMs: at }, apply: () => state.seen(node, at) };
     }
     case "report": {
       const { problem, bytes } = measuredReport(m.report);
@@ -60,33 +59,24 @@ export function planMessage(m: AgentMessage, type: string, node: string, at: num
       // Taken now, so reports in flight together cannot overrun it; given back if the write fails.
       const before = state.memory.heldBy(node);
       if (!state.memory.take(node, bytes)) return exhausted(state.memory.describe(bytes), "report-memory");
-      return { write: () => store.saveReport(node, r, at), apply: () => state.report(node, r, at), undo: () => state.memory.set(node, before) };
+      return { write: { kind: "report", node, report: r, atMs: at }, apply: () => state.report(node, r, at), undo: () => state.memory.set(node, before) };
     }
     case "finding": {
       const problem = findingProblem(m.finding);
       if (problem) return invalid(problem);
       if (!findingRate.take(node)) return exhausted(findingRate.describe(node), "finding-rate");
       const f = m.finding!;
-      let added = 0;
-      const write = () => {
-        added = store.saveFindings(node, [f]);
-        store.saveSeen(node, at);
-      };
-      const apply = () => {
-        metrics.findingsStored(added);
+      const apply = (result?: WriteResult) => {
+        metrics.findingsStored(result?.added ?? 0);
         state.seen(node, at);
       };
-      return { write, apply };
+      return { write: { kind: "findings", node, findings: [f], atMs: at }, apply };
     }
     case "commandUpdate": {
       const problem = commandUpdateProblem(m.commandUpdate);
       if (problem) return invalid(problem);
       const u = m.commandUpdate!;
-      const write = () => {
-        store.saveCommandUpdate(node, u);
-        store.saveSeen(node, at);
-      };
-      return { write, apply: () => state.seen(node, at) };
+      return { write: { kind: "commandUpdate", node, update: u, atMs: at }, apply: () => state.seen(node, at) };
     }
     default:
       // A message kind from a newer agent: nothing to keep, but acked so it is not resent forever.

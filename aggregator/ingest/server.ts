@@ -7,7 +7,7 @@ import { parseListen } from "../../core/net/index.js";
 import { type Command, loadAggregatorProtocol } from "../../core/protocol/index.js";
 import type { ClusterState } from "../cluster-state.js";
 import type { AggregatorMetrics } from "../metrics.js";
-import type { Store } from "../store.js";
+import type { Store } from "../store/index.js";
 import type { AgentAuthenticator } from "./agent-auth.js";
 import { WriteBatcher, type WriteOutcome } from "./batcher.js";
 import { FindingRate } from "./finding-rate.js";
@@ -41,7 +41,7 @@ export interface IngestOptions {
   /** Messages of one stream received and not yet acked before the stream stops being read. Default 64. */
   maxInFlightPerStream?: number;
   /** A stream's hello is persisted and applied: the node's stream is open for commands. */
-  onHello?: (node: string) => void;
+  onHello?: (node: string) => Promise<void> | undefined;
 }
 
 export interface Ingest {
@@ -49,8 +49,8 @@ export interface Ingest {
   address: string;
   /** Writes a command to the node's open stream; false when the node has none. */
   sendCommand(node: string, cmd: Command): boolean;
-  /** Commits what is queued now (tests, shutdown). */
-  flush(): void;
+  /** Commits what is queued now (tests, shutdown); resolves once its messages were acked or refused. */
+  flush(): Promise<void>;
   /** Ends every stream (UNAVAILABLE), waits up to graceMs for them to close, then closes the port. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -62,7 +62,7 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   const streams = new NodeStreams<AgentStream>();
   const now = opts.now ?? Date.now;
   const findingRate = new FindingRate({ ...opts.findingRate, now });
-  const deps = { store, state, metrics, log, repeats, findingRate, batcher, streams, now, maxInFlight: opts.maxInFlightPerStream ?? 64, onHello: opts.onHello };
+  const deps = { state, metrics, log, repeats, findingRate, batcher, streams, now, maxInFlight: opts.maxInFlightPerStream ?? 64, onHello: opts.onHello };
   let stopping = false;
   const connect = (call: AgentCall) => {
     if (stopping) {
@@ -101,7 +101,7 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
       await shutdown(server, graceMs);
       // Streams cut by the forced shutdown close on the next turns; their ends must reach the state.
       await new Promise((r) => setImmediate(r));
-      batcher.close();
+      await batcher.close();
     },
   };
 }

@@ -9,7 +9,6 @@ import type { Logger, LogRepeats } from "../../core/log/index.js";
 import type { AgentMessage, AggregatorMessage, Command, Hello } from "../../core/protocol/index.js";
 import { type ClusterState, TooManyNodesError } from "../cluster-state.js";
 import type { AggregatorMetrics, RejectReason } from "../metrics.js";
-import type { Store } from "../store.js";
 import type { WriteBatcher } from "./batcher.js";
 import type { FindingRate } from "./finding-rate.js";
 import { type Handling, invalid, type MessagePlan, planMessage } from "./messages.js";
@@ -22,7 +21,6 @@ const Status = grpc.status;
 export type AgentCall = grpc.ServerDuplexStream<AgentMessage, AggregatorMessage>;
 
 export interface StreamDeps {
-  store: Store;
   state: ClusterState;
   metrics: AggregatorMetrics;
   log: Logger;
@@ -34,7 +32,7 @@ export interface StreamDeps {
   /** Messages received and not yet acked before the stream stops being read. */
   maxInFlight: number;
   /** The node's hello is persisted and applied: its stream is open for commands. */
-  onHello: ((node: string) => void) | undefined;
+  onHello: ((node: string) => Promise<void> | undefined) | undefined;
 }
 
 export class AgentStream {
@@ -135,7 +133,7 @@ export class AgentStream {
 
   /** The hello that opens the stream: the node's older stream, if any, is ended. */
   private firstMessage(m: AgentMessage, type: string, at: number): MessagePlan {
-    const { store, state, streams } = this.deps;
+    const { state, streams } = this.deps;
     if (type !== "hello") return invalid(`hello: the first message of a stream must be hello, not ${type}`);
     const problem = helloProblem(m.hello);
     if (problem) return invalid(problem);
@@ -148,7 +146,7 @@ export class AgentStream {
     this.node = h.node;
     const before = streams.claim(h.node, this);
     before?.fail(Status.ABORTED, `replaced by a newer stream from node ${h.node} (${this.peer}); a node keeps one stream`);
-    return { write: () => store.saveHello(h, at), apply: () => this.helloTaken(h, at) };
+    return { write: { kind: "hello", hello: h, atMs: at }, apply: () => this.helloTaken(h, at) };
   }
 
   private helloTaken(h: Hello, at: number): void {
@@ -157,10 +155,11 @@ export class AgentStream {
     this.helloApplied = true;
     repeats.info("connected", `node ${h.node} connected from ${this.peer} (agent ${h.agentVersion || "?"}, reports every ${h.reportIntervalSeconds} s)`);
     if (onHello && streams.isCurrent(h.node, this) && !this.ended) {
+      const warn = (e: unknown) => log.warn(`node ${h.node}: after its hello: ${e instanceof Error ? e.message : String(e)}`);
       try {
-        onHello(h.node);
+        onHello(h.node)?.catch(warn);
       } catch (e) {
-        log.warn(`node ${h.node}: after its hello: ${e instanceof Error ? e.message : String(e)}`);
+        warn(e);
       }
     }
   }
@@ -171,7 +170,7 @@ export class AgentStream {
     this.flow();
     this.deps.batcher.push({
       ...(write ? { write } : {}),
-      done: (err) => {
+      done: (err, result) => {
         this.inFlight--;
         if (err) {
           undo?.();
@@ -180,7 +179,7 @@ export class AgentStream {
           return;
         }
         try {
-          apply();
+          apply(result);
         } catch (e) {
           // Persisted but not taken into the live view (a node beyond maxNodes that raced in):
           // not acked, so the agent sends it again once it can be taken.

@@ -3,7 +3,7 @@
 
 import { FINDING_KINDS } from "../../core/protocol/index.js";
 import { oneOf, pastTime, type QueryOption, text, wholeNumber } from "../query.js";
-import type { FindingsCursor } from "../store.js";
+import type { FindingsCursor } from "../store/index.js";
 import { decodeToken, encodeToken } from "./page.js";
 import { defineView } from "./view.js";
 
@@ -20,9 +20,9 @@ export const findingsApi = defineView({
     since: pastTime(),
     continue: cursorToken(),
   },
-  compute: ({ store }, { kind, node, limit, since, continue: after }) => {
+  compute: async ({ store }, { kind, node, limit, since, continue: after }) => {
     const filter = { ...(kind ? { kind } : {}), ...(node ? { node } : {}), ...(since !== undefined ? { sinceMs: since } : {}), limit };
-    const page = store.findingsPage({ ...filter, ...(after ? { after } : {}) });
+    const page = await store.findingsPage({ ...filter, ...(after ? { after } : {}) });
     return { findings: page.findings, total: page.total, ...(page.next ? { continue: encodeToken({ a: page.next.atMs, s: page.next.seq }) } : {}) };
   },
 });

@@ -4,13 +4,13 @@
 
 import type { ClusterState } from "../cluster-state.js";
 import { type ParsedQuery, parseQuery, type QuerySpec } from "../query.js";
-import type { Store } from "../store.js";
+import type { Store } from "../store/index.js";
 import type { ViewOptions } from "./common.js";
 
 /** What a view is computed from, for one request. */
 export interface ViewContext {
   state: ClusterState;
-  store: Pick<Store, "latestCommands" | "findings" | "findingsPage">;
+  store: Pick<Store, "latestCommands" | "findingsPage">;
   /** The request's time, ms epoch; also the body's generatedAt. */
   now: number;
   /** The cluster state's staleness setting, which every view applies. */
@@ -23,21 +23,21 @@ export interface View {
   path: string;
   /** The query parameters it reads, in the order they are checked. */
   query: readonly string[];
-  /** The body (generatedAt aside); throws a QueryProblem naming a bad parameter. */
-  compute(ctx: ViewContext, params: URLSearchParams): Record<string, unknown>;
+  /** The body (generatedAt aside); rejects with a QueryProblem naming a bad parameter. */
+  compute(ctx: ViewContext, params: URLSearchParams): Promise<Record<string, unknown>>;
 }
 
 export function defineView<Q extends QuerySpec>(view: {
   name: string;
   path: string;
   query?: Q;
-  compute(ctx: ViewContext, query: ParsedQuery<Q>): Record<string, unknown>;
+  compute(ctx: ViewContext, query: ParsedQuery<Q>): Record<string, unknown> | Promise<Record<string, unknown>>;
 }): View {
   const spec = view.query ?? ({} as Q);
   return {
     name: view.name,
     path: view.path,
     query: Object.keys(spec),
-    compute: (ctx, params) => view.compute(ctx, parseQuery(spec, params, ctx.now)),
+    compute: async (ctx, params) => view.compute(ctx, parseQuery(spec, params, ctx.now)),
   };
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { WriteBatcher } from "../../aggregator/ingest/batcher.js";
+import type { StoreWrite, WriteResult } from "../../aggregator/store/index.js";
 import { createLogger } from "../../core/log/log.js";
 
 // Write batching on its own: the jobs of one event-loop turn share one transaction, in arrival
@@ -8,27 +9,23 @@ import { createLogger } from "../../core/log/log.js";
 
 const log = createLogger("cli", "error");
 
+/** A store that records each commit's writes by node name; a write for node "throws" fails alone. */
 function fakeStore(commit: () => void = () => undefined) {
   const transactions: string[][] = [];
-  let current: string[] | undefined;
   return {
     transactions,
-    record(name: string) {
-      current?.push(name);
-    },
-    transaction<T>(fn: () => T): T {
-      current = [];
-      try {
-        const out = fn();
-        commit();
-        transactions.push(current);
-        return out;
-      } finally {
-        current = undefined;
-      }
+    async write(batch: StoreWrite[]): Promise<WriteResult[]> {
+      const names = batch.map((w) => (w.kind === "seen" ? w.node : w.kind));
+      commit();
+      const kept = batch.map((w): WriteResult => (w.kind === "seen" && w.node === "throws" ? { error: new Error("constraint"), added: 0 } : { added: 0 }));
+      transactions.push(names.filter((n) => n !== "throws"));
+      return kept;
     },
   };
 }
+
+/** The write of a message, named. */
+const named = (node: string): StoreWrite => ({ kind: "seen", node, atMs: 0 });
 
 const turn = () => new Promise((r) => setImmediate(r));
 
@@ -36,7 +33,7 @@ test("the jobs of one turn share one commit, in order; each is told after it", a
   const store = fakeStore();
   const batcher = new WriteBatcher(store, log);
   const done: [string, Error | undefined][] = [];
-  for (const name of ["a", "b", "c"]) batcher.push({ write: () => store.record(name), done: (err) => done.push([name, err]) });
+  for (const name of ["a", "b", "c"]) batcher.push({ write: named(name), done: (err) => done.push([name, err]) });
   assert.deepEqual(done, [], "nothing is done before the turn ends");
   await turn();
   assert.deepEqual(store.transactions, [["a", "b", "c"]]);
@@ -45,7 +42,7 @@ test("the jobs of one turn share one commit, in order; each is told after it", a
     ["b", undefined],
     ["c", undefined],
   ]);
-  batcher.push({ write: () => store.record("d"), done: () => undefined });
+  batcher.push({ write: named("d"), done: () => undefined });
   await turn();
   assert.deepEqual(store.transactions, [["a", "b", "c"], ["d"]], "the next turn is the next commit");
 });
@@ -54,14 +51,12 @@ test("a write that throws fails alone; a failed commit fails every write of it, 
   const store = fakeStore();
   const batcher = new WriteBatcher(store, log);
   const done: [string, string | undefined][] = [];
-  batcher.push({ write: () => store.record("ok"), done: (err) => done.push(["ok", err?.message]) });
+  batcher.push({ write: named("ok"), done: (err) => done.push(["ok", err?.message]) });
   batcher.push({
-    write: () => {
-      throw new Error("constraint");
-    },
+    write: named("throws"),
     done: (err) => done.push(["bad", err?.message]),
   });
-  batcher.flush();
+  await batcher.flush();
   assert.deepEqual(done, [
     ["ok", undefined],
     ["bad", "constraint"],
@@ -73,9 +68,9 @@ test("a write that throws fails alone; a failed commit fails every write of it, 
   });
   const b2 = new WriteBatcher(broken, log);
   const after: [string, string | undefined][] = [];
-  b2.push({ write: () => broken.record("x"), done: (err) => after.push(["x", err?.message]) });
+  b2.push({ write: named("x"), done: (err) => after.push(["x", err?.message]) });
   b2.push({ done: (err) => after.push(["end", err?.message]) });
-  b2.flush();
+  await b2.flush();
   assert.deepEqual(after, [
     ["x", "disk I/O error"],
     ["end", undefined],
@@ -83,13 +78,13 @@ test("a write that throws fails alone; a failed commit fails every write of it, 
   failing = false;
 });
 
-test("close commits what is queued and refuses later jobs", () => {
+test("close commits what is queued and refuses later jobs", async () => {
   const store = fakeStore();
   const batcher = new WriteBatcher(store, log);
   const done: (string | undefined)[] = [];
-  batcher.push({ write: () => store.record("last"), done: (err) => done.push(err?.message) });
-  batcher.close();
-  batcher.push({ write: () => store.record("late"), done: (err) => done.push(err?.message) });
+  batcher.push({ write: named("last"), done: (err) => done.push(err?.message) });
+  await batcher.close();
+  batcher.push({ write: named("late"), done: (err) => done.push(err?.message) });
   assert.deepEqual(store.transactions, [["last"]]);
   assert.deepEqual(done, [undefined, "the aggregator is shutting down"]);
 });

@@ -6,7 +6,7 @@ import { CAUSES } from "../../agent/diagnose/causes.js";
 import { causeLabel, KNOWN_CAUSES } from "../../aggregator/causes.js";
 import { FindingRate } from "../../aggregator/ingest/finding-rate.js";
 import { ReportMemory } from "../../aggregator/report-memory.js";
-import { StoreHealth, type WriteFailureReason, writeFailureReason } from "../../aggregator/store-health.js";
+import { StoreHealth, type WriteFailureReason, writeFailureReason } from "../../aggregator/store/index.js";
 import type { Logger } from "../../core/log/index.js";
 import { emptyNodeReport, MAX_REPORT_BYTES, measureFinding, measureHello, measureReport, PROTOCOL } from "../../core/protocol/index.js";
 
@@ -42,7 +42,7 @@ test("finding rate: a burst, then the rate; each node its own bucket", () => {
   assert.match(r.describe("a"), /^finding: node a sent findings faster than its rate \(findingRate: 2 per second, bursts of 3\)/);
 });
 
-test("database health: failures by SQLite code, logged and counted; ready again once a probe writes, a full disk once space was freed", () => {
+test("database health: failures by SQLite code, logged and counted; ready again once a probe writes, a full disk once space was freed", async () => {
   const counted: WriteFailureReason[] = [];
   const logged: string[] = [];
   const log: Logger = { error: (m) => void logged.push(m), warn: () => undefined, info: () => undefined, debug: () => undefined };
@@ -59,23 +59,23 @@ test("database health: failures by SQLite code, logged and counted; ready again 
     now: () => now,
   });
   const sqlite = (code: string, message: string) => Object.assign(new Error(message), { code });
-  assert.equal(h.problem(), undefined);
+  assert.equal(await h.problem(), undefined);
   h.failed(sqlite("SQLITE_READONLY", "attempt to write a readonly database"), "commit");
   probeFails = sqlite("SQLITE_READONLY", "attempt to write a readonly database");
-  assert.match(h.problem() ?? "", /^database: writes fail \(readonly: attempt to write a readonly database\) since 1970-01-01T00:00:00\.000Z/);
+  assert.match((await h.problem()) ?? "", /^database: writes fail \(readonly: attempt to write a readonly database\) since 1970-01-01T00:00:00\.000Z/);
   probeFails = undefined;
   now = 6000;
-  assert.equal(h.problem(), undefined, "the probe writes again");
+  assert.equal(await h.problem(), undefined, "the probe writes again");
   h.failed(sqlite("SQLITE_FULL", "database or disk is full"), "commit");
   now = 12_000;
-  assert.match(h.problem() ?? "", /full: database or disk is full/, "a probe that fits in the log says nothing of a full disk");
+  assert.match((await h.problem()) ?? "", /full: database or disk is full/, "a probe that fits in the log says nothing of a full disk");
   free += 2 * 1024 * 1024;
   now = 18_000;
-  assert.equal(h.problem(), undefined, "space was freed");
+  assert.equal(await h.problem(), undefined, "space was freed");
   h.failed(sqlite("SQLITE_CORRUPT", "database disk image is malformed"), "commit");
   h.succeeded();
   now = 60_000;
-  assert.match(h.problem() ?? "", /corrupt: database disk image is malformed/, "a damaged file stays damaged");
+  assert.match((await h.problem()) ?? "", /corrupt: database disk image is malformed/, "a damaged file stays damaged");
   assert.deepEqual(counted, ["readonly", "readonly", "full", "corrupt"]);
   assert.equal(logged.length, 4);
   assert.deepEqual(

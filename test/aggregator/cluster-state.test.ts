@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ClusterState, isStaleRecord, type NodeRecord, TooManyNodesError } from "../../aggregator/cluster-state.js";
-import { normalizeReport } from "../../aggregator/store.js";
+import { normalizeReport } from "../../aggregator/store/index.js";
 import type { Hello, NodeReport } from "../../core/protocol/protocol.js";
 
 // The aggregator's in-memory cluster view: one record per node, connected while a stream is open,

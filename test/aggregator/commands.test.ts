@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { NodeRecord } from "../../aggregator/cluster-state.js";
 import { commandStatus, dispatchPrepull, dockerHubPulls, planPrepull } from "../../aggregator/prepull-commands.js";
-import type { StoredCommand, StoredCommandUpdate } from "../../aggregator/store.js";
+import type { StoredCommand, StoredCommandUpdate } from "../../aggregator/store/index.js";
 import { type Command, emptyNodeReport, type NodeReport, type QuotaReport } from "../../core/protocol/protocol.js";
 
 // Who pulls when, as pure functions of the node records and the time: no server needed.
@@ -114,11 +114,11 @@ test("the freshest reading of a source decides, whichever node made it", () => {
   assert.deepEqual(starts(plan), { n1: 0, n2: 21600 * 1000 - 60_000 });
 });
 
-test("dispatch: the command is stored first, sent to each planned node, a node gone meanwhile gets failed updates", () => {
+test("dispatch: the command is stored first, sent to each planned node, a node gone meanwhile gets failed updates", async () => {
   const saved: StoredCommand[] = [];
   const updates: { node: string; state: string; cause: string }[] = [];
   const sent: [string, Command][] = [];
-  const result = dispatchPrepull(["nginx:1.27", "ghcr.io/a/b:1"], {
+  const result = await dispatchPrepull(["nginx:1.27", "ghcr.io/a/b:1"], {
     nodes: () => [node("a"), node("b"), node("c", { connected: false }), node("d", { lastSeenMs: NOW - HOUR })],
     store: {
       saveCommand: (c) => saved.push(c),
@@ -202,7 +202,7 @@ test("command status: the latest state per planned node and image, done once eve
   assert.equal(commandStatus({ ...cmd, plan: [], updates: [] }).done, true);
 });
 
-test("a second pre-pull right after a first does not spend the quota the first has already planned", () => {
+test("a second pre-pull right after a first does not spend the quota the first has already planned", async () => {
   const q = { source: "203.0.113.1", limit: 100, remaining: 13, windowSeconds: 21600, observedAtMs: NOW - HOUR };
   const names = ["n1", "n2", "n3", "n4", "n5"];
   const commands: StoredCommand[] = [];
@@ -215,7 +215,7 @@ test("a second pre-pull right after a first does not spend the quota the first h
     spacingMs: 1000,
   });
   const windowEnd = q.observedAtMs + 21600 * 1000;
-  const first = dispatchPrepull(["nginx:1.27"], deps(NOW));
+  const first = await dispatchPrepull(["nginx:1.27"], deps(NOW));
   assert.deepEqual(Object.fromEntries(first.plan.map((p) => [p.node, p.notBeforeMs - NOW])), {
     n1: 0,
     n2: 1000,
@@ -225,7 +225,7 @@ test("a second pre-pull right after a first does not spend the quota the first h
   });
   // A minute later, before any node's reading shows the first command's pulls: 13 - 10 = 3 pulls
   // were left now and the first command takes them all; the next window (90 pulls) has 88 left.
-  const second = dispatchPrepull(["redis:7"], deps(NOW + 60_000));
+  const second = await dispatchPrepull(["redis:7"], deps(NOW + 60_000));
   assert.deepEqual(
     second.plan.map((p) => p.notBeforeMs >= windowEnd),
     [true, true, true, true, true],
@@ -233,7 +233,7 @@ test("a second pre-pull right after a first does not spend the quota the first h
   );
   // Once a reading newer than the first command's starts arrives, it counts those pulls itself.
   const fresh = { ...q, remaining: 60, observedAtMs: NOW + 2 * HOUR };
-  const third = dispatchPrepull(["redis:7"], deps(NOW + 2 * HOUR + 1000, fresh));
+  const third = await dispatchPrepull(["redis:7"], deps(NOW + 2 * HOUR + 1000, fresh));
   // Starts still ahead of this reading count (the first's n4, n5, the second's five): 60 - 10 - 7 = 43
   // pulls left, enough for all five now.
   assert.deepEqual(

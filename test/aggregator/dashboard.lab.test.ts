@@ -510,7 +510,7 @@ async function largeCluster(n: number, now: number): Promise<Views> {
 /** The live state of a cluster of `n` nodes: 10 % with a failing pod, half failing to reach one registry. */
 async function largeClusterState(n: number, now: number) {
   const { ClusterState } = await import("../../aggregator/cluster-state.js");
-  const { normalizeReport } = await import("../../aggregator/store.js");
+  const { normalizeReport } = await import("../../aggregator/store/index.js");
   const state = new ClusterState();
   for (let i = 0; i < n; i++) {
     const node = `ip-10-0-${Math.floor(i / 250)}-${i % 250}.eu-west-1.compute.internal`;
@@ -566,7 +566,7 @@ async function apiAggregator(state: Awaited<ReturnType<typeof largeClusterState>
   const { VIEWS } = await import("../../aggregator/views/index.js");
   const canned = await cannedAggregator({} as Views);
   const answered = new Map<string, number>();
-  const store = { latestCommands: () => [], findings: () => [], findingsPage: () => ({ findings: [], total: 0 }) };
+  const store = { latestCommands: async () => [], findingsPage: async () => ({ findings: [], total: 0 }) };
   const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? "/", "http://x");
     const view = VIEWS.find((v) => v.path === url.pathname);
@@ -576,7 +576,7 @@ async function apiAggregator(state: Awaited<ReturnType<typeof largeClusterState>
       res.writeHead(file.status, { "content-type": file.headers.get("content-type") ?? "" }).end(Buffer.from(await file.arrayBuffer()));
       return;
     }
-    const body = JSON.stringify({ generatedAt: now, ...view.compute({ state, store, now, options: {} }, url.searchParams) });
+    const body = JSON.stringify({ generatedAt: now, ...(await view.compute({ state, store, now, options: {} }, url.searchParams)) });
     answered.set(url.pathname, Math.max(answered.get(url.pathname) ?? 0, body.length));
     res.writeHead(200, { "content-type": "application/json" }).end(body);
   };

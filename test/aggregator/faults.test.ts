@@ -203,9 +203,9 @@ test("the findings table is bounded: beyond maxFindings the oldest are dropped f
     await a.acked(last);
     await a.end();
   }
-  const stats = agg.store.stats();
+  const stats = await agg.store.stats();
   assert.ok(stats.findings <= 30, `${stats.findings} findings kept`);
-  const ids = new Set(agg.store.findings({ limit: 100 }).map((f) => f.id));
+  const ids = new Set((await agg.store.findings({ limit: 100 })).map((f) => f.id));
   assert.ok(ids.has("node-f2:19"), "the newest is kept");
   assert.ok(!ids.has("node-f1:0"), "the oldest went first");
   assert.ok((await metric('pullmedic_aggregator_findings_dropped_total{reason="budget"}')) - before >= 10);

@@ -401,7 +401,7 @@ test("without a token check (the embedded mode), only requests addressed to loop
     const rebound = await ask("POST", "/api/v1/prepull", "attacker.example:9478", '{"images":["nginx:1.27"]}');
     assert.equal(rebound.status, 403, rebound.text);
     assert.match(rebound.text, /attacker\.example/);
-    assert.equal(open.store.latestCommands(5).length, 0, "no command was made");
+    assert.equal((await open.store.latestCommands(5)).length, 0, "no command was made");
     assert.equal((await ask("GET", "/api/v1/nodes", "attacker.example")).status, 403);
     for (const host of [`127.0.0.1:${url.port}`, `localhost:${url.port}`, "[::1]:9478", "192.168.1.20:9478"]) {
       const r = await ask("GET", "/api/v1/nodes", host);

@@ -150,7 +150,7 @@ test("hello and a report are persisted, then acked, and the node is in the clust
   assert.equal(rec.report?.runtime, "containerd 2.0.1");
   assert.equal(rec.agentVersion, "0.1.0-test");
   // Written before the ack: the database has it already.
-  const stored = agg.store.loadNodes().find((n) => n.node === "node-hello");
+  const stored = (await agg.store.loadNodes()).find((n) => n.node === "node-hello");
   assert.equal(stored?.report?.runtime, "containerd 2.0.1");
   a.end();
   assert.equal((await a.status).code, grpc.status.OK);
@@ -184,7 +184,7 @@ test("findings are stored and acked; a resent finding (same id) is acked again a
   const s2 = a.send({ finding });
   await a.acked(s2);
   assert.ok(a.acks.includes(s1) && a.acks.includes(s2));
-  const stored = agg.store.findings({ node: "node-find", limit: 10 });
+  const stored = await agg.store.findings({ node: "node-find", limit: 10 });
   assert.equal(stored.length, 1, "stored once");
   assert.equal(stored[0]?.kind, "diagnosis");
   assert.equal(stored[0]?.cause, "not-found");
@@ -370,7 +370,7 @@ test("command updates are persisted and acked", async () => {
   const client = await newClient();
   const a = new Agent(client, TOKEN);
   await a.helloAndReport("node-cmd");
-  const { id, plan } = agg.prepull(["nginx:1.27"]);
+  const { id, plan } = await agg.prepull(["nginx:1.27"]);
   assert.ok(plan.some((p) => p.node === "node-cmd"));
   await waitFor("the command", () => a.commands.some((c) => c.id === id));
   await a.acked(a.send({ commandUpdate: { commandId: id, image: "nginx:1.27", state: "pulling", cause: "", summary: "", durationMs: 0, atMs: Date.now() } }));
@@ -379,7 +379,7 @@ test("command updates are persisted and acked", async () => {
       commandUpdate: { commandId: id, image: "nginx:1.27", state: "pulled", cause: "", summary: "pulled in 1.2 s", durationMs: 1200, atMs: Date.now() + 1 },
     }),
   );
-  const stored = agg.store.command(id);
+  const stored = await agg.store.command(id);
   const mine = stored?.updates.find((u) => u.node === "node-cmd");
   assert.equal(mine?.state, "pulled");
   assert.equal(mine?.durationMs, 1200);
@@ -392,7 +392,7 @@ test("a pre-pull a node has not finished is sent again when its agent reconnects
   const client = await newClient();
   const a = new Agent(client, TOKEN);
   await a.helloAndReport("node-resend");
-  const { id, plan } = agg.prepull(["nginx:1.27", "redis:7"]);
+  const { id, plan } = await agg.prepull(["nginx:1.27", "redis:7"]);
   const mine = plan.find((p) => p.node === "node-resend");
   assert.ok(mine);
   await waitFor("the command", () => a.commands.some((c) => c.id === id));
@@ -473,20 +473,20 @@ test("an agent that never reads its acks is not read any further (bounded), and 
       }),
     );
   }
-  const base = agg.store.stats().findings;
-  const count = () => agg.store.stats().findings - base;
+  const base = (await agg.store.stats()).findings;
+  const count = async () => (await agg.store.stats()).findings - base;
   // All of it is handed to HTTP/2 at once; the answer is not read.
   raw.stream.write(Buffer.concat(frames));
   let stalled = -1;
-  for (let i = 0; i < 100 && stalled !== count(); i++) {
-    stalled = count();
+  for (let i = 0; i < 100 && stalled !== (await count()); i++) {
+    stalled = await count();
     await new Promise((r) => setTimeout(r, 300));
   }
-  assert.equal(count(), stalled, "nothing more is read while the acks are not");
+  assert.equal(await count(), stalled, "nothing more is read while the acks are not");
   assert.ok(stalled > 0 && stalled < total / 2, `only a bounded share was taken in: ${stalled} of ${total}`);
   raw.read();
   await waitFor("every ack", () => raw.acks.length === total + 1, { timeoutMs: 30_000 });
-  assert.equal(count(), total, "nothing lost once the agent reads again");
+  assert.equal(await count(), total, "nothing lost once the agent reads again");
   assert.deepEqual(raw.acks.slice(0, 3), [1, 2, 3], "acks in order");
   raw.stream.end();
   raw.session.close();
@@ -532,7 +532,7 @@ test("many agents reporting at once: every report acked after the commit and sto
   // Timings are the bench's business (npm run bench aggregator); here: every report was acked and
   // every node's latest report is what is stored.
   assert.equal(latencies.length, agents * perAgent);
-  const stored = new Map(agg.store.loadNodes().map((n) => [n.node, n]));
+  const stored = new Map((await agg.store.loadNodes()).map((n) => [n.node, n]));
   for (let i = 0; i < agents; i++) assert.ok(stored.get(`bench-${i}`)?.report, `bench-${i} has its report stored`);
   await Promise.all(
     streams.map((s) => {
@@ -568,7 +568,7 @@ test("restart: the nodes come back from the database (disconnected) and the find
     const rec = second.state.node("node-restart");
     assert.equal(rec?.connected, false);
     assert.equal(rec?.report?.runtime, "containerd 1.7.9");
-    assert.equal(second.store.findings({ node: "node-restart", limit: 5 }).length, 1);
+    assert.equal((await second.store.findings({ node: "node-restart", limit: 5 })).length, 1);
   } finally {
     await second.stop();
   }
@@ -614,7 +614,7 @@ test("nodes gone from the cluster are forgotten: an autoscaled-away node leaves 
     const res = await fetch(`${second.httpUrl}/api/v1/failures`);
     assert.deepEqual(((await res.json()) as { failures: unknown[] }).failures, [], "its failures are no ghosts in the failures view");
     assert.deepEqual(
-      second.store.loadNodes().map((n) => n.node),
+      (await second.store.loadNodes()).map((n) => n.node),
       ["node-alive"],
       "and it is gone from the database",
     );

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import * as grpc from "@grpc/grpc-js";
 import { loadAggregatorConfig, startAggregator } from "../../aggregator/index.js";
-import { Store } from "../../aggregator/store.js";
+import { SqliteStore } from "../../aggregator/store/index.js";
 import type { Logger } from "../../core/log/index.js";
 import { onJsonLines } from "../support/json-lines.js";
 import { waitFor } from "../support/wait.js";
@@ -64,7 +64,7 @@ test("a database the aggregator may not write: messages refused UNAVAILABLE, /re
   const dir = mkdtempSync(join(tmpdir(), "pm-readonly-"));
   chmodSync(dir, 0o777);
   const database = join(dir, "agg.db");
-  const seed = Store.open(database);
+  const seed = SqliteStore.open(database);
   seed.saveHello(hello("node-old"), Date.now());
   seed.close();
   chownSync(database, NOBODY, NOBODY);

@@ -11,7 +11,7 @@ import { test } from "node:test";
 import * as grpc from "@grpc/grpc-js";
 import type BetterSqlite3 from "better-sqlite3";
 import { loadAggregatorConfig, startAggregator } from "../../aggregator/index.js";
-import { Store } from "../../aggregator/store.js";
+import { SqliteStore } from "../../aggregator/store/index.js";
 import type { Logger } from "../../core/log/index.js";
 import { Agent, diagnosis, hello, newClient } from "./agent-stream.js";
 
@@ -34,7 +34,7 @@ test("pages damaged while running: writes refused UNAVAILABLE, /readyz fails nam
   const dir = mkdtempSync(join(tmpdir(), "pm-corrupt-"));
   const database = join(dir, "agg.db");
   // A database with a history, closed cleanly: its pages are in the file, not in the write-ahead log.
-  const seed = Store.open(database);
+  const seed = SqliteStore.open(database);
   seed.saveHello(hello("node-old"), Date.now());
   seed.saveFindings(
     "node-old",

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { Store } from "../../aggregator/store.js";
+import { SqliteStore } from "../../aggregator/store/index.js";
 
 // A database directory the aggregator cannot write (a read-only volume, a root-owned directory)
 // is named with what is wrong, not only SQLite's "unable to open database file". Lab: mounting a
@@ -16,7 +16,7 @@ const readOnly = join(dir, "ro");
 before(() => {
   mkdirSync(readOnly);
   execFileSync("mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", readOnly]);
-  Store.open(join(readOnly, "existing.db")).close();
+  SqliteStore.open(join(readOnly, "existing.db")).close();
   execFileSync("mount", ["-o", "remount,ro", readOnly]);
 });
 after(() => {
@@ -27,7 +27,7 @@ after(() => {
 test("a database in a read-only directory says the directory is read-only, and which", () => {
   const path = join(readOnly, "aggregator.db");
   assert.throws(
-    () => Store.open(path),
+    () => SqliteStore.open(path),
     (err: Error) => {
       assert.match(err.message, new RegExp(`cannot open the pullmedic database ${path}`));
       assert.match(err.message, new RegExp(`${readOnly} is on a read-only filesystem`));
@@ -40,7 +40,7 @@ test("a database in a read-only directory says the directory is read-only, and w
 test("an existing database on a volume that became read-only says so too", () => {
   const path = join(readOnly, "existing.db");
   assert.throws(
-    () => Store.open(path),
+    () => SqliteStore.open(path),
     (err: Error) => {
       assert.match(err.message, new RegExp(`${readOnly} is on a read-only filesystem`));
       return true;

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import type BetterSqlite3 from "better-sqlite3";
 import { ClusterState } from "../../aggregator/cluster-state.js";
-import { APPLICATION_ID, decodeReport, encodeReport, normalizeReport, SCHEMA_VERSION, Store, type StoredCommand } from "../../aggregator/store.js";
+import { APPLICATION_ID, decodeReport, encodeReport, normalizeReport, SCHEMA_VERSION, SqliteStore, type StoredCommand } from "../../aggregator/store/index.js";
 import type { CommandUpdate, Finding, Hello, NodeReport } from "../../core/protocol/protocol.js";
 
 // The aggregator's SQLite store against real files: what is saved comes back after a close and
@@ -115,7 +115,7 @@ function update(commandId: string, image: string, state: string, atMs: number): 
 
 test("a round trip through a real file: reopened, the store gives back nodes, findings and commands", () => {
   const path = dbPath();
-  const s = Store.open(path);
+  const s = SqliteStore.open(path);
   assert.equal(s.path, path);
   assert.ok(existsSync(path), "the directory and file are created");
   s.saveHello(hello("n1"), T0);
@@ -137,7 +137,7 @@ test("a round trip through a real file: reopened, the store gives back nodes, fi
   s.close();
   s.close(); // twice is harmless
 
-  const again = Store.open(path);
+  const again = SqliteStore.open(path);
   const nodes = again.loadNodes();
   assert.deepEqual(
     nodes.map((r) => [r.node, r.connected, r.agentVersion, r.reportIntervalSeconds, r.firstSeenMs, r.lastSeenMs, r.lastReportMs]),
@@ -192,12 +192,12 @@ test("reports are stored compact and read back whole", () => {
 
 test("resent findings are ignored by id, in one call, across calls and after a reopen", () => {
   const path = dbPath();
-  const s = Store.open(path);
+  const s = SqliteStore.open(path);
   assert.equal(s.saveFindings("n1", [diagnosis("b:1", T0), diagnosis("b:2", T0 + 1), diagnosis("b:1", T0)]), 2);
   assert.equal(s.saveFindings("n1", [diagnosis("b:2", T0 + 1), diagnosis("b:3", T0 + 2)]), 1);
   assert.equal(s.saveFindings("n1", []), 0);
   s.close();
-  const again = Store.open(path);
+  const again = SqliteStore.open(path);
   assert.equal(again.saveFindings("n1", [diagnosis("b:1", T0), diagnosis("b:2", T0 + 1), diagnosis("b:3", T0 + 2)]), 0);
   assert.equal(again.findings({ limit: 100 }).length, 3);
   assert.throws(() => again.saveFindings("n1", [diagnosis("", T0)]), /finding from node "n1" has no id/);
@@ -205,10 +205,10 @@ test("resent findings are ignored by id, in one call, across calls and after a r
 });
 
 test("findings are newest first and filter by kind, node and time, within the limit", () => {
-  const s = Store.open(":memory:");
+  const s = SqliteStore.open(":memory:");
   s.saveFindings("n1", [diagnosis("a:1", T0 + 1), diagnosis("a:2", T0 + 5, { cause: "auth-denied" }), pruneFinding("a:3", T0 + 3)]);
   s.saveFindings("n2", [diagnosis("c:1", T0 + 4), pruneFinding("c:2", T0 + 2), diagnosis("c:3", T0 + 5)]);
-  const ids = (q: Parameters<Store["findings"]>[0]): string[] => s.findings(q).map((f) => f.id);
+  const ids = (q: Parameters<SqliteStore["findings"]>[0]): string[] => s.findings(q).map((f) => f.id);
   assert.deepEqual(ids({ limit: 100 }), ["c:3", "a:2", "c:1", "a:3", "c:2", "a:1"], "same time: the later arrival first");
   assert.deepEqual(ids({ limit: 2 }), ["c:3", "a:2"]);
   assert.deepEqual(ids({ kind: "prune", limit: 100 }), ["a:3", "c:2"]);
@@ -225,7 +225,7 @@ test("a file that is not a pullmedic database is refused with an error that name
   const text = join(dir, "notes.db");
   writeFileSync(text, "these are not the pages you are looking for\n".repeat(200));
   assert.throws(
-    () => Store.open(text),
+    () => SqliteStore.open(text),
     (err: Error) => err.message.includes(text) && /is not a pullmedic database, or it is damaged/.test(err.message),
   );
   assert.equal(readFileSync(text, "utf8").startsWith("these are not"), true, "the file is left as it was");
@@ -236,26 +236,26 @@ test("a file that is not a pullmedic database is refused with an error that name
   other.exec("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)");
   other.close();
   assert.throws(
-    () => Store.open(foreign),
+    () => SqliteStore.open(foreign),
     (err: Error) => err.message.includes(foreign) && /SQLite database of something else.*users.*not a pullmedic database/.test(err.message),
   );
 
   // A pullmedic database from a newer release.
   const newer = dbPath();
-  Store.open(newer).close();
+  SqliteStore.open(newer).close();
   const raw = new Database(newer);
   assert.equal(raw.pragma("application_id", { simple: true }), APPLICATION_ID);
   assert.equal(raw.pragma("user_version", { simple: true }), SCHEMA_VERSION);
   raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
   raw.close();
   assert.throws(
-    () => Store.open(newer),
+    () => SqliteStore.open(newer),
     (err: Error) => err.message.includes(newer) && /schema 2, written by a newer aggregator/.test(err.message),
   );
 
   // A pullmedic database with a damaged page.
   const damaged = dbPath();
-  const s = Store.open(damaged);
+  const s = SqliteStore.open(damaged);
   s.transaction(() => {
     for (let i = 0; i < 200; i++) s.saveFindings("n1", [diagnosis(`x:${i}`, T0 + i)]);
   });
@@ -266,20 +266,20 @@ test("a file that is not a pullmedic database is refused with an error that name
   writeSync(fd, Buffer.alloc(4096 * 3, 0xa5), 0, 4096 * 3, 4096 * 2);
   closeSync(fd);
   assert.throws(
-    () => Store.open(damaged),
+    () => SqliteStore.open(damaged),
     (err: Error) => err.message.includes(damaged) && /damaged/.test(err.message),
   );
 
   // A directory where the file should be.
   assert.throws(
-    () => Store.open(dir),
+    () => SqliteStore.open(dir),
     (err: Error) => err.message.includes(dir) && /pullmedic database/.test(err.message),
   );
 });
 
 test("transaction batches writes into one commit; a throw rolls back all of it, a caught inner throw only its part", () => {
   const path = dbPath();
-  const s = Store.open(path);
+  const s = SqliteStore.open(path);
   const added = s.transaction(() => {
     let count = 0;
     for (let i = 0; i < 500; i++) {
@@ -336,17 +336,17 @@ test("transaction batches writes into one commit; a throw rolls back all of it, 
   reader.close();
   s.close();
 
-  const again = Store.open(path);
+  const again = SqliteStore.open(path);
   assert.equal(again.loadNodes().find((r) => r.node === "node-299")?.lastReportMs, T0 + 3);
   again.close();
 });
 
 test("what was saved before the ack survives the aggregator being killed (WAL, synchronous=NORMAL)", () => {
   const path = dbPath();
-  const storeModule = new URL("../../aggregator/store.ts", import.meta.url).href;
+  const storeModule = new URL("../../aggregator/store/index.ts", import.meta.url).href;
   const code = `
-    const { Store } = await import(${JSON.stringify(storeModule)});
-    const s = Store.open(${JSON.stringify(path)});
+    const { SqliteStore } = await import(${JSON.stringify(storeModule)});
+    const s = SqliteStore.open(${JSON.stringify(path)});
     s.saveHello({ node: "n1", agentVersion: "0.1.0", bootId: "b", reportIntervalSeconds: 10, protocol: "pullmedic.v1" }, 1);
     s.transaction(() => { for (let i = 0; i < 100; i++) s.saveFindings("n1", [{ id: "b:" + i, atMs: 10 + i, kind: "prune", prune: { trigger: "max-age", removed: 1, freedBytes: 5, failed: 0, dryRun: false, images: [] } }]); });
     process.stdout.write("acked\\n");
@@ -355,7 +355,7 @@ test("what was saved before the ack survives the aggregator being killed (WAL, s
   const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], { encoding: "utf8", timeout: 60_000 });
   assert.equal(child.signal, "SIGKILL", child.stderr);
   assert.equal(child.stdout, "acked\n");
-  const s = Store.open(path);
+  const s = SqliteStore.open(path);
   assert.deepEqual(
     s.loadNodes().map((r) => r.node),
     ["n1"],
@@ -365,7 +365,7 @@ test("what was saved before the ack survives the aggregator being killed (WAL, s
 });
 
 test("command updates keep the latest per (command, node, image); a late resend does not go back", () => {
-  const s = Store.open(":memory:");
+  const s = SqliteStore.open(":memory:");
   s.saveCommand({ id: "c1", createdMs: T0, images: ["a:1", "b:1"], plan: [{ node: "n1", notBeforeMs: T0 }] });
   s.saveCommandUpdate("n1", update("c1", "a:1", "waiting", T0 + 1));
   s.saveCommandUpdate("n1", update("c1", "a:1", "pulling", T0 + 2));
@@ -386,7 +386,7 @@ test("command updates keep the latest per (command, node, image); a late resend 
 });
 
 test("commands: newest first, bounded by maxCommands with their updates", () => {
-  const s = Store.open(":memory:", { maxCommands: 3 });
+  const s = SqliteStore.open(":memory:", { maxCommands: 3 });
   for (let i = 1; i <= 5; i++) {
     s.saveCommand({ id: `c${i}`, createdMs: T0 + i, images: [`img:${i}`], plan: [] });
     s.saveCommandUpdate("n1", update(`c${i}`, `img:${i}`, "pulled", T0 + i));
@@ -406,7 +406,7 @@ test("commands: newest first, bounded by maxCommands with their updates", () => 
 });
 
 test("prune deletes findings and command updates older than the cut, and old commands left without updates", () => {
-  const s = Store.open(dbPath());
+  const s = SqliteStore.open(dbPath());
   s.saveFindings("n1", [diagnosis("old:1", T0 - 2000), pruneFinding("old:2", T0 - 1), diagnosis("new:1", T0), diagnosis("new:2", T0 + 1000)]);
   s.saveCommand({ id: "old", createdMs: T0 - 5000, images: ["a:1"], plan: [] });
   s.saveCommandUpdate("n1", update("old", "a:1", "pulled", T0 - 4000));
@@ -431,7 +431,7 @@ test("prune deletes findings and command updates older than the cut, and old com
 });
 
 test("pruneNodes forgets nodes not seen for long; saveSeen keeps a node alive", () => {
-  const s = Store.open(":memory:");
+  const s = SqliteStore.open(":memory:");
   s.saveHello(hello("gone"), T0 - 10_000);
   s.saveHello(hello("quiet"), T0 - 10_000);
   s.saveSeen("quiet", T0 - 1);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ClusterState, type NodeRecord } from "../../aggregator/cluster-state.js";
-import { normalizeReport } from "../../aggregator/store.js";
+import { normalizeReport } from "../../aggregator/store/index.js";
 import { canonicalImage, coverageView, disksView, failuresView, MAX_LISTED, nodesView, quotaView, registriesView } from "../../aggregator/views/index.js";
 import type { NodeReport, PullFailure } from "../../core/protocol/protocol.js";
 

@@ -66,6 +66,8 @@ const AGGREGATOR_WIRED: Record<string, string[] | true> = {
   grpcListen: true,
   httpListen: true,
   database: true,
+  // The database is the chart's (SQLite on its volume; a PostgreSQL mode with the DSN from a Secret is issue 17's install part).
+  databaseFile: true,
   tokenFile: true,
   allowUnauthenticated: true,
   agentAuth: true,

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { imageMatchesPull, PullWatch } from "../../agent/pulls/index.js";
 import type { NodeRecord } from "../../aggregator/cluster-state.js";
-import { normalizeReport } from "../../aggregator/store.js";
+import { normalizeReport } from "../../aggregator/store/index.js";
 import { pullsView } from "../../aggregator/views/index.js";
 import { emptyNodeReport, type PullInFlight } from "../../core/protocol/protocol.js";
 

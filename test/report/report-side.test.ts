@@ -51,8 +51,8 @@ async function agentOn(node: string, prepull: ReportSources["prepull"], state = 
   return side;
 }
 
-function finalStates(id: string, node: string): Record<string, string> {
-  const cmd = agg.store.command(id);
+async function finalStates(id: string, node: string): Promise<Record<string, string>> {
+  const cmd = await agg.store.command(id);
   return Object.fromEntries((cmd?.updates ?? []).filter((u) => u.node === node).map((u) => [u.image, `${u.state}${u.cause ? `:${u.cause}` : ""}`]));
 }
 
@@ -64,16 +64,16 @@ test("a pre-pull command on a node whose round cannot run (no runtime) ends fail
     return undefined;
   };
   await agentOn("no-runtime", prepull, state);
-  const result = agg.prepull(["ghcr.io/acme/web:1", "nginx:1.27"]);
+  const result = await agg.prepull(["ghcr.io/acme/web:1", "nginx:1.27"]);
   assert.deepEqual(
     result.plan.map((p) => p.node),
     ["no-runtime"],
   );
-  await waitFor("a final state for both images", () => {
-    const s = finalStates(result.id, "no-runtime");
+  await waitFor("a final state for both images", async () => {
+    const s = await finalStates(result.id, "no-runtime");
     return s["ghcr.io/acme/web:1"]?.startsWith("failed") === true && s["nginx:1.27"]?.startsWith("failed") === true;
   });
-  const cmd = agg.store.command(result.id)!;
+  const cmd = (await agg.store.command(result.id))!;
   assert.ok(
     cmd.updates.every((u) => /no container runtime/.test(u.summary)),
     JSON.stringify(cmd.updates),
@@ -84,8 +84,8 @@ test("a pre-pull round that rejects still leaves every image of the command with
   await agentOn("round-throws", async () => {
     throw new Error("the agent is shutting down");
   });
-  const result = agg.prepull(["ghcr.io/acme/api:2"]);
-  await waitFor("a final state", () => finalStates(result.id, "round-throws")["ghcr.io/acme/api:2"]?.startsWith("failed") === true);
+  const result = await agg.prepull(["ghcr.io/acme/api:2"]);
+  await waitFor("a final state", async () => (await finalStates(result.id, "round-throws"))["ghcr.io/acme/api:2"]?.startsWith("failed") === true);
 });
 
 test("images the round reported on keep their own outcome; only the silent ones are marked failed", async () => {
@@ -107,9 +107,9 @@ test("images the round reported on keep their own outcome; only the silent ones 
     });
     return undefined;
   });
-  const result = agg.prepull(["ghcr.io/acme/one:1", "ghcr.io/acme/two:1"]);
-  await waitFor("a final state for both", () => {
-    const s = finalStates(result.id, "partial");
+  const result = await agg.prepull(["ghcr.io/acme/one:1", "ghcr.io/acme/two:1"]);
+  await waitFor("a final state for both", async () => {
+    const s = await finalStates(result.id, "partial");
     return s["ghcr.io/acme/one:1"] === "pulled" && s["ghcr.io/acme/two:1"]?.startsWith("failed") === true;
   });
 });
@@ -137,10 +137,15 @@ test("a command sent again (the aggregator does so on reconnect) is run once by 
     return undefined;
   });
   const cmd = { id: "pp-resent-1", kind: "prepull" as const, prepull: { images: ["ghcr.io/acme/x:1"], notBeforeMs: Date.now() } };
-  agg.store.saveCommand({ id: cmd.id, createdMs: Date.now(), images: cmd.prepull.images, plan: [{ node: "resent", notBeforeMs: cmd.prepull.notBeforeMs }] });
+  await agg.store.saveCommand({
+    id: cmd.id,
+    createdMs: Date.now(),
+    images: cmd.prepull.images,
+    plan: [{ node: "resent", notBeforeMs: cmd.prepull.notBeforeMs }],
+  });
   assert.ok(agg.sendCommand("resent", cmd));
   assert.ok(agg.sendCommand("resent", cmd), "while it runs");
-  await waitFor("pulled", () => finalStates(cmd.id, "resent")["ghcr.io/acme/x:1"] === "pulled");
+  await waitFor("pulled", async () => (await finalStates(cmd.id, "resent"))["ghcr.io/acme/x:1"] === "pulled");
   assert.ok(agg.sendCommand("resent", cmd), "after it finished");
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(rounds, 1);

@@ -4,14 +4,27 @@
 // counts each failure by reason, and the error is logged (folded, so a failing disk under 20,000
 // agents writes a few lines, not a line per message).
 
-import type { Logger } from "../core/log/index.js";
+import type { Logger } from "../../core/log/index.js";
 
 export type WriteFailureReason = "readonly" | "full" | "corrupt" | "io" | "busy" | "other";
 export const WRITE_FAILURE_REASONS: readonly WriteFailureReason[] = ["readonly", "full", "corrupt", "io", "busy", "other"];
 
-/** The reason a write failed, from SQLite's extended result code (SQLITE_READONLY_DBMOVED, SQLITE_IOERR_WRITE, …). */
+/** PostgreSQL's SQLSTATE codes and the socket errors of a server out of reach, by reason. */
+const POSTGRES_REASONS: [RegExp, WriteFailureReason][] = [
+  [/^(25006|42501)$/, "readonly"],
+  [/^53100$/, "full"],
+  [/^XX00[12]$/, "corrupt"],
+  [/^(08...|57P0[123]|58030|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE)$/, "io"],
+  [/^(40001|40P01|55P03|53300)$/, "busy"],
+];
+
+/**
+ * The reason a write failed, from SQLite's extended result code (SQLITE_READONLY_DBMOVED,
+ * SQLITE_IOERR_WRITE, …) or PostgreSQL's SQLSTATE (25006 read-only transaction, 53100 disk full, …).
+ */
 export function writeFailureReason(err: unknown): WriteFailureReason {
   const code = typeof err === "object" && err !== null ? String((err as { code?: unknown }).code ?? "") : "";
+  for (const [re, reason] of POSTGRES_REASONS) if (re.test(code)) return reason;
   if (code.startsWith("SQLITE_READONLY") || code === "SQLITE_PERM" || code === "SQLITE_CANTOPEN") return "readonly";
   if (code === "SQLITE_FULL") return "full";
   if (code.startsWith("SQLITE_CORRUPT") || code === "SQLITE_NOTADB") return "corrupt";
@@ -24,14 +37,14 @@ const ADVICE: Record<WriteFailureReason, string> = {
   readonly: "the database file or its volume is read-only: check the volume's mount and the file's owner and mode",
   full: "the volume is full: grow it, or lower maxFindingsBytes and retention",
   corrupt: "the database file is damaged: stop the aggregator, move the file away (or restore a copy) and start it again",
-  io: "the disk reports I/O errors: check the volume",
-  busy: "another process holds the database locked",
+  io: "the disk reports I/O errors, or the database server cannot be reached: check the volume, or the server and the network to it",
+  busy: "another process holds the database locked, or the server has no connection or lock to spare",
   other: "see the error",
 };
 
 export interface StoreHealthOptions {
   /** One small real write; throws what a write would throw now. */
-  probe: () => void;
+  probe: () => Promise<void> | void;
   /** Where failures are logged at error (a folding logger: repeats.as("store")). */
   log: Logger;
   /** Counts a failed write by reason. */
@@ -96,13 +109,13 @@ export class StoreHealth {
   }
 
   /** Why the aggregator is not ready because of its database, or undefined when it takes writes. */
-  problem(): string | undefined {
+  async problem(): Promise<string | undefined> {
     if (this.damaged) return this.describe(this.damaged);
     const now = this.now();
     if (now - this.probedAtMs >= this.probeEveryMs) {
       this.probedAtMs = now;
       try {
-        this.opts.probe();
+        await this.opts.probe();
         if (this.failure === undefined || this.freed(this.failure)) this.failure = undefined;
       } catch (err) {
         this.failed(err, "readiness probe");
