@@ -109,6 +109,7 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
       webDir,
       prepull,
       ready: () => readiness(open, storeHealth),
+      viewCacheWindowMs: config.viewCacheWindow,
     });
     cleanups.push(() => http.close());
     const writeFailed = (err: unknown, what: string) => storeHealth.failed(err, what);
