@@ -41,7 +41,10 @@ export interface RouteSources extends ApiSources {
 
 export function aggregatorRoutes(deps: RouteSources): Route[] {
   const { metrics } = deps;
-  const sources = { ...deps, views: new ViewCache<Answer>({ windowMs: deps.viewCacheWindowMs ?? DEFAULT_VIEW_CACHE_WINDOW_MS }) };
+  const sources = {
+    ...deps,
+    views: new ViewCache<Answer>({ windowMs: deps.viewCacheWindowMs ?? DEFAULT_VIEW_CACHE_WINDOW_MS, onLookup: (hit) => metrics.viewAnswered(hit) }),
+  };
   return [
     { path: "/healthz", method: "GET", answer: () => plainText(200, "ok\n") },
     {

@@ -19,6 +19,8 @@ export interface ViewCacheOptions {
   /** How long an answer is served again, ms; 0 computes every request. */
   windowMs: number;
   maxEntries?: number;
+  /** Told of every lookup: whether it was answered from the cache (for the metrics). */
+  onLookup?(hit: boolean): void;
 }
 
 interface Entry<T> {
@@ -32,6 +34,7 @@ export class ViewCache<T> {
   misses = 0;
   private readonly windowMs: number;
   private readonly maxEntries: number;
+  private readonly onLookup: (hit: boolean) => void;
   /** In the order computed, so the oldest are first. */
   private readonly entries = new Map<string, Entry<T>>();
 
@@ -39,6 +42,7 @@ export class ViewCache<T> {
     if (!(opts.windowMs >= 0)) throw new Error(`the view cache window must be 0 or more ms, not ${opts.windowMs}`);
     this.windowMs = opts.windowMs;
     this.maxEntries = opts.maxEntries ?? DEFAULT_MAX_ENTRIES;
+    this.onLookup = opts.onLookup ?? (() => undefined);
   }
 
   /**
@@ -49,9 +53,11 @@ export class ViewCache<T> {
     const kept = this.entries.get(key);
     if (kept !== undefined && now - kept.at < this.windowMs && now >= kept.at) {
       this.hits++;
+      this.onLookup(true);
       return kept.value;
     }
     this.misses++;
+    this.onLookup(false);
     const value = compute();
     if (this.windowMs === 0) return value;
     this.entries.delete(key);

@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
+import type { IncomingMessage } from "node:http";
 import { test } from "node:test";
 import { ClusterState } from "../../aggregator/cluster-state.js";
 import type { Answer } from "../../aggregator/http/answer.js";
 import { viewAnswer } from "../../aggregator/http/api.js";
+import { aggregatorRoutes, findRoute, type RouteSources } from "../../aggregator/http/routes.js";
 import { ViewCache } from "../../aggregator/http/view-cache.js";
+import { createAggregatorMetrics } from "../../aggregator/metrics.js";
 import type { Store } from "../../aggregator/store.js";
 import { VIEWS, type View } from "../../aggregator/views/index.js";
 
@@ -138,4 +141,17 @@ test("the cache holds at most its entries and drops what the window passed", () 
   cache.get("k5", T0 + WINDOW, () => ++computed);
   assert.equal(cache.size, 1, "every entry of the old window is gone");
   assert.throws(() => new ViewCache({ windowMs: -1 }), /window/);
+});
+
+test("the metrics count the answers served from the cache and those computed", async () => {
+  const metrics = await createAggregatorMetrics({ nodes: () => [], isStale: () => false, now: () => T0 });
+  const state = cluster(3);
+  const deps = { state, store: {} as Store, now: () => T0, metrics, viewCacheWindowMs: WINDOW } as unknown as RouteSources;
+  const route = findRoute(aggregatorRoutes(deps), "/api/v1/nodes");
+  assert.ok(route);
+  const url = new URL("http://aggregator/api/v1/nodes?limit=2");
+  for (let i = 0; i < 3; i++) await route.answer({ req: {} as IncomingMessage, url, path: url.pathname });
+  const text = await metrics.render();
+  assert.match(text, /pullmedic_aggregator_view_answers_total\{source="cache"\} 2/);
+  assert.match(text, /pullmedic_aggregator_view_answers_total\{source="computed"\} 1/);
 });
