@@ -43,7 +43,11 @@ export function aggregatorRoutes(deps: RouteSources): Route[] {
   const { metrics } = deps;
   const sources = {
     ...deps,
-    views: new ViewCache<Answer>({ windowMs: deps.viewCacheWindowMs ?? DEFAULT_VIEW_CACHE_WINDOW_MS, onLookup: (hit) => metrics.viewAnswered(hit) }),
+    views: new ViewCache<Answer>({
+      windowMs: deps.viewCacheWindowMs ?? DEFAULT_VIEW_CACHE_WINDOW_MS,
+      weigh: (a) => a.body.length,
+      onLookup: (hit) => metrics.viewAnswered(hit),
+    }),
   };
   return [
     { path: "/healthz", method: "GET", answer: () => plainText(200, "ok\n") },

@@ -14,11 +14,16 @@ import type { View } from "../views/index.js";
 export const DEFAULT_VIEW_CACHE_WINDOW_MS = 1000;
 /** Entries kept at most (pages and filters people ask for within one window). */
 const DEFAULT_MAX_ENTRIES = 64;
+/** What the kept values may weigh together (for answers: their bytes), so large pages cannot pile up. */
+const DEFAULT_MAX_WEIGHT = 32 * 1024 * 1024;
 
-export interface ViewCacheOptions {
+export interface ViewCacheOptions<T> {
   /** How long an answer is served again, ms; 0 computes every request. */
   windowMs: number;
   maxEntries?: number;
+  maxWeight?: number;
+  /** A value's weight against maxWeight (default 0); a value heavier than maxWeight is not kept. */
+  weigh?(value: T): number;
   /** Told of every lookup: whether it was answered from the cache (for the metrics). */
   onLookup?(hit: boolean): void;
 }
@@ -26,6 +31,7 @@ export interface ViewCacheOptions {
 interface Entry<T> {
   at: number;
   value: T;
+  weight: number;
 }
 
 export class ViewCache<T> {
@@ -34,14 +40,19 @@ export class ViewCache<T> {
   misses = 0;
   private readonly windowMs: number;
   private readonly maxEntries: number;
+  private readonly maxWeight: number;
+  private readonly weigh: (value: T) => number;
+  private weight = 0;
   private readonly onLookup: (hit: boolean) => void;
   /** In the order computed, so the oldest are first. */
   private readonly entries = new Map<string, Entry<T>>();
 
-  constructor(opts: ViewCacheOptions) {
+  constructor(opts: ViewCacheOptions<T>) {
     if (!(opts.windowMs >= 0)) throw new Error(`the view cache window must be 0 or more ms, not ${opts.windowMs}`);
     this.windowMs = opts.windowMs;
     this.maxEntries = opts.maxEntries ?? DEFAULT_MAX_ENTRIES;
+    this.maxWeight = opts.maxWeight ?? DEFAULT_MAX_WEIGHT;
+    this.weigh = opts.weigh ?? (() => 0);
     this.onLookup = opts.onLookup ?? (() => undefined);
   }
 
@@ -59,13 +70,14 @@ export class ViewCache<T> {
     this.misses++;
     this.onLookup(false);
     const value = compute();
-    if (this.windowMs === 0) return value;
-    this.entries.delete(key);
-    this.dropExpired(now);
-    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
-    const entry = { at: now, value };
+    this.drop(key);
+    const weight = this.weigh(value);
+    if (this.windowMs === 0 || weight > this.maxWeight) return value;
+    this.makeRoom(now, weight);
+    const entry = { at: now, value, weight };
     this.entries.set(key, entry);
-    if (value instanceof Promise) value.catch(() => this.entries.get(key) === entry && this.entries.delete(key));
+    this.weight += weight;
+    if (value instanceof Promise) value.catch(() => this.entries.get(key) === entry && this.drop(key));
     return value;
   }
 
@@ -73,11 +85,20 @@ export class ViewCache<T> {
     return this.entries.size;
   }
 
-  private dropExpired(now: number): void {
+  /** Drops what the window passed, then the oldest while the new value would not fit. */
+  private makeRoom(now: number, weight: number): void {
     for (const [key, e] of this.entries) {
-      if (now - e.at < this.windowMs) break;
-      this.entries.delete(key);
+      const full = this.entries.size >= this.maxEntries || this.weight + weight > this.maxWeight;
+      if (!full && now - e.at < this.windowMs) break;
+      this.drop(key);
     }
+  }
+
+  private drop(key: string): void {
+    const e = this.entries.get(key);
+    if (e === undefined) return;
+    this.entries.delete(key);
+    this.weight -= e.weight;
   }
 }
 

@@ -140,6 +140,15 @@ test("the cache holds at most its entries and drops what the window passed", () 
   );
   cache.get("k5", T0 + WINDOW, () => ++computed);
   assert.equal(cache.size, 1, "every entry of the old window is gone");
+  const heavy = new ViewCache<string>({ windowMs: WINDOW, maxWeight: 10, weigh: (v) => v.length });
+  heavy.get("a", T0, () => "123456");
+  heavy.get("b", T0, () => "123456");
+  assert.equal(heavy.size, 1, "the oldest goes when the new one would not fit");
+  heavy.get("c", T0, () => "12345678901");
+  assert.equal(heavy.size, 1, "a value heavier than the whole budget is not kept");
+  let again = 0;
+  heavy.get("c", T0, () => String(++again));
+  assert.equal(again, 1);
   assert.throws(() => new ViewCache({ windowMs: -1 }), /window/);
 });
 
