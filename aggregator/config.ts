@@ -135,6 +135,13 @@ export const aggregatorConfigSchema = z.strictObject({
    * until the retention. A node that comes back simply says hello again.
    */
   forgetNodesAfter: duration(3_600_000, 3650 * 86_400_000).prefault("24h"),
+  /**
+   * How long a view's answer (/api/v1/*) is served again before it is computed anew: every open
+   * dashboard asks for every view every 5 s, and at thousands of nodes each computation takes
+   * event-loop time that ingest needs. An answer shows the cluster as it was at most this long
+   * before the request (its generatedAt says when); "0s" computes every request.
+   */
+  viewCacheWindow: duration(0, 60_000).prefault("1s"),
   logLevel: z.enum(["error", "warn", "info", "debug"]).default("info"),
   logFormat: z.enum(["json", "text"]).default("json"),
 });

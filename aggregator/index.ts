@@ -108,6 +108,7 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
       webDir,
       prepull,
       ready: async () => readiness(open, storeHealth),
+      viewCacheWindowMs: config.viewCacheWindow,
     });
     cleanups.push(() => http.close());
     const writeFailed = (err: unknown, what: string) => storeHealth.failed(err, what);

@@ -34,6 +34,8 @@ export interface AggregatorMetrics {
   storeWriteFailed(reason: WriteFailureReason): void;
   /** p50/p99 of the ack latencies seen so far, in seconds (for logs and the benchmark). */
   ackLatencyQuantiles(): { count: number; p50: number; p99: number };
+  /** A view's answer was served, from the view cache or computed (http/view-cache.ts). */
+  viewAnswered(cached: boolean): void;
 }
 
 export interface MetricsSource {
@@ -62,6 +64,13 @@ export async function createAggregatorMetrics(source: MetricsSource): Promise<Ag
   registerBudgetGauges(client, registry, source);
   const m = registerIngestMetrics(client, registry);
   const recent = new LatencyReservoir(4096);
+  const viewAnswers = new client.Counter({
+    name: "pullmedic_aggregator_view_answers_total",
+    help: "API views answered, by source: cache (computed within viewCacheWindow before) or computed.",
+    labelNames: ["source"],
+    registers: [registry],
+  });
+  for (const source of ["cache", "computed"]) viewAnswers.inc({ source }, 0);
   return {
     contentType: registry.contentType,
     render: () => registry.metrics(),
@@ -80,6 +89,7 @@ export async function createAggregatorMetrics(source: MetricsSource): Promise<Ag
     commandSent: () => m.commands.inc(),
     storeWriteFailed: (reason) => m.storeFailures.inc({ reason }),
     ackLatencyQuantiles: () => recent.quantiles(),
+    viewAnswered: (cached) => viewAnswers.inc({ source: cached ? "cache" : "computed" }),
   };
 }
 

@@ -7,6 +7,7 @@ import { parseQuery, wholeNumber } from "../query.js";
 import type { Store } from "../store/index.js";
 import { MAX_LISTED, pageFields, pageOf, pageQuery, type View } from "../views/index.js";
 import { type Answer, HttpProblem, json } from "./answer.js";
+import { type ViewCache, viewKey } from "./view-cache.js";
 
 export const COMMANDS_PATH = "/api/v1/commands";
 const COMMAND_PREFIX = `${COMMANDS_PATH}/`;
@@ -20,14 +21,22 @@ export interface ApiSources {
   now(): number;
 }
 
+/** What the views' answers are served from (view-cache.ts). */
+export interface ViewSources extends ApiSources {
+  views: ViewCache<Promise<Answer>>;
+}
+
 function envelope(now: number, body: Record<string, unknown>): Answer {
   return json(200, { generatedAt: now, ...body });
 }
 
-export async function viewAnswer(view: View, url: URL, { state, store, now }: ApiSources): Promise<Answer> {
+/** The view's answer as computed at most the cache's window ago; generatedAt says when. */
+export function viewAnswer(view: View, url: URL, { state, store, now, views }: ViewSources): Promise<Answer> {
   const at = now();
-  const body = await view.compute({ state, store, now: at, options: { staleAfterIntervals: state.staleAfterIntervals } }, url.searchParams);
-  return envelope(at, body);
+  return views.get(viewKey(view, url.searchParams), at, async () => {
+    const body = await view.compute({ state, store, now: at, options: { staleAfterIntervals: state.staleAfterIntervals } }, url.searchParams);
+    return envelope(at, body);
+  });
 }
 
 /** The latest pre-pull commands, newest first. */

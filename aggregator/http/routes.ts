@@ -11,6 +11,7 @@ import { type Answer, json, plainText } from "./answer.js";
 import { type ApiSources, COMMANDS_PATH, commandAnswer, commandsAnswer, viewAnswer } from "./api.js";
 import type { HttpAccess } from "./guards.js";
 import { acceptPrepull } from "./prepull.js";
+import { DEFAULT_VIEW_CACHE_WINDOW_MS, ViewCache } from "./view-cache.js";
 
 export interface RouteRequest {
   req: IncomingMessage;
@@ -34,10 +35,20 @@ export interface RouteSources extends ApiSources {
   log: Logger;
   prepull(images: string[]): Promise<DispatchResult>;
   ready(): Promise<{ ready: boolean; reasons: string[] }>;
+  /** How long a view's answer is served again (view-cache.ts); default 1 s, 0 computes every request. */
+  viewCacheWindowMs?: number;
 }
 
 export function aggregatorRoutes(deps: RouteSources): Route[] {
   const { metrics } = deps;
+  const sources = {
+    ...deps,
+    views: new ViewCache<Promise<Answer>>({
+      windowMs: deps.viewCacheWindowMs ?? DEFAULT_VIEW_CACHE_WINDOW_MS,
+      weigh: (a) => a.body.length,
+      onLookup: (hit) => metrics.viewAnswered(hit),
+    }),
+  };
   return [
     { path: "/healthz", method: "GET", answer: () => plainText(200, "ok\n") },
     {
@@ -49,7 +60,7 @@ export function aggregatorRoutes(deps: RouteSources): Route[] {
       },
     },
     { path: "/metrics", method: "GET", answer: async () => ({ status: 200, type: metrics.contentType, body: await metrics.render() }) },
-    ...VIEWS.map((view): Route => ({ path: view.path, method: "GET", answer: ({ url }) => viewAnswer(view, url, deps) })),
+    ...VIEWS.map((view): Route => ({ path: view.path, method: "GET", answer: ({ url }) => viewAnswer(view, url, sources) })),
     { path: COMMANDS_PATH, method: "GET", answer: ({ url }) => commandsAnswer(url, deps) },
     { path: `${COMMANDS_PATH}/`, prefix: true, method: "GET", answer: ({ path, url }) => commandAnswer(path, url, deps) },
     {

@@ -83,12 +83,16 @@ function rssMiB(pid: number): number {
   return Number(m?.[1] ?? 0) / 1024;
 }
 
-async function startAggregator(dir: string): Promise<{ child: ChildProcess; grpc: string }> {
+/** The built aggregator; `config` is its YAML file's text. */
+async function startAggregator(dir: string, config = "{}\n"): Promise<{ child: ChildProcess; grpc: string; http: string }> {
   const tokenFile = join(dir, "token");
   writeFileSync(tokenFile, `${TOKEN}\n`);
+  writeFileSync(join(dir, "config.yaml"), config);
   const args = [
     join(root, "dist/cli/main.js"),
     "aggregator",
+    "--config",
+    join(dir, "config.yaml"),
     "--grpc-listen",
     "127.0.0.1:0",
     "--http-listen",
@@ -110,10 +114,10 @@ async function startAggregator(dir: string): Promise<{ child: ChildProcess; grpc
     const timer = setTimeout(() => reject(new Error(`the aggregator did not start: ${out}`)), 30_000);
     child.stdout?.on("data", (d: Buffer) => {
       out += d;
-      const m = /gRPC (\S+), dashboard/.exec(out);
-      if (m?.[1]) {
+      const m = /gRPC (\S+), dashboard (\S+?)\/?"/.exec(out);
+      if (m?.[1] && m[2]) {
         clearTimeout(timer);
-        resolve({ child, grpc: m[1] });
+        resolve({ child, grpc: m[1], http: m[2] });
       }
     });
   });
@@ -221,10 +225,11 @@ async function sqliteFloor(dir: string, count: number): Promise<number> {
   return count / (ms / 1000);
 }
 
-/** BENCH_AGG_PARTS: which of ingest, floods and memory to run (all by default). */
+/** BENCH_AGG_PARTS: which of ingest, dashboards, floods and memory to run (all by default). */
 export async function benchAggregator(): Promise<void> {
-  const parts = (process.env["BENCH_AGG_PARTS"] ?? "ingest,floods,memory").split(",");
+  const parts = (process.env["BENCH_AGG_PARTS"] ?? "ingest,dashboards,floods,memory").split(",");
   if (parts.includes("ingest")) await benchIngest();
+  if (parts.includes("dashboards")) await benchDashboards();
   if (parts.includes("floods")) await benchAggregatorFloods();
   if (parts.includes("memory")) await benchAggregatorMemory();
 }
@@ -260,4 +265,137 @@ async function benchIngest(): Promise<void> {
     child.kill("SIGTERM");
     await new Promise((r) => child.once("exit", r));
   }
+}
+
+// The dashboards part: what open dashboards cost ingest. Each simulated dashboard does what
+// aggregator/web/app.js does every REFRESH_MS: asks for every section's view at once, with the
+// page's query.
+const DASHBOARDS = 10;
+const REFRESH_MS = 5000;
+const DASHBOARD_QUERIES: Record<string, string> = {
+  nodes: "?limit=100&order=attention",
+  failures: "?limit=100",
+  pulls: "",
+  registries: "?limit=100&order=attention",
+  quota: "?limit=100",
+  disks: "?limit=100",
+  coverage: "?limit=100&order=attention",
+};
+
+/** Ten dashboards at their own phases until stop(); refreshes counts the ones that completed, failed those with an error. */
+function dashboards(http: string): { stop(): void; refreshes: () => number; failed: () => number } {
+  let refreshes = 0;
+  let failed = 0;
+  const timers: NodeJS.Timeout[] = [];
+  const refresh = async () => {
+    const answers = await Promise.all(
+      Object.entries(DASHBOARD_QUERIES).map(([view, query]) =>
+        fetch(`${http}/api/v1/${view}${query}`)
+          .then(async (r) => r.ok && (await r.arrayBuffer()).byteLength > 0)
+          .catch(() => false),
+      ),
+    );
+    if (answers.every(Boolean)) refreshes++;
+    else failed++;
+  };
+  for (let d = 0; d < DASHBOARDS; d++) {
+    timers.push(
+      setTimeout(() => {
+        void refresh();
+        timers.push(setInterval(() => void refresh(), REFRESH_MS));
+      }, Math.random() * REFRESH_MS),
+    );
+  }
+  return { stop: () => timers.forEach(clearTimeout), refreshes: () => refreshes, failed: () => failed };
+}
+
+/** The aggregator process's CPU seconds so far (user + system). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * Event-loop time per dashboard refresh, in this process: a cluster state of `nodes` nodes with the
+ * bench's reports, ten dashboards refreshing every 5 s for a simulated minute (a clock of our own),
+ * each view's answer computed through the HTTP side's viewAnswer with the cache's window as given.
+ * The store is a stand-in (coverage's recent commands: none).
+ */
+async function refreshCost(nodes: number, windowMs: number): Promise<{ msPerRefresh: number; medianMs: number; computed: number; asked: number }> {
+  const { ClusterState } = await import("../../aggregator/cluster-state.js");
+  const { viewAnswer } = await import("../../aggregator/http/api.js");
+  const { ViewCache } = await import("../../aggregator/http/view-cache.js");
+  const { VIEWS } = await import("../../aggregator/views/index.js");
+  const start = Date.now();
+  const state = new ClusterState();
+  for (let i = 0; i < nodes; i++) {
+    const node = `sim-${String(i).padStart(5, "0")}`;
+    state.hello({ node, agentVersion: "bench", bootId: `boot-${i}`, reportIntervalSeconds: 10, protocol: "pullmedic.v1" }, start);
+    state.report(node, report(i, start), start);
+  }
+  const clock = { now: start };
+  const views = new ViewCache<Promise<import("../../aggregator/http/answer.js").Answer>>({ windowMs });
+  const store = { latestCommands: async () => [] } as unknown as import("../../aggregator/store/index.js").Store;
+  const sources = { state, store, now: () => clock.now, views };
+  const phases = Array.from({ length: DASHBOARDS }, () => Math.random() * REFRESH_MS);
+  const asks = phases.flatMap((phase) => Array.from({ length: 60_000 / REFRESH_MS }, (_, k) => start + phase + k * REFRESH_MS)).sort((a, b) => a - b);
+  const busy: number[] = [];
+  for (const at of asks) {
+    clock.now = Math.round(at);
+    const t = performance.now();
+    // Awaited, so a view's work after its store read is counted too.
+    await Promise.all(
+      VIEWS.flatMap((view) => {
+        const query = DASHBOARD_QUERIES[view.name];
+        return query === undefined ? [] : [viewAnswer(view, new URL(`http://bench${view.path}${query}`), sources)];
+      }),
+    );
+    busy.push(performance.now() - t);
+  }
+  const msPerRefresh = busy.reduce((a, b) => a + b, 0) / busy.length;
+  return { msPerRefresh, medianMs: quantile(busy, 0.5), computed: views.misses, asked: views.hits + views.misses };
+}
+
+/** BENCH_AGG_DASH_NODES: the node count, reporting every 10 s (default 5,000, what held on one core). */
+async function benchDashboards(): Promise<void> {
+  const nodes = Number(process.env["BENCH_AGG_DASH_NODES"] ?? 5000);
+  const phase: Phase = { nodes, intervalMs: 10_000 };
+  console.log(`aggregator with ${DASHBOARDS} dashboards refreshing every ${REFRESH_MS / 1000} s (${nodes} nodes every ${phase.intervalMs / 1000} s)`);
+  for (const windowMs of [0, 1000, 5000]) {
+    const r = await refreshCost(nodes, windowMs);
+    console.log(
+      `  in-process, view cache window ${windowMs} ms: event loop per dashboard refresh (all ${Object.keys(DASHBOARD_QUERIES).length} views) mean ${r.msPerRefresh.toFixed(1)} ms, median ${r.medianMs.toFixed(1)} ms, ${r.computed} of ${r.asked} answers computed; ${((r.msPerRefresh * DASHBOARDS * 1000) / REFRESH_MS).toFixed(0)} ms per second for ${DASHBOARDS} dashboards`,
+    );
+  }
+  if (spawnSync("taskset", ["-cp", "1", String(process.pid)]).status !== 0) console.log("(taskset failed: the simulator shares cores with the aggregator)");
+  const runs: { label: string; config: string; withDashboards: boolean[] }[] = [
+    { label: "view cache 1 s (the default)", config: "{}\n", withDashboards: [false, true] },
+    { label: "view cache 5 s (viewCacheWindow: 5s)", config: "viewCacheWindow: 5s\n", withDashboards: [true] },
+    { label: "view cache off (viewCacheWindow: 0s)", config: "viewCacheWindow: 0s\n", withDashboards: [true] },
+  ];
+  const p99 = new Map<string, number>();
+  for (const run of runs) {
+    const dir = mkdtempSync(join(tmpdir(), "pm-bench-agg-views-"));
+    const { child, grpc, http } = await startAggregator(dir, run.config);
+    try {
+      for (const withDashboards of run.withDashboards) {
+        const load = withDashboards ? dashboards(http) : undefined;
+        const cpu = cpuSeconds(child.pid ?? 0);
+        const started = performance.now();
+        const r = await runPhase(grpc, phase, child.pid ?? 0);
+        const cpuShare = (cpuSeconds(child.pid ?? 0) - cpu) / ((performance.now() - started) / 1000);
+        load?.stop();
+        const label = withDashboards ? `${run.label}, ${DASHBOARDS} dashboards` : "no dashboards";
+        p99.set(label, r.p99);
+        console.log(
+          `  ${label}: ${r.perSecond.toFixed(0)} reports/s acked, ack p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(0)} ms; aggregator CPU ${(cpuShare * 100).toFixed(0)} % of its core${load ? `; ${load.refreshes()} refreshes answered, ${load.failed()} failed` : ""}`,
+        );
+      }
+    } finally {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
+    }
+  }
+  const base = p99.get("no dashboards") ?? Number.NaN;
+  for (const [label, value] of p99) if (label !== "no dashboards") console.log(`  ack p99 ${label} / no dashboards: ${(value / base).toFixed(2)}`);
 }
