@@ -9,6 +9,7 @@ export {
   measureReport,
 } from "./limits.js";
 export type {
+  Ack,
   AgentMessage,
   AggregatorMessage,
   Command,
@@ -16,6 +17,7 @@ export type {
   DiskReport,
   Finding,
   FindingKind,
+  FullReportRequest,
   Hello,
   HygieneRiskReport,
   NodeConditionReport,
@@ -26,6 +28,8 @@ export type {
   QuotaReport,
   Recovery,
   RegistryReport,
+  ReportDelta,
   SecretCheckReport,
 } from "./protocol.js";
 export { emptyNodeReport, FINDING_KINDS, isFinalCommandState, loadAggregatorProtocol, PROTOCOL } from "./protocol.js";
+export { applyDelta, diffReport, FEATURE_REPORT_DELTA, REPORT_SECTIONS } from "./report-delta.js";

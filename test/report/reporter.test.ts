@@ -108,9 +108,9 @@ class FakeAggregator {
         return;
       }
       const policy = this.opts.ack?.(m) ?? "ack";
-      if (policy === "ack") call.write({ ack: { seq: m.seq } });
+      if (policy === "ack") call.write({ ack: { seq: m.seq, features: [] } });
       else if (policy === "withhold") this.withheld.push({ call, seq: m.seq });
-      else setTimeout(() => call.write({ ack: { seq: m.seq } }), policy);
+      else setTimeout(() => call.write({ ack: { seq: m.seq, features: [] } }), policy);
     });
     call.on("end", () => call.end());
     call.on("error", () => undefined);
