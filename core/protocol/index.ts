@@ -9,7 +9,6 @@ export {
   measureReport,
 } from "./limits.js";
 export type {
-  Ack,
   AgentMessage,
   AggregatorMessage,
   Command,
@@ -17,7 +16,6 @@ export type {
   DiskReport,
   Finding,
   FindingKind,
-  FullReportRequest,
   Hello,
   HygieneRiskReport,
   NodeConditionReport,
