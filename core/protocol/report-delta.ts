@@ -48,6 +48,8 @@ export function diffReport(base: NodeReport, next: NodeReport): Omit<ReportDelta
 
 /** The report a delta makes of `base`; a problem in words when the delta names no known section. */
 export function applyDelta(base: NodeReport, delta: ReportDelta): { report: NodeReport } | { problem: string } {
+  // A peer controls the list: more entries than there are sections is no delta this file makes.
+  if (delta.changed.length > SECTION_BY_NUMBER.size) return { problem: `delta.changed: ${delta.changed.length} entries, at most ${SECTION_BY_NUMBER.size}` };
   const sent = delta.report ?? emptyNodeReport(0);
   const merged: NodeReport = { ...base, observedAtMs: sent.observedAtMs };
   for (const n of delta.changed) {

@@ -68,3 +68,8 @@ test("a delta naming a field number that is no section is refused in words", () 
   const made = applyDelta(realisticReport(0), { baseSeq: 1, changed: [1], report: realisticReport(1) });
   assert.deepEqual(made, { problem: "delta.changed: 1 is not a section of NodeReport" });
 });
+
+test("a delta listing more sections than NodeReport has is refused, however many a peer sends", () => {
+  const made = applyDelta(realisticReport(0), { baseSeq: 1, changed: Array.from({ length: 100_000 }, () => 4), report: realisticReport(1) });
+  assert.deepEqual(made, { problem: "delta.changed: 100000 entries, at most 14" });
+});
