@@ -46,16 +46,22 @@ export function diffReport(base: NodeReport, next: NodeReport): Omit<ReportDelta
   return { changed, report };
 }
 
-/** The report a delta makes of `base`; a problem in words when the delta names no known section. */
+/** Entries of a delta's `changed` beyond any NodeReport a later release may have: no delta has more. */
+const MAX_CHANGED = 64;
+
+/**
+ * The report a delta makes of `base`; a problem in words when its list of sections is beyond any
+ * a release could send. A section number this side does not know (a newer agent's) is passed
+ * over: its field was not decoded either, as a full report's would not be.
+ */
 export function applyDelta(base: NodeReport, delta: ReportDelta): { report: NodeReport } | { problem: string } {
-  // A peer controls the list: more entries than there are sections is no delta this file makes.
-  if (delta.changed.length > SECTION_BY_NUMBER.size) return { problem: `delta.changed: ${delta.changed.length} entries, at most ${SECTION_BY_NUMBER.size}` };
+  // A peer controls the list.
+  if (delta.changed.length > MAX_CHANGED) return { problem: `delta.changed: ${delta.changed.length.toLocaleString("en-US")} entries, at most ${MAX_CHANGED}` };
   const sent = delta.report ?? emptyNodeReport(0);
   const merged: NodeReport = { ...base, observedAtMs: sent.observedAtMs };
   for (const n of delta.changed) {
     const name = SECTION_BY_NUMBER.get(n);
-    if (name === undefined) return { problem: `delta.changed: ${n} is not a section of NodeReport` };
-    (merged as unknown as Record<Section, unknown>)[name] = sent[name];
+    if (name !== undefined) (merged as unknown as Record<Section, unknown>)[name] = sent[name];
   }
   return { report: merged };
 }
