@@ -16,9 +16,9 @@
 // memory here instead of growing it.
 //
 // The room: the gRPC server (server.ts, refusals.ts), each agent's stream (stream.ts,
-// messages.ts, validate.ts, node-streams.ts, and report-deltas.ts: the base its deltas apply to), the shared write batching (batcher.ts) and the
-// bearer tokens (tokens.ts) and who an agent is and which node it may speak for (agent-auth.ts,
-// node-identity.ts).
+// messages.ts, validate.ts, node-streams.ts, and report-deltas.ts: the base its deltas apply
+// to), the shared write batching (batcher.ts) and the bearer tokens (tokens.ts) and who an agent
+// is and which node it may speak for (agent-auth.ts, node-identity.ts).
 
 export type { AgentAuthenticator } from "./agent-auth.js";
 export { ServiceAccountAgents, sharedTokenAgents } from "./agent-auth.js";
