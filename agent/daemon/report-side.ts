@@ -29,7 +29,7 @@ export interface FindingSink {
 
 export interface ReportSide {
   findings: FindingSink;
-  /** A full report within a second (debounced): something a cluster view shows has changed. */
+  /** A report within a second (debounced; what changed only, when the aggregator takes deltas): something a cluster view shows has changed. */
   reportSoon(): void;
   status(): ReporterStatus | undefined;
   report(): NodeReport;

@@ -1,6 +1,7 @@
 // The agent's side of the aggregator contract (proto/pullmedic/v1/pullmedic.proto): one
-// long-lived bidirectional Connect stream that carries a Hello, full node reports on an interval,
-// and findings and command updates as they happen. Findings wait in a bounded outbox until the
+// long-lived bidirectional Connect stream that carries a Hello, node reports on an interval (a
+// full one first, then only what changed when the aggregator offers "report-delta"), and findings
+// and command updates as they happen. Findings wait in a bounded outbox until the
 // aggregator acknowledges them, so an aggregator restart or outage loses none of them (a buffer
 // that overflows drops its oldest, counted). grpc-js is imported on first connect only: the CLI
 // verbs never load it.
@@ -14,6 +15,8 @@ import {
   type AggregatorMessage,
   type Command,
   type CommandUpdate,
+  diffReport,
+  FEATURE_REPORT_DELTA,
   type Finding,
   loadAggregatorProtocol,
   type NodeReport,
@@ -36,7 +39,10 @@ export interface ReporterOptions {
   caFile?: string;
   node: string;
   agentVersion: string;
-  /** A full report every interval (also sent right after each connect). */
+  /**
+   * A report every interval: a full one right after each connect; after that, when the aggregator
+   * offers delta reports, only the sections that changed since the latest acknowledged one.
+   */
   intervalMs: number;
   /** Called when a report is due. */
   buildReport: () => NodeReport;
@@ -120,6 +126,13 @@ interface GrpcClient {
   getChannel(): { getConnectivityState(tryToConnect: boolean): number };
 }
 
+/** The latest report sent on a stream, whole or as a delta: the base of the next delta once acked. */
+interface SentReport {
+  readonly seq: number;
+  readonly report: NodeReport;
+  acked: boolean;
+}
+
 /** One Connect stream and what happened on it. */
 interface Stream {
   readonly round: number;
@@ -133,6 +146,11 @@ interface Stream {
   /** The aggregator answered (headers or a message). */
   responded: boolean;
   gotAck: boolean;
+  /** The seq of the stream's Hello: its Ack lists the aggregator's features. */
+  helloSeq: number;
+  /** The aggregator offered "report-delta" in the Ack of the Hello. */
+  deltas: boolean;
+  lastReport: SentReport | undefined;
   ended: boolean;
   closed: boolean;
   /** Set when the reporter itself cancels: what to say instead of "cancelled". */
@@ -319,6 +337,9 @@ export class Reporter {
       reportDue: false,
       responded: false,
       gotAck: false,
+      helloSeq: 0,
+      deltas: false,
+      lastReport: undefined,
       ended: false,
       closed: false,
       cancelReason: undefined,
@@ -327,7 +348,7 @@ export class Reporter {
     this.stream = s;
     this.state = "open";
     this.listen(s);
-    this.write(s, {
+    s.helloSeq = this.write(s, {
       hello: {
         node: this.opts.node,
         agentVersion: this.opts.agentVersion,
@@ -417,6 +438,8 @@ export class Reporter {
       this.counters.acked++;
       this.lastAckMs = this.now();
       if (!s.gotAck) this.onFirstAck(s);
+      if (seq === s.helloSeq) s.deltas = (m.ack.features ?? []).includes(FEATURE_REPORT_DELTA);
+      if (s.lastReport?.seq === seq) s.lastReport.acked = true;
       this.outbox.ack(seq);
       if (this.outbox.size === 0) {
         if (this.overflowWarned) {
@@ -425,6 +448,11 @@ export class Reporter {
         }
         this.flushWaiter?.();
       }
+    } else if (m.body === "fullReportRequest") {
+      // Our delta did not apply to what the aggregator holds: the next report goes out whole.
+      this.log("debug", `the aggregator asked for a full report (after message ${m.fullReportRequest?.seq ?? "?"})`);
+      s.lastReport = undefined;
+      this.reportNow();
     } else if (m.body === "command" && m.command) {
       const command = m.command;
       this.log("debug", `command ${command.id} (${command.kind ?? "unknown kind"}) from the aggregator`);
@@ -610,12 +638,24 @@ export class Reporter {
       this.log("warn", `building the node report failed: ${errorText(e)}`);
       return;
     }
-    const problem = this.encodingProblem({ seq: this.seq + 1, report });
+    const body = this.reportBody(s, report);
+    const problem = this.encodingProblem({ seq: this.seq + 1, ...body });
     if (problem !== undefined) {
       this.log("warn", `not sending the node report: ${problem}`);
       return;
     }
-    this.write(s, { report });
+    // A copy: buildReport may hand out objects it changes later, and the base must stay as sent.
+    s.lastReport = { seq: this.write(s, body), report: structuredClone(report), acked: false };
+  }
+
+  /**
+   * The report whole, or what changed since the latest one when the aggregator takes deltas and
+   * has acknowledged that one (until then it may not hold it: the report goes whole).
+   */
+  private reportBody(s: Stream, report: NodeReport): AgentBody {
+    const base = s.lastReport;
+    if (!s.deltas || base === undefined || !base.acked) return { report };
+    return { delta: { baseSeq: base.seq, ...diffReport(base.report, report) } };
   }
 
   private write(s: Stream, body: AgentBody): number {

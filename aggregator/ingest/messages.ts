@@ -3,11 +3,12 @@
 
 import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "../../core/log/index.js";
-import type { AgentMessage } from "../../core/protocol/index.js";
+import type { AgentMessage, AggregatorMessage, NodeReport } from "../../core/protocol/index.js";
 import type { ClusterState } from "../cluster-state.js";
 import type { AggregatorMetrics, RejectReason } from "../metrics.js";
 import type { StoreWrite, WriteResult } from "../store/index.js";
 import type { FindingRate } from "./finding-rate.js";
+import type { StreamReports } from "./report-deltas.js";
 import { commandUpdateProblem, findingProblem, helloProblem, measuredReport, shown } from "./validate.js";
 
 /** How a stream is ended when a message cannot be taken. */
@@ -17,11 +18,15 @@ export interface Refusal {
   reason?: RejectReason;
 }
 
-/** Persist with `write` (absent: nothing to keep), then `apply` to the live view, then ack; `undo` when the write failed. */
+/**
+ * Persist with `write` (absent: nothing to keep), then `apply` to the live view, then ack (or send
+ * `answer` instead, when set); `undo` when the write failed.
+ */
 export interface Handling {
   write: StoreWrite | undefined;
   apply: (result?: WriteResult) => void;
   undo?: () => void;
+  answer?: AggregatorMessage;
 }
 
 export type MessagePlan = { refuse: Refusal } | Handling;
@@ -41,8 +46,11 @@ function exhausted(details: string, reason: RejectReason): { refuse: Refusal } {
   return { refuse: { code: grpc.status.RESOURCE_EXHAUSTED, details, reason } };
 }
 
-/** The plan for a message of `type` on the stream of `node`, received at `at` (ms epoch). */
-export function planMessage(m: AgentMessage, type: string, node: string, at: number, deps: MessageDeps): MessagePlan {
+/**
+ * The plan for a message of `type` on the stream of `node`, received at `at` (ms epoch); `reports`
+ * holds the stream's latest report, the base of its next delta.
+ */
+export function planMessage(m: AgentMessage, type: string, node: string, at: number, deps: MessageDeps, reports: StreamReports): MessagePlan {
   const { state, metrics, log, findingRate } = deps;
   switch (type) {
     case "hello": {
@@ -52,14 +60,17 @@ export function planMessage(m: AgentMessage, type: string, node: string, at: num
       if (h.node !== node) return invalid(`hello.node: this stream belongs to node ${node}, not ${shown(h.node)}; open a stream per node`);
       return { write: { kind: "hello", hello: h, atMs: at }, apply: () => state.seen(node, at) };
     }
-    case "report": {
-      const { problem, bytes } = measuredReport(m.report);
-      if (problem) return invalid(problem);
-      const r = m.report!;
-      // Taken now, so reports in flight together cannot overrun it; given back if the write fails.
-      const before = state.memory.heldBy(node);
-      if (!state.memory.take(node, bytes)) return exhausted(state.memory.describe(bytes), "report-memory");
-      return { write: { kind: "report", node, report: r, atMs: at }, apply: () => state.report(node, r, at), undo: () => state.memory.set(node, before) };
+    case "report":
+      return planReport(m.seq, m.report, node, at, deps, reports);
+    case "delta": {
+      const made = reports.apply(m);
+      if ("problem" in made) return invalid(made.problem);
+      if ("outOfStep" in made) {
+        log.debug(`node ${node}: ${made.outOfStep}; asking for a full report`);
+        return { write: undefined, apply: () => state.seen(node, at), answer: { fullReportRequest: { seq: m.seq } } };
+      }
+      // Kept as a full report: the store and the views see no difference.
+      return planReport(m.seq, made.report, node, at, deps, reports);
     }
     case "finding": {
       const problem = findingProblem(m.finding);
@@ -83,4 +94,17 @@ export function planMessage(m: AgentMessage, type: string, node: string, at: num
       log.debug(`node ${node}: message ${m.seq} of a kind this aggregator does not know; acked and ignored`);
       return { write: undefined, apply: () => state.seen(node, at) };
   }
+}
+
+/** A full report (sent whole, or made by a delta): checked, its memory taken, kept, then applied. */
+function planReport(seq: number, r: NodeReport | undefined, node: string, at: number, deps: MessageDeps, reports: StreamReports): MessagePlan {
+  const { state } = deps;
+  const { problem, bytes } = measuredReport(r);
+  if (problem || r === undefined) return invalid(problem ?? "report: missing");
+  // Taken now, so reports in flight together cannot overrun it; given back if the write fails.
+  const before = state.memory.heldBy(node);
+  if (!state.memory.take(node, bytes)) return exhausted(state.memory.describe(bytes), "report-memory");
+  // The next delta builds on this one: messages of a stream are planned in their order.
+  reports.made(seq, r);
+  return { write: { kind: "report", node, report: r, atMs: at }, apply: () => state.report(node, r, at), undo: () => state.memory.set(node, before) };
 }

@@ -4,7 +4,7 @@
 import * as grpc from "@grpc/grpc-js";
 import type { Logger, LogRepeats } from "../../core/log/index.js";
 import { parseListen } from "../../core/net/index.js";
-import { type Command, loadAggregatorProtocol } from "../../core/protocol/index.js";
+import { type Command, FEATURE_REPORT_DELTA, loadAggregatorProtocol } from "../../core/protocol/index.js";
 import type { ClusterState } from "../cluster-state.js";
 import type { AggregatorMetrics } from "../metrics.js";
 import type { Store } from "../store/index.js";
@@ -42,6 +42,8 @@ export interface IngestOptions {
   maxInFlightPerStream?: number;
   /** A stream's hello is persisted and applied: the node's stream is open for commands. */
   onHello?: (node: string) => Promise<void> | undefined;
+  /** What the Ack of a Hello offers agents. Default: every feature (delta reports); [] acts as an aggregator from before them. */
+  features?: readonly string[];
 }
 
 export interface Ingest {
@@ -62,7 +64,19 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   const streams = new NodeStreams<AgentStream>();
   const now = opts.now ?? Date.now;
   const findingRate = new FindingRate({ ...opts.findingRate, now });
-  const deps = { state, metrics, log, repeats, findingRate, batcher, streams, now, maxInFlight: opts.maxInFlightPerStream ?? 64, onHello: opts.onHello };
+  const deps = {
+    state,
+    metrics,
+    log,
+    repeats,
+    findingRate,
+    batcher,
+    streams,
+    now,
+    maxInFlight: opts.maxInFlightPerStream ?? 64,
+    onHello: opts.onHello,
+    features: opts.features ?? [FEATURE_REPORT_DELTA],
+  };
   let stopping = false;
   const connect = (call: AgentCall) => {
     if (stopping) {

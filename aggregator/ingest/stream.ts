@@ -14,6 +14,7 @@ import type { FindingRate } from "./finding-rate.js";
 import { type Handling, invalid, type MessagePlan, planMessage } from "./messages.js";
 import { type AgentIdentity, helloDenied } from "./node-identity.js";
 import type { NodeStreams } from "./node-streams.js";
+import { StreamReports } from "./report-deltas.js";
 import { helloProblem, messageType } from "./validate.js";
 
 const Status = grpc.status;
@@ -33,6 +34,8 @@ export interface StreamDeps {
   maxInFlight: number;
   /** The node's hello is persisted and applied: its stream is open for commands. */
   onHello: ((node: string) => Promise<void> | undefined) | undefined;
+  /** Listed in the Ack of each Hello: what agents may use (FEATURE_REPORT_DELTA). */
+  features: readonly string[];
 }
 
 export class AgentStream {
@@ -46,6 +49,8 @@ export class AgentStream {
   private paused = false;
   private waitingDrain = false;
   private readonly peer: string;
+  /** The base of the agent's next delta. */
+  private readonly reports = new StreamReports();
 
   constructor(
     private readonly call: AgentCall,
@@ -126,7 +131,7 @@ export class AgentStream {
     const arrived = performance.now();
     const at = this.deps.now();
     const type = messageType(m);
-    const plan = this.node === undefined ? this.firstMessage(m, type, at) : planMessage(m, type, this.node, at, this.deps);
+    const plan = this.node === undefined ? this.firstMessage(m, type, at) : planMessage(m, type, this.node, at, this.deps, this.reports);
     if ("refuse" in plan) return this.fail(plan.refuse.code, plan.refuse.details, plan.refuse.reason);
     this.persist(type, m.seq, arrived, plan);
   }
@@ -146,7 +151,8 @@ export class AgentStream {
     this.node = h.node;
     const before = streams.claim(h.node, this);
     before?.fail(Status.ABORTED, `replaced by a newer stream from node ${h.node} (${this.peer}); a node keeps one stream`);
-    return { write: { kind: "hello", hello: h, atMs: at }, apply: () => this.helloTaken(h, at) };
+    const answer = { ack: { seq: m.seq, features: [...this.deps.features] } };
+    return { write: { kind: "hello", hello: h, atMs: at }, apply: () => this.helloTaken(h, at), answer };
   }
 
   private helloTaken(h: Hello, at: number): void {
@@ -165,7 +171,7 @@ export class AgentStream {
   }
 
   /** Queues the write; once committed, applies it to the live view and acks. */
-  private persist(type: string, seq: number, arrived: number, { write, apply, undo }: Handling): void {
+  private persist(type: string, seq: number, arrived: number, { write, apply, undo, answer }: Handling): void {
     this.inFlight++;
     this.flow();
     this.deps.batcher.push({
@@ -187,7 +193,8 @@ export class AgentStream {
           this.fail(tooMany ? Status.RESOURCE_EXHAUSTED : Status.INTERNAL, e instanceof Error ? e.message : String(e), tooMany ? "overloaded" : undefined);
           return;
         }
-        if (this.write({ ack: { seq } })) this.deps.metrics.messageAcked(type, (performance.now() - arrived) / 1000);
+        if (answer?.fullReportRequest) this.write(answer);
+        else if (this.write(answer ?? { ack: { seq, features: [] } })) this.deps.metrics.messageAcked(type, (performance.now() - arrived) / 1000);
         this.flow();
         this.maybeFinish();
       },

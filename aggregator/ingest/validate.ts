@@ -63,5 +63,6 @@ export function messageType(m: AgentMessage): string {
   if (m.report) return "report";
   if (m.finding) return "finding";
   if (m.commandUpdate) return "commandUpdate";
+  if (m.delta) return "delta";
   return "unknown";
 }

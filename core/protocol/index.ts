@@ -26,6 +26,8 @@ export type {
   QuotaReport,
   Recovery,
   RegistryReport,
+  ReportDelta,
   SecretCheckReport,
 } from "./protocol.js";
 export { emptyNodeReport, FINDING_KINDS, isFinalCommandState, loadAggregatorProtocol, PROTOCOL } from "./protocol.js";
+export { applyDelta, diffReport, FEATURE_REPORT_DELTA, REPORT_SECTIONS } from "./report-delta.js";

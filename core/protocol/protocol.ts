@@ -226,13 +226,23 @@ export interface CommandUpdate {
   atMs: number;
 }
 
+/** What changed since the report or delta `baseSeq` (feature "report-delta"; see report-delta.ts). */
+export interface ReportDelta {
+  baseSeq: number;
+  /** NodeReport field numbers of the sections replaced whole. */
+  changed: number[];
+  /** observedAtMs and the changed sections; the rest is left at its default. */
+  report: NodeReport | null;
+}
+
 export interface AgentMessage {
   seq: number;
-  body?: "hello" | "report" | "finding" | "commandUpdate";
+  body?: "hello" | "report" | "finding" | "commandUpdate" | "delta";
   hello?: Hello;
   report?: NodeReport;
   finding?: Finding;
   commandUpdate?: CommandUpdate;
+  delta?: ReportDelta;
 }
 
 export interface PrepullCommand {
@@ -246,10 +256,21 @@ export interface Command {
   prepull?: PrepullCommand;
 }
 
+export interface Ack {
+  seq: number;
+  /** Set on the Ack of a Hello: the features the aggregator understands (FEATURES). */
+  features: string[];
+}
+
+export interface FullReportRequest {
+  seq: number;
+}
+
 export interface AggregatorMessage {
-  body?: "ack" | "command";
-  ack?: { seq: number };
+  body?: "ack" | "command" | "fullReportRequest";
+  ack?: Ack;
   command?: Command;
+  fullReportRequest?: FullReportRequest;
 }
 
 export interface AggregatorProtocol {

@@ -125,7 +125,12 @@ const MUTATIONS: { what: string; contract: ProtoContract; expect: RegExp[] }[] =
   },
   {
     what: "a oneof whose member list lost one",
-    contract: mutated(PULLMEDIC, "tsText", 'body?: "hello" | "report" | "finding" | "commandUpdate";', 'body?: "hello" | "report" | "finding";'),
+    contract: mutated(
+      PULLMEDIC,
+      "tsText",
+      'body?: "hello" | "report" | "finding" | "commandUpdate" | "delta";',
+      'body?: "hello" | "report" | "finding" | "commandUpdate";',
+    ),
     expect: [/^AgentMessage\.body \(oneof of pullmedic\.v1\.AgentMessage\): members are hello, report, finding, commandUpdate/],
   },
   {

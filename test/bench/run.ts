@@ -1,10 +1,11 @@
-// npm run bench [diagnose|startup|prepull|agent|podwatch|aggregator|pulls|vantage]: runs the benchmarks one after the other. Prints figures only.
+// npm run bench [diagnose|startup|prepull|agent|podwatch|aggregator|pulls|vantage|report-delta]: runs the benchmarks one after the other. Prints figures only.
 import { benchAgent } from "./agent.bench.js";
 import { benchAggregator } from "./aggregator.bench.js";
 import { benchDiagnose } from "./diagnose.bench.js";
 import { benchPodWatch } from "./podwatch.bench.js";
 import { benchPrepull } from "./prepull.bench.js";
 import { benchPulls } from "./pulls.bench.js";
+import { benchReportDelta } from "./report-delta.bench.js";
 import { benchStartup } from "./startup.bench.js";
 import { benchVantage } from "./vantage.bench.js";
 
@@ -18,6 +19,7 @@ const benches: [string, () => Promise<void>][] = [
   ["aggregator", benchAggregator],
   ["pulls", benchPulls],
   ["vantage", benchVantage],
+  ["report-delta", benchReportDelta],
 ];
 try {
   for (const [name, run] of benches) {

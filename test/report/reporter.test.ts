@@ -10,7 +10,9 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { pathToFileURL } from "node:url";
 import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
 import { Reporter, type ReporterOptions } from "../../agent/report/reporter.js";
+import { applyDelta } from "../../core/protocol/index.js";
 import {
   type AgentMessage,
   type AggregatorMessage,
@@ -18,9 +20,11 @@ import {
   emptyNodeReport,
   loadAggregatorProtocol,
   type NodeReport,
+  PROTOCOL_LOAD_OPTIONS,
 } from "../../core/protocol/protocol.js";
 import { makeTestCerts } from "../lab/certs.js";
 import { waitFor } from "../support/wait.js";
+import { realisticReport } from "./realistic-node.js";
 
 const TOKEN = "s3cret-token-for-tests";
 const REPORTER_PATH = new URL("../../agent/report/reporter.ts", import.meta.url).pathname;
@@ -39,6 +43,10 @@ interface FakeOptions {
   tls?: { cert: string; key: string };
   /** Ends the stream with this status instead of acking the message. */
   refuse?: (m: AgentMessage) => { code: grpc.status; details: string } | undefined;
+  /** Listed in the Ack of each Hello (an aggregator that takes delta reports lists "report-delta"). */
+  features?: string[];
+  /** Serve this .proto instead of the current one: an aggregator of another build of the contract. */
+  protoFile?: string;
 }
 
 interface FakeStream {
@@ -62,7 +70,7 @@ class FakeAggregator {
   ) {}
 
   static async start(opts: FakeOptions = {}): Promise<FakeAggregator> {
-    const { service } = await loadAggregatorProtocol();
+    const service = opts.protoFile === undefined ? (await loadAggregatorProtocol()).service : await serviceOf(opts.protoFile);
     const server = new grpc.Server();
     let fake: FakeAggregator | undefined;
     const pending: FakeStream["call"][] = [];
@@ -108,9 +116,10 @@ class FakeAggregator {
         return;
       }
       const policy = this.opts.ack?.(m) ?? "ack";
-      if (policy === "ack") call.write({ ack: { seq: m.seq } });
+      const features = m.body === "hello" ? (this.opts.features ?? []) : [];
+      if (policy === "ack") call.write({ ack: { seq: m.seq, features } });
       else if (policy === "withhold") this.withheld.push({ call, seq: m.seq });
-      else setTimeout(() => call.write({ ack: { seq: m.seq } }), policy);
+      else setTimeout(() => call.write({ ack: { seq: m.seq, features: [] } }), policy);
     });
     call.on("end", () => call.end());
     call.on("error", () => undefined);
@@ -122,6 +131,15 @@ class FakeAggregator {
 
   reports(): AgentMessage[] {
     return this.messages.filter((m) => m.body === "report");
+  }
+
+  deltas(): AgentMessage[] {
+    return this.messages.filter((m) => m.body === "delta");
+  }
+
+  /** Asks every open stream for a full report, as an aggregator does after a delta on another base. */
+  requestFullReport(seq: number): void {
+    for (const s of this.streams) if (!s.call.destroyed && !s.call.writableEnded) s.call.write({ fullReportRequest: { seq } });
   }
 
   command(command: Command): void {
@@ -152,6 +170,12 @@ class FakeAggregator {
 }
 
 // ---- helpers ----
+
+async function serviceOf(protoFile: string): Promise<grpc.ServiceDefinition> {
+  const definition = await protoLoader.load(protoFile, PROTOCOL_LOAD_OPTIONS);
+  const pkg = grpc.loadPackageDefinition(definition) as unknown as { pullmedic: { v1: { Aggregator: grpc.ServiceClientConstructor } } };
+  return pkg.pullmedic.v1.Aggregator.service;
+}
 
 interface LogLine {
   level: string;
@@ -673,4 +697,117 @@ test("grpc-js is loaded on start only, and after stop() the process exits on its
   assert.equal(result.status.buffered, 0);
   assert.equal(result.status.connected, false);
   assert.equal(fake.findings().length, 1);
+});
+
+// ---- delta reports (feature "report-delta") ----
+
+/** The report the messages of one stream make, applied in order as the aggregator applies them. */
+function madeBy(messages: AgentMessage[]): NodeReport | undefined {
+  let held: { seq: number; report: NodeReport } | undefined;
+  for (const m of messages) {
+    if (m.body === "report" && m.report) held = { seq: m.seq, report: m.report };
+    if (m.body === "delta" && m.delta) {
+      assert.equal(m.delta.baseSeq, held?.seq, `delta ${m.seq} names the report or delta before it`);
+      const made = applyDelta(held!.report, m.delta);
+      assert.ok("report" in made);
+      held = { seq: m.seq, report: made.report };
+    }
+  }
+  return held?.report;
+}
+
+test("an aggregator that offers report-delta: a full report on connect, then only what changed, and a heartbeat when nothing did", async (t) => {
+  const fake = await FakeAggregator.start({ token: TOKEN, features: ["report-delta"] });
+  let tick = 0;
+  let frozen = false;
+  const { reporter } = makeReporter({
+    address: fake.address,
+    buildReport: () => (frozen ? { ...realisticReport(tick), observedAtMs: realisticReport(tick).observedAtMs + 1 } : realisticReport(++tick)),
+  });
+  t.after(async () => {
+    await reporter.stop(0);
+    await fake.close();
+  });
+  reporter.start();
+  await waitFor("the hello and the first report acked", () => reporter.status().acked >= 2);
+  // Each report once the one before is acked, as at a 30 s interval.
+  const next = async () => {
+    const acked = reporter.status().acked;
+    reporter.reportNow();
+    await waitFor("its ack", () => reporter.status().acked > acked);
+  };
+  for (let i = 0; i < 3; i++) await next();
+  frozen = true;
+  await next();
+  const [stream] = fake.streams;
+  assert.ok(stream);
+  assert.deepEqual(
+    stream.messages.slice(0, 2).map((m) => m.body),
+    ["hello", "report"],
+  );
+  assert.equal(fake.reports().length, 1, "one full report: the one after the Hello");
+  const last = stream.messages.at(-1)!;
+  assert.deepEqual(last.delta?.changed, [], "nothing changed: a heartbeat");
+  assert.deepEqual(
+    madeBy(stream.messages),
+    { ...realisticReport(tick), observedAtMs: realisticReport(tick).observedAtMs + 1 },
+    "the deltas make the latest report",
+  );
+  assert.ok(
+    fake.deltas().some((m) => m.delta!.changed.length > 0 && m.delta!.changed.length < 14),
+    "some sections changed, not all",
+  );
+});
+
+test("asked for a full report, the reporter sends one right away, and deltas on it after", async (t) => {
+  const fake = await FakeAggregator.start({ token: TOKEN, features: ["report-delta"] });
+  let tick = 0;
+  const { reporter } = makeReporter({ address: fake.address, buildReport: () => realisticReport(++tick) });
+  t.after(async () => {
+    await reporter.stop(0);
+    await fake.close();
+  });
+  reporter.start();
+  await waitFor("the first report acked", () => reporter.status().acked >= 2);
+  reporter.reportNow();
+  await waitFor("a delta", () => fake.deltas().length === 1);
+  fake.requestFullReport(fake.deltas()[0]!.seq);
+  await waitFor("a second full report, without waiting for the interval", () => fake.reports().length === 2);
+  await waitFor("its ack", () => reporter.status().acked >= 4);
+  reporter.reportNow();
+  await waitFor("a delta on it", () => fake.deltas().length === 2);
+  assert.equal(fake.deltas()[1]!.delta!.baseSeq, fake.reports()[1]!.seq);
+});
+
+test("a report not yet acknowledged is no base: the next report goes whole", async (t) => {
+  const fake = await FakeAggregator.start({ token: TOKEN, features: ["report-delta"], ack: (m) => (m.body === "report" ? "withhold" : "ack") });
+  let tick = 0;
+  const { reporter } = makeReporter({ address: fake.address, intervalMs: 100, buildReport: () => realisticReport(++tick) });
+  t.after(async () => {
+    await reporter.stop(0);
+    await fake.close();
+  });
+  reporter.start();
+  await waitFor("3 reports", () => fake.reports().length >= 3);
+  assert.equal(fake.deltas().length, 0);
+});
+
+test("aggregators that do not offer report-delta get full reports only: this build without it, and one built from the contract before deltas", async (t) => {
+  const older = new URL("./fixtures/pullmedic-v1-before-deltas.proto", import.meta.url).pathname;
+  for (const fake of [await FakeAggregator.start({ token: TOKEN }), await FakeAggregator.start({ token: TOKEN, protoFile: older })]) {
+    let tick = 0;
+    const { reporter } = makeReporter({ address: fake.address, intervalMs: 100, buildReport: () => realisticReport(++tick) });
+    t.after(async () => {
+      await reporter.stop(0);
+      await fake.close();
+    });
+    reporter.start();
+    await waitFor("4 reports", () => fake.reports().length >= 4);
+    assert.equal(fake.deltas().length, 0);
+    assert.ok(
+      fake.messages.every((m) => m.body !== undefined),
+      "every message is one this aggregator knows",
+    );
+    assert.equal(fake.reports().at(-1)!.report!.runtime, "containerd 1.7.24");
+  }
 });
