@@ -65,8 +65,8 @@ const WIRED: Record<string, string[] | true> = {
 const AGGREGATOR_WIRED: Record<string, string[] | true> = {
   grpcListen: true,
   httpListen: true,
+  // The database is the chart's: SQLite on its volume, or PostgreSQL with the DSN from a Secret (aggregator.database).
   database: true,
-  // The database is the chart's (SQLite on its volume; a PostgreSQL mode with the DSN from a Secret is issue 17's install part).
   databaseFile: true,
   tokenFile: true,
   allowUnauthenticated: true,
@@ -175,6 +175,24 @@ export function valuesSchema(): Schema {
         httpPort: port,
         tls: closed({ mode: { enum: ["secret", "certManager", "plaintext"] }, dnsNames: { type: "array", items: { type: "string", minLength: 1 } } }),
         config: aggregatorConfigValuesSchema(),
+        database: closed(
+          {
+            engine: { enum: ["sqlite", "postgres"] },
+            // A Secret's key: the file name it is mounted as.
+            postgres: closed({ existingSecret: str, key: { type: "string", pattern: "^[-._a-zA-Z0-9]+$" } }),
+          },
+          {
+            // The DSN comes from a Secret the user made: the chart never renders a credential.
+            if: { properties: { engine: { const: "postgres" } }, required: ["engine"] },
+            // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keyword, never awaited
+            then: {
+              properties: { postgres: { properties: { existingSecret: { type: "string", minLength: 1 } }, required: ["existingSecret"] } },
+              required: ["postgres"],
+            },
+          },
+        ),
+        // More than one with SQLite is refused by the template, with the reason.
+        replicas: { type: "integer", minimum: 1 },
         resources,
         persistence: closed({ size: quantity, storageClassName: str, existingClaim: str }),
         ...placement,

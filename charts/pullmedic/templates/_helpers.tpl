@@ -63,3 +63,22 @@ prometheus.io/port: {{ .port | quote }}
 prometheus.io/path: /metrics
 {{- end }}
 {{- end -}}
+
+{{/*
+The aggregator's database and how many replicas share it. SQLite is one file on a ReadWriteOnce
+volume with one writer, so one replica; PostgreSQL is shared by every replica (2 unless told). The
+DSN is never a value: it is read from a Secret the user made, mounted as a file.
+*/}}
+{{- define "pullmedic.aggregatorDatabase" -}}
+{{- $a := .Values.aggregator -}}
+{{- $pg := eq $a.database.engine "postgres" -}}
+{{- $replicas := $a.replicas | default (ternary 2 1 $pg) | int -}}
+{{- if and (not $pg) (gt $replicas 1) -}}
+{{- fail (printf "aggregator.replicas %d needs aggregator.database.engine postgres: SQLite is one file on a ReadWriteOnce volume with one writer, so one replica" $replicas) -}}
+{{- end -}}
+{{- $secret := "" -}}
+{{- if $pg -}}
+{{- $secret = required "aggregator.database.engine postgres needs aggregator.database.postgres.existingSecret: a Secret you made whose key (aggregator.database.postgres.key, default dsn) holds the postgres:// URL (the chart never renders a credential)" $a.database.postgres.existingSecret -}}
+{{- end -}}
+{{- dict "postgres" $pg "replicas" $replicas "secret" $secret "key" $a.database.postgres.key | toJson -}}
+{{- end -}}
