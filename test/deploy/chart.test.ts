@@ -85,6 +85,19 @@ const MATRIX: Record<string, Record<string, unknown>> = {
     auth: { audience: "pullmedic.example" },
     aggregator: { tls: { mode: "certManager", dnsNames: ["pullmedic.example.com"] } },
   },
+  "PostgreSQL mode with its defaults": {
+    aggregator: { database: { engine: "postgres", postgres: { existingSecret: "pm-db" } } },
+  },
+  "PostgreSQL mode, 3 replicas, minAvailable, another key, cert-manager, shared token": {
+    auth: { mode: "token", token: { existingSecret: "my-token" } },
+    aggregator: {
+      database: { engine: "postgres", postgres: { existingSecret: "pm-db", key: "url" } },
+      replicas: 3,
+      podDisruptionBudget: { minAvailable: 1 },
+      tls: { mode: "certManager" },
+      affinity: { nodeAffinity: {} },
+    },
+  },
   "plaintext, outside the node's namespaces": {
     agent: { hostNetwork: false, hostPID: false },
     aggregator: { tls: { mode: "plaintext" }, config: { reportMemoryBytes: 134217728, maxNodes: 2000 } },
@@ -291,6 +304,73 @@ describe("charts/pullmedic", () => {
     assert.ok(find(docs, "ClusterRole", "pullmedic-user"));
   });
 
+  test("aggregator.database.engine postgres: 2 replicas by default, rolling, spread across nodes and zones, a budget, no volume, the DSN's Secret mounted as a file named in databaseFile", () => {
+    const text = helmTemplate(4, { values: MATRIX["PostgreSQL mode with its defaults"] ?? {} });
+    const docs = render(MATRIX["PostgreSQL mode with its defaults"] ?? {});
+    const agg = aggregatorOf(docs);
+    const spec = agg.object["spec"] as { replicas: number; strategy: unknown; selector: { matchLabels: Record<string, string> } };
+    assert.equal(spec.replicas, 2);
+    assert.deepEqual(spec.strategy, { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } }, "a rollout keeps every replica serving");
+    const spread = agg.pod.topologySpreadConstraints ?? [];
+    assert.deepEqual(
+      spread.map((c) => [c.topologyKey, c.whenUnsatisfiable, c.maxSkew]),
+      [
+        ["kubernetes.io/hostname", "DoNotSchedule", 1],
+        ["topology.kubernetes.io/zone", "ScheduleAnyway", 1],
+      ],
+    );
+    for (const c of spread) assert.deepEqual(c.labelSelector?.matchLabels, agg.podLabels, "the spread counts the aggregator's own pods");
+    const pdb = find(docs, "PodDisruptionBudget", "pullmedic-aggregator") as K8sObject & { spec: Record<string, unknown> };
+    assert.deepEqual(pdb.spec, { maxUnavailable: 1, selector: { matchLabels: spec.selector.matchLabels } });
+
+    assert.ok(!docs.some((d) => d.kind === "PersistentVolumeClaim"), "no volume: the data is in PostgreSQL");
+    assert.ok(!agg.pod.volumes?.some((v) => v.persistentVolumeClaim));
+    assert.equal(env(agg.container, "PULLMEDIC_AGGREGATOR_DATABASE"), undefined);
+    const volume = agg.pod.volumes?.find((v) => v.secret?.secretName === "pm-db");
+    const mount = agg.container.volumeMounts?.find((m) => m.name === volume?.name);
+    assert.equal(mount?.readOnly, true);
+    assert.equal(env(agg.container, "PULLMEDIC_AGGREGATOR_DATABASE_FILE"), `${mount?.mountPath}/dsn`, "databaseFile is the Secret's key, mounted");
+    // The chart never renders a credential: no DSN anywhere, and the only Secret is the empty TLS one.
+    assert.doesNotMatch(text, /postgres(ql)?:\/\//);
+    assert.ok(!agg.container.env?.some((e) => e.valueFrom?.secretKeyRef), "the DSN is no environment variable");
+    assert.deepEqual(
+      docs.filter((d) => d.kind === "Secret").map((d) => [d.metadata.name, objectData(d)]),
+      [["pullmedic-aggregator-tls", {}]],
+    );
+    assert.equal(aggregatorYaml(docs)["database"], undefined);
+
+    const more = render(MATRIX["PostgreSQL mode, 3 replicas, minAvailable, another key, cert-manager, shared token"] ?? {});
+    const moreAgg = aggregatorOf(more);
+    assert.equal((moreAgg.object["spec"] as { replicas: number }).replicas, 3);
+    assert.equal(env(moreAgg.container, "PULLMEDIC_AGGREGATOR_DATABASE_FILE"), "/etc/pullmedic/database/url");
+    assert.deepEqual(
+      moreAgg.container.volumeMounts?.map((m) => m.name),
+      ["database", "config", "token", "tls", "tmp"],
+    );
+    assert.deepEqual(moreAgg.pod.affinity, { nodeAffinity: {} }, "the user's affinity stays beside the spread");
+    const morePdb = find(more, "PodDisruptionBudget", "pullmedic-aggregator") as K8sObject & { spec: Record<string, unknown> };
+    assert.equal(morePdb.spec["minAvailable"], 1);
+    assert.equal(morePdb.spec["maxUnavailable"], undefined);
+
+    const noBudget = { aggregator: { database: { engine: "postgres", postgres: { existingSecret: "pm-db" } }, podDisruptionBudget: { enabled: false } } };
+    assert.ok(!render(noBudget).some((d) => d.kind === "PodDisruptionBudget"), "the budget can be turned off");
+    const sqlite = render({});
+    assert.ok(!sqlite.some((d) => d.kind === "PodDisruptionBudget"), "SQLite's one replica has no budget unless asked");
+    assert.equal(aggregatorOf(sqlite).pod.topologySpreadConstraints, undefined);
+    assert.equal((aggregatorOf(render({ aggregator: { replicas: 1 } })).object["spec"] as { replicas: number }).replicas, 1);
+  });
+
+  test("aggregator.replicas above 1 with SQLite, and PostgreSQL without its Secret, are refused with the value named, by Helm 3 and Helm 4", () => {
+    for (const major of MAJORS) {
+      const many = helmTemplateRun(major, { values: { aggregator: { replicas: 2 } } });
+      assert.notEqual(many.status, 0, `Helm ${major} rendered 2 SQLite replicas`);
+      assert.match(many.stderr, /aggregator\.replicas 2 needs aggregator\.database\.engine postgres/, `Helm ${major}: ${many.stderr}`);
+      const noSecret = helmTemplateRun(major, { values: { aggregator: { database: { engine: "postgres" } } } });
+      assert.notEqual(noSecret.status, 0, `Helm ${major} rendered PostgreSQL mode without a Secret`);
+      assert.match(noSecret.stderr.replace(/\//g, "."), /aggregator.database.postgres.existingSecret/, `Helm ${major}: ${noSecret.stderr}`);
+    }
+  });
+
   test("monitoring: monitors set job and node for the alerts; the PrometheusRule holds the plain rules file; the dashboard ConfigMap carries the sidecar label", () => {
     const docs = render(MATRIX["monitoring with prometheus-operator's ServiceMonitor"] ?? {});
     const monitors = docs.filter((d) => d.kind === "ServiceMonitor") as (K8sObject & { spec: { endpoints: { relabelings: unknown[] }[] } })[];
@@ -355,6 +435,10 @@ describe("charts/pullmedic", () => {
       [{ aggregator: { tls: { mode: "selfSigned" } } }, /aggregator.*tls.*mode/],
       [{ aggregator: { config: { reportMemoryBytes: "256Mi" } } }, /aggregator.*config.*reportMemoryBytes/],
       [{ aggregator: { config: { grpcListen: "0.0.0.0:1" } } }, /grpcListen/],
+      // The database is wired by aggregator.database: a DSN is never a value.
+      [{ aggregator: { config: { database: "postgres://pm:secret@db/pm" } } }, /aggregator.*config.*database/],
+      [{ aggregator: { database: { engine: "mysql" } } }, /aggregator.*database.*engine/],
+      [{ aggregator: { replicas: 0 } }, /aggregator.*replicas/],
       // The agent's port is on the node's network: never open to anyone.
       [{ agent: { config: { httpAuth: "none" } } }, /agent.*config.*httpAuth/],
     ];
