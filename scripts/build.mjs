@@ -19,6 +19,7 @@ import { build } from "esbuild";
 
 const root = new URL("..", import.meta.url).pathname;
 const dist = join(root, "dist");
+const sourceDirs = ["core", "agent", "aggregator", "cli"].map((d) => join(root, d));
 
 rmSync(dist, { recursive: true, force: true });
 const result = await build({
@@ -48,28 +49,23 @@ console.log(`dist/: ${outputs.length} files, ${Math.round(bytes / 1024)} KiB (cl
  * An ES module importing a built-in gets a facade whose creation reads every export of it,
  * getters included: on Node 26 `import { STATUS_CODES } from "node:http"` so loads Node's internal
  * undici for http's WebSocket getter (about 90 ms of explain's start), and node:crypto's
- * webcrypto, node:fs's streams and others load that way too. The stand-in reads only the names our
- * code imports, found in the import declarations of our sources (esbuild refuses the build if one
- * is missing: "No matching export"). The bundled commander's require() calls get the built-in the
- * same way, and its child_process, which it needs only for executable subcommands (we have none)
- * and which loads net, dgram and streams, only when touched.
+ * webcrypto, node:fs's streams and others load that way too. Each import declaration of our
+ * sources becomes, in the bundle only, a destructuring of the names it imports
+ * (builtinImportsInlined), in the module itself: a stand-in module per built-in would be one more
+ * chunk for every verb to find, read and link. The bundled commander's require() calls get the
+ * built-in the same way, and its child_process, which it needs only for executable subcommands (we
+ * have none) and which loads net, dgram and streams, only when touched.
  */
 function builtinsFromProcess() {
-  const namesByModule = importedBuiltinNames(["core", "agent", "aggregator", "cli"].map((d) => join(root, d)));
   const get = (id) => `process.getBuiltinModule(${JSON.stringify(id)})`;
   return {
     name: "builtins-from-process",
     setup(b) {
       b.onResolve({ filter: /^node:/ }, (args) => {
         if (args.kind === "require-call") return { path: args.path, namespace: "builtin-required" };
-        if (args.kind === "import-statement" && args.namespace === "file" && namesByModule.has(args.path))
-          return { path: args.path, namespace: "builtin-imported" };
+        if (args.kind === "import-statement" && args.namespace === "file" && sourceDirs.some((d) => args.importer.startsWith(`${d}/`)))
+          throw new Error(`${args.importer}: import from ${args.path} that builtinImportsInlined did not rewrite`);
         return { path: args.path, external: true };
-      });
-      b.onLoad({ filter: /.*/, namespace: "builtin-imported" }, (args) => {
-        const names = [...(namesByModule.get(args.path) ?? [])].filter((n) => n !== "default");
-        const lines = [`const builtin = ${get(args.path)};`, "export default builtin;", ...names.map((n) => `export const ${n} = builtin.${n};`)];
-        return { loader: "js", contents: lines.join("\n") };
       });
       b.onLoad({ filter: /.*/, namespace: "builtin-required" }, (args) => ({
         loader: "js",
@@ -80,6 +76,25 @@ function builtinsFromProcess() {
       }));
     },
   };
+}
+
+/** `import a, { b, c as d } from "node:x";` as `const a = process.getBuiltinModule("node:x"); const { b, c: d } = a;`. */
+function builtinImportsInlined(text, file) {
+  return text.replace(/^import\s+(?!type\b)([^;]*?)\s+from\s+"(node:[^"]+)";/gms, (_, clause, mod) => {
+    const braces = /\{([^}]*)\}/.exec(clause);
+    const head = clause
+      .replace(/\{[^}]*\}/, "")
+      .replace(/,\s*$/, "")
+      .trim();
+    if (head.startsWith("* as")) throw new Error(`${file}: import * from ${mod}: name the imports, or teach scripts/build.mjs namespaces`);
+    const names = (braces?.[1].split(",") ?? [])
+      .map((part) => part.trim())
+      .filter((part) => part && !part.startsWith("type "))
+      .map((part) => part.split(/\s+as\s+/).join(": "));
+    const builtin = `process.getBuiltinModule(${JSON.stringify(mod)})`;
+    if (!head) return names.length ? `const { ${names.join(", ")} } = ${builtin};` : "";
+    return `const ${head} = ${builtin};${names.length ? ` const { ${names.join(", ")} } = ${head};` : ""}`;
+  });
 }
 
 /**
@@ -98,40 +113,6 @@ function packagesExternalButCommander() {
   };
 }
 
-/** For each built-in module our sources import values from: the names imported (default included). */
-function importedBuiltinNames(dirs) {
-  const out = new Map();
-  const add = (mod, name) => out.set(mod, (out.get(mod) ?? new Set()).add(name));
-  const walk = (dir) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith(".ts")) scan(readFileSync(p, "utf8"));
-    }
-  };
-  const scan = (text) => {
-    for (const m of text.matchAll(/^import\s+(?!type\b)([^;]*?)\s+from\s+"(node:[^"]+)";/gms)) {
-      const [, clause, mod] = m;
-      const braces = /\{([^}]*)\}/.exec(clause);
-      const head = clause
-        .replace(/\{[^}]*\}/, "")
-        .replace(/,\s*$/, "")
-        .trim();
-      if (head.startsWith("* as")) throw new Error(`import * from ${mod}: name the imports, or teach scripts/build.mjs namespaces`);
-      if (head) add(mod, "default");
-      for (const part of braces?.[1].split(",") ?? []) {
-        const name = part
-          .trim()
-          .split(/\s+as\s+/)[0]
-          ?.trim();
-        if (name && !name.startsWith("type ")) add(mod, name);
-      }
-    }
-  };
-  for (const d of dirs) walk(d);
-  return out;
-}
-
 /**
  * Imports through a room's door (an index.ts made only of re-exports) rewritten, in the bundle
  * only, to import each name from the module that defines it. esbuild splits code by files, so a
@@ -141,7 +122,6 @@ function importedBuiltinNames(dirs) {
  * (test/architecture checks them); a name the door does not re-export fails the build.
  */
 function roomsFlattened() {
-  const sourceDirs = ["core", "agent", "aggregator", "cli"].map((d) => join(root, d));
   const doors = new Map(); // index.ts path → Map(name → { file, name }) | null when not only re-exports
   const door = (file) => {
     if (!doors.has(file)) doors.set(file, readDoor(file));
@@ -205,7 +185,7 @@ function roomsFlattened() {
           if (kept.length) lines.push(`import { ${kept.join(", ")} } from "${spec}";`);
           return lines.join("\n");
         });
-        return { contents, loader: "ts", resolveDir: dirname(args.path) };
+        return { contents: builtinImportsInlined(contents, args.path), loader: "ts", resolveDir: dirname(args.path) };
       });
     },
   };
