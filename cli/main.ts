@@ -21,8 +21,8 @@ for (const stream of [process.stdout, process.stderr]) {
 
 enableCompileCache();
 
-const { main } = await import("./index.js");
-const { terminalText } = await import("./render.js");
+// One import: the program and what it loads are one chunk of the bundle (scripts/build.mjs).
+const { main, terminalText } = await import("./index.js");
 
 main(process.argv.slice(2), process.env).then(
   (code) => {
