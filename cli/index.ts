@@ -1,1 +1,2 @@
 export { main } from "./program.js";
+export { terminalText } from "./render.js";

@@ -9,7 +9,7 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-const { main } = await import("./program.js");
+const { main } = await import("./index.js");
 const { KUBECTL_PLUGIN } = await import("./kubectl-verbs.js");
 const { redactText } = await import("../core/log/index.js");
 

@@ -2,14 +2,7 @@
 // The `pullmedic` command: everything lives in cli/, this file only runs it.
 import nodeModule from "node:module";
 import { join } from "node:path";
-import { setFlagsFromString } from "node:v8";
-
-// undici parses HTTP with llhttp, a WebAssembly module. By default V8 compiles it twice, the
-// second time with its optimizing tier in the background: a one-shot verb then waits ~200 ms for
-// that at exit (0.46 s → 0.32 s wall measured for a request loop), and a long-running agent keeps
-// both compilations (~9 MB resident measured). The baseline tier parses a registry's few answers
-// a minute just as well.
-setFlagsFromString("--liftoff-only");
+import type { Verb } from "./verb.js";
 
 // `pullmedic diagnose … | head` closes the pipe early: that is the reader's choice, not an error.
 for (const stream of [process.stdout, process.stderr]) {
@@ -21,10 +14,10 @@ for (const stream of [process.stdout, process.stderr]) {
 
 enableCompileCache();
 
-const { main } = await import("./index.js");
-const { terminalText } = await import("./render.js");
+// One import: the program and what it loads are one chunk of the bundle (scripts/build.mjs).
+const { main, terminalText } = await import("./index.js");
 
-main(process.argv.slice(2), process.env).then(
+main(process.argv.slice(2), process.env, undefined, webAssemblyBaselineOnly).then(
   (code) => {
     process.exitCode = code;
   },
@@ -48,4 +41,17 @@ function enableCompileCache(): void {
   if (!enable || !import.meta.url.endsWith(".js") || process.env["NODE_COMPILE_CACHE"]) return;
   const cacheHome = process.env["XDG_CACHE_HOME"] || (process.env["HOME"] ? join(process.env["HOME"], ".cache") : undefined);
   if (cacheHome) enable(join(cacheHome, "pullmedic", "node-compile-cache"));
+}
+
+/**
+ * undici parses HTTP with llhttp, a WebAssembly module. By default V8 compiles it twice, the
+ * second time with its optimizing tier in the background: a one-shot verb then waits ~200 ms for
+ * that at exit (0.46 s → 0.32 s wall measured for a request loop), and a long-running agent keeps
+ * both compilations (~9 MB resident measured). The baseline tier parses a registry's few answers
+ * a minute just as well. Set when a verb is about to run, before anything loads undici, and not
+ * for a verb that asks nothing of the network: node:v8 itself takes ~2 ms to load, a sixteenth of
+ * a bare Node start.
+ */
+function webAssemblyBaselineOnly(verb: Verb): void {
+  if (!verb.offline) process.getBuiltinModule("node:v8").setFlagsFromString("--liftoff-only");
 }
