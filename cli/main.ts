@@ -2,7 +2,6 @@
 // The `pullmedic` command: everything lives in cli/, this file only runs it.
 import nodeModule from "node:module";
 import { join } from "node:path";
-import type { Verb } from "./verb.js";
 
 // `pullmedic diagnose … | head` closes the pipe early: that is the reader's choice, not an error.
 for (const stream of [process.stdout, process.stderr]) {
@@ -13,11 +12,12 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 enableCompileCache();
+webAssemblyBaselineOnly();
 
 // One import: the program and what it loads are one chunk of the bundle (scripts/build.mjs).
 const { main, terminalText } = await import("./index.js");
 
-main(process.argv.slice(2), process.env, undefined, webAssemblyBaselineOnly).then(
+main(process.argv.slice(2), process.env).then(
   (code) => {
     process.exitCode = code;
   },
@@ -48,10 +48,11 @@ function enableCompileCache(): void {
  * second time with its optimizing tier in the background: a one-shot verb then waits ~200 ms for
  * that at exit (0.46 s → 0.32 s wall measured for a request loop), and a long-running agent keeps
  * both compilations (~9 MB resident measured). The baseline tier parses a registry's few answers
- * a minute just as well. Set when a verb is about to run, before anything loads undici, and not
- * for a verb that asks nothing of the network: node:v8 itself takes ~2 ms to load, a sixteenth of
- * a bare Node start.
+ * a minute just as well. Set at every start, before any of our code loads (offline verbs and
+ * --help too, ~2 ms): V8's code cache is keyed by its flags, so a chunk compiled once with the flag
+ * and once without would be rejected by one of them in the image's compile cache (the Dockerfile
+ * test checks that every entry is accepted).
  */
-function webAssemblyBaselineOnly(verb: Verb): void {
-  if (!verb.offline) process.getBuiltinModule("node:v8").setFlagsFromString("--liftoff-only");
+function webAssemblyBaselineOnly(): void {
+  process.getBuiltinModule("node:v8").setFlagsFromString("--liftoff-only");
 }

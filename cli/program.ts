@@ -17,8 +17,8 @@ export interface ProgramSpec {
 }
 
 /** The program with the verbs of verbs.ts (verbsFor); running it writes each verb's answer and exit code. */
-function buildProgram(env: NodeJS.ProcessEnv, argv: readonly string[], spec?: ProgramSpec, beforeRun?: BeforeRun): Command {
-  if (spec) return programOf(spec, env, argv, beforeRun);
+function buildProgram(env: NodeJS.ProcessEnv, argv: readonly string[], spec?: ProgramSpec): Command {
+  if (spec) return programOf(spec, env, argv);
   const program = new Command();
   // Set before the verbs are added: commander copies these settings into each subcommand.
   program.exitOverride();
@@ -38,7 +38,7 @@ function buildProgram(env: NodeJS.ProcessEnv, argv: readonly string[], spec?: Pr
       "\nExit codes: 0 healthy or done, 1 a problem was found, 2 bad usage or bad input.\n" +
         "Try it without a cluster: `npm run lab` starts a real containerd and registry and prints the socket to use.",
     );
-  for (const command of verbsFor(COMMANDS, argv)) addCommand(program, command, env, beforeRun);
+  for (const command of verbsFor(COMMANDS, argv)) addCommand(program, command, env);
   return program;
 }
 
@@ -54,20 +54,20 @@ function verbsFor(commands: readonly (Verb | VerbGroup)[], argv: readonly string
   return named ? [named] : commands;
 }
 
-function programOf(spec: ProgramSpec, env: NodeJS.ProcessEnv, argv: readonly string[], beforeRun?: BeforeRun): Command {
+function programOf(spec: ProgramSpec, env: NodeJS.ProcessEnv, argv: readonly string[]): Command {
   const program = new Command();
   program.exitOverride();
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
   program.name(spec.name).description(spec.description).version(VERSION, "-V, --version").addOption(toOption(LOG_LEVEL));
   program.showHelpAfterError(`(run ${spec.name} --help for usage)`).addHelpText("after", spec.helpAfter);
-  for (const command of verbsFor(spec.commands, argv)) addCommand(program, command, env, beforeRun);
+  for (const command of verbsFor(spec.commands, argv)) addCommand(program, command, env);
   return program;
 }
 
-function addCommand(parent: Command, command: Verb | VerbGroup, env: NodeJS.ProcessEnv, beforeRun?: BeforeRun): void {
+function addCommand(parent: Command, command: Verb | VerbGroup, env: NodeJS.ProcessEnv): void {
   const cmd = parent.command(command.name).summary(command.summary).description(command.description);
   if ("verbs" in command) {
-    for (const verb of command.verbs) addCommand(cmd, verb, env, beforeRun);
+    for (const verb of command.verbs) addCommand(cmd, verb, env);
     return;
   }
   for (const a of command.arguments ?? []) cmd.argument(a.syntax, a.description);
@@ -76,7 +76,6 @@ function addCommand(parent: Command, command: Verb | VerbGroup, env: NodeJS.Proc
   if (command.options.includes(JSON_OUTPUT)) cmd.addOption(toOption(OUTPUT));
   // commander calls an action with the arguments, then the options, then the command itself.
   cmd.action(async (...params: unknown[]) => {
-    beforeRun?.(command);
     const format = outputFormat(cmd.opts());
     // A verb prints progress unless told its answer is for a program: json, yaml and name are.
     const flags = format === "text" || format === "wide" ? cmd.opts() : { ...cmd.opts(), json: true };
@@ -107,11 +106,8 @@ function explicitLogLevel(cmd: Command): LogLevel | undefined {
   return root.getOptionValueSource("logLevel") === "cli" ? root.opts<{ logLevel: LogLevel }>().logLevel : undefined;
 }
 
-/** Called with the verb about to run, once its command line has been read. */
-export type BeforeRun = (verb: Verb) => void;
-
-export async function main(argv: string[], env: NodeJS.ProcessEnv, spec?: ProgramSpec, beforeRun?: BeforeRun): Promise<number> {
-  const program = buildProgram(env, argv, spec, beforeRun);
+export async function main(argv: string[], env: NodeJS.ProcessEnv, spec?: ProgramSpec): Promise<number> {
+  const program = buildProgram(env, argv, spec);
   try {
     program.hook("preAction", (cmd) => {
       setLogger(createLogger("cli", cmd.optsWithGlobals<{ logLevel: LogLevel }>().logLevel));

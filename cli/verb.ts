@@ -46,8 +46,6 @@ export interface Verb<Args extends unknown[] = unknown[], Flags = unknown> {
   arguments?: readonly ArgumentSpec[];
   /** In the order its --help lists them: shared specs from options.ts and its own. */
   options: readonly OptionSpec[];
-  /** Answers from its arguments alone: no runtime, registry or cluster is asked (see main.ts). */
-  offline?: boolean;
   /**
    * Imports the verb's implementation when it runs and not before, so that --help and every other
    * verb start without loading it (gRPC, HTTP clients and loggers are slow to load). A method, so

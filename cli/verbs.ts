@@ -222,7 +222,6 @@ const explain: Verb<[string | undefined], ExplainFlags> = {
     "  pullmedic explain --coverage    # the message table the rules are tested against",
   arguments: [{ syntax: "[message]", description: "the error text, or a whole paste; - reads it from stdin" }],
   options: [{ flags: "--coverage", description: "print the table of runtime messages the rules are tested on, per component and cause" }, JSON_OUTPUT],
-  offline: true,
   run: async ({ args: [message], flags }) => (await import("./explain.js")).explainVerb(message, flags),
 };
 
@@ -394,7 +393,6 @@ const completion: Verb<[string], Record<string, never>> = {
   ),
   arguments: [{ syntax: "<shell>", description: "bash, zsh or fish" }],
   options: [],
-  offline: true,
   run: async ({ args: [shell] }) => (await import("./completion.js")).completionScript(shell, "pullmedic", COMMANDS, [LOG_LEVEL]),
 };
 
