@@ -24,6 +24,11 @@
 // runtime's view 14.9 / 18.0 (goal 3, out of reach while a diagnosis loads undici, about 4x a bare
 // start by itself, and grpc-js with proto-loader, about 4x, then reads the runtime's trust store
 // file by file through /proc/<pid>/root).
+// Then (7 rounds, paired with the build before in the same rounds, BENCH_BEFORE): gRPC contracts
+// from descriptors made at build time, the trust store's walks memoized and its PEM blocks found
+// without a regex: diagnose CPU 503 -> 432 ms, 18.9 -> 16.4x a bare start (0.87 paired; wall
+// about unchanged, 9.9x, the machine loaded). Still out of reach of 3x: loading grpc-js, undici
+// and Node's own http/tls/crypto modules is most of what is left.
 import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
