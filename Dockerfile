@@ -18,7 +18,7 @@ COPY package.json package-lock.json ./
 # nor esbuild needs a native module.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
-COPY scripts/build.mjs scripts/warm-compile-cache.mjs scripts/
+COPY scripts/build.mjs scripts/proto-descriptors.js scripts/warm-compile-cache.mjs scripts/
 # The warm-up runs the CLI, which finds its package root by package.json and proto/.
 COPY proto/ proto/
 COPY core/ core/

@@ -18,6 +18,7 @@
 import { chmodSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { build } from "esbuild";
+import { writeProtoDescriptors } from "./proto-descriptors.js";
 
 const root = new URL("..", import.meta.url).pathname;
 const dist = join(root, "dist");
@@ -51,10 +52,14 @@ const result = await build({
   plugins: [layersMerged(layers), packagesExternalButCommander(), roomsFlattened(layerImports(graph.metafile, layers)), builtinsFromProcess()],
 });
 for (const bin of ["main.js", "kubectl-pullmedic.js"]) chmodSync(join(dist, "cli", bin), 0o755);
+// The gRPC contracts, parsed now rather than at each start (core/protocol/grpc-package.ts).
+const descriptors = writeProtoDescriptors(root, dist);
 
 const outputs = Object.entries(result.metafile.outputs);
 const bytes = outputs.reduce((n, [, o]) => n + o.bytes, 0);
-console.log(`dist/: ${outputs.length} files, ${Math.round(bytes / 1024)} KiB (cli/main.js, cli/kubectl-pullmedic.js and their chunks)`);
+console.log(
+  `dist/: ${outputs.length} files, ${Math.round(bytes / 1024)} KiB (cli/main.js, cli/kubectl-pullmedic.js and their chunks), ${descriptors} proto descriptors`,
+);
 
 /**
  * Node's built-in modules taken from process.getBuiltinModule() (Node 20.16+) instead of imported.

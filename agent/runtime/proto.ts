@@ -1,9 +1,8 @@
-import { join } from "node:path";
 import type { ServiceClientConstructor } from "@grpc/grpc-js";
 import type { Options as ProtoLoaderOptions } from "@grpc/proto-loader";
-import { findPackageRoot } from "../../core/process/index.js";
+import { loadGrpcPackage } from "../../core/protocol/index.js";
 
-const CRI_PROTO = join("proto", "cri", "runtime", "v1", "api.proto");
+const CRI_PROTO = "proto/cri/runtime/v1/api.proto";
 
 /**
  * How proto-loader turns CRI messages into objects (64-bit integers as strings: nanosecond
@@ -19,12 +18,10 @@ export interface CriServices {
 
 let cached: Promise<CriServices> | undefined;
 
-/** Loads the CRI proto once per process; grpc-js and proto-loader are imported lazily. */
+/** Loads the CRI proto once per process (from the build's descriptor when there is one); gRPC is imported lazily. */
 export function loadCriServices(): Promise<CriServices> {
   cached ??= (async () => {
-    const [grpc, protoLoader] = await Promise.all([import("@grpc/grpc-js"), import("@grpc/proto-loader")]);
-    const definition = await protoLoader.load(join(findPackageRoot(), CRI_PROTO), CRI_LOAD_OPTIONS);
-    const pkg = grpc.loadPackageDefinition(definition) as unknown as {
+    const pkg = (await loadGrpcPackage(CRI_PROTO, CRI_LOAD_OPTIONS)) as unknown as {
       runtime: { v1: { RuntimeService: ServiceClientConstructor; ImageService: ServiceClientConstructor } };
     };
     return { RuntimeService: pkg.runtime.v1.RuntimeService, ImageService: pkg.runtime.v1.ImageService };

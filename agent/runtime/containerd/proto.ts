@@ -1,9 +1,8 @@
-import { join } from "node:path";
 import type { ServiceClientConstructor } from "@grpc/grpc-js";
 import type { Options as ProtoLoaderOptions } from "@grpc/proto-loader";
-import { findPackageRoot } from "../../../core/process/index.js";
+import { loadGrpcPackage } from "../../../core/protocol/index.js";
 
-const CONTENT_PROTO = join("proto", "containerd", "services", "content", "v1", "content.proto");
+const CONTENT_PROTO = "proto/containerd/services/content/v1/content.proto";
 
 /**
  * As for the CRI (../proto.ts): camelCase fields, 64-bit integers as decimal strings, defaults
@@ -14,12 +13,10 @@ export const CONTAINERD_LOAD_OPTIONS: ProtoLoaderOptions = { keepCase: false, lo
 
 let cached: Promise<ServiceClientConstructor> | undefined;
 
-/** Loads the content proto once per process; grpc-js and proto-loader are imported lazily. */
+/** Loads the content proto once per process (from the build's descriptor when there is one); gRPC is imported lazily. */
 export function loadContentService(): Promise<ServiceClientConstructor> {
   cached ??= (async () => {
-    const [grpc, protoLoader] = await Promise.all([import("@grpc/grpc-js"), import("@grpc/proto-loader")]);
-    const definition = await protoLoader.load(join(findPackageRoot(), CONTENT_PROTO), CONTAINERD_LOAD_OPTIONS);
-    const pkg = grpc.loadPackageDefinition(definition) as unknown as {
+    const pkg = (await loadGrpcPackage(CONTENT_PROTO, CONTAINERD_LOAD_OPTIONS)) as unknown as {
       containerd: { services: { content: { v1: { Content: ServiceClientConstructor } } } };
     };
     return pkg.containerd.services.content.v1.Content;
