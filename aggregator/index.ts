@@ -1,6 +1,7 @@
 // The aggregator's door: startAggregator() opens the database, brings the cluster view back from
 // it, serves gRPC (agents) and HTTP (API, metrics, dashboard), and hourly prunes old findings and
-// forgets nodes gone from the cluster.
+// forgets nodes gone from the cluster. On PostgreSQL it is one of possibly several replicas
+// (replicas/index.ts says how they share the view, the commands and the housekeeping).
 
 import { statfsSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -15,8 +16,9 @@ import { startAggregatorHttp } from "./http/index.js";
 import { type Ingest, startIngest } from "./ingest/index.js";
 import { type AggregatorMetrics, createAggregatorMetrics } from "./metrics.js";
 import { type DispatchResult, dispatchPrepull } from "./prepull-commands.js";
+import { type Replicas, startReplicas } from "./replicas/index.js";
 import { UnfinishedCommands } from "./resend.js";
-import { openStore, type Store, StoreHealth } from "./store/index.js";
+import { databaseOf, openStore, type Store, StoreHealth } from "./store/index.js";
 
 export type { AggregatorConfig } from "./config.js";
 export { AggregatorConfigError, isLoopbackListen, loadAggregatorConfig } from "./config.js";
@@ -95,7 +97,11 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
     });
     cleanups.push(() => ingest.stop());
 
-    const prepull = prepullCommand({ config, state, store, now, health: storeHealth, unfinished, send: (node, cmd) => ingest.sendCommand(node, cmd) });
+    const sendLocal = (node: string, cmd: Command) => ingest.sendCommand(node, cmd);
+    const replicas = await replicasOf(config, store, state, sendLocal, repeats);
+    if (replicas !== undefined) cleanups.push(() => replicas.stop());
+    const send = replicas === undefined ? sendLocal : (node: string, cmd: Command) => replicas.send(node, cmd);
+    const prepull = prepullCommand({ config, state, store, now, health: storeHealth, unfinished, send });
     let open = true;
     const webDir = opts.webDir ?? join(findPackageRoot(), "aggregator", "web");
     const http = await startAggregatorHttp(config.httpListen, {
@@ -112,7 +118,8 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
     });
     cleanups.push(() => http.close());
     const writeFailed = (err: unknown, what: string) => storeHealth.failed(err, what);
-    cleanups.push(await startHousekeeping({ store, state, log, now, retention: config.retention, forgetNodesAfter: config.forgetNodesAfter, writeFailed }));
+    const housekeeping = { store, state, log, now, retention: config.retention, forgetNodesAfter: config.forgetNodesAfter, writeFailed };
+    cleanups.push(await startHousekeeping(replicas === undefined ? housekeeping : { ...housekeeping, once: (...a) => replicas.runOnce(...a) }));
 
     let stopping: Promise<void> | undefined;
     return {
@@ -135,6 +142,19 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
     await cleanup();
     throw err;
   }
+}
+
+/** On PostgreSQL, this aggregator as one of the replicas sharing the database; SQLite has none. */
+async function replicasOf(
+  config: AggregatorConfig,
+  store: Store,
+  state: ClusterState,
+  sendLocal: (node: string, cmd: Command) => boolean,
+  repeats: LogRepeats,
+): Promise<Replicas | undefined> {
+  if (store.engine !== "postgres") return undefined;
+  const dsn = await databaseOf({ database: config.database, databaseFile: config.databaseFile });
+  return startReplicas({ dsn, state, store, sendLocal, log: repeats.as("replicas"), refreshMs: config.replicaRefresh });
 }
 
 /** The metrics and the database's health, which report to each other. */
@@ -170,7 +190,7 @@ interface PrepullDeps {
   now: () => number;
   health: StoreHealth;
   unfinished: UnfinishedCommands;
-  send: (node: string, cmd: Command) => boolean;
+  send: (node: string, cmd: Command) => boolean | Promise<boolean>;
 }
 
 /** What POST /api/v1/prepull does: plan, record and send. */
