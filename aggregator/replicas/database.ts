@@ -105,6 +105,7 @@ export class ReplicaDatabase {
    */
   async runOnce(name: string, everyMs: number, pass: () => Promise<void>): Promise<boolean> {
     const client = await this.pool.connect();
+    let broken: Error | undefined;
     try {
       const { rows } = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1) AS locked", [HOUSEKEEPING_LOCK]);
       if (!rows[0]?.locked) return false;
@@ -122,10 +123,13 @@ export class ReplicaDatabase {
         );
         return true;
       } finally {
-        await client.query("SELECT pg_advisory_unlock($1)", [HOUSEKEEPING_LOCK]);
+        // A session whose unlock failed is closed, which frees the lock, rather than reused.
+        await client.query("SELECT pg_advisory_unlock($1)", [HOUSEKEEPING_LOCK]).catch((e: unknown) => {
+          broken = e instanceof Error ? e : new Error(String(e));
+        });
       }
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
 

@@ -13,7 +13,7 @@ export class NodeMirror {
   private readonly read = new Map<string, number>();
 
   constructor(
-    private readonly db: ReplicaDatabase,
+    private readonly db: Pick<ReplicaDatabase, "summaries" | "reports">,
     private readonly state: ClusterState,
   ) {}
 
@@ -43,6 +43,8 @@ export class NodeMirror {
     const known = new Set(rows.map((r) => r.node));
     for (const rec of this.state.nodes()) {
       if (known.has(rec.node) || this.state.hasStream(rec.node)) continue;
+      // Connected at the last refresh, as another replica held it then: it is not held anywhere now.
+      if (rec.connected) this.state.mirror({ ...rec, connected: false, disconnectedMs: rec.lastSeenMs });
       this.state.forget(rec.node);
       this.read.delete(rec.node);
     }
