@@ -142,11 +142,6 @@ export const aggregatorConfigSchema = z.strictObject({
    * before the request (its generatedAt says when); "0s" computes every request.
    */
   viewCacheWindow: duration(0, 60_000).prefault("1s"),
-  /**
-   * On PostgreSQL (replicas): how often a replica heartbeats and refreshes its view of the nodes
-   * other replicas hold; a replica silent for five of these is gone, its streams with it.
-   */
-  replicaRefresh: duration(100, 60_000).prefault("2s"),
   logLevel: z.enum(["error", "warn", "info", "debug"]).default("info"),
   logFormat: z.enum(["json", "text"]).default("json"),
 });
@@ -172,7 +167,6 @@ const AGGREGATOR_ENV_KEYS: Record<string, string> = {
   PULLMEDIC_AGGREGATOR_PLAINTEXT: "plaintext",
   PULLMEDIC_AGGREGATOR_RETENTION: "retention",
   PULLMEDIC_AGGREGATOR_FORGET_NODES_AFTER: "forgetNodesAfter",
-  PULLMEDIC_AGGREGATOR_REPLICA_REFRESH: "replicaRefresh",
   PULLMEDIC_LOG_LEVEL: "logLevel",
   PULLMEDIC_LOG_FORMAT: "logFormat",
 };

@@ -8,6 +8,7 @@ import { dirname, join } from "node:path";
 import { type Logger, LogRepeats } from "../core/log/index.js";
 import { findPackageRoot } from "../core/process/index.js";
 import { type Command, measureReport } from "../core/protocol/index.js";
+import { parseDuration } from "../core/text/index.js";
 import { ClusterState } from "./cluster-state.js";
 import type { AggregatorConfig } from "./config.js";
 import { loadSecurity } from "./credentials.js";
@@ -16,7 +17,7 @@ import { startAggregatorHttp } from "./http/index.js";
 import { type Ingest, startIngest } from "./ingest/index.js";
 import { type AggregatorMetrics, createAggregatorMetrics } from "./metrics.js";
 import { type DispatchResult, dispatchPrepull } from "./prepull-commands.js";
-import { type Replicas, startReplicas } from "./replicas/index.js";
+import { type Replicas, type ReplicasDeps, startReplicas } from "./replicas/index.js";
 import { UnfinishedCommands } from "./resend.js";
 import { databaseOf, openStore, type Store, StoreHealth } from "./store/index.js";
 
@@ -54,7 +55,15 @@ export interface StartOptions {
   webDir?: string;
   /** Messages of one stream in flight before it stops being read. Default 64. */
   maxInFlightPerStream?: number;
+  /**
+   * On PostgreSQL: how often a replica heartbeats and refreshes the nodes other replicas hold (a
+   * replica silent for five of these is gone). Default PULLMEDIC_AGGREGATOR_REPLICA_REFRESH of
+   * `env` (a duration, for tests), else 2 s.
+   */
+  replicaRefreshMs?: number;
 }
+
+const DEFAULT_REPLICA_REFRESH_MS = 2000;
 
 /** Planned starts still to come of this many recent pre-pulls take their share of each source's quota. */
 const PLANNED_COMMANDS = 50;
@@ -98,7 +107,8 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
     cleanups.push(() => ingest.stop());
 
     const sendLocal = (node: string, cmd: Command) => ingest.sendCommand(node, cmd);
-    const replicas = await replicasOf(config, store, state, sendLocal, repeats);
+    const refreshMs = opts.replicaRefreshMs ?? replicaRefreshOf(opts.env ?? process.env);
+    const replicas = await replicasOf(config, { store, state, sendLocal, log: repeats.as("replicas"), refreshMs });
     if (replicas !== undefined) cleanups.push(() => replicas.stop());
     const send = replicas === undefined ? sendLocal : (node: string, cmd: Command) => replicas.send(node, cmd);
     const prepull = prepullCommand({ config, state, store, now, health: storeHealth, unfinished, send });
@@ -145,16 +155,16 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
 }
 
 /** On PostgreSQL, this aggregator as one of the replicas sharing the database; SQLite has none. */
-async function replicasOf(
-  config: AggregatorConfig,
-  store: Store,
-  state: ClusterState,
-  sendLocal: (node: string, cmd: Command) => boolean,
-  repeats: LogRepeats,
-): Promise<Replicas | undefined> {
-  if (store.engine !== "postgres") return undefined;
+async function replicasOf(config: AggregatorConfig, deps: Omit<ReplicasDeps, "dsn" | "store"> & { store: Store }): Promise<Replicas | undefined> {
+  if (deps.store.engine !== "postgres") return undefined;
   const dsn = await databaseOf({ database: config.database, databaseFile: config.databaseFile });
-  return startReplicas({ dsn, state, store, sendLocal, log: repeats.as("replicas"), refreshMs: config.replicaRefresh });
+  return startReplicas({ ...deps, dsn });
+}
+
+function replicaRefreshOf(env: NodeJS.ProcessEnv): number {
+  const text = env["PULLMEDIC_AGGREGATOR_REPLICA_REFRESH"];
+  const ms = text === undefined ? undefined : parseDuration(text);
+  return ms !== undefined && ms >= 100 ? ms : DEFAULT_REPLICA_REFRESH_MS;
 }
 
 /** The metrics and the database's health, which report to each other. */

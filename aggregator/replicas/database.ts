@@ -5,6 +5,7 @@
 
 import type { Pool } from "pg";
 import type { NodeRecord } from "../cluster-state.js";
+import { checkout } from "../store/index.js";
 
 /** Ours among the advisory locks other applications may take on a shared server ("pmdc" + 2). */
 const HOUSEKEEPING_LOCK = 0x706d6463_02;
@@ -39,7 +40,7 @@ export class ReplicaDatabase {
 
   /** This replica is alive and holds streams of exactly `nodes`; replicas past their lease are removed. */
   async heartbeat(nodes: string[]): Promise<void> {
-    const client = await this.pool.connect();
+    const { client, release } = await checkout(this.pool);
     let broken: Error | undefined;
     try {
       await client.query("BEGIN");
@@ -57,7 +58,7 @@ export class ReplicaDatabase {
       });
       throw err;
     } finally {
-      client.release(broken);
+      release(broken);
     }
   }
 
@@ -104,7 +105,7 @@ export class ReplicaDatabase {
    * this replica dies) and none ran it in the last `everyMs` (server time); true when it ran.
    */
   async runOnce(name: string, everyMs: number, pass: () => Promise<void>): Promise<boolean> {
-    const client = await this.pool.connect();
+    const { client, release } = await checkout(this.pool);
     let broken: Error | undefined;
     try {
       const { rows } = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1) AS locked", [HOUSEKEEPING_LOCK]);
@@ -129,7 +130,7 @@ export class ReplicaDatabase {
         });
       }
     } finally {
-      client.release(broken);
+      release(broken);
     }
   }
 

@@ -81,6 +81,8 @@ export async function startReplicas(deps: ReplicasDeps): Promise<Replicas> {
   const stopListening = await listenForCommands({
     connect: async () => {
       const c = new pg.Client({ connectionString: deps.dsn });
+      // Before connecting: a connection lost at any moment must not end the process.
+      c.on("error", () => undefined);
       await c.connect();
       return c;
     },
