@@ -12,7 +12,7 @@ import { parseDuration } from "../core/text/index.js";
 import { ClusterState } from "./cluster-state.js";
 import type { AggregatorConfig } from "./config.js";
 import { loadSecurity } from "./credentials.js";
-import { startHousekeeping } from "./housekeeping.js";
+import { type HousekeepingDeps, startHousekeeping } from "./housekeeping.js";
 import { startAggregatorHttp } from "./http/index.js";
 import { type Ingest, startIngest } from "./ingest/index.js";
 import { type AggregatorMetrics, createAggregatorMetrics } from "./metrics.js";
@@ -107,13 +107,10 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
     cleanups.push(() => ingest.stop());
 
     const sendLocal = (node: string, cmd: Command) => ingest.sendCommand(node, cmd);
-    const refreshMs = opts.replicaRefreshMs ?? replicaRefreshOf(opts.env ?? process.env);
-    const replicas = await replicasOf(config, { store, state, sendLocal, log: repeats.as("replicas"), refreshMs });
+    const replicas = await replicasOf(config, opts, { store, state, sendLocal, log: repeats.as("replicas") });
     if (replicas !== undefined) cleanups.push(() => replicas.stop());
-    const send = replicas === undefined ? sendLocal : (node: string, cmd: Command) => replicas.send(node, cmd);
-    const prepull = prepullCommand({ config, state, store, now, health: storeHealth, unfinished, send });
+    const prepull = prepullCommand({ config, state, store, now, health: storeHealth, unfinished, send: replicas?.send ?? sendLocal });
     let open = true;
-    const webDir = opts.webDir ?? join(findPackageRoot(), "aggregator", "web");
     const http = await startAggregatorHttp(config.httpListen, {
       state,
       store,
@@ -121,15 +118,13 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
       access: security.http,
       now,
       log: repeats.as("http"),
-      webDir,
+      webDir: opts.webDir ?? join(findPackageRoot(), "aggregator", "web"),
       prepull,
       ready: async () => readiness(open, storeHealth),
       viewCacheWindowMs: config.viewCacheWindow,
     });
     cleanups.push(() => http.close());
-    const writeFailed = (err: unknown, what: string) => storeHealth.failed(err, what);
-    const housekeeping = { store, state, log, now, retention: config.retention, forgetNodesAfter: config.forgetNodesAfter, writeFailed };
-    cleanups.push(await startHousekeeping(replicas === undefined ? housekeeping : { ...housekeeping, once: (...a) => replicas.runOnce(...a) }));
+    cleanups.push(await startHousekeeping(housekeepingDeps(config, { store, state, log, now }, storeHealth, replicas)));
 
     let stopping: Promise<void> | undefined;
     return {
@@ -155,16 +150,32 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
 }
 
 /** On PostgreSQL, this aggregator as one of the replicas sharing the database; SQLite has none. */
-async function replicasOf(config: AggregatorConfig, deps: Omit<ReplicasDeps, "dsn" | "store"> & { store: Store }): Promise<Replicas | undefined> {
+async function replicasOf(
+  config: AggregatorConfig,
+  opts: StartOptions,
+  deps: Omit<ReplicasDeps, "dsn" | "store" | "refreshMs"> & { store: Store },
+): Promise<Replicas | undefined> {
   if (deps.store.engine !== "postgres") return undefined;
   const dsn = await databaseOf({ database: config.database, databaseFile: config.databaseFile });
-  return startReplicas({ ...deps, dsn });
+  return startReplicas({ ...deps, dsn, refreshMs: opts.replicaRefreshMs ?? replicaRefreshOf(opts.env ?? process.env) });
 }
 
 function replicaRefreshOf(env: NodeJS.ProcessEnv): number {
   const text = env["PULLMEDIC_AGGREGATOR_REPLICA_REFRESH"];
   const ms = text === undefined ? undefined : parseDuration(text);
   return ms !== undefined && ms >= 100 ? ms : DEFAULT_REPLICA_REFRESH_MS;
+}
+
+/** What the housekeeping works with: with replicas, one of them runs each pass. */
+function housekeepingDeps(
+  config: AggregatorConfig,
+  base: Pick<HousekeepingDeps, "store" | "state" | "log" | "now">,
+  health: StoreHealth,
+  replicas: Replicas | undefined,
+): HousekeepingDeps {
+  const writeFailed = (err: unknown, what: string) => health.failed(err, what);
+  const deps = { ...base, retention: config.retention, forgetNodesAfter: config.forgetNodesAfter, writeFailed };
+  return replicas === undefined ? deps : { ...deps, once: replicas.runOnce };
 }
 
 /** The metrics and the database's health, which report to each other. */

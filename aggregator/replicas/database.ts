@@ -48,7 +48,7 @@ export class ReplicaDatabase {
         `INSERT INTO replicas (replica, heartbeat_ms) VALUES ($1, ${SERVER_MS}) ON CONFLICT (replica) DO UPDATE SET heartbeat_ms = excluded.heartbeat_ms`,
         [this.replica],
       );
-      await client.query(`DELETE FROM node_streams WHERE replica = $1 AND NOT (node = ANY($2::text[]))`, [this.replica, nodes]);
+      await client.query(`DELETE FROM node_streams WHERE replica = $1 AND node <> ALL($2::text[])`, [this.replica, nodes]);
       await client.query(`INSERT INTO node_streams (node, replica) SELECT unnest($2::text[]), $1 ON CONFLICT DO NOTHING`, [this.replica, nodes]);
       await client.query(`DELETE FROM replicas WHERE heartbeat_ms < ${SERVER_MS} - $1`, [this.leaseMs]);
       await client.query("COMMIT");
