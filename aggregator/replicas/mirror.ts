@@ -8,6 +8,9 @@ import type { ClusterState } from "../cluster-state.js";
 import { decodeReport } from "../store/index.js";
 import type { NodeSummary, ReplicaDatabase } from "./database.js";
 
+/** Nodes applied between two turns of the event loop. */
+const YIELD_EVERY = 500;
+
 export class NodeMirror {
   /** node → the last_report_ms whose report was read (or found absent). */
   private readonly read = new Map<string, number>();
@@ -22,7 +25,11 @@ export class NodeMirror {
     const stale = rows.filter((r) => this.read.get(r.node) !== r.lastReportMs);
     const reports = await this.db.reports(stale.filter((r) => r.hasReport).map((r) => r.node));
     const fresh = new Set(stale.map((r) => r.node));
-    for (const row of rows) this.apply(row, fresh.has(row.node), reports.get(row.node));
+    for (const [i, row] of rows.entries()) {
+      this.apply(row, fresh.has(row.node), reports.get(row.node));
+      // Thousands of nodes: the event loop is let go now and then, so acks are not held up.
+      if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve));
+    }
     this.forgetGone(rows);
   }
 
