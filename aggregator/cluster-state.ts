@@ -197,10 +197,9 @@ export class ClusterState {
     let report = held?.report;
     let fits = true;
     if (reportBytes !== undefined) {
-      fits = rec.report !== undefined && this.memory.take(rec.node, reportBytes);
-      if (!fits) this.memory.set(rec.node, 0);
+      fits = rec.report === undefined || this.memory.take(rec.node, reportBytes);
       report = fits ? rec.report : undefined;
-      fits ||= rec.report === undefined;
+      if (report === undefined) this.memory.set(rec.node, 0);
     }
     const next: NodeRecord = { ...rec, report };
     if (next.connected) delete next.disconnectedMs;
