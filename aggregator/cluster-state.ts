@@ -179,6 +179,38 @@ export class ClusterState {
     return true;
   }
 
+  /** Whether a stream of the node's is open in this process (hello without its disconnected()). */
+  hasStream(node: string): boolean {
+    return this.streams.has(node);
+  }
+
+  /**
+   * A node as the database shared by replicas has it (aggregator/replicas): its stream is held by
+   * another replica, or by none. A node with a stream here is left alone (this process knows it
+   * better). With a report of `reportBytes` the report is replaced (kept only if it fits the
+   * memory; returns false when left out); without, the report held is kept. Not limited by
+   * maxNodes, like restore().
+   */
+  mirror(rec: NodeRecord, reportBytes?: number): boolean {
+    if (this.streams.has(rec.node)) return true;
+    const held = this.records.get(rec.node);
+    let report = held?.report;
+    let fits = true;
+    if (reportBytes !== undefined) {
+      fits = rec.report === undefined || this.memory.take(rec.node, reportBytes);
+      report = fits ? rec.report : undefined;
+      if (report === undefined) this.memory.set(rec.node, 0);
+    }
+    const next: NodeRecord = { ...rec, report };
+    if (next.connected) delete next.disconnectedMs;
+    if (held === undefined) this.add(next);
+    else {
+      Object.assign(held, next);
+      if (next.connected) delete held.disconnectedMs;
+    }
+    return fits;
+  }
+
   /** Every node, sorted by name. The records are live: read them, do not change them. */
   nodes(): NodeRecord[] {
     this.sorted ??= [...this.records.values()].sort(byName);

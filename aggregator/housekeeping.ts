@@ -1,5 +1,6 @@
 // Hourly housekeeping: findings and command records older than the retention are pruned, and nodes
-// not heard from for forgetNodesAfter are forgotten.
+// not heard from for forgetNodesAfter are forgotten. With replicas, one of them runs each pass
+// (`once`), not every one.
 
 import type { Logger } from "../core/log/index.js";
 import type { ClusterState } from "./cluster-state.js";
@@ -19,6 +20,11 @@ export interface HousekeepingDeps {
   forgetNodesAfter: number;
   /** A write failed: the database's health hears of it. */
   writeFailed?: (err: unknown, what: string) => void;
+  /**
+   * Replicas sharing the database: runs the pass unless another replica runs it now or ran it
+   * within `everyMs`, resolving to whether it ran here. Absent: every pass runs here.
+   */
+  once?: (name: string, everyMs: number, pass: () => Promise<void>) => Promise<boolean>;
 }
 
 /** Runs now (resolving once that run is done), then every hour; resolves to what stops it. */
@@ -26,10 +32,7 @@ export async function startHousekeeping(deps: HousekeepingDeps): Promise<() => v
   // One run at a time: a slow database must not pile runs up.
   let running: Promise<void> | undefined;
   const run = () => {
-    running ??= (async () => {
-      await pruneHistory(deps);
-      await forgetGoneNodes(deps);
-    })().finally(() => {
+    running ??= onePass(deps).finally(() => {
       running = undefined;
     });
     return running;
@@ -38,6 +41,23 @@ export async function startHousekeeping(deps: HousekeepingDeps): Promise<() => v
   const timer = setInterval(run, EVERY_MS);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+async function onePass(deps: HousekeepingDeps): Promise<void> {
+  const pass = async () => {
+    await pruneHistory(deps);
+    await forgetGoneNodes(deps);
+  };
+  if (deps.once === undefined) return pass();
+  try {
+    const ran = await deps.once("housekeeping", EVERY_MS, pass);
+    deps.log.info(
+      ran ? "housekeeping: this replica ran the pass for all replicas" : "housekeeping: skipped here, another replica runs it or ran it within the hour",
+    );
+  } catch (err) {
+    if (deps.writeFailed) deps.writeFailed(err, "housekeeping across replicas");
+    else deps.log.warn(`housekeeping across replicas failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 async function pruneHistory({ store, log, now, retention, writeFailed }: HousekeepingDeps): Promise<void> {

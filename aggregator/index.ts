@@ -1,22 +1,25 @@
 // The aggregator's door: startAggregator() opens the database, brings the cluster view back from
 // it, serves gRPC (agents) and HTTP (API, metrics, dashboard), and hourly prunes old findings and
-// forgets nodes gone from the cluster.
+// forgets nodes gone from the cluster. On PostgreSQL it is one of possibly several replicas
+// (replicas/index.ts says how they share the view, the commands and the housekeeping).
 
 import { statfsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { type Logger, LogRepeats } from "../core/log/index.js";
 import { findPackageRoot } from "../core/process/index.js";
 import { type Command, measureReport } from "../core/protocol/index.js";
+import { parseDuration } from "../core/text/index.js";
 import { ClusterState } from "./cluster-state.js";
 import type { AggregatorConfig } from "./config.js";
 import { loadSecurity } from "./credentials.js";
-import { startHousekeeping } from "./housekeeping.js";
+import { type HousekeepingDeps, startHousekeeping } from "./housekeeping.js";
 import { startAggregatorHttp } from "./http/index.js";
 import { type Ingest, startIngest } from "./ingest/index.js";
 import { type AggregatorMetrics, createAggregatorMetrics } from "./metrics.js";
 import { type DispatchResult, dispatchPrepull } from "./prepull-commands.js";
+import { type Replicas, type ReplicasDeps, startReplicas } from "./replicas/index.js";
 import { UnfinishedCommands } from "./resend.js";
-import { openStore, type Store, StoreHealth } from "./store/index.js";
+import { databaseOf, openStore, type Store, StoreHealth } from "./store/index.js";
 
 export type { AggregatorConfig } from "./config.js";
 export { AggregatorConfigError, isLoopbackListen, loadAggregatorConfig } from "./config.js";
@@ -52,7 +55,15 @@ export interface StartOptions {
   webDir?: string;
   /** Messages of one stream in flight before it stops being read. Default 64. */
   maxInFlightPerStream?: number;
+  /**
+   * On PostgreSQL: how often a replica heartbeats and refreshes the nodes other replicas hold (a
+   * replica silent for five of these is gone). Default PULLMEDIC_AGGREGATOR_REPLICA_REFRESH of
+   * `env` (a duration, for tests), else 2 s.
+   */
+  replicaRefreshMs?: number;
 }
+
+const DEFAULT_REPLICA_REFRESH_MS = 2000;
 
 /** Planned starts still to come of this many recent pre-pulls take their share of each source's quota. */
 const PLANNED_COMMANDS = 50;
@@ -95,9 +106,11 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
     });
     cleanups.push(() => ingest.stop());
 
-    const prepull = prepullCommand({ config, state, store, now, health: storeHealth, unfinished, send: (node, cmd) => ingest.sendCommand(node, cmd) });
+    const sendLocal = (node: string, cmd: Command) => ingest.sendCommand(node, cmd);
+    const replicas = await replicasOf(config, opts, { store, state, sendLocal, log: repeats.as("replicas") });
+    if (replicas !== undefined) cleanups.push(() => replicas.stop());
+    const prepull = prepullCommand({ config, state, store, now, health: storeHealth, unfinished, send: replicas?.send ?? sendLocal });
     let open = true;
-    const webDir = opts.webDir ?? join(findPackageRoot(), "aggregator", "web");
     const http = await startAggregatorHttp(config.httpListen, {
       state,
       store,
@@ -105,14 +118,13 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
       access: security.http,
       now,
       log: repeats.as("http"),
-      webDir,
+      webDir: opts.webDir ?? join(findPackageRoot(), "aggregator", "web"),
       prepull,
       ready: async () => readiness(open, storeHealth),
       viewCacheWindowMs: config.viewCacheWindow,
     });
     cleanups.push(() => http.close());
-    const writeFailed = (err: unknown, what: string) => storeHealth.failed(err, what);
-    cleanups.push(await startHousekeeping({ store, state, log, now, retention: config.retention, forgetNodesAfter: config.forgetNodesAfter, writeFailed }));
+    cleanups.push(await startHousekeeping(housekeepingDeps(config, { store, state, log, now }, storeHealth, replicas)));
 
     let stopping: Promise<void> | undefined;
     return {
@@ -135,6 +147,35 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
     await cleanup();
     throw err;
   }
+}
+
+/** On PostgreSQL, this aggregator as one of the replicas sharing the database; SQLite has none. */
+async function replicasOf(
+  config: AggregatorConfig,
+  opts: StartOptions,
+  deps: Omit<ReplicasDeps, "dsn" | "store" | "refreshMs"> & { store: Store },
+): Promise<Replicas | undefined> {
+  if (deps.store.engine !== "postgres") return undefined;
+  const dsn = await databaseOf({ database: config.database, databaseFile: config.databaseFile });
+  return startReplicas({ ...deps, dsn, refreshMs: opts.replicaRefreshMs ?? replicaRefreshOf(opts.env ?? process.env) });
+}
+
+function replicaRefreshOf(env: NodeJS.ProcessEnv): number {
+  const text = env["PULLMEDIC_AGGREGATOR_REPLICA_REFRESH"];
+  const ms = text === undefined ? undefined : parseDuration(text);
+  return ms !== undefined && ms >= 100 ? ms : DEFAULT_REPLICA_REFRESH_MS;
+}
+
+/** What the housekeeping works with: with replicas, one of them runs each pass. */
+function housekeepingDeps(
+  config: AggregatorConfig,
+  base: Pick<HousekeepingDeps, "store" | "state" | "log" | "now">,
+  health: StoreHealth,
+  replicas: Replicas | undefined,
+): HousekeepingDeps {
+  const writeFailed = (err: unknown, what: string) => health.failed(err, what);
+  const deps = { ...base, retention: config.retention, forgetNodesAfter: config.forgetNodesAfter, writeFailed };
+  return replicas === undefined ? deps : { ...deps, once: replicas.runOnce };
 }
 
 /** The metrics and the database's health, which report to each other. */
@@ -170,7 +211,7 @@ interface PrepullDeps {
   now: () => number;
   health: StoreHealth;
   unfinished: UnfinishedCommands;
-  send: (node: string, cmd: Command) => boolean;
+  send: (node: string, cmd: Command) => boolean | Promise<boolean>;
 }
 
 /** What POST /api/v1/prepull does: plan, record and send. */

@@ -164,7 +164,8 @@ export interface DispatchDeps {
       u: { commandId: string; image: string; state: string; cause: string; summary: string; durationMs: number; atMs: number },
     ): unknown;
   };
-  sendCommand(node: string, cmd: Command): boolean;
+  /** Writes the command to the node's stream (here, or through the replica holding it); false when none is open. */
+  sendCommand(node: string, cmd: Command): boolean | Promise<boolean>;
   now(): number;
   staleAfterIntervals?: number;
   reserve?: number;
@@ -220,7 +221,7 @@ export async function dispatchPrepull(images: string[], deps: DispatchDeps): Pro
   await deps.store.saveCommand({ id, createdMs: now, images, plan });
   const unsent: string[] = [];
   for (const p of plan) {
-    if (deps.sendCommand(p.node, { id, kind: "prepull", prepull: { images, notBeforeMs: p.notBeforeMs } })) continue;
+    if (await deps.sendCommand(p.node, { id, kind: "prepull", prepull: { images, notBeforeMs: p.notBeforeMs } })) continue;
     unsent.push(p.node);
     for (const image of images) {
       await deps.store.saveCommandUpdate(p.node, {

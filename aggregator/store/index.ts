@@ -6,6 +6,7 @@ export { decodeReport, encodeReport, findingKind, normalizeFinding, normalizeRep
 export { StoreHealth, WRITE_FAILURE_REASONS, type WriteFailureReason, writeFailureReason } from "./health.js";
 export { type DatabaseSetting, databaseOf, openStore } from "./open.js";
 export { isPostgresUrl, type PostgresOptions, PostgresStore, shownUrl } from "./postgres.js";
+export { checkout } from "./postgres-checkout.js";
 export { POSTGRES_SCHEMA_VERSION } from "./postgres-schema.js";
 export { APPLICATION_ID, SCHEMA_VERSION, SqliteStore } from "./sqlite.js";
 export { SqliteEngine } from "./sqlite-engine.js";

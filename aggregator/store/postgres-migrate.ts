@@ -2,11 +2,12 @@
 // starting together migrate once; refuses a database a newer aggregator migrated.
 
 import type { Pool } from "pg";
+import { checkout } from "./postgres-checkout.js";
 import { MIGRATION_LOCK, POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION, SCHEMA_VERSION_TABLE } from "./postgres-schema.js";
 import { newerSchemaProblem } from "./types.js";
 
 export async function migrate(pool: Pool, where: string): Promise<void> {
-  const client = await pool.connect();
+  const { client, release } = await checkout(pool);
   let broken: Error | undefined;
   try {
     await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
@@ -35,6 +36,6 @@ export async function migrate(pool: Pool, where: string): Promise<void> {
     throw err;
   } finally {
     // A connection that failed mid-migration is closed, not reused.
-    client.release(broken);
+    release(broken);
   }
 }

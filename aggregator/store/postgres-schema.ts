@@ -57,6 +57,26 @@ CREATE TABLE command_updates (
 CREATE INDEX command_updates_at ON command_updates (at_ms);
 `,
   },
+  {
+    // Replicas (aggregator/replicas): each one's heartbeat, the nodes whose streams it holds, and
+    // when housekeeping last ran across all of them.
+    version: 2,
+    sql: `
+CREATE TABLE replicas (
+  replica TEXT PRIMARY KEY,
+  heartbeat_ms BIGINT NOT NULL
+);
+CREATE TABLE node_streams (
+  node TEXT NOT NULL,
+  replica TEXT NOT NULL REFERENCES replicas (replica) ON DELETE CASCADE,
+  PRIMARY KEY (node, replica)
+);
+CREATE TABLE housekeeping_runs (
+  name TEXT PRIMARY KEY,
+  last_ms BIGINT NOT NULL
+);
+`,
+  },
 ];
 
 /** The schema this code writes. */

@@ -11,6 +11,7 @@ import { rememberUrlCredentials } from "../../core/log/index.js";
 import type { CommandUpdate } from "../../core/protocol/index.js";
 import type { NodeRecord } from "../cluster-state.js";
 import { decodeFinding, decodeReport, encodeFinding, encodeReport, FINDING_ROW_SQL, findingColumns, findingRowBytes } from "./codec.js";
+import { checkout } from "./postgres-checkout.js";
 import { migrate } from "./postgres-migrate.js";
 import type { FindingsPage, Store, StoreWrite, WriteResult } from "./store.js";
 import {
@@ -212,7 +213,7 @@ export class PostgresStore implements Store {
   /** Runs fn in one transaction on one connection; the findings counts go back with a rollback. */
   private async transaction<T>(fn: (q: Query) => Promise<T>): Promise<T> {
     const counts = [this.findingRows, this.findingBytes, this.droppedFindings] as const;
-    const client = await this.pool.connect();
+    const { client, release } = await checkout(this.pool);
     const q = queryOn(client);
     let broken: Error | undefined;
     try {
@@ -228,7 +229,7 @@ export class PostgresStore implements Store {
       throw err;
     } finally {
       // A connection whose rollback failed is not put back for the next transaction.
-      client.release(broken);
+      release(broken);
     }
   }
 

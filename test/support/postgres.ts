@@ -18,6 +18,8 @@ export interface RunningPostgres {
   port: number;
   /** With tls: the CA file that signed the server's certificate (for 127.0.0.1). */
   caFile?: string;
+  /** Stops the server (fast shutdown) and starts it again on the same data and port. */
+  restart(): Promise<void>;
   /** Stops the server (fast shutdown) and removes its directory. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -121,20 +123,32 @@ export async function start(opts: { tls?: boolean } = {}): Promise<RunningPostgr
     "max_connections=200",
     ...(tls?.args ?? []),
   ]);
-  const server = spawn(run, runArgs, { stdio: ["ignore", "ignore", "pipe"] });
+  let server: ChildProcess;
   let log = "";
-  server.stderr?.on("data", (b: Buffer) => {
-    log = (log + b.toString()).slice(-4000);
-  });
-  const stop = stopper(server, dir);
-  try {
-    await waitFor("PostgreSQL to accept connections", () => server.exitCode === null && isReady(bin, dir, port), { timeoutMs: 30_000 });
-  } catch (err) {
-    await stop();
-    throw new Error(`PostgreSQL did not start: ${err instanceof Error ? err.message : String(err)}\n${log}`);
-  }
+  let stop: () => Promise<void>;
+  const launch = async () => {
+    const child = spawn(run, runArgs, { stdio: ["ignore", "ignore", "pipe"] });
+    server = child;
+    child.stderr?.on("data", (b: Buffer) => {
+      log = (log + b.toString()).slice(-4000);
+    });
+    stop = stopper(child, dir);
+    try {
+      await waitFor("PostgreSQL to accept connections", () => child.exitCode === null && isReady(bin, dir, port), { timeoutMs: 30_000 });
+    } catch (err) {
+      await stop();
+      throw new Error(`PostgreSQL did not start: ${err instanceof Error ? err.message : String(err)}\n${log}`);
+    }
+  };
+  await launch();
+  const restart = async () => {
+    const exited = new Promise((resolve) => server.once("exit", resolve));
+    server.kill("SIGINT");
+    await exited;
+    await launch();
+  };
   const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
-  return { url, password, port, stop, ...(tls ? { caFile: tls.caFile } : {}) };
+  return { url, password, port, restart, stop: () => stop(), ...(tls ? { caFile: tls.caFile } : {}) };
 }
 
 function isReady(bin: string, dir: string, port: number): boolean {
