@@ -158,7 +158,10 @@ interface Simulator {
 
 function spawnSimulator(o: SimulatorOptions): Simulator {
   const code = `const m = await import(${JSON.stringify(new URL(import.meta.url).pathname)}); await m.fleetSimulator(${JSON.stringify(o)});`;
-  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], { cwd: root, stdio: ["pipe", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--no-deprecation", "--import", "tsx", "--input-type=module", "-e", code], {
+    cwd: root,
+    stdio: ["pipe", "pipe", "inherit"],
+  });
   const waiting: ((line: string) => void)[] = [];
   let out = "";
   child.stdout?.on("data", (d: Buffer) => {
@@ -225,7 +228,7 @@ async function startAggregator(dir: string, database: string, tls: { cert: strin
   const child = spawn(process.execPath, [join(root, "dist/cli/main.js"), ...args], {
     cwd: root,
     stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, PULLMEDIC_LOG_LEVEL: "warn" },
+    env: { ...process.env, PULLMEDIC_LOG_LEVEL: "info" },
   });
   const exited = new Promise((r) => child.once("exit", r));
   let out = "";
