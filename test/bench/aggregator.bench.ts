@@ -13,6 +13,7 @@ import { performance } from "node:perf_hooks";
 import type { ClientDuplexStream, Metadata } from "@grpc/grpc-js";
 import { type AgentMessage, type AggregatorMessage, loadAggregatorProtocol, type NodeReport } from "../../core/protocol/protocol.js";
 import { benchAggregatorFloods, benchAggregatorMemory } from "./aggregator-bounds.bench.js";
+import { benchAggregatorFleet } from "./aggregator-fleet.bench.js";
 
 const root = new URL("../..", import.meta.url).pathname;
 const TOKEN = "bench-token-0123456789";
@@ -225,13 +226,14 @@ async function sqliteFloor(dir: string, count: number): Promise<number> {
   return count / (ms / 1000);
 }
 
-/** BENCH_AGG_PARTS: which of ingest, dashboards, floods and memory to run (all by default). */
+/** BENCH_AGG_PARTS: which of ingest, dashboards, floods, memory and fleet to run (all by default). */
 export async function benchAggregator(): Promise<void> {
-  const parts = (process.env["BENCH_AGG_PARTS"] ?? "ingest,dashboards,floods,memory").split(",");
+  const parts = (process.env["BENCH_AGG_PARTS"] ?? "ingest,dashboards,floods,memory,fleet").split(",");
   if (parts.includes("ingest")) await benchIngest();
   if (parts.includes("dashboards")) await benchDashboards();
   if (parts.includes("floods")) await benchAggregatorFloods();
   if (parts.includes("memory")) await benchAggregatorMemory();
+  if (parts.includes("fleet")) await benchAggregatorFleet();
 }
 
 async function benchIngest(): Promise<void> {

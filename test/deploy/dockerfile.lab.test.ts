@@ -223,7 +223,7 @@ describe("Dockerfile", () => {
       ]);
       assert.deepEqual(
         files.filter((f) => f.startsWith("scripts/")),
-        ["scripts/build.mjs", "scripts/warm-compile-cache.mjs"],
+        ["scripts/build.mjs", "scripts/proto-descriptors.js", "scripts/warm-compile-cache.mjs"],
       );
       const fromContext = dockerfile.stages.flatMap((s) =>
         s.instructions
@@ -284,10 +284,17 @@ describe("Dockerfile", () => {
       assert.deepEqual(readdirSync(join(app, "aggregator")), ["web"]);
       const dist = listTree(join(app, "dist"));
       assert.ok(dist.includes("cli/main.js"));
+      // The gRPC contracts as JSON descriptors (scripts/proto-descriptors.js): read at run time
+      // instead of parsing the .proto files.
+      assert.deepEqual(dist.filter((f) => f.startsWith("proto/")).sort(), [
+        "proto/containerd/services/content/v1/content.json",
+        "proto/cri/runtime/v1/api.json",
+        "proto/pullmedic/v1/pullmedic.json",
+      ]);
       assert.deepEqual(
-        dist.filter((f) => !f.endsWith(".js")),
+        dist.filter((f) => !f.endsWith(".js") && !f.startsWith("proto/")),
         [],
-        "only JavaScript: no sources, maps or tests",
+        "only JavaScript and the contracts' descriptors: no sources, maps or tests",
       );
       assert.ok(!dist.some((f) => f.startsWith("test/")));
     });

@@ -1,0 +1,440 @@
+// npm run bench aggregator (BENCH_AGG_PARTS=fleet for this alone): how many nodes the aggregator
+// holds at a 30 s interval, for SQLite (one process) and PostgreSQL with one and two aggregator
+// processes on one server (the nodes split between them: ingest needs no leader). Each simulated
+// node is a TLS connection of its own, as an agent has: a hello and a realistic full report on
+// connect, then a delta every 30 s at a random phase (test/report/realistic-node.ts), a full
+// report again when the aggregator asks for one. The node count steps up (the nodes of a step stay
+// connected into the next; BENCH_AGG_FLEET_STEPS: nodes per aggregator) until acks fall behind
+// (under 90 % of the expected reports) or a process's descriptor limit is reached; the largest
+// count that holds is the largest with ack p99 <= 50 ms and 95 % acked. Per step: ack p50/p99, aggregator memory per 1,000 nodes (minus
+// its idle memory), database rows written per second (the aggregator's counters) and, on
+// PostgreSQL, commits per second (pg_stat_database). Simulators, aggregators and PostgreSQL share
+// this machine's cores; the load average is printed with the figures. Figures only.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import type { ClientDuplexStream } from "@grpc/grpc-js";
+import { type AgentMessage, type AggregatorMessage, diffReport, loadAggregatorProtocol, PROTOCOL } from "../../core/protocol/index.js";
+import { REPORT_INTERVAL_MS, realisticReport } from "../report/realistic-node.js";
+
+const root = new URL("../..", import.meta.url).pathname;
+const TOKEN = "bench-fleet-token-0123456789";
+const MEASURE_MS = Number(process.env["BENCH_AGG_MEASURE_MS"] ?? 30_000);
+const STEPS = (process.env["BENCH_AGG_FLEET_STEPS"] ?? "5000,10000,15000,19700").split(",").map(Number);
+const ENGINES = (process.env["BENCH_AGG_FLEET_ENGINES"] ?? "sqlite,postgres,postgres2").split(",");
+const NODES_PER_SIMULATOR = 5000;
+/** Descriptors a process may hold here (ulimit -n, not raisable in this container): one per connection, and some to spare. */
+const FD_LIMIT = Number(spawnSync("sh", ["-c", "ulimit -n"], { encoding: "utf8" }).stdout.trim()) || 1024;
+const CONNECTIONS_PER_AGGREGATOR = FD_LIMIT - 300;
+
+type Call = ClientDuplexStream<AgentMessage, AggregatorMessage>;
+
+interface SimulatorOptions {
+  addresses: string[];
+  caFile: string;
+  from: number;
+  to: number;
+  parallel: number;
+}
+
+interface Window {
+  latencies: number[];
+  sent: number;
+  fullRequests: number;
+}
+
+/** A node's messages after connect: a delta per interval on the previous one, a full report when asked. */
+function simulateNode(call: Call, i: number, window: () => Window | undefined, connected: () => void): () => void {
+  let seq = 1;
+  let tick = Math.floor(Math.random() * 120);
+  const pending = new Map<number, number>();
+  const send = (m: Omit<AgentMessage, "seq">) => {
+    seq++;
+    pending.set(seq, performance.now());
+    const w = window();
+    if (w) w.sent++;
+    call.write({ seq, ...m });
+  };
+  let first = true;
+  call.on("data", (m: AggregatorMessage) => {
+    if (m.fullReportRequest) {
+      const w = window();
+      if (w) w.fullRequests++;
+      send({ report: realisticReport(tick) });
+      return;
+    }
+    const started = m.ack ? pending.get(m.ack.seq) : undefined;
+    if (started === undefined || !m.ack) return;
+    pending.delete(m.ack.seq);
+    window()?.latencies.push(performance.now() - started);
+    if (first) {
+      first = false;
+      connected();
+    }
+  });
+  call.on("error", () => undefined);
+  call.write({
+    seq,
+    hello: { node: `fleet-${String(i).padStart(5, "0")}`, agentVersion: "bench", bootId: `boot-${i}`, reportIntervalSeconds: 30, protocol: PROTOCOL },
+  });
+  send({ report: realisticReport(tick) });
+  const next = () => {
+    tick++;
+    send({ delta: { baseSeq: seq, ...diffReport(realisticReport(tick - 1), realisticReport(tick)) } });
+  };
+  let interval: NodeJS.Timeout | undefined;
+  const phase = setTimeout(() => {
+    next();
+    interval = setInterval(next, REPORT_INTERVAL_MS);
+  }, Math.random() * REPORT_INTERVAL_MS);
+  return () => {
+    clearTimeout(phase);
+    clearInterval(interval);
+    call.end();
+  };
+}
+
+/**
+ * One simulator process: nodes from..to, node i on aggregator i mod addresses, each with a TLS
+ * connection of its own. Prints {"connected"} when every node's first report is acked; then each
+ * stdin line "measure <ms>" answers with the ack latencies of that window; stdin closed: done.
+ */
+/** @public: a simulator process imports this file by path and calls it. */
+export async function fleetSimulator(o: SimulatorOptions): Promise<void> {
+  const grpc = await import("@grpc/grpc-js");
+  const { Client } = await loadAggregatorProtocol();
+  const creds = grpc.credentials.createSsl(readFileSync(o.caFile));
+  const md = new grpc.Metadata();
+  md.set("authorization", `Bearer ${TOKEN}`);
+  let window: Window | undefined;
+  const stops: (() => void)[] = [];
+  const clients: { close(): void }[] = [];
+  let next = o.from;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: o.parallel }, async () => {
+      while (next < o.to) {
+        const i = next++;
+        const address = o.addresses[i % o.addresses.length] as string;
+        const client = new Client(address, creds, { "grpc.use_local_subchannel_pool": 1, "grpc.enable_retries": 0 });
+        clients.push(client as unknown as { close(): void });
+        const call = (client as unknown as { Connect(md: unknown): Call }).Connect(md);
+        await new Promise<void>((resolve) => {
+          call.on("status", () => resolve());
+          stops.push(simulateNode(call, i, () => window, resolve));
+        });
+      }
+    }),
+  );
+  console.log(JSON.stringify({ connected: o.to - o.from, seconds: (performance.now() - started) / 1000 }));
+  process.stdin.setEncoding("utf8");
+  let buffered = "";
+  process.stdin.on("data", (d: string) => {
+    buffered += d;
+    const lines = buffered.split("\n");
+    buffered = lines.pop() ?? "";
+    for (const line of lines) {
+      const ms = Number(line.split(" ")[1]);
+      window = { latencies: [], sent: 0, fullRequests: 0 };
+      setTimeout(() => {
+        console.log(JSON.stringify(window));
+        window = undefined;
+      }, ms);
+    }
+  });
+  await new Promise((r) => process.stdin.on("end", r));
+  for (const stop of stops) stop();
+  await new Promise((r) => setTimeout(r, 500));
+  for (const c of clients) c.close();
+  process.exit(0);
+}
+
+interface Simulator {
+  connected: Promise<{ seconds: number }>;
+  measure(ms: number): Promise<Window>;
+  stop(): void;
+}
+
+function spawnSimulator(o: SimulatorOptions): Simulator {
+  const code = `const m = await import(${JSON.stringify(new URL(import.meta.url).pathname)}); await m.fleetSimulator(${JSON.stringify(o)});`;
+  const child = spawn(process.execPath, ["--no-deprecation", "--import", "tsx", "--input-type=module", "-e", code], {
+    cwd: root,
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const waiting: ((line: string) => void)[] = [];
+  let out = "";
+  child.stdout?.on("data", (d: Buffer) => {
+    out += d;
+    const lines = out.split("\n");
+    out = lines.pop() ?? "";
+    for (const line of lines) if (line.startsWith("{")) waiting.shift()?.(line);
+  });
+  const line = () => new Promise<string>((resolve) => waiting.push(resolve));
+  const exited = new Promise<never>((_, reject) => child.on("exit", (code) => reject(new Error(`a simulator exited with ${code}`))));
+  const connected = Promise.race([line().then((l) => JSON.parse(l) as { seconds: number }), exited]);
+  return {
+    connected,
+    measure: async (ms) => {
+      const answer = line();
+      child.stdin?.write(`measure ${ms}\n`);
+      return JSON.parse(await Promise.race([answer, exited])) as Window;
+    },
+    stop: () => {
+      exited.catch(() => undefined);
+      child.stdin?.end();
+    },
+  };
+}
+
+function selfSignedCert(dir: string): { cert: string; key: string } {
+  const cert = join(dir, "tls.crt");
+  const key = join(dir, "tls.key");
+  const subject = ["-subj", "/CN=pullmedic-aggregator", "-addext", "subjectAltName=IP:127.0.0.1"];
+  const r = spawnSync("openssl", [
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-days",
+    "1",
+    ...subject,
+    "-keyout",
+    key,
+    "-out",
+    cert,
+  ]);
+  if (r.status !== 0) throw new Error(`openssl: ${r.stderr}`);
+  return { cert, key };
+}
+
+interface Aggregator {
+  child: ChildProcess;
+  grpc: string;
+  http: string;
+  idle: number;
+  stop(): Promise<void>;
+}
+
+/** The built aggregator over TLS on `database` (a SQLite file or a postgres:// URL). */
+async function startAggregator(dir: string, database: string, tls: { cert: string; key: string }): Promise<Aggregator> {
+  writeFileSync(join(dir, "token"), `${TOKEN}\n`);
+  writeFileSync(join(dir, "config.yaml"), `maxNodes: 100000\ntls:\n  certFile: ${tls.cert}\n  keyFile: ${tls.key}\n`);
+  const args = ["aggregator", "--config", join(dir, "config.yaml"), "--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"];
+  args.push("--database", database, "--token-file", join(dir, "token"), "--log-format", "json");
+  const child = spawn(process.execPath, [join(root, "dist/cli/main.js"), ...args], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, PULLMEDIC_LOG_LEVEL: "info" },
+  });
+  const exited = new Promise((r) => child.once("exit", r));
+  let out = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the aggregator did not start: ${out.slice(-500)}`)), 60_000);
+    child.stdout?.on("data", (d: Buffer) => {
+      if (out.length < 100_000) out += d;
+      const m = /gRPC (\S+), dashboard (http:\/\/\S+?)\/?"/.exec(out);
+      if (!m?.[1] || !m[2]) return;
+      clearTimeout(timer);
+      out = "";
+      const stop = async () => {
+        child.kill("SIGTERM");
+        await exited;
+      };
+      resolve({ child, grpc: m[1], http: m[2], idle: rssMiB(child.pid ?? 0), stop });
+    });
+  });
+}
+
+function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return Number(m?.[1] ?? 0) / 1024;
+}
+
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Messages the aggregators persisted so far (rows written: reports, deltas, hellos). */
+async function rowsWritten(aggs: Aggregator[]): Promise<number> {
+  let total = 0;
+  for (const a of aggs) {
+    const text = await (await fetch(`${a.http}/metrics`)).text();
+    for (const m of text.matchAll(/^pullmedic_aggregator_messages_received_total\{[^}]*\} (\S+)$/gm)) total += Number(m[1]);
+  }
+  return total;
+}
+
+function quantile(samples: number[], q: number): number {
+  const s = [...samples].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] ?? Number.NaN;
+}
+
+interface Step {
+  nodes: number;
+  p50: number;
+  p99: number;
+  ackedShare: number;
+  mibPer1000: number;
+  rowsPerSecond: number;
+  commitsPerSecond: number;
+  aggregatorCpu: number;
+  load: number;
+  holds: boolean;
+}
+
+interface Engine {
+  name: string;
+  replicas: number;
+  postgres: boolean;
+}
+
+/** PostgreSQL's committed transactions so far, or NaN without a server. */
+type Commits = () => Promise<number>;
+
+async function measureStep(nodes: number, aggs: Aggregator[], sims: Simulator[], commits: Commits): Promise<Step> {
+  const cpu = aggs.reduce((a, g) => a + cpuSeconds(g.child.pid ?? 0), 0);
+  const rows = await rowsWritten(aggs);
+  const xacts = await commits();
+  const started = performance.now();
+  const windows = await Promise.all(sims.map((s) => s.measure(MEASURE_MS)));
+  const seconds = (performance.now() - started) / 1000;
+  const latencies = windows.flatMap((w) => w.latencies);
+  const rss = aggs.reduce((a, g) => a + rssMiB(g.child.pid ?? 0) - g.idle, 0);
+  const expected = (nodes * MEASURE_MS) / REPORT_INTERVAL_MS;
+  const p99 = quantile(latencies, 0.99);
+  const ackedShare = latencies.length / expected;
+  return {
+    nodes,
+    p50: quantile(latencies, 0.5),
+    p99,
+    ackedShare,
+    mibPer1000: rss / (nodes / 1000),
+    rowsPerSecond: ((await rowsWritten(aggs)) - rows) / seconds,
+    commitsPerSecond: ((await commits()) - xacts) / seconds,
+    aggregatorCpu: (aggs.reduce((a, g) => a + cpuSeconds(g.child.pid ?? 0), 0) - cpu) / seconds,
+    load: loadavg()[0] ?? Number.NaN,
+    holds: p99 <= 50 && ackedShare >= 0.95,
+  };
+}
+
+/** PostgreSQL for the engine (a throwaway server), or none for SQLite; its commit counter. */
+async function database(engine: Engine, dir: string): Promise<{ url: string; commits: Commits; stop(): Promise<void> }> {
+  if (!engine.postgres) return { url: join(dir, "agg.db"), commits: async () => Number.NaN, stop: async () => undefined };
+  const { start } = await import("../support/postgres.js");
+  const server = await start();
+  const pg = (await import("pg")).default;
+  const client = new pg.Client({ connectionString: server.url });
+  await client.connect();
+  const commits = async () => {
+    const r = await client.query("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()");
+    return Number(r.rows[0]?.xact_commit ?? Number.NaN);
+  };
+  return {
+    url: server.url,
+    commits,
+    stop: async () => {
+      await client.end();
+      await server.stop();
+    },
+  };
+}
+
+async function benchEngine(engine: Engine): Promise<Step[]> {
+  const dir = mkdtempSync(join(tmpdir(), "pm-bench-fleet-"));
+  const tls = selfSignedCert(dir);
+  const db = await database(engine, dir);
+  const aggs: Aggregator[] = [];
+  const sims: Simulator[] = [];
+  const steps: Step[] = [];
+  try {
+    for (let r = 0; r < engine.replicas; r++) {
+      const own = mkdtempSync(join(dir, `replica-${r}-`));
+      aggs.push(await startAggregator(own, db.url, tls));
+    }
+    const cap = CONNECTIONS_PER_AGGREGATOR * engine.replicas;
+    let connected = 0;
+    for (const want of STEPS) {
+      const nodes = Math.min(want * engine.replicas, cap);
+      if (nodes <= connected) break;
+      const added: Simulator[] = [];
+      for (let from = connected; from < nodes; from += NODES_PER_SIMULATOR) {
+        const o = { addresses: aggs.map((a) => a.grpc), caFile: tls.cert, from, to: Math.min(nodes, from + NODES_PER_SIMULATOR), parallel: 64 };
+        added.push(spawnSimulator(o));
+      }
+      sims.push(...added);
+      const ramp = Math.max(...(await Promise.all(added.map((s) => s.connected))).map((c) => c.seconds));
+      const newcomers = nodes - connected;
+      connected = nodes;
+      // Settle: the connect burst's full reports drain, the deltas run at their phases.
+      await new Promise((r) => setTimeout(r, 5000));
+      const step = await measureStep(nodes, aggs, sims, db.commits);
+      steps.push(step);
+      console.log(`  ${line(engine, step)}; ${newcomers.toLocaleString("en-US")} more connected in ${ramp.toFixed(0)} s`);
+      // Past p99 the steps go on while acks keep up, to show the curve (and the memory) further.
+      if (step.ackedShare < 0.9) break;
+    }
+    if (connected >= cap)
+      console.log(
+        `  (each aggregator stops at ${CONNECTIONS_PER_AGGREGATOR.toLocaleString("en-US")} connections: ulimit -n is ${FD_LIMIT} and cannot be raised here)`,
+      );
+  } finally {
+    for (const s of sims) s.stop();
+    await new Promise((r) => setTimeout(r, 2000));
+    for (const a of aggs) await a.stop();
+    await db.stop();
+  }
+  return steps;
+}
+
+function line(engine: Engine, s: Step): string {
+  const commits = Number.isNaN(s.commitsPerSecond) ? "" : `, ${s.commitsPerSecond.toFixed(0)} commits/s`;
+  return (
+    `${engine.name} ${s.nodes.toLocaleString("en-US")} nodes: ack p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms, ${(s.ackedShare * 100).toFixed(0)} % of the expected reports acked — ` +
+    `${s.holds ? "holds" : "does NOT hold"}; ${s.mibPer1000.toFixed(1)} MiB per 1,000 nodes; ${s.rowsPerSecond.toFixed(0)} rows/s${commits}; aggregator CPU ${(s.aggregatorCpu * 100).toFixed(0)} %; load ${s.load.toFixed(1)}`
+  );
+}
+
+export async function benchAggregatorFleet(): Promise<void> {
+  const engines: Engine[] = [
+    { name: "sqlite", replicas: 1, postgres: false },
+    { name: "postgres", replicas: 1, postgres: true },
+    { name: "postgres2", replicas: 2, postgres: true },
+  ].filter((e) => ENGINES.includes(e.name));
+  console.log(
+    `aggregator fleet: one TLS connection per node, full report then deltas every ${REPORT_INTERVAL_MS / 1000} s at random phases; ${MEASURE_MS / 1000} s measured per step; ` +
+      `simulators, aggregators and PostgreSQL share ${spawnSync("nproc", { encoding: "utf8" }).stdout.trim()} cores (load ${loadavg()[0]?.toFixed(1)} at start)`,
+  );
+  const results = new Map<string, Step[]>();
+  for (const engine of engines) results.set(engine.name, await benchEngine(engine));
+  console.log("  engine     nodes   held  p99 ms  MiB/1,000  rows/s  commits/s  aggregator CPU (the largest held, else the largest measured)");
+  const shown = new Map<string, Step | undefined>();
+  for (const [name, steps] of results) {
+    const s = steps.filter((x) => x.holds).at(-1) ?? steps.at(-1);
+    shown.set(name, s);
+    if (!s) continue;
+    const c = Number.isNaN(s.commitsPerSecond) ? "-" : s.commitsPerSecond.toFixed(0);
+    const cells = [
+      s.nodes.toLocaleString("en-US").padStart(6),
+      (s.holds ? "yes" : "no").padStart(5),
+      s.p99.toFixed(1).padStart(6),
+      s.mibPer1000.toFixed(1).padStart(9),
+    ];
+    console.log(
+      `  ${name.padEnd(10)} ${cells.join("  ")}  ${s.rowsPerSecond.toFixed(0).padStart(6)}  ${c.padStart(9)}  ${`${(s.aggregatorCpu * 100).toFixed(0)} %`.padStart(14)}`,
+    );
+  }
+  const one = shown.get("postgres");
+  const two = shown.get("postgres2");
+  if (one && two) {
+    console.log(
+      `  2 replicas / 1 replica: ${(two.nodes / one.nodes).toFixed(2)}× the nodes, p99 ${(two.p99 / one.p99).toFixed(2)}×, rows/s ${(two.rowsPerSecond / one.rowsPerSecond).toFixed(2)}×, ` +
+        `aggregator CPU per 1,000 nodes ${(two.aggregatorCpu / two.nodes / (one.aggregatorCpu / one.nodes)).toFixed(2)}×`,
+    );
+  }
+}
