@@ -107,16 +107,31 @@ export async function startAgent(config: AgentConfig, log: Logger, opts: StartAg
   }
 
   let stopping: Promise<void> | undefined;
-  const stop = async () => {
-    shutdown.abort();
-    const abandoned = await scheduler.stop(config.shutdownTimeout);
-    if (abandoned.length) log.warn(`shutdown: abandoned ${abandoned.join(", ")} after ${config.shutdownTimeout} ms`);
-    await usage.save().catch((err: unknown) => log.warn(`cannot save image ages: ${errorText(err)}`));
-    await kube?.stop();
-    // Findings of the last moments (a prune, a diagnosis) get a short chance to reach the aggregator.
-    await reporting.stop();
-    await server.close();
-    runtime.close();
-  };
+  const stop = () => stopAgent({ config, log, shutdown, scheduler, usage, kube, reporting, server, runtime });
   return { url: server.url, state, ready: () => readiness(state), stop: () => (stopping ??= stop()) };
+}
+
+interface RunningParts {
+  config: AgentConfig;
+  log: Logger;
+  shutdown: AbortController;
+  scheduler: Scheduler;
+  usage: UsageTracker;
+  kube: KubeSide | undefined;
+  reporting: ReportSide;
+  server: HttpServer;
+  runtime: RuntimeHandle;
+}
+
+/** Checks first (bounded by shutdownTimeout), then what they wrote: image ages, the last findings. */
+async function stopAgent({ config, log, shutdown, scheduler, usage, kube, reporting, server, runtime }: RunningParts): Promise<void> {
+  shutdown.abort();
+  const abandoned = await scheduler.stop(config.shutdownTimeout);
+  if (abandoned.length) log.warn(`shutdown: abandoned ${abandoned.join(", ")} after ${config.shutdownTimeout} ms`);
+  await usage.save().catch((err: unknown) => log.warn(`cannot save image ages: ${errorText(err)}`));
+  await kube?.stop();
+  // Findings of the last moments (a prune, a diagnosis) get a short chance to reach the aggregator.
+  await reporting.stop();
+  await server.close();
+  runtime.close();
 }
