@@ -1,5 +1,6 @@
 // The pullmedic.v1 contract between agents and the aggregator: message types and the gRPC codec.
 
+export { CAUSES } from "./causes.js";
 export { loadGrpcPackage } from "./grpc-package.js";
 export {
   MAX_REPORT_BYTES,
