@@ -7,6 +7,7 @@
 import type { Readable } from "node:stream";
 import { rootCertificates, connect as tlsConnect } from "node:tls";
 import type { Agent, Dispatcher } from "undici";
+import { undiciAgent } from "../../core/process/index.js";
 import { parseWwwAuthenticate } from "./challenge.js";
 import { RegistryError, type RegistryFailureKind, type RegistryStep } from "./errors.js";
 import { decodeErrorBody, MalformedResponse, readBodyPrefix } from "./http-body.js";
@@ -52,8 +53,8 @@ const ERROR_BODY_LIMIT = 64 * 1024;
 const PLAIN_HTTP_TO_TLS = /HTTP request to an HTTPS server|plain HTTP request was sent to HTTPS port/i;
 
 export class RegistryHttp {
-  /** undici takes ~100 ms to load: verbs that never talk HTTP (explain) must not pay for it. */
-  private agent: Promise<Agent> | undefined;
+  /** Made (and undici loaded) on the first request: verbs that never talk HTTP (explain) do not pay for it. */
+  private agent: Agent | undefined;
 
   constructor(
     private readonly endpoint: RegistryEndpoint,
@@ -62,8 +63,8 @@ export class RegistryHttp {
     private readonly onRateLimit: ((r: RateLimit) => void) | undefined,
   ) {}
 
-  private dispatcher(): Promise<Agent> {
-    this.agent ??= import("undici").then((u) => this.makeAgent(u.Agent));
+  private dispatcher(): Agent {
+    this.agent ??= this.makeAgent(undiciAgent());
     return this.agent;
   }
 
@@ -124,7 +125,7 @@ export class RegistryHttp {
     let res: Dispatcher.ResponseData;
     const proxy = this.httpProxy(req.url);
     try {
-      const dispatcher = await this.dispatcher();
+      const dispatcher = this.dispatcher();
       res = await dispatcher.request({
         ...(proxy !== undefined ? viaProxy(proxy, req.url, headers) : { origin: req.url.origin, path: `${req.url.pathname}${req.url.search}`, headers }),
         method: req.method,
@@ -278,7 +279,7 @@ export class RegistryHttp {
   }
 
   async close(): Promise<void> {
-    if (this.agent) await (await this.agent).close();
+    if (this.agent) await this.agent.close();
   }
 }
 

@@ -30,6 +30,8 @@ export interface ReadFileOptions {
 /** O_NONBLOCK: opening a FIFO with no writer returns at once instead of waiting for one. */
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
 const DEFAULT_TIMEOUT_MS = 5000;
+/** The first buffer for a file whose size stat cannot tell (/proc files say 0). */
+const INITIAL_UNKNOWN_SIZE = 4096;
 
 export async function readRegularFile(path: string, opts: ReadFileOptions): Promise<Buffer> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -61,11 +63,12 @@ async function readBounded(path: string, maxBytes: number): Promise<Buffer> {
     const kind = notRegular(stats);
     if (kind !== undefined) throw new FileReadError(path, "not-regular", `is ${kind}, not a regular file`);
     if (stats.size > maxBytes) throw tooLarge(path, stats.size, maxBytes);
-    // Read one byte past the cap: a file that grew since stat (or a /proc file, whose size says 0)
-    // is caught without holding more than the cap.
-    const buffer = Buffer.alloc(Math.min(maxBytes + 1, Math.max(stats.size + 1, 64 * 1024)));
+    // Read one byte past the size: a file that grew since stat (or a /proc file, whose size says
+    // 0) is caught, and the buffer doubles up to one byte past the cap. Sized by stat rather than
+    // a 64 KiB floor: a trust store directory is a few hundred files of 2 KiB, and zero-filling
+    // 64 KiB for each cost a one-shot diagnose about 18 MiB of memory and its collections.
+    let chunk = Buffer.alloc(Math.min(maxBytes + 1, stats.size > 0 ? stats.size + 1 : INITIAL_UNKNOWN_SIZE));
     let used = 0;
-    let chunk = buffer;
     for (;;) {
       if (used === chunk.length) {
         if (used > maxBytes) throw tooLarge(path, used, maxBytes);

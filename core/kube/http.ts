@@ -6,12 +6,10 @@
  */
 
 import type { Dispatcher, Pool } from "undici";
-import { lazyModule } from "../process/index.js";
+import { undiciConnector, undiciPool } from "../process/index.js";
 import type { KubeConnection } from "./config.js";
 import { KubeConfigError } from "./config-error.js";
 import { describeNetworkError, KubeApiError, malformedError, parseRetryAfter, statusError } from "./errors.js";
-
-const undici = lazyModule<typeof import("undici")>("undici");
 
 export type Verb = "GET" | "POST" | "PATCH";
 export type LogFn = (level: "debug" | "info" | "warn", message: string) => void;
@@ -95,7 +93,7 @@ export class KubeHttp {
 
   private dispatcher(): Pool {
     if (this.pool !== undefined) return this.pool;
-    const { Pool: PoolClass, buildConnector } = undici();
+    const [PoolClass, buildConnector] = [undiciPool(), undiciConnector()];
     const { conn } = this;
     const connector = buildConnector({
       timeout: this.requestTimeoutMs,
