@@ -20,8 +20,10 @@ function parseTokens(text: string): string[] {
 }
 
 /**
- * The token daemonset.yaml ships with is public: an aggregator that accepted it would let anyone
- * who read the manifest report as any node or trigger pre-pulls on every node.
+ * The placeholder token the manifests before the chart shipped with (REPLACE-WITH-…) is public: an
+ * aggregator that accepted it would let anyone who read such a manifest report as any node or
+ * trigger pre-pulls on every node. The chart renders no token (agents prove their node with their
+ * own service-account token), but a Secret made from an old manifest may still hold it.
  */
 const PLACEHOLDER_TOKEN = /^REPLACE-WITH-/;
 
@@ -76,7 +78,7 @@ export class BearerTokens {
     }
     if (parseTokens(text).some((token) => PLACEHOLDER_TOKEN.test(token))) {
       throw new Error(
-        `the token file ${path} holds the placeholder from daemonset.yaml, which anyone can read: replace it with a random token (openssl rand -hex 32) in the Secret`,
+        `the token file ${path} holds the placeholder token of an older pullmedic manifest (REPLACE-WITH-…), which anyone can read: replace it with a random token (openssl rand -hex 32) in the Secret`,
       );
     }
     const short = shortToken(text);

@@ -278,7 +278,7 @@ test("aggregator: SIGTERM stops it cleanly with exit 0", async () => {
   assert.match(agg.output(), /"message":"stopped"/);
 });
 
-test("the aggregator refuses to start with the token placeholder daemonset.yaml ships with", async () => {
+test("the aggregator refuses to start with the placeholder token older manifests shipped with", async () => {
   const dir = mkdtempSync(join(tmpdir(), "pm-agg-placeholder-"));
   const tokenFile = join(dir, "token");
   writeFileSync(tokenFile, "REPLACE-WITH-A-RANDOM-TOKEN\n");
@@ -294,5 +294,5 @@ test("the aggregator refuses to start with the token placeholder daemonset.yaml 
     tokenFile,
   ]);
   assert.notEqual(r.code, 0);
-  assert.match(r.stderr, /holds the placeholder from daemonset\.yaml.*openssl rand -hex 32/);
+  assert.match(r.stderr, /holds the placeholder token of an older pullmedic manifest.*openssl rand -hex 32/);
 });
