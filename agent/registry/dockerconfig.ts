@@ -10,6 +10,7 @@ import { Buffer } from "node:buffer";
 import { readTextFile } from "../../core/fs/index.js";
 import { DOCKER_HUB_API_HOST, DOCKER_HUB_AUTH_SERVER } from "../../core/image/index.js";
 import { rememberBasicAuth, rememberSecret } from "../../core/log/index.js";
+import { describeChar, locateJsonError } from "./json-locate.js";
 import { normalizeRegistryAuthKey } from "./keyring.js";
 
 export interface RegistryAuthEntry {
@@ -358,121 +359,6 @@ export function parseJsonText(text: string, fail: Fail): Json {
   }
 }
 
-interface JsonProblem {
-  offset: number;
-  reason: string;
-}
-
-/** A JSON syntax checker that only reports where and why; iterative so deep nesting cannot overflow. */
-function locateJsonError(text: string): JsonProblem | undefined {
-  const n = text.length;
-  const stack: string[] = [];
-  let i = 0;
-  let state: "value" | "after" | "key" | "objStart" | "arrStart" = "value";
-  const err = (reason: string): JsonProblem => ({ offset: i, reason });
-  while (true) {
-    while (i < n && (text[i] === " " || text[i] === "\t" || text[i] === "\n" || text[i] === "\r")) i++;
-    if (i >= n) {
-      if (state === "after" && stack.length === 0) return undefined;
-      return err(
-        stack.length > 0
-          ? `the text ends inside ${stack.length} unclosed ${stack.at(-1) === "{" ? "object" : "array"}${stack.length > 1 ? "s" : ""}`
-          : "the text ends where a value was expected",
-      );
-    }
-    const c = text[i] ?? "";
-    if (state === "objStart" || state === "key") {
-      if (state === "objStart" && c === "}") {
-        stack.pop();
-        i++;
-        state = "after";
-        continue;
-      }
-      if (c !== '"') return err(`expected a property name in double quotes, found ${describeChar(c)}${c === "}" ? " (a trailing comma?)" : ""}`);
-      const s = scanJsonString(text, i);
-      if (typeof s !== "number") return s;
-      i = s;
-      while (i < n && (text[i] === " " || text[i] === "\t" || text[i] === "\n" || text[i] === "\r")) i++;
-      if (text[i] !== ":")
-        return err(i >= n ? 'the text ends where ":" was expected' : `expected ":" after the property name, found ${describeChar(text[i] ?? "")}`);
-      i++;
-      state = "value";
-      continue;
-    }
-    if (state === "arrStart" && c === "]") {
-      stack.pop();
-      i++;
-      state = "after";
-      continue;
-    }
-    if (state === "value" || state === "arrStart") {
-      if (c === "{" || c === "[") {
-        stack.push(c);
-        i++;
-        state = c === "{" ? "objStart" : "arrStart";
-        continue;
-      }
-      if (c === '"') {
-        const s = scanJsonString(text, i);
-        if (typeof s !== "number") return s;
-        i = s;
-      } else if (c === "-" || (c >= "0" && c <= "9")) {
-        const m = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
-        m.lastIndex = i;
-        const found = m.exec(text);
-        if (found === null) return err("invalid number");
-        i += found[0].length;
-      } else if (text.startsWith("true", i)) {
-        i += 4;
-      } else if (text.startsWith("false", i)) {
-        i += 5;
-      } else if (text.startsWith("null", i)) {
-        i += 4;
-      } else {
-        const hint = c === "'" ? " (JSON strings use double quotes)" : c === "]" || c === "}" ? " (a trailing comma?)" : "";
-        return err(`expected a value, found ${describeChar(c)}${hint}`);
-      }
-      state = "after";
-      continue;
-    }
-    // state === "after"
-    const top = stack.at(-1);
-    if (top === undefined) return err(`unexpected ${describeChar(c)} after the end of the JSON value`);
-    if (c === ",") {
-      i++;
-      state = top === "{" ? "key" : "value";
-    } else if ((c === "}" && top === "{") || (c === "]" && top === "[")) {
-      stack.pop();
-      i++;
-    } else {
-      return err(`expected "," or "${top === "{" ? "}" : "]"}", found ${describeChar(c)}`);
-    }
-  }
-}
-
-/** Returns the offset after the closing quote, or the problem. */
-function scanJsonString(text: string, start: number): number | JsonProblem {
-  let i = start + 1;
-  while (i < text.length) {
-    const c = text[i] ?? "";
-    if (c === '"') return i + 1;
-    if (c === "\\") {
-      const e = text[i + 1];
-      if (e === "u") {
-        if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) return { offset: i, reason: "invalid \\u escape in a string" };
-        i += 6;
-        continue;
-      }
-      if (e === undefined || !'"\\/bfnrt'.includes(e)) return { offset: i, reason: "invalid escape in a string" };
-      i += 2;
-      continue;
-    }
-    if (c < " ") return { offset: i, reason: `${describeChar(c)} inside a string (control characters must be escaped)` };
-    i++;
-  }
-  return { offset: start, reason: "a string is not closed" };
-}
-
 export function lineAndColumn(text: string, offset: number): { line: number; column: number } {
   let line = 1;
   let lineStart = 0;
@@ -520,18 +406,6 @@ export function jsonType(v: Json | undefined): string {
   if (Array.isArray(v)) return "an array";
   if (typeof v === "object") return "an object";
   return `a ${typeof v}`;
-}
-
-/** Names a character without echoing letters or digits, which could be part of a secret. */
-function describeChar(c: string): string {
-  const names: Record<string, string> = { " ": "a space", "\t": "a tab", "\n": "a newline", "\r": "a carriage return" };
-  const named = names[c];
-  if (named !== undefined) return named;
-  if (/^[A-Za-z]$/.test(c)) return "a letter";
-  if (/^[0-9]$/.test(c)) return "a digit";
-  const code = c.codePointAt(0) ?? 0;
-  if (code > 0x20 && code < 0x7f) return JSON.stringify(c);
-  return `the character U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
 }
 
 function quote(s: string): string {
