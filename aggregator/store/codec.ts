@@ -34,13 +34,24 @@ export function findingKind(f: Finding): FindingKind | "" {
   return FINDING_KINDS.find((k) => f[k] != null) ?? "";
 }
 
+/**
+ * A finding's row as both engines insert it (id, node, at_ms, kind, image, cause, registry, pod,
+ * body), with its estimated bytes; an empty id throws (it would collide with every other).
+ */
+export function findingRow(node: string, f: Finding): { values: [string, string, number, string, string, string, string, string, string]; bytes: number } {
+  if (typeof f.id !== "string" || f.id === "") throw new Error(`finding from node ${JSON.stringify(node)} has no id`);
+  const c = findingColumns(f);
+  const body = encodeFinding(f);
+  return { values: [f.id, node, f.atMs, c.kind, c.image, c.cause, c.registry, c.pod, body], bytes: findingRowBytes(f.id, node, c, body) };
+}
+
 /** What FINDING_ROW_SQL counts, for a row about to be inserted. */
-export function findingRowBytes(id: string, node: string, c: ReturnType<typeof findingColumns>, body: string): number {
+function findingRowBytes(id: string, node: string, c: ReturnType<typeof findingColumns>, body: string): number {
   const b = (s: string) => Buffer.byteLength(s, "utf8");
   return b(body) + 2 * b(id) + 2 * b(node) + 2 * b(c.kind) + b(c.image) + b(c.cause) + b(c.registry) + b(c.pod) + FINDING_ROW_OVERHEAD;
 }
 
-export function findingColumns(f: Finding): { kind: string; image: string; cause: string; registry: string; pod: string } {
+function findingColumns(f: Finding): { kind: string; image: string; cause: string; registry: string; pod: string } {
   const kind = findingKind(f);
   switch (kind) {
     case "diagnosis": {
@@ -106,7 +117,7 @@ export function decodeReport(json: string): NodeReport {
   return normalizeReport(JSON.parse(json));
 }
 
-export function encodeFinding(f: Finding): string {
+function encodeFinding(f: Finding): string {
   return JSON.stringify(compactObject(f as unknown as Record<string, unknown>, false));
 }
 

@@ -10,7 +10,7 @@ import type { Pool, PoolClient, QueryResultRow } from "pg";
 import { rememberUrlCredentials } from "../../core/log/index.js";
 import type { CommandUpdate } from "../../core/protocol/index.js";
 import type { NodeRecord } from "../cluster-state.js";
-import { encodeFinding, encodeReport, FINDING_ROW_SQL, findingColumns, findingRowBytes } from "./codec.js";
+import { encodeReport, FINDING_ROW_SQL, findingRow } from "./codec.js";
 import { FindingsTally } from "./findings-tally.js";
 import { checkout } from "./postgres-checkout.js";
 import { migrate } from "./postgres-migrate.js";
@@ -18,7 +18,7 @@ import {
   type CommandRow,
   type CommandUpdateRow,
   commandOf,
-  commandUpdateOf,
+  commandWithUpdates,
   type FindingRow,
   findingsFilter,
   findingsLimit,
@@ -169,16 +169,14 @@ export class PostgresStore implements Store {
   private async insertFindings(q: Query, node: string, findings: StoredFinding["finding"][]): Promise<number> {
     let added = 0;
     for (const f of findings) {
-      if (typeof f.id !== "string" || f.id === "") throw new Error(`finding from node ${JSON.stringify(node)} has no id`);
-      const c = findingColumns(f);
-      const body = encodeFinding(f);
+      const row = findingRow(node, f);
       const r = await q(
         `INSERT INTO findings (id, node, at_ms, kind, image, cause, registry, pod, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
-        [f.id, node, f.atMs, c.kind, c.image, c.cause, c.registry, c.pod, body],
+        row.values,
       );
       if (r.rowCount === 0) continue;
       added++;
-      this.tally.added(findingRowBytes(f.id, node, c, body));
+      this.tally.added(row.bytes);
     }
     return added;
   }
@@ -319,7 +317,7 @@ export class PostgresStore implements Store {
     const row = rows[0];
     if (row === undefined) return undefined;
     const updates = await this.pool.query<CommandUpdateRow>(`SELECT * FROM command_updates WHERE command_id = $1 ORDER BY node, image`, [id]);
-    return { ...commandOf(row), updates: updates.rows.map(commandUpdateOf) };
+    return commandWithUpdates(row, updates.rows);
   }
 
   async commandStates(id: string, node: string): Promise<{ image: string; state: string }[]> {

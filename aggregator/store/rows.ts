@@ -74,9 +74,13 @@ export function commandOf(row: CommandRow): StoredCommand {
   return { id: row.id, createdMs: row.created_ms, images: JSON.parse(row.images) as string[], plan: JSON.parse(row.plan) as StoredCommand["plan"] };
 }
 
-export function commandUpdateOf(row: CommandUpdateRow): StoredCommandUpdate {
+function commandUpdateOf(row: CommandUpdateRow): StoredCommandUpdate {
   const { command_id, node, image, state, cause, summary, duration_ms, at_ms } = row;
   return { commandId: command_id, node, image, state, cause, summary, durationMs: duration_ms, atMs: at_ms };
+}
+
+export function commandWithUpdates(row: CommandRow, updates: CommandUpdateRow[]): StoredCommand & { updates: StoredCommandUpdate[] } {
+  return { ...commandOf(row), updates: updates.map(commandUpdateOf) };
 }
 
 /**

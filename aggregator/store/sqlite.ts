@@ -23,13 +23,13 @@ import { dirname, resolve } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
 import type { CommandUpdate, Finding, Hello, NodeReport } from "../../core/protocol/index.js";
 import type { NodeRecord } from "../cluster-state.js";
-import { encodeFinding, encodeReport, FINDING_ROW_SQL, findingColumns, findingRowBytes } from "./codec.js";
+import { encodeReport, FINDING_ROW_SQL, findingRow } from "./codec.js";
 import { FindingsTally } from "./findings-tally.js";
 import {
   type CommandRow,
   type CommandUpdateRow,
   commandOf,
-  commandUpdateOf,
+  commandWithUpdates,
   type FindingRow,
   findingsFilter,
   findingsLimit,
@@ -338,12 +338,10 @@ export class SqliteStore {
     return this.transaction(() => {
       let added = 0;
       for (const f of findings) {
-        if (typeof f.id !== "string" || f.id === "") throw new Error(`finding from node ${JSON.stringify(node)} has no id`);
-        const c = findingColumns(f);
-        const body = encodeFinding(f);
-        if (this.stmts.finding.run(f.id, node, f.atMs, c.kind, c.image, c.cause, c.registry, c.pod, body).changes === 0) continue;
+        const row = findingRow(node, f);
+        if (this.stmts.finding.run(...row.values).changes === 0) continue;
         added++;
-        this.tally.added(findingRowBytes(f.id, node, c, body));
+        this.tally.added(row.bytes);
       }
       this.keepFindingsInBudget();
       return added;
@@ -500,8 +498,7 @@ export class SqliteStore {
   command(id: string): (StoredCommand & { updates: StoredCommandUpdate[] }) | undefined {
     const row = this.stmts.getCommand.get(id) as CommandRow | undefined;
     if (row === undefined) return undefined;
-    const updates = (this.stmts.getCommandUpdates.all(id) as CommandUpdateRow[]).map(commandUpdateOf);
-    return { ...commandOf(row), updates };
+    return commandWithUpdates(row, this.stmts.getCommandUpdates.all(id) as CommandUpdateRow[]);
   }
 
   /** The latest state per image of one command on one node (its primary key: an index lookup). */
