@@ -17,6 +17,7 @@ import {
   type RegistryReport,
   type SecretCheckReport,
 } from "../../core/protocol/index.js";
+import { bool, type Coerce, listOf, mapOf, num, obj, orNull, record, str, strs } from "./coerce.js";
 
 /**
  * A finding's estimated bytes on disk: its columns, the id and node again in their indexes, and
@@ -33,13 +34,24 @@ export function findingKind(f: Finding): FindingKind | "" {
   return FINDING_KINDS.find((k) => f[k] != null) ?? "";
 }
 
+/**
+ * A finding's row as both engines insert it (id, node, at_ms, kind, image, cause, registry, pod,
+ * body), with its estimated bytes; an empty id throws (it would collide with every other).
+ */
+export function findingRow(node: string, f: Finding): { values: [string, string, number, string, string, string, string, string, string]; bytes: number } {
+  if (typeof f.id !== "string" || f.id === "") throw new Error(`finding from node ${JSON.stringify(node)} has no id`);
+  const c = findingColumns(f);
+  const body = encodeFinding(f);
+  return { values: [f.id, node, f.atMs, c.kind, c.image, c.cause, c.registry, c.pod, body], bytes: findingRowBytes(f.id, node, c, body) };
+}
+
 /** What FINDING_ROW_SQL counts, for a row about to be inserted. */
-export function findingRowBytes(id: string, node: string, c: ReturnType<typeof findingColumns>, body: string): number {
+function findingRowBytes(id: string, node: string, c: ReturnType<typeof findingColumns>, body: string): number {
   const b = (s: string) => Buffer.byteLength(s, "utf8");
   return b(body) + 2 * b(id) + 2 * b(node) + 2 * b(c.kind) + b(c.image) + b(c.cause) + b(c.registry) + b(c.pod) + FINDING_ROW_OVERHEAD;
 }
 
-export function findingColumns(f: Finding): { kind: string; image: string; cause: string; registry: string; pod: string } {
+function findingColumns(f: Finding): { kind: string; image: string; cause: string; registry: string; pod: string } {
   const kind = findingKind(f);
   switch (kind) {
     case "diagnosis": {
@@ -105,7 +117,7 @@ export function decodeReport(json: string): NodeReport {
   return normalizeReport(JSON.parse(json));
 }
 
-export function encodeFinding(f: Finding): string {
+function encodeFinding(f: Finding): string {
   return JSON.stringify(compactObject(f as unknown as Record<string, unknown>, false));
 }
 
@@ -113,128 +125,91 @@ export function decodeFinding(json: string): Finding {
   return normalizeFinding(JSON.parse(json));
 }
 
-type Loose = Record<string, unknown>;
+// Each stored message's fields, in the order proto3 lists them (a decoded record's keys keep it).
 
-const obj = (v: unknown): Loose => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Loose) : {});
-const str = (v: unknown): string => (typeof v === "string" ? v : "");
-const num = (v: unknown): number => (typeof v === "number" && Number.isFinite(v) ? v : 0);
-const bool = (v: unknown): boolean => v === true;
-const list = <T>(v: unknown, each: (x: unknown) => T): T[] => (Array.isArray(v) ? v.map(each) : []);
-const strs = (v: unknown): string[] => list(v, str);
+const disk = record<DiskReport>({ mountpoint: str, capacityBytes: num, availableBytes: num, usedPercent: num, inodesFree: num });
 
-function disk(v: unknown): DiskReport {
-  const o = obj(v);
-  return {
-    mountpoint: str(o.mountpoint),
-    capacityBytes: num(o.capacityBytes),
-    availableBytes: num(o.availableBytes),
-    usedPercent: num(o.usedPercent),
-    inodesFree: num(o.inodesFree),
-  };
-}
+const registry = record<RegistryReport>({ registry: str, ok: bool, failingStep: str, error: str, certificateExpiresMs: num, latencyMs: num });
 
-function registry(v: unknown): RegistryReport {
-  const o = obj(v);
-  return {
-    registry: str(o.registry),
-    ok: bool(o.ok),
-    failingStep: str(o.failingStep),
-    error: str(o.error),
-    certificateExpiresMs: num(o.certificateExpiresMs),
-    latencyMs: num(o.latencyMs),
-  };
-}
+const quota = record<QuotaReport>({ source: str, limit: num, remaining: num, windowSeconds: num, observedAtMs: num });
 
-function quota(v: unknown): QuotaReport {
-  const o = obj(v);
-  return { source: str(o.source), limit: num(o.limit), remaining: num(o.remaining), windowSeconds: num(o.windowSeconds), observedAtMs: num(o.observedAtMs) };
-}
+const prepull = record<PrepullReport>({ image: str, state: str, cause: str, summary: str, lastPullMs: num, bytes: num });
 
-function prepull(v: unknown): PrepullReport {
-  const o = obj(v);
-  return { image: str(o.image), state: str(o.state), cause: str(o.cause), summary: str(o.summary), lastPullMs: num(o.lastPullMs), bytes: num(o.bytes) };
-}
+const failure = record<PullFailure>({
+  pod: str,
+  container: str,
+  image: str,
+  registry: str,
+  reason: str,
+  cause: str,
+  summary: str,
+  fix: strs,
+  sinceMs: num,
+  impact: num,
+  note: str,
+});
 
-function failure(v: unknown): PullFailure {
-  const o = obj(v);
-  return {
-    pod: str(o.pod),
-    container: str(o.container),
-    image: str(o.image),
-    registry: str(o.registry),
-    reason: str(o.reason),
-    cause: str(o.cause),
-    summary: str(o.summary),
-    fix: strs(o.fix),
-    sinceMs: num(o.sinceMs),
-    impact: num(o.impact),
-    note: str(o.note),
-  };
-}
+const pullInFlight = record<PullInFlight>({
+  image: str,
+  registry: str,
+  manifest: str,
+  pods: strs,
+  bytesDone: num,
+  bytesTotal: num,
+  layersDone: num,
+  layersTotal: num,
+  bytesPerSecond: num,
+  etaSeconds: num,
+  startedMs: num,
+  stalled: bool,
+  idleMs: num,
+  summary: str,
+  fix: strs,
+});
 
-function pullInFlight(v: unknown): PullInFlight {
-  const o = obj(v);
-  return {
-    image: str(o.image),
-    registry: str(o.registry),
-    manifest: str(o.manifest),
-    pods: strs(o.pods),
-    bytesDone: num(o.bytesDone),
-    bytesTotal: num(o.bytesTotal),
-    layersDone: num(o.layersDone),
-    layersTotal: num(o.layersTotal),
-    bytesPerSecond: num(o.bytesPerSecond),
-    etaSeconds: num(o.etaSeconds),
-    startedMs: num(o.startedMs),
-    stalled: bool(o.stalled),
-    idleMs: num(o.idleMs),
-    summary: str(o.summary),
-    fix: strs(o.fix),
-  };
-}
+const condition = record<NodeConditionReport>({ type: str, status: str, reason: str, message: str });
 
-function condition(v: unknown): NodeConditionReport {
-  const o = obj(v);
-  return { type: str(o.type), status: str(o.status), reason: str(o.reason), message: str(o.message) };
-}
+const hygiene = record<HygieneRiskReport>({ kind: str, pod: str, image: str, message: str, fix: str });
 
-function hygiene(v: unknown): HygieneRiskReport {
-  const o = obj(v);
-  return { kind: str(o.kind), pod: str(o.pod), image: str(o.image), message: str(o.message), fix: str(o.fix) };
-}
+const secret = record<SecretCheckReport>({ secret: str, registry: str, state: str, message: str });
 
-function secret(v: unknown): SecretCheckReport {
-  const o = obj(v);
-  return { secret: str(o.secret), registry: str(o.registry), state: str(o.state), message: str(o.message) };
-}
+const images = record<NonNullable<NodeReport["images"]>>({ count: num, bytes: num, inUse: num, sandboxImage: str });
+
+const pruneReport = record<NonNullable<NodeReport["prune"]>>({ lastRunMs: num, removedTotal: num, freedBytesTotal: num });
 
 /**
  * A NodeReport with every field present and of its type, from anything shaped like one (a
  * compact stored row, a report of an older or newer agent): missing fields get proto3's defaults.
  */
-export function normalizeReport(v: unknown): NodeReport {
-  const o = obj(v);
-  const checkErrors: Record<string, string> = {};
-  for (const [k, e] of Object.entries(obj(o.checkErrors))) checkErrors[k] = str(e);
-  const images = o.images !== null && typeof o.images === "object" ? obj(o.images) : undefined;
-  const prune = o.prune !== null && typeof o.prune === "object" ? obj(o.prune) : undefined;
-  return {
-    observedAtMs: num(o.observedAtMs),
-    runtime: str(o.runtime),
-    runtimeProblem: str(o.runtimeProblem),
-    disks: list(o.disks, disk),
-    images: images ? { count: num(images.count), bytes: num(images.bytes), inUse: num(images.inUse), sandboxImage: str(images.sandboxImage) } : null,
-    registries: list(o.registries, registry),
-    quota: list(o.quota, quota),
-    prepull: list(o.prepull, prepull),
-    failures: list(o.failures, failure),
-    prune: prune ? { lastRunMs: num(prune.lastRunMs), removedTotal: num(prune.removedTotal), freedBytesTotal: num(prune.freedBytesTotal) } : null,
-    conditions: list(o.conditions, condition),
-    checkErrors,
-    hygiene: list(o.hygiene, hygiene),
-    secrets: list(o.secrets, secret),
-    pulls: list(o.pulls, pullInFlight),
-  };
+export const normalizeReport: Coerce<NodeReport> = record<NodeReport>({
+  observedAtMs: num,
+  runtime: str,
+  runtimeProblem: str,
+  disks: listOf(disk),
+  images: orNull(images),
+  registries: listOf(registry),
+  quota: listOf(quota),
+  prepull: listOf(prepull),
+  failures: listOf(failure),
+  prune: orNull(pruneReport),
+  conditions: listOf(condition),
+  checkErrors: mapOf(str),
+  hygiene: listOf(hygiene),
+  secrets: listOf(secret),
+  pulls: listOf(pullInFlight),
+});
+
+/** Each finding kind's message. */
+const FINDING_MESSAGES: { readonly [K in FindingKind]: Coerce<NonNullable<Finding[K]>> } = {
+  diagnosis: failure,
+  recovery: record<NonNullable<Finding["recovery"]>>({ pod: str, container: str, image: str, cause: str, durationMs: num, outcome: str }),
+  prune: record<NonNullable<Finding["prune"]>>({ trigger: str, removed: num, freedBytes: num, failed: num, dryRun: bool, images: strs }),
+  prepull: record<NonNullable<Finding["prepull"]>>({ image: str, action: str, cause: str, summary: str, durationMs: num }),
+  secretBroken: secret,
+};
+
+function setMessage<K extends FindingKind>(f: Finding, kind: K, v: unknown): void {
+  f[kind] = FINDING_MESSAGES[kind](v);
 }
 
 /** A Finding with its one kind's message complete (see normalizeReport). */
@@ -244,37 +219,6 @@ export function normalizeFinding(v: unknown): Finding {
   const kind = findingKind(o as unknown as Finding);
   if (kind === "") return f;
   f.kind = kind;
-  const m = obj(o[kind]);
-  switch (kind) {
-    case "diagnosis":
-      f.diagnosis = failure(m);
-      break;
-    case "recovery":
-      f.recovery = {
-        pod: str(m.pod),
-        container: str(m.container),
-        image: str(m.image),
-        cause: str(m.cause),
-        durationMs: num(m.durationMs),
-        outcome: str(m.outcome),
-      };
-      break;
-    case "prune":
-      f.prune = {
-        trigger: str(m.trigger),
-        removed: num(m.removed),
-        freedBytes: num(m.freedBytes),
-        failed: num(m.failed),
-        dryRun: bool(m.dryRun),
-        images: strs(m.images),
-      };
-      break;
-    case "prepull":
-      f.prepull = { image: str(m.image), action: str(m.action), cause: str(m.cause), summary: str(m.summary), durationMs: num(m.durationMs) };
-      break;
-    case "secretBroken":
-      f.secretBroken = secret(m);
-      break;
-  }
+  setMessage(f, kind, o[kind]);
   return f;
 }

@@ -1,6 +1,8 @@
 // The aggregator's storage: what it keeps (types.ts), the one interface to it (store.ts), how rows
-// are encoded (codec.ts), and the two engines behind it: SQLite in a file (sqlite.ts, and
-// sqlite-engine.ts for the interface) and PostgreSQL (postgres.ts), chosen by open.ts.
+// are encoded (codec.ts, its decoders built from field tables by coerce.ts) and read back
+// (rows.ts), the findings budget (findings-tally.ts), and the two engines behind it: SQLite in a
+// file (sqlite.ts, and sqlite-engine.ts for the interface) and PostgreSQL (postgres.ts), chosen
+// by open.ts.
 
 export { decodeReport, encodeReport, findingKind, normalizeFinding, normalizeReport } from "./codec.js";
 export { StoreHealth, WRITE_FAILURE_REASONS, type WriteFailureReason, writeFailureReason } from "./health.js";

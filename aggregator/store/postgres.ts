@@ -10,18 +10,29 @@ import type { Pool, PoolClient, QueryResultRow } from "pg";
 import { rememberUrlCredentials } from "../../core/log/index.js";
 import type { CommandUpdate } from "../../core/protocol/index.js";
 import type { NodeRecord } from "../cluster-state.js";
-import { decodeFinding, decodeReport, encodeFinding, encodeReport, FINDING_ROW_SQL, findingColumns, findingRowBytes } from "./codec.js";
+import { encodeReport, FINDING_ROW_SQL, findingRow } from "./codec.js";
+import { FindingsTally } from "./findings-tally.js";
 import { checkout } from "./postgres-checkout.js";
 import { migrate } from "./postgres-migrate.js";
+import {
+  type CommandRow,
+  type CommandUpdateRow,
+  commandOf,
+  commandWithUpdates,
+  type FindingRow,
+  findingsFilter,
+  findingsLimit,
+  findingsPageOf,
+  type NodeRow,
+  nodeRecord,
+  wholeLimit,
+} from "./rows.js";
 import type { FindingsPage, Store, StoreWrite, WriteResult } from "./store.js";
 import {
   DEFAULT_MAX_COMMANDS,
-  DEFAULT_MAX_FINDINGS,
-  DEFAULT_MAX_FINDINGS_BYTES,
   type FindingsBudget,
   type FindingsCursor,
   type FindingsQuery,
-  MAX_FINDINGS_QUERY,
   type StoredCommand,
   type StoredCommandUpdate,
   type StoredFinding,
@@ -29,8 +40,6 @@ import {
   type StoreStats,
 } from "./types.js";
 
-/** Rows deleted by one statement when the budget is over: the transaction stays short. */
-const EVICT_CHUNK = 5000;
 /** Nodes read per query at start: memory holds one page, not the whole table. */
 const NODE_PAGE = 500;
 
@@ -63,11 +72,7 @@ export interface PostgresOptions extends StoreOptions {
 export class PostgresStore implements Store {
   readonly engine = "postgres" as const;
   private readonly maxCommands: number;
-  private readonly maxFindings: number;
-  private readonly maxFindingsBytes: number;
-  private findingRows = 0;
-  private findingBytes = 0;
-  private droppedFindings = 0;
+  private readonly tally: FindingsTally;
   private closed = false;
 
   private constructor(
@@ -76,8 +81,7 @@ export class PostgresStore implements Store {
     opts: StoreOptions,
   ) {
     this.maxCommands = opts.maxCommands ?? DEFAULT_MAX_COMMANDS;
-    this.maxFindings = opts.maxFindings ?? DEFAULT_MAX_FINDINGS;
-    this.maxFindingsBytes = opts.maxFindingsBytes ?? DEFAULT_MAX_FINDINGS_BYTES;
+    this.tally = new FindingsTally(opts);
   }
 
   /** Connects, migrates (or refuses a newer schema) and counts the findings; errors name the server, never the password. */
@@ -107,7 +111,7 @@ export class PostgresStore implements Store {
     return this.transaction(async (q) => {
       const results: WriteResult[] = [];
       for (const w of batch) {
-        const counts = [this.findingRows, this.findingBytes] as const;
+        const restore = this.tally.saved();
         await q("SAVEPOINT w");
         try {
           const added = await this.applyWrite(q, w);
@@ -115,7 +119,7 @@ export class PostgresStore implements Store {
           results.push({ added });
         } catch (err) {
           await q("ROLLBACK TO SAVEPOINT w");
-          [this.findingRows, this.findingBytes] = counts;
+          restore();
           results.push({ error: asError(err), added: 0 });
         }
       }
@@ -165,17 +169,14 @@ export class PostgresStore implements Store {
   private async insertFindings(q: Query, node: string, findings: StoredFinding["finding"][]): Promise<number> {
     let added = 0;
     for (const f of findings) {
-      if (typeof f.id !== "string" || f.id === "") throw new Error(`finding from node ${JSON.stringify(node)} has no id`);
-      const c = findingColumns(f);
-      const body = encodeFinding(f);
+      const row = findingRow(node, f);
       const r = await q(
         `INSERT INTO findings (id, node, at_ms, kind, image, cause, registry, pod, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
-        [f.id, node, f.atMs, c.kind, c.image, c.cause, c.registry, c.pod, body],
+        row.values,
       );
       if (r.rowCount === 0) continue;
       added++;
-      this.findingRows++;
-      this.findingBytes += findingRowBytes(f.id, node, c, body);
+      this.tally.added(row.bytes);
     }
     return added;
   }
@@ -190,29 +191,22 @@ export class PostgresStore implements Store {
     );
   }
 
-  /** Beyond maxFindings or maxFindingsBytes, the oldest findings go, a little more than the excess so this runs seldom. */
+  /** Beyond maxFindings or maxFindingsBytes, the oldest findings go (FindingsTally.toEvict). */
   private async keepFindingsInBudget(q: Query): Promise<void> {
-    if (this.findingRows <= this.maxFindings && this.findingBytes <= this.maxFindingsBytes) return;
-    const slack = Math.max(1, Math.min(1000, Math.floor(this.maxFindings / 100)));
-    const rowsGoal = this.maxFindings - slack;
-    const bytesGoal = this.maxFindingsBytes * 0.99;
-    while (this.findingRows > 0 && (this.findingRows > rowsGoal || this.findingBytes > bytesGoal)) {
-      const average = this.findingBytes / this.findingRows;
-      const want = Math.max(this.findingRows - rowsGoal, Math.ceil((this.findingBytes - bytesGoal) / average), 1);
+    if (!this.tally.overBudget()) return;
+    for (let want = this.tally.toEvict(); want > 0; want = this.tally.toEvict()) {
       const { rows } = await q<{ bytes: number }>(
         `DELETE FROM findings WHERE seq IN (SELECT seq FROM findings ORDER BY seq LIMIT $1) RETURNING ${FINDING_ROW_SQL} AS bytes`,
-        [Math.min(want, EVICT_CHUNK)],
+        [want],
       );
       if (rows.length === 0) break;
-      this.findingRows -= rows.length;
-      this.findingBytes -= rows.reduce((a, r) => a + n(r.bytes), 0);
-      this.droppedFindings += rows.length;
+      this.tally.evicted(rows.map((r) => n(r.bytes)));
     }
   }
 
   /** Runs fn in one transaction on one connection; the findings counts go back with a rollback. */
   private async transaction<T>(fn: (q: Query) => Promise<T>): Promise<T> {
-    const counts = [this.findingRows, this.findingBytes, this.droppedFindings] as const;
+    const restore = this.tally.saved();
     const { client, release } = await checkout(this.pool);
     const q = queryOn(client);
     let broken: Error | undefined;
@@ -222,7 +216,7 @@ export class PostgresStore implements Store {
       await q("COMMIT");
       return result;
     } catch (err) {
-      [this.findingRows, this.findingBytes, this.droppedFindings] = counts;
+      restore();
       await q("ROLLBACK").catch((e: unknown) => {
         broken = asError(e);
       });
@@ -235,8 +229,7 @@ export class PostgresStore implements Store {
 
   private async countFindings(): Promise<void> {
     const { rows } = await this.pool.query(`SELECT count(*) AS rows, coalesce(sum(${FINDING_ROW_SQL}), 0) AS bytes FROM findings`);
-    this.findingRows = n(rows[0]?.rows);
-    this.findingBytes = n(rows[0]?.bytes);
+    this.tally.recount(n(rows[0]?.rows), n(rows[0]?.bytes));
   }
 
   async saveCommand(c: StoredCommand): Promise<void> {
@@ -304,23 +297,19 @@ export class PostgresStore implements Store {
   }
 
   async findingsPage(q: FindingsQuery & { after?: FindingsCursor }): Promise<FindingsPage> {
-    const { where, params } = findingsFilter(q);
+    const { where, params } = findingsFilter(q, (position) => `$${position}`);
     const filter = where.length === 0 ? "" : `WHERE ${where.join(" AND ")}`;
-    const total = where.length === 0 ? this.findingRows : n((await this.pool.query(`SELECT count(*) AS c FROM findings ${filter}`, params)).rows[0]?.c);
+    const total = where.length === 0 ? this.tally.rows : n((await this.pool.query(`SELECT count(*) AS c FROM findings ${filter}`, params)).rows[0]?.c);
     if (q.after !== undefined) {
       params.push(q.after.atMs, q.after.seq);
       where.push(`(at_ms < $${params.length - 1} OR (at_ms = $${params.length - 1} AND seq < $${params.length}))`);
     }
-    const limit = Math.max(0, Math.min(MAX_FINDINGS_QUERY, Math.floor(Number.isFinite(q.limit) ? q.limit : 0)));
+    const limit = findingsLimit(q.limit);
     if (limit === 0) return { findings: [], total };
     params.push(limit + 1);
     const sql = `SELECT * FROM findings ${where.length === 0 ? "" : `WHERE ${where.join(" AND ")}`} ORDER BY at_ms DESC, seq DESC LIMIT $${params.length}`;
     const { rows } = await this.pool.query<FindingRow>(sql, params);
-    const more = rows.length > limit;
-    const kept = more ? rows.slice(0, limit) : rows;
-    const last = kept[kept.length - 1];
-    const findings = kept.map(storedFinding);
-    return more && last ? { findings, next: { atMs: last.at_ms, seq: last.seq }, total } : { findings, total };
+    return findingsPageOf(rows, limit, total);
   }
 
   async command(id: string): Promise<(StoredCommand & { updates: StoredCommandUpdate[] }) | undefined> {
@@ -328,7 +317,7 @@ export class PostgresStore implements Store {
     const row = rows[0];
     if (row === undefined) return undefined;
     const updates = await this.pool.query<CommandUpdateRow>(`SELECT * FROM command_updates WHERE command_id = $1 ORDER BY node, image`, [id]);
-    return { ...commandOf(row), updates: updates.rows.map(commandUpdateOf) };
+    return commandWithUpdates(row, updates.rows);
   }
 
   async commandStates(id: string, node: string): Promise<{ image: string; state: string }[]> {
@@ -340,14 +329,14 @@ export class PostgresStore implements Store {
   }
 
   async latestCommands(limit: number): Promise<StoredCommand[]> {
-    const want = Math.max(0, Math.floor(Number.isFinite(limit) ? limit : 0));
+    const want = wholeLimit(limit);
     if (want === 0) return [];
     const { rows } = await this.pool.query<CommandRow>(`SELECT * FROM commands ORDER BY created_ms DESC, seq DESC LIMIT $1`, [want]);
     return rows.map(commandOf);
   }
 
   findingsBudget(): FindingsBudget {
-    return { rows: this.findingRows, bytes: this.findingBytes, maxRows: this.maxFindings, maxBytes: this.maxFindingsBytes, dropped: this.droppedFindings };
+    return this.tally.budget();
   }
 
   async stats(): Promise<StoreStats> {
@@ -386,104 +375,4 @@ async function deleteCommand(q: Query, id: string): Promise<number> {
 function bigintAsNumber(fallback: (oid: number, format?: "text" | "binary") => unknown) {
   // biome-ignore lint/suspicious/noExplicitAny: pg's parser type is generic over formats.
   return ((oid: number, format?: "text" | "binary") => (oid === 20 ? (v: string) => Number(v) : fallback(oid, format))) as any;
-}
-
-interface NodeRow {
-  node: string;
-  agent_version: string;
-  boot_id: string;
-  report_interval_s: number;
-  first_seen_ms: number;
-  last_seen_ms: number;
-  last_report_ms: number;
-  report: string | null;
-}
-
-interface FindingRow {
-  seq: number;
-  id: string;
-  node: string;
-  at_ms: number;
-  kind: string;
-  image: string;
-  cause: string;
-  registry: string;
-  pod: string;
-  body: string;
-}
-
-interface CommandRow {
-  id: string;
-  created_ms: number;
-  images: string;
-  plan: string;
-}
-
-interface CommandUpdateRow {
-  command_id: string;
-  node: string;
-  image: string;
-  state: string;
-  cause: string;
-  summary: string;
-  duration_ms: number;
-  at_ms: number;
-}
-
-function nodeRecord(row: NodeRow): NodeRecord {
-  return {
-    node: row.node,
-    agentVersion: row.agent_version,
-    bootId: row.boot_id,
-    reportIntervalSeconds: row.report_interval_s,
-    connected: false,
-    firstSeenMs: row.first_seen_ms,
-    lastSeenMs: row.last_seen_ms,
-    lastReportMs: row.last_report_ms,
-    report: row.report === null ? undefined : decodeReport(row.report),
-  };
-}
-
-function findingsFilter(q: FindingsQuery): { where: string[]; params: unknown[] } {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const add = (column: string, op: string, value: unknown) => {
-    params.push(value);
-    where.push(`${column} ${op} $${params.length}`);
-  };
-  if (q.kind !== undefined) add("kind", "=", q.kind);
-  if (q.node !== undefined) add("node", "=", q.node);
-  if (q.sinceMs !== undefined) add("at_ms", ">=", q.sinceMs);
-  return { where, params };
-}
-
-function storedFinding(row: FindingRow): StoredFinding {
-  return {
-    id: row.id,
-    node: row.node,
-    atMs: row.at_ms,
-    kind: row.kind,
-    image: row.image,
-    cause: row.cause,
-    registry: row.registry,
-    pod: row.pod,
-    finding: decodeFinding(row.body),
-  };
-}
-
-function commandOf(row: CommandRow): StoredCommand {
-  return { id: row.id, createdMs: row.created_ms, images: JSON.parse(row.images) as string[], plan: JSON.parse(row.plan) as StoredCommand["plan"] };
-}
-
-function commandUpdateOf(u: CommandUpdateRow): StoredCommandUpdate {
-  return {
-    commandId: u.command_id,
-    node: u.node,
-    image: u.image,
-    state: u.state,
-    cause: u.cause,
-    summary: u.summary,
-    durationMs: u.duration_ms,
-    atMs: u.at_ms,
-  };
 }

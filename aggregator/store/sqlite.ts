@@ -23,15 +23,27 @@ import { dirname, resolve } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
 import type { CommandUpdate, Finding, Hello, NodeReport } from "../../core/protocol/index.js";
 import type { NodeRecord } from "../cluster-state.js";
-import { decodeFinding, decodeReport, encodeFinding, encodeReport, FINDING_ROW_SQL, findingColumns, findingRowBytes } from "./codec.js";
+import { encodeReport, FINDING_ROW_SQL, findingRow } from "./codec.js";
+import { FindingsTally } from "./findings-tally.js";
+import {
+  type CommandRow,
+  type CommandUpdateRow,
+  commandOf,
+  commandWithUpdates,
+  type FindingRow,
+  findingsFilter,
+  findingsLimit,
+  findingsPageOf,
+  type NodeRow,
+  nodeRecord,
+  wholeLimit,
+} from "./rows.js";
+import type { FindingsPage } from "./store.js";
 import {
   DEFAULT_MAX_COMMANDS,
-  DEFAULT_MAX_FINDINGS,
-  DEFAULT_MAX_FINDINGS_BYTES,
   type FindingsBudget,
   type FindingsCursor,
   type FindingsQuery,
-  MAX_FINDINGS_QUERY,
   newerSchemaProblem,
   type StoredCommand,
   type StoredCommandUpdate,
@@ -44,8 +56,6 @@ import {
 export const APPLICATION_ID = 0x706d6463;
 /** The schema this code writes (PRAGMA user_version: SQLite's own place for it, where files written before kept it). */
 export const SCHEMA_VERSION = 1;
-/** Rows deleted by one statement when the budget is over: the transaction stays short. */
-const EVICT_CHUNK = 5000;
 
 const SCHEMA_V1 = `
 CREATE TABLE nodes (
@@ -98,47 +108,6 @@ const EXPECTED_TABLES = ["command_updates", "commands", "findings", "nodes"];
 
 type SqliteDatabase = BetterSqlite3.Database;
 type Statement = BetterSqlite3.Statement<unknown[], unknown>;
-
-interface NodeRow {
-  node: string;
-  agent_version: string;
-  boot_id: string;
-  report_interval_s: number;
-  first_seen_ms: number;
-  last_seen_ms: number;
-  last_report_ms: number;
-  report: string | null;
-}
-
-interface FindingRow {
-  id: string;
-  node: string;
-  at_ms: number;
-  kind: string;
-  image: string;
-  cause: string;
-  registry: string;
-  pod: string;
-  body: string;
-}
-
-interface CommandRow {
-  id: string;
-  created_ms: number;
-  images: string;
-  plan: string;
-}
-
-interface CommandUpdateRow {
-  command_id: string;
-  node: string;
-  image: string;
-  state: string;
-  cause: string;
-  summary: string;
-  duration_ms: number;
-  at_ms: number;
-}
 
 const requireHere = createRequire(import.meta.url);
 let sqlite: typeof BetterSqlite3 | undefined;
@@ -198,11 +167,7 @@ export class SqliteStore {
   private readonly findingQueries = new Map<string, Statement>();
   private readonly txn: BetterSqlite3.Transaction<(fn: () => unknown) => unknown>;
   private readonly maxCommands: number;
-  private readonly maxFindings: number;
-  private readonly maxFindingsBytes: number;
-  private findingRows = 0;
-  private findingBytes = 0;
-  private droppedFindings = 0;
+  private readonly tally: FindingsTally;
   private closed = false;
 
   private constructor(
@@ -211,8 +176,7 @@ export class SqliteStore {
     opts: StoreOptions,
   ) {
     this.maxCommands = opts.maxCommands ?? DEFAULT_MAX_COMMANDS;
-    this.maxFindings = opts.maxFindings ?? DEFAULT_MAX_FINDINGS;
-    this.maxFindingsBytes = opts.maxFindingsBytes ?? DEFAULT_MAX_FINDINGS_BYTES;
+    this.tally = new FindingsTally(opts);
     const p = (sql: string): Statement => db.prepare(sql);
     this.stmts = {
       hello: p(
@@ -374,39 +338,29 @@ export class SqliteStore {
     return this.transaction(() => {
       let added = 0;
       for (const f of findings) {
-        if (typeof f.id !== "string" || f.id === "") throw new Error(`finding from node ${JSON.stringify(node)} has no id`);
-        const c = findingColumns(f);
-        const body = encodeFinding(f);
-        if (this.stmts.finding.run(f.id, node, f.atMs, c.kind, c.image, c.cause, c.registry, c.pod, body).changes === 0) continue;
+        const row = findingRow(node, f);
+        if (this.stmts.finding.run(...row.values).changes === 0) continue;
         added++;
-        this.findingRows++;
-        this.findingBytes += findingRowBytes(f.id, node, c, body);
+        this.tally.added(row.bytes);
       }
       this.keepFindingsInBudget();
       return added;
     });
   }
 
-  /** Beyond maxFindings or maxFindingsBytes, the oldest findings go, a little more than the excess so this runs seldom. */
+  /** Beyond maxFindings or maxFindingsBytes, the oldest findings go (FindingsTally.toEvict). */
   private keepFindingsInBudget(): void {
-    if (this.findingRows <= this.maxFindings && this.findingBytes <= this.maxFindingsBytes) return;
-    const slack = Math.max(1, Math.min(1000, Math.floor(this.maxFindings / 100)));
-    const rowsGoal = this.maxFindings - slack;
-    const bytesGoal = this.maxFindingsBytes * 0.99;
-    while (this.findingRows > 0 && (this.findingRows > rowsGoal || this.findingBytes > bytesGoal)) {
-      const average = this.findingBytes / this.findingRows;
-      const n = Math.max(this.findingRows - rowsGoal, Math.ceil((this.findingBytes - bytesGoal) / average), 1);
-      const sizes = this.stmts.evictFindings.all(Math.min(n, EVICT_CHUNK)) as number[];
+    if (!this.tally.overBudget()) return;
+    for (let want = this.tally.toEvict(); want > 0; want = this.tally.toEvict()) {
+      const sizes = this.stmts.evictFindings.all(want) as number[];
       if (sizes.length === 0) break;
-      this.findingRows -= sizes.length;
-      this.findingBytes -= sizes.reduce((a, b) => a + b, 0);
-      this.droppedFindings += sizes.length;
+      this.tally.evicted(sizes);
     }
   }
 
   /** The findings table against its budget. */
   findingsBudget(): FindingsBudget {
-    return { rows: this.findingRows, bytes: this.findingBytes, maxRows: this.maxFindings, maxBytes: this.maxFindingsBytes, dropped: this.droppedFindings };
+    return this.tally.budget();
   }
 
   /** One small real write (the header page rewritten as it is): throws what a write would throw now. */
@@ -416,8 +370,7 @@ export class SqliteStore {
 
   private countFindings(): void {
     const t = this.stmts.findingTotals.get() as { rows: number; bytes: number };
-    this.findingRows = t.rows;
-    this.findingBytes = t.bytes;
+    this.tally.recount(t.rows, t.bytes);
   }
 
   /** Saves (or replaces) a command; beyond maxCommands the oldest go with their updates. */
@@ -439,15 +392,11 @@ export class SqliteStore {
   /** Runs fn in one transaction (one commit for many messages); nested calls become savepoints. */
   transaction<T>(fn: () => T): T {
     // What the findings table holds is counted here as rows go in and out: a rollback takes the count back too.
-    const rows = this.findingRows;
-    const bytes = this.findingBytes;
-    const dropped = this.droppedFindings;
+    const restore = this.tally.saved();
     try {
       return this.txn(fn) as T;
     } catch (err) {
-      this.findingRows = rows;
-      this.findingBytes = bytes;
-      this.droppedFindings = dropped;
+      restore();
       throw err;
     }
   }
@@ -501,19 +450,7 @@ export class SqliteStore {
    * a restart holds no more than what `take` keeps.
    */
   eachNode(take: (rec: NodeRecord) => void): void {
-    for (const row of this.stmts.loadNodes.iterate() as IterableIterator<NodeRow>) {
-      take({
-        node: row.node,
-        agentVersion: row.agent_version,
-        bootId: row.boot_id,
-        reportIntervalSeconds: row.report_interval_s,
-        connected: false,
-        firstSeenMs: row.first_seen_ms,
-        lastSeenMs: row.last_seen_ms,
-        lastReportMs: row.last_report_ms,
-        report: row.report === null ? undefined : decodeReport(row.report),
-      });
-    }
+    for (const row of this.stmts.loadNodes.iterate() as IterableIterator<NodeRow>) take(nodeRecord(row));
   }
 
   /** Findings newest first (by atMs, then by arrival), filtered; limit is capped at MAX_FINDINGS_QUERY. */
@@ -525,21 +462,17 @@ export class SqliteStore {
    * A page of findings newest first, filtered, starting after `after` (the previous page's `next`),
    * with how many match the filter in all.
    */
-  findingsPage(q: FindingsQuery & { after?: FindingsCursor }): { findings: StoredFinding[]; next?: FindingsCursor; total: number } {
-    const { where, params } = findingsFilter(q);
-    const total = where.length === 0 ? this.findingRows : (this.findingsCount(where, params) ?? 0);
+  findingsPage(q: FindingsQuery & { after?: FindingsCursor }): FindingsPage {
+    const { where, params } = findingsFilter(q, () => "?");
+    const total = where.length === 0 ? this.tally.rows : (this.findingsCount(where, params) ?? 0);
     if (q.after !== undefined) {
       where.push("(at_ms < ? OR (at_ms = ? AND seq < ?))");
       params.push(q.after.atMs, q.after.atMs, q.after.seq);
     }
-    const limit = Math.max(0, Math.min(MAX_FINDINGS_QUERY, Math.floor(Number.isFinite(q.limit) ? q.limit : 0)));
+    const limit = findingsLimit(q.limit);
     if (limit === 0) return { findings: [], total };
-    const rows = this.findingsStatement(where.join(" AND ")).all(...params, limit + 1) as (FindingRow & { seq: number })[];
-    const more = rows.length > limit;
-    const kept = more ? rows.slice(0, limit) : rows;
-    const last = kept[kept.length - 1];
-    const findings = kept.map(storedFinding);
-    return more && last ? { findings, next: { atMs: last.at_ms, seq: last.seq }, total } : { findings, total };
+    const rows = this.findingsStatement(where.join(" AND ")).all(...params, limit + 1) as FindingRow[];
+    return findingsPageOf(rows, limit, total);
   }
 
   private findingsCount(where: string[], params: unknown[]): number | undefined {
@@ -565,17 +498,7 @@ export class SqliteStore {
   command(id: string): (StoredCommand & { updates: StoredCommandUpdate[] }) | undefined {
     const row = this.stmts.getCommand.get(id) as CommandRow | undefined;
     if (row === undefined) return undefined;
-    const updates = (this.stmts.getCommandUpdates.all(id) as CommandUpdateRow[]).map((u) => ({
-      commandId: u.command_id,
-      node: u.node,
-      image: u.image,
-      state: u.state,
-      cause: u.cause,
-      summary: u.summary,
-      durationMs: u.duration_ms,
-      atMs: u.at_ms,
-    }));
-    return { ...commandOf(row), updates };
+    return commandWithUpdates(row, this.stmts.getCommandUpdates.all(id) as CommandUpdateRow[]);
   }
 
   /** The latest state per image of one command on one node (its primary key: an index lookup). */
@@ -585,7 +508,7 @@ export class SqliteStore {
 
   /** The newest commands first. */
   latestCommands(limit: number): StoredCommand[] {
-    const n = Math.max(0, Math.floor(Number.isFinite(limit) ? limit : 0));
+    const n = wholeLimit(limit);
     if (n === 0) return [];
     return (this.stmts.latestCommands.all(n) as CommandRow[]).map(commandOf);
   }
@@ -609,39 +532,3 @@ export class SqliteStore {
 }
 
 class StoreOpenError extends Error {}
-
-function findingsFilter(q: FindingsQuery): { where: string[]; params: unknown[] } {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  if (q.kind !== undefined) {
-    where.push("kind = ?");
-    params.push(q.kind);
-  }
-  if (q.node !== undefined) {
-    where.push("node = ?");
-    params.push(q.node);
-  }
-  if (q.sinceMs !== undefined) {
-    where.push("at_ms >= ?");
-    params.push(q.sinceMs);
-  }
-  return { where, params };
-}
-
-function storedFinding(row: FindingRow): StoredFinding {
-  return {
-    id: row.id,
-    node: row.node,
-    atMs: row.at_ms,
-    kind: row.kind,
-    image: row.image,
-    cause: row.cause,
-    registry: row.registry,
-    pod: row.pod,
-    finding: decodeFinding(row.body),
-  };
-}
-
-function commandOf(row: CommandRow): StoredCommand {
-  return { id: row.id, createdMs: row.created_ms, images: JSON.parse(row.images) as string[], plan: JSON.parse(row.plan) as StoredCommand["plan"] };
-}
