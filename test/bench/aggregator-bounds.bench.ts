@@ -427,15 +427,17 @@ export async function benchAggregatorMemory(nodes = Number(process.env["BENCH_AG
     const accepted = results.reduce((a, r) => a + r.accepted, 0);
     const refused = results.reduce((a, r) => a + r.refused, 0);
     const seconds = (performance.now() - started) / 1000;
-    await new Promise((r) => setTimeout(r, 3000));
+    await new Promise((r) => setTimeout(r, Number(process.env["BENCH_HOLD_MS"] ?? 3000)));
     const pid = agg.child.pid ?? 0;
     const held = { rss: rssMiB(pid), peak: rssMiB(pid, "VmHWM") };
     const metrics = await (await fetch(`${agg.http}/metrics`)).text();
     const reportMiB = Number(/^pullmedic_aggregator_report_memory_bytes (\S+)$/m.exec(metrics)?.[1] ?? 0) / 1024 / 1024;
     const connected = Number(/^pullmedic_aggregator_nodes_connected (\S+)$/m.exec(metrics)?.[1] ?? 0);
+    const mib = (name: string) => Number(new RegExp(`^pullmedic_aggregator_${name} (\\S+)$`, "m").exec(metrics)?.[1] ?? 0) / 1024 / 1024;
+    const split = `JavaScript heap ${mib("nodejs_heap_size_used_bytes").toFixed(0)} MiB used of ${mib("nodejs_heap_size_total_bytes").toFixed(0)}, buffers outside it ${mib("nodejs_external_memory_bytes").toFixed(0)} MiB`;
     console.log(
       `  ${connected.toLocaleString("en-US")} connected over ${connections.toLocaleString("en-US")} TLS connections after ${seconds.toFixed(0)} s: ${accepted} reports taken, ${refused} refused (report memory full); ` +
-        `reports hold ${reportMiB.toFixed(0)} MiB; aggregator ${held.rss.toFixed(0)} MiB (idle ${idle.toFixed(0)}), peak ${held.peak.toFixed(0)} MiB`,
+        `reports hold ${reportMiB.toFixed(0)} MiB; aggregator ${held.rss.toFixed(0)} MiB (idle ${idle.toFixed(0)}), peak ${held.peak.toFixed(0)} MiB; ${split}`,
     );
     // The dashboard's six requests, from three browsers at once, twice; and /api/v1/failures as it comes.
     const dashboard = [

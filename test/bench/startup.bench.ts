@@ -29,6 +29,15 @@
 // without a regex: diagnose CPU 503 -> 432 ms, 18.9 -> 16.4x a bare start (0.87 paired; wall
 // about unchanged, 9.9x, the machine loaded). Still out of reach of 3x: loading grpc-js, undici
 // and Node's own http/tls/crypto modules is most of what is left.
+// Then (9 rounds, paired with b7100a1, load 8-12 from other work on the machine): undici's
+// dispatchers required from their own files (its index also loaded its fetch and Node's bundled
+// undici), and files read into buffers sized by stat (a trust store directory had zero-filled
+// ~18 MiB): diagnose 449 -> 351 ms wall, paired 0.77 wall / 0.86 CPU; explain 0.92 / 0.88. On
+// Node 26 + cache, diagnose is 12.0x a bare start in wall time; the CPU ratio of that run (3.3x)
+// is not one to quote: the bare start itself was charged 157 ms of CPU on the loaded machine. What
+// remains, from a CPU profile: grpc-js with protobufjs (about 35 % of the run), Node's own tls,
+// http and http2 modules (~20 ms of CPU by themselves, measured alone), the runtime's trust store
+// (its certificates parsed to be counted), and collections.
 import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
