@@ -142,6 +142,13 @@ export const aggregatorConfigSchema = z.strictObject({
    * before the request (its generatedAt says when); "0s" computes every request.
    */
   viewCacheWindow: duration(0, 60_000).prefault("1s"),
+  /**
+   * On PostgreSQL: how often each replica writes its heartbeat and the nodes whose streams it
+   * holds, and reads the nodes the others hold. A replica silent for five of these is taken for
+   * gone (its nodes shown disconnected), so it is also how fast a lost replica shows. Each refresh
+   * reads every node's row: at tens of thousands of nodes a longer one spares the database.
+   */
+  replicaRefresh: duration(100, 60_000).prefault("2s"),
   logLevel: z.enum(["error", "warn", "info", "debug"]).default("info"),
   logFormat: z.enum(["json", "text"]).default("json"),
 });
@@ -167,6 +174,7 @@ const AGGREGATOR_ENV_KEYS: Record<string, string> = {
   PULLMEDIC_AGGREGATOR_PLAINTEXT: "plaintext",
   PULLMEDIC_AGGREGATOR_RETENTION: "retention",
   PULLMEDIC_AGGREGATOR_FORGET_NODES_AFTER: "forgetNodesAfter",
+  PULLMEDIC_AGGREGATOR_REPLICA_REFRESH: "replicaRefresh",
   PULLMEDIC_LOG_LEVEL: "logLevel",
   PULLMEDIC_LOG_FORMAT: "logFormat",
 };

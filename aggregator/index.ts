@@ -8,7 +8,6 @@ import { dirname, join } from "node:path";
 import { type Logger, LogRepeats } from "../core/log/index.js";
 import { findPackageRoot } from "../core/process/index.js";
 import { type Command, measureReport } from "../core/protocol/index.js";
-import { parseDuration } from "../core/text/index.js";
 import { ClusterState } from "./cluster-state.js";
 import type { AggregatorConfig } from "./config.js";
 import { loadSecurity } from "./credentials.js";
@@ -55,15 +54,7 @@ export interface StartOptions {
   webDir?: string;
   /** Messages of one stream in flight before it stops being read. Default 64. */
   maxInFlightPerStream?: number;
-  /**
-   * On PostgreSQL: how often a replica heartbeats and refreshes the nodes other replicas hold (a
-   * replica silent for five of these is gone). Default PULLMEDIC_AGGREGATOR_REPLICA_REFRESH of
-   * `env` (a duration, for tests), else 2 s.
-   */
-  replicaRefreshMs?: number;
 }
-
-const DEFAULT_REPLICA_REFRESH_MS = 2000;
 
 /** Planned starts still to come of this many recent pre-pulls take their share of each source's quota. */
 const PLANNED_COMMANDS = 50;
@@ -107,7 +98,7 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
     cleanups.push(() => ingest.stop());
 
     const sendLocal = (node: string, cmd: Command) => ingest.sendCommand(node, cmd);
-    const replicas = await replicasOf(config, opts, { store, state, sendLocal, log: repeats.as("replicas") });
+    const replicas = await replicasOf(config, { store, state, sendLocal, log: repeats.as("replicas") });
     if (replicas !== undefined) cleanups.push(() => replicas.stop());
     const prepull = prepullCommand({ config, state, store, now, health: storeHealth, unfinished, send: replicas?.send ?? sendLocal });
     let open = true;
@@ -150,20 +141,10 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
 }
 
 /** On PostgreSQL, this aggregator as one of the replicas sharing the database; SQLite has none. */
-async function replicasOf(
-  config: AggregatorConfig,
-  opts: StartOptions,
-  deps: Omit<ReplicasDeps, "dsn" | "store" | "refreshMs"> & { store: Store },
-): Promise<Replicas | undefined> {
+async function replicasOf(config: AggregatorConfig, deps: Omit<ReplicasDeps, "dsn" | "store" | "refreshMs"> & { store: Store }): Promise<Replicas | undefined> {
   if (deps.store.engine !== "postgres") return undefined;
   const dsn = await databaseOf({ database: config.database, databaseFile: config.databaseFile });
-  return startReplicas({ ...deps, dsn, refreshMs: opts.replicaRefreshMs ?? replicaRefreshOf(opts.env ?? process.env) });
-}
-
-function replicaRefreshOf(env: NodeJS.ProcessEnv): number {
-  const text = env["PULLMEDIC_AGGREGATOR_REPLICA_REFRESH"];
-  const ms = text === undefined ? undefined : parseDuration(text);
-  return ms !== undefined && ms >= 100 ? ms : DEFAULT_REPLICA_REFRESH_MS;
+  return startReplicas({ ...deps, dsn, refreshMs: config.replicaRefresh });
 }
 
 /** What the housekeeping works with: with replicas, one of them runs each pass. */

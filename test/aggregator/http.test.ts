@@ -446,3 +446,16 @@ test("without a token check the aggregator listens on loopback only: anything el
   }
   for (const http of ["127.0.0.1:9478", "127.1.2.3:0", "localhost:9478", "[::1]:9478"]) await loadAggregatorConfig({ env: {}, flags: flags(http) });
 });
+
+test("replicaRefresh: 2 s by default, from the file or PULLMEDIC_AGGREGATOR_REPLICA_REFRESH, and a value under 100 ms refused by name", async () => {
+  const flags = { grpcListen: "127.0.0.1:0", httpListen: "127.0.0.1:0", database: join(dir, "never.db"), allowUnauthenticated: true };
+  assert.equal((await loadAggregatorConfig({ env: {}, flags })).replicaRefresh, 2000);
+  assert.equal((await loadAggregatorConfig({ env: { PULLMEDIC_AGGREGATOR_REPLICA_REFRESH: "10s" }, flags })).replicaRefresh, 10_000);
+  const file = join(dir, "refresh.yaml");
+  writeFileSync(file, "replicaRefresh: 5s\n");
+  assert.equal((await loadAggregatorConfig({ file, env: {}, flags })).replicaRefresh, 5000);
+  await assert.rejects(
+    loadAggregatorConfig({ env: { PULLMEDIC_AGGREGATOR_REPLICA_REFRESH: "50ms" }, flags }),
+    /replicaRefresh.*PULLMEDIC_AGGREGATOR_REPLICA_REFRESH|PULLMEDIC_AGGREGATOR_REPLICA_REFRESH.*replicaRefresh/s,
+  );
+});
