@@ -25,7 +25,11 @@ export interface HousekeepingDeps {
    * within `everyMs`, resolving to whether it ran here. Absent: every pass runs here.
    */
   once?: (name: string, everyMs: number, pass: () => Promise<void>) => Promise<boolean>;
+  /** Each hourly pass: ran here, skipped (another replica's), or failed to agree with the others. */
+  counted?: (result: HousekeepingResult) => void;
 }
+
+export type HousekeepingResult = "ran" | "skipped" | "failed";
 
 /** Runs now (resolving once that run is done), then every hour; resolves to what stops it. */
 export async function startHousekeeping(deps: HousekeepingDeps): Promise<() => void> {
@@ -48,13 +52,18 @@ async function onePass(deps: HousekeepingDeps): Promise<void> {
     await pruneHistory(deps);
     await forgetGoneNodes(deps);
   };
-  if (deps.once === undefined) return pass();
+  if (deps.once === undefined) {
+    await pass();
+    return deps.counted?.("ran");
+  }
   try {
     const ran = await deps.once("housekeeping", EVERY_MS, pass);
+    deps.counted?.(ran ? "ran" : "skipped");
     deps.log.info(
       ran ? "housekeeping: this replica ran the pass for all replicas" : "housekeeping: skipped here, another replica runs it or ran it within the hour",
     );
   } catch (err) {
+    deps.counted?.("failed");
     if (deps.writeFailed) deps.writeFailed(err, "housekeeping across replicas");
     else deps.log.warn(`housekeeping across replicas failed: ${err instanceof Error ? err.message : String(err)}`);
   }

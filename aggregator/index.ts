@@ -11,7 +11,7 @@ import { type Command, measureReport } from "../core/protocol/index.js";
 import { ClusterState } from "./cluster-state.js";
 import type { AggregatorConfig } from "./config.js";
 import { loadSecurity } from "./credentials.js";
-import { type HousekeepingDeps, startHousekeeping } from "./housekeeping.js";
+import { type HousekeepingDeps, type HousekeepingResult, startHousekeeping } from "./housekeeping.js";
 import { startAggregatorHttp } from "./http/index.js";
 import { type Ingest, startIngest } from "./ingest/index.js";
 import { type AggregatorMetrics, createAggregatorMetrics } from "./metrics.js";
@@ -115,7 +115,8 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
       viewCacheWindowMs: config.viewCacheWindow,
     });
     cleanups.push(() => http.close());
-    cleanups.push(await startHousekeeping(housekeepingDeps(config, { store, state, log, now }, storeHealth, replicas)));
+    const counted = (result: HousekeepingResult) => metrics.housekeepingPass(result);
+    cleanups.push(await startHousekeeping(housekeepingDeps(config, { store, state, log, now, counted }, storeHealth, replicas)));
 
     let stopping: Promise<void> | undefined;
     return {
@@ -150,7 +151,7 @@ async function replicasOf(config: AggregatorConfig, deps: Omit<ReplicasDeps, "ds
 /** What the housekeeping works with: with replicas, one of them runs each pass. */
 function housekeepingDeps(
   config: AggregatorConfig,
-  base: Pick<HousekeepingDeps, "store" | "state" | "log" | "now">,
+  base: Pick<HousekeepingDeps, "store" | "state" | "log" | "now" | "counted">,
   health: StoreHealth,
   replicas: Replicas | undefined,
 ): HousekeepingDeps {

@@ -36,6 +36,8 @@ export interface AggregatorMetrics {
   ackLatencyQuantiles(): { count: number; p50: number; p99: number };
   /** A view's answer was served, from the view cache or computed (http/view-cache.ts). */
   viewAnswered(cached: boolean): void;
+  /** An hourly housekeeping pass, by what became of it here (housekeeping.ts). */
+  housekeepingPass(result: "ran" | "skipped" | "failed"): void;
 }
 
 export interface MetricsSource {
@@ -71,6 +73,13 @@ export async function createAggregatorMetrics(source: MetricsSource): Promise<Ag
     registers: [registry],
   });
   for (const source of ["cache", "computed"]) viewAnswers.inc({ source }, 0);
+  const housekeeping = new client.Counter({
+    name: "pullmedic_aggregator_housekeeping_passes_total",
+    help: "Hourly housekeeping passes (retention, forgetting gone nodes), by result: ran here, skipped (another replica ran it), failed.",
+    labelNames: ["result"],
+    registers: [registry],
+  });
+  for (const result of ["ran", "skipped", "failed"]) housekeeping.inc({ result }, 0);
   return {
     contentType: registry.contentType,
     render: () => registry.metrics(),
@@ -90,6 +99,7 @@ export async function createAggregatorMetrics(source: MetricsSource): Promise<Ag
     storeWriteFailed: (reason) => m.storeFailures.inc({ reason }),
     ackLatencyQuantiles: () => recent.quantiles(),
     viewAnswered: (cached) => viewAnswers.inc({ source: cached ? "cache" : "computed" }),
+    housekeepingPass: (result) => housekeeping.inc({ result }),
   };
 }
 

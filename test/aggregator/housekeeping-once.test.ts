@@ -27,16 +27,20 @@ function fakes() {
 
 test("without replicas every pass runs here", async () => {
   const { calls, deps } = fakes();
-  (await startHousekeeping(deps))();
+  const results: string[] = [];
+  (await startHousekeeping({ ...deps, counted: (r) => void results.push(r) }))();
   assert.deepEqual(calls, ["prune", "deleteNodes"]);
+  assert.deepEqual(results, ["ran"]);
 });
 
 test("with replicas the pass runs here only when no other replica runs it", async () => {
   for (const lets of [true, false]) {
     const { calls, lines, deps } = fakes();
     const asked: [string, number][] = [];
+    const results: string[] = [];
     const stop = await startHousekeeping({
       ...deps,
+      counted: (r) => void results.push(r),
       once: async (name, everyMs, pass) => {
         asked.push([name, everyMs]);
         if (lets) await pass();
@@ -47,5 +51,23 @@ test("with replicas the pass runs here only when no other replica runs it", asyn
     assert.deepEqual(asked, [["housekeeping", 3_600_000]]);
     assert.deepEqual(calls, lets ? ["prune", "deleteNodes"] : []);
     assert.match(lines.join("\n"), lets ? /this replica ran the pass/ : /skipped here, another replica/);
+    assert.deepEqual(results, [lets ? "ran" : "skipped"]);
   }
+});
+
+test("a pass the replicas could not agree on is counted as failed and reported to the store's health", async () => {
+  const { deps } = fakes();
+  const results: string[] = [];
+  const failures: string[] = [];
+  const stop = await startHousekeeping({
+    ...deps,
+    counted: (r) => void results.push(r),
+    writeFailed: (_err, what) => void failures.push(what),
+    once: async () => {
+      throw new Error("connection terminated");
+    },
+  });
+  stop();
+  assert.deepEqual(results, ["failed"]);
+  assert.deepEqual(failures, ["housekeeping across replicas"]);
 });

@@ -196,6 +196,9 @@ test("health, readiness and Prometheus metrics", async () => {
   assert.match(m.text, /^pullmedic_aggregator_findings_stored_total 3$/m);
   assert.match(m.text, /^pullmedic_aggregator_open_failures\{cause="not-found"\} 3$/m);
   assert.match(m.text, /^pullmedic_aggregator_messages_rejected_total\{reason="oversized"\} 0$/m);
+  // One aggregator (SQLite, no replicas): the start's pass ran here.
+  assert.match(m.text, /^pullmedic_aggregator_housekeeping_passes_total\{result="ran"\} 1$/m);
+  assert.match(m.text, /^pullmedic_aggregator_housekeeping_passes_total\{result="skipped"\} 0$/m);
   assert.match(m.text, /^# TYPE pullmedic_aggregator_ack_latency_seconds histogram$/m);
   assert.match(m.text, /^pullmedic_aggregator_ack_latency_seconds_count 7$/m);
 });
