@@ -38,6 +38,7 @@ interface AggregatorYaml {
   kube: { audience: string; agentServiceAccounts: string[] };
   tls: { secret: string; caConfigMap: string; service: string };
   reportMemoryBytes: number;
+  maxNodes?: number;
 }
 /** The aggregator's configuration file, from its ConfigMap. */
 function aggregatorYaml(): AggregatorYaml {
@@ -316,6 +317,13 @@ describe("daemonset.yaml against the Kubernetes schemas", () => {
     const { reportMemoryBytes } = aggregatorYaml();
     assert.ok(reportMemoryBytes >= 64 * MiB, "aggregator.yaml sets the reports' memory budget");
     assert.ok(quantity(r.limits?.["memory"]) >= 78 * MiB + reportMemoryBytes, "the memory limit holds the idle process and reportMemoryBytes");
+    // The memory bench's worst case (BENCH_AGG_PARTS=memory BENCH_AGG_NODE=26, 2026-12-06): maxNodes
+    // connected, each having sent the largest report, reportMemoryBytes full: 3,449 MiB at peak.
+    const { maxNodes } = aggregatorYaml();
+    assert.ok(
+      quantity(r.limits?.["memory"]) >= (3449 * MiB * (maxNodes ?? 20_000)) / 20_000,
+      "the memory limit holds maxNodes connected with the largest reports, as measured",
+    );
     assert.ok(quantity(r.limits?.["cpu"]) >= 1, "one core: 500 reports/s");
     assert.equal(container.livenessProbe?.httpGet?.path, "/healthz");
     assert.equal(container.readinessProbe?.httpGet?.path, "/readyz");
