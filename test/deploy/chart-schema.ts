@@ -197,6 +197,7 @@ export function valuesSchema(): Schema {
         persistence: closed({ size: quantity, storageClassName: str, existingClaim: str }),
         ...placement,
         podAnnotations: stringMap,
+        readPodsForNodeClaim: { enum: ["auto", true, false] },
         podDisruptionBudget: closed({ enabled: bool, maxUnavailable: intOrPercent, minAvailable: intOrPercent }),
         networkPolicy: closed({ enabled: bool, agentPeers: { type: "array", items: peer }, httpPeers: { type: "array", items: peer } }),
       }),

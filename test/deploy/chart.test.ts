@@ -235,6 +235,21 @@ describe("charts/pullmedic", () => {
     );
   });
 
+  test("on Kubernetes before 1.30 (tokens without the node claim) the aggregator may get pods, by the cluster's version or by the value", () => {
+    type Role = K8sObject & { rules: { resources: string[]; verbs: string[] }[] };
+    const readsPods = (opts: { values?: Record<string, unknown>; kubeVersion?: string }) => {
+      const texts = MAJORS.map((m) => helmTemplate(m, { ...opts, noHooks: true }));
+      assert.equal(texts[0], texts[1], "Helm 3 and Helm 4 render alike");
+      const role = find(parseDocuments(texts[1] ?? "", "helm template"), "Role", "pullmedic-aggregator") as Role;
+      return role.rules.some((r) => r.resources.includes("pods") && r.verbs.includes("get"));
+    };
+    assert.equal(readsPods({}), false, "helm template's default cluster is 1.30 or later");
+    assert.equal(readsPods({ kubeVersion: "1.29.4" }), true);
+    assert.equal(readsPods({ kubeVersion: "v1.30.0" }), false);
+    assert.equal(readsPods({ kubeVersion: "1.28.0", values: { aggregator: { readPodsForNodeClaim: false } } }), false);
+    assert.equal(readsPods({ kubeVersion: "1.31.0", values: { aggregator: { readPodsForNodeClaim: true } } }), true);
+  });
+
   test("aggregator.tls: cert-manager makes the CA and certificate the aggregator mounts; plaintext drops TLS, its Secret, CA and Role", () => {
     const cm = render(MATRIX["TLS by cert-manager, extra names, another audience"] ?? {});
     const certs = cm.filter(isCertManager) as (K8sObject & { spec: Record<string, unknown> })[];

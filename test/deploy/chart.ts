@@ -42,6 +42,8 @@ export interface TemplateOptions {
   noHooks?: boolean;
   release?: string;
   namespace?: string;
+  /** The cluster's version as Helm would learn it from the API server (--kube-version). */
+  kubeVersion?: string;
 }
 
 /** `helm template`; with `values`, they are passed as a file (-f), as a user would. */
@@ -50,6 +52,7 @@ export function helmTemplateRun(major: HelmMajor, opts: TemplateOptions = {}): H
   try {
     const args = ["template", opts.release ?? "pullmedic", chartDir, "--namespace", opts.namespace ?? "pullmedic"];
     if (opts.noHooks) args.push("--no-hooks");
+    if (opts.kubeVersion) args.push("--kube-version", opts.kubeVersion);
     if (opts.values) {
       writeFileSync(join(dir, "values.json"), JSON.stringify(opts.values));
       args.push("-f", join(dir, "values.json"));
