@@ -145,6 +145,11 @@ export async function benchStartup(): Promise<void> {
       diagnose: ["diagnose", ref, "--json"],
     };
     const cases: Case[] = nodes.map((node) => ({ key: `${node}|bare`, node, args: ["-e", "0"], env: base }));
+    // The floor: the same diagnosis's I/O with Node's built-ins and nothing else (diagnose-floor.mjs).
+    const registry = `http://${ref.slice(0, ref.indexOf("/"))}`;
+    const [repository, tag] = ref.slice(ref.indexOf("/") + 1).split(":") as [string, string];
+    const floorArgs = [join(root, "test", "bench", "diagnose-floor.mjs"), lab.criEndpoint.replace(/^unix:\/\//, ""), registry, repository, tag];
+    for (const node of nodes) cases.push({ key: `${node}|floor`, node, args: floorArgs, env: base });
     for (const v of variants)
       for (const [name, args] of Object.entries(commands)) {
         // Without the cache, Node 26 is told so: the built CLI would otherwise keep one in ~/.cache.
@@ -172,6 +177,7 @@ export async function benchStartup(): Promise<void> {
     console.log(`diagnose: ${ref} (healthy, 2 MiB layer) on the lab's registry, with the runtime's view (the lab's containerd)\n`);
     console.log(`${"".padEnd(28)}${versions.map((v) => `Node ${v}: wall, CPU`.padStart(36)).join("")}`);
     console.log(`${"node -e 0 (bare start)".padEnd(28)}${nodes.map((n) => cell(n, `${n}|bare`)).join("")}`);
+    console.log(`${"diagnose's floor (built-ins)".padEnd(28)}${nodes.map((n) => cell(n, `${n}|floor`)).join("")}`);
     for (const name of Object.keys(commands))
       for (const label of ["per-file", "bundle", "per-file + cache", "bundle + cache", ...(BEFORE ? ["before + cache"] : [])])
         console.log(`${`${name} ${label}`.padEnd(28)}${nodes.map((n) => cell(n, `${n}|${label}|${name}`)).join("")}`);
@@ -184,6 +190,10 @@ export async function benchStartup(): Promise<void> {
         `${name} on Node ${versions[versions.length - 1]}, ${best} / bare start: wall ${ratio(shipped, key, "wall").toFixed(2)}, CPU ${ratio(shipped, key, "cpu").toFixed(2)}  (goal <= ${goal})`,
       );
     }
+    const floor = `${shipped}|floor`;
+    console.log(
+      `diagnose's floor on Node ${versions[versions.length - 1]} (its I/O with built-ins alone) / bare start: wall ${ratio(shipped, floor, "wall").toFixed(2)}, CPU ${ratio(shipped, floor, "cpu").toFixed(2)}`,
+    );
     if (BEFORE && best === "bundle + cache")
       for (const name of Object.keys(commands)) {
         const [after, before] = [`${shipped}|${best}|${name}`, `${shipped}|before + cache|${name}`].map((k) => times.get(k) ?? []);
