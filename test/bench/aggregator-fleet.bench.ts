@@ -15,7 +15,7 @@
 // cores; the load average is printed with the figures. Figures only.
 //
 // Memory per connected node, 2026-12-06 (issue 17, part 7). The goal was half of ~30 MiB per 1,000
-// nodes measured without TLS, with TLS. Out of reach in Node.js with a TLS connection per node: the
+// nodes measured without TLS (15-17.5 KiB per node), with TLS. Out of reach in Node.js with a TLS connection per node: the
 // connection alone costs more. KiB per connection, 3,000 idle connections on loopback, the
 // server's RSS after a forced GC minus its RSS before any connection (a throwaway experiment):
 //                                        Node 20 server     Node 26 server      Node 26 server
@@ -27,19 +27,27 @@
 // Without TLS an HTTP/2 session with a stream costs 25 (nghttp2's own allocations are ~23 of it,
 // whatever the HTTP/2 settings), grpc-js 35. TLS and HTTP/2 together cost ~12 more than apart,
 // likely Node's TLS buffers: they start at 1 KiB and grow by 16 KiB, and a connection keeps what
-// it grew to (bare TLS with one 5,000-byte write each way: +18). The grpc-js row holds the test's last 5 KB message (grpc-js's
-// decoder keeps a 1-byte slice of the last chunk read, and with it the chunk). Node 26 (OpenSSL
+// it grew to (bare TLS with one 5,000-byte write each way: +18). The grpc-js row holds the test's
+// last 5 KB message (grpc-js's decoder keeps a 1-byte slice of the last chunk read, and with it
+// the chunk). Node 26 (OpenSSL
 // 3.5) costs ~17 more per connection, and ~8 more again when the client offers the ML-KEM hybrid
 // key share (Node 26 agents do; this bench's simulators run on the bench's Node and do not). What
 // the aggregator adds to grpc-js is mostly the node's report (~5 KiB) and SQLite's cache spread
 // over the nodes; the stream's own state is under 1 KiB. Cut: channelz off (~1.5 KiB of heap) and
 // no interceptor wrapper per call (~0.6 KiB). Tried, no gain: HTTP/2 settings (header table 0,
 // initial window 16 KiB, max concurrent streams, max header list) and maxSessionMemory,
-// MALLOC_TRIM_THRESHOLD_=0, --optimize-for-size; worse: MALLOC_ARENA_MAX=2 (+8, one run). Capping TLS at
-// 1.2 saves 6 on Node 26 and offering no ML-KEM saves 8: not taken, both weaken the connection.
-// This bench, SQLite, before → after (Node 20 without flags → with the image's, channelz off):
-// 88.2 → 82.9 MiB per 1,000 at 5,000 nodes, 79.6 → 78.2 at 19,700, 76-77 → 75.5-76 per 1,000 more;
-// Node 26 with the image's flags, before: 98.1 at 5,000, 92.9 at 19,700 (88.7-93.1 per 1,000 more).
+// MALLOC_TRIM_THRESHOLD_=0, --optimize-for-size; worse: MALLOC_ARENA_MAX=2 (+8, one run).
+// Capping TLS at 1.2 saves 6 on Node 26 and offering no ML-KEM saves 8: not taken, both weaken
+// the connection.
+// This bench, SQLite, MiB per 1,000 nodes at 5,000 and at 19,700 nodes, then per 1,000 more:
+//   Node 20 without flags (as measured before): before 88.2 and 79.6, 76-77; after 86.3 and
+//   76.7, 72-75.
+//   Node 20 with the image's flags, after: 82.4-82.9 and 77.0-78.2, 74-76 (the flag saves V8's young
+//   generation, ~15 MiB in all, not per node). Node 26 with the image's flags: before 98.1 and
+//   92.9, 89-93; after 96.5 and 92.0, 89-92 (Node 20 simulators: no ML-KEM, see above).
+// Ack p99 stayed under 40 ms up to 19,700 nodes without flags. With the flag, runs while other
+// jobs loaded this machine reached 85-250 ms at 10,000-19,700; an A/B at 15,000 gave 24 and 55 ms
+// with it against 20 and 39 without: not settled.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
