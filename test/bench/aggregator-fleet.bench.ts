@@ -15,9 +15,10 @@
 // cores; the load average is printed with the figures. Figures only.
 //
 // Memory per connected node, 2026-12-06 (issue 17, part 7). The goal was half of ~30 MiB per 1,000
-// nodes measured without TLS (15-17.5 KiB per node), with TLS. Out of reach in Node.js with a TLS connection per node: the
-// connection alone costs more. KiB per connection, 3,000 idle connections on loopback, the
-// server's RSS after a forced GC minus its RSS before any connection (a throwaway experiment):
+// nodes measured without TLS (15-17.5 KiB per node), with TLS. Out of reach in Node.js with a
+// TLS connection per node: the connection alone costs more. KiB per connection, 3,000 idle
+// connections on loopback, the server's RSS after a forced GC minus its RSS before any
+// connection (a throwaway experiment):
 //                                        Node 20 server     Node 26 server      Node 26 server
 //                                        + Node 20 clients  + Node 20 clients   + Node 26 clients
 //   bare TLS (node:tls)                       30                 47                  55
