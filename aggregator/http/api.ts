@@ -7,6 +7,7 @@ import { parseQuery, wholeNumber } from "../query.js";
 import type { Store } from "../store/index.js";
 import { MAX_LISTED, pageFields, pageOf, pageQuery, type View } from "../views/index.js";
 import { type Answer, HttpProblem, json } from "./answer.js";
+import type { Turns } from "./turns.js";
 import { type ViewCache, viewKey } from "./view-cache.js";
 
 export const COMMANDS_PATH = "/api/v1/commands";
@@ -24,6 +25,8 @@ export interface ApiSources {
 /** What the views' answers are served from (view-cache.ts). */
 export interface ViewSources extends ApiSources {
   views: ViewCache<Promise<Answer>>;
+  /** Where view computations wait for their turn (turns.ts); absent, they run at once. */
+  turns?: Turns;
 }
 
 function envelope(now: number, body: Record<string, unknown>): Answer {
@@ -31,12 +34,13 @@ function envelope(now: number, body: Record<string, unknown>): Answer {
 }
 
 /** The view's answer as computed at most the cache's window ago; generatedAt says when. */
-export function viewAnswer(view: View, url: URL, { state, store, now, views }: ViewSources): Promise<Answer> {
+export function viewAnswer(view: View, url: URL, { state, store, now, views, turns }: ViewSources): Promise<Answer> {
   const at = now();
-  return views.get(viewKey(view, url.searchParams), at, async () => {
+  const compute = async () => {
     const body = await view.compute({ state, store, now: at, options: { staleAfterIntervals: state.staleAfterIntervals } }, url.searchParams);
     return envelope(at, body);
-  });
+  };
+  return views.get(viewKey(view, url.searchParams), at, () => (turns ? turns.run(compute) : compute()));
 }
 
 /** The latest pre-pull commands, newest first. */

@@ -11,6 +11,7 @@ import { type Answer, json, plainText } from "./answer.js";
 import { type ApiSources, COMMANDS_PATH, commandAnswer, commandsAnswer, viewAnswer } from "./api.js";
 import type { HttpAccess } from "./guards.js";
 import { acceptPrepull } from "./prepull.js";
+import { Turns } from "./turns.js";
 import { DEFAULT_VIEW_CACHE_WINDOW_MS, ViewCache } from "./view-cache.js";
 
 export interface RouteRequest {
@@ -48,6 +49,7 @@ export function aggregatorRoutes(deps: RouteSources): Route[] {
       weigh: (a) => a.body.length,
       onLookup: (hit) => metrics.viewAnswered(hit),
     }),
+    turns: new Turns(),
   };
   return [
     { path: "/healthz", method: "GET", answer: () => plainText(200, "ok\n") },
