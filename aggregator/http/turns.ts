@@ -5,6 +5,8 @@
 // cache: npm run bench aggregator, dashboards part). Queued here, one computation runs per turn of
 // the event loop (setImmediate), so the I/O that arrived meanwhile is served between two of them:
 // an ack waits for one view at most, not for every view every dashboard asked for.
+// Measured the same way after (5 alternating rounds, paired): ack p99 with ten dashboards / without
+// 1.86 (was 3.98) with the 1 s cache, 2.67 (was 7.02) without a cache, 1.53 (1.50) with 5 s.
 
 type Job = () => void;
 
