@@ -5,7 +5,7 @@
 
 import type { Pool } from "pg";
 import type { NodeRecord } from "../cluster-state.js";
-import { checkout } from "../store/index.js";
+import { checkout, type NodeRow } from "../store/index.js";
 
 /** Ours among the advisory locks other applications may take on a shared server ("pmdc" + 2). */
 const HOUSEKEEPING_LOCK = 0x706d6463_02;
@@ -18,14 +18,8 @@ export interface NodeSummary extends Omit<NodeRecord, "report"> {
   hasReport: boolean;
 }
 
-interface SummaryRow {
-  node: string;
-  agent_version: string;
-  boot_id: string;
-  report_interval_s: number;
-  first_seen_ms: number;
-  last_seen_ms: number;
-  last_report_ms: number;
+/** The store's node row, its report left out (this pool reads BIGINT as text: mapped with Number). */
+interface SummaryRow extends Omit<NodeRow, "report"> {
   has_report: boolean;
   connected: boolean;
 }

@@ -10,6 +10,7 @@ export { type DatabaseSetting, databaseOf, openStore } from "./open.js";
 export { isPostgresUrl, type PostgresOptions, PostgresStore, shownUrl } from "./postgres.js";
 export { checkout } from "./postgres-checkout.js";
 export { POSTGRES_SCHEMA_VERSION } from "./postgres-schema.js";
+export type { NodeRow } from "./rows.js";
 export { APPLICATION_ID, SCHEMA_VERSION, SqliteStore } from "./sqlite.js";
 export { SqliteEngine } from "./sqlite-engine.js";
 export type { FindingsPage, Store, StoreWrite, WriteResult } from "./store.js";

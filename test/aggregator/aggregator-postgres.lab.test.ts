@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import pg from "pg";
 import { loadAggregatorConfig, type RunningAggregator, startAggregator } from "../../aggregator/index.js";
 import type { Logger } from "../../core/log/index.js";
 import { type RunningPostgres, start } from "../support/postgres.js";
@@ -22,12 +21,10 @@ const lines: string[] = [];
 const capture = (level: string) => (m: string, meta?: Record<string, unknown>) => void lines.push(`${level} ${m} ${meta ? JSON.stringify(meta) : ""}`);
 const log: Logger = { error: capture("error"), warn: capture("warn"), info: capture("info"), debug: capture("debug") };
 
+let dsn: string;
 before(async () => {
   server = await start();
-  const admin = new pg.Client({ connectionString: server.url });
-  await admin.connect();
-  await admin.query("CREATE DATABASE pullmedic");
-  await admin.end();
+  dsn = await server.createDatabase("pullmedic");
 });
 after(async () => {
   await server?.stop();
@@ -38,7 +35,7 @@ async function aggregator(): Promise<RunningAggregator> {
   const tokenFile = join(dir, "tokens");
   writeFileSync(tokenFile, `${TOKEN}\n`);
   const dsnFile = join(dir, "dsn");
-  writeFileSync(dsnFile, `${server.url.replace(/\/postgres$/, "/pullmedic")}\n`);
+  writeFileSync(dsnFile, `${dsn}\n`);
   const config = await loadAggregatorConfig({
     env: { PULLMEDIC_AGGREGATOR_DATABASE_FILE: dsnFile },
     flags: { grpcListen: "127.0.0.1:0", httpListen: "127.0.0.1:0", tokenFile },

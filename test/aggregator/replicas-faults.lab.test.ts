@@ -52,11 +52,7 @@ function finding(pod: string): Omit<Finding, "id" | "atMs"> {
 
 before(async () => {
   server = await start();
-  const admin = new pg.Client({ connectionString: server.url });
-  await admin.connect();
-  await admin.query("CREATE DATABASE pullmedic");
-  await admin.end();
-  dsn = server.url.replace(/\/postgres$/, "/pullmedic");
+  dsn = await server.createDatabase("pullmedic");
   writeFileSync(tokenFile, `${TOKEN}\n`);
   const args = ["--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--database", dsn, "--token-file", tokenFile];
   replicas = await Promise.all([0, 1].map(() => startAggregatorProcess(args, { PULLMEDIC_AGGREGATOR_REPLICA_REFRESH: "300ms" })));

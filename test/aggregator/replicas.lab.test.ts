@@ -86,11 +86,7 @@ const agents = new Map<string, CommandedAgent>();
 
 before(async () => {
   server = await start();
-  const admin = new pg.Client({ connectionString: server.url });
-  await admin.connect();
-  await admin.query("CREATE DATABASE pullmedic");
-  await admin.end();
-  dsn = server.url.replace(/\/postgres$/, "/pullmedic");
+  dsn = await server.createDatabase("pullmedic");
   writeFileSync(tokenFile, `${TOKEN}\n`);
   [a, b] = await Promise.all([replica(), replica()]);
   for (const [node, to] of [

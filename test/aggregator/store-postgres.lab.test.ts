@@ -36,10 +36,7 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>, database = "postgres")
 }
 
 storeConformance("postgres", {
-  fresh: async (name, opts) => {
-    await admin((c) => c.query(`CREATE DATABASE ${name}`));
-    return PostgresStore.open(urlOf(name), opts);
-  },
+  fresh: async (name, opts) => PostgresStore.open(await server.createDatabase(name), opts),
   reopen: (name, opts) => PostgresStore.open(urlOf(name), opts),
   markNewerSchema: async (name, version) => {
     await admin((c) => c.query("INSERT INTO schema_version (version, applied_ms) VALUES ($1, 0)", [version]), name);
@@ -48,9 +45,8 @@ storeConformance("postgres", {
 });
 
 test("postgres: the DSN is read from a file (a mounted Secret), and the same database opens from it", async () => {
-  await admin((c) => c.query("CREATE DATABASE from_file"));
   const file = join(dir, "dsn");
-  writeFileSync(file, `${urlOf("from_file")}\n`);
+  writeFileSync(file, `${await server.createDatabase("from_file")}\n`);
   const store = await openStore({ database: "/ignored.db", databaseFile: file });
   assert.equal(store.engine, "postgres");
   assert.equal(store.where.includes(server.password), false);

@@ -393,7 +393,8 @@ function spawnFleet(o: FleetOptions): { done: Promise<{ accepted: number; refuse
   return { done, stop: () => child.stdin?.end() };
 }
 
-function selfSignedCert(dir: string): { cert: string; key: string } {
+/** A self-signed EC certificate for 127.0.0.1 in dir (the fleet bench's aggregator uses it too). */
+export function selfSignedCert(dir: string): { cert: string; key: string } {
   const cert = join(dir, "tls.crt");
   const key = join(dir, "tls.key");
   const r = spawnSync("openssl", [

@@ -58,6 +58,7 @@ import type { ClientDuplexStream } from "@grpc/grpc-js";
 import { type AgentMessage, type AggregatorMessage, diffReport, loadAggregatorProtocol, PROTOCOL } from "../../core/protocol/index.js";
 import { REPORT_INTERVAL_MS, realisticReport } from "../report/realistic-node.js";
 import { AGENT_NODE_FLAGS } from "./agent.bench.js";
+import { selfSignedCert } from "./aggregator-bounds.bench.js";
 
 const root = new URL("../..", import.meta.url).pathname;
 const TOKEN = "bench-fleet-token-0123456789";
@@ -238,30 +239,6 @@ function spawnSimulator(o: SimulatorOptions): Simulator {
       child.stdin?.end();
     },
   };
-}
-
-function selfSignedCert(dir: string): { cert: string; key: string } {
-  const cert = join(dir, "tls.crt");
-  const key = join(dir, "tls.key");
-  const subject = ["-subj", "/CN=pullmedic-aggregator", "-addext", "subjectAltName=IP:127.0.0.1"];
-  const r = spawnSync("openssl", [
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:prime256v1",
-    "-nodes",
-    "-days",
-    "1",
-    ...subject,
-    "-keyout",
-    key,
-    "-out",
-    cert,
-  ]);
-  if (r.status !== 0) throw new Error(`openssl: ${r.stderr}`);
-  return { cert, key };
 }
 
 interface Aggregator {

@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
 import { closedPort } from "./net.js";
 import { waitFor } from "./wait.js";
 
@@ -18,6 +19,8 @@ export interface RunningPostgres {
   port: number;
   /** With tls: the CA file that signed the server's certificate (for 127.0.0.1). */
   caFile?: string;
+  /** Creates the database `name` (letters, digits, "_") and returns its URL. */
+  createDatabase(name: string): Promise<string>;
   /** Stops the server (fast shutdown) and starts it again on the same data and port. */
   restart(): Promise<void>;
   /** Stops the server (fast shutdown) and removes its directory. Safe to call twice. */
@@ -148,7 +151,18 @@ export async function start(opts: { tls?: boolean } = {}): Promise<RunningPostgr
     await launch();
   };
   const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
-  return { url, password, port, restart, stop: () => stop(), ...(tls ? { caFile: tls.caFile } : {}) };
+  const createDatabase = async (name: string) => {
+    if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a database name these tests make: ${name}`);
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE ${name}`);
+    } finally {
+      await admin.end();
+    }
+    return url.replace(/\/postgres$/, `/${name}`);
+  };
+  return { url, password, port, createDatabase, restart, stop: () => stop(), ...(tls ? { caFile: tls.caFile } : {}) };
 }
 
 function isReady(bin: string, dir: string, port: number): boolean {
