@@ -58,6 +58,20 @@ export function isStaleRecord(rec: NodeRecord, now: number, staleAfterIntervals 
   return now - rec.lastSeenMs > staleAfterIntervals * interval * 1000;
 }
 
+/** Whether two records say the same, their reports aside. */
+function sameFields(a: NodeRecord, b: NodeRecord): boolean {
+  return (
+    a.agentVersion === b.agentVersion &&
+    a.bootId === b.bootId &&
+    a.reportIntervalSeconds === b.reportIntervalSeconds &&
+    a.connected === b.connected &&
+    a.firstSeenMs === b.firstSeenMs &&
+    a.lastSeenMs === b.lastSeenMs &&
+    a.lastReportMs === b.lastReportMs &&
+    a.disconnectedMs === b.disconnectedMs
+  );
+}
+
 function byName(a: NodeRecord, b: NodeRecord): number {
   return a.node < b.node ? -1 : a.node > b.node ? 1 : 0;
 }
@@ -72,6 +86,10 @@ export class ClusterState {
   private readonly streams = new Map<string, number>();
   /** nodes() sorted, rebuilt only when a node is added. */
   private sorted: NodeRecord[] | undefined;
+  /** While a copy elsewhere follows this state (trackChanges): node → whether its report changed. */
+  private changes: Map<string, boolean> | undefined;
+  /** Nodes forgotten since the last takeChanges(), while tracking. */
+  private readonly dropped = new Set<string>();
 
   constructor(opts: ClusterStateOptions = {}) {
     this.staleAfterIntervals = opts.staleAfterIntervals ?? DEFAULT_STALE_AFTER_INTERVALS;
@@ -106,7 +124,9 @@ export class ClusterState {
         report: undefined,
       };
       this.add(rec);
+      this.changed(h.node, true);
     } else {
+      this.changed(h.node, false);
       rec.agentVersion = h.agentVersion;
       rec.bootId = h.bootId;
       rec.reportIntervalSeconds = h.reportIntervalSeconds;
@@ -128,13 +148,16 @@ export class ClusterState {
     rec.report = r;
     rec.lastReportMs = now;
     rec.lastSeenMs = Math.max(rec.lastSeenMs, now);
+    this.changed(node, true);
     return rec;
   }
 
   /** Any message is a sign of life. Unknown nodes are ignored. */
   seen(node: string, now: number): void {
     const rec = this.records.get(node);
-    if (rec !== undefined && now > rec.lastSeenMs) rec.lastSeenMs = now;
+    if (rec === undefined || now <= rec.lastSeenMs) return;
+    rec.lastSeenMs = now;
+    this.changed(node, false);
   }
 
   /** One of the node's streams ended; the node is disconnected when none is left. */
@@ -149,6 +172,7 @@ export class ClusterState {
     this.streams.delete(node);
     rec.connected = false;
     rec.disconnectedMs = now;
+    this.changed(node, false);
   }
 
   /**
@@ -162,6 +186,7 @@ export class ClusterState {
     if (this.records.has(rec.node)) return true;
     const fits = rec.report === undefined || this.memory.take(rec.node, reportBytes);
     this.add({ ...rec, connected: false, report: fits ? rec.report : undefined });
+    this.changed(rec.node, true);
     return fits;
   }
 
@@ -176,6 +201,10 @@ export class ClusterState {
     this.streams.delete(name);
     this.memory.set(name, 0);
     this.sorted = undefined;
+    if (this.changes !== undefined) {
+      this.changes.delete(name);
+      this.dropped.add(name);
+    }
     return true;
   }
 
@@ -203,6 +232,8 @@ export class ClusterState {
     }
     const next: NodeRecord = { ...rec, report };
     if (next.connected) delete next.disconnectedMs;
+    // Every refresh mirrors every node: only a difference is a change (for trackChanges).
+    if (held === undefined || reportBytes !== undefined || !sameFields(held, next)) this.changed(rec.node, held === undefined || reportBytes !== undefined);
     if (held === undefined) this.add(next);
     else {
       Object.assign(held, next);
@@ -223,6 +254,43 @@ export class ClusterState {
 
   isStale(rec: NodeRecord, now: number): boolean {
     return isStaleRecord(rec, now, this.staleAfterIntervals);
+  }
+
+  /**
+   * From now on, every change to a node is noted until takeChanges() hands it over: for a copy of
+   * the records kept elsewhere (the view thread, aggregator/view-thread). Every node counts as
+   * changed, report included, so the first takeChanges() is the whole state.
+   */
+  trackChanges(): void {
+    this.changes = new Map([...this.records.keys()].map((node) => [node, true]));
+    this.dropped.clear();
+  }
+
+  /** Changes are no longer noted (the copy is gone). */
+  untrackChanges(): void {
+    this.changes = undefined;
+    this.dropped.clear();
+  }
+
+  /** The nodes changed since the last call (each record live, and whether its report changed), and those forgotten. */
+  takeChanges(): { changed: { rec: NodeRecord; report: boolean }[]; dropped: string[] } {
+    const changes = this.changes;
+    if (changes === undefined) return { changed: [], dropped: [] };
+    const changed: { rec: NodeRecord; report: boolean }[] = [];
+    for (const [node, report] of changes) {
+      const rec = this.records.get(node);
+      if (rec !== undefined) changed.push({ rec, report });
+    }
+    const dropped = [...this.dropped];
+    this.changes = new Map();
+    this.dropped.clear();
+    return { changed, dropped };
+  }
+
+  private changed(node: string, report: boolean): void {
+    if (this.changes === undefined) return;
+    this.dropped.delete(node);
+    if (report || !this.changes.has(node)) this.changes.set(node, report);
   }
 
   private add(rec: NodeRecord): void {

@@ -19,6 +19,7 @@ import { type DispatchResult, dispatchPrepull } from "./prepull-commands.js";
 import { type Replicas, type ReplicasDeps, startReplicas } from "./replicas/index.js";
 import { UnfinishedCommands } from "./resend.js";
 import { databaseOf, openStore, type Store, StoreHealth } from "./store/index.js";
+import { ViewThread } from "./view-thread/index.js";
 
 export type { AggregatorConfig } from "./config.js";
 export { AggregatorConfigError, isLoopbackListen, loadAggregatorConfig } from "./config.js";
@@ -102,6 +103,8 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
     if (replicas !== undefined) cleanups.push(() => replicas.stop());
     const prepull = prepullCommand({ config, state, store, now, health: storeHealth, unfinished, send: replicas?.send ?? sendLocal });
     let open = true;
+    const viewThread = new ViewThread({ state, store, log: repeats.as("http") });
+    cleanups.push(() => viewThread.close());
     const http = await startAggregatorHttp(config.httpListen, {
       state,
       store,
@@ -113,6 +116,7 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
       prepull,
       ready: async () => readiness(open, storeHealth),
       viewCacheWindowMs: config.viewCacheWindow,
+      viewThread,
     });
     cleanups.push(() => http.close());
     const counted = (result: HousekeepingResult) => metrics.housekeepingPass(result);

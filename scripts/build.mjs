@@ -30,7 +30,8 @@ const LAYER_SEEDS = ["cli/index.ts", "cli/explain.ts"];
 
 const options = {
   absWorkingDir: root,
-  entryPoints: { "cli/main": "cli/main.ts", "cli/kubectl-pullmedic": "cli/kubectl-pullmedic.ts" },
+  // The view thread's entry too: a worker thread is started from a file (aggregator/view-thread).
+  entryPoints: { "cli/main": "cli/main.ts", "cli/kubectl-pullmedic": "cli/kubectl-pullmedic.ts", "aggregator/view-thread": "aggregator/view-thread/worker.ts" },
   outdir: dist,
   bundle: true,
   splitting: true,

@@ -22,7 +22,12 @@ export class HttpProblem extends Error {
 }
 
 export function json(status: number, value: unknown, headers: Record<string, string> = {}): Answer {
-  return { status, type: JSON_TYPE, body: `${JSON.stringify(value)}\n`, headers };
+  return jsonText(status, `${JSON.stringify(value)}\n`, headers);
+}
+
+/** A JSON body serialized already (the view thread's). */
+export function jsonText(status: number, text: string, headers: Record<string, string> = {}): Answer {
+  return { status, type: JSON_TYPE, body: text, headers };
 }
 
 export function plainText(status: number, body: string): Answer {

@@ -5,8 +5,9 @@ import type { ClusterState } from "../cluster-state.js";
 import { commandStatus } from "../prepull-commands.js";
 import { parseQuery, wholeNumber } from "../query.js";
 import type { Store } from "../store/index.js";
+import { type ViewThread, ViewThreadUnavailable } from "../view-thread/index.js";
 import { MAX_LISTED, pageFields, pageOf, pageQuery, type View } from "../views/index.js";
-import { type Answer, HttpProblem, json } from "./answer.js";
+import { type Answer, HttpProblem, json, jsonText } from "./answer.js";
 import type { Turns } from "./turns.js";
 import { type ViewCache, viewKey } from "./view-cache.js";
 
@@ -25,8 +26,10 @@ export interface ApiSources {
 /** What the views' answers are served from (view-cache.ts). */
 export interface ViewSources extends ApiSources {
   views: ViewCache<Promise<Answer>>;
-  /** Where view computations wait for their turn (turns.ts); absent, they run at once. */
+  /** Where view computations wait for their turn on the main thread (turns.ts); absent, they run at once. */
   turns?: Turns;
+  /** Where views computed from the nodes alone are computed (view-thread); absent, on the main thread. */
+  thread?: ViewThread;
 }
 
 function envelope(now: number, body: Record<string, unknown>): Answer {
@@ -34,13 +37,28 @@ function envelope(now: number, body: Record<string, unknown>): Answer {
 }
 
 /** The view's answer as computed at most the cache's window ago; generatedAt says when. */
-export function viewAnswer(view: View, url: URL, { state, store, now, views, turns }: ViewSources): Promise<Answer> {
-  const at = now();
+export function viewAnswer(view: View, url: URL, sources: ViewSources): Promise<Answer> {
+  const at = sources.now();
+  const here = () => computedHere(view, url, at, sources);
+  const { thread } = sources;
+  const compute =
+    thread?.available && !view.reads.queries
+      ? () =>
+          thread.compute(view, url.searchParams, at).then(
+            (body) => jsonText(200, body),
+            (err: unknown) => (err instanceof ViewThreadUnavailable ? here() : Promise.reject(err)),
+          )
+      : here;
+  return sources.views.get(viewKey(view, url.searchParams), at, compute);
+}
+
+/** The view's answer computed on the main thread, in its turn. */
+function computedHere(view: View, url: URL, at: number, { state, store, turns }: ViewSources): Promise<Answer> {
   const compute = async () => {
     const body = await view.compute({ state, store, now: at, options: { staleAfterIntervals: state.staleAfterIntervals } }, url.searchParams);
     return envelope(at, body);
   };
-  return views.get(viewKey(view, url.searchParams), at, () => (turns ? turns.run(compute) : compute()));
+  return turns ? turns.run(compute) : compute();
 }
 
 /** The latest pre-pull commands, newest first. */

@@ -6,6 +6,7 @@ import type { IncomingMessage } from "node:http";
 import type { Logger } from "../../core/log/index.js";
 import type { AggregatorMetrics } from "../metrics.js";
 import type { DispatchResult } from "../prepull-commands.js";
+import type { ViewThread } from "../view-thread/index.js";
 import { VIEWS } from "../views/index.js";
 import { type Answer, json, plainText } from "./answer.js";
 import { type ApiSources, COMMANDS_PATH, commandAnswer, commandsAnswer, viewAnswer } from "./api.js";
@@ -38,6 +39,8 @@ export interface RouteSources extends ApiSources {
   ready(): Promise<{ ready: boolean; reasons: string[] }>;
   /** How long a view's answer is served again (view-cache.ts); default 1 s, 0 computes every request. */
   viewCacheWindowMs?: number;
+  /** Where views are computed (view-thread); absent, on the main thread. */
+  viewThread?: ViewThread;
 }
 
 export function aggregatorRoutes(deps: RouteSources): Route[] {
@@ -50,6 +53,7 @@ export function aggregatorRoutes(deps: RouteSources): Route[] {
       onLookup: (hit) => metrics.viewAnswered(hit),
     }),
     turns: new Turns(),
+    thread: deps.viewThread,
   };
   return [
     { path: "/healthz", method: "GET", answer: () => plainText(200, "ok\n") },

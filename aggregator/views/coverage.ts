@@ -181,6 +181,7 @@ export const coverageApi = defineView({
   path: "/api/v1/coverage",
   // A page of nodes with their cells; the images and their totals cover every node.
   query: { ...pageQuery(100, 1000), order: oneOf(["name", "attention"] as const) },
+  reads: { commands: RECENT_PREPULLS },
   compute: async ({ state, store, now, options }, { limit, continue: offset, order }) => {
     // Images of recent cluster pre-pulls count as critical too, next to the agents' own lists.
     const extra = [...new Set((await store.latestCommands(RECENT_PREPULLS)).filter((c) => c.plan.length > 0).flatMap((c) => c.images))];

@@ -13,6 +13,7 @@ const MAX_FINDINGS_LIMIT = 1000;
 export const findingsApi = defineView({
   name: "findings",
   path: "/api/v1/findings",
+  reads: { queries: true },
   query: {
     kind: oneOf(FINDING_KINDS),
     node: text(253),

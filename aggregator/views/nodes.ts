@@ -1,10 +1,10 @@
 // /api/v1/nodes: one line per node.
 
 import type { NodeConditionReport } from "../../core/protocol/index.js";
-import type { ClusterState, NodeRecord } from "../cluster-state.js";
+import type { NodeRecord } from "../cluster-state.js";
 import { oneOf } from "../query.js";
 import { pageFields, pageOf, pageQuery } from "./page.js";
-import { defineView } from "./view.js";
+import { defineView, type NodeSource } from "./view.js";
 
 export interface NodeView {
   node: string;
@@ -29,7 +29,7 @@ export interface NodeView {
   reported: boolean;
 }
 
-export function nodesView(nodes: NodeRecord[], now: number, state: ClusterState): NodeView[] {
+export function nodesView(nodes: NodeRecord[], now: number, state: Pick<NodeSource, "isStale">): NodeView[] {
   return nodes.map((rec) => {
     const r = rec.report;
     return {

@@ -105,7 +105,9 @@ async function startAggregator(dir: string, config = "{}\n"): Promise<{ child: C
     "--log-format",
     "json",
   ];
-  const child = spawn("taskset", ["-c", "0", process.execPath, ...args], {
+  // BENCH_AGG_NODE_FLAGS: Node flags for the aggregator (the image's --max-semi-space-size=2, --cpu-prof).
+  const flags = (process.env["BENCH_AGG_NODE_FLAGS"] ?? "").split(" ").filter(Boolean);
+  const child = spawn("taskset", ["-c", "0", process.execPath, ...flags, ...args], {
     cwd: root,
     stdio: ["ignore", "pipe", "inherit"],
     env: { ...process.env, PULLMEDIC_LOG_LEVEL: "info" },
@@ -289,31 +291,28 @@ const DASHBOARD_QUERIES: Record<string, string> = {
   coverage: "?limit=100&order=attention",
 };
 
-/** Ten dashboards at their own phases until stop(); refreshes counts the ones that completed, failed those with an error. */
-function dashboards(http: string): { stop(): void; refreshes: () => number; failed: () => number } {
-  let refreshes = 0;
-  let failed = 0;
-  const timers: NodeJS.Timeout[] = [];
-  const refresh = async () => {
-    const answers = await Promise.all(
-      Object.entries(DASHBOARD_QUERIES).map(([view, query]) =>
-        fetch(`${http}/api/v1/${view}${query}`)
-          .then(async (r) => r.ok && (await r.arrayBuffer()).byteLength > 0)
-          .catch(() => false),
-      ),
-    );
-    if (answers.every(Boolean)) refreshes++;
-    else failed++;
+/**
+ * Ten dashboards at their own phases, in a process of their own on the simulator's core
+ * (dashboards-load.mjs), until stop(), which resolves with the refreshes answered and failed.
+ */
+function dashboards(http: string): { stop(): Promise<{ refreshes: number; failed: number }> } {
+  const script = join(root, "test/bench/dashboards-load.mjs");
+  const child = spawn("taskset", ["-c", "1", process.execPath, script, http, String(DASHBOARDS), String(REFRESH_MS), JSON.stringify(DASHBOARD_QUERIES)], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  child.stdout?.on("data", (d: Buffer) => {
+    out += d;
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return {
+    stop: async () => {
+      child.kill("SIGTERM");
+      await exited;
+      const [refreshes, failed] = out.trim().split(" ").map(Number);
+      return { refreshes: refreshes ?? Number.NaN, failed: failed ?? Number.NaN };
+    },
   };
-  for (let d = 0; d < DASHBOARDS; d++) {
-    timers.push(
-      setTimeout(() => {
-        void refresh();
-        timers.push(setInterval(() => void refresh(), REFRESH_MS));
-      }, Math.random() * REFRESH_MS),
-    );
-  }
-  return { stop: () => timers.forEach(clearTimeout), refreshes: () => refreshes, failed: () => failed };
 }
 
 /** The aggregator process's CPU seconds so far (user + system). */
@@ -417,8 +416,8 @@ async function dashboardPhase(grpc: string, http: string, phase: Phase, pid: num
   const started = performance.now();
   const r = await runPhase(grpc, phase, pid);
   const cpuShare = (cpuSeconds(pid) - cpu) / ((performance.now() - started) / 1000);
-  load?.stop();
-  const answered = load ? `; ${load.refreshes()} refreshes answered, ${load.failed()} failed` : "";
+  const done = await load?.stop();
+  const answered = done ? `; ${done.refreshes} refreshes answered, ${done.failed} failed` : "";
   return {
     p99: r.p99,
     line: `${r.perSecond.toFixed(0)} reports/s acked, ack p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(0)} ms; aggregator CPU ${(cpuShare * 100).toFixed(0)} % of its core${answered}`,

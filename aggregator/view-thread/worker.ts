@@ -1,0 +1,48 @@
+// The view thread: computes the views from its copy of the nodes, away from the main thread,
+// where the agents' messages are read and acknowledged. Its own heap, so a view's garbage is
+// collected here; and the lowest scheduling priority (nice 19, for this thread alone on Linux),
+// so on a busy core the kernel runs the main thread first and the views take what is left.
+
+import { parentPort } from "node:worker_threads";
+import { QueryProblem } from "../query.js";
+import type { Store } from "../store/index.js";
+import { VIEWS } from "../views/index.js";
+import type { FromViewThread, ToViewThread } from "./messages.js";
+import { NodeCopy } from "./node-copy.js";
+
+const port = parentPort;
+if (port === null) throw new Error("aggregator/view-thread/worker.ts runs as a worker thread only");
+
+try {
+  // 0 is the calling thread: setpriority(2) on Linux sets one thread's nice value.
+  (await import("node:os")).setPriority(0, 19);
+} catch {
+  // Not permitted or not supported: the views run at the main thread's priority, as before.
+}
+
+const copy = new NodeCopy(3);
+const byName = new Map(VIEWS.map((v) => [v.name, v]));
+
+async function compute(m: Extract<ToViewThread, { kind: "compute" }>): Promise<FromViewThread> {
+  const view = byName.get(m.view);
+  if (view === undefined) return { kind: "failed", id: m.id, message: `no view ${JSON.stringify(m.view)}` };
+  copy.staleAfterIntervals = m.staleAfterIntervals;
+  const store = {
+    latestCommands: async () => m.commands,
+    findingsPage: () => Promise.reject(new Error(`view ${m.view} reads the store, which the view thread has not`)),
+  } as Pick<Store, "latestCommands" | "findingsPage">;
+  try {
+    const options = { staleAfterIntervals: m.staleAfterIntervals };
+    const body = await view.compute({ state: copy, store, now: m.now, options }, new URLSearchParams(m.search));
+    // As the HTTP side's json() writes a body: one line.
+    return { kind: "answer", id: m.id, body: `${JSON.stringify({ generatedAt: m.now, ...body })}\n` };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    return err instanceof QueryProblem ? { kind: "problem", id: m.id, message } : { kind: "failed", id: m.id, message };
+  }
+}
+
+port.on("message", (m: ToViewThread) => {
+  if (m.kind === "changes") copy.apply(m.changed, m.dropped);
+  else void compute(m).then((answer) => port.postMessage(answer));
+});
