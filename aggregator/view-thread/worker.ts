@@ -1,8 +1,10 @@
 // The view thread: computes the views from its copy of the nodes, away from the main thread,
 // where the agents' messages are read and acknowledged. Its own heap, so a view's garbage is
-// collected here; and the lowest scheduling priority (nice 19, for this thread alone on Linux),
-// so on a busy core the kernel runs the main thread first and the views take what is left.
+// collected here; and the lowest scheduling priority the kernel has for it (below).
 
+import { spawnSync } from "node:child_process";
+import { readlinkSync } from "node:fs";
+import { setPriority } from "node:os";
 import { parentPort } from "node:worker_threads";
 import { QueryProblem } from "../query.js";
 import type { Store } from "../store/index.js";
@@ -13,13 +15,25 @@ import { NodeCopy } from "./node-copy.js";
 const port = parentPort;
 if (port === null) throw new Error("aggregator/view-thread/worker.ts runs as a worker thread only");
 
-try {
-  // 0 is the calling thread: setpriority(2) on Linux sets one thread's nice value.
-  (await import("node:os")).setPriority(0, 19);
-} catch {
-  // Not permitted or not supported: the views run at the main thread's priority, as before.
+/**
+ * This thread alone (Linux keeps a nice value and a policy per thread) to nice 19, then to
+ * SCHED_IDLE with util-linux's chrt: a thread of that policy runs only on what the others leave,
+ * and a waking normal thread takes the core from it at once, where one at nice 19 could keep it
+ * for the rest of its time slice (EEVDF, Linux 6.6+) while an ack waits. Lowering one's own
+ * priority needs no privilege. Where either is refused, the views run at the priority they got.
+ */
+function lowestPriority(): void {
+  try {
+    setPriority(0, 19);
+    // "<pid>/task/<tid>"
+    const tid = readlinkSync("/proc/thread-self").split("/").pop() ?? "";
+    if (/^\d+$/.test(tid)) spawnSync("chrt", ["--idle", "--pid", "0", tid], { stdio: "ignore", timeout: 5000 });
+  } catch {
+    // Not permitted, no /proc, no chrt: as above.
+  }
 }
 
+lowestPriority();
 const copy = new NodeCopy(3);
 const byName = new Map(VIEWS.map((v) => [v.name, v]));
 

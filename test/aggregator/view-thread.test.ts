@@ -159,25 +159,31 @@ test("idle, the thread stops and drops its copy; asked again, it starts with the
   }
 });
 
-test("the thread runs at the lowest priority: the main thread's work comes first on a busy core", async () => {
+test("the thread runs at the lowest priority: SCHED_IDLE, so the main thread's work comes first on a busy core", async () => {
   const state = seeded();
   const thread = new ViewThread({ state, store, log: silentLog() });
   try {
-    const before = niceOfThreads();
+    const before = schedulingOfThreads();
     await thread.compute(VIEWS[0]!, new URLSearchParams(), NOW);
-    const after = niceOfThreads();
-    assert.equal(before.filter((n) => n === 19).length, 0);
-    assert.equal(after.filter((n) => n === 19).length, 1, `nice values of this process's threads: ${after.join(" ")}`);
+    const after = schedulingOfThreads();
+    const lowered = after.filter((t) => !before.some((b) => b.tid === t.tid) && t.policy === SCHED_IDLE && t.nice === 19);
+    assert.equal(before.filter((t) => t.policy === SCHED_IDLE).length, 0);
+    assert.equal(lowered.length, 1, `this process's threads (tid policy nice): ${after.map((t) => `${t.tid} ${t.policy} ${t.nice}`).join(", ")}`);
   } finally {
     await thread.close();
   }
 });
 
-/** The nice value of each of this process's threads (Linux: field 19 of /proc/self/task/<tid>/stat). */
-function niceOfThreads(): number[] {
+/** Linux's number for the SCHED_IDLE policy (sched.h). */
+const SCHED_IDLE = 5;
+
+/** Each of this process's threads: its nice value and scheduling policy (fields 19 and 41 of /proc/self/task/<tid>/stat). */
+function schedulingOfThreads(): { tid: string; nice: number; policy: number }[] {
   return readdirSync("/proc/self/task").map((tid) => {
     const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
-    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
+    // Fields after the command's closing parenthesis start at field 3.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { tid, nice: Number(fields[16]), policy: Number(fields[38]) };
   });
 }
 
