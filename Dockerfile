@@ -78,8 +78,9 @@ COPY --from=build /src/compile-cache/ compile-cache/
 USER 65532:65532
 EXPOSE 9476 9477 9478
 # node is PID 1: the agent and the aggregator handle SIGTERM and SIGINT themselves (stop, save,
-# exit 0), and neither starts child processes, so there are no zombies to reap and no init is
-# needed. --max-semi-space-size=2 keeps ~25 MiB off every agent (V8's young generation).
+# exit 0), and the one child process either starts (util-linux's chrt, from the aggregator's view
+# thread, aggregator/view-thread/worker.ts) is waited for, so there are no zombies to reap and no
+# init is needed. --max-semi-space-size=2 keeps ~25 MiB off every agent (V8's young generation).
 # No HEALTHCHECK: Kubernetes probes /healthz and /readyz (see daemonset.yaml).
 ENTRYPOINT ["node", "--max-semi-space-size=2", "dist/cli/main.js"]
 CMD ["--help"]

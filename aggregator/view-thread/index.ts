@@ -10,8 +10,9 @@
 // node's report only when it changed). Copying costs the main thread ~6 µs per changed node (v8's
 // serializer, measured with the bench's reports); a node reporting every 30 s is copied at most once
 // per report. The copy doubles what the reports take in memory while it lives: the thread stops
-// after idleMs without a view asked, and its copy goes with it. Should the thread fail (it cannot
-// start, it runs out of memory), the views are computed on the main thread from then on, as before.
+// after idleMs without a view asked, and its copy goes with it; its heap is capped (heapLimitMiB).
+// Should the thread fail (it cannot start, it reaches that cap), the views are computed on the main
+// thread from then on, as before.
 
 import { Worker } from "node:worker_threads";
 import type { Logger } from "../../core/log/index.js";
@@ -80,6 +81,7 @@ export class ViewThread {
     const commands = view.reads.commands ? await this.opts.store.latestCommands(view.reads.commands) : [];
     const id = this.nextId++;
     const body = new Promise<string>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    worker.ref();
     const request: ToViewThread = {
       kind: "compute",
       id,
@@ -105,8 +107,9 @@ export class ViewThread {
   private started(): Worker {
     if (this.failed !== undefined) throw new ViewThreadUnavailable(this.failed);
     if (this.worker !== undefined) return this.worker;
-    const worker = startWorker(this.opts.file ?? workerFile());
-    // The aggregator's shutdown does not wait for it.
+    const worker = startWorker(this.opts.file ?? workerFile(), heapLimitMiB(this.opts.state.memory.budgetBytes));
+    // Held by the event loop only while a request waits for it (settle()): idle, it keeps no
+    // process alive.
     worker.unref();
     worker.on("message", (m: FromViewThread) => this.settle(m));
     worker.on("error", (err) => this.fail(worker, err.message));
@@ -134,6 +137,7 @@ export class ViewThread {
     const p = this.pending.get(m.id);
     if (p === undefined) return;
     this.pending.delete(m.id);
+    if (this.pending.size === 0) this.worker?.unref();
     if (m.kind === "answer") p.resolve(m.body);
     else p.reject(m.kind === "problem" ? new QueryProblem(m.message) : new Error(m.message));
   }
@@ -167,11 +171,22 @@ export class ViewThread {
  * The thread, running `file`. From the sources (tests, the lab) it is TypeScript: tsx is registered
  * in the thread first (Node 20 does not run the hooks of `--import tsx` in a worker).
  */
-function startWorker(file: URL): Worker {
-  if (!file.pathname.endsWith(".ts")) return new Worker(file, { name: "pullmedic views" });
+function startWorker(file: URL, heapMiB: number): Worker {
+  const options = { name: "pullmedic views", resourceLimits: { maxOldGenerationSizeMb: heapMiB } };
+  if (!file.pathname.endsWith(".ts")) return new Worker(file, options);
   const tsx = import.meta.resolve("tsx/esm/api");
   const boot = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(file.href)}); })`;
-  return new Worker(boot, { eval: true, name: "pullmedic views" });
+  return new Worker(boot, { ...options, eval: true });
+}
+
+/**
+ * The thread's heap at most, MiB: its copy of the reports (which the main thread holds within
+ * reportMemoryBytes, by their estimate) with half again for what the estimate misses and the
+ * views' own work, and 64 MiB for the rest. Beyond it the thread stops and the views are computed
+ * on the main thread: the install's memory limit never has to hold more than this for it.
+ */
+function heapLimitMiB(reportBudgetBytes: number): number {
+  return Math.ceil((reportBudgetBytes * 1.5) / (1024 * 1024)) + 64;
 }
 
 /**

@@ -203,3 +203,37 @@ test("a thread that cannot start: the request is answered on the main thread, an
   assert.equal(lines.length, 1);
   assert.match(lines[0] ?? "", /^the view thread stopped \(.*no-such-view-thread.*\): views are computed on the main thread from now on$/);
 });
+
+test("a copy beyond the thread's heap cap stops the thread; the views are answered on the main thread, said once", async () => {
+  // A 1 MiB report budget caps the thread's heap at 66 MiB; the reports here are ~100 MiB (put
+  // in directly, past the budget the ingest would have applied).
+  const state = new ClusterState({ reportMemoryBytes: 1024 * 1024 });
+  const summary = "x".repeat(1000);
+  for (let i = 0; i < 100; i++) {
+    const node = `big-${i}`;
+    state.hello({ node, agentVersion: "0.9.0", bootId: "b", reportIntervalSeconds: 10, protocol: "pullmedic.v1" }, NOW);
+    const failures = Array.from({ length: 1000 }, (_, k) => ({
+      pod: `ns/p-${k}`,
+      container: "c",
+      image: `ghcr.io/acme/app-${i}:${k}`,
+      cause: "not-found",
+      summary: `${summary}${i}-${k}`,
+      sinceMs: NOW,
+    }));
+    state.report(node, normalizeReport({ observedAtMs: NOW, failures }), NOW);
+  }
+  const lines: string[] = [];
+  const thread = new ViewThread({ state, store, log: silentLog(lines) });
+  const failuresView = VIEWS.find((v) => v.name === "failures")!;
+  const sources = { state, store: store as never, now: () => NOW, views: new ViewCache<Promise<Answer>>({ windowMs: 0 }), thread };
+  try {
+    const answer = await viewAnswer(failuresView, new URL("http://aggregator/api/v1/failures?limit=2"), sources);
+    assert.equal(answer.status, 200);
+    assert.equal(answer.body, await mainThreadBody(failuresView, state, "limit=2", NOW));
+    assert.equal(thread.available, false);
+    assert.equal(lines.length, 1);
+    assert.match(lines[0] ?? "", /^the view thread stopped \(.*memory.*\): views are computed on the main thread from now on$/i);
+  } finally {
+    await thread.close();
+  }
+});
