@@ -138,10 +138,17 @@ export const aggregatorConfigSchema = z.strictObject({
   /**
    * How long a view's answer (/api/v1/*) is served again before it is computed anew: every open
    * dashboard asks for every view every 5 s, and at thousands of nodes each computation takes
-   * event-loop time that ingest needs. An answer shows the cluster as it was at most this long
-   * before the request (its generatedAt says when); "0s" computes every request.
+   * tens of milliseconds of CPU. An answer shows the cluster as it was at most this long before
+   * the request (its generatedAt says when); "0s" computes every request.
    */
   viewCacheWindow: duration(0, 60_000).prefault("1s"),
+  /**
+   * Compute the views on a thread of their own at the lowest priority (aggregator/view-thread),
+   * so open dashboards do not delay the agents' acknowledgements. It holds a copy of the nodes'
+   * reports while dashboards are open (its heap capped at 1.5 × reportMemoryBytes + 64 MiB); false
+   * computes them on the main thread, between acks, without the copy.
+   */
+  viewThread: flag.default(true),
   /**
    * On PostgreSQL: how often each replica writes its heartbeat and the nodes whose streams it
    * holds, and reads the nodes the others hold. A replica silent for five of these is taken for
@@ -175,6 +182,7 @@ const AGGREGATOR_ENV_KEYS: Record<string, string> = {
   PULLMEDIC_AGGREGATOR_RETENTION: "retention",
   PULLMEDIC_AGGREGATOR_FORGET_NODES_AFTER: "forgetNodesAfter",
   PULLMEDIC_AGGREGATOR_REPLICA_REFRESH: "replicaRefresh",
+  PULLMEDIC_AGGREGATOR_VIEW_THREAD: "viewThread",
   PULLMEDIC_LOG_LEVEL: "logLevel",
   PULLMEDIC_LOG_FORMAT: "logFormat",
 };

@@ -103,8 +103,8 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
     if (replicas !== undefined) cleanups.push(() => replicas.stop());
     const prepull = prepullCommand({ config, state, store, now, health: storeHealth, unfinished, send: replicas?.send ?? sendLocal });
     let open = true;
-    const viewThread = new ViewThread({ state, store, log: repeats.as("http") });
-    cleanups.push(() => viewThread.close());
+    const viewThread = config.viewThread ? new ViewThread({ state, store, log: repeats.as("http") }) : undefined;
+    if (viewThread) cleanups.push(() => viewThread.close());
     const http = await startAggregatorHttp(config.httpListen, {
       state,
       store,
@@ -116,7 +116,7 @@ export async function startAggregator(config: AggregatorConfig, log: Logger, opt
       prepull,
       ready: async () => readiness(open, storeHealth),
       viewCacheWindowMs: config.viewCacheWindow,
-      viewThread,
+      ...(viewThread ? { viewThread } : {}),
     });
     cleanups.push(() => http.close());
     const counted = (result: HousekeepingResult) => metrics.housekeepingPass(result);

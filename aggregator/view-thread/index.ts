@@ -6,7 +6,7 @@
 //
 // The thread keeps a copy of the nodes. It starts with the first view asked: the cluster state
 // notes every change from then on (ClusterState.trackChanges) and, before each request, the changes
-// are handed over, a few hundred nodes per message with a turn of the event loop between two (a
+// are handed over, a hundred nodes per message with a turn of the event loop between two (a
 // node's report only when it changed). Copying costs the main thread ~6 µs per changed node (v8's
 // serializer, measured with the bench's reports); a node reporting every 30 s is copied at most once
 // per report. The copy doubles what the reports take in memory while it lives: the thread stops
@@ -23,7 +23,7 @@ import type { View } from "../views/index.js";
 import type { ChangedNode, FromViewThread, ToViewThread } from "./messages.js";
 
 /** Nodes handed over per message; the event loop turns between two. */
-const NODES_PER_MESSAGE = 200;
+const NODES_PER_MESSAGE = 100;
 /** How long the thread and its copy are kept without a view asked (a dashboard asks every few seconds). */
 const DEFAULT_VIEW_THREAD_IDLE_MS = 120_000;
 

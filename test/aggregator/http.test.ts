@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -461,4 +461,35 @@ test("replicaRefresh: 2 s by default, from the file or PULLMEDIC_AGGREGATOR_REPL
     loadAggregatorConfig({ env: { PULLMEDIC_AGGREGATOR_REPLICA_REFRESH: "50ms" }, flags }),
     /replicaRefresh.*PULLMEDIC_AGGREGATOR_REPLICA_REFRESH|PULLMEDIC_AGGREGATOR_REPLICA_REFRESH.*replicaRefresh/s,
   );
+});
+
+test("viewThread: on by default (the views from a thread of their own), off from the file or PULLMEDIC_AGGREGATOR_VIEW_THREAD, a non-boolean refused by name", async () => {
+  const flags = { grpcListen: "127.0.0.1:0", httpListen: "127.0.0.1:0", database: join(dir, "never.db"), allowUnauthenticated: true };
+  assert.equal((await loadAggregatorConfig({ env: {}, flags })).viewThread, true);
+  assert.equal((await loadAggregatorConfig({ env: { PULLMEDIC_AGGREGATOR_VIEW_THREAD: "false" }, flags })).viewThread, false);
+  const file = join(dir, "view-thread.yaml");
+  writeFileSync(file, "viewThread: false\n");
+  assert.equal((await loadAggregatorConfig({ file, env: {}, flags })).viewThread, false);
+  await assert.rejects(loadAggregatorConfig({ env: { PULLMEDIC_AGGREGATOR_VIEW_THREAD: "maybe" }, flags }), /viewThread|PULLMEDIC_AGGREGATOR_VIEW_THREAD/);
+
+  // Off, a view is computed where the request is: no view thread (SCHED_IDLE, policy 5) is started for it.
+  const idleThreads = () =>
+    readdirSync("/proc/self/task").filter((tid) => {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+      return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[38] === "5";
+    });
+  const off = await startAggregator(await loadAggregatorConfig({ file, env: {}, flags: { ...flags, database: join(dir, "no-thread.db") } }), log, {
+    webDir: web,
+  });
+  try {
+    const before = idleThreads();
+    const r = await fetch(`${off.httpUrl.replace(/\/$/, "")}/api/v1/nodes`);
+    assert.equal(r.status, 200);
+    assert.deepEqual(
+      idleThreads().filter((tid) => !before.includes(tid)),
+      [],
+    );
+  } finally {
+    await off.stop();
+  }
 });
