@@ -274,11 +274,14 @@ async function benchIngest(): Promise<void> {
 // The dashboards part: what open dashboards cost ingest. Each simulated dashboard does what
 // aggregator/web/app.js does every REFRESH_MS: asks for every section's view at once, with the
 // page's query.
-// Measured 2026-12-06, quiet machine, 5,000 nodes every 10 s, 5 rounds alternating without and
-// with ten dashboards on one aggregator, ack p99 with / without, paired: 3.98 with the 1 s view
-// cache (p99 7-14 ms without, 32-51 ms with), 1.50 with 5 s, 7.02 without a cache. After view
-// computations took turns with the event loop (aggregator/http/turns.ts): 1.86 (16-21 ms with),
-// 1.53, 2.67. Dashboards still move the p99, by less than half as much.
+// Measured 2026-12-06, 5,000 nodes every 10 s, ack p99 with ten dashboards / without, paired over
+// alternating rounds on one aggregator. Views on the main thread: 3.98 with the 1 s view cache,
+// 1.86 once they took turns with the event loop (aggregator/http/turns.ts); with the dashboards
+// moved out of the simulator's process (their fetches had delayed the acks timed there) they
+// showed their full cost, 3.5-5.3 over three runs, the aggregator's CPU up by a third. Views on
+// the view thread (aggregator/view-thread, SCHED_IDLE): median 1.06 over 5 rounds (0.66-1.60,
+// while the p99 without dashboards itself ranged 7.3-26.7 ms on this shared machine), 0.92 with a
+// 5 s cache, 0.70 with none; viewThread: false in the same run 1.30. Within the noise.
 const DASHBOARDS = 10;
 const REFRESH_MS = 5000;
 const DASHBOARD_QUERIES: Record<string, string> = {
