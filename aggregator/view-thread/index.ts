@@ -80,6 +80,8 @@ export class ViewThread {
     const worker = this.started();
     this.keepAlive();
     const commands = view.reads.commands ? await this.opts.store.latestCommands(view.reads.commands) : [];
+    // The thread may have stopped while the store answered.
+    if (this.worker !== worker) throw new ViewThreadUnavailable(this.failed ?? "stopped");
     const id = this.nextId++;
     const body = new Promise<string>((resolve, reject) => this.pending.set(id, { resolve, reject }));
     worker.ref();
@@ -92,7 +94,15 @@ export class ViewThread {
       staleAfterIntervals: this.opts.state.staleAfterIntervals,
       commands,
     };
-    this.queue = this.queue.then(() => this.handOver(worker)).then(() => worker.postMessage(request));
+    // A handover that throws leaves the copy behind for good: the thread is stopped (the requests
+    // waiting are computed on the main thread) and the next one starts with a whole copy.
+    this.queue = this.queue
+      .then(() => this.handOver(worker))
+      .then(() => worker.postMessage(request))
+      .catch((err: unknown) => {
+        this.forget(worker, new ViewThreadUnavailable(`handing the nodes over failed: ${err instanceof Error ? err.message : String(err)}`));
+        void worker.terminate();
+      });
     return body;
   }
 

@@ -237,3 +237,23 @@ test("a copy beyond the thread's heap cap stops the thread; the views are answer
     await thread.close();
   }
 });
+
+test("a node that cannot be handed over stops the thread: the request is answered on the main thread, the next thread gets a whole copy", async () => {
+  const state = seeded();
+  // Not data (a decoded report never holds a function): the serializer refuses it.
+  const odd = { ...reportOf(50, 1), extra: () => "not data" } as unknown as ReturnType<typeof reportOf>;
+  state.report("n-050", odd, NOW);
+  const thread = new ViewThread({ state, store, log: silentLog() });
+  const nodes = VIEWS.find((v) => v.name === "nodes")!;
+  const sources = { state, store: store as never, now: () => NOW, views: new ViewCache<Promise<Answer>>({ windowMs: 0 }), thread };
+  try {
+    const answer = await viewAnswer(nodes, new URL("http://aggregator/api/v1/nodes?limit=60"), sources);
+    assert.equal(answer.body, await mainThreadBody(nodes, state, "limit=60", NOW));
+    assert.equal(thread.running, false);
+    assert.equal(thread.available, true);
+    state.report("n-050", reportOf(50, 2), NOW + 1000);
+    await assertSameViews(thread, state, NOW + 2000, "after a failed handover");
+  } finally {
+    await thread.close();
+  }
+});
