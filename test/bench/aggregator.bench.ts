@@ -427,6 +427,6 @@ async function dashboardPhase(grpc: string, http: string, phase: Phase, pid: num
   const answered = done ? `; ${done.refreshes} refreshes answered, ${done.failed} failed` : "";
   return {
     p99: r.p99,
-    line: `${r.perSecond.toFixed(0)} reports/s acked, ack p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(0)} ms; aggregator CPU ${(cpuShare * 100).toFixed(0)} % of its core${answered}`,
+    line: `${r.perSecond.toFixed(0)} reports/s acked, ack p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(0)} ms; aggregator CPU ${(cpuShare * 100).toFixed(0)} % of its core, RSS ${r.rss.toFixed(0)} MiB${answered}`,
   };
 }
