@@ -326,6 +326,9 @@ interface Step {
   mibPer1000: number;
   /** MiB above idle, every aggregator together. */
   aboveIdleMiB: number;
+  /** The aggregators' RSS and their idle RSS (at start, before any node), MiB, together. */
+  rssMiB: number;
+  idleMiB: number;
   /** MiB per 1,000 of the nodes added since the previous step: what one more node costs, without the fixed part (SQLite's page cache, V8's young generation) that the figure above spreads over the nodes. */
   marginalPer1000: number;
   rowsPerSecond: number;
@@ -363,6 +366,8 @@ async function measureStep(nodes: number, aggs: Aggregator[], sims: Simulator[],
     ackedShare,
     mibPer1000: rss / (nodes / 1000),
     aboveIdleMiB: rss,
+    rssMiB: aggs.reduce((a, g) => a + g.idle, 0) + rss,
+    idleMiB: aggs.reduce((a, g) => a + g.idle, 0),
     marginalPer1000: previous ? (rss - previous.aboveIdleMiB) / ((nodes - previous.nodes) / 1000) : Number.NaN,
     rowsPerSecond: ((await rowsWritten(aggs)) - rows) / seconds,
     commitsPerSecond: ((await commits()) - xacts) / seconds,
@@ -445,7 +450,7 @@ function line(engine: Engine, s: Step): string {
   const commits = Number.isNaN(s.commitsPerSecond) ? "" : `, ${s.commitsPerSecond.toFixed(0)} commits/s`;
   return (
     `${engine.name} ${s.nodes.toLocaleString("en-US")} nodes: ack p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms, ${(s.ackedShare * 100).toFixed(0)} % of the expected reports acked — ` +
-    `${s.holds ? "holds" : "does NOT hold"}; ${s.mibPer1000.toFixed(1)} MiB per 1,000 nodes${Number.isNaN(s.marginalPer1000) ? "" : ` (${s.marginalPer1000.toFixed(1)} per 1,000 more)`}; ${s.rowsPerSecond.toFixed(0)} rows/s${commits}; aggregator CPU ${(s.aggregatorCpu * 100).toFixed(0)} %; load ${s.load.toFixed(1)}`
+    `${s.holds ? "holds" : "does NOT hold"}; ${s.mibPer1000.toFixed(1)} MiB per 1,000 nodes${Number.isNaN(s.marginalPer1000) ? "" : ` (${s.marginalPer1000.toFixed(1)} per 1,000 more)`} (RSS ${s.rssMiB.toFixed(0)} MiB, ${s.idleMiB.toFixed(0)} idle); ${s.rowsPerSecond.toFixed(0)} rows/s${commits}; aggregator CPU ${(s.aggregatorCpu * 100).toFixed(0)} %; load ${s.load.toFixed(1)}`
   );
 }
 
