@@ -55,12 +55,18 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { ClientDuplexStream } from "@grpc/grpc-js";
-import { type AgentMessage, type AggregatorMessage, diffReport, loadAggregatorProtocol, PROTOCOL } from "../../core/protocol/index.js";
+import { type AgentMessage, type AggregatorMessage, diffReport, FEATURE_REPORT_DELTA, loadAggregatorProtocol, PROTOCOL } from "../../core/protocol/index.js";
 import { REPORT_INTERVAL_MS, realisticReport } from "../report/realistic-node.js";
 import { AGENT_NODE_FLAGS } from "./agent.bench.js";
 import { selfSignedCert } from "./aggregator-bounds.bench.js";
 
 const root = new URL("../..", import.meta.url).pathname;
+/**
+ * The tree whose dist/cli/main.js is the aggregator measured (BENCH_AGG_FLEET_ROOT; default this
+ * one), so an older build (a git worktree of an earlier commit, built there) runs under the same
+ * simulators in the same run, e.g. the aggregator as it was before issue 17 for its memory goal.
+ */
+const AGGREGATOR_ROOT = process.env["BENCH_AGG_FLEET_ROOT"] ?? root;
 const TOKEN = "bench-fleet-token-0123456789";
 const MEASURE_MS = Number(process.env["BENCH_AGG_MEASURE_MS"] ?? 30_000);
 const STEPS = (process.env["BENCH_AGG_FLEET_STEPS"] ?? "5000,10000,15000,19700").split(",").map(Number);
@@ -98,9 +104,15 @@ interface Window {
   fullRequests: number;
 }
 
-/** A node's messages after connect: a delta per interval on the previous one, a full report when asked. */
+/**
+ * A node's messages after connect: a delta per interval on the previous one when the Ack of its
+ * Hello offers report-delta (as the agent's Reporter decides), else a full report per interval (an
+ * aggregator from before delta reports); a full report when asked.
+ */
 function simulateNode(call: Call, i: number, window: () => Window | undefined, connected: () => void): () => void {
-  let seq = 1;
+  const helloSeq = 1;
+  let seq = helloSeq;
+  let deltas = false;
   let tick = Math.floor(Math.random() * 120);
   const pending = new Map<number, number>();
   const send = (m: Omit<AgentMessage, "seq">) => {
@@ -118,6 +130,7 @@ function simulateNode(call: Call, i: number, window: () => Window | undefined, c
       send({ report: realisticReport(tick) });
       return;
     }
+    if (m.ack?.seq === helloSeq) deltas = (m.ack.features ?? []).includes(FEATURE_REPORT_DELTA);
     const started = m.ack ? pending.get(m.ack.seq) : undefined;
     if (started === undefined || !m.ack) return;
     pending.delete(m.ack.seq);
@@ -135,7 +148,8 @@ function simulateNode(call: Call, i: number, window: () => Window | undefined, c
   send({ report: realisticReport(tick) });
   const next = () => {
     tick++;
-    send({ delta: { baseSeq: seq, ...diffReport(realisticReport(tick - 1), realisticReport(tick)) } });
+    if (deltas) send({ delta: { baseSeq: seq, ...diffReport(realisticReport(tick - 1), realisticReport(tick)) } });
+    else send({ report: realisticReport(tick) });
   };
   let interval: NodeJS.Timeout | undefined;
   const phase = setTimeout(() => {
@@ -255,8 +269,8 @@ async function startAggregator(dir: string, database: string, tls: { cert: strin
   writeFileSync(join(dir, "config.yaml"), `maxNodes: 100000\ntls:\n  certFile: ${tls.cert}\n  keyFile: ${tls.key}\n`);
   const args = ["aggregator", "--config", join(dir, "config.yaml"), "--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"];
   args.push("--database", database, "--token-file", join(dir, "token"), "--log-format", "json");
-  const child = spawn(AGGREGATOR_NODE, [...AGGREGATOR_NODE_FLAGS, join(root, "dist/cli/main.js"), ...args], {
-    cwd: root,
+  const child = spawn(AGGREGATOR_NODE, [...AGGREGATOR_NODE_FLAGS, join(AGGREGATOR_ROOT, "dist/cli/main.js"), ...args], {
+    cwd: AGGREGATOR_ROOT,
     stdio: ["ignore", "pipe", "inherit"],
     env: { ...process.env, PULLMEDIC_LOG_LEVEL: "info" },
   });
@@ -312,6 +326,9 @@ interface Step {
   mibPer1000: number;
   /** MiB above idle, every aggregator together. */
   aboveIdleMiB: number;
+  /** The aggregators' RSS and their idle RSS (at start, before any node), MiB, together. */
+  rssMiB: number;
+  idleMiB: number;
   /** MiB per 1,000 of the nodes added since the previous step: what one more node costs, without the fixed part (SQLite's page cache, V8's young generation) that the figure above spreads over the nodes. */
   marginalPer1000: number;
   rowsPerSecond: number;
@@ -349,6 +366,8 @@ async function measureStep(nodes: number, aggs: Aggregator[], sims: Simulator[],
     ackedShare,
     mibPer1000: rss / (nodes / 1000),
     aboveIdleMiB: rss,
+    rssMiB: aggs.reduce((a, g) => a + g.idle, 0) + rss,
+    idleMiB: aggs.reduce((a, g) => a + g.idle, 0),
     marginalPer1000: previous ? (rss - previous.aboveIdleMiB) / ((nodes - previous.nodes) / 1000) : Number.NaN,
     rowsPerSecond: ((await rowsWritten(aggs)) - rows) / seconds,
     commitsPerSecond: ((await commits()) - xacts) / seconds,
@@ -431,7 +450,7 @@ function line(engine: Engine, s: Step): string {
   const commits = Number.isNaN(s.commitsPerSecond) ? "" : `, ${s.commitsPerSecond.toFixed(0)} commits/s`;
   return (
     `${engine.name} ${s.nodes.toLocaleString("en-US")} nodes: ack p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms, ${(s.ackedShare * 100).toFixed(0)} % of the expected reports acked — ` +
-    `${s.holds ? "holds" : "does NOT hold"}; ${s.mibPer1000.toFixed(1)} MiB per 1,000 nodes${Number.isNaN(s.marginalPer1000) ? "" : ` (${s.marginalPer1000.toFixed(1)} per 1,000 more)`}; ${s.rowsPerSecond.toFixed(0)} rows/s${commits}; aggregator CPU ${(s.aggregatorCpu * 100).toFixed(0)} %; load ${s.load.toFixed(1)}`
+    `${s.holds ? "holds" : "does NOT hold"}; ${s.mibPer1000.toFixed(1)} MiB per 1,000 nodes${Number.isNaN(s.marginalPer1000) ? "" : ` (${s.marginalPer1000.toFixed(1)} per 1,000 more)`} (RSS ${s.rssMiB.toFixed(0)} MiB, ${s.idleMiB.toFixed(0)} idle); ${s.rowsPerSecond.toFixed(0)} rows/s${commits}; aggregator CPU ${(s.aggregatorCpu * 100).toFixed(0)} %; load ${s.load.toFixed(1)}`
   );
 }
 
@@ -442,9 +461,10 @@ export async function benchAggregatorFleet(): Promise<void> {
     { name: "postgres2", replicas: 2, postgres: true },
   ].filter((e) => ENGINES.includes(e.name));
   console.log(
-    `aggregator fleet: one TLS connection per node, full report then deltas every ${REPORT_INTERVAL_MS / 1000} s at random phases; ${MEASURE_MS / 1000} s measured per step; ` +
+    `aggregator fleet: one TLS connection per node, full report then deltas (full reports if the aggregator offers no deltas) every ${REPORT_INTERVAL_MS / 1000} s at random phases; ${MEASURE_MS / 1000} s measured per step; ` +
       `simulators, aggregators and PostgreSQL share ${spawnSync("nproc", { encoding: "utf8" }).stdout.trim()} cores (load ${loadavg()[0]?.toFixed(1)} at start)`,
   );
+  if (AGGREGATOR_ROOT !== root) console.log(`  the aggregator measured: ${join(AGGREGATOR_ROOT, "dist/cli/main.js")} (BENCH_AGG_FLEET_ROOT)`);
   const results = new Map<string, Step[]>();
   for (const engine of engines) results.set(engine.name, await benchEngine(engine));
   console.log("  engine     nodes   held  p99 ms  MiB/1,000  rows/s  commits/s  aggregator CPU (the largest held, else the largest measured)");
