@@ -49,6 +49,11 @@
 // Ack p99 stayed under 40 ms up to 19,700 nodes without flags. With the flag, runs while other
 // jobs loaded this machine reached 85-250 ms at 10,000-19,700; an A/B at 15,000 gave 24 and 55 ms
 // with it against 20 and 39 without: not settled.
+// The aggregator from before issue 17 (c63b778), measured the same way (BENCH_AGG_FLEET_ROOT, one
+// TLS connection per node, SQLite, Node 20 with the image's flag, alternating A B A / B A B runs,
+// 2026-12-06): 94.4 and 91.2 MiB per 1,000 at 3,000 and 5,000 nodes against 87.0 and 83.3 for
+// this one, a ratio of 0.91: with TLS, "today's" was ~91, not ~30, and half of it (~45) is still
+// under what grpc-js over TLS costs alone (78 KiB a connection).
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
