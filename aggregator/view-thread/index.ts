@@ -183,7 +183,10 @@ export class ViewThread {
  * in the thread first (Node 20 does not run the hooks of `--import tsx` in a worker).
  */
 function startWorker(file: URL, heapMiB: number): Worker {
-  const options = { name: "pullmedic views", resourceLimits: { maxOldGenerationSizeMb: heapMiB } };
+  // A young generation of 8 MiB whatever the process's flags: the views' short-lived garbage is
+  // collected more often, on this thread's idle time, and ~25 MiB stay free (V8's default grows it
+  // to 48 MiB; measured with 5,000 nodes, thread started and 30 refreshes: +108 MiB, 8 MiB: +83).
+  const options = { name: "pullmedic views", resourceLimits: { maxOldGenerationSizeMb: heapMiB, maxYoungGenerationSizeMb: 8 } };
   if (!file.pathname.endsWith(".ts")) return new Worker(file, options);
   const tsx = import.meta.resolve("tsx/esm/api");
   const boot = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(file.href)}); })`;
