@@ -384,7 +384,12 @@ async function benchDashboards(): Promise<void> {
   // same aggregator, and compared round by round: the machine's load drifts between phases.
   const rounds = Number(process.env["BENCH_AGG_DASH_ROUNDS"] ?? 3);
   const runs: { label: string; config: string; withDashboards: boolean[] }[] = [
-    { label: "view cache 1 s (the default)", config: "{}\n", withDashboards: Array.from({ length: rounds }, () => [false, true]).flat() },
+    // BENCH_AGG_DASH_CONFIG: the alternating rounds' aggregator.yaml instead of the defaults (e.g. "viewThread: false").
+    {
+      label: process.env["BENCH_AGG_DASH_CONFIG"] ? `with ${process.env["BENCH_AGG_DASH_CONFIG"]}` : "view cache 1 s (the default)",
+      config: `${process.env["BENCH_AGG_DASH_CONFIG"] ?? "{}"}\n`,
+      withDashboards: Array.from({ length: rounds }, () => [false, true]).flat(),
+    },
     { label: "view cache 5 s (viewCacheWindow: 5s)", config: "viewCacheWindow: 5s\n", withDashboards: [true] },
     { label: "view cache off (viewCacheWindow: 0s)", config: "viewCacheWindow: 0s\n", withDashboards: [true] },
     { label: "views on the main thread (viewThread: false)", config: "viewThread: false\n", withDashboards: [true] },
