@@ -1,9 +1,9 @@
 // Views computed on a thread of their own (worker.ts), so open dashboards do not hold up the
 // agents' acknowledgements. Measured (npm run bench aggregator, dashboards part: 5,000 nodes every
-// 10 s, ten dashboards refreshing every 5 s, the aggregator on one core): with the views on the
-// main thread, ten dashboards raised the ack p99 3.5-5.3× and the aggregator's CPU by a third (the
-// views, their garbage and the collections it brought all ran between two acks); on this thread,
-// 1.06× (median of 5 paired rounds, within the machine's noise).
+// 10 s, ten dashboards refreshing every 5 s, the aggregator on one core, median of 5 paired
+// rounds): with the views on the main thread, ten dashboards raised the ack p99 1.93× (the views,
+// their garbage and the collections it brought all ran between two acks); on this thread, 1.06×,
+// within the machine's noise.
 //
 // The thread keeps a copy of the nodes. It starts with the first view asked: the cluster state
 // notes every change from then on (ClusterState.trackChanges) and, before each request, the changes

@@ -274,14 +274,14 @@ async function benchIngest(): Promise<void> {
 // The dashboards part: what open dashboards cost ingest. Each simulated dashboard does what
 // aggregator/web/app.js does every REFRESH_MS: asks for every section's view at once, with the
 // page's query.
-// Measured 2026-12-06, 5,000 nodes every 10 s, ack p99 with ten dashboards / without, paired over
-// alternating rounds on one aggregator. Views on the main thread: 3.98 with the 1 s view cache,
-// 1.86 once they took turns with the event loop (aggregator/http/turns.ts); with the dashboards
-// moved out of the simulator's process (their fetches had delayed the acks timed there) they
-// showed their full cost, 3.5-5.3 over three runs, the aggregator's CPU up by a third. Views on
-// the view thread (aggregator/view-thread, SCHED_IDLE): median 1.06 over 5 rounds (0.66-1.60,
-// while the p99 without dashboards itself ranged 7.3-26.7 ms on this shared machine), 0.92 with a
-// 5 s cache, 0.70 with none; viewThread: false in the same run 1.30. Within the noise.
+// Measured 2026-12-06, 5,000 nodes every 10 s, ack p99 with ten dashboards / without, median of
+// 5 rounds alternating without and with them on one aggregator. The dashboards run in a process
+// of their own at SCHED_IDLE: in the simulator's process their fetches delayed the acks timed
+// there, and at normal priority on its core they took it from the simulator (3.5-5.3 measured
+// that way). Views on the main thread, taking turns with the event loop (aggregator/http/turns.ts;
+// BENCH_AGG_DASH_CONFIG="viewThread: false"): 1.93 (0.98-3.81). On the view thread
+// (aggregator/view-thread, the default): 1.06 (0.66-1.60), 0.83-0.92 with a 5 s cache,
+// 0.70-0.86 with none: within the noise (the p99 without dashboards ranged 7.3-26.7 ms).
 const DASHBOARDS = 10;
 const REFRESH_MS = 5000;
 const DASHBOARD_QUERIES: Record<string, string> = {
