@@ -23,6 +23,12 @@ export interface NodeRecord {
   disconnectedMs?: number;
 }
 
+/** A node changed since the last takeChanges(): its record, live, and whether its report changed. */
+export interface NodeChange {
+  rec: NodeRecord;
+  report: boolean;
+}
+
 export interface ClusterStateOptions {
   /** A node is stale after this many report intervals without a message. Default 3. */
   staleAfterIntervals?: number;
@@ -72,7 +78,8 @@ function sameFields(a: NodeRecord, b: NodeRecord): boolean {
   );
 }
 
-function byName(a: NodeRecord, b: NodeRecord): number {
+/** Records by node name, in code-point order (nodes()'s order, and the view thread's copy's). */
+export function byNodeName(a: NodeRecord, b: NodeRecord): number {
   return a.node < b.node ? -1 : a.node > b.node ? 1 : 0;
 }
 
@@ -233,7 +240,8 @@ export class ClusterState {
     const next: NodeRecord = { ...rec, report };
     if (next.connected) delete next.disconnectedMs;
     // Every refresh mirrors every node: only a difference is a change (for trackChanges).
-    if (held === undefined || reportBytes !== undefined || !sameFields(held, next)) this.changed(rec.node, held === undefined || reportBytes !== undefined);
+    const reportChanged = held === undefined || reportBytes !== undefined;
+    if (reportChanged || !sameFields(held, next)) this.changed(rec.node, reportChanged);
     if (held === undefined) this.add(next);
     else {
       Object.assign(held, next);
@@ -244,7 +252,7 @@ export class ClusterState {
 
   /** Every node, sorted by name. The records are live: read them, do not change them. */
   nodes(): NodeRecord[] {
-    this.sorted ??= [...this.records.values()].sort(byName);
+    this.sorted ??= [...this.records.values()].sort(byNodeName);
     return this.sorted.slice();
   }
 
@@ -273,10 +281,10 @@ export class ClusterState {
   }
 
   /** The nodes changed since the last call (each record live, and whether its report changed), and those forgotten. */
-  takeChanges(): { changed: { rec: NodeRecord; report: boolean }[]; dropped: string[] } {
+  takeChanges(): { changed: NodeChange[]; dropped: string[] } {
     const changes = this.changes;
     if (changes === undefined) return { changed: [], dropped: [] };
-    const changed: { rec: NodeRecord; report: boolean }[] = [];
+    const changed: NodeChange[] = [];
     for (const [node, report] of changes) {
       const rec = this.records.get(node);
       if (rec !== undefined) changed.push({ rec, report });

@@ -29,7 +29,9 @@ export interface HousekeepingDeps {
   counted?: (result: HousekeepingResult) => void;
 }
 
-export type HousekeepingResult = "ran" | "skipped" | "failed";
+/** What became of a pass here (the metric's result label). */
+export const HOUSEKEEPING_RESULTS = ["ran", "skipped", "failed"] as const;
+export type HousekeepingResult = (typeof HOUSEKEEPING_RESULTS)[number];
 
 /** Runs now (resolving once that run is done), then every hour; resolves to what stops it. */
 export async function startHousekeeping(deps: HousekeepingDeps): Promise<() => void> {

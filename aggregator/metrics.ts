@@ -5,6 +5,7 @@
 import type { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { causeLabel } from "./causes.js";
 import type { NodeRecord } from "./cluster-state.js";
+import { HOUSEKEEPING_RESULTS, type HousekeepingResult } from "./housekeeping.js";
 import { WRITE_FAILURE_REASONS, type WriteFailureReason } from "./store/index.js";
 
 /** Why a message or stream was refused, as the rejected counter labels it. */
@@ -37,7 +38,7 @@ export interface AggregatorMetrics {
   /** A view's answer was served, from the view cache or computed (http/view-cache.ts). */
   viewAnswered(cached: boolean): void;
   /** An hourly housekeeping pass, by what became of it here (housekeeping.ts). */
-  housekeepingPass(result: "ran" | "skipped" | "failed"): void;
+  housekeepingPass(result: HousekeepingResult): void;
 }
 
 export interface MetricsSource {
@@ -79,7 +80,7 @@ export async function createAggregatorMetrics(source: MetricsSource): Promise<Ag
     labelNames: ["result"],
     registers: [registry],
   });
-  for (const result of ["ran", "skipped", "failed"]) housekeeping.inc({ result }, 0);
+  for (const result of HOUSEKEEPING_RESULTS) housekeeping.inc({ result }, 0);
   return {
     contentType: registry.contentType,
     render: () => registry.metrics(),

@@ -4,14 +4,11 @@
 // body, or with the problem a bad query parameter is. One port, so the thread sees the changes
 // before the request that follows them.
 
-import type { NodeRecord } from "../cluster-state.js";
+import type { NodeChange } from "../cluster-state.js";
 import type { StoredCommand } from "../store/index.js";
 
-export interface ChangedNode {
-  /** Without its report when `report` is false (the copy keeps the one it has). */
-  rec: NodeRecord;
-  report: boolean;
-}
+/** A changed node as handed over: without its report when `report` is false (the copy keeps the one it has). */
+export type ChangedNode = NodeChange;
 
 export type ToViewThread =
   | { kind: "changes"; changed: ChangedNode[]; dropped: string[] }

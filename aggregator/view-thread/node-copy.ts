@@ -1,7 +1,7 @@
 // The view thread's copy of the cluster state's nodes: what the main thread handed over, applied
 // in order, read by the views as they read the cluster state (nodes() by name, isStale()).
 
-import { isStaleRecord, type NodeRecord } from "../cluster-state.js";
+import { byNodeName, isStaleRecord, type NodeRecord } from "../cluster-state.js";
 import type { ChangedNode } from "./messages.js";
 
 export class NodeCopy {
@@ -32,9 +32,9 @@ export class NodeCopy {
     for (const node of dropped) if (this.records.delete(node)) this.sorted = undefined;
   }
 
-  /** Every node, sorted by name (code-point order, as ClusterState.nodes()). */
+  /** Every node, in ClusterState.nodes()'s order. */
   nodes(): NodeRecord[] {
-    this.sorted ??= [...this.records.values()].sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
+    this.sorted ??= [...this.records.values()].sort(byNodeName);
     return this.sorted.slice();
   }
 

@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { readlinkSync } from "node:fs";
 import { setPriority } from "node:os";
 import { parentPort } from "node:worker_threads";
+import { DEFAULT_STALE_AFTER_INTERVALS } from "../cluster-state.js";
 import { QueryProblem } from "../query.js";
 import type { Store } from "../store/index.js";
 import { VIEWS } from "../views/index.js";
@@ -34,7 +35,8 @@ function lowestPriority(): void {
 }
 
 lowestPriority();
-const copy = new NodeCopy(3);
+// Each request says the cluster state's setting; this is the default until the first.
+const copy = new NodeCopy(DEFAULT_STALE_AFTER_INTERVALS);
 const byName = new Map(VIEWS.map((v) => [v.name, v]));
 
 async function compute(m: Extract<ToViewThread, { kind: "compute" }>): Promise<FromViewThread> {

@@ -75,6 +75,18 @@ function seeded(): ClusterState {
   return state;
 }
 
+/** The view of that name (views/index.ts VIEWS). */
+function viewNamed(name: string): View {
+  const view = VIEWS.find((v) => v.name === name);
+  assert.ok(view, `no view ${name}`);
+  return view;
+}
+
+/** What the HTTP side answers views from, without a cache, with this thread. */
+function viewSources(state: ClusterState, thread: ViewThread) {
+  return { state, store: store as never, now: () => NOW, views: new ViewCache<Promise<Answer>>({ windowMs: 0 }), thread };
+}
+
 /** The queries asked of each view: the dashboard's, a small page, the page after it. */
 const QUERIES = ["", "limit=7", "limit=7&order=attention", "limit=5&order=name"];
 
@@ -128,7 +140,7 @@ test("a bad query parameter is the same problem from the thread, named", async (
   const state = seeded();
   const thread = new ViewThread({ state, store, log: silentLog() });
   try {
-    const nodes = VIEWS.find((v) => v.name === "nodes")!;
+    const nodes = viewNamed("nodes");
     await assert.rejects(thread.compute(nodes, new URLSearchParams("limit=0"), NOW), (err: unknown) => {
       assert.ok(err instanceof QueryProblem);
       assert.match(err.message, /^limit: /);
@@ -144,7 +156,7 @@ test("idle, the thread stops and drops its copy; asked again, it starts with the
   const state = seeded();
   const thread = new ViewThread({ state, store, log: silentLog(), idleMs: 50 });
   try {
-    const failures = VIEWS.find((v) => v.name === "failures")!;
+    const failures = viewNamed("failures");
     await thread.compute(failures, new URLSearchParams(), NOW);
     assert.equal(thread.running, true);
     await new Promise((r) => setTimeout(r, 300));
@@ -191,8 +203,8 @@ test("a thread that cannot start: the request is answered on the main thread, an
   const state = seeded();
   const lines: string[] = [];
   const thread = new ViewThread({ state, store, log: silentLog(lines), file: new URL("./no-such-view-thread.mjs", import.meta.url) });
-  const nodes = VIEWS.find((v) => v.name === "nodes")!;
-  const sources = { state, store: store as never, now: () => NOW, views: new ViewCache<Promise<Answer>>({ windowMs: 0 }), thread };
+  const nodes = viewNamed("nodes");
+  const sources = viewSources(state, thread);
   const answer = await viewAnswer(nodes, new URL("http://aggregator/api/v1/nodes?limit=3"), sources);
   assert.equal(answer.status, 200);
   assert.equal(answer.body, await mainThreadBody(nodes, state, "limit=3", NOW));
@@ -224,8 +236,8 @@ test("a copy beyond the thread's heap cap stops the thread; the views are answer
   }
   const lines: string[] = [];
   const thread = new ViewThread({ state, store, log: silentLog(lines) });
-  const failuresView = VIEWS.find((v) => v.name === "failures")!;
-  const sources = { state, store: store as never, now: () => NOW, views: new ViewCache<Promise<Answer>>({ windowMs: 0 }), thread };
+  const failuresView = viewNamed("failures");
+  const sources = viewSources(state, thread);
   try {
     const answer = await viewAnswer(failuresView, new URL("http://aggregator/api/v1/failures?limit=2"), sources);
     assert.equal(answer.status, 200);
@@ -244,8 +256,8 @@ test("a node that cannot be handed over stops the thread: the request is answere
   const odd = { ...reportOf(50, 1), extra: () => "not data" } as unknown as ReturnType<typeof reportOf>;
   state.report("n-050", odd, NOW);
   const thread = new ViewThread({ state, store, log: silentLog() });
-  const nodes = VIEWS.find((v) => v.name === "nodes")!;
-  const sources = { state, store: store as never, now: () => NOW, views: new ViewCache<Promise<Answer>>({ windowMs: 0 }), thread };
+  const nodes = viewNamed("nodes");
+  const sources = viewSources(state, thread);
   try {
     const answer = await viewAnswer(nodes, new URL("http://aggregator/api/v1/nodes?limit=60"), sources);
     assert.equal(answer.body, await mainThreadBody(nodes, state, "limit=60", NOW));
